@@ -1,0 +1,23 @@
+# Size profile -> include/zcoap_build_config.h (generated, installed).
+if(ZCOAP_PROFILE STREQUAL "constrained")
+  set(ZCOAP_CFG_MAX_REQUESTS 2)
+  set(ZCOAP_CFG_BLOCK_SIZE 256)
+  set(ZCOAP_CFG_MESSAGE_SIZE 256)
+  set(ZCOAP_CFG_MESSAGE_HEADER_SIZE 48)
+  set(ZCOAP_CFG_MAX_PATH_LEN 64)
+  set(ZCOAP_CFG_MAX_EXTRA_OPTIONS 2)
+  set(ZCOAP_CFG_DEDUP_ENTRIES 4)
+elseif(ZCOAP_PROFILE STREQUAL "default")
+  set(ZCOAP_CFG_MAX_REQUESTS 16)
+  set(ZCOAP_CFG_BLOCK_SIZE 1024)
+  set(ZCOAP_CFG_MESSAGE_SIZE 1024)
+  set(ZCOAP_CFG_MESSAGE_HEADER_SIZE 128)
+  set(ZCOAP_CFG_MAX_PATH_LEN 255)
+  set(ZCOAP_CFG_MAX_EXTRA_OPTIONS 8)
+  set(ZCOAP_CFG_DEDUP_ENTRIES 16)
+else()
+  message(FATAL_ERROR "ZCOAP_PROFILE must be 'default' or 'constrained'")
+endif()
+# Individual values may still be overridden: -DZCOAP_CFG_MAX_REQUESTS=256
+configure_file(${PROJECT_SOURCE_DIR}/cmake/zcoap_build_config.h.in
+               ${PROJECT_BINARY_DIR}/include/zcoap_build_config.h @ONLY)

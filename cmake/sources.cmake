@@ -1,0 +1,34 @@
+# Plain source lists, reusable by other build systems (see docs/design/layers.md).
+# Paths are relative to the repository root.
+
+# Portable core, part 1: the message codec (no I/O, no malloc).
+set(ZCOAP_CODEC_SOURCES
+    src/codec/packet.c
+    src/codec/option.c
+    src/codec/block.c
+    src/codec/path.c
+    src/codec/ids.c
+    src/codec/params.c
+)
+
+# Portable core, part 2: the sans-I/O client state machine.
+set(ZCOAP_ENGINE_SOURCES
+    src/client/engine.c
+    src/client/engine_block.c
+    src/client/engine_observe.c
+)
+
+# Client thread and public API (uses the port and transport layers).
+set(ZCOAP_CLIENT_SOURCES
+    src/client/api.c
+    src/client/thread.c
+    src/common/strerror.c
+)
+
+set(ZCOAP_TRANSPORT_SOURCES
+    src/transport/udp.c
+)
+
+set(ZCOAP_PORT_SOURCES
+    src/port/posix/port.c
+)

@@ -1,0 +1,318 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * coap_client.h -- the CoAP client API of Zephyr's <zephyr/net/coap_client.h>
+ * (4.2 shape: six-argument callback) for POSIX systems, plus zcoap_ extensions.
+ */
+
+/**
+ * @file
+ * @brief Asynchronous CoAP client.
+ *
+ * Usage:
+ * @code
+ * static struct coap_client client;
+ * struct coap_client_request req = {
+ *         .method = COAP_METHOD_GET, .confirmable = true, .path = "time",
+ *         .cb = on_response, .user_data = &ctx,
+ * };
+ * coap_client_init(&client, NULL);
+ * coap_client_req(&client, sock, (struct sockaddr *)&server, &req, NULL);
+ * ...
+ * zcoap_client_deinit(&client);
+ * @endcode
+ *
+ * The application creates the socket (a UDP socket, connected or not, or a
+ * DTLS socket from zcoap_dtls.h) and passes it to every request. Each client
+ * owns one receive thread, started by coap_client_init(), which runs the
+ * response callbacks. A request ends with exactly one callback whose
+ * @c last_block is true (a response, or a negative errno); observations
+ * (Observe = 0 in the extra options) stay active until cancelled,
+ * deregistered or ended by the server.
+ *
+ * All functions are thread-safe and may be called from inside a response
+ * callback. Callbacks run without any library lock held.
+ *
+ * Memory: everything lives in the caller's struct coap_client, sized at
+ * compile time by zcoap_config.h. No heap memory is used.
+ */
+
+#ifndef ZCOAP_COAP_CLIENT_H
+#define ZCOAP_COAP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "coap.h"
+#include "zcoap_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @brief Response callback.
+ *
+ * @param result_code The response's code byte (e.g. 0x45 for 2.05) when >= 0,
+ *        or a negative errno when the request failed locally:
+ *        -ETIMEDOUT (no response), -ECONNRESET (the server sent RST),
+ *        -ECANCELED (cancelled), -EIO (socket error), -ECONNREFUSED (ICMP
+ *        port unreachable), -EBADMSG (inconsistent block-wise transfer),
+ *        -EMSGSIZE (truncated datagram that cannot be recovered), or the
+ *        negative errno of a failed send. Errors always come with offset 0,
+ *        payload NULL, len 0 and last_block true.
+ * @param offset Position of @p payload in the body of a block-wise transfer
+ *        (bytes delivered before it); 0 otherwise. For Block1 uploads: bytes
+ *        sent so far, as Zephyr does.
+ * @param payload Payload bytes, NULL when there are none. Valid only during
+ *        the callback.
+ * @param len Number of payload bytes.
+ * @param last_block True on the final callback of the response (and of the
+ *        request, unless it is an active observation).
+ * @param user_data The request's user_data.
+ */
+typedef void (*coap_client_response_cb_t)(int16_t result_code, size_t offset,
+					  const uint8_t *payload, size_t len, bool last_block,
+					  void *user_data);
+
+/**
+ * @brief Streaming upload callback (Zephyr 4.3 shape).
+ *
+ * Called for each block of a request body instead of reading @c payload.
+ * On entry @p *len holds the block size; set @p *payload and @p *len (at most
+ * the block size, less only together with @p *last_block) and @p *last_block.
+ * @param offset Byte offset of the block in the body.
+ * @param[out] payload Pointer to the block's bytes; must stay valid until the
+ *             next call or the end of the request.
+ * @param[in,out] len Block size in, bytes provided out.
+ * @param[out] last_block True when this is the end of the body.
+ * @param user_data The request's user_data.
+ * @return 0 to continue, or a negative errno that aborts the request (the
+ *         response callback then gets that value).
+ */
+typedef int (*coap_client_payload_cb_t)(size_t offset, const uint8_t **payload, size_t *len,
+					bool *last_block, void *user_data);
+
+/** @brief An extra option of a request: raw value bytes (e.g. Observe 0 = len 1, value {0}). */
+struct coap_client_option {
+	uint16_t code;                              /**< Option number */
+	uint8_t len;                                /**< Value length, 0..12 */
+	uint8_t value[MAX_COAP_CLIENT_OPTION_LEN];  /**< Value bytes */
+};
+
+/**
+ * @brief A request.
+ *
+ * The structure, the path and the extra options are copied by
+ * coap_client_req(); only @c payload is borrowed and must stay valid until
+ * the final callback (block-wise uploads and retransmissions read it again).
+ */
+struct coap_client_request {
+	enum coap_method method;                  /**< Method */
+	bool confirmable;                         /**< CON (true) or NON (false) */
+	const char *path;                         /**< "a/b?x=1&y=2", split as coap_packet_set_path() */
+	enum coap_content_format fmt;             /**< Content-Format, sent only with a payload */
+	const uint8_t *payload;                   /**< Request body, or NULL */
+	size_t len;                               /**< Length of @c payload */
+	coap_client_response_cb_t cb;             /**< Response callback, may be NULL */
+	const struct coap_client_option *options; /**< Extra options, copied */
+	uint8_t num_options;                      /**< Number of extra options */
+	void *user_data;                          /**< Passed to @c cb */
+	/** Streaming body source (zcoap/Zephyr 4.3 extension); used instead of @c payload when set. */
+	coap_client_payload_cb_t payload_cb;
+};
+
+/** @cond INTERNAL_HIDDEN */
+#include "zcoap_client_types.h"
+/** @endcond */
+
+/**
+ * @brief A client: the receive thread, the request slots and all buffers.
+ *
+ * Declare it static or zero it; its layout is not part of the API.
+ */
+struct coap_client {
+	/** @cond INTERNAL_HIDDEN */
+	struct zcoap_client_private priv;
+	/** @endcond */
+};
+
+/**
+ * @brief Initialise a client and start its receive thread.
+ *
+ * The structure is cleared first. A client that was deinitialised with
+ * zcoap_client_deinit() may be initialised again.
+ * @param client Client storage.
+ * @param info Name of the receive thread (at most 15 characters are used);
+ *        NULL gives "coap_client".
+ * @retval 0 Success.
+ * @retval -EINVAL @p client is NULL.
+ * @retval -EALREADY @p client is already initialised.
+ * @retval -EAGAIN The thread or its wake-up descriptor could not be created.
+ */
+int coap_client_init(struct coap_client *client, const char *info);
+
+/**
+ * @brief Send a request.
+ *
+ * Builds and sends the first datagram in the calling thread; the rest
+ * (retransmissions, responses, further blocks) happens on the client's
+ * thread, which calls @c req->cb.
+ * @param client Initialised client.
+ * @param sock Socket to use: UDP (connected or not) or a zcoap DTLS socket.
+ * @param addr Destination, or NULL when @p sock is connected. Only responses
+ *        from this endpoint are accepted.
+ * @param req Request; copied (except its payload).
+ * @param params Transmission parameters, or NULL for the defaults of
+ *        coap_get_transmission_parameters().
+ * @retval 0 The request was sent.
+ * @retval -EINVAL NULL @p client, @p req or @p req->path, negative @p sock,
+ *         a path longer than ZCOAP_CONFIG_MAX_PATH_LEN, more than
+ *         ZCOAP_CONFIG_MAX_EXTRA_OPTIONS options, an option longer than 12
+ *         bytes, an invalid method, an unsupported address family, or
+ *         unusable @p params.
+ * @retval -EAGAIN All request slots are busy.
+ * @retval -ESHUTDOWN @p client is not initialised.
+ * @retval -ENOSPC The request's header and options do not fit in MAX_COAP_MSG_LEN.
+ * @retval <0 The negative errno of the failed first send.
+ */
+int coap_client_req(struct coap_client *client, int sock, const struct sockaddr *addr,
+		    struct coap_client_request *req, struct coap_transmission_parameters *params);
+
+/**
+ * @brief Cancel every ongoing request of a client.
+ *
+ * Each gets one callback with -ECANCELED (run in the calling thread). When
+ * this returns, no other callback for those requests is running or will run.
+ * Later notifications of cancelled observations are answered with RST.
+ * @param client Client; NULL is ignored.
+ */
+void coap_client_cancel_requests(struct coap_client *client);
+
+/**
+ * @brief Cancel the ongoing requests that match @p req.
+ *
+ * @c method, @c path, @c cb and @c user_data are compared only where they are
+ * set (non-zero) in both @p req and the ongoing request, so an all-zero
+ * request matches everything. Same guarantees as coap_client_cancel_requests().
+ * @param client Client; NULL is ignored.
+ * @param req Pattern; NULL is ignored.
+ */
+void coap_client_cancel_request(struct coap_client *client, struct coap_client_request *req);
+
+/**
+ * @brief End matching observations with a GET carrying Observe = 1.
+ *
+ * Sends the deregistration with the registration token, CON or NON as the
+ * registration was (RFC 7641 §3.6). CON: the callback later gets the
+ * server's response with last_block true. NON: the request ends at once
+ * with -ECANCELED. Matching as coap_client_cancel_request().
+ * @param client Client.
+ * @param req Pattern.
+ * @retval 0 At least one deregistration was sent.
+ * @retval -EINVAL NULL arguments.
+ * @retval -ENOENT No active observation matches.
+ * @retval <0 The negative errno of the failed send.
+ */
+int coap_client_deregister_observe(struct coap_client *client, struct coap_client_request *req);
+
+/**
+ * @brief Whether any request is still in progress.
+ * @param client Client; NULL gives false.
+ */
+bool coap_client_has_ongoing_exchange(struct coap_client *client);
+
+/**
+ * @brief An extra option asking for early Block2 size negotiation.
+ * @return Block2 with NUM 0, M 0 and the SZX of ZCOAP_CONFIG_BLOCK_SIZE.
+ */
+struct coap_client_option coap_client_option_initial_block2(void);
+
+/** @name zcoap extensions */
+/** @{ */
+
+/**
+ * @brief Stop a client: cancel its requests (-ECANCELED), join its thread
+ *        and release the wake-up descriptor.
+ *
+ * Must not be called from a response callback.
+ * @param client Client; NULL or an uninitialised client is ignored.
+ * @retval 0 Success.
+ * @retval -EDEADLK Called from the client's own thread.
+ */
+int zcoap_client_deinit(struct coap_client *client);
+
+/** @brief Details of the response being delivered to the running callback. */
+struct zcoap_response_info {
+	const struct coap_packet *packet;  /**< The whole response datagram (all options) */
+	const struct sockaddr *source;     /**< Where it came from (NULL on connected sockets) */
+	socklen_t source_len;              /**< Length of @c source */
+	uint8_t retransmissions;           /**< Retransmissions of the request that got it */
+	uint32_t block_count;              /**< Blocks received so far in this body */
+	uint32_t size2;                    /**< Size2 of the body, 0 when unknown */
+	uint32_t observe;                  /**< Observe value when @c has_observe */
+	bool has_observe;                  /**< The response carries Observe */
+};
+
+/**
+ * @brief The response behind the callback running on this thread.
+ *
+ * Valid only inside a response callback, until it returns; NULL for error
+ * callbacks (negative result code) and outside callbacks.
+ * @return Pointer to a thread-local description, or NULL.
+ */
+const struct zcoap_response_info *zcoap_client_response_info(void);
+
+/**
+ * @brief The response packet behind the running callback (see zcoap_client_response_info()).
+ * @return The packet, or NULL outside a callback or for errors.
+ */
+const struct coap_packet *zcoap_client_response_packet(void);
+
+/**
+ * @brief Set how long to wait for a separate response after an Empty ACK.
+ * @param client Client.
+ * @param timeout_ms Milliseconds, > 0. Default ZCOAP_CONFIG_SEPARATE_TIMEOUT_MS.
+ * @retval 0 Success.
+ * @retval -EINVAL NULL client or a zero timeout.
+ */
+int zcoap_client_set_separate_timeout(struct coap_client *client, uint32_t timeout_ms);
+
+/**
+ * @brief Observer of every datagram the client sends and receives (for dumps).
+ * @param outgoing True for a datagram sent, false for one received.
+ * @param data The datagram.
+ * @param len Its length (for a truncated datagram, the bytes kept).
+ * @param user_data As given to zcoap_client_set_trace().
+ */
+typedef void (*zcoap_trace_cb_t)(bool outgoing, const uint8_t *data, size_t len,
+				 void *user_data);
+
+/**
+ * @brief Install (or remove, with NULL) a datagram trace hook.
+ *
+ * The hook runs with the client lock held and must not call the client API.
+ * @param client Client.
+ * @param cb Hook or NULL.
+ * @param user_data Passed to @p cb.
+ * @retval 0 Success.
+ * @retval -EINVAL NULL client.
+ */
+int zcoap_client_set_trace(struct coap_client *client, zcoap_trace_cb_t cb, void *user_data);
+
+/**
+ * @brief Text for a negative errno returned or reported by zcoap.
+ * @param err A negative (or positive) errno value.
+ * @return A static string; never NULL.
+ */
+const char *zcoap_strerror(int err);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZCOAP_COAP_CLIENT_H */

@@ -1,0 +1,122 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * zcoap_config.h -- compile-time sizes and limits of the client, with defaults.
+ */
+
+/**
+ * @file
+ * @brief Compile-time configuration.
+ *
+ * Every value has an `#ifndef` default. The values that were in force when
+ * the library was built are recorded in the generated header
+ * `zcoap_build_config.h` (installed beside this one), which is included
+ * first, so an application always sees the layout the library was built
+ * with. A port that builds without CMake may instead name its own header in
+ * `ZCOAP_CONFIG_FILE`.
+ *
+ * The CMake option `ZCOAP_PROFILE=constrained` selects Zephyr's defaults
+ * (2 requests, 256-byte blocks and messages, 48-byte header room, 64-byte
+ * paths, 2 extra options).
+ *
+ * RAM cost: `struct coap_client` holds ZCOAP_CONFIG_MAX_REQUESTS slots, each
+ * with a MAX_COAP_MSG_LEN send buffer, a copy of the path and the extra
+ * options, plus one receive buffer. `scripts/footprint.sh` prints the size.
+ */
+
+#ifndef ZCOAP_CONFIG_H
+#define ZCOAP_CONFIG_H
+
+#if defined(ZCOAP_CONFIG_FILE)
+#include ZCOAP_CONFIG_FILE
+#elif defined(__has_include)
+#if __has_include("zcoap_build_config.h")
+#include "zcoap_build_config.h"
+#endif
+#endif
+
+/** Concurrent requests (slots) per client; Zephyr: CONFIG_COAP_CLIENT_MAX_REQUESTS. */
+#ifndef ZCOAP_CONFIG_MAX_REQUESTS
+#define ZCOAP_CONFIG_MAX_REQUESTS 16
+#endif
+
+/** Block size in bytes used for Block1/Block2 (16..1024, a power of two). */
+#ifndef ZCOAP_CONFIG_BLOCK_SIZE
+#define ZCOAP_CONFIG_BLOCK_SIZE 1024
+#endif
+
+/** Payload room of a message; a request body larger than this is sent block-wise. */
+#ifndef ZCOAP_CONFIG_MESSAGE_SIZE
+#define ZCOAP_CONFIG_MESSAGE_SIZE ZCOAP_CONFIG_BLOCK_SIZE
+#endif
+
+/** Room for the header, token and options of a message, on top of the payload. */
+#ifndef ZCOAP_CONFIG_MESSAGE_HEADER_SIZE
+#define ZCOAP_CONFIG_MESSAGE_HEADER_SIZE 128
+#endif
+
+/** Longest request path (bytes, without the NUL) that coap_client_req() accepts. */
+#ifndef ZCOAP_CONFIG_MAX_PATH_LEN
+#define ZCOAP_CONFIG_MAX_PATH_LEN 255
+#endif
+
+/** Most extra options per request (struct coap_client_request.num_options). */
+#ifndef ZCOAP_CONFIG_MAX_EXTRA_OPTIONS
+#define ZCOAP_CONFIG_MAX_EXTRA_OPTIONS 8
+#endif
+
+/** Recently finished exchanges remembered per client to ACK or drop duplicates. */
+#ifndef ZCOAP_CONFIG_DEDUP_ENTRIES
+#define ZCOAP_CONFIG_DEDUP_ENTRIES 16
+#endif
+
+/** Longest Echo option value kept (RFC 9175 §2.2.1 allows 1..40 bytes). */
+#ifndef ZCOAP_CONFIG_ECHO_MAX_LEN
+#define ZCOAP_CONFIG_ECHO_MAX_LEN 40
+#endif
+
+/** Resends with a fresh Echo value after 4.01 before the 4.01 is delivered. */
+#ifndef ZCOAP_CONFIG_MAX_ECHO_RETRIES
+#define ZCOAP_CONFIG_MAX_ECHO_RETRIES 3
+#endif
+
+/**
+ * Default wait for a separate response after an Empty ACK, in milliseconds.
+ * RFC 7252 §4.8.2 EXCHANGE_LIFETIME (247 s) with the default parameters;
+ * change it per client with zcoap_client_set_separate_timeout().
+ */
+#ifndef ZCOAP_CONFIG_SEPARATE_TIMEOUT_MS
+#define ZCOAP_CONFIG_SEPARATE_TIMEOUT_MS 247000U
+#endif
+
+/** Name of the receive thread when coap_client_init() gets NULL. */
+#ifndef ZCOAP_CONFIG_THREAD_NAME
+#define ZCOAP_CONFIG_THREAD_NAME "coap_client"
+#endif
+
+/** Size of a message buffer: header room plus payload room (Zephyr's name). */
+#define MAX_COAP_MSG_LEN (ZCOAP_CONFIG_MESSAGE_HEADER_SIZE + ZCOAP_CONFIG_MESSAGE_SIZE)
+
+/** Zephyr's name for the size of struct coap_client_option's value array. */
+#define MAX_COAP_CLIENT_OPTION_LEN 12
+
+#if ZCOAP_CONFIG_MAX_REQUESTS < 1 || ZCOAP_CONFIG_MAX_REQUESTS > 255
+#error "ZCOAP_CONFIG_MAX_REQUESTS must be 1..255"
+#endif
+#if ZCOAP_CONFIG_BLOCK_SIZE != 16 && ZCOAP_CONFIG_BLOCK_SIZE != 32 &&                     \
+	ZCOAP_CONFIG_BLOCK_SIZE != 64 && ZCOAP_CONFIG_BLOCK_SIZE != 128 &&                \
+	ZCOAP_CONFIG_BLOCK_SIZE != 256 && ZCOAP_CONFIG_BLOCK_SIZE != 512 &&               \
+	ZCOAP_CONFIG_BLOCK_SIZE != 1024
+#error "ZCOAP_CONFIG_BLOCK_SIZE must be a power of two from 16 to 1024"
+#endif
+#if ZCOAP_CONFIG_MESSAGE_SIZE < ZCOAP_CONFIG_BLOCK_SIZE
+#error "ZCOAP_CONFIG_MESSAGE_SIZE must not be smaller than ZCOAP_CONFIG_BLOCK_SIZE"
+#endif
+#if ZCOAP_CONFIG_MESSAGE_HEADER_SIZE < 24
+#error "ZCOAP_CONFIG_MESSAGE_HEADER_SIZE must be at least 24"
+#endif
+#if MAX_COAP_MSG_LEN > 65535
+#error "MAX_COAP_MSG_LEN must fit in 16 bits"
+#endif
+
+#endif /* ZCOAP_CONFIG_H */

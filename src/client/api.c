@@ -1,0 +1,240 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * api.c -- the public coap_client_* entry points: argument checks, locking,
+ * waking the receive thread, and cancellation that waits for a running
+ * callback instead of sleeping (Zephyr sleeps 500 ms).
+ */
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/client_internal.h"
+#include "port/port.h"
+
+static bool initialised(const struct coap_client *client)
+{
+	return client != NULL && client->priv.magic == ZCOAP_CLIENT_MAGIC;
+}
+
+int coap_client_init(struct coap_client *client, const char *info)
+{
+	struct zcoap_client_private *priv;
+	int r;
+
+	if (client == NULL) {
+		return -EINVAL;
+	}
+	if (initialised(client)) {
+		return -EALREADY;
+	}
+	memset(client, 0, sizeof(*client));
+	priv = &client->priv;
+	zcoap_engine_init(&priv->eng, &zcoap_client_io, client);
+	if (pthread_mutex_init(&priv->lock, NULL) != 0) {
+		return -EAGAIN;
+	}
+	if (pthread_cond_init(&priv->cond, NULL) != 0) {
+		pthread_mutex_destroy(&priv->lock);
+		return -EAGAIN;
+	}
+	/* The thread starts by taking the lock, so it sees every field set here. */
+	pthread_mutex_lock(&priv->lock);
+	priv->magic = ZCOAP_CLIENT_MAGIC;
+	r = zcoap_thread_start(client, info != NULL ? info : ZCOAP_CONFIG_THREAD_NAME);
+	if (r < 0) {
+		priv->magic = 0;
+	}
+	pthread_mutex_unlock(&priv->lock);
+	if (r < 0) {
+		pthread_cond_destroy(&priv->cond);
+		pthread_mutex_destroy(&priv->lock);
+	}
+	return r;
+}
+
+static socklen_t address_length(const struct sockaddr *addr)
+{
+	if (addr == NULL) {
+		return 0;
+	}
+	switch (addr->sa_family) {
+	case AF_INET:
+		return (socklen_t)sizeof(struct sockaddr_in);
+	case AF_INET6:
+		return (socklen_t)sizeof(struct sockaddr_in6);
+	default:
+		return 0;
+	}
+}
+
+int coap_client_req(struct coap_client *client, int sock, const struct sockaddr *addr,
+		    struct coap_client_request *req, struct coap_transmission_parameters *params)
+{
+	struct zcoap_client_private *priv;
+	socklen_t addrlen = address_length(addr);
+	int r;
+
+	if (client == NULL || req == NULL || req->path == NULL || sock < 0) {
+		return -EINVAL;
+	}
+	if (addr != NULL && addrlen == 0) {
+		return -EINVAL; /* only IPv4 and IPv6 destinations */
+	}
+	if (!initialised(client)) {
+		return -ESHUTDOWN;
+	}
+	priv = &client->priv;
+	pthread_mutex_lock(&priv->lock);
+	if (priv->stop) {
+		r = -ESHUTDOWN;
+	} else {
+		r = zcoap_engine_submit(&priv->eng, zcoap_port_now_ms(), sock, addr, addrlen, req,
+					params);
+	}
+	pthread_mutex_unlock(&priv->lock);
+	if (r == 0 && !zcoap_thread_is_self(client)) {
+		/* A new socket or an earlier deadline for the thread's poll(). */
+		zcoap_thread_wake(client);
+	}
+	return r;
+}
+
+/* Cancel under the lock, wait for running callbacks, run the -ECANCELED ones here. */
+static void cancel_locked(struct coap_client *client, const struct coap_client_request *pattern)
+{
+	uint32_t serials[ZCOAP_CONFIG_MAX_REQUESTS];
+	int n = zcoap_engine_cancel(&client->priv.eng, pattern, 0, serials,
+				    ZCOAP_CONFIG_MAX_REQUESTS);
+
+	if (n > ZCOAP_CONFIG_MAX_REQUESTS) {
+		n = ZCOAP_CONFIG_MAX_REQUESTS;
+	}
+	zcoap_wait_callbacks_locked(client, serials, n);
+	zcoap_run_events_locked(client);
+}
+
+void coap_client_cancel_requests(struct coap_client *client)
+{
+	if (!initialised(client)) {
+		return;
+	}
+	pthread_mutex_lock(&client->priv.lock);
+	cancel_locked(client, NULL);
+	pthread_mutex_unlock(&client->priv.lock);
+	if (!zcoap_thread_is_self(client)) {
+		zcoap_thread_wake(client);
+	}
+}
+
+void coap_client_cancel_request(struct coap_client *client, struct coap_client_request *req)
+{
+	if (!initialised(client) || req == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&client->priv.lock);
+	cancel_locked(client, req);
+	pthread_mutex_unlock(&client->priv.lock);
+	if (!zcoap_thread_is_self(client)) {
+		zcoap_thread_wake(client);
+	}
+}
+
+int coap_client_deregister_observe(struct coap_client *client, struct coap_client_request *req)
+{
+	int r;
+
+	if (client == NULL || req == NULL) {
+		return -EINVAL;
+	}
+	if (!initialised(client)) {
+		return -ESHUTDOWN;
+	}
+	pthread_mutex_lock(&client->priv.lock);
+	r = zcoap_engine_deregister(&client->priv.eng, zcoap_port_now_ms(), req);
+	zcoap_run_events_locked(client);
+	pthread_mutex_unlock(&client->priv.lock);
+	if (!zcoap_thread_is_self(client)) {
+		zcoap_thread_wake(client);
+	}
+	return r;
+}
+
+bool coap_client_has_ongoing_exchange(struct coap_client *client)
+{
+	bool busy;
+
+	if (!initialised(client)) {
+		return false;
+	}
+	pthread_mutex_lock(&client->priv.lock);
+	busy = zcoap_engine_busy(&client->priv.eng);
+	pthread_mutex_unlock(&client->priv.lock);
+	return busy;
+}
+
+struct coap_client_option coap_client_option_initial_block2(void)
+{
+	struct coap_client_option opt = {
+		.code = COAP_OPTION_BLOCK2,
+		.len = 1,
+	};
+
+	/* NUM 0, M 0, SZX of our block size (RFC 7959 §2.4 early negotiation). */
+	opt.value[0] = (uint8_t)coap_bytes_to_block_size(ZCOAP_CONFIG_BLOCK_SIZE);
+	return opt;
+}
+
+int zcoap_client_deinit(struct coap_client *client)
+{
+	struct zcoap_client_private *priv;
+
+	if (!initialised(client)) {
+		return 0;
+	}
+	if (zcoap_thread_is_self(client)) {
+		return -EDEADLK;
+	}
+	priv = &client->priv;
+	pthread_mutex_lock(&priv->lock);
+	cancel_locked(client, NULL);
+	priv->stop = true;
+	pthread_mutex_unlock(&priv->lock);
+	zcoap_thread_wake(client);
+	pthread_join(priv->thread, NULL);
+
+	close(priv->wake_fd[0]);
+	if (priv->wake_fd[1] != priv->wake_fd[0]) {
+		close(priv->wake_fd[1]);
+	}
+	pthread_cond_destroy(&priv->cond);
+	pthread_mutex_destroy(&priv->lock);
+	priv->magic = 0;
+	return 0;
+}
+
+int zcoap_client_set_separate_timeout(struct coap_client *client, uint32_t timeout_ms)
+{
+	if (!initialised(client) || timeout_ms == 0) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&client->priv.lock);
+	client->priv.eng.separate_timeout_ms = timeout_ms;
+	pthread_mutex_unlock(&client->priv.lock);
+	return 0;
+}
+
+int zcoap_client_set_trace(struct coap_client *client, zcoap_trace_cb_t cb, void *user_data)
+{
+	if (!initialised(client)) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&client->priv.lock);
+	client->priv.trace_cb = cb;
+	client->priv.trace_user = user_data;
+	pthread_mutex_unlock(&client->priv.lock);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * client_internal.h -- shared by api.c and thread.c (the client thread and
+ * the public entry points around the engine).
+ *
+ * Locking rules (docs/design/threading.md): priv->lock guards the engine and
+ * every field of struct zcoap_client_private. Functions whose name ends in
+ * _locked expect it held. Application callbacks never run with it held.
+ */
+#ifndef ZCOAP_CLIENT_INTERNAL_H
+#define ZCOAP_CLIENT_INTERNAL_H
+
+#include "client/engine.h"
+
+#define ZCOAP_CLIENT_MAGIC 0x7a636f61U /* "zcoa" */
+
+/** The engine I/O of a real client: transport, port random, trace hook. */
+extern const struct zcoap_engine_io zcoap_client_io;
+
+/** Start the receive thread. 0 or a negative errno. */
+int zcoap_thread_start(struct coap_client *client, const char *name);
+
+/** Wake the receive thread so it re-reads its sockets and deadlines. */
+void zcoap_thread_wake(struct coap_client *client);
+
+/** Whether the caller is this client's receive thread. */
+bool zcoap_thread_is_self(const struct coap_client *client);
+
+/**
+ * Run the events queued by the last engine call: copies them out, clears
+ * the queue, and calls each live one with the lock released.
+ */
+void zcoap_run_events_locked(struct coap_client *client);
+
+/** Block until no callback of the requests in @p serials runs on the client thread. */
+void zcoap_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n);
+
+#endif /* ZCOAP_CLIENT_INTERNAL_H */

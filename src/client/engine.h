@@ -1,0 +1,125 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * engine.h -- the sans-I/O client state machine.
+ *
+ * The engine owns the request slots of one client. It never reads a clock,
+ * never touches a socket and never runs an application callback: the caller
+ * passes the current time, hands it received datagrams, and gets back
+ *   - datagrams to send, through io->send (called synchronously),
+ *   - callbacks to run, queued in eng->events (the caller copies them out,
+ *     clears the queue, and runs them without holding its lock),
+ *   - the next deadline, from zcoap_engine_next_deadline().
+ * Every entry point must be called with the client lock held (suffix-free
+ * because the engine has no lock of its own). After each call the caller
+ * must drain eng->events before calling the engine again.
+ *
+ * See docs/design/state-machine.md for the slot life cycle.
+ */
+#ifndef ZCOAP_ENGINE_H
+#define ZCOAP_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "coap_client.h"
+
+/** What the engine needs from the outside world. */
+struct zcoap_engine_io {
+	/** Send a datagram; 0 or a negative errno (-EAGAIN: try again later). */
+	int (*send)(void *ctx, int sock, const struct sockaddr *addr, socklen_t addrlen,
+		    const uint8_t *buf, size_t len);
+	/** Fill @p buf with random bytes (tokens, Request-Tags, timeout jitter). */
+	void (*random)(void *ctx, uint8_t *buf, size_t len);
+	/** Optional: observe every datagram sent (true) or received (false). */
+	void (*trace)(void *ctx, bool outgoing, const uint8_t *buf, size_t len);
+};
+
+/** No deadline. */
+#define ZCOAP_NO_DEADLINE INT64_MAX
+
+/** Initialise an engine (clears it). */
+void zcoap_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, void *io_ctx);
+
+/**
+ * Start a request: validate, take a slot, build and send the first datagram.
+ * @retval 0 Sent; the slot is active.
+ * @retval -EINVAL Invalid request or parameters (see coap_client_req()).
+ * @retval -EAGAIN No free slot.
+ * @retval -ENOSPC The request does not fit in a message buffer.
+ * @retval <0 The send error (the slot is released again).
+ */
+int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
+			const struct sockaddr *addr, socklen_t addrlen,
+			const struct coap_client_request *req,
+			const struct coap_transmission_parameters *params);
+
+/**
+ * Handle one received datagram.
+ * @param sock Socket it arrived on.
+ * @param src Source address, or NULL/0 when unknown (connected socket).
+ * @param data The bytes (at most the receive buffer).
+ * @param len Number of bytes kept.
+ * @param truncated The datagram was longer than the receive buffer.
+ */
+void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
+			  const struct sockaddr *src, socklen_t srclen, uint8_t *data, size_t len,
+			  bool truncated);
+
+/** Fire every timer whose deadline is <= @p now (retransmissions, timeouts). */
+void zcoap_engine_tick(struct zcoap_engine *eng, int64_t now);
+
+/** Earliest pending deadline, or ZCOAP_NO_DEADLINE. */
+int64_t zcoap_engine_next_deadline(const struct zcoap_engine *eng);
+
+/**
+ * Cancel the active requests matching @p pattern (NULL: all). Each gets a
+ * final -ECANCELED event, except the one whose serial is @p quiet_serial
+ * (the request whose callback is cancelling itself; 0 for none).
+ * @param[out] serials Serials of the cancelled requests (may be NULL).
+ * @param max Capacity of @p serials.
+ * @return The number of requests cancelled.
+ */
+int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request *pattern,
+			uint32_t quiet_serial, uint32_t *serials, int max);
+
+/**
+ * Deregister matching observations (RFC 7641 §3.6: GET with Observe = 1 and
+ * the registration token).
+ * @retval 0 At least one deregistration was sent.
+ * @retval -ENOENT Nothing matched.
+ * @retval <0 Send error of the last failing deregistration.
+ */
+int zcoap_engine_deregister(struct zcoap_engine *eng, int64_t now,
+			    const struct coap_client_request *pattern);
+
+/** Fail every active request on @p sock with the negative errno @p err. */
+void zcoap_engine_fail_socket(struct zcoap_engine *eng, int sock, int err);
+
+/** Whether any slot is in use. */
+bool zcoap_engine_busy(const struct zcoap_engine *eng);
+
+/**
+ * Distinct sockets of the active requests.
+ * @return How many were stored in @p socks (at most @p max).
+ */
+int zcoap_engine_sockets(const struct zcoap_engine *eng, int *socks, int max);
+
+/**
+ * Whether an event may still be delivered: final events always; others only
+ * while their request has not been cancelled in between.
+ */
+bool zcoap_engine_event_live(const struct zcoap_engine *eng, const struct zcoap_event *ev);
+
+/** Describe the datagram behind the last event that has_packet. */
+void zcoap_engine_response_info(const struct zcoap_engine *eng, struct zcoap_response_info *info);
+
+/**
+ * Whether @p pattern matches an active request's fields (Zephyr's rule: a
+ * field is compared only when it is set on both sides).
+ */
+bool zcoap_engine_slot_matches(const struct zcoap_slot *slot,
+			       const struct coap_client_request *pattern);
+
+#endif /* ZCOAP_ENGINE_H */

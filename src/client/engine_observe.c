@@ -1,0 +1,141 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * engine_observe.c -- Observe (RFC 7641) for the client engine:
+ * registration detection, notification freshness, the end of an
+ * observation, and deregistration (GET with Observe = 1).
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "client/engine_internal.h"
+
+/* RFC 7641 §3.4: sequence numbers are 24-bit and compared modulo 2^23. */
+#define SEQ_HALF (1UL << 23)
+/* RFC 7641 §3.4: after 128 s a notification is newer whatever its number. */
+#define SEQ_MAX_AGE_MS 128000
+
+bool zcoap_observe_is_register(const struct zcoap_slot *s)
+{
+	if (s->method != COAP_METHOD_GET && s->method != COAP_METHOD_FETCH) {
+		return false;
+	}
+	for (unsigned int i = 0; i < s->num_options; i++) {
+		if (s->options[i].code != COAP_OPTION_OBSERVE) {
+			continue;
+		}
+		/* Value 0 (empty or zero bytes) registers; 1 would deregister. */
+		for (unsigned int j = 0; j < s->options[i].len; j++) {
+			if (s->options[i].value[j] != 0) {
+				return false;
+			}
+		}
+		return true;
+	}
+	return false;
+}
+
+bool zcoap_observe_is_fresh(uint32_t v1, int64_t t1, uint32_t v2, int64_t t2)
+{
+	v1 &= 0xFFFFFFU;
+	v2 &= 0xFFFFFFU;
+	return (v1 < v2 && v2 - v1 < SEQ_HALF) || (v1 > v2 && v1 - v2 > SEQ_HALF) ||
+	       t2 > t1 + SEQ_MAX_AGE_MS;
+}
+
+static bool is_reg_token(const struct zcoap_slot *s, const struct zcoap_rx *rx)
+{
+	return s->obs.reg_tkl == rx->tkl && memcmp(s->obs.reg_token, rx->token, rx->tkl) == 0;
+}
+
+bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
+			       const struct zcoap_rx *rx, bool by_reg_token)
+{
+	(void)by_reg_token;
+	if (s->obs.deregistering) {
+		/*
+		 * Notifications racing our Observe = 1 GET are ACKed (done by the
+		 * caller) but not delivered; the response to the deregistration
+		 * (no Observe, or the piggybacked ACK) ends the request normally.
+		 */
+		return rx->type != COAP_TYPE_ACK && rx->has_observe;
+	}
+	if (!is_reg_token(s, rx)) {
+		/* A response to one of our continuation GETs: ordinary block handling. */
+		return false;
+	}
+	if (!rx->has_observe || (rx->code >> 5) != 2) {
+		/*
+		 * RFC 7641 §3.2/§4.2: a response without Observe, or an error,
+		 * means the server does not (or no longer) keep us: the request
+		 * ends with this response.
+		 */
+		uint8_t szx = s->b2.szx;
+
+		s->obs.registered = false;
+		memset(&s->b2, 0, sizeof(s->b2));
+		s->b2.szx = szx;
+		return false;
+	}
+	if (s->obs.have_seq &&
+	    !zcoap_observe_is_fresh(s->obs.last_seq, s->obs.last_time, rx->observe, rx->now)) {
+		/* Older than what we have: not delivered (a CON one was ACKed already). */
+		return true;
+	}
+	s->obs.have_seq = true;
+	s->obs.last_seq = rx->observe;
+	s->obs.last_time = rx->now;
+	/* A newer notification replaces a body still being fetched (RFC 7959 §2.6). */
+	if (s->b2.active || s->b2.have_first) {
+		uint8_t szx = s->b2.szx;
+
+		memset(&s->b2, 0, sizeof(s->b2));
+		s->b2.szx = szx;
+		s->truncation_retry = false;
+	}
+	s->state = ZCOAP_SLOT_OBSERVING;
+	s->deadline = ZCOAP_NO_DEADLINE;
+	(void)eng;
+	return false;
+}
+
+int zcoap_engine_deregister(struct zcoap_engine *eng, int64_t now,
+			    const struct coap_client_request *pattern)
+{
+	int sent = 0;
+	int err = 0;
+
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		struct zcoap_slot *s = &eng->slots[i];
+		int r;
+
+		if (s->state == ZCOAP_SLOT_FREE || !s->obs.registered || s->obs.reg_tkl == 0 ||
+		    s->obs.deregistering || !zcoap_engine_slot_matches(s, pattern)) {
+			continue;
+		}
+		/* Abandon a notification body still being fetched. */
+		{
+			uint8_t szx = s->b2.szx;
+
+			memset(&s->b2, 0, sizeof(s->b2));
+			s->b2.szx = szx;
+		}
+		s->obs.deregistering = true;
+		r = zcoap_eng_send_new(eng, s, now);
+		if (r < 0) {
+			s->obs.deregistering = false;
+			err = r;
+			continue;
+		}
+		sent++;
+		if (!s->confirmable) {
+			/* NON: nothing to wait for (Zephyr's behaviour). */
+			zcoap_eng_fail(eng, s, -ECANCELED);
+		}
+	}
+	if (sent > 0) {
+		return 0;
+	}
+	return err < 0 ? err : -ENOENT;
+}
