@@ -95,6 +95,22 @@ typedef void (*coap_client_response_cb_t)(int16_t result_code, size_t offset,
 typedef int (*coap_client_payload_cb_t)(size_t offset, const uint8_t **payload, size_t *len,
 					bool *last_block, void *user_data);
 
+/**
+ * @brief What a client does when an observation goes quiet (zcoap extension).
+ *
+ * A notification is fresh for its Max-Age (RFC 7641 §3.3; 60 s when absent).
+ * When no newer one arrives within Max-Age plus ZCOAP_CONFIG_OBSERVE_MARGIN_MS,
+ * the server may have lost the registration.
+ */
+enum zcoap_observe_liveness {
+	/** Re-register with the same token (RFC 7641 §3.3.1); the default. */
+	ZCOAP_OBSERVE_REREGISTER = 0,
+	/** End the observation with -ETIMEDOUT. */
+	ZCOAP_OBSERVE_FAIL = 1,
+	/** Keep waiting forever (Zephyr's behaviour). */
+	ZCOAP_OBSERVE_WAIT = 2,
+};
+
 /** @brief An extra option of a request: raw value bytes (e.g. Observe 0 = len 1, value {0}). */
 struct coap_client_option {
 	uint16_t code;                              /**< Option number */
@@ -108,6 +124,14 @@ struct coap_client_option {
  * The structure, the path and the extra options are copied by
  * coap_client_req(); only @c payload is borrowed and must stay valid until
  * the final callback (block-wise uploads and retransmissions read it again).
+ *
+ * Extra options the client treats specially:
+ * - Observe = 0 on a GET or FETCH registers an observation (RFC 7641);
+ * - Block2 (NUM 0) asks for a smaller response block size up front
+ *   (coap_client_option_initial_block2(), RFC 7959 §2.4); it is sent on the
+ *   first request only;
+ * - Block1 (NUM 0) sets a smaller block size for uploading @c payload
+ *   (zcoap extension); the client then sends its own Block1 options.
  */
 struct coap_client_request {
 	enum coap_method method;                  /**< Method */
@@ -122,6 +146,8 @@ struct coap_client_request {
 	void *user_data;                          /**< Passed to @c cb */
 	/** Streaming body source (zcoap/Zephyr 4.3 extension); used instead of @c payload when set. */
 	coap_client_payload_cb_t payload_cb;
+	/** Observations only: what to do when notifications stop (zcoap extension). */
+	enum zcoap_observe_liveness observe_liveness;
 };
 
 /** @cond INTERNAL_HIDDEN */

@@ -64,6 +64,9 @@ struct zcoap_observe_state {
 	bool have_seq;         /* a notification was seen */
 	bool registered;       /* the request asked for Observe = 0 */
 	bool deregistering;    /* Observe = 1 sent */
+	bool reregistering;    /* Observe = 0 sent again after silence */
+	uint8_t liveness;      /* enum zcoap_observe_liveness */
+	uint32_t max_age;      /* Max-Age of the freshest notification (s) */
 	uint8_t reg_token[8];  /* registration token (RFC 7641 §3.6) */
 	uint8_t reg_tkl;
 };

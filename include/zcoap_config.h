@@ -89,6 +89,11 @@
 #define ZCOAP_CONFIG_SEPARATE_TIMEOUT_MS 247000U
 #endif
 
+/** Silence allowed after an observation's Max-Age before re-registering (ms). */
+#ifndef ZCOAP_CONFIG_OBSERVE_MARGIN_MS
+#define ZCOAP_CONFIG_OBSERVE_MARGIN_MS 5000U
+#endif
+
 /** Name of the receive thread when coap_client_init() gets NULL. */
 #ifndef ZCOAP_CONFIG_THREAD_NAME
 #define ZCOAP_CONFIG_THREAD_NAME "coap_client"

@@ -329,6 +329,10 @@ static int build_message(struct zcoap_slot *s)
 		if (code == COAP_OPTION_BLOCK2 && continuation) {
 			continue;
 		}
+		/* An app Block1 only chooses the upload block size (zcoap_block1_setup()). */
+		if (code == COAP_OPTION_BLOCK1) {
+			continue;
+		}
 		if (code == COAP_OPTION_OBSERVE) {
 			/* RFC 7959 §2.6 / RFC 7641: no Observe on continuation GETs. */
 			if (continuation) {
@@ -425,8 +429,8 @@ int zcoap_eng_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t n
 	int r;
 
 	memcpy(old_token, s->token, sizeof(old_token));
-	if (s->obs.deregistering) {
-		/* RFC 7641 §3.6: the deregistration reuses the registration token. */
+	if (s->obs.deregistering || s->obs.reregistering) {
+		/* RFC 7641 §3.3.1/§3.6: re- and deregistration reuse the registration token. */
 		memcpy(s->token, s->obs.reg_token, s->obs.reg_tkl);
 		s->tkl = s->obs.reg_tkl;
 	} else {
@@ -491,7 +495,7 @@ static int check_request(const struct coap_client_request *req, int sock)
 	if (req->payload == NULL && req->payload_cb == NULL && req->len > 0) {
 		return -EINVAL;
 	}
-	if ((unsigned int)req->fmt > 65535U) {
+	if ((unsigned int)req->fmt > 65535U || (unsigned int)req->observe_liveness > ZCOAP_OBSERVE_WAIT) {
 		return -EINVAL;
 	}
 	return 0;
@@ -558,6 +562,7 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 	}
 	s->b2.szx = (uint8_t)coap_bytes_to_block_size(ZCOAP_CONFIG_BLOCK_SIZE);
 	s->obs.registered = zcoap_observe_is_register(s);
+	s->obs.liveness = (uint8_t)req->observe_liveness;
 	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
 
 	/* RFC 9175 §2.3: an Echo value goes back only to the endpoint that sent it. */
@@ -903,6 +908,10 @@ void zcoap_engine_tick(struct zcoap_engine *eng, int64_t now)
 		int r;
 
 		if (!slot_active(s) || s->deadline > now) {
+			continue;
+		}
+		if (s->state == ZCOAP_SLOT_OBSERVING) {
+			zcoap_observe_on_silence(eng, s, now);
 			continue;
 		}
 		if (s->state != ZCOAP_SLOT_WAIT_ACK) {

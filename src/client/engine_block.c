@@ -60,9 +60,27 @@ int zcoap_block1_chunk(struct zcoap_slot *s)
 	return 0;
 }
 
+/* The app may pick a smaller upload block size with a Block1 extra option. */
+static uint8_t upload_szx(const struct zcoap_slot *s)
+{
+	for (unsigned int i = 0; i < s->num_options; i++) {
+		uint32_t num;
+		bool more;
+		uint8_t szx;
+
+		if (s->options[i].code == COAP_OPTION_BLOCK1 &&
+		    zcoap_block_decode(s->options[i].value, s->options[i].len, &num, &more,
+				       &szx) == 0 &&
+		    szx < CONFIG_SZX) {
+			return szx;
+		}
+	}
+	return CONFIG_SZX;
+}
+
 int zcoap_block1_setup(struct zcoap_slot *s)
 {
-	s->b1.szx = CONFIG_SZX;
+	s->b1.szx = upload_szx(s);
 	s->b1.offset = 0;
 	s->b1.have_chunk = false;
 	if (s->payload_cb != NULL) {
@@ -78,7 +96,7 @@ int zcoap_block1_setup(struct zcoap_slot *s)
 		return 0;
 	}
 	s->b1.total = s->len;
-	if (s->len > ZCOAP_CONFIG_MESSAGE_SIZE) {
+	if (s->len > ZCOAP_CONFIG_MESSAGE_SIZE || s->len > zcoap_szx_bytes(s->b1.szx)) {
 		/* Zephyr's rule: bodies larger than a message go block-wise. */
 		s->b1.active = true;
 		return zcoap_block1_chunk(s);
@@ -133,15 +151,16 @@ int zcoap_block1_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 		 * upload here -- never keep sending after an error.
 		 */
 		if (s->b1.restarts < MAX_BLOCK1_RESTARTS) {
-			uint8_t want = has_b1 ? szx : CONFIG_SZX;
-			bool smaller = !s->b1.active || want < s->b1.szx;
+			/*
+			 * Only a Block1 size that would really split the body
+			 * differently is worth a retry: smaller than the blocks
+			 * we sent, or (not block-wise yet) than the body.
+			 */
+			bool smaller = has_b1 && (s->b1.active ? szx < s->b1.szx
+							       : zcoap_szx_bytes(szx) < s->b1.total);
 
-			if (rx->code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE && smaller &&
-			    (has_b1 || !s->b1.active)) {
-				if (want > s->b1.szx && s->b1.active) {
-					want = s->b1.szx;
-				}
-				r = restart_upload(eng, s, want, rx->now);
+			if (rx->code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE && smaller) {
+				r = restart_upload(eng, s, szx, rx->now);
 				if (r < 0) {
 					zcoap_eng_fail(eng, s, r);
 				}
@@ -207,7 +226,7 @@ static void finish_body(struct zcoap_engine *eng, struct zcoap_slot *s, const st
 		zcoap_eng_emit(eng, s, rx->code, offset, payload, len, true, false, true);
 		reset_b2(s);
 		s->state = ZCOAP_SLOT_OBSERVING;
-		s->deadline = ZCOAP_NO_DEADLINE;
+		s->deadline = zcoap_observe_deadline(s, rx->now);
 		return;
 	}
 	zcoap_eng_complete(eng, s, rx, offset, payload, len);

@@ -106,4 +106,10 @@ bool zcoap_observe_is_fresh(uint32_t v1, int64_t t1, uint32_t v2, int64_t t2);
 bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			       const struct zcoap_rx *rx, bool by_reg_token);
 
+/** Deadline of an observation's liveness check after a notification at @p now. */
+int64_t zcoap_observe_deadline(const struct zcoap_slot *s, int64_t now);
+
+/** The liveness deadline of an observation passed: re-register or fail. */
+void zcoap_observe_on_silence(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
+
 #endif /* ZCOAP_ENGINE_INTERNAL_H */

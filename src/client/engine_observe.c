@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "client/engine_internal.h"
+#include "codec/codec_internal.h"
 
 /* RFC 7641 §3.4: sequence numbers are 24-bit and compared modulo 2^23. */
 #define SEQ_HALF (1UL << 23)
@@ -86,6 +87,17 @@ bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 	s->obs.have_seq = true;
 	s->obs.last_seq = rx->observe;
 	s->obs.last_time = rx->now;
+	s->obs.reregistering = false;
+	/* RFC 7252 §5.10.5: Max-Age defaults to 60 s. */
+	s->obs.max_age = 60;
+	{
+		const uint8_t *v;
+		uint16_t vlen;
+
+		if (zcoap_option_get_checked(&eng->rx, COAP_OPTION_MAX_AGE, &v, &vlen) == 0) {
+			s->obs.max_age = zcoap_option_uint(v, vlen);
+		}
+	}
 	/* A newer notification replaces a body still being fetched (RFC 7959 §2.6). */
 	if (s->b2.active || s->b2.have_first) {
 		uint8_t szx = s->b2.szx;
@@ -95,9 +107,38 @@ bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 		s->truncation_retry = false;
 	}
 	s->state = ZCOAP_SLOT_OBSERVING;
-	s->deadline = ZCOAP_NO_DEADLINE;
-	(void)eng;
+	s->deadline = zcoap_observe_deadline(s, rx->now);
 	return false;
+}
+
+int64_t zcoap_observe_deadline(const struct zcoap_slot *s, int64_t now)
+{
+	if (s->obs.liveness == ZCOAP_OBSERVE_WAIT) {
+		return ZCOAP_NO_DEADLINE;
+	}
+	/* Max-Age is at most 2^32-1 s: compute in 64 bits (RFC 7252 §5.10.5). */
+	return now + (int64_t)s->obs.max_age * 1000 + (int64_t)ZCOAP_CONFIG_OBSERVE_MARGIN_MS;
+}
+
+void zcoap_observe_on_silence(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	int r;
+
+	if (s->obs.liveness == ZCOAP_OBSERVE_FAIL) {
+		zcoap_eng_fail(eng, s, -ETIMEDOUT);
+		return;
+	}
+	/*
+	 * RFC 7641 §3.3.1: the notification went stale without a newer one, so
+	 * the server may have lost us. Register again with the same token; the
+	 * server's next sequence number need not be higher than ours.
+	 */
+	s->obs.reregistering = true;
+	s->obs.have_seq = false;
+	r = zcoap_eng_send_new(eng, s, now);
+	if (r < 0) {
+		zcoap_eng_fail(eng, s, r);
+	}
 }
 
 int zcoap_engine_deregister(struct zcoap_engine *eng, int64_t now,

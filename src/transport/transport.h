@@ -33,4 +33,24 @@ int zcoap_transport_send(int sock, const struct sockaddr *addr, socklen_t addrle
 long zcoap_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
 			  socklen_t *srclen, bool *truncated);
 
+/*
+ * DTLS hooks (dtls_mbedtls.c, or dtls_none.c without DTLS). A descriptor
+ * set up with zcoap_dtls_connect() is "owned" by the DTLS layer: the UDP
+ * functions above hand its datagrams to these instead, so the engine and
+ * the thread see plaintext CoAP on an ordinary descriptor.
+ */
+
+/** Whether @p sock is a connected zcoap DTLS socket. */
+bool zcoap_dtls_owns(int sock);
+
+/** Encrypt and send one CoAP message. 0 or a negative errno. */
+int zcoap_dtls_send(int sock, const uint8_t *buf, size_t len);
+
+/**
+ * Read and decrypt one record without blocking.
+ * @retval >=0 Plaintext bytes. @retval -EAGAIN Nothing (or only a non-application record).
+ * @retval <0 A fatal error: the session is unusable (peer close, alert, I/O).
+ */
+long zcoap_dtls_recv(int sock, uint8_t *buf, size_t cap, bool *truncated);
+
 #endif /* ZCOAP_TRANSPORT_H */

@@ -15,6 +15,9 @@ int zcoap_transport_send(int sock, const struct sockaddr *addr, socklen_t addrle
 {
 	ssize_t n;
 
+	if (zcoap_dtls_owns(sock)) {
+		return zcoap_dtls_send(sock, buf, len);
+	}
 	do {
 		if (addr != NULL && addrlen > 0) {
 			n = sendto(sock, buf, len, MSG_DONTWAIT, addr, addrlen);
@@ -36,6 +39,11 @@ long zcoap_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_st
 	struct msghdr mh = {0};
 	ssize_t n;
 
+	if (zcoap_dtls_owns(sock)) {
+		/* The session is bound to its peer; there is no other source to report. */
+		*srclen = 0;
+		return zcoap_dtls_recv(sock, buf, cap, truncated);
+	}
 	mh.msg_name = src;
 	mh.msg_namelen = (socklen_t)sizeof(*src);
 	mh.msg_iov = &iov;

@@ -1,0 +1,63 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * path.c -- split a path string into Uri-Path and Uri-Query options.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coap.h"
+
+/* Append one segment unless it is empty (empty segments are skipped). */
+static int append_segment(struct coap_packet *cpkt, uint16_t option, const char *start, size_t len)
+{
+	if (len == 0) {
+		return 0;
+	}
+	if (len > UINT16_MAX) {
+		return -EINVAL;
+	}
+	return coap_packet_append_option(cpkt, option, (const uint8_t *)start, (uint16_t)len);
+}
+
+/*
+ * Zephyr's splitting (RFC 7252 §6.4 steps 8-9 without percent-decoding):
+ * before the first '?', '/' separates Uri-Path segments; after it, '&' and
+ * any further '?' separate Uri-Query items. Leading, trailing and doubled
+ * separators produce no empty options, so "/a//b/" is "a", "b". The bytes
+ * are sent as given: a caller wanting "%2F" decoded must do it itself.
+ */
+int coap_packet_set_path(struct coap_packet *cpkt, const char *path)
+{
+	uint16_t option = COAP_OPTION_URI_PATH;
+	const char *seg;
+	const char *p;
+	int r;
+
+	if (cpkt == NULL || path == NULL) {
+		return -EINVAL;
+	}
+	seg = path;
+	for (p = path;; p++) {
+		char c = *p;
+		bool end = c == '\0';
+		bool sep = option == COAP_OPTION_URI_PATH ? (c == '/' || c == '?')
+							  : (c == '&' || c == '?');
+
+		if (!end && !sep) {
+			continue;
+		}
+		r = append_segment(cpkt, option, seg, (size_t)(p - seg));
+		if (r < 0) {
+			return r;
+		}
+		if (end) {
+			return 0;
+		}
+		if (c == '?') {
+			option = COAP_OPTION_URI_QUERY;
+		}
+		seg = p + 1;
+	}
+}
