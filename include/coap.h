@@ -98,33 +98,37 @@ enum coap_msgtype {
 
 /** @brief Response codes (RFC 7252 §12.1.2 and later registrations). */
 enum coap_response_code {
-	COAP_RESPONSE_CODE_OK = COAP_MAKE_RESPONSE_CODE(2, 0),      /**< 2.00 (kept for Zephyr 4.2 code) */
-	COAP_RESPONSE_CODE_CREATED = COAP_MAKE_RESPONSE_CODE(2, 1), /**< 2.01 Created */
-	COAP_RESPONSE_CODE_DELETED = COAP_MAKE_RESPONSE_CODE(2, 2), /**< 2.02 Deleted */
-	COAP_RESPONSE_CODE_VALID = COAP_MAKE_RESPONSE_CODE(2, 3),   /**< 2.03 Valid */
-	COAP_RESPONSE_CODE_CHANGED = COAP_MAKE_RESPONSE_CODE(2, 4), /**< 2.04 Changed */
-	COAP_RESPONSE_CODE_CONTENT = COAP_MAKE_RESPONSE_CODE(2, 5), /**< 2.05 Content */
+	COAP_RESPONSE_CODE_OK =
+	    COAP_MAKE_RESPONSE_CODE(2, 0), /**< 2.00 (kept for Zephyr 4.2 code) */
+	COAP_RESPONSE_CODE_CREATED = COAP_MAKE_RESPONSE_CODE(2, 1),      /**< 2.01 Created */
+	COAP_RESPONSE_CODE_DELETED = COAP_MAKE_RESPONSE_CODE(2, 2),      /**< 2.02 Deleted */
+	COAP_RESPONSE_CODE_VALID = COAP_MAKE_RESPONSE_CODE(2, 3),        /**< 2.03 Valid */
+	COAP_RESPONSE_CODE_CHANGED = COAP_MAKE_RESPONSE_CODE(2, 4),      /**< 2.04 Changed */
+	COAP_RESPONSE_CODE_CONTENT = COAP_MAKE_RESPONSE_CODE(2, 5),      /**< 2.05 Content */
 	COAP_RESPONSE_CODE_CONTINUE = COAP_MAKE_RESPONSE_CODE(2, 31),    /**< 2.31 Continue */
 	COAP_RESPONSE_CODE_BAD_REQUEST = COAP_MAKE_RESPONSE_CODE(4, 0),  /**< 4.00 Bad Request */
 	COAP_RESPONSE_CODE_UNAUTHORIZED = COAP_MAKE_RESPONSE_CODE(4, 1), /**< 4.01 Unauthorized */
 	COAP_RESPONSE_CODE_BAD_OPTION = COAP_MAKE_RESPONSE_CODE(4, 2),   /**< 4.02 Bad Option */
 	COAP_RESPONSE_CODE_FORBIDDEN = COAP_MAKE_RESPONSE_CODE(4, 3),    /**< 4.03 Forbidden */
 	COAP_RESPONSE_CODE_NOT_FOUND = COAP_MAKE_RESPONSE_CODE(4, 4),    /**< 4.04 Not Found */
-	COAP_RESPONSE_CODE_NOT_ALLOWED = COAP_MAKE_RESPONSE_CODE(4, 5), /**< 4.05 Method Not Allowed */
-	COAP_RESPONSE_CODE_NOT_ACCEPTABLE = COAP_MAKE_RESPONSE_CODE(4, 6), /**< 4.06 Not Acceptable */
-	COAP_RESPONSE_CODE_INCOMPLETE = COAP_MAKE_RESPONSE_CODE(4, 8), /**< 4.08 Request Entity Incomplete */
-	COAP_RESPONSE_CODE_CONFLICT = COAP_MAKE_RESPONSE_CODE(4, 9),   /**< 4.09 Conflict */
-	COAP_RESPONSE_CODE_PRECONDITION_FAILED = COAP_MAKE_RESPONSE_CODE(4, 12), /**< 4.12 */
-	COAP_RESPONSE_CODE_REQUEST_TOO_LARGE = COAP_MAKE_RESPONSE_CODE(4, 13),   /**< 4.13 */
+	COAP_RESPONSE_CODE_NOT_ALLOWED =
+	    COAP_MAKE_RESPONSE_CODE(4, 5), /**< 4.05 Method Not Allowed */
+	COAP_RESPONSE_CODE_NOT_ACCEPTABLE =
+	    COAP_MAKE_RESPONSE_CODE(4, 6), /**< 4.06 Not Acceptable */
+	COAP_RESPONSE_CODE_INCOMPLETE =
+	    COAP_MAKE_RESPONSE_CODE(4, 8), /**< 4.08 Request Entity Incomplete */
+	COAP_RESPONSE_CODE_CONFLICT = COAP_MAKE_RESPONSE_CODE(4, 9), /**< 4.09 Conflict */
+	COAP_RESPONSE_CODE_PRECONDITION_FAILED = COAP_MAKE_RESPONSE_CODE(4, 12),        /**< 4.12 */
+	COAP_RESPONSE_CODE_REQUEST_TOO_LARGE = COAP_MAKE_RESPONSE_CODE(4, 13),          /**< 4.13 */
 	COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT = COAP_MAKE_RESPONSE_CODE(4, 15), /**< 4.15 */
-	COAP_RESPONSE_CODE_UNPROCESSABLE_ENTITY = COAP_MAKE_RESPONSE_CODE(4, 22), /**< 4.22 */
-	COAP_RESPONSE_CODE_TOO_MANY_REQUESTS = COAP_MAKE_RESPONSE_CODE(4, 29),    /**< 4.29 */
-	COAP_RESPONSE_CODE_INTERNAL_ERROR = COAP_MAKE_RESPONSE_CODE(5, 0),  /**< 5.00 */
-	COAP_RESPONSE_CODE_NOT_IMPLEMENTED = COAP_MAKE_RESPONSE_CODE(5, 1), /**< 5.01 */
-	COAP_RESPONSE_CODE_BAD_GATEWAY = COAP_MAKE_RESPONSE_CODE(5, 2),     /**< 5.02 */
-	COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE = COAP_MAKE_RESPONSE_CODE(5, 3), /**< 5.03 */
-	COAP_RESPONSE_CODE_GATEWAY_TIMEOUT = COAP_MAKE_RESPONSE_CODE(5, 4),     /**< 5.04 */
-	COAP_RESPONSE_CODE_PROXYING_NOT_SUPPORTED = COAP_MAKE_RESPONSE_CODE(5, 5), /**< 5.05 */
+	COAP_RESPONSE_CODE_UNPROCESSABLE_ENTITY = COAP_MAKE_RESPONSE_CODE(4, 22),       /**< 4.22 */
+	COAP_RESPONSE_CODE_TOO_MANY_REQUESTS = COAP_MAKE_RESPONSE_CODE(4, 29),          /**< 4.29 */
+	COAP_RESPONSE_CODE_INTERNAL_ERROR = COAP_MAKE_RESPONSE_CODE(5, 0),              /**< 5.00 */
+	COAP_RESPONSE_CODE_NOT_IMPLEMENTED = COAP_MAKE_RESPONSE_CODE(5, 1),             /**< 5.01 */
+	COAP_RESPONSE_CODE_BAD_GATEWAY = COAP_MAKE_RESPONSE_CODE(5, 2),                 /**< 5.02 */
+	COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE = COAP_MAKE_RESPONSE_CODE(5, 3),         /**< 5.03 */
+	COAP_RESPONSE_CODE_GATEWAY_TIMEOUT = COAP_MAKE_RESPONSE_CODE(5, 4),             /**< 5.04 */
+	COAP_RESPONSE_CODE_PROXYING_NOT_SUPPORTED = COAP_MAKE_RESPONSE_CODE(5, 5),      /**< 5.05 */
 };
 
 /** Code of an Empty message (RFC 7252 §4.1). */
@@ -159,9 +163,9 @@ enum coap_no_response {
 /** Block number of a Block1/Block2 option value (RFC 7959 §2.2). */
 #define GET_BLOCK_NUM(v) ((v) >> 4)
 /** SZX of a Block1/Block2 option value. */
-#define GET_BLOCK_SIZE(v) (((v) & 0x7))
+#define GET_BLOCK_SIZE(v) (((v)&0x7))
 /** M (more) flag of a Block1/Block2 option value. */
-#define GET_MORE(v) (!!((v) & 0x08))
+#define GET_MORE(v) (!!((v)&0x08))
 
 /**
  * @brief A CoAP message: a view over a caller-owned buffer.
@@ -189,9 +193,9 @@ struct coap_packet {
  * out: the finder reports -EMSGSIZE for them (see coap_find_options()).
  */
 struct coap_option {
-	uint16_t delta;                            /**< Option number */
-	uint8_t len;                               /**< Value length */
-	uint8_t value[COAP_OPTION_VALUE_MAX_LEN];  /**< Value bytes */
+	uint16_t delta;                           /**< Option number */
+	uint8_t len;                              /**< Value length */
+	uint8_t value[COAP_OPTION_VALUE_MAX_LEN]; /**< Value bytes */
 };
 
 /**
@@ -246,7 +250,8 @@ static inline enum coap_block_size coap_bytes_to_block_size(uint16_t bytes)
 {
 	enum coap_block_size szx = COAP_BLOCK_16;
 
-	while (szx < COAP_BLOCK_1024 && coap_block_size_to_bytes((enum coap_block_size)(szx + 1)) <= bytes) {
+	while (szx < COAP_BLOCK_1024 &&
+	       coap_block_size_to_bytes((enum coap_block_size)(szx + 1)) <= bytes) {
 		szx = (enum coap_block_size)(szx + 1);
 	}
 	return szx;
@@ -369,8 +374,8 @@ int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
  * @retval -EINVAL Bad arguments or a malformed message.
  * @retval -EMSGSIZE An occurrence has a value longer than COAP_OPTION_VALUE_MAX_LEN.
  */
-int coap_find_options(const struct coap_packet *cpkt, uint16_t code,
-		      struct coap_option *options, uint16_t veclen);
+int coap_find_options(const struct coap_packet *cpkt, uint16_t code, struct coap_option *options,
+		      uint16_t veclen);
 
 /**
  * @brief Decode an option value as an unsigned big-endian integer.
@@ -412,9 +417,9 @@ int coap_get_option_int(const struct coap_packet *cpkt, uint16_t code);
  * @retval -EINVAL Bad arguments (NULL pointers, version, type > 3, token_len > 8).
  * @retval -ENOSPC @p max_len is too small for the header and token.
  */
-int coap_packet_init(struct coap_packet *cpkt, uint8_t *data, uint16_t max_len,
-		     uint8_t ver, uint8_t type, uint8_t token_len,
-		     const uint8_t *token, uint8_t code, uint16_t id);
+int coap_packet_init(struct coap_packet *cpkt, uint8_t *data, uint16_t max_len, uint8_t ver,
+		     uint8_t type, uint8_t token_len, const uint8_t *token, uint8_t code,
+		     uint16_t id);
 
 /**
  * @brief Start a piggybacked response (ACK, same MID and token as @p req).
@@ -427,8 +432,8 @@ int coap_packet_init(struct coap_packet *cpkt, uint8_t *data, uint16_t max_len,
  * @retval -EINVAL Bad arguments.
  * @retval -ENOSPC @p max_len is too small.
  */
-int coap_ack_init(struct coap_packet *cpkt, const struct coap_packet *req,
-		  uint8_t *data, uint16_t max_len, uint8_t code);
+int coap_ack_init(struct coap_packet *cpkt, const struct coap_packet *req, uint8_t *data,
+		  uint16_t max_len, uint8_t code);
 
 /**
  * @brief Build a Reset (RST) message for @p req: same MID, no token, code 0.00.
@@ -440,8 +445,8 @@ int coap_ack_init(struct coap_packet *cpkt, const struct coap_packet *req,
  * @retval -EINVAL Bad arguments.
  * @retval -ENOSPC @p max_len is too small.
  */
-int coap_rst_init(struct coap_packet *cpkt, const struct coap_packet *req,
-		  uint8_t *data, uint16_t max_len);
+int coap_rst_init(struct coap_packet *cpkt, const struct coap_packet *req, uint8_t *data,
+		  uint16_t max_len);
 
 /**
  * @brief Append an option.
@@ -458,8 +463,8 @@ int coap_rst_init(struct coap_packet *cpkt, const struct coap_packet *req,
  * @retval -EINVAL Bad arguments, or a payload marker is already present.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_packet_append_option(struct coap_packet *cpkt, uint16_t code,
-			      const uint8_t *value, uint16_t len);
+int coap_packet_append_option(struct coap_packet *cpkt, uint16_t code, const uint8_t *value,
+			      uint16_t len);
 
 /**
  * @brief Remove the first occurrence of an option.

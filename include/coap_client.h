@@ -113,9 +113,9 @@ enum zcoap_observe_liveness {
 
 /** @brief An extra option of a request: raw value bytes (e.g. Observe 0 = len 1, value {0}). */
 struct coap_client_option {
-	uint16_t code;                              /**< Option number */
-	uint8_t len;                                /**< Value length, 0..12 */
-	uint8_t value[MAX_COAP_CLIENT_OPTION_LEN];  /**< Value bytes */
+	uint16_t code;                             /**< Option number */
+	uint8_t len;                               /**< Value length, 0..12 */
+	uint8_t value[MAX_COAP_CLIENT_OPTION_LEN]; /**< Value bytes */
 };
 
 /**
@@ -134,17 +134,18 @@ struct coap_client_option {
  *   (zcoap extension); the client then sends its own Block1 options.
  */
 struct coap_client_request {
-	enum coap_method method;                  /**< Method */
-	bool confirmable;                         /**< CON (true) or NON (false) */
-	const char *path;                         /**< "a/b?x=1&y=2", split as coap_packet_set_path() */
-	enum coap_content_format fmt;             /**< Content-Format, sent only with a payload */
-	const uint8_t *payload;                   /**< Request body, or NULL */
-	size_t len;                               /**< Length of @c payload */
-	coap_client_response_cb_t cb;             /**< Response callback, may be NULL */
+	enum coap_method method;      /**< Method */
+	bool confirmable;             /**< CON (true) or NON (false) */
+	const char *path;             /**< "a/b?x=1&y=2", split as coap_packet_set_path() */
+	enum coap_content_format fmt; /**< Content-Format, sent only with a payload */
+	const uint8_t *payload;       /**< Request body, or NULL */
+	size_t len;                   /**< Length of @c payload */
+	coap_client_response_cb_t cb; /**< Response callback, may be NULL */
 	const struct coap_client_option *options; /**< Extra options, copied */
 	uint8_t num_options;                      /**< Number of extra options */
 	void *user_data;                          /**< Passed to @c cb */
-	/** Streaming body source (zcoap/Zephyr 4.3 extension); used instead of @c payload when set. */
+	/** Streaming body source (zcoap/Zephyr 4.3 extension); used instead of @c payload when set.
+	 */
 	coap_client_payload_cb_t payload_cb;
 	/** Observations only: what to do when notifications stop (zcoap extension). */
 	enum zcoap_observe_liveness observe_liveness;
@@ -272,14 +273,14 @@ int zcoap_client_deinit(struct coap_client *client);
 
 /** @brief Details of the response being delivered to the running callback. */
 struct zcoap_response_info {
-	const struct coap_packet *packet;  /**< The whole response datagram (all options) */
-	const struct sockaddr *source;     /**< Where it came from (NULL on connected sockets) */
-	socklen_t source_len;              /**< Length of @c source */
-	uint8_t retransmissions;           /**< Retransmissions of the request that got it */
-	uint32_t block_count;              /**< Blocks received so far in this body */
-	uint32_t size2;                    /**< Size2 of the body, 0 when unknown */
-	uint32_t observe;                  /**< Observe value when @c has_observe */
-	bool has_observe;                  /**< The response carries Observe */
+	const struct coap_packet *packet; /**< The whole response datagram (all options) */
+	const struct sockaddr *source;    /**< Where it came from (NULL on connected sockets) */
+	socklen_t source_len;             /**< Length of @c source */
+	uint8_t retransmissions;          /**< Retransmissions of the request that got it */
+	uint32_t block_count;             /**< Blocks received so far in this body */
+	uint32_t size2;                   /**< Size2 of the body, 0 when unknown */
+	uint32_t observe;                 /**< Observe value when @c has_observe */
+	bool has_observe;                 /**< The response carries Observe */
 };
 
 /**
@@ -313,8 +314,7 @@ int zcoap_client_set_separate_timeout(struct coap_client *client, uint32_t timeo
  * @param len Its length (for a truncated datagram, the bytes kept).
  * @param user_data As given to zcoap_client_set_trace().
  */
-typedef void (*zcoap_trace_cb_t)(bool outgoing, const uint8_t *data, size_t len,
-				 void *user_data);
+typedef void (*zcoap_trace_cb_t)(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 
 /**
  * @brief Install (or remove, with NULL) a datagram trace hook.

@@ -31,64 +31,64 @@ enum zcoap_slot_state {
 
 /** Block2 (download) state of one request. */
 struct zcoap_block2_state {
-	uint64_t delivered;    /* body bytes handed to the callback */
-	uint32_t blocks;       /* blocks received in this body */
-	uint32_t size2;        /* Size2 seen, 0 if none */
-	uint8_t szx;           /* block size we ask for next */
-	uint8_t etag_len;      /* 0: no ETag seen */
+	uint64_t delivered; /* body bytes handed to the callback */
+	uint32_t blocks;    /* blocks received in this body */
+	uint32_t size2;     /* Size2 seen, 0 if none */
+	uint8_t szx;        /* block size we ask for next */
+	uint8_t etag_len;   /* 0: no ETag seen */
 	uint8_t etag[8];
-	bool active;           /* a multi-block body is being fetched */
-	bool have_first;       /* ETag of block 0 recorded */
-	bool initial_sent;     /* app's early Block2 already used */
+	bool active;       /* a multi-block body is being fetched */
+	bool have_first;   /* ETag of block 0 recorded */
+	bool initial_sent; /* app's early Block2 already used */
 };
 
 /** Block1 (upload) state of one request. */
 struct zcoap_block1_state {
-	uint64_t offset;       /* body offset of the block in flight */
-	uint16_t chunk;        /* payload bytes in the block in flight */
-	uint8_t szx;           /* block size in use */
-	uint8_t tag[8];        /* Request-Tag (RFC 9175 §3) */
-	bool active;           /* the body goes block-wise */
-	bool last;             /* the block in flight is the last one */
-	bool done;             /* the final block was acknowledged */
-	uint8_t restarts;      /* uploads restarted after 4.13/4.08 */
-	bool have_chunk;       /* cb_data/chunk hold the block at offset */
+	uint64_t offset;        /* body offset of the block in flight */
+	uint16_t chunk;         /* payload bytes in the block in flight */
+	uint8_t szx;            /* block size in use */
+	uint8_t tag[8];         /* Request-Tag (RFC 9175 §3) */
+	bool active;            /* the body goes block-wise */
+	bool last;              /* the block in flight is the last one */
+	bool done;              /* the final block was acknowledged */
+	uint8_t restarts;       /* uploads restarted after 4.13/4.08 */
+	bool have_chunk;        /* cb_data/chunk hold the block at offset */
 	const uint8_t *cb_data; /* bytes of the block in flight (payload or payload_cb) */
-	uint64_t total;        /* body size; UINT64_MAX while unknown (payload_cb) */
+	uint64_t total;         /* body size; UINT64_MAX while unknown (payload_cb) */
 };
 
 /** Observe state of one request. */
 struct zcoap_observe_state {
-	int64_t last_time;     /* when the freshest notification arrived (ms) */
-	uint32_t last_seq;     /* its Observe value */
-	bool have_seq;         /* a notification was seen */
-	bool registered;       /* the request asked for Observe = 0 */
-	bool deregistering;    /* Observe = 1 sent */
-	bool reregistering;    /* Observe = 0 sent again after silence */
-	uint8_t liveness;      /* enum zcoap_observe_liveness */
-	uint32_t max_age;      /* Max-Age of the freshest notification (s) */
-	uint8_t reg_token[8];  /* registration token (RFC 7641 §3.6) */
+	int64_t last_time;    /* when the freshest notification arrived (ms) */
+	uint32_t last_seq;    /* its Observe value */
+	bool have_seq;        /* a notification was seen */
+	bool registered;      /* the request asked for Observe = 0 */
+	bool deregistering;   /* Observe = 1 sent */
+	bool reregistering;   /* Observe = 0 sent again after silence */
+	uint8_t liveness;     /* enum zcoap_observe_liveness */
+	uint32_t max_age;     /* Max-Age of the freshest notification (s) */
+	uint8_t reg_token[8]; /* registration token (RFC 7641 §3.6) */
 	uint8_t reg_tkl;
 };
 
 /** One request in flight. */
 struct zcoap_slot {
-	uint32_t serial;               /* unique per request; 0 when free */
-	uint8_t state;                 /* enum zcoap_slot_state */
+	uint32_t serial; /* unique per request; 0 when free */
+	uint8_t state;   /* enum zcoap_slot_state */
 	bool confirmable;
 	uint8_t method;
 	uint8_t tkl;
-	uint8_t token[8];              /* token of the message in flight */
-	uint16_t mid;                  /* MID of the message in flight */
+	uint8_t token[8]; /* token of the message in flight */
+	uint16_t mid;     /* MID of the message in flight */
 	uint8_t retries_left;
-	uint8_t retransmissions;       /* of the message in flight */
+	uint8_t retransmissions; /* of the message in flight */
 	uint8_t echo_retries;
-	uint8_t echo_len;              /* Echo value to send with this request */
+	uint8_t echo_len; /* Echo value to send with this request */
 	uint8_t echo[ZCOAP_CONFIG_ECHO_MAX_LEN];
-	bool truncation_retry;         /* re-asked a block after MSG_TRUNC */
-	int32_t last_rx_mid;           /* -1 none; duplicate detection */
-	uint32_t timeout_ms;           /* current retransmission timeout */
-	int64_t deadline;              /* next timer (ms), INT64_MAX = none */
+	bool truncation_retry; /* re-asked a block after MSG_TRUNC */
+	int32_t last_rx_mid;   /* -1 none; duplicate detection */
+	uint32_t timeout_ms;   /* current retransmission timeout */
+	int64_t deadline;      /* next timer (ms), INT64_MAX = none */
 	struct coap_transmission_parameters params;
 	/* the request, copied */
 	int sock;
@@ -120,7 +120,7 @@ struct zcoap_dedup_entry {
 	int sock;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	uint16_t mid;                  /* MID of the server's message */
+	uint16_t mid; /* MID of the server's message */
 	bool used;
 	int64_t expires;
 };
@@ -136,8 +136,8 @@ struct zcoap_event {
 	int16_t code;
 	uint8_t slot;
 	bool last_block;
-	bool final;                    /* the request ended with this event */
-	bool has_packet;               /* the received packet describes it */
+	bool final;      /* the request ended with this event */
+	bool has_packet; /* the received packet describes it */
 };
 
 /** The sans-I/O client state machine. */
@@ -169,7 +169,7 @@ struct zcoap_engine {
 	uint32_t rx_size2;
 	uint32_t rx_observe;
 	bool rx_has_observe;
-	uint8_t ctl[16];               /* Empty ACK / RST being sent */
+	uint8_t ctl[16]; /* Empty ACK / RST being sent */
 };
 
 /** Everything a client owns. */
@@ -178,9 +178,9 @@ struct zcoap_client_private {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_t thread;
-	int wake_fd[2];                /* eventfd (both equal) or a pipe */
-	uint32_t running_serial;       /* request whose callback the thread runs */
-	uint32_t magic;                /* ZCOAP_CLIENT_MAGIC while initialised */
+	int wake_fd[2];          /* eventfd (both equal) or a pipe */
+	uint32_t running_serial; /* request whose callback the thread runs */
+	uint32_t magic;          /* ZCOAP_CLIENT_MAGIC while initialised */
 	bool stop;
 	void (*trace_cb)(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 	void *trace_user;

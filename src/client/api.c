@@ -107,8 +107,8 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 static void cancel_locked(struct coap_client *client, const struct coap_client_request *pattern)
 {
 	uint32_t serials[ZCOAP_CONFIG_MAX_REQUESTS];
-	int n = zcoap_engine_cancel(&client->priv.eng, pattern, 0, serials,
-				    ZCOAP_CONFIG_MAX_REQUESTS);
+	int n =
+	    zcoap_engine_cancel(&client->priv.eng, pattern, 0, serials, ZCOAP_CONFIG_MAX_REQUESTS);
 
 	if (n > ZCOAP_CONFIG_MAX_REQUESTS) {
 		n = ZCOAP_CONFIG_MAX_REQUESTS;
@@ -179,8 +179,8 @@ bool coap_client_has_ongoing_exchange(struct coap_client *client)
 struct coap_client_option coap_client_option_initial_block2(void)
 {
 	struct coap_client_option opt = {
-		.code = COAP_OPTION_BLOCK2,
-		.len = 1,
+	    .code = COAP_OPTION_BLOCK2,
+	    .len = 1,
 	};
 
 	/* NUM 0, M 0, SZX of our block size (RFC 7959 §2.4 early negotiation). */

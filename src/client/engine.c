@@ -147,7 +147,8 @@ static int64_t non_window(const struct zcoap_slot *s)
 /* ---- events ---------------------------------------------------------- */
 
 void zcoap_eng_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, size_t offset,
-		    const uint8_t *payload, size_t len, bool last_block, bool final, bool has_packet)
+		    const uint8_t *payload, size_t len, bool last_block, bool final,
+		    bool has_packet)
 {
 	struct zcoap_event *ev;
 
@@ -370,7 +371,8 @@ static int build_message(struct zcoap_slot *s)
 		}
 		/* RFC 7959 §4: Size1 tells the server the whole body size up front. */
 		if (s->b1.total != UINT64_MAX && s->b1.total <= UINT32_MAX) {
-			r = coap_append_option_int(&p, COAP_OPTION_SIZE1, (unsigned int)s->b1.total);
+			r = coap_append_option_int(&p, COAP_OPTION_SIZE1,
+						   (unsigned int)s->b1.total);
 			if (r < 0) {
 				return r;
 			}
@@ -495,7 +497,8 @@ static int check_request(const struct coap_client_request *req, int sock)
 	if (req->payload == NULL && req->payload_cb == NULL && req->len > 0) {
 		return -EINVAL;
 	}
-	if ((unsigned int)req->fmt > 65535U || (unsigned int)req->observe_liveness > ZCOAP_OBSERVE_WAIT) {
+	if ((unsigned int)req->fmt > 65535U ||
+	    (unsigned int)req->observe_liveness > ZCOAP_OBSERVE_WAIT) {
 		return -EINVAL;
 	}
 	return 0;
@@ -528,7 +531,8 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 	if (r < 0) {
 		return r;
 	}
-	if (addr != NULL && (addrlen == 0 || addrlen > (socklen_t)sizeof(struct sockaddr_storage))) {
+	if (addr != NULL &&
+	    (addrlen == 0 || addrlen > (socklen_t)sizeof(struct sockaddr_storage))) {
 		return -EINVAL;
 	}
 	s = free_slot(eng);
@@ -567,9 +571,9 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 
 	/* RFC 9175 §2.3: an Echo value goes back only to the endpoint that sent it. */
 	if (eng->echo.pending && eng->echo.sock == sock && eng->echo.addrlen == s->addrlen &&
-	    (s->addrlen == 0 || sockaddr_equal((const struct sockaddr *)&eng->echo.addr,
-					       eng->echo.addrlen,
-					       (const struct sockaddr *)&s->addr, s->addrlen))) {
+	    (s->addrlen == 0 ||
+	     sockaddr_equal((const struct sockaddr *)&eng->echo.addr, eng->echo.addrlen,
+			    (const struct sockaddr *)&s->addr, s->addrlen))) {
 		memcpy(s->echo, eng->echo.value, eng->echo.len);
 		s->echo_len = eng->echo.len;
 	}
@@ -606,8 +610,7 @@ static void send_ctl(struct zcoap_engine *eng, uint8_t type, uint16_t mid, int s
 	(void)eng_send(eng, sock, dst, dstlen, eng->ctl, 4);
 }
 
-static int send_ack(struct zcoap_engine *eng, const struct zcoap_rx *rx,
-		    const struct zcoap_slot *s)
+static int send_ack(struct zcoap_engine *eng, const struct zcoap_rx *rx, const struct zcoap_slot *s)
 {
 	const struct sockaddr *dst = rx->src;
 	socklen_t dstlen = rx->srclen;
@@ -709,8 +712,8 @@ static struct zcoap_slot *match_response(struct zcoap_engine *eng, const struct 
 	return NULL;
 }
 
-static void remember_echo(struct zcoap_engine *eng, const struct zcoap_slot *s,
-			  const uint8_t *v, uint16_t len)
+static void remember_echo(struct zcoap_engine *eng, const struct zcoap_slot *s, const uint8_t *v,
+			  uint16_t len)
 {
 	memcpy(eng->echo.value, v, len);
 	eng->echo.len = (uint8_t)len;
@@ -818,11 +821,12 @@ static void handle_truncated(struct zcoap_engine *eng, int64_t now, int sock,
 		return;
 	}
 	memcpy(rx.token, data + 4, rx.tkl);
+	if (rx.type == COAP_TYPE_RESET) {
+		return; /* never answer a Reset, and a Reset carries no response */
+	}
 	s = match_response(eng, &rx);
 	if (s == NULL) {
-		if (rx.type != COAP_TYPE_ACK) {
-			send_ctl(eng, COAP_TYPE_RESET, rx.mid, sock, src, srclen);
-		}
+		reject(eng, rx.type, rx.mid, sock, src, srclen);
 		return;
 	}
 	if (rx.type == COAP_TYPE_CON) {
@@ -870,6 +874,10 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 	}
 	if (rx.code == COAP_CODE_EMPTY) {
 		handle_empty(eng, now, rx.type, rx.mid, sock, src, srclen);
+		return;
+	}
+	/* RFC 7252 §4.2: a Reset is always Empty; one with a code is malformed: ignore. */
+	if (rx.type == COAP_TYPE_RESET) {
 		return;
 	}
 	/*
@@ -990,7 +998,8 @@ int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_reque
 	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
 		struct zcoap_slot *s = &eng->slots[i];
 
-		if (!slot_active(s) || (pattern != NULL && !zcoap_engine_slot_matches(s, pattern))) {
+		if (!slot_active(s) ||
+		    (pattern != NULL && !zcoap_engine_slot_matches(s, pattern))) {
 			continue;
 		}
 		if (serials != NULL && n < max) {

@@ -69,8 +69,8 @@ static uint8_t upload_szx(const struct zcoap_slot *s)
 		uint8_t szx;
 
 		if (s->options[i].code == COAP_OPTION_BLOCK1 &&
-		    zcoap_block_decode(s->options[i].value, s->options[i].len, &num, &more,
-				       &szx) == 0 &&
+		    zcoap_block_decode(s->options[i].value, s->options[i].len, &num, &more, &szx) ==
+			0 &&
 		    szx < CONFIG_SZX) {
 			return szx;
 		}
@@ -109,8 +109,7 @@ int zcoap_block1_setup(struct zcoap_slot *s)
 	return 0;
 }
 
-static int restart_upload(struct zcoap_engine *eng, struct zcoap_slot *s, uint8_t szx,
-			  int64_t now)
+static int restart_upload(struct zcoap_engine *eng, struct zcoap_slot *s, uint8_t szx, int64_t now)
 {
 	int r;
 
@@ -156,8 +155,9 @@ int zcoap_block1_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			 * differently is worth a retry: smaller than the blocks
 			 * we sent, or (not block-wise yet) than the body.
 			 */
-			bool smaller = has_b1 && (s->b1.active ? szx < s->b1.szx
-							       : zcoap_szx_bytes(szx) < s->b1.total);
+			bool smaller =
+			    has_b1 &&
+			    (s->b1.active ? szx < s->b1.szx : zcoap_szx_bytes(szx) < s->b1.total);
 
 			if (rx->code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE && smaller) {
 				r = restart_upload(eng, s, szx, rx->now);

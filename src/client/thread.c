@@ -64,9 +64,9 @@ static void io_trace(void *ctx, bool outgoing, const uint8_t *buf, size_t len)
 }
 
 const struct zcoap_engine_io zcoap_client_io = {
-	.send = io_send,
-	.random = io_random,
-	.trace = io_trace,
+    .send = io_send,
+    .random = io_random,
+    .trace = io_trace,
 };
 
 /* ---- callbacks -------------------------------------------------------- */

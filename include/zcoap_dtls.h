@@ -1,0 +1,369 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * zcoap_dtls.h -- DTLS ("coaps") sockets for the CoAP client, modelled on
+ * Zephyr's TLS credentials (<zephyr/net/tls_credentials.h>) and its DTLS
+ * socket options (TLS_SEC_TAG_LIST, TLS_HOSTNAME, TLS_PEER_VERIFY, ...).
+ */
+
+/**
+ * @file
+ * @brief DTLS 1.2 client sockets (RFC 6347, RFC 7252 §9) through Mbed TLS.
+ *
+ * On Zephyr, a coaps client registers its credentials under integer
+ * security tags, creates a DTLS socket, names the tags and the server's
+ * host name in socket options, and connect()s; the handshake runs inside
+ * connect(). The same descriptor then goes to coap_client_req(). zcoap
+ * offers the same model on POSIX systems:
+ *
+ * @code
+ * static const char psk_id[] = "Client_identity";
+ * static const uint8_t psk[] = "secretkey";               // raw key bytes
+ * zcoap_tls_credential_add(7, ZCOAP_TLS_CREDENTIAL_PSK_ID, psk_id, strlen(psk_id));
+ * zcoap_tls_credential_add(7, ZCOAP_TLS_CREDENTIAL_PSK, psk, sizeof(psk) - 1);
+ *
+ * int sock = socket(AF_INET, SOCK_DGRAM, 0);
+ * const zcoap_sec_tag_t tags[] = {7};
+ * struct zcoap_dtls_config cfg = {.sec_tags = tags, .sec_tag_count = 1};
+ * int rc = zcoap_dtls_connect(sock, (struct sockaddr *)&server, sizeof(server), &cfg);
+ * if (rc < 0) {
+ *         char why[128];
+ *         zcoap_dtls_last_error(sock, why, sizeof(why));  // e.g. "... has expired"
+ *         zcoap_dtls_close(sock);
+ * }
+ * coap_client_req(&client, sock, NULL, &req, NULL);  // unchanged client API
+ * ...
+ * zcoap_dtls_close(sock);  // close_notify, free, zeroise, close(sock)
+ * @endcode
+ *
+ * A descriptor becomes a DTLS socket in zcoap_dtls_connect() and stays one
+ * until zcoap_dtls_close(). From then on every datagram the client sends
+ * on it is encrypted; a DTLS socket whose handshake failed, or whose
+ * session ended, refuses to send (never a plaintext fallback). Plain UDP
+ * and DTLS sockets can be used side by side, by one client or several.
+ *
+ * Limits: at most ZCOAP_DTLS_MAX_SESSIONS DTLS sockets and
+ * ZCOAP_TLS_MAX_CREDENTIALS credentials at a time (fixed tables). Mbed TLS
+ * allocates the session's record buffers and parsed certificates on the
+ * heap (about 35 KiB per session plus the certificates); everything else is
+ * static. See docs/design/dtls.md.
+ *
+ * Threading: every function is thread-safe. zcoap_dtls_connect() blocks
+ * the calling thread for the handshake (bounded by the handshake timeout),
+ * never a client's receive thread.
+ *
+ * Errors are negative errno values. The DTLS-specific meanings are listed
+ * below and returned in text form by zcoap_dtls_strerror(); the detailed
+ * reason of a socket's last failure comes from zcoap_dtls_last_error().
+ *
+ * | errno           | meaning                                                     |
+ * |-----------------|-------------------------------------------------------------|
+ * | -ETIMEDOUT      | no complete handshake within the handshake timeout          |
+ * | -ECONNREFUSED   | ICMP port unreachable: nothing listens on the server port   |
+ * | -EACCES         | the server rejected our credentials (wrong PSK or identity, |
+ * |                 | client certificate refused)                                 |
+ * | -ECONNABORTED   | the server ended the session with a fatal alert             |
+ * | -EKEYREJECTED   | the server's certificate failed verification (unknown CA,   |
+ * |                 | bad signature, host name mismatch, unusable key)            |
+ * | -EKEYEXPIRED    | the server's certificate (or its chain) has expired or is   |
+ * |                 | not valid yet                                               |
+ * | -ECONNRESET     | the server closed the session (close_notify)                |
+ * | -EPROTO         | DTLS protocol violation or unexpected message               |
+ * | -ENOTCONN       | the socket's handshake failed or has not finished           |
+ * | -ENOTSUP        | built without DTLS, or a cipher suite this build lacks      |
+ *
+ * Compatibility: Zephyr's TLS_PEER_VERIFY numbering has NONE = 0; here the
+ * zero value of a configuration means REQUIRED, so a zeroed configuration is
+ * the safe one.
+ */
+
+#ifndef ZCOAP_DTLS_H
+#define ZCOAP_DTLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Number of DTLS sockets that can exist at the same time. */
+#define ZCOAP_DTLS_MAX_SESSIONS 16
+
+/** Number of credentials (tag, type) that can be registered at the same time. */
+#define ZCOAP_TLS_MAX_CREDENTIALS 32
+
+/** At most this many security tags in one configuration. */
+#define ZCOAP_DTLS_MAX_SEC_TAGS 8
+
+/** At most this many cipher suites in a configuration's list. */
+#define ZCOAP_DTLS_MAX_CIPHERSUITES 32
+
+/** Default handshake timeout (ms): zcoap_dtls_connect() gives up after it. */
+#define ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS 10000U
+
+/** Default initial DTLS retransmission timer (ms), RFC 6347 §4.2.4.1. */
+#define ZCOAP_DTLS_RETRANSMIT_MIN_MS 1000U
+
+/** Default cap of the doubling retransmission timer (ms), RFC 6347 §4.2.4.1. */
+#define ZCOAP_DTLS_RETRANSMIT_MAX_MS 60000U
+
+/** @name Cipher suite numbers (IANA) for zcoap_dtls_config.ciphersuites */
+/** @{ */
+#define ZCOAP_TLS_PSK_WITH_AES_128_CCM_8              0xC0A8 /**< RFC 7252 §9.1.3.1 */
+#define ZCOAP_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8      0xC0AE /**< RFC 7252 §9.1.3.2 */
+#define ZCOAP_TLS_PSK_WITH_AES_128_GCM_SHA256         0x00A8
+#define ZCOAP_TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256   0xC037
+#define ZCOAP_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 0xC02B
+#define ZCOAP_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 0xC02C
+#define ZCOAP_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256   0xC02F
+#define ZCOAP_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384   0xC030
+#define ZCOAP_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256   0xC027
+/** @} */
+
+/** A security tag: the integer under which credentials are registered (Zephyr's sec_tag_t). */
+typedef int zcoap_sec_tag_t;
+
+/** Kinds of credentials (same numbers as Zephyr's enum tls_credential_type). */
+enum zcoap_tls_credential_type {
+	ZCOAP_TLS_CREDENTIAL_NONE = 0,
+	/** Trusted CA certificate(s), PEM (one or more) or DER. */
+	ZCOAP_TLS_CREDENTIAL_CA_CERTIFICATE = 1,
+	/** Our own certificate (Zephyr's TLS_CREDENTIAL_PUBLIC_CERTIFICATE), PEM or DER. */
+	ZCOAP_TLS_CREDENTIAL_PUBLIC_CERTIFICATE = 2,
+	/** Private key of our certificate, PEM or DER, unencrypted. */
+	ZCOAP_TLS_CREDENTIAL_PRIVATE_KEY = 3,
+	/** Pre-shared key: raw bytes. */
+	ZCOAP_TLS_CREDENTIAL_PSK = 4,
+	/** PSK identity: bytes (a trailing NUL counted in the length is ignored). */
+	ZCOAP_TLS_CREDENTIAL_PSK_ID = 5,
+};
+
+/** Zephyr's name for the same credential type. */
+#define ZCOAP_TLS_CREDENTIAL_SERVER_CERTIFICATE ZCOAP_TLS_CREDENTIAL_PUBLIC_CERTIFICATE
+
+/** Peer verification (TLS_PEER_VERIFY). The zero value is REQUIRED. */
+enum zcoap_tls_peer_verify {
+	/** The server's certificate must chain to a registered CA and match the host name. */
+	ZCOAP_TLS_PEER_VERIFY_REQUIRED = 0,
+	/** Accept any server certificate: only when asked for explicitly (tests, pinning apps). */
+	ZCOAP_TLS_PEER_VERIFY_NONE = 1,
+};
+
+/**
+ * @brief How to set up a DTLS socket. Zero every field you do not set.
+ *
+ * Mode: the tags' credentials decide it. A tag holding a PSK and its
+ * identity enables the PSK cipher suites; CA certificates (and/or our own
+ * certificate + key) enable the certificate suites; both may be offered at
+ * once. Certificate verification is on unless @c peer_verify says NONE.
+ */
+struct zcoap_dtls_config {
+	/** Security tags whose credentials are used (TLS_SEC_TAG_LIST). */
+	const zcoap_sec_tag_t *sec_tags;
+	/** Number of tags, 1..ZCOAP_DTLS_MAX_SEC_TAGS. */
+	size_t sec_tag_count;
+	/**
+	 * Server name (TLS_HOSTNAME): sent as SNI and checked against the
+	 * server certificate's subjectAltName dNSName / CN. Required when a
+	 * certificate is verified, unless @c skip_hostname_check is set.
+	 * Up to 255 characters; copied.
+	 */
+	const char *hostname;
+	/** Certificate verification (TLS_PEER_VERIFY); default REQUIRED. */
+	enum zcoap_tls_peer_verify peer_verify;
+	/** Verify the chain but not the name: must be asked for explicitly. */
+	bool skip_hostname_check;
+	/** Cipher suites to offer, IANA numbers in preference order (TLS_CIPHERSUITE_LIST); NULL:
+	 * defaults. */
+	const int *ciphersuites;
+	/** Entries in @c ciphersuites, at most ZCOAP_DTLS_MAX_CIPHERSUITES. */
+	size_t ciphersuite_count;
+	/** Give up the handshake after this many ms (TLS_DTLS_HANDSHAKE_TIMEO); 0: 10000. */
+	uint32_t handshake_timeout_ms;
+	/** Initial retransmission timer, ms (TLS_DTLS_HANDSHAKE_TIMEOUT_MIN); 0: 1000. */
+	uint32_t retransmit_min_ms;
+	/** Retransmission timer cap, ms (TLS_DTLS_HANDSHAKE_TIMEOUT_MAX); 0: 60000. */
+	uint32_t retransmit_max_ms;
+	/** Largest datagram for the handshake (fragments long flights); 0: no limit. */
+	uint16_t mtu;
+};
+
+/**
+ * @brief Register a credential under a security tag (Zephyr's tls_credential_add()).
+ *
+ * The buffer is referenced, not copied: it must stay valid and unchanged
+ * until zcoap_tls_credential_delete(). Sockets parse what they need at
+ * zcoap_dtls_connect() and keep their own copy, so deleting a credential
+ * does not affect sockets already connected. The application owns the
+ * buffer and clears it when done; zcoap clears its own copies when a socket
+ * is closed.
+ * @param tag Security tag (any int).
+ * @param type Kind of credential.
+ * @param cred Data: PEM (NUL-terminated; the length may or may not count
+ *        the NUL) or DER for certificates and keys, raw bytes for PSK and
+ *        PSK identity.
+ * @param credlen Length of @p cred in bytes, > 0.
+ * @retval 0 Registered.
+ * @retval -EINVAL NULL @p cred, zero @p credlen, or an unknown @p type.
+ * @retval -EEXIST The tag already has a credential of this type.
+ * @retval -ENOMEM All ZCOAP_TLS_MAX_CREDENTIALS entries are in use.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+int zcoap_tls_credential_add(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type type,
+			     const void *cred, size_t credlen);
+
+/**
+ * @brief Copy a registered credential (Zephyr's tls_credential_get()).
+ * @param tag Security tag.
+ * @param type Kind of credential.
+ * @param cred Destination buffer.
+ * @param[in,out] credlen Capacity of @p cred in; bytes stored (or needed) out.
+ * @retval 0 Copied.
+ * @retval -EINVAL NULL @p cred or @p credlen.
+ * @retval -ENOENT No such credential.
+ * @retval -EFBIG @p cred is too small; @p *credlen tells the size needed.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+int zcoap_tls_credential_get(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type type, void *cred,
+			     size_t *credlen);
+
+/**
+ * @brief Remove a credential (Zephyr's tls_credential_delete()).
+ * @param tag Security tag.
+ * @param type Kind of credential.
+ * @retval 0 Removed; its buffer is no longer referenced.
+ * @retval -ENOENT No such credential.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+int zcoap_tls_credential_delete(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type type);
+
+/**
+ * @brief Make @p sock a DTLS socket: connect it to @p peer and run the handshake.
+ *
+ * Runs in the calling thread like connect() on a Zephyr DTLS socket: sends
+ * the ClientHello, answers a HelloVerifyRequest, retransmits flights on the
+ * DTLS timers (RFC 6347 §4.2.4) and waits in poll() between steps, for at
+ * most @c cfg->handshake_timeout_ms. On success @p sock can be passed to
+ * coap_client_req() with a NULL address.
+ *
+ * From the moment the handshake starts, @p sock belongs to the DTLS layer
+ * until zcoap_dtls_close(), also when the handshake fails: it then refuses
+ * to send (-ENOTCONN) and zcoap_dtls_last_error() tells why. After any
+ * error, release the descriptor with zcoap_dtls_close().
+ * @param sock A UDP socket (SOCK_DGRAM), bound or not, blocking or not.
+ * @param peer The server; NULL if @p sock is already connected to it.
+ * @param peerlen Length of @p peer.
+ * @param cfg Configuration; read during the call only.
+ * @retval 0 Handshake complete.
+ * @retval -EINVAL NULL @p cfg, no or too many tags, too many cipher suites,
+ *         a host name that is missing (certificate verification needs it)
+ *         or too long, an invalid timeout, an incomplete credential set (a
+ *         PSK without its identity, a certificate without its key) or a
+ *         credential that cannot be parsed (bad PEM/DER, key not matching
+ *         the certificate).
+ * @retval -EBADF @p sock is not an open descriptor.
+ * @retval -ENOTSOCK @p sock is not a socket.
+ * @retval -EPROTOTYPE @p sock is not a datagram socket.
+ * @retval -EALREADY @p sock is already a DTLS socket.
+ * @retval -ENOBUFS All ZCOAP_DTLS_MAX_SESSIONS sessions are in use.
+ * @retval -ENOENT A tag has no credential at all, or no credential usable
+ *         for a handshake was found (a PSK or, for verification, a CA).
+ * @retval -ENOTSUP A listed cipher suite is unknown to this Mbed TLS or not
+ *         usable with DTLS; or zcoap was built without DTLS.
+ * @retval -ENOMEM Mbed TLS could not allocate its buffers.
+ * @retval -ETIMEDOUT No complete handshake within the handshake timeout.
+ * @retval -ECONNREFUSED The server port is closed (ICMP port unreachable).
+ * @retval -EACCES The server rejected our credentials: a fatal alert about
+ *         them, or, with a PSK, the server never answered our Finished
+ *         message (OpenSSL and GnuTLS servers silently drop a Finished
+ *         made with a different key).
+ * @retval -ECONNABORTED The server ended the handshake with another fatal
+ *         alert (e.g. handshake_failure: no common cipher suite).
+ * @retval -EKEYREJECTED The server's certificate failed verification:
+ *         not issued by a registered CA, host name mismatch, bad signature
+ *         or unsuitable key usage.
+ * @retval -EKEYEXPIRED The server's certificate, or one in its chain, has
+ *         expired or is not valid yet.
+ * @retval -EPROTO A DTLS protocol error during the handshake.
+ * @retval -EBUSY Another thread is running a handshake on @p sock.
+ * @retval <0 Another negative errno from connect() or send() (e.g.
+ *         -ENETUNREACH, -EAFNOSUPPORT).
+ */
+int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
+		       const struct zcoap_dtls_config *cfg);
+
+/**
+ * @brief End the DTLS session of @p sock and close the descriptor.
+ *
+ * Sends close_notify when the session is up, frees the Mbed TLS state,
+ * zeroises every secret the socket held, and close()s @p sock. Works on
+ * descriptors whose handshake failed, and on plain descriptors (then it is
+ * just close()). Requests still using @p sock end with an error, as when a
+ * UDP socket is closed under them.
+ * @param sock The descriptor.
+ * @retval 0 Closed.
+ * @retval -EBADF @p sock is not an open descriptor.
+ * @retval -EBUSY Another thread is running zcoap_dtls_connect() on @p sock;
+ *         nothing was done.
+ * @retval -ENOTSUP zcoap was built without DTLS (the descriptor is still closed).
+ */
+int zcoap_dtls_close(int sock);
+
+/**
+ * @brief Whether @p sock is a DTLS socket (connected, failed or ended).
+ * @param sock The descriptor.
+ * @return true for a descriptor between zcoap_dtls_connect() and zcoap_dtls_close().
+ */
+bool zcoap_dtls_is_dtls(int sock);
+
+/**
+ * @brief The cipher suite negotiated on @p sock (Zephyr's TLS_CIPHERSUITE_USED).
+ * @param sock A connected DTLS socket.
+ * @retval >0 The IANA number of the suite (e.g. 0xC0A8).
+ * @retval -EBADF @p sock is not a DTLS socket.
+ * @retval -ENOTCONN The handshake failed or the session has ended.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+int zcoap_dtls_ciphersuite(int sock);
+
+/**
+ * @brief Why the last DTLS operation on @p sock failed.
+ *
+ * The text is specific: which alert the server sent, which certificate
+ * check failed (e.g. "server certificate has expired", "server certificate
+ * is not valid for host 'x'"), how far the handshake got before a timeout.
+ * @param sock A DTLS socket (also one whose handshake failed).
+ * @param buf Where to store the text (NUL-terminated, truncated to fit); may be NULL.
+ * @param buflen Size of @p buf.
+ * @retval 0 No failure recorded for @p sock (an empty string is stored).
+ * @retval <0 The socket's failure, as returned by zcoap_dtls_connect() or
+ *         reported to its requests.
+ * @retval -EBADF @p sock is not a DTLS socket (nothing is stored).
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+int zcoap_dtls_last_error(int sock, char *buf, size_t buflen);
+
+/**
+ * @brief Text for a negative errno returned by the DTLS functions, with its DTLS meaning.
+ *
+ * Covers every value listed in this header; other values get
+ * zcoap_strerror()'s text.
+ * @param err A negative (or positive) errno value.
+ * @return A static string; never NULL.
+ */
+const char *zcoap_dtls_strerror(int err);
+
+/**
+ * @brief Whether this zcoap was built with DTLS support.
+ * @return true with Mbed TLS, false otherwise (every function above then returns -ENOTSUP).
+ */
+bool zcoap_dtls_available(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZCOAP_DTLS_H */

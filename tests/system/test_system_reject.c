@@ -1,0 +1,429 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * test_system_reject.c -- what the client must refuse (RFC 7252 §3, §4.2,
+ * §4.3, §5.4.1): malformed datagrams, reserved code classes, unrecognised
+ * critical options, request codes where a response belongs, and datagrams
+ * larger than the receive buffer. A rejected CON is answered with RST, a
+ * rejected ACK or NON is ignored, and in every case the exchange goes on:
+ * the genuine response sent afterwards is the one delivered.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sys_util.h"
+
+/* Unrecognised options: 25 is unassigned and critical (odd); 9 is OSCORE, which we lack. */
+static const uint8_t crit_val[1] = {0x2a};
+
+enum bad_kind {
+	BAD_CRIT_25,       /* unknown critical option 25 */
+	BAD_CRIT_9,        /* OSCORE option, not supported */
+	BAD_CLASS_1,       /* code 1.05 */
+	BAD_CLASS_6,       /* code 6.00 */
+	BAD_CLASS_7,       /* code 7.01 */
+	BAD_REQUEST_CODE,  /* a request code (0.01) where a response belongs */
+	BAD_MARKER_ONLY,   /* payload marker with no payload (§3) */
+	BAD_LEN_NIBBLE_15, /* option length nibble 15 (§3.1) */
+	BAD_DELTA_15,      /* option delta nibble 15 that is not the marker (§3.1) */
+	BAD_TRUNC_VALUE,   /* option value running past the end */
+	BAD_TKL_9,         /* token length 9 (§3: format error) */
+	BAD_KIND_COUNT
+};
+
+static const char *const bad_names[BAD_KIND_COUNT] = {
+    "critical option 25",
+    "option 9 (OSCORE)",
+    "class 1",
+    "class 6",
+    "class 7",
+    "request code",
+    "marker only",
+    "length nibble 15",
+    "delta nibble 15",
+    "truncated value",
+    "TKL 9",
+};
+
+/*
+ * Build a bad response of @p type with the token of @p req and message ID
+ * @p mid. Everything else is what a genuine 2.05 would look like.
+ */
+static size_t build_bad(uint8_t *out, size_t cap, enum bad_kind kind, uint8_t type, uint16_t mid,
+			const struct peer_msg *req)
+{
+	struct peer_opt opt = {25, sizeof(crit_val), crit_val};
+	uint8_t code = COAP_RESPONSE_CODE_CONTENT;
+	size_t n;
+
+	switch (kind) {
+	case BAD_CRIT_25:
+		return peer_build(out, cap, type, code, mid, req->token, req->tkl, &opt, 1, "bad",
+				  3);
+	case BAD_CRIT_9:
+		opt.num = COAP_OPTION_OSCORE;
+		return peer_build(out, cap, type, code, mid, req->token, req->tkl, &opt, 1, "bad",
+				  3);
+	case BAD_CLASS_1:
+		code = COAP_MAKE_RESPONSE_CODE(1, 5);
+		break;
+	case BAD_CLASS_6:
+		code = COAP_MAKE_RESPONSE_CODE(6, 0);
+		break;
+	case BAD_CLASS_7:
+		code = COAP_MAKE_RESPONSE_CODE(7, 1);
+		break;
+	case BAD_REQUEST_CODE:
+		code = COAP_METHOD_GET;
+		break;
+	default:
+		break;
+	}
+	n = peer_build(out, cap, type, code, mid, req->token, req->tkl, NULL, 0, NULL, 0);
+	switch (kind) {
+	case BAD_MARKER_ONLY:
+		out[n++] = 0xff;
+		break;
+	case BAD_LEN_NIBBLE_15:
+		out[n++] = 0xcf; /* Content-Format (12), length 15 */
+		out[n++] = 0x00;
+		break;
+	case BAD_DELTA_15:
+		out[n++] = 0xf1;
+		out[n++] = 0x00;
+		break;
+	case BAD_TRUNC_VALUE:
+		out[n++] = 0xc5; /* Content-Format, 5 bytes announced, 2 present */
+		out[n++] = 0x00;
+		out[n++] = 0x00;
+		break;
+	case BAD_TKL_9:
+		/* Claim 9 token bytes and provide them: TKL 9-15 is reserved. */
+		out[0] = (uint8_t)((out[0] & 0xf0) | 9);
+		memcpy(out + 4, req->token, req->tkl);
+		memset(out + 4 + req->tkl, 0x77, 9 - req->tkl);
+		n = 4 + 9;
+		out[n++] = 0xff;
+		out[n++] = 'x';
+		break;
+	default:
+		out[n++] = 0xff;
+		memcpy(out + n, "bad", 3);
+		n += 3;
+		break;
+	}
+	return n;
+}
+
+/* Rejected ACKs (piggybacked responses) are ignored: no RST, no callback, the request goes on. */
+static void test_bad_ack_ignored(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "bad-ack");
+	struct peer_msg *others = calloc(8, sizeof(*others));
+	uint8_t buf[64];
+	static const uint8_t elective[2] = {'e', 'l'};
+	struct peer_opt good_opts[2] = {{24, 2, elective}, {65000, 2, elective}};
+
+	assert_non_null(others);
+	sys_send(s, &req, &params);
+	for (int k = 0; k < BAD_KIND_COUNT; k++) {
+		size_t n = build_bad(buf, sizeof(buf), (enum bad_kind)k, COAP_TYPE_ACK, s->req.mid,
+				     &s->req);
+		size_t n_others = 0;
+
+		print_message("bad ACK: %s\n", bad_names[k]);
+		assert_int_equal(peer_send(&s->peer, &s->req.from, buf, n), 0);
+		assert_int_equal(peer_barrier(&s->peer, &s->req.from, others, 8, &n_others), 0);
+		for (size_t i = 0; i < n_others; i++) {
+			/* Only retransmissions of the request; never an RST for the ACK. */
+			assert_int_equal(others[i].type, COAP_TYPE_CON);
+			assert_int_equal(others[i].mid, s->req.mid);
+		}
+		assert_int_equal(recorder_count(&s->rec), 0);
+		assert_true(coap_client_has_ongoing_exchange(&s->client));
+	}
+	/* Too short to be CoAP at all (§3: fewer than 4 bytes). */
+	assert_int_equal(peer_send(&s->peer, &s->req.from, buf, 3), 0);
+	/* Unknown version (§3: silently ignored). */
+	buf[0] = (uint8_t)(0x80 | (COAP_TYPE_ACK << 4));
+	assert_int_equal(peer_send(&s->peer, &s->req.from, buf, 4), 0);
+	sys_barrier(s);
+	assert_int_equal(recorder_count(&s->rec), 0);
+
+	/* Unknown elective options (even numbers) are skipped, the response kept (§5.4.1). */
+	assert_int_equal(
+	    peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, good_opts, 2, "good", 4), 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "good", true);
+	free(others);
+}
+
+/* Rejected CON responses are answered with RST (same MID, 4 bytes); the request goes on. */
+static void test_bad_con_rst(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "bad-con");
+	uint8_t buf[64];
+	uint16_t mid;
+
+	sys_send(s, &req, &params);
+	/* Also after the Empty ACK, when only a separate response can complete the request. */
+	assert_int_equal(peer_empty_ack(&s->peer, &s->req), 0);
+	for (int k = 0; k < BAD_KIND_COUNT; k++) {
+		size_t n;
+
+		mid = peer_next_mid();
+		n = build_bad(buf, sizeof(buf), (enum bad_kind)k, COAP_TYPE_CON, mid, &s->req);
+		print_message("bad CON: %s\n", bad_names[k]);
+		assert_int_equal(peer_send(&s->peer, &s->req.from, buf, n), 0);
+		sys_recv_other(s, &s->other);
+		if (k == BAD_REQUEST_CODE) {
+			/* A client may also answer a request it cannot serve with an error. */
+			assert_true(peer_msg_is_empty(&s->other, COAP_TYPE_RESET, mid) ||
+				    (s->other.type == COAP_TYPE_ACK && s->other.mid == mid &&
+				     s->other.code >= COAP_RESPONSE_CODE_BAD_REQUEST));
+		} else {
+			assert_true(peer_msg_is_empty(&s->other, COAP_TYPE_RESET, mid));
+		}
+		assert_int_equal(recorder_count(&s->rec), 0);
+	}
+	/* Unknown version: silently ignored even when it looks like a CON (§3). */
+	mid = peer_next_mid();
+	buf[0] = 0x80;
+	buf[1] = COAP_RESPONSE_CODE_CONTENT;
+	buf[2] = (uint8_t)(mid >> 8);
+	buf[3] = (uint8_t)mid;
+	assert_int_equal(peer_send(&s->peer, &s->req.from, buf, 4), 0);
+	{
+		struct peer_msg *others = calloc(8, sizeof(*others));
+		size_t n_others = 0;
+
+		assert_non_null(others);
+		assert_int_equal(peer_barrier(&s->peer, &s->req.from, others, 8, &n_others), 0);
+		for (size_t i = 0; i < n_others; i++) {
+			assert_int_not_equal(others[i].mid, mid);
+		}
+		free(others);
+	}
+
+	mid = peer_next_mid();
+	assert_int_equal(peer_separate(&s->peer, &s->req, COAP_TYPE_CON, mid,
+				       COAP_RESPONSE_CODE_CONTENT, NULL, 0, "good", 4),
+			 0);
+	sys_recv_other(s, &s->other);
+	assert_true(peer_msg_is_empty(&s->other, COAP_TYPE_ACK, mid));
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "good", true);
+}
+
+/* Rejected NON responses are ignored (never ACKed, not delivered); the request goes on. */
+static void test_bad_non_ignored(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, false, "bad-non");
+	struct peer_msg *others = calloc(8, sizeof(*others));
+	uint8_t buf[64];
+	uint16_t mid;
+
+	assert_non_null(others);
+	sys_send(s, &req, &params);
+	for (int k = 0; k < BAD_KIND_COUNT; k++) {
+		size_t n, n_others = 0;
+
+		mid = peer_next_mid();
+		n = build_bad(buf, sizeof(buf), (enum bad_kind)k, COAP_TYPE_NON_CON, mid, &s->req);
+		print_message("bad NON: %s\n", bad_names[k]);
+		assert_int_equal(peer_send(&s->peer, &s->req.from, buf, n), 0);
+		assert_int_equal(peer_barrier(&s->peer, &s->req.from, others, 8, &n_others), 0);
+		for (size_t i = 0; i < n_others; i++) {
+			/* Never an ACK for a NON (§4.3); an RST only for a request code. */
+			assert_false(others[i].mid == mid &&
+				     !(k == BAD_REQUEST_CODE &&
+				       peer_msg_is_empty(&others[i], COAP_TYPE_RESET, mid)));
+		}
+		assert_int_equal(recorder_count(&s->rec), 0);
+	}
+	mid = peer_next_mid();
+	assert_int_equal(peer_separate(&s->peer, &s->req, COAP_TYPE_NON_CON, mid,
+				       COAP_RESPONSE_CODE_CONTENT, NULL, 0, "good", 4),
+			 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "good", true);
+	free(others);
+}
+
+/* RST and ACK carrying content are format errors (§4.1) and never end a request. */
+static void test_bad_rst_ignored(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "bad-rst");
+	uint8_t buf[32];
+	size_t n;
+
+	sys_keeper(s);
+	sys_send(s, &req, &params);
+	/* RST with a token and a code: not Empty, so not a valid Reset (§4.1, §4.2). */
+	n = peer_build(buf, sizeof(buf), COAP_TYPE_RESET, COAP_RESPONSE_CODE_CONTENT, s->req.mid,
+		       s->req.token, s->req.tkl, NULL, 0, NULL, 0);
+	assert_int_equal(peer_send(&s->peer, &s->req.from, buf, n), 0);
+	sys_barrier(s);
+	if (recorder_count(&s->rec) != 0) {
+		print_message("RST carrying code 2.05 + token was delivered as code %d\n",
+			      recorder_get(&s->rec, 0).code);
+	}
+	assert_int_equal(recorder_count(&s->rec), 0);
+	/* RST code 0 with a payload after the MID. */
+	n = peer_build(buf, sizeof(buf), COAP_TYPE_RESET, 0, s->req.mid, NULL, 0, NULL, 0, "x", 1);
+	assert_int_equal(peer_send(&s->peer, &s->req.from, buf, n), 0);
+	sys_barrier(s);
+	if (recorder_count(&s->rec) != 0) {
+		print_message("RST with a payload ended the request with code %d\n",
+			      recorder_get(&s->rec, 0).code);
+	}
+	assert_int_equal(recorder_count(&s->rec), 0);
+	assert_int_equal(
+	    peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, NULL, 0, "good", 4), 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "good", true);
+}
+
+/* Answer a client GET carrying Block2 with the matching slice of @p body (RFC 7959 §2.4). */
+static void serve_block(struct sys *s, const struct peer_msg *get, const uint8_t *body,
+			size_t total)
+{
+	const struct peer_opt *b2 = peer_msg_opt(get, COAP_OPTION_BLOCK2, 0);
+	uint32_t v = peer_opt_uint(b2);
+	uint32_t num = v >> 4;
+	uint8_t szx = (uint8_t)(v & 7);
+	size_t size = (size_t)16 << szx;
+	size_t off = (size_t)num * size;
+	size_t chunk;
+	bool more;
+	uint8_t bval[3];
+	struct peer_opt opt = {COAP_OPTION_BLOCK2, 0, bval};
+
+	assert_non_null(b2);
+	assert_true(szx < 7);
+	assert_true(off < total);
+	chunk = total - off < size ? total - off : size;
+	more = off + chunk < total;
+	opt.len = peer_block_value(bval, num, more, szx);
+	assert_int_equal(
+	    peer_reply(&s->peer, get, COAP_RESPONSE_CODE_CONTENT, &opt, 1, body + off, chunk), 0);
+}
+
+static bool has_final(struct recorder *r)
+{
+	size_t n = recorder_count(r);
+
+	return n > 0 && recorder_get(r, n - 1).last_block;
+}
+
+/*
+ * A datagram larger than the receive buffer (MAX_COAP_MSG_LEN) is never
+ * delivered as if it were complete. The client may drop it (then the genuine
+ * small response is delivered), report -EMSGSIZE, or recover the body with
+ * Block2 GETs (then the peer serves the blocks and the assembled body must be
+ * exactly the 3000 bytes). No callback may present truncated bytes as a body.
+ */
+static void test_oversize_datagram(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "big");
+	const size_t big = 3000;
+	uint8_t *body = malloc(big);
+	struct peer_msg *others = calloc(8, sizeof(*others));
+	size_t n_others = 0, count, off = 0, finals = 0, rounds = 0;
+	struct rec_event last;
+
+	assert_true(big > MAX_COAP_MSG_LEN);
+	assert_non_null(body);
+	assert_non_null(others);
+	for (size_t i = 0; i < big; i++) {
+		body[i] = (uint8_t)('a' + i % 26);
+	}
+	sys_keeper(s);
+	sys_send(s, &req, &params);
+	assert_int_equal(
+	    peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, NULL, 0, body, big), 0);
+	assert_int_equal(peer_barrier(&s->peer, &s->req.from, others, 8, &n_others), 0);
+
+	if (n_others > 0) {
+		/* Recovery: the client asks for blocks; serve them until it has the body. */
+		print_message("client recovers with Block2\n");
+		assert_true(others[0].valid);
+		assert_int_equal(others[0].code, COAP_METHOD_GET);
+		serve_block(s, &others[0], body, big);
+		while (!has_final(&s->rec)) {
+			/* Bounded: each round serves a block or waits up to 200 ms for one. */
+			assert_true(++rounds < 100);
+			if (peer_recv_skip(&s->peer, &s->other, 200, &s->req) == 0) {
+				assert_true(s->other.valid);
+				assert_int_equal(s->other.code, COAP_METHOD_GET);
+				serve_block(s, &s->other, body, big);
+			}
+		}
+	} else if (recorder_count(&s->rec) == 0) {
+		/* Dropped: the genuine small response is delivered. */
+		print_message("client dropped the datagram\n");
+		assert_int_equal(
+		    peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, NULL, 0, "small", 5),
+		    0);
+		assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+		sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "small", true);
+	}
+	sys_barrier(s);
+	count = recorder_count(&s->rec);
+	assert_true(count >= 1);
+	for (size_t i = 0; i < count; i++) {
+		struct rec_event ev = recorder_get(&s->rec, i);
+
+		print_message("event %zu: code %d offset %zu len %zu last %d\n", i, ev.code,
+			      ev.offset, ev.len, ev.last_block);
+		finals += ev.last_block;
+		if (ev.code < 0) {
+			assert_true(ev.last_block);
+			continue;
+		}
+		if (ev.len == 5 && recorder_payload_is(&s->rec, i, "small", 5)) {
+			off += 5;
+			continue;
+		}
+		/* Body chunks: in order, each the right slice of the 3000 bytes. */
+		assert_int_equal(ev.offset, off);
+		assert_true(off + ev.len <= big);
+		assert_true(recorder_payload_is(&s->rec, i, body + off, ev.len));
+		off += ev.len;
+	}
+	assert_int_equal(finals, 1);
+	last = recorder_get(&s->rec, count - 1);
+	assert_true(last.last_block);
+	if (last.code >= 0 && off != 5) {
+		assert_int_equal(off, big);
+	}
+	free(others);
+	free(body);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_bad_ack_ignored, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_con_rst, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_non_ignored, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_rst_ignored, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_oversize_datagram, sys_setup, sys_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
