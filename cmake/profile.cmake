@@ -18,6 +18,13 @@ elseif(ZCOAP_PROFILE STREQUAL "default")
 else()
   message(FATAL_ERROR "ZCOAP_PROFILE must be 'default' or 'constrained'")
 endif()
+set(ZCOAP_CFG_ECHO_MAX_LEN 40)
 # Individual values may still be overridden: -DZCOAP_CFG_MAX_REQUESTS=256
+foreach(k MAX_REQUESTS BLOCK_SIZE MESSAGE_SIZE MESSAGE_HEADER_SIZE MAX_PATH_LEN MAX_EXTRA_OPTIONS
+          DEDUP_ENTRIES ECHO_MAX_LEN)
+  if(DEFINED CACHE{ZCOAP_CFG_${k}})
+    set(ZCOAP_CFG_${k} "$CACHE{ZCOAP_CFG_${k}}")
+  endif()
+endforeach()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/zcoap_build_config.h.in
                ${PROJECT_BINARY_DIR}/include/zcoap_build_config.h @ONLY)

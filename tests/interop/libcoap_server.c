@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,8 @@ int lc_server_start(struct lc_server *s, const char *const *extra)
 			return -errno;
 		}
 		if (s->pid == 0) {
+			/* Die with the test process, even when a sanitizer aborts it. */
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 			int out = open(log != NULL ? log : "/dev/null",
 				       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 

@@ -14,7 +14,8 @@
 
 #include "sys_util.h"
 
-#define SZX_1024 6
+/* The SZX of the configured block size (6 for 1024 bytes, 4 in the constrained profile). */
+#define SZX_1024 ((uint8_t)coap_bytes_to_block_size(ZCOAP_CONFIG_BLOCK_SIZE))
 
 static uint8_t *make_body(size_t len)
 {
@@ -156,7 +157,7 @@ static void test_block2_download(void **state)
 	struct coap_transmission_parameters params = sys_slow_params();
 	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "files/big");
 	const size_t total = 2500;
-	const size_t bs = 1024;
+	const size_t bs = ZCOAP_CONFIG_BLOCK_SIZE;
 	const size_t nblocks = (total + bs - 1) / bs;
 	uint8_t *body = make_body(total);
 	uint8_t *got = calloc(1, total);

@@ -1,0 +1,521 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * args.c -- the command line of the zcoap tool.
+ *
+ * Option letters follow libcoap's coap-client where the meaning is the same,
+ * so that its users can switch without relearning. Every malformed value is
+ * a usage error (exit status 2): a tool used in scripts must not guess.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+#ifndef ZCOAP_CLI_VERSION
+#define ZCOAP_CLI_VERSION "unknown"
+#endif
+
+static int usage_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return CLI_ARGS_USAGE;
+}
+
+static const struct {
+	const char *name;
+	enum coap_method method;
+} methods[] = {
+    {"get", COAP_METHOD_GET},       {"post", COAP_METHOD_POST},   {"put", COAP_METHOD_PUT},
+    {"delete", COAP_METHOD_DELETE}, {"fetch", COAP_METHOD_FETCH}, {"patch", COAP_METHOD_PATCH},
+    {"ipatch", COAP_METHOD_IPATCH},
+};
+
+const char *cli_method_name(unsigned int code)
+{
+	static const char *const names[] = {NULL,     "GET",   "POST",  "PUT",
+					    "DELETE", "FETCH", "PATCH", "iPATCH"};
+
+	return code < sizeof(names) / sizeof(names[0]) ? names[code] : NULL;
+}
+
+/* Content-Format names accepted by -t and -A (CoAP Content-Formats registry). */
+static const struct {
+	const char *name;
+	unsigned int fmt;
+} formats[] = {
+    {"text/plain", 0},
+    {"text", 0},
+    {"plain", 0},
+    {"application/link-format", 40},
+    {"link-format", 40},
+    {"link", 40},
+    {"application/xml", 41},
+    {"xml", 41},
+    {"application/octet-stream", 42},
+    {"octet-stream", 42},
+    {"octet", 42},
+    {"binary", 42},
+    {"application/exi", 47},
+    {"exi", 47},
+    {"application/json", 50},
+    {"json", 50},
+    {"application/json-patch+json", 51},
+    {"json-patch", 51},
+    {"application/merge-patch+json", 52},
+    {"merge-patch", 52},
+    {"application/cbor", 60},
+    {"cbor", 60},
+    {"application/senml+json", 110},
+    {"senml+json", 110},
+    {"application/senml+cbor", 112},
+    {"senml+cbor", 112},
+};
+
+/* Strict unsigned decimal: digits only, no sign, no overflow past @p max. */
+static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (s == NULL || *s == '\0') {
+		return false;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9') {
+			return false;
+		}
+		if (v > (max - (unsigned long)(*s - '0')) / 10) {
+			return false;
+		}
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* Positive seconds, fractions allowed ("2", "0.5"), at most ~11 days. */
+static bool parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+') {
+		return false;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v <= 0.0 || v > 1e6) {
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+int cli_content_format_parse(const char *s)
+{
+	unsigned long v;
+
+	if (parse_ulong(s, 65535, &v)) {
+		return (int)v;
+	}
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (strcasecmp(s, formats[i].name) == 0) {
+			return (int)formats[i].fmt;
+		}
+	}
+	return -1;
+}
+
+const char *cli_content_format_name(unsigned int fmt)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		/* the first entry of each number is its full media type */
+		if (formats[i].fmt == fmt) {
+			return formats[i].name;
+		}
+	}
+	return NULL;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+/* -O num[,value]: value as text, or "0x..." hex bytes (as libcoap's coap-client). */
+static int parse_user_option(const char *arg, struct cli_config *cfg, char *err, size_t errlen)
+{
+	char numbuf[8];
+	const char *comma = strchr(arg, ',');
+	size_t nlen = comma != NULL ? (size_t)(comma - arg) : strlen(arg);
+	const char *val = comma != NULL ? comma + 1 : "";
+	struct coap_client_option *o;
+	unsigned long num;
+	size_t vlen = strlen(val);
+
+	if (nlen == 0 || nlen >= sizeof(numbuf)) {
+		return usage_error(err, errlen, "-O %s: expected NUMBER[,VALUE]", arg);
+	}
+	memcpy(numbuf, arg, nlen);
+	numbuf[nlen] = '\0';
+	if (!parse_ulong(numbuf, 65535, &num)) {
+		return usage_error(err, errlen, "-O %s: option number must be 0..65535", arg);
+	}
+	switch (num) {
+	case COAP_OPTION_OBSERVE:
+		return usage_error(err, errlen,
+				   "-O %lu: use -s or --observe-count to observe a resource", num);
+	case COAP_OPTION_CONTENT_FORMAT:
+		return usage_error(err, errlen, "-O %lu: use -t to set the Content-Format", num);
+	case COAP_OPTION_BLOCK1:
+	case COAP_OPTION_BLOCK2:
+	case COAP_OPTION_SIZE1:
+		return usage_error(err, errlen,
+				   "-O %lu: block-wise options are managed by the library (see -b)",
+				   num);
+	default:
+		break;
+	}
+	if (cfg->n_user_opts >= CLI_MAX_USER_OPTIONS) {
+		return usage_error(err, errlen, "too many -O options (at most %d)",
+				   CLI_MAX_USER_OPTIONS);
+	}
+	o = &cfg->user_opts[cfg->n_user_opts];
+	memset(o, 0, sizeof(*o));
+	o->code = (uint16_t)num;
+	if (vlen >= 2 && val[0] == '0' && (val[1] == 'x' || val[1] == 'X')) {
+		const char *h = val + 2;
+		size_t hlen = vlen - 2;
+
+		if (hlen % 2 != 0) {
+			return usage_error(err, errlen, "-O %s: odd number of hex digits", arg);
+		}
+		if (hlen / 2 > MAX_COAP_CLIENT_OPTION_LEN) {
+			return usage_error(err, errlen,
+					   "-O %s: value longer than %d bytes (the library's limit "
+					   "for extra options)",
+					   arg, MAX_COAP_CLIENT_OPTION_LEN);
+		}
+		for (size_t i = 0; i < hlen; i += 2) {
+			int hi = hex_digit(h[i]);
+			int lo = hex_digit(h[i + 1]);
+
+			if (hi < 0 || lo < 0) {
+				return usage_error(err, errlen, "-O %s: bad hex digit", arg);
+			}
+			o->value[i / 2] = (uint8_t)(hi * 16 + lo);
+		}
+		o->len = (uint8_t)(hlen / 2);
+	} else {
+		if (vlen > MAX_COAP_CLIENT_OPTION_LEN) {
+			return usage_error(err, errlen,
+					   "-O %s: value longer than %d bytes (the library's limit "
+					   "for extra options)",
+					   arg, MAX_COAP_CLIENT_OPTION_LEN);
+		}
+		memcpy(o->value, val, vlen);
+		o->len = (uint8_t)vlen;
+	}
+	if (num == COAP_OPTION_URI_HOST) {
+		cfg->suppress_uri_host = true; /* the user's Uri-Host replaces ours */
+	}
+	cfg->n_user_opts++;
+	return CLI_ARGS_RUN;
+}
+
+static void print_help(void)
+{
+	printf("Usage: zcoap [OPTIONS] URI\n"
+	       "A CoAP client (RFC 7252): sends one request and prints the response body.\n"
+	       "\n"
+	       "URI: coap://HOST[:PORT][/PATH][?QUERY] or coaps://... (DTLS, not in this build)\n"
+	       "  HOST is a name, an IPv4 address or [IPv6] with an optional zone: "
+	       "[fe80::1%%eth0].\n"
+	       "  PATH and QUERY are percent-decoded. Segments that hold an encoded '/', '?',\n"
+	       "  '&', NUL or non-UTF-8 byte (and empty ones) are sent as raw Uri-Path/Uri-Query\n"
+	       "  options, which may be at most %d bytes each; the path string may be at most\n"
+	       "  %d bytes. A host name of up to %d bytes is sent as Uri-Host.\n"
+	       "\n"
+	       "Request:\n"
+	       "  -m METHOD     get (default), post, put, delete, fetch, patch, ipatch\n"
+	       "  -e TEXT       request payload\n"
+	       "  -f FILE       request payload read from FILE ('-' = standard input)\n"
+	       "  -t FORMAT     Content-Format of the payload: a number or text/plain, link,\n"
+	       "                xml, octet (binary), exi, json, json-patch, merge-patch, cbor\n"
+	       "                (default: text/plain with -e, octet with -f)\n"
+	       "  -A FORMAT     Accept option (same names)\n"
+	       "  -O NUM[,VAL]  add option NUM; VAL is text or 0x-prefixed hex (at most %d bytes)\n"
+	       "                e.g. -O 17,0x28 (Accept: link-format); repeatable\n"
+	       "  -b SIZE       block size 16..%d (power of two) asked for in responses (early\n"
+	       "                Block2). Uploads always use the library's block size (%d).\n"
+	       "  -N            send a non-confirmable (NON) request\n"
+	       "  -U            never send Uri-Host\n"
+	       "  -B SECONDS    give up after SECONDS (default 90; for an observation, until the\n"
+	       "                first notification unless -B is given)\n"
+	       "  -T TOKEN      not supported: the library chooses tokens\n"
+	       "\n"
+	       "Observe (RFC 7641):\n"
+	       "  -s SECONDS          observe for SECONDS after the first notification, then\n"
+	       "                      deregister\n"
+	       "  --observe-count N   stop after N notifications, then deregister\n"
+	       "\n"
+	       "Output:\n"
+	       "  -o FILE       write the response body to FILE instead of standard output\n"
+	       "  -w            write a newline after each complete body\n"
+	       "  --json        one JSON object per response/notification on standard output\n"
+	       "  --progress, --no-progress\n"
+	       "                force the block-wise progress bar on or off (default: on when\n"
+	       "                standard error is a terminal)\n"
+	       "  -v            print every datagram sent and received on standard error\n"
+	       "                (-vv adds payload previews)\n"
+	       "\n"
+	       "DTLS (coaps://; not available in this build):\n"
+	       "  -k KEY -u IDENTITY          pre-shared key (KEY may be 0x-prefixed hex)\n"
+	       "  -c CERT -j KEY -C CAFILE    certificate, private key and CA (PEM)\n"
+	       "\n"
+	       "  --help        show this help\n"
+	       "  --version     show the version\n"
+	       "\n"
+	       "Exit status:\n"
+	       "  0 2.xx response        1 other error (protocol, unexpected response code)\n"
+	       "  2 usage error          3 4.xx response        4 5.xx response\n"
+	       "  5 timeout              6 reset (RST) or port unreachable\n"
+	       "  7 DTLS failure         8 local I/O error (file, socket, name resolution)\n"
+	       "  130 interrupted (SIGINT/SIGTERM) before an answer; an observation ended by\n"
+	       "      Ctrl-C after a 2.xx notification exits with its status (0)\n",
+	       MAX_COAP_CLIENT_OPTION_LEN, ZCOAP_CONFIG_MAX_PATH_LEN, MAX_COAP_CLIENT_OPTION_LEN,
+	       MAX_COAP_CLIENT_OPTION_LEN, ZCOAP_CONFIG_BLOCK_SIZE, ZCOAP_CONFIG_BLOCK_SIZE);
+}
+
+enum long_only {
+	OPT_HELP = 1000,
+	OPT_VERSION,
+	OPT_JSON,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_OBSERVE_COUNT,
+};
+
+static const struct option long_options[] = {
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"observe-count", required_argument, NULL, OPT_OBSERVE_COUNT},
+    {NULL, 0, NULL, 0},
+};
+
+enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cfg, char *err,
+				    size_t errlen)
+{
+	unsigned long v;
+	int c;
+	int ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->method = COAP_METHOD_GET;
+	cfg->content_format = -1;
+	cfg->accept = -1;
+	cfg->give_up_s = 90.0;
+	cfg->progress = -1;
+	err[0] = '\0';
+
+	opterr = 0; /* we word the messages ourselves */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:vw", long_options,
+				NULL)) != -1) {
+		switch (c) {
+		case 'm': {
+			bool found = false;
+
+			for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+				if (strcasecmp(optarg, methods[i].name) == 0) {
+					cfg->method = methods[i].method;
+					found = true;
+				}
+			}
+			if (!found) {
+				return usage_error(err, errlen,
+						   "-m %s: unknown method (get, post, put, delete, "
+						   "fetch, patch, ipatch)",
+						   optarg);
+			}
+			break;
+		}
+		case 'e':
+			if (cfg->payload_file != NULL) {
+				return usage_error(err, errlen, "-e and -f cannot be combined");
+			}
+			cfg->payload_text = optarg;
+			break;
+		case 'f':
+			if (cfg->payload_text != NULL) {
+				return usage_error(err, errlen, "-e and -f cannot be combined");
+			}
+			cfg->payload_file = optarg;
+			break;
+		case 't':
+		case 'A': {
+			int fmt = cli_content_format_parse(optarg);
+
+			if (fmt < 0) {
+				return usage_error(err, errlen,
+						   "-%c %s: unknown content format (a number "
+						   "0..65535 or a name such as text/plain, json, "
+						   "cbor; see --help)",
+						   c, optarg);
+			}
+			if (c == 't') {
+				cfg->content_format = fmt;
+			} else {
+				cfg->accept = fmt;
+			}
+			break;
+		}
+		case 'b':
+			if (!parse_ulong(optarg, 65535, &v) || v < 16 || v > 1024 ||
+			    (v & (v - 1)) != 0) {
+				return usage_error(err, errlen,
+						   "-b %s: block size must be a power of two from "
+						   "16 to 1024",
+						   optarg);
+			}
+			if (v > ZCOAP_CONFIG_BLOCK_SIZE) {
+				return usage_error(err, errlen,
+						   "-b %s: this build's largest block size is %d",
+						   optarg, ZCOAP_CONFIG_BLOCK_SIZE);
+			}
+			cfg->block_size = (unsigned int)v;
+			break;
+		case 'B':
+			if (!parse_seconds(optarg, &cfg->give_up_s)) {
+				return usage_error(err, errlen,
+						   "-B %s: expected a positive number of seconds",
+						   optarg);
+			}
+			cfg->give_up_given = true;
+			break;
+		case 'N':
+			cfg->non_confirmable = true;
+			break;
+		case 'O':
+			ret = parse_user_option(optarg, cfg, err, errlen);
+			if (ret != CLI_ARGS_RUN) {
+				return (enum cli_args_result)ret;
+			}
+			break;
+		case 'T':
+			return usage_error(err, errlen,
+					   "-T is not supported: the zcoap library chooses a fresh "
+					   "random token for every request and offers no way to "
+					   "set one");
+		case 'U':
+			cfg->suppress_uri_host = true;
+			break;
+		case 's':
+			if (!parse_seconds(optarg, &cfg->observe_s)) {
+				return usage_error(err, errlen,
+						   "-s %s: expected a positive number of seconds",
+						   optarg);
+			}
+			cfg->observe = true;
+			break;
+		case OPT_OBSERVE_COUNT:
+			if (!parse_ulong(optarg, 1000000000UL, &v) || v == 0) {
+				return usage_error(err, errlen,
+						   "--observe-count %s: expected a positive number",
+						   optarg);
+			}
+			cfg->observe_count = v;
+			cfg->observe = true;
+			break;
+		case 'o':
+			cfg->output = optarg;
+			break;
+		case 'k':
+			cfg->psk_key = optarg;
+			break;
+		case 'u':
+			cfg->psk_identity = optarg;
+			break;
+		case 'c':
+			cfg->cert_file = optarg;
+			break;
+		case 'j':
+			cfg->key_file = optarg;
+			break;
+		case 'C':
+			cfg->ca_file = optarg;
+			break;
+		case 'v':
+			cfg->verbose++;
+			break;
+		case 'w':
+			cfg->newline = true;
+			break;
+		case OPT_JSON:
+			cfg->json = true;
+			break;
+		case OPT_PROGRESS:
+			cfg->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			cfg->progress = 0;
+			break;
+		case OPT_HELP:
+			print_help();
+			return CLI_ARGS_EXIT;
+		case OPT_VERSION:
+			printf("zcoap %s (CoAP client; block size %d, message size %d, %d extra "
+			       "options, DTLS: no)\n",
+			       ZCOAP_CLI_VERSION, ZCOAP_CONFIG_BLOCK_SIZE,
+			       ZCOAP_CONFIG_MESSAGE_SIZE, ZCOAP_CONFIG_MAX_EXTRA_OPTIONS);
+			return CLI_ARGS_EXIT;
+		case ':':
+			if (optopt != 0 && optopt < 256) {
+				return usage_error(err, errlen, "option -%c needs a value", optopt);
+			}
+			return usage_error(err, errlen, "option %s needs a value",
+					   argv[optind - 1]);
+		default:
+			if (optopt != 0 && optopt < 256) {
+				return usage_error(err, errlen, "unknown option -%c", optopt);
+			}
+			return usage_error(err, errlen, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		return usage_error(err, errlen, "missing URI");
+	}
+	if (argc - optind > 1) {
+		return usage_error(err, errlen, "one URI expected, got \"%s\" and more",
+				   argv[optind + 1]);
+	}
+	cfg->uri = argv[optind];
+	if (cfg->observe && cfg->method != COAP_METHOD_GET && cfg->method != COAP_METHOD_FETCH) {
+		return usage_error(err, errlen,
+				   "only GET and FETCH can observe (RFC 7641, RFC 8132)");
+	}
+	return CLI_ARGS_RUN;
+}

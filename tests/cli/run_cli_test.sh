@@ -1,0 +1,485 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run_cli_test.sh ZCOAP SILENT_PEER CASE -- one end-to-end case of the zcoap
+# tool against libcoap's coap-server-notls on an ephemeral loopback port.
+#
+# Exit 0 = pass, 1 = fail, 77 = skipped (no server, or no python3 for the
+# JSON cases). Every wait is a poll with a bounded deadline; no fixed sleeps.
+
+set -u
+
+ZCOAP=$1
+PEER=$2
+CASE=$3
+
+SERVER=${COAP_SERVER:-}
+if [ -z "$SERVER" ]; then
+	SERVER=$(command -v coap-server-notls || command -v coap-server || true)
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/zcoap-cli-test.XXXXXX")
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+OUT=$WORK/stdout
+ERR=$WORK/stderr
+RC=0
+LAST=""
+
+fail() {
+	echo "FAIL [$CASE]: $*"
+	echo "  last command: $LAST (exit $RC)"
+	echo "  --- stdout (first 40 lines) ---"
+	head -n 40 "$OUT" 2>/dev/null | cat -v
+	echo "  --- stderr (first 40 lines) ---"
+	head -n 40 "$ERR" 2>/dev/null
+	exit 1
+}
+
+# Run zcoap; stdout, stderr and the exit status land in $OUT, $ERR and $RC.
+run() {
+	LAST="zcoap $*"
+	"$ZCOAP" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+# Same with standard input from the file $1.
+run_stdin() {
+	local input=$1
+	shift
+	LAST="zcoap $* < $input"
+	"$ZCOAP" "$@" <"$input" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+expect_rc() { [ "$RC" -eq "$1" ] || fail "expected exit status $1, got $RC"; }
+expect_out() { [ "$(cat "$OUT")" = "$1" ] || fail "expected stdout \"$1\""; }
+expect_out_has() { grep -qF -- "$1" "$OUT" || fail "stdout lacks \"$1\""; }
+expect_err_has() { grep -qF -- "$1" "$ERR" || fail "stderr lacks \"$1\""; }
+expect_out_empty() { [ ! -s "$OUT" ] || fail "stdout should be empty"; }
+expect_err_empty() { [ ! -s "$ERR" ] || fail "stderr should be empty"; }
+
+# Poll (bounded) until the command "$@" succeeds.
+wait_until() {
+	local secs=$1
+	shift
+	local deadline=$((SECONDS + secs))
+	while ! "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# The UDP port a process has bound, from /proc (no ss/netstat needed).
+udp_port_of() {
+	local pid=$1 inodes="" fd link
+	for fd in /proc/"$pid"/fd/*; do
+		link=$(readlink "$fd" 2>/dev/null) || continue
+		case $link in
+		socket:\[*\]) inodes="$inodes ${link//[^0-9]/}" ;;
+		esac
+	done
+	[ -n "$inodes" ] || return 1
+	local hex
+	# field 2 is local_address (hex addr:port), field 10 the socket inode
+	hex=$(awk -v inodes="$inodes" '
+		BEGIN { n = split(inodes, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+		FNR > 1 && ($10 in want) { split($2, la, ":"); print la[2]; exit }
+	' /proc/net/udp /proc/net/udp6 2>/dev/null)
+	[ -n "$hex" ] || return 1
+	echo $((16#$hex))
+}
+
+# Start coap-server-notls on 127.0.0.1 with an ephemeral port; sets $URI.
+start_server() {
+	if [ -z "$SERVER" ] || [ ! -x "$SERVER" ]; then
+		echo "SKIP: coap-server-notls (Debian package libcoap3-bin) is not installed"
+		exit 77
+	fi
+	"$SERVER" -A 127.0.0.1 -p 0 -d 20 "$@" >"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
+	local port=""
+	probe() {
+		kill -0 "$SERVER_PID" 2>/dev/null || return 0
+		port=$(udp_port_of "$SERVER_PID")
+	}
+	wait_until 10 probe || fail "coap-server-notls did not bind a UDP port"
+	kill -0 "$SERVER_PID" 2>/dev/null || fail "coap-server-notls exited: $(cat "$WORK/server.log")"
+	URI=coap://127.0.0.1:$port
+}
+
+# Start the silent peer; sets $SILENT_PORT and $SILENT_PID.
+start_silent() {
+	"$PEER" >"$WORK/peer.port" &
+	SILENT_PID=$!
+	PIDS+=("$SILENT_PID")
+	wait_until 10 test -s "$WORK/peer.port" || fail "silent peer did not start"
+	SILENT_PORT=$(head -n 1 "$WORK/peer.port")
+}
+
+need_python() {
+	if ! command -v python3 >/dev/null 2>&1; then
+		echo "SKIP: python3 is needed to parse the --json output"
+		exit 77
+	fi
+}
+
+# python3 JSON checks: the script gets the lines of $OUT as `lines` (parsed).
+json_check() {
+	local script=$1
+	shift
+	python3 - "$OUT" "$@" <<EOF || fail "JSON check failed: $script"
+import base64, json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+args = sys.argv[2:]
+$script
+EOF
+}
+
+case $CASE in
+get)
+	start_server
+	run "$URI/.well-known/core"
+	expect_rc 0
+	expect_out_has '</time>'
+	expect_err_empty
+	run -m GeT "$URI/.well-known/core"
+	expect_rc 0
+	expect_out_has '</example_data>'
+	;;
+get_404)
+	start_server
+	run "$URI/no/such/resource"
+	expect_rc 3
+	expect_out_empty
+	expect_err_has '4.04 Not Found'
+	;;
+methods)
+	start_server
+	run -v -m post -e hello "$URI/dyn"
+	expect_rc 0
+	expect_err_has '2.01 Created'
+	run -v -m put -e world "$URI/dyn"
+	expect_rc 0
+	expect_err_has '2.04 Changed'
+	run "$URI/dyn"
+	expect_rc 0
+	expect_out 'world'
+	for m in fetch patch ipatch; do
+		run -m $m -e x "$URI/dyn"
+		expect_rc 3
+		expect_err_has '4.05 Method Not Allowed'
+	done
+	run -v -m DELETE "$URI/dyn"
+	expect_rc 0
+	expect_err_has '2.02 Deleted'
+	run "$URI/dyn"
+	expect_rc 3
+	expect_err_has '4.04 Not Found'
+	;;
+not_allowed)
+	start_server
+	run -m post -e x "$URI/time"
+	expect_rc 3
+	expect_out_empty
+	expect_err_has '4.05 Method Not Allowed'
+	run -m put -e x "$URI/async"
+	expect_rc 3
+	expect_err_has '4.05'
+	;;
+payload_file)
+	start_server
+	printf 'body from a file\n' >"$WORK/body"
+	run -m put -f "$WORK/body" "$URI/pf"
+	expect_rc 0
+	run -v "$URI/pf"
+	expect_rc 0
+	expect_out 'body from a file'
+	# -f without -t: application/octet-stream
+	expect_err_has 'Content-Format:application/octet-stream'
+	run -m put -f "$WORK/does-not-exist" "$URI/pf"
+	expect_rc 8
+	expect_err_has 'cannot read'
+	;;
+payload_stdin)
+	start_server
+	printf '{"from":"stdin"}' >"$WORK/in"
+	run_stdin "$WORK/in" -m put -f - -t json "$URI/ps"
+	expect_rc 0
+	run -v "$URI/ps"
+	expect_rc 0
+	expect_out '{"from":"stdin"}'
+	expect_err_has 'Content-Format:application/json'
+	;;
+blockwise)
+	start_server
+	head -c 5000 /dev/urandom >"$WORK/big"
+	run -v -m put -f "$WORK/big" "$URI/big"
+	expect_rc 0
+	expect_err_has 'Block1:0/M/'
+	for b in 16 64 256 1024; do
+		run -b $b -o "$WORK/back.$b" "$URI/big"
+		expect_rc 0
+		cmp -s "$WORK/big" "$WORK/back.$b" || fail "-b $b: body differs from what was PUT"
+	done
+	run -v -b 64 "$URI/big"
+	expect_rc 0
+	expect_err_has 'Block2:0/_/64'
+	cmp -s "$WORK/big" "$OUT" || fail "-b 64 to stdout: body differs"
+	# a smaller body, uploaded in one message, read back in 16-byte blocks
+	head -c 100 /dev/urandom >"$WORK/small"
+	run -m put -f "$WORK/small" "$URI/small"
+	expect_rc 0
+	run -b 16 "$URI/small"
+	cmp -s "$WORK/small" "$OUT" || fail "-b 16 small body differs"
+	run -b 100 "$URI/big"
+	expect_rc 2
+	;;
+put_echo)
+	# the server echoes PUT bodies (-e): a Block1 upload answered block-wise (Block2)
+	start_server -e
+	head -c 5000 /dev/urandom >"$WORK/big"
+	run -m put -f "$WORK/big" "$URI/echo"
+	expect_rc 0
+	cmp -s "$WORK/big" "$OUT" || fail "echoed body differs"
+	run -m put -b 64 -f "$WORK/big" -o "$WORK/echo64" "$URI/echo"
+	expect_rc 0
+	cmp -s "$WORK/big" "$WORK/echo64" || fail "-b 64: echoed body differs"
+	;;
+example_data)
+	start_server
+	run -o "$WORK/a" "$URI/example_data"
+	expect_rc 0
+	run -b 16 -o "$WORK/b" "$URI/example_data"
+	expect_rc 0
+	cmp -s "$WORK/a" "$WORK/b" || fail "-b 16 and default block size differ"
+	[ "$(wc -c <"$WORK/a")" -gt 1024 ] || fail "/example_data should need several blocks"
+	;;
+timeout)
+	start_silent
+	run -B 2 "coap://127.0.0.1:$SILENT_PORT/x"
+	expect_rc 5
+	expect_out_empty
+	expect_err_has 'timeout'
+	run -B 1 -N "coap://127.0.0.1:$SILENT_PORT/x"
+	expect_rc 5
+	;;
+refused)
+	start_silent
+	kill "$SILENT_PID"
+	wait "$SILENT_PID" 2>/dev/null
+	run -B 10 "coap://127.0.0.1:$SILENT_PORT/x"
+	expect_rc 6
+	expect_err_has 'refused'
+	;;
+observe)
+	start_server
+	run -v -w --observe-count 3 "$URI/time"
+	expect_rc 0
+	[ "$(wc -l <"$OUT")" -eq 3 ] || fail "expected 3 notifications"
+	expect_err_has 'Observe:0'
+	# the deregistration (RFC 7641 §3.6)
+	expect_err_has 'Observe:1'
+	run -w -s 1.5 "$URI/time"
+	expect_rc 0
+	[ "$(wc -l <"$OUT")" -ge 1 ] || fail "-s: expected notifications"
+	run -m post --observe-count 2 "$URI/time"
+	expect_rc 2
+	;;
+observe_json)
+	need_python
+	start_server
+	run --json --observe-count 3 "$URI/time"
+	expect_rc 0
+	json_check '
+assert len(lines) == 3, lines
+obs = [l["observe"] for l in lines]
+assert obs == sorted(obs) and len(set(obs)) == 3, obs
+for l in lines:
+    assert l["code"] == "2.05", l
+    assert any(o["name"] == "Observe" for o in l["options"]), l
+'
+	;;
+observe_sigint)
+	start_server
+	LAST="zcoap -v -w -s 30 $URI/time (SIGINT after 2 notifications)"
+	# no stale output may satisfy the polls below
+	rm -f "$OUT" "$ERR"
+	"$ZCOAP" -v -w -s 30 "$URI/time" >"$OUT" 2>"$ERR" &
+	ZPID=$!
+	PIDS+=("$ZPID")
+	two_lines() { [ -f "$OUT" ] && [ "$(wc -l <"$OUT")" -ge 2 ]; }
+	wait_until 15 two_lines || fail "no notifications"
+	kill -INT "$ZPID"
+	wait "$ZPID"
+	RC=$?
+	expect_rc 0
+	expect_err_has 'Observe:1'
+	# interrupted before any answer: 130
+	start_silent
+	LAST="zcoap -v -B 30 (silent peer, SIGINT)"
+	rm -f "$OUT" "$ERR"
+	"$ZCOAP" -v -B 30 "coap://127.0.0.1:$SILENT_PORT/x" >"$OUT" 2>"$ERR" &
+	ZPID=$!
+	PIDS+=("$ZPID")
+	sent() { grep -qs '> CON' "$ERR"; }
+	wait_until 10 sent || fail "request not sent"
+	kill -INT "$ZPID"
+	wait "$ZPID"
+	RC=$?
+	expect_rc 130
+	expect_err_has 'interrupted'
+	;;
+json)
+	need_python
+	start_server
+	run --json "$URI/.well-known/core"
+	expect_rc 0
+	json_check '
+assert len(lines) == 1
+l = lines[0]
+assert l["code"] == "2.05"
+assert {"name": "Content-Format", "number": 12, "value": 40} in l["options"], l["options"]
+assert "</time>" in l["payload"]
+assert isinstance(l["elapsed_ms"], int) and l["retransmissions"] == 0
+'
+	run --json "$URI/missing"
+	expect_rc 3
+	expect_err_has '4.04 Not Found'
+	json_check 'assert lines[0]["code"] == "4.04", lines'
+	# control characters, quotes, backslashes and non-ASCII text survive
+	run -m put -e "$(printf 'a"b\\c\001d\tе€')" "$URI/text"
+	expect_rc 0
+	run --json "$URI/text"
+	json_check '
+assert lines[0]["payload"] == "a\"b\\c\x01d\tе€", repr(lines[0])
+'
+	;;
+json_binary)
+	need_python
+	start_server
+	head -c 3000 /dev/urandom >"$WORK/bin"
+	printf '\377' >>"$WORK/bin" # never valid UTF-8
+	run -m put -f "$WORK/bin" "$URI/bin"
+	expect_rc 0
+	run --json "$URI/bin"
+	expect_rc 0
+	json_check '
+assert len(lines) == 1, len(lines)
+assert "payload" not in lines[0]
+data = base64.b64decode(lines[0]["payload_base64"])
+assert data == open(args[0], "rb").read()
+' "$WORK/bin"
+	;;
+json_error)
+	need_python
+	start_silent
+	run --json -B 1 "coap://127.0.0.1:$SILENT_PORT/x"
+	expect_rc 5
+	json_check 'assert lines[0]["error"] == "timeout", lines'
+	;;
+options)
+	start_server
+	run -v -O 17,0x28 "$URI/time"
+	expect_rc 0
+	expect_err_has 'Accept:application/link-format'
+	run -v -A json "$URI/time"
+	expect_err_has 'Accept:application/json'
+	# an unknown elective (even) option is ignored by the server (RFC 7252 §5.4.1);
+	# several -O, in order, with text, hex and empty values
+	run -v -O 65000,text -O 2048,0x00ff -O 2050, -O 2050,0x "$URI/time"
+	expect_rc 0
+	expect_err_has 'Uri-Path:"time", 2048:0x00ff, 2050:0x, 2050:0x, 65000:0x74657874]'
+	# a user Uri-Host replaces the automatic one; -U sends none
+	run -v -O 3,Example "coap://localhost:${URI##*:}/time"
+	expect_err_has 'Uri-Host:"Example"'
+	run -v -U "coap://localhost:${URI##*:}/time"
+	expect_rc 0
+	grep -qF 'Uri-Host' "$ERR" && fail "-U still sent Uri-Host"
+	for bad in 70000,x 6,0 12,0x00 4,0x123 4,0xzz 1,0123456789abc 23,0x00; do
+		run -O "$bad" "$URI/time"
+		expect_rc 2
+	done
+	;;
+nonconfirmable)
+	start_server
+	run -v -N "$URI/time"
+	expect_rc 0
+	expect_err_has '> NON 0.01 GET'
+	;;
+output_file)
+	start_server
+	run -o "$WORK/core" "$URI/.well-known/core"
+	expect_rc 0
+	expect_out_empty
+	grep -qF '</time>' "$WORK/core" || fail "-o file lacks the body"
+	run -o "$WORK/no/such/dir/file" "$URI/.well-known/core"
+	expect_rc 8
+	expect_err_has 'cannot open'
+	;;
+usage)
+	for args in "-m foo coap://127.0.0.1/" "http://127.0.0.1/" "coap://127.0.0.1:70000/" \
+		"coap://127.0.0.1/%zz" "coap://127.0.0.1/%A" "coap://127.0.0.1?%4" \
+		"coap://[::1/x" "coap:///x" "coap://h/x#frag" "-T 0a coap://127.0.0.1/" \
+		"" "coap://127.0.0.1/ coap://127.0.0.1/" "-b 100 coap://127.0.0.1/" \
+		"-B 0 coap://127.0.0.1/" "-B abc coap://127.0.0.1/" "-s -1 coap://127.0.0.1/" \
+		"--observe-count 0 coap://127.0.0.1/" "-e x -f y coap://127.0.0.1/" \
+		"--bogus coap://127.0.0.1/" "-t nosuch coap://127.0.0.1/" "-m" \
+		"-k key coaps://127.0.0.1/"; do
+		# shellcheck disable=SC2086
+		run $args
+		expect_rc 2
+		expect_out_empty
+		[ -s "$ERR" ] || fail "no message for: $args"
+	done
+	;;
+dtls)
+	run "coaps://127.0.0.1/x"
+	expect_rc 7
+	expect_err_has 'coaps:// needs DTLS support, which this build does not have yet'
+	run -k secret -u me "coaps://[::1]/x"
+	expect_rc 7
+	;;
+raw_path)
+	start_server
+	# "a&b" cannot go through the library's path splitter: it is sent as a raw Uri-Path
+	run -v -m put -e raw "$URI/a%26b"
+	expect_rc 0
+	expect_err_has 'Uri-Path:"a&b"'
+	run "$URI/a%26b"
+	expect_rc 0
+	expect_out 'raw'
+	run -v "$URI/./x/../a%26b?q%3D1"
+	expect_rc 0
+	expect_out 'raw'
+	expect_err_has 'Uri-Path:"a&b"'
+	expect_err_has 'Uri-Query:"q=1"'
+	;;
+version_help)
+	run --help
+	expect_rc 0
+	expect_out_has 'Exit status'
+	expect_out_has '--observe-count'
+	run --version
+	expect_rc 0
+	expect_out_has 'zcoap '
+	;;
+*)
+	echo "unknown case $CASE"
+	exit 1
+	;;
+esac
+echo "PASS [$CASE]"
+exit 0
