@@ -544,7 +544,7 @@ int main(int argc, char **argv)
 			uri.host, MAX_COAP_CLIENT_OPTION_LEN);
 	}
 	{
-		struct coap_client_option extra[3 + CLI_MAX_USER_OPTIONS];
+		struct coap_client_option extra[4 + CLI_MAX_USER_OPTIONS];
 		size_t n_extra = 0;
 
 		memset(extra, 0, sizeof(extra));
@@ -582,16 +582,27 @@ int main(int argc, char **argv)
 			b2.len = 1;
 			b2.value[0] = (uint8_t)szx;
 			extra[n_extra++] = b2;
+			/*
+			 * With a body, a Block1 option of the same SZX makes the
+			 * library upload in blocks of that size (zcoap extension).
+			 */
+			if (cfg.payload_file != NULL || cfg.payload_text != NULL) {
+				struct coap_client_option b1 = b2;
+
+				b1.code = COAP_OPTION_BLOCK1;
+				extra[n_extra++] = b1;
+			}
 		}
 		for (size_t i = 0; i < cfg.n_user_opts; i++) {
 			extra[n_extra++] = cfg.user_opts[i];
 		}
 		if (n_opts + n_extra > ZCOAP_CONFIG_MAX_EXTRA_OPTIONS) {
-			fprintf(stderr,
-				"zcoap: too many options: %zu needed (Uri-Host, raw "
-				"Uri-Path/Uri-Query, "
-				"Observe, Accept, Block2, -O) but this build sends at most %d\n",
-				n_opts + n_extra, ZCOAP_CONFIG_MAX_EXTRA_OPTIONS);
+			fprintf(
+			    stderr,
+			    "zcoap: too many options: %zu needed (Uri-Host, raw "
+			    "Uri-Path/Uri-Query, "
+			    "Observe, Accept, Block2/Block1, -O) but this build sends at most %d\n",
+			    n_opts + n_extra, ZCOAP_CONFIG_MAX_EXTRA_OPTIONS);
 			return CLI_EXIT_USAGE;
 		}
 		memcpy(opts + n_opts, extra, n_extra * sizeof(extra[0]));
