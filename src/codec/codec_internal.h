@@ -66,16 +66,15 @@ int zcoap_response_check_options(const struct coap_packet *cpkt);
  * @retval 0 Found.
  * @retval -ENOENT Absent (or unusable).
  */
-int zcoap_option_get_checked(const struct coap_packet *cpkt, uint16_t number,
-			     const uint8_t **value, uint16_t *len);
+int zcoap_option_get_checked(const struct coap_packet *cpkt, uint16_t number, const uint8_t **value,
+			     uint16_t *len);
 
 /**
  * Decode a Block1/Block2 option value (RFC 7959 §2.2).
  * @retval 0 Valid: *num, *more, *szx set.
  * @retval -EINVAL Longer than 3 bytes, or SZX 7 (reserved).
  */
-int zcoap_block_decode(const uint8_t *value, uint16_t len, uint32_t *num, bool *more,
-		       uint8_t *szx);
+int zcoap_block_decode(const uint8_t *value, uint16_t len, uint32_t *num, bool *more, uint8_t *szx);
 
 /** Encode a Block1/Block2 value into its shortest form; returns the length (0..3). */
 uint16_t zcoap_block_encode(uint32_t num, bool more, uint8_t szx, uint8_t out[3]);

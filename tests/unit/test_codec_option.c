@@ -308,7 +308,10 @@ static void test_insert_enospc_leaves_packet(void **state)
 	/* Inserting Uri-Path "a" needs 2 more bytes; only 1 is left. */
 	assert_int_equal(coap_packet_append_option(&pkt, 11, (const uint8_t *)"a", 1), -ENOSPC);
 	check_packet(&pkt, before);
-	assert_memory_equal(&copy, &pkt, sizeof(pkt));
+	assert_int_equal(pkt.offset, copy.offset);
+	assert_int_equal(pkt.opt_len, copy.opt_len);
+	assert_int_equal(pkt.delta, copy.delta);
+	assert_int_equal(pkt.hdr_len, copy.hdr_len);
 	/* A zero-length one fits exactly (11 then 12 at delta 1: +1 byte). */
 	assert_int_equal(coap_packet_append_option(&pkt, 11, NULL, 0), 0);
 	{
