@@ -57,9 +57,10 @@ extern "C" {
  *
  * @param result_code The response's code byte (e.g. 0x45 for 2.05) when >= 0,
  *        or a negative errno when the request failed locally:
- *        -ETIMEDOUT (no response), -ECONNRESET (the server sent RST),
- *        -ECANCELED (cancelled), -EIO (socket error), -ECONNREFUSED (ICMP
- *        port unreachable), -EBADMSG (inconsistent block-wise transfer),
+ *        -ETIMEDOUT (no response), -ECONNRESET (the server sent RST, or
+ *        closed the DTLS session), -ECANCELED (cancelled), -EIO (socket
+ *        error), -ECONNREFUSED (ICMP port unreachable), -ECONNABORTED (fatal
+ *        DTLS alert), -EBADMSG (inconsistent block-wise transfer),
  *        -EMSGSIZE (truncated datagram that cannot be recovered), or the
  *        negative errno of a failed send. Errors always come with offset 0,
  *        payload NULL, len 0 and last_block true.

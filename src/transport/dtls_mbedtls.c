@@ -66,6 +66,7 @@
 enum {
 	ALERT_CLOSE_NOTIFY = 0,
 	ALERT_BAD_RECORD_MAC = 20,
+	ALERT_HANDSHAKE_FAILURE = 40,
 	ALERT_BAD_CERTIFICATE = 42,
 	ALERT_UNSUPPORTED_CERTIFICATE = 43,
 	ALERT_CERTIFICATE_REVOKED = 44,
@@ -257,6 +258,7 @@ struct dtls_state {
 	bool was_up;    /* the handshake completed once */
 	bool live;      /* the Mbed TLS contexts below are initialised */
 	bool have_psk;  /* a PSK is configured */
+	bool have_own;  /* our own certificate is configured */
 	bool peer_seen; /* a datagram came from the server */
 	dev_t dev;      /* identity of the socket, to spot a reused descriptor number */
 	ino_t ino;
@@ -493,7 +495,7 @@ static const char *alert_name(int alert)
 		return "bad_record_mac";
 	case 22:
 		return "record_overflow";
-	case 40:
+	case ALERT_HANDSHAKE_FAILURE:
 		return "handshake_failure";
 	case ALERT_BAD_CERTIFICATE:
 		return "bad_certificate";
@@ -562,6 +564,17 @@ static int received_alert(const mbedtls_ssl_context *ssl)
 	const unsigned char *msg = ssl->MBED_FIELD(in_msg);
 
 	return msg != NULL ? msg[1] : -1;
+}
+
+/* Whether the server sent a CertificateRequest (RFC 5246 §7.4.4). */
+static bool server_asked_for_certificate(const mbedtls_ssl_context *ssl)
+{
+#if MBEDTLS_VERSION_MAJOR >= 3
+	(void)ssl; /* not visible through the 3.x API */
+	return false;
+#else
+	return ssl->client_auth != 0;
+#endif
 }
 
 static int handshake_step(const mbedtls_ssl_context *ssl)
@@ -709,6 +722,14 @@ static int handshake_error(const struct dtls_state *st, int ret, const char *hos
 		return verify_error(st, hostname, why, n);
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
 		alert = received_alert(&st->ssl);
+		if (alert == ALERT_HANDSHAKE_FAILURE && !st->have_own &&
+		    server_asked_for_certificate(&st->ssl)) {
+			snprintf(why, n,
+				 "the server requires a client certificate and none is configured: "
+				 "fatal alert %s (%d)",
+				 alert_name(alert), alert);
+			return -EACCES;
+		}
 		if (alert_rejects_credentials(alert)) {
 			snprintf(why, n, "the server rejected our credentials: fatal alert %s (%d)",
 				 alert_name(alert), alert);
@@ -904,6 +925,7 @@ static int load_credentials(struct dtls_state *st, const struct zcoap_dtls_confi
 			}
 		}
 		*have_own = rc == 0;
+		st->have_own = rc == 0;
 	}
 	if (rc == 0 && psk != NULL) {
 		size_t id_len = psk_id->len;
@@ -1102,7 +1124,14 @@ static int setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, cha
 	}
 #endif
 	if (cfg->mtu != 0) {
+		/*
+		 * Fragment long handshake messages to the path MTU (RFC 6347
+		 * §4.1.1.1, §4.2.3), but one record per datagram: packed records
+		 * get a small message such as Finished split across datagrams,
+		 * which GnuTLS 3.7 servers fail to reassemble.
+		 */
 		mbedtls_ssl_set_mtu(&st->ssl, cfg->mtu);
+		mbedtls_ssl_set_datagram_packing(&st->ssl, 0);
 	}
 	mbedtls_ssl_set_bio(&st->ssl, st, bio_send, bio_recv, NULL);
 	mbedtls_ssl_set_timer_cb(&st->ssl, &st->timer, timer_set, timer_get);
