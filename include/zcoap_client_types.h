@@ -20,6 +20,7 @@
 #include "zcoap_config.h"
 
 struct zcoap_engine_io;
+struct zcoap_deferred_send;
 
 /** Life of a request slot (see docs/design/state-machine.md). */
 enum zcoap_slot_state {
@@ -140,9 +141,36 @@ struct zcoap_event {
 	bool has_packet; /* the received packet describes it */
 };
 
+/* Token index size: a power of two for two tokens per slot at <= 50 % load. */
+#define ZCOAP_TOKEN_TAB_SIZE                                                                       \
+	(ZCOAP_CONFIG_MAX_REQUESTS <= 2     ? 8                                                    \
+	 : ZCOAP_CONFIG_MAX_REQUESTS <= 4   ? 16                                                   \
+	 : ZCOAP_CONFIG_MAX_REQUESTS <= 8   ? 32                                                   \
+	 : ZCOAP_CONFIG_MAX_REQUESTS <= 16  ? 64                                                   \
+	 : ZCOAP_CONFIG_MAX_REQUESTS <= 32  ? 128                                                  \
+	 : ZCOAP_CONFIG_MAX_REQUESTS <= 64  ? 256                                                  \
+	 : ZCOAP_CONFIG_MAX_REQUESTS <= 128 ? 512                                                  \
+					    : 1024)
+
 /** The sans-I/O client state machine. */
 struct zcoap_engine {
 	struct zcoap_slot slots[ZCOAP_CONFIG_MAX_REQUESTS];
+	/*
+	 * Bit i: slots[i] is not FREE. Lets every scan skip free slots and
+	 * find a free one in a few word operations (engine.c, slot index).
+	 */
+	uint32_t active[(ZCOAP_CONFIG_MAX_REQUESTS + 31) / 32];
+	/*
+	 * Open-addressing hash of the active slots' tokens and registration
+	 * tokens: 0 = empty, else (slot << 1 | kind) + 1, the key being
+	 * tok_key[slot][kind]. Matching a response costs the same with 1 or
+	 * 255 requests in flight.
+	 */
+	uint16_t tok_tab[ZCOAP_TOKEN_TAB_SIZE];
+	uint64_t tok_key[ZCOAP_CONFIG_MAX_REQUESTS][2];
+	uint8_t tok_set[ZCOAP_CONFIG_MAX_REQUESTS]; /* bit kind: tok_key[slot][kind] indexed */
+	uint16_t n_active;                          /* bits set in active */
+	int64_t last_deadline;                      /* timer of the last submitted request */
 	struct zcoap_dedup_entry dedup[ZCOAP_CONFIG_DEDUP_ENTRIES];
 	struct zcoap_event events[ZCOAP_CONFIG_MAX_REQUESTS + 2];
 	uint8_t n_events;
@@ -185,6 +213,27 @@ struct zcoap_client_private {
 	void (*trace_cb)(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 	void *trace_user;
 	char name[16];
+	/*
+	 * The sockets and deadline of the thread's current (or next) poll(),
+	 * set under the lock just before it sleeps: coap_client_req() skips
+	 * the wake-up when its socket is already polled and its deadline is
+	 * not earlier. Sockets stay in the set after their last request ends
+	 * ("sticky") for a short while, so a request-response-request
+	 * sequence needs no wake-up at all. poll_dev/poll_ino identify the
+	 * file each descriptor referred to when it was added (a closed and
+	 * reused descriptor number must not pass for a watched one).
+	 */
+	int poll_socks[ZCOAP_CONFIG_MAX_REQUESTS];
+	uint64_t poll_dev[ZCOAP_CONFIG_MAX_REQUESTS];
+	uint64_t poll_ino[ZCOAP_CONFIG_MAX_REQUESTS];
+	int n_poll_socks;
+	int64_t poll_deadline;
+	bool polling; /* between setting those and retaking the lock */
+	/* Where io_send copies the first datagram of coap_client_req() (api.c). */
+	struct zcoap_deferred_send *defer;
+	/* CSPRNG bytes fetched in bulk for tokens, Request-Tags and jitter. */
+	uint16_t rand_left;
+	uint8_t rand_pool[ZCOAP_CONFIG_MAX_REQUESTS >= 8 ? 256 : 64];
 	uint8_t rx_buf[MAX_COAP_MSG_LEN];
 };
 

@@ -8,11 +8,20 @@ packages=(
 	cmake make gcc libc6-dev pkg-config # the build
 	libcmocka-dev                       # unit and system tests (cmocka 1.1)
 	libcoap3-bin                        # interop peer: coap-server-notls
-	libmbedtls-dev                      # DTLS transport (planned)
+	libmbedtls-dev                      # DTLS transport (Mbed TLS 2.28)
 	clang clang-format                  # format check, fuzz targets
 	valgrind python3 openssl ca-certificates
 	"$@"
 )
+
+# node-coap, the second interop peer (tests/interop/node), needs Node.js and npm.
+# A machine may already have them from elsewhere (e.g. NodeSource): keep those.
+if ! command -v node >/dev/null 2>&1; then
+	packages+=(nodejs)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+	packages+=(npm)
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: not a Debian system; make sure these are installed: ${packages[*]}" >&2

@@ -14,6 +14,7 @@
 
 #include "client/client_internal.h"
 #include "port/port.h"
+#include "transport/transport.h"
 
 static bool initialised(const struct coap_client *client)
 {
@@ -76,6 +77,9 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 {
 	struct zcoap_client_private *priv;
 	socklen_t addrlen = address_length(addr);
+	struct zcoap_deferred_send d;
+	uint32_t serial = 0;
+	bool wake = false;
 	int r;
 
 	if (client == NULL || req == NULL || req->path == NULL || sock < 0) {
@@ -88,16 +92,45 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 		return -ESHUTDOWN;
 	}
 	priv = &client->priv;
+	d.used = false;
 	pthread_mutex_lock(&priv->lock);
 	if (priv->stop) {
 		r = -ESHUTDOWN;
 	} else {
+		/*
+		 * The engine builds the first datagram under the lock, but io_send
+		 * only copies it into d: sending it here after unlocking keeps the
+		 * lock short, so the client thread, woken by a fast response,
+		 * does not block on it (measured: ~2 futex calls per request less).
+		 */
+		priv->defer = &d;
 		r = zcoap_engine_submit(&priv->eng, zcoap_port_now_ms(), sock, addr, addrlen, req,
 					params);
+		priv->defer = NULL;
+		serial = zcoap_engine_last_serial(&priv->eng);
+		/* Only a new socket or an earlier deadline needs the thread's poll() redone. */
+		wake = r == 0 && zcoap_thread_needs_wake_locked(client, sock);
 	}
 	pthread_mutex_unlock(&priv->lock);
-	if (r == 0 && !zcoap_thread_is_self(client)) {
-		/* A new socket or an earlier deadline for the thread's poll(). */
+	if (r == 0 && d.used) {
+		r = zcoap_transport_send(d.sock, d.addrlen > 0 ? (struct sockaddr *)&d.addr : NULL,
+					 d.addrlen, d.buf, d.len);
+		if (r < 0) {
+			/*
+			 * As if the engine's own send had failed: the request is
+			 * dropped without a callback and the error returned --
+			 * unless it already ended meanwhile (cancelled), in which
+			 * case its callback ran and it counts as sent.
+			 */
+			pthread_mutex_lock(&priv->lock);
+			if (zcoap_engine_unsubmit(&priv->eng, serial) < 0) {
+				r = 0;
+			}
+			pthread_mutex_unlock(&priv->lock);
+			wake = false;
+		}
+	}
+	if (wake && !zcoap_thread_is_self(client)) {
 		zcoap_thread_wake(client);
 	}
 	return r;

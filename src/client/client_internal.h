@@ -15,6 +15,19 @@
 
 #define ZCOAP_CLIENT_MAGIC 0x7a636f61U /* "zcoa" */
 
+/**
+ * The first datagram of a request, built under the client lock and sent by
+ * coap_client_req() after releasing it (see api.c).
+ */
+struct zcoap_deferred_send {
+	bool used;
+	int sock;
+	socklen_t addrlen;
+	struct sockaddr_storage addr;
+	size_t len;
+	uint8_t buf[MAX_COAP_MSG_LEN];
+};
+
 /** The engine I/O of a real client: transport, port random, trace hook. */
 extern const struct zcoap_engine_io zcoap_client_io;
 
@@ -23,6 +36,13 @@ int zcoap_thread_start(struct coap_client *client, const char *name);
 
 /** Wake the receive thread so it re-reads its sockets and deadlines. */
 void zcoap_thread_wake(struct coap_client *client);
+
+/**
+ * Whether a request just submitted on @p sock needs zcoap_thread_wake(): not
+ * when the thread's poll() already watches @p sock and wakes no later than
+ * the engine's next deadline.
+ */
+bool zcoap_thread_needs_wake_locked(struct coap_client *client, int sock);
 
 /** Whether the caller is this client's receive thread. */
 bool zcoap_thread_is_self(const struct coap_client *client);

@@ -85,9 +85,162 @@ static bool token_equal(const uint8_t *a, uint8_t alen, const uint8_t *b, uint8_
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-static bool slot_active(const struct zcoap_slot *s)
+/* ---- slot index ---------------------------------------------------------- */
+
+/*
+ * With ZCOAP_CONFIG_MAX_REQUESTS = 255 a scan of every slot per datagram
+ * and per new token cost more than the rest of the request (issue 8,
+ * docs/performance.md). The engine therefore keeps a bitmap of the active
+ * slots (eng->active) and a hash of their tokens (eng->tok_tab). Scans walk
+ * the bitmap in ascending slot order, exactly like the plain loops they
+ * replace, so events keep their order; token lookups find the one slot that
+ * can hold a token (tokens and registration tokens of active requests are
+ * unique, see fresh_token()) and then apply the same checks as before.
+ */
+
+#define NWORDS     ((unsigned int)(sizeof(((struct zcoap_engine *)0)->active) / sizeof(uint32_t)))
+#define TOK_MASK   (ZCOAP_TOKEN_TAB_SIZE - 1U)
+#define KIND_TOKEN 0U
+#define KIND_REG   1U
+
+/* Index of the lowest set bit of a non-zero word (de Bruijn multiply, portable C). */
+static unsigned int lowest_bit(uint32_t x)
 {
-	return s->state != ZCOAP_SLOT_FREE;
+	static const uint8_t pos[32] = {0,  1,  28, 2,  29, 14, 24, 3,  30, 22, 20,
+					15, 25, 17, 4,  8,  31, 27, 13, 23, 21, 19,
+					16, 7,  26, 12, 18, 6,  11, 5,  10, 9};
+
+	return pos[((x & (0U - x)) * 0x077CB531U) >> 27];
+}
+
+/* The first active slot at index >= i, or ZCOAP_CONFIG_MAX_REQUESTS. */
+static unsigned int next_active(const struct zcoap_engine *eng, unsigned int i)
+{
+	unsigned int w = i / 32U;
+	uint32_t bits;
+
+	if (w >= NWORDS) {
+		return ZCOAP_CONFIG_MAX_REQUESTS;
+	}
+	bits = eng->active[w] & (UINT32_MAX << (i % 32U));
+	while (bits == 0) {
+		if (++w >= NWORDS) {
+			return ZCOAP_CONFIG_MAX_REQUESTS;
+		}
+		bits = eng->active[w];
+	}
+	return w * 32U + lowest_bit(bits);
+}
+
+/* Every active slot index, ascending; the body may free the current slot. */
+#define FOR_EACH_ACTIVE(eng, i)                                                                    \
+	for (unsigned int i = next_active((eng), 0); i < ZCOAP_CONFIG_MAX_REQUESTS;                \
+	     i = next_active((eng), i + 1U))
+
+static unsigned int slot_index(const struct zcoap_engine *eng, const struct zcoap_slot *s)
+{
+	return (unsigned int)(s - eng->slots);
+}
+
+static void set_active(struct zcoap_engine *eng, unsigned int i, bool on)
+{
+	uint32_t bit = 1U << (i % 32U);
+
+	if (on && (eng->active[i / 32U] & bit) == 0) {
+		eng->active[i / 32U] |= bit;
+		eng->n_active++;
+	} else if (!on && (eng->active[i / 32U] & bit) != 0) {
+		eng->active[i / 32U] &= ~bit;
+		eng->n_active--;
+	}
+}
+
+static uint64_t token_key(const uint8_t *tok)
+{
+	uint64_t k;
+
+	memcpy(&k, tok, sizeof(k));
+	return k;
+}
+
+static unsigned int tok_hash(uint64_t key)
+{
+	/* Tokens are random; the multiply only spreads a non-random test RNG. */
+	return (unsigned int)((key * 0x9E3779B97F4A7C15ULL) >> 40) & TOK_MASK;
+}
+
+static uint64_t entry_key(const struct zcoap_engine *eng, uint16_t v)
+{
+	return eng->tok_key[(v - 1U) >> 1][(v - 1U) & 1U];
+}
+
+/* The slot whose token or registration token is @p key, or NULL. */
+static struct zcoap_slot *tok_find(struct zcoap_engine *eng, uint64_t key)
+{
+	for (unsigned int h = tok_hash(key);; h = (h + 1U) & TOK_MASK) {
+		uint16_t v = eng->tok_tab[h];
+
+		if (v == 0) {
+			return NULL;
+		}
+		if (entry_key(eng, v) == key) {
+			return &eng->slots[(v - 1U) >> 1];
+		}
+	}
+}
+
+static void tok_insert(struct zcoap_engine *eng, unsigned int slot, unsigned int kind, uint64_t key)
+{
+	unsigned int h = tok_hash(key);
+
+	eng->tok_key[slot][kind] = key;
+	while (eng->tok_tab[h] != 0) {
+		h = (h + 1U) & TOK_MASK;
+	}
+	eng->tok_tab[h] = (uint16_t)(((slot << 1) | kind) + 1U);
+	eng->tok_set[slot] = (uint8_t)(eng->tok_set[slot] | (1U << kind));
+}
+
+static void tok_remove(struct zcoap_engine *eng, unsigned int slot, unsigned int kind)
+{
+	uint16_t v = (uint16_t)(((slot << 1) | kind) + 1U);
+	unsigned int i;
+	unsigned int j;
+
+	if ((eng->tok_set[slot] & (1U << kind)) == 0) {
+		return;
+	}
+	eng->tok_set[slot] = (uint8_t)(eng->tok_set[slot] & ~(1U << kind));
+	i = tok_hash(eng->tok_key[slot][kind]);
+	while (eng->tok_tab[i] != v) {
+		i = (i + 1U) & TOK_MASK;
+	}
+	/* Backward-shift deletion keeps every probe chain unbroken (no tombstones). */
+	for (j = (i + 1U) & TOK_MASK; eng->tok_tab[j] != 0; j = (j + 1U) & TOK_MASK) {
+		unsigned int home = tok_hash(entry_key(eng, eng->tok_tab[j]));
+
+		/* The entry at j may fill the hole at i unless its home lies in (i, j]. */
+		if (((j - home) & TOK_MASK) >= ((j - i) & TOK_MASK)) {
+			eng->tok_tab[i] = eng->tok_tab[j];
+			i = j;
+		}
+	}
+	eng->tok_tab[i] = 0;
+}
+
+/* Index the slot's tokens again after they changed (zcoap_eng_send_new()). */
+static void tok_reindex(struct zcoap_engine *eng, const struct zcoap_slot *s)
+{
+	unsigned int i = slot_index(eng, s);
+
+	tok_remove(eng, i, KIND_TOKEN);
+	tok_remove(eng, i, KIND_REG);
+	if (s->tkl == 8) {
+		tok_insert(eng, i, KIND_TOKEN, token_key(s->token));
+	}
+	if (s->obs.reg_tkl == 8) {
+		tok_insert(eng, i, KIND_REG, token_key(s->obs.reg_token));
+	}
 }
 
 /* Transmission parameters with defaults resolved; -EINVAL if unusable. */
@@ -177,7 +330,11 @@ void zcoap_eng_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, si
 
 void zcoap_eng_free(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
-	(void)eng;
+	unsigned int i = slot_index(eng, s);
+
+	tok_remove(eng, i, KIND_TOKEN);
+	tok_remove(eng, i, KIND_REG);
+	set_active(eng, i, false);
 	s->state = ZCOAP_SLOT_FREE;
 	s->serial = 0;
 	s->deadline = ZCOAP_NO_DEADLINE;
@@ -235,20 +392,10 @@ void zcoap_eng_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const st
 
 /* ---- building and sending requests ------------------------------------ */
 
-static bool token_in_use(const struct zcoap_engine *eng, const uint8_t *tok)
+static bool token_in_use(struct zcoap_engine *eng, const uint8_t *tok)
 {
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-		const struct zcoap_slot *s = &eng->slots[i];
-
-		if (!slot_active(s)) {
-			continue;
-		}
-		if ((s->tkl == 8 && memcmp(s->token, tok, 8) == 0) ||
-		    (s->obs.reg_tkl == 8 && memcmp(s->obs.reg_token, tok, 8) == 0)) {
-			return true;
-		}
-	}
-	return false;
+	/* The index holds exactly the 8-byte tokens and registration tokens of active slots. */
+	return tok_find(eng, token_key(tok)) != NULL;
 }
 
 /* RFC 7252 §5.3.1 / RFC 9175 §4: 8 CSPRNG bytes, unique among outstanding requests. */
@@ -448,6 +595,7 @@ int zcoap_eng_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t n
 		memcpy(s->token, old_token, sizeof(old_token));
 		s->tkl = old_tkl;
 		s->mid = old_mid;
+		tok_reindex(eng, s);
 		return r;
 	}
 	if (s->obs.registered && !s->b2.active && !s->obs.deregistering) {
@@ -455,9 +603,23 @@ int zcoap_eng_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t n
 		memcpy(s->obs.reg_token, s->token, s->tkl);
 		s->obs.reg_tkl = s->tkl;
 	}
+	tok_reindex(eng, s);
 	s->last_rx_mid = -1;
 	arm_timer(eng, s, now);
 	return 0;
+}
+
+int zcoap_eng_send_oneoff(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	int r;
+
+	s->mid = coap_next_id();
+	r = build_message(s);
+	if (r == 0) {
+		r = eng_send(eng, s->sock, (const struct sockaddr *)&s->addr, s->addrlen, s->tx,
+			     s->tx_len);
+	}
+	return r;
 }
 
 /* ---- admission ------------------------------------------------------- */
@@ -506,9 +668,12 @@ static int check_request(const struct coap_client_request *req, int sock)
 
 static struct zcoap_slot *free_slot(struct zcoap_engine *eng)
 {
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-		if (!slot_active(&eng->slots[i])) {
-			return &eng->slots[i];
+	/* The lowest free index, as a scan would find it. */
+	for (unsigned int w = 0; w < NWORDS; w++) {
+		if (eng->active[w] != UINT32_MAX) {
+			unsigned int i = w * 32U + lowest_bit(~eng->active[w]);
+
+			return i < ZCOAP_CONFIG_MAX_REQUESTS ? &eng->slots[i] : NULL;
 		}
 	}
 	return NULL;
@@ -539,8 +704,13 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 	if (s == NULL) {
 		return -EAGAIN;
 	}
-	/* Everything but the transmit buffer, which build_message() overwrites. */
-	memset(s, 0, offsetof(struct zcoap_slot, tx));
+	/*
+	 * Everything but the transmit buffer, which build_message() overwrites,
+	 * and the path and option copies, of which only the part written below
+	 * is ever read (saves clearing ~400 bytes per request).
+	 */
+	memset(s, 0, offsetof(struct zcoap_slot, path));
+	memset(&s->b2, 0, offsetof(struct zcoap_slot, tx) - offsetof(struct zcoap_slot, b2));
 	s->deadline = ZCOAP_NO_DEADLINE;
 	s->last_rx_mid = -1;
 	s->params = p;
@@ -583,6 +753,7 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 		eng->next_serial = 1;
 	}
 	s->state = ZCOAP_SLOT_WAIT_ACK; /* reserve while building */
+	set_active(eng, slot_index(eng, s), true);
 	r = zcoap_block1_setup(s);
 	if (r == 0) {
 		r = zcoap_eng_send_new(eng, s, now);
@@ -594,7 +765,38 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 	if (s->echo_len > 0) {
 		eng->echo.pending = false;
 	}
+	eng->last_deadline = s->deadline;
 	return 0;
+}
+
+uint32_t zcoap_engine_last_serial(const struct zcoap_engine *eng)
+{
+	/* submit() hands out next_serial++ and skips 0. */
+	return eng->next_serial == 1 ? UINT32_MAX : eng->next_serial - 1U;
+}
+
+int zcoap_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)
+{
+	FOR_EACH_ACTIVE(eng, i)
+	{
+		struct zcoap_slot *s = &eng->slots[i];
+
+		if (s->serial != serial) {
+			continue;
+		}
+		if (s->echo_len > 0 && s->echo_retries == 0) {
+			/* The value came from eng->echo (RFC 9175 §2.3): offer it again. */
+			memcpy(eng->echo.value, s->echo, s->echo_len);
+			eng->echo.len = s->echo_len;
+			eng->echo.sock = s->sock;
+			memcpy(&eng->echo.addr, &s->addr, sizeof(s->addr));
+			eng->echo.addrlen = s->addrlen;
+			eng->echo.pending = true;
+		}
+		zcoap_eng_free(eng, s);
+		return 0;
+	}
+	return -ENOENT;
 }
 
 /* ---- receiving -------------------------------------------------------- */
@@ -642,10 +844,11 @@ static void reject(struct zcoap_engine *eng, uint8_t type, uint16_t mid, int soc
 static struct zcoap_slot *match_by_mid(struct zcoap_engine *eng, uint16_t mid, int sock,
 				       const struct sockaddr *src, socklen_t srclen)
 {
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+	FOR_EACH_ACTIVE(eng, i)
+	{
 		struct zcoap_slot *s = &eng->slots[i];
 
-		if (slot_active(s) && s->state != ZCOAP_SLOT_OBSERVING && s->mid == mid &&
+		if (s->state != ZCOAP_SLOT_OBSERVING && s->mid == mid &&
 		    endpoint_match(s, sock, src, srclen)) {
 			return s;
 		}
@@ -683,30 +886,37 @@ static void handle_empty(struct zcoap_engine *eng, int64_t now, uint8_t type, ui
 	}
 }
 
+static bool response_matches(const struct zcoap_slot *s, const struct zcoap_rx *rx)
+{
+	if (!endpoint_match(s, rx->sock, rx->src, rx->srclen)) {
+		return false;
+	}
+	if (rx->type == COAP_TYPE_ACK) {
+		/* Piggybacked: MID and token must both match (RFC 7252 §5.3.2). */
+		return s->state == ZCOAP_SLOT_WAIT_ACK && s->mid == rx->mid &&
+		       token_equal(s->token, s->tkl, rx->token, rx->tkl);
+	}
+	/* Separate responses and notifications: by token. */
+	if (s->state != ZCOAP_SLOT_OBSERVING && token_equal(s->token, s->tkl, rx->token, rx->tkl)) {
+		return true;
+	}
+	return s->obs.registered && s->obs.reg_tkl > 0 &&
+	       token_equal(s->obs.reg_token, s->obs.reg_tkl, rx->token, rx->tkl);
+}
+
 static struct zcoap_slot *match_response(struct zcoap_engine *eng, const struct zcoap_rx *rx)
 {
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-		struct zcoap_slot *s = &eng->slots[i];
+	if (rx->tkl == 8) {
+		/* Only the slot holding this token can match (slot index above). */
+		struct zcoap_slot *s = tok_find(eng, token_key(rx->token));
 
-		if (!slot_active(s) || !endpoint_match(s, rx->sock, rx->src, rx->srclen)) {
-			continue;
-		}
-		if (rx->type == COAP_TYPE_ACK) {
-			/* Piggybacked: MID and token must both match (RFC 7252 §5.3.2). */
-			if (s->state == ZCOAP_SLOT_WAIT_ACK && s->mid == rx->mid &&
-			    token_equal(s->token, s->tkl, rx->token, rx->tkl)) {
-				return s;
-			}
-			continue;
-		}
-		/* Separate responses and notifications: by token. */
-		if (s->state != ZCOAP_SLOT_OBSERVING &&
-		    token_equal(s->token, s->tkl, rx->token, rx->tkl)) {
-			return s;
-		}
-		if (s->obs.registered && s->obs.reg_tkl > 0 &&
-		    token_equal(s->obs.reg_token, s->obs.reg_tkl, rx->token, rx->tkl)) {
-			return s;
+		return s != NULL && response_matches(s, rx) ? s : NULL;
+	}
+	/* Active slots always carry 8-byte tokens; keep the plain scan for other lengths. */
+	FOR_EACH_ACTIVE(eng, i)
+	{
+		if (response_matches(&eng->slots[i], rx)) {
+			return &eng->slots[i];
 		}
 	}
 	return NULL;
@@ -911,11 +1121,12 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 
 void zcoap_engine_tick(struct zcoap_engine *eng, int64_t now)
 {
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+	FOR_EACH_ACTIVE(eng, i)
+	{
 		struct zcoap_slot *s = &eng->slots[i];
 		int r;
 
-		if (!slot_active(s) || s->deadline > now) {
+		if (s->deadline > now) {
 			continue;
 		}
 		if (s->state == ZCOAP_SLOT_OBSERVING) {
@@ -959,10 +1170,11 @@ int64_t zcoap_engine_next_deadline(const struct zcoap_engine *eng)
 {
 	int64_t d = ZCOAP_NO_DEADLINE;
 
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+	FOR_EACH_ACTIVE(eng, i)
+	{
 		const struct zcoap_slot *s = &eng->slots[i];
 
-		if (slot_active(s) && s->deadline < d) {
+		if (s->deadline < d) {
 			d = s->deadline;
 		}
 	}
@@ -995,17 +1207,18 @@ int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_reque
 {
 	int n = 0;
 
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+	FOR_EACH_ACTIVE(eng, i)
+	{
 		struct zcoap_slot *s = &eng->slots[i];
 
-		if (!slot_active(s) ||
-		    (pattern != NULL && !zcoap_engine_slot_matches(s, pattern))) {
+		if (pattern != NULL && !zcoap_engine_slot_matches(s, pattern)) {
 			continue;
 		}
 		if (serials != NULL && n < max) {
 			serials[n] = s->serial;
 		}
 		n++;
+		zcoap_observe_on_cancel(eng, s);
 		if (s->serial == quiet_serial) {
 			zcoap_eng_free(eng, s);
 		} else {
@@ -1017,10 +1230,11 @@ int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_reque
 
 void zcoap_engine_fail_socket(struct zcoap_engine *eng, int sock, int err)
 {
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+	FOR_EACH_ACTIVE(eng, i)
+	{
 		struct zcoap_slot *s = &eng->slots[i];
 
-		if (slot_active(s) && s->sock == sock) {
+		if (s->sock == sock) {
 			zcoap_eng_fail(eng, s, err);
 		}
 	}
@@ -1028,8 +1242,14 @@ void zcoap_engine_fail_socket(struct zcoap_engine *eng, int sock, int err)
 
 bool zcoap_engine_busy(const struct zcoap_engine *eng)
 {
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-		if (slot_active(&eng->slots[i])) {
+	return eng->n_active > 0;
+}
+
+bool zcoap_engine_socket_active(const struct zcoap_engine *eng, int sock)
+{
+	FOR_EACH_ACTIVE(eng, i)
+	{
+		if (eng->slots[i].sock == sock) {
 			return true;
 		}
 	}
@@ -1040,13 +1260,11 @@ int zcoap_engine_sockets(const struct zcoap_engine *eng, int *socks, int max)
 {
 	int n = 0;
 
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+	FOR_EACH_ACTIVE(eng, i)
+	{
 		const struct zcoap_slot *s = &eng->slots[i];
 		bool seen = false;
 
-		if (!slot_active(s)) {
-			continue;
-		}
 		for (int j = 0; j < n; j++) {
 			if (socks[j] == s->sock) {
 				seen = true;

@@ -55,6 +55,18 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 			const struct coap_client_request *req,
 			const struct coap_transmission_parameters *params);
 
+/** Serial of the request the last successful zcoap_engine_submit() started. */
+uint32_t zcoap_engine_last_serial(const struct zcoap_engine *eng);
+
+/**
+ * Take back a request whose first datagram the caller failed to send after
+ * zcoap_engine_submit() returned (the client sends it outside its lock):
+ * the slot is freed without an event and a pending Echo value it took is
+ * pending again, as if zcoap_engine_submit() had failed.
+ * @retval 0 Done. @retval -ENOENT The request already ended.
+ */
+int zcoap_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial);
+
 /**
  * Handle one received datagram.
  * @param sock Socket it arrived on.
@@ -99,6 +111,9 @@ void zcoap_engine_fail_socket(struct zcoap_engine *eng, int sock, int err);
 
 /** Whether any slot is in use. */
 bool zcoap_engine_busy(const struct zcoap_engine *eng);
+
+/** Whether any active request uses @p sock. */
+bool zcoap_engine_socket_active(const struct zcoap_engine *eng, int sock);
 
 /**
  * Distinct sockets of the active requests.

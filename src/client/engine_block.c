@@ -287,6 +287,18 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 		}
 	} else if (etag_len != s->b2.etag_len ||
 		   (etag_len > 0 && memcmp(etag, s->b2.etag, etag_len) != 0)) {
+		if (observing(s)) {
+			/*
+			 * The resource changed while we fetched a notification's
+			 * body: drop the partial body and keep observing; the
+			 * server notifies the new version (RFC 7641 §4.2), which
+			 * starts a fresh body at offset 0.
+			 */
+			reset_b2(s);
+			s->state = ZCOAP_SLOT_OBSERVING;
+			s->deadline = zcoap_observe_deadline(s, rx->now);
+			return;
+		}
 		zcoap_eng_fail(eng, s, -EBADMSG);
 		return;
 	}

@@ -49,6 +49,12 @@ void zcoap_eng_free(struct zcoap_engine *eng, struct zcoap_slot *s);
  */
 int zcoap_eng_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
 
+/**
+ * Build the slot's current message with a new MID and send it once, without
+ * arming any timer or changing the token (fire-and-forget messages).
+ */
+int zcoap_eng_send_oneoff(struct zcoap_engine *eng, struct zcoap_slot *s);
+
 /** Block size in bytes of an SZX. */
 static inline uint32_t zcoap_szx_bytes(uint8_t szx)
 {
@@ -105,6 +111,9 @@ bool zcoap_observe_is_fresh(uint32_t v1, int64_t t1, uint32_t v2, int64_t t2);
  */
 bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			       const struct zcoap_rx *rx, bool by_reg_token);
+
+/** An observation is being cancelled: tell the server (best effort). */
+void zcoap_observe_on_cancel(struct zcoap_engine *eng, struct zcoap_slot *s);
 
 /** Deadline of an observation's liveness check after a notification at @p now. */
 int64_t zcoap_observe_deadline(const struct zcoap_slot *s, int64_t now);

@@ -141,6 +141,32 @@ void zcoap_observe_on_silence(struct zcoap_engine *eng, struct zcoap_slot *s, in
 	}
 }
 
+void zcoap_observe_on_cancel(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	if (!s->obs.registered || s->obs.reg_tkl == 0 || s->obs.deregistering) {
+		return;
+	}
+	/*
+	 * RFC 7641 §3.6 lets a client forget an observation and answer the
+	 * next notification with RST -- but that RST only goes out while the
+	 * socket is still read, and after a cancel the application may close
+	 * it. So also send a one-off NON GET with Observe = 1 and the
+	 * registration token now; the server drops us at once. Its answer
+	 * (if the socket is still read) has an unknown token and gets RST.
+	 */
+	memcpy(s->token, s->obs.reg_token, s->obs.reg_tkl);
+	s->tkl = s->obs.reg_tkl;
+	{
+		uint8_t szx = s->b2.szx;
+
+		memset(&s->b2, 0, sizeof(s->b2));
+		s->b2.szx = szx;
+	}
+	s->obs.deregistering = true;
+	s->confirmable = false;
+	(void)zcoap_eng_send_oneoff(eng, s);
+}
+
 int zcoap_engine_deregister(struct zcoap_engine *eng, int64_t now,
 			    const struct coap_client_request *pattern)
 {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client/client_internal.h"
@@ -44,14 +45,49 @@ const struct coap_packet *zcoap_client_response_packet(void)
 static int io_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t addrlen,
 		   const uint8_t *buf, size_t len)
 {
-	(void)ctx;
+	struct zcoap_deferred_send *d = ((struct coap_client *)ctx)->priv.defer;
+
+	/* coap_client_req() sends its first datagram itself, outside the lock. */
+	if (d != NULL && !d->used && len <= sizeof(d->buf) &&
+	    (addr == NULL || addrlen <= (socklen_t)sizeof(d->addr))) {
+		d->used = true;
+		d->sock = sock;
+		d->addrlen = addr != NULL ? addrlen : 0;
+		if (d->addrlen > 0) {
+			memcpy(&d->addr, addr, d->addrlen);
+		}
+		d->len = len;
+		memcpy(d->buf, buf, len);
+		return 0;
+	}
 	return zcoap_transport_send(sock, addr, addrlen, buf, len);
 }
 
+/*
+ * Every request takes 20 random bytes (token, Request-Tag, timeout jitter,
+ * RFC 7252 §5.3.1 / RFC 9175 §3): one getrandom() per pool (256 bytes, 64
+ * in small configurations) instead of three system calls per request. The
+ * bytes are the same CSPRNG output, only fetched ahead; each is handed out
+ * once and wiped when taken. Called by the engine, so always under the
+ * client lock.
+ */
 static void io_random(void *ctx, uint8_t *buf, size_t len)
 {
-	(void)ctx;
-	(void)zcoap_port_random(buf, len);
+	struct zcoap_client_private *priv = &((struct coap_client *)ctx)->priv;
+	uint8_t *p;
+
+	if (len > sizeof(priv->rand_pool)) {
+		(void)zcoap_port_random(buf, len);
+		return;
+	}
+	if (priv->rand_left < len) {
+		(void)zcoap_port_random(priv->rand_pool, sizeof(priv->rand_pool));
+		priv->rand_left = (uint16_t)sizeof(priv->rand_pool);
+	}
+	p = priv->rand_pool + sizeof(priv->rand_pool) - priv->rand_left;
+	memcpy(buf, p, len);
+	memset(p, 0, len);
+	priv->rand_left = (uint16_t)(priv->rand_left - len);
 }
 
 static void io_trace(void *ctx, bool outgoing, const uint8_t *buf, size_t len)
@@ -178,25 +214,29 @@ static int socket_error(int sock)
 	return err;
 }
 
-/* Map a socket error to what requests see: ICMP port unreachable stays distinct. */
+/*
+ * Map a socket error to what requests see: ICMP port unreachable, and a DTLS
+ * session closed by the peer or ended by a fatal alert stay distinct;
+ * anything else is a generic -EIO.
+ */
 static int request_error(int err)
 {
 	if (err < 0) {
 		err = -err;
 	}
-	return err == ECONNREFUSED ? -ECONNREFUSED : -EIO;
+	switch (err) {
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case ECONNABORTED:
+		return -err;
+	default:
+		return -EIO;
+	}
 }
 
 static bool socket_in_use(const struct coap_client *client, int sock)
 {
-	const struct zcoap_engine *eng = &client->priv.eng;
-
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-		if (eng->slots[i].state != ZCOAP_SLOT_FREE && eng->slots[i].sock == sock) {
-			return true;
-		}
-	}
-	return false;
+	return zcoap_engine_socket_active(&client->priv.eng, sock);
 }
 
 static void read_socket_locked(struct coap_client *client, int sock, short revents)
@@ -240,28 +280,151 @@ static void read_socket_locked(struct coap_client *client, int sock, short reven
 	}
 }
 
+/*
+ * How long the socket of a finished request stays polled. Shorter than any
+ * default first retransmission timeout (ACK_TIMEOUT, 2 s, RFC 7252 §4.8), so
+ * a request submitted meanwhile normally needs no wake-up for its timer
+ * either; after it, an idle client sleeps without a timeout again.
+ */
+#define STICKY_LINGER_MS 1000
+
+/* The file behind a descriptor, as (device, inode); false if it is not open. */
+static bool file_identity(int fd, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		return false;
+	}
+	*dev = (uint64_t)st.st_dev;
+	*ino = (uint64_t)st.st_ino;
+	return true;
+}
+
+/*
+ * Fill priv->poll_socks for the next poll(): the sockets of the active
+ * requests, then -- room permitting -- the sockets of the previous poll that
+ * were not dropped. Keeping the socket of a request that just ended lets the
+ * next request on it go out without waking this thread (a sequential
+ * request loop then costs no eventfd write, read and extra poll() per
+ * request). A kept socket is never read while it has no request; it is
+ * dropped when it turns readable or when the linger time is over.
+ * @param[out] idle Whether a kept socket without requests is in the set.
+ */
+static int build_poll_set_locked(struct coap_client *client, bool *idle)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
+	uint64_t dev[ZCOAP_CONFIG_MAX_REQUESTS];
+	uint64_t ino[ZCOAP_CONFIG_MAX_REQUESTS];
+	int nact = zcoap_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
+	int n = nact;
+
+	/* Identities: from the previous set when the socket was in it, else looked up now. */
+	for (int j = 0; j < nact; j++) {
+		int i = 0;
+
+		while (i < priv->n_poll_socks && priv->poll_socks[i] != socks[j]) {
+			i++;
+		}
+		if (i < priv->n_poll_socks) {
+			dev[j] = priv->poll_dev[i];
+			ino[j] = priv->poll_ino[i];
+		} else if (!file_identity(socks[j], &dev[j], &ino[j])) {
+			dev[j] = 0;
+			ino[j] = 0; /* matches no open socket (poll() reports POLLNVAL) */
+		}
+	}
+	*idle = false;
+	for (int i = 0; i < priv->n_poll_socks && n < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		int fd = priv->poll_socks[i];
+		bool seen = fd < 0;
+
+		for (int j = 0; j < nact && !seen; j++) {
+			seen = socks[j] == fd;
+		}
+		if (!seen) {
+			dev[n] = priv->poll_dev[i];
+			ino[n] = priv->poll_ino[i];
+			socks[n++] = fd;
+			*idle = true;
+		}
+	}
+	memcpy(priv->poll_socks, socks, (size_t)n * sizeof(socks[0]));
+	memcpy(priv->poll_dev, dev, (size_t)n * sizeof(dev[0]));
+	memcpy(priv->poll_ino, ino, (size_t)n * sizeof(ino[0]));
+	priv->n_poll_socks = n;
+	return n;
+}
+
+bool zcoap_thread_needs_wake_locked(struct coap_client *client, int sock)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	uint64_t dev;
+	uint64_t ino;
+
+	/*
+	 * Busy threads rebuild their poll set and deadline under the lock
+	 * before sleeping again, so they see the new request anyway. A thread
+	 * that sleeps in (or is about to enter) poll() on poll_socks until
+	 * poll_deadline sees it in time unless it needs an earlier wake-up or
+	 * a socket that is not watched.
+	 */
+	if (!priv->polling) {
+		return false;
+	}
+	/* Submitting changes no timer but the new request's (eng->last_deadline). */
+	if (priv->eng.last_deadline < priv->poll_deadline) {
+		return true;
+	}
+	for (int i = 0; i < priv->n_poll_socks; i++) {
+		if (priv->poll_socks[i] != sock) {
+			continue;
+		}
+		/*
+		 * A poll() in progress watches the file the number referred to
+		 * when it started: if the application closed the socket and got
+		 * the number again for a new one, forget it and wake the thread.
+		 */
+		if (file_identity(sock, &dev, &ino) && dev == priv->poll_dev[i] &&
+		    ino == priv->poll_ino[i]) {
+			return false;
+		}
+		priv->poll_socks[i] = -1;
+		return true;
+	}
+	return true;
+}
+
 static void *client_thread(void *arg)
 {
 	struct coap_client *client = arg;
 	struct zcoap_client_private *priv = &client->priv;
 	struct pollfd fds[1 + ZCOAP_CONFIG_MAX_REQUESTS];
-	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
 
 	pthread_mutex_lock(&priv->lock);
 	while (!priv->stop) {
 		int64_t now = zcoap_port_now_ms();
 		int64_t deadline;
+		int64_t linger_end;
 		int timeout;
 		int nsock;
+		int ready;
+		bool idle;
 
 		zcoap_engine_tick(&priv->eng, now);
 		zcoap_run_events_locked(client);
 		if (priv->stop) {
 			break;
 		}
-		nsock = zcoap_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
+		nsock = build_poll_set_locked(client, &idle);
 		deadline = zcoap_engine_next_deadline(&priv->eng);
 		now = zcoap_port_now_ms();
+		linger_end = now + STICKY_LINGER_MS;
+		if (idle && linger_end < deadline) {
+			deadline = linger_end;
+		}
+		priv->poll_deadline = deadline;
 		if (deadline == ZCOAP_NO_DEADLINE) {
 			timeout = -1;
 		} else if (deadline <= now) {
@@ -269,18 +432,20 @@ static void *client_thread(void *arg)
 		} else {
 			timeout = deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
 		}
-		pthread_mutex_unlock(&priv->lock);
-
 		fds[0].fd = priv->wake_fd[0];
 		fds[0].events = POLLIN;
 		fds[0].revents = 0;
 		for (int i = 0; i < nsock; i++) {
-			fds[1 + i].fd = socks[i];
+			fds[1 + i].fd = priv->poll_socks[i];
 			fds[1 + i].events = POLLIN;
 			fds[1 + i].revents = 0;
 		}
+		priv->polling = true;
+		pthread_mutex_unlock(&priv->lock);
+
 		/* No polling tick: sleep until a datagram, a wake-up or the next deadline. */
-		if (poll(fds, (nfds_t)(1 + nsock), timeout) < 0 && errno != EINTR) {
+		ready = poll(fds, (nfds_t)(1 + nsock), timeout);
+		if (ready < 0 && errno != EINTR) {
 			/* Only EINVAL/ENOMEM are possible; back off rather than spin. */
 			struct pollfd none = {.fd = -1};
 
@@ -288,12 +453,32 @@ static void *client_thread(void *arg)
 		}
 
 		pthread_mutex_lock(&priv->lock);
+		priv->polling = false;
 		if (fds[0].revents & POLLIN) {
 			drain_wake(client);
 		}
 		for (int i = 0; i < nsock && !priv->stop; i++) {
-			if (fds[1 + i].revents != 0) {
-				read_socket_locked(client, socks[i], fds[1 + i].revents);
+			if (fds[1 + i].revents == 0) {
+				continue;
+			}
+			if (socket_in_use(client, fds[1 + i].fd)) {
+				read_socket_locked(client, fds[1 + i].fd, fds[1 + i].revents);
+			} else {
+				/*
+				 * A kept socket with no request turned readable (or
+				 * was closed): stop watching it, and leave whatever
+				 * arrived to be read when a request uses it again.
+				 */
+				priv->poll_socks[i] = -1;
+			}
+		}
+		if (idle && ready == 0 && zcoap_port_now_ms() >= linger_end) {
+			/* Nobody came back within the linger time: stop watching idle sockets. */
+			for (int i = 0; i < nsock; i++) {
+				if (priv->poll_socks[i] >= 0 &&
+				    !socket_in_use(client, priv->poll_socks[i])) {
+					priv->poll_socks[i] = -1;
+				}
 			}
 		}
 	}

@@ -142,11 +142,24 @@ int zcoap_option_find(const struct coap_packet *cpkt, uint16_t number, const uin
 		      uint16_t *len)
 {
 	struct zcoap_option_iter it;
+	uint32_t end;
 	uint16_t num;
 	int r;
 
 	if (cpkt == NULL || value == NULL || len == NULL) {
 		return -EINVAL;
+	}
+	/*
+	 * A well-formed packet without options (most responses; the client
+	 * looks up five options in each): answer without setting up a walk.
+	 * The walk would return the same, as it stops at the end of the
+	 * (empty) option area.
+	 */
+	end = options_end(cpkt);
+	if (end != 0 && end == cpkt->hdr_len) {
+		*value = NULL;
+		*len = 0;
+		return -ENOENT;
 	}
 	zcoap_option_iter_init(&it, cpkt);
 	while ((r = zcoap_option_iter_next(&it, &num, value, len)) == 1) {

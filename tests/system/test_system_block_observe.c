@@ -279,6 +279,24 @@ static void assert_notification(struct sys *s, size_t i, const char *text, uint3
  * the CON one is ACKed, the NON one is not; after cancel the request gets
  * -ECANCELED and the next notifications are answered with RST (§3.6).
  */
+/*
+ * Cancelling an observation also tells the server at once (RFC 7641 §3.6): a
+ * NON GET with Observe = 1 and the registration token, sent by the canceller.
+ */
+static void expect_cancel_deregistration(struct sys *s, const struct peer_msg *reg)
+{
+	const struct peer_opt *o;
+
+	sys_recv_other(s, &s->other);
+	assert_int_equal(s->other.type, COAP_TYPE_NON_CON);
+	assert_int_equal(s->other.code, COAP_METHOD_GET);
+	assert_int_equal(s->other.tkl, reg->tkl);
+	assert_memory_equal(s->other.token, reg->token, reg->tkl);
+	o = peer_msg_opt(&s->other, COAP_OPTION_OBSERVE, 0);
+	assert_non_null(o);
+	assert_int_equal(peer_opt_uint(o), 1);
+}
+
 static void test_observe_cancel(void **state)
 {
 	struct sys *s = *state;
@@ -318,6 +336,7 @@ static void test_observe_cancel(void **state)
 	sys_assert_event(&s->rec, 3, -ECANCELED, NULL, true);
 	assert_true(pthread_equal(recorder_get(&s->rec, 3).thread, pthread_self()));
 	assert_false(coap_client_has_ongoing_exchange(&s->client));
+	expect_cancel_deregistration(s, &s->req);
 
 	sys_keeper(s);
 	assert_int_equal(notify(s, COAP_TYPE_CON, mid4, 8, "n4"), 0);
@@ -388,6 +407,7 @@ static void test_observe_cancel_in_own_callback(void **state)
 	sys_recv_other(s, &s->other);
 	assert_true(peer_msg_is_empty(&s->other, COAP_TYPE_ACK, mid2));
 	assert_notification(s, 1, "b", 2);
+	expect_cancel_deregistration(s, &s->req);
 	assert_int_equal(notify(s, COAP_TYPE_CON, mid3, 3, "c"), 0);
 	sys_recv_other(s, &s->other);
 	assert_true(peer_msg_is_empty(&s->other, COAP_TYPE_RESET, mid3));
