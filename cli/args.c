@@ -11,27 +11,24 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cli.h"
+#include "zcoap_dtls.h"
 
 #ifndef ZCOAP_CLI_VERSION
 #define ZCOAP_CLI_VERSION "unknown"
 #endif
 
-static int usage_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return CLI_ARGS_USAGE;
-}
+/*
+ * Word a usage error into err and yield CLI_ARGS_USAGE. A macro rather than a
+ * variadic function, so that every format stays a literal the compiler checks
+ * against its arguments (-Wformat=2) without compiler-specific attributes.
+ */
+#define usage_error(err, errlen, ...) (snprintf((err), (errlen), __VA_ARGS__), CLI_ARGS_USAGE)
 
 static const struct {
 	const char *name;
@@ -162,6 +159,41 @@ static int hex_digit(char c)
 	return -1;
 }
 
+int cli_psk_decode(const char *text, uint8_t *out, size_t *len)
+{
+	size_t tlen = strlen(text);
+
+	if (tlen >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+		const char *h = text + 2;
+		size_t hlen = tlen - 2;
+
+		if (hlen == 0 || hlen % 2 != 0) {
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < hlen; i += 2) {
+			int hi = hex_digit(h[i]);
+			int lo = hex_digit(h[i + 1]);
+
+			if (hi < 0 || lo < 0) {
+				return -EINVAL;
+			}
+			if (out != NULL) {
+				out[i / 2] = (uint8_t)(hi * 16 + lo);
+			}
+		}
+		*len = hlen / 2;
+		return 0;
+	}
+	if (tlen == 0) {
+		return -EINVAL;
+	}
+	if (out != NULL) {
+		memcpy(out, text, tlen);
+	}
+	*len = tlen;
+	return 0;
+}
+
 /* -O num[,value]: value as text, or "0x..." hex bytes (as libcoap's coap-client). */
 static int parse_user_option(const char *arg, struct cli_config *cfg, char *err, size_t errlen)
 {
@@ -245,10 +277,12 @@ static int parse_user_option(const char *arg, struct cli_config *cfg, char *err,
 
 static void print_help(void)
 {
+	bool dtls = zcoap_dtls_available();
+
 	printf("Usage: zcoap [OPTIONS] URI\n"
 	       "A CoAP client (RFC 7252): sends one request and prints the response body.\n"
 	       "\n"
-	       "URI: coap://HOST[:PORT][/PATH][?QUERY] or coaps://... (DTLS, not in this build)\n"
+	       "URI: coap://HOST[:PORT][/PATH][?QUERY] or coaps://... (DTLS, port 5684)%s\n"
 	       "  HOST is a name, an IPv4 address or [IPv6] with an optional zone: "
 	       "[fe80::1%%eth0].\n"
 	       "  PATH and QUERY are percent-decoded. Segments that hold an encoded '/', '?',\n"
@@ -289,9 +323,21 @@ static void print_help(void)
 	       "  -v            print every datagram sent and received on standard error\n"
 	       "                (-vv adds payload previews)\n"
 	       "\n"
-	       "DTLS (coaps://; not available in this build):\n"
-	       "  -k KEY -u IDENTITY          pre-shared key (KEY may be 0x-prefixed hex)\n"
-	       "  -c CERT -j KEY -C CAFILE    certificate, private key and CA (PEM)\n"
+	       "DTLS 1.2 (coaps://)%s:\n"
+	       "  -k KEY        pre-shared key: text, or 0x-prefixed hex bytes (with -u)\n"
+	       "  -u IDENTITY   PSK identity (with -k)\n"
+	       "  -C CAFILE     CA certificate(s) that must have signed the server's certificate,\n"
+	       "                PEM or DER; the certificate must also carry the host name\n"
+	       "  -c CERTFILE   client certificate, PEM or DER (for servers that ask for one)\n"
+	       "  -j KEYFILE    private key of -c, PEM or DER, unencrypted (default: a key in\n"
+	       "                the -c file)\n"
+	       "  --server-name NAME\n"
+	       "                name sent as SNI and checked in the server's certificate\n"
+	       "                (default: the URI host; required with -C for an address literal)\n"
+	       "  -n            INSECURE: do not verify the server's certificate (anyone on the\n"
+	       "                path can impersonate the server)\n"
+	       "  coaps:// needs -k/-u or -C (-n also needs one of -C, -c, -k/-u). The handshake\n"
+	       "  gives up after 10 s, or -B when given.\n"
 	       "\n"
 	       "  --help        show this help\n"
 	       "  --version     show the version\n"
@@ -300,11 +346,15 @@ static void print_help(void)
 	       "  0 2.xx response        1 other error (protocol, unexpected response code)\n"
 	       "  2 usage error          3 4.xx response        4 5.xx response\n"
 	       "  5 timeout              6 reset (RST) or port unreachable\n"
-	       "  7 DTLS failure         8 local I/O error (file, socket, name resolution)\n"
+	       "  7 DTLS failure (handshake refused, certificate rejected, session ended by the\n"
+	       "    server) or no DTLS in this build\n"
+	       "  8 local I/O error (file, socket, name resolution)\n"
 	       "  130 interrupted (SIGINT/SIGTERM) before an answer; an observation ended by\n"
 	       "      Ctrl-C after a 2.xx notification exits with its status (0)\n",
-	       MAX_COAP_CLIENT_OPTION_LEN, ZCOAP_CONFIG_MAX_PATH_LEN, MAX_COAP_CLIENT_OPTION_LEN,
-	       MAX_COAP_CLIENT_OPTION_LEN, ZCOAP_CONFIG_BLOCK_SIZE, ZCOAP_CONFIG_BLOCK_SIZE);
+	       dtls ? "" : " (not in this build)", MAX_COAP_CLIENT_OPTION_LEN,
+	       ZCOAP_CONFIG_MAX_PATH_LEN, MAX_COAP_CLIENT_OPTION_LEN, MAX_COAP_CLIENT_OPTION_LEN,
+	       ZCOAP_CONFIG_BLOCK_SIZE, ZCOAP_CONFIG_BLOCK_SIZE,
+	       dtls ? "" : "; not available in this build");
 }
 
 enum long_only {
@@ -314,6 +364,7 @@ enum long_only {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_OBSERVE_COUNT,
+	OPT_SERVER_NAME,
 };
 
 static const struct option long_options[] = {
@@ -323,6 +374,7 @@ static const struct option long_options[] = {
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"observe-count", required_argument, NULL, OPT_OBSERVE_COUNT},
+    {"server-name", required_argument, NULL, OPT_SERVER_NAME},
     {NULL, 0, NULL, 0},
 };
 
@@ -343,7 +395,7 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:vw", long_options,
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvw", long_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'm': {
@@ -453,10 +505,24 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 		case 'o':
 			cfg->output = optarg;
 			break;
-		case 'k':
+		case 'k': {
+			size_t klen;
+
+			if (cli_psk_decode(optarg, NULL, &klen) < 0) {
+				return usage_error(
+				    err, errlen,
+				    "-k: the key must not be empty; a key starting "
+				    "with 0x must continue with an even number of hex "
+				    "digits");
+			}
 			cfg->psk_key = optarg;
 			break;
+		}
 		case 'u':
+			if (optarg[0] == '\0') {
+				return usage_error(err, errlen,
+						   "-u: the identity must not be empty");
+			}
 			cfg->psk_identity = optarg;
 			break;
 		case 'c':
@@ -467,6 +533,26 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			break;
 		case 'C':
 			cfg->ca_file = optarg;
+			break;
+		case 'n':
+			cfg->no_verify = true;
+			break;
+		case OPT_SERVER_NAME:
+			if (optarg[0] == '\0' || strlen(optarg) > CLI_HOST_MAX_LEN) {
+				return usage_error(
+				    err, errlen, "--server-name: expected a name of 1 to %d bytes",
+				    CLI_HOST_MAX_LEN);
+			}
+			for (const char *p = optarg; *p != '\0'; p++) {
+				if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+					return usage_error(
+					    err, errlen,
+					    "--server-name %s: a host name has no "
+					    "spaces, control or non-ASCII characters",
+					    optarg);
+				}
+			}
+			cfg->server_name = optarg;
 			break;
 		case 'v':
 			cfg->verbose++;
@@ -488,9 +574,10 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			return CLI_ARGS_EXIT;
 		case OPT_VERSION:
 			printf("zcoap %s (CoAP client; block size %d, message size %d, %d extra "
-			       "options, DTLS: no)\n",
+			       "options, DTLS: %s)\n",
 			       ZCOAP_CLI_VERSION, ZCOAP_CONFIG_BLOCK_SIZE,
-			       ZCOAP_CONFIG_MESSAGE_SIZE, ZCOAP_CONFIG_MAX_EXTRA_OPTIONS);
+			       ZCOAP_CONFIG_MESSAGE_SIZE, ZCOAP_CONFIG_MAX_EXTRA_OPTIONS,
+			       zcoap_dtls_available() ? "yes" : "no");
 			return CLI_ARGS_EXIT;
 		case ':':
 			if (optopt != 0 && optopt < 256) {

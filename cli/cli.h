@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "coap.h"
 #include "coap_client.h"
@@ -122,10 +123,12 @@ struct cli_config {
 	const char *cert_file;       /* -c */
 	const char *key_file;        /* -j */
 	const char *ca_file;         /* -C */
-	int verbose;                 /* -v count */
-	bool json;                   /* --json */
-	int progress;                /* -1 auto (isatty), 0 off, 1 on */
-	bool newline;                /* -w */
+	bool no_verify;              /* -n: accept any server certificate (insecure) */
+	const char *server_name; /* --server-name: SNI and the name the certificate must carry */
+	int verbose;             /* -v count */
+	bool json;               /* --json */
+	int progress;            /* -1 auto (isatty), 0 off, 1 on */
+	bool newline;            /* -w */
 	const char *uri;
 };
 
@@ -138,6 +141,14 @@ enum cli_args_result {
 /* Parse the command line into @p cfg (argv is not modified beyond getopt's permutation). */
 enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cfg, char *err,
 				    size_t errlen);
+
+/*
+ * The bytes of a -k argument: "0x" followed by an even number of hex digits
+ * is raw bytes, anything else is the text itself (as libcoap's coap-client).
+ * @p out may be NULL to check and count only. Returns 0, or -EINVAL when the
+ * key is empty or the hex is malformed.
+ */
+int cli_psk_decode(const char *text, uint8_t *out, size_t *len);
 
 /* Content-Format by name ("json", "text/plain", ...) or number; -1 when unknown. */
 int cli_content_format_parse(const char *s);
@@ -184,13 +195,73 @@ int cli_output_body(struct cli_output *out, size_t offset, const uint8_t *p, siz
  */
 int cli_output_end(struct cli_output *out, const struct coap_packet *pkt, uint64_t elapsed_ms,
 		   unsigned int retransmissions, bool has_observe, uint32_t observe);
-/* A request failed without response: report on stderr (and stdout with --json). */
-void cli_output_error(struct cli_output *out, const char *what, int err, uint64_t elapsed_ms);
+/*
+ * A request failed without response: with --json, an error object on the
+ * output. @p message explains @p err; NULL uses zcoap_strerror(@p err).
+ */
+void cli_output_error(struct cli_output *out, const char *what, int err, const char *message,
+		      uint64_t elapsed_ms);
 
 /* Progress of a block-wise transfer; @p total 0 when unknown; @p upload for Block1. */
 void cli_output_progress(struct cli_output *out, bool upload, size_t bytes, size_t total);
 /* Erase/finish the progress line, if one is shown. */
 void cli_output_progress_done(struct cli_output *out);
+
+/* ---- DTLS (dtls.c) ------------------------------------------------------- */
+
+/*
+ * The credentials of one run, read from the files named on the command line.
+ * The library references registered buffers, so they live until
+ * cli_dtls_cleanup(), which runs after the DTLS socket is closed.
+ */
+struct cli_dtls {
+	uint8_t *psk; /* -k, decoded */
+	size_t psk_len;
+	uint8_t *ca; /* -C file */
+	size_t ca_len;
+	uint8_t *cert; /* -c file */
+	size_t cert_len;
+	uint8_t *key; /* -j file, or the -c file when it holds the key too */
+	size_t key_len;
+	unsigned int registered; /* bit (1 << type) per credential type registered */
+	const char *hostname;    /* SNI and certificate name check; NULL: none */
+	bool verify;             /* the server's certificate is verified (no -n) */
+	bool certificates;       /* certificate cipher suites may be negotiated */
+};
+
+/*
+ * Check the DTLS options of a coaps:// run before anything is read or sent:
+ * returns CLI_EXIT_OK, CLI_EXIT_USAGE (credentials missing or inconsistent)
+ * or CLI_EXIT_DTLS (this build has no DTLS), with a message in @p err.
+ * Warnings (-n) go to stderr.
+ */
+enum cli_exit cli_dtls_check(const struct cli_config *cfg, const struct cli_uri *uri, char *err,
+			     size_t errlen);
+
+/*
+ * Read the credential files and register everything under the tool's
+ * security tag. Returns CLI_EXIT_OK, CLI_EXIT_IO (a file cannot be read) or
+ * CLI_EXIT_DTLS, with a message in @p err. Call cli_dtls_cleanup() in any case.
+ */
+enum cli_exit cli_dtls_setup(struct cli_dtls *d, const struct cli_config *cfg,
+			     const struct cli_uri *uri, char *err, size_t errlen);
+
+/*
+ * Make @p sock a DTLS socket connected to @p peer: the handshake runs in
+ * this thread for at most @p timeout_ms. Returns 0 or the negative errno of
+ * zcoap_dtls_connect(); the socket must be released with zcoap_dtls_close().
+ */
+int cli_dtls_connect(const struct cli_dtls *d, int sock, const struct sockaddr *peer,
+		     socklen_t peerlen, uint32_t timeout_ms);
+
+/* Unregister the credentials, wipe the secrets and free the buffers. Idempotent. */
+void cli_dtls_cleanup(struct cli_dtls *d);
+
+/* IANA name of a cipher suite ("TLS_PSK_WITH_AES_128_CCM_8"), or NULL when not in the table. */
+const char *cli_dtls_suite_name(int suite);
+
+/* Symbolic name of an errno value ("EKEYREJECTED"), or NULL. */
+const char *cli_errno_name(int err);
 
 /* ---- datagram dump (dump.c) --------------------------------------------- */
 

@@ -9,6 +9,11 @@
  * thread sleeps in poll() on that pipe with the nearest deadline (-B, -s, the
  * bounded wait for a deregistration) as timeout. The SIGINT/SIGTERM handler
  * only writes to the same pipe, which is async-signal-safe.
+ *
+ * coaps:// (dtls.c): the DTLS handshake runs in the main thread inside
+ * zcoap_dtls_connect() before the request, as connect() does on a Zephyr
+ * DTLS socket; the client then uses the socket like any other, and the
+ * datagram trace still shows the plaintext CoAP messages.
  */
 
 #include <errno.h>
@@ -29,6 +34,7 @@
 #include <sys/types.h>
 
 #include "cli.h"
+#include "zcoap_dtls.h"
 
 /* How long to wait for the answer to a deregistration before giving up on it. */
 #define DEREGISTER_WAIT_MS 2000u
@@ -446,12 +452,16 @@ static void wait_for_outcome(struct run *r)
 	}
 }
 
-static int open_socket(const struct addrinfo *ai)
+/* A UDP socket; connected to @p ai unless @p secure (zcoap_dtls_connect() connects it). */
+static int open_socket(const struct addrinfo *ai, bool secure)
 {
 	int fd = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_UDP);
 
 	if (fd < 0) {
 		return -errno;
+	}
+	if (secure) {
+		return fd;
 	}
 	/*
 	 * A connected socket only hears from the server, and ICMP port
@@ -464,6 +474,150 @@ static int open_socket(const struct addrinfo *ai)
 		return -e;
 	}
 	return fd;
+}
+
+/* Close a request socket; a DTLS one sends close_notify and wipes its session first. */
+static void close_socket(int sock, bool secure)
+{
+	if (secure) {
+		(void)zcoap_dtls_close(sock);
+	} else {
+		close(sock);
+	}
+}
+
+static void set_stop_signals(void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* "(-EKEYREJECTED)"-style suffix of error messages. */
+static void errno_tag(int err, char *buf, size_t size)
+{
+	const char *name = cli_errno_name(err);
+
+	if (name != NULL) {
+		snprintf(buf, size, "-%s", name);
+	} else {
+		snprintf(buf, size, "%d", err);
+	}
+}
+
+/*
+ * Run the DTLS handshake on @p sock towards @p ai. The handshake cannot be
+ * interrupted from within, so SIGINT/SIGTERM get their default action
+ * meanwhile: they end the tool at once (status 130/143 seen by the shell)
+ * instead of after the handshake timeout.
+ */
+static int handshake(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
+		     const struct cli_config *cfg, uint64_t t_start, const char *where)
+{
+	uint64_t limit = (uint64_t)(cfg->give_up_s * 1000.0);
+	uint64_t spent = cli_now_ms() - t_start;
+	uint64_t timeout = limit > spent ? limit - spent : 1;
+	int ret;
+
+	/* -B bounds the handshake when given; otherwise the library's default does. */
+	if (!cfg->give_up_given && timeout > ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS) {
+		timeout = ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
+	}
+	if (timeout > UINT32_MAX) {
+		timeout = UINT32_MAX;
+	}
+	if (cfg->verbose > 0) {
+		fprintf(stderr, "zcoap: DTLS handshake with %s%s%s%s\n", where,
+			d->hostname != NULL ? " (server name " : "",
+			d->hostname != NULL ? d->hostname : "", d->hostname != NULL ? ")" : "");
+	}
+	set_stop_signals(SIG_DFL);
+	ret = cli_dtls_connect(d, sock, ai->ai_addr, ai->ai_addrlen, (uint32_t)timeout);
+	set_stop_signals(on_signal);
+	if (ret == 0 && cfg->verbose > 0) {
+		int suite = zcoap_dtls_ciphersuite(sock);
+		const char *name = cli_dtls_suite_name(suite);
+
+		fprintf(
+		    stderr, "zcoap: DTLS 1.2 session with %s: cipher suite %s (0x%04X)%s\n", where,
+		    name != NULL ? name : "unnamed", suite > 0 ? (unsigned int)suite : 0u,
+		    !d->verify && d->certificates ? ", server certificate NOT verified (-n)" : "");
+	}
+	return ret;
+}
+
+/*
+ * Start the DTLS session of @p sock (towards @p ai). Returns 0 when it is up;
+ * -EAGAIN when the address refused and another one is left to try; another
+ * negative errno after reporting the failure, with the exit status in
+ * @p status: 6 when nothing listens, 5 when no complete answer came in time
+ * (the usual statuses for these), 7 for every other DTLS failure.
+ */
+static int secure_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
+			const struct cli_config *cfg, struct ctx *c, const char *where, int *status)
+{
+	const char *kind = "dtls";
+	char why[256] = "";
+	char tag[32];
+	int ret = handshake(d, sock, ai, cfg, c->t_start, where);
+
+	if (ret == 0) {
+		return 0;
+	}
+	if (ret == -ECONNREFUSED && ai->ai_next != NULL) {
+		if (cfg->verbose > 0) {
+			fprintf(stderr, "zcoap: %s refused; trying the next address\n", where);
+		}
+		return -EAGAIN;
+	}
+	*status = CLI_EXIT_DTLS;
+	if (ret == -ECONNREFUSED) {
+		*status = CLI_EXIT_RESET;
+		kind = "refused";
+	} else if (ret == -ETIMEDOUT) {
+		*status = CLI_EXIT_TIMEOUT;
+		kind = "timeout";
+	}
+	if (zcoap_dtls_last_error(sock, why, sizeof(why)) >= 0 || why[0] == '\0') {
+		snprintf(why, sizeof(why), "%s", zcoap_dtls_strerror(ret));
+	}
+	errno_tag(ret, tag, sizeof(tag));
+	if (ret == -EINVAL || ret == -ENOENT) {
+		/* the library found it before sending anything */
+		fprintf(stderr, "zcoap: the DTLS credentials are not usable: %s (%s)\n", why, tag);
+	} else {
+		fprintf(stderr, "zcoap: DTLS handshake with %s failed: %s (%s)\n", where, why, tag);
+	}
+	cli_output_error(c->out, kind, ret, why, cli_now_ms() - c->t_start);
+	return ret == -EAGAIN ? -EIO : ret; /* -EAGAIN means "next address" to the caller */
+}
+
+/*
+ * A request on a DTLS socket failed: when the session itself ended (the
+ * server's close_notify or fatal alert, RFC 6347 §4.1.2.7), report why and
+ * exit 7. Returns false when the session is fine (an ordinary CoAP failure).
+ */
+static bool dtls_session_error(int sock, int *status, const char *where, struct ctx *c)
+{
+	char why[256] = "";
+	char tag[32];
+	int err = zcoap_dtls_last_error(sock, why, sizeof(why));
+
+	if (err >= 0 || err == -EAGAIN || err == -EBADF) {
+		return false;
+	}
+	if (why[0] == '\0') {
+		snprintf(why, sizeof(why), "%s", zcoap_dtls_strerror(err));
+	}
+	errno_tag(err, tag, sizeof(tag));
+	fprintf(stderr, "zcoap: DTLS session with %s ended: %s (%s)\n", where, why, tag);
+	cli_output_error(c->out, "dtls", err, why, cli_now_ms() - c->t_start);
+	*status = CLI_EXIT_DTLS;
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -487,7 +641,7 @@ int main(int argc, char **argv)
 	const struct addrinfo *ai;
 	struct ctx ctx;
 	struct run run;
-	struct sigaction sa;
+	struct cli_dtls dtls;
 	int pipefd[2];
 	int sock = -1;
 	int status = CLI_EXIT_ERROR;
@@ -495,6 +649,7 @@ int main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&run, 0, sizeof(run));
+	memset(&dtls, 0, sizeof(dtls));
 	where[0] = '\0';
 	switch (cli_parse_args(argc, argv, &cfg, err, sizeof(err))) {
 	case CLI_ARGS_EXIT:
@@ -520,12 +675,21 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (uri.secure) {
-		fprintf(stderr, "zcoap: coaps:// needs DTLS support, which this build does not "
-				"have yet\n");
-		return CLI_EXIT_DTLS;
-	}
-	if (cfg.psk_key != NULL || cfg.cert_file != NULL || cfg.ca_file != NULL) {
-		fprintf(stderr, "zcoap: warning: -k/-u/-c/-j/-C apply to coaps:// only; ignored\n");
+		enum cli_exit st = cli_dtls_check(&cfg, &uri, err, sizeof(err));
+
+		if (st == CLI_EXIT_USAGE) {
+			fprintf(stderr, "zcoap: %s\nTry 'zcoap --help' for more information.\n",
+				err);
+			return (int)st;
+		}
+		if (st != CLI_EXIT_OK) {
+			fprintf(stderr, "zcoap: %s\n", err);
+			return (int)st;
+		}
+	} else if (cfg.psk_key != NULL || cfg.cert_file != NULL || cfg.ca_file != NULL ||
+		   cfg.no_verify || cfg.server_name != NULL) {
+		fprintf(stderr, "zcoap: warning: -k/-u/-c/-j/-C/-n/--server-name apply to coaps:// "
+				"only; ignored\n");
 	}
 
 	/* Path, query and extra options: the request as the library takes it. */
@@ -699,11 +863,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_IO;
 	}
 	signal_wake_fd = pipefd[1];
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	set_stop_signals(on_signal);
 	/* A closed reader (zcoap ... | head) is an I/O error, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -714,6 +874,19 @@ int main(int argc, char **argv)
 	}
 	if (cfg.verbose > 0) {
 		zcoap_client_set_trace(&client, cli_dump_datagram, &cfg.verbose);
+	}
+
+	if (uri.secure) {
+		/*
+		 * After coap_client_init(): every exit from here on goes through
+		 * out:, which unregisters and wipes the credentials.
+		 */
+		status = (int)cli_dtls_setup(&dtls, &cfg, &uri, err, sizeof(err));
+		if (status != CLI_EXIT_OK) {
+			fprintf(stderr, "zcoap: %s\n", err);
+			goto out;
+		}
+		status = CLI_EXIT_ERROR;
 	}
 
 	pthread_mutex_init(&ctx.lock, NULL);
@@ -769,7 +942,7 @@ int main(int argc, char **argv)
 		pthread_mutex_unlock(&ctx.lock);
 
 		describe_addr(ai->ai_addr, ai->ai_addrlen, where, sizeof(where));
-		sock = open_socket(ai);
+		sock = open_socket(ai, uri.secure);
 		if (sock < 0) {
 			if (ai->ai_next != NULL) {
 				continue;
@@ -782,10 +955,21 @@ int main(int argc, char **argv)
 			fprintf(stderr, "zcoap: %s %s -> %s\n", cli_method_name(cfg.method),
 				cfg.uri, where);
 		}
+		if (uri.secure) {
+			ret = secure_start(&dtls, sock, ai, &cfg, &ctx, where, &status);
+			if (ret == -EAGAIN) {
+				close_socket(sock, true);
+				sock = -1;
+				continue;
+			}
+			if (ret < 0) {
+				goto out;
+			}
+		}
 		ret = coap_client_req(&client, sock, NULL, &req, NULL);
 		if (ret < 0) {
 			if (ret == -ECONNREFUSED && ai->ai_next != NULL) {
-				close(sock);
+				close_socket(sock, uri.secure);
 				sock = -1;
 				continue;
 			}
@@ -821,14 +1005,14 @@ int main(int argc, char **argv)
 		if (cfg.verbose > 0) {
 			fprintf(stderr, "zcoap: %s refused; trying the next address\n", where);
 		}
-		close(sock);
+		close_socket(sock, uri.secure);
 		sock = -1;
 	}
 
 	/* The outcome, most decisive first. */
 	if (run.interrupted && !(cfg.observe && ctx.registered)) {
 		fprintf(stderr, "zcoap: interrupted\n");
-		cli_output_error(ctx.out, "interrupted", -EINTR, cli_now_ms() - ctx.t_start);
+		cli_output_error(ctx.out, "interrupted", -EINTR, NULL, cli_now_ms() - ctx.t_start);
 		status = CLI_EXIT_INTERRUPTED;
 	} else if (ctx.out_err != 0) {
 		fprintf(stderr, "zcoap: cannot write the output: %s\n", strerror(-ctx.out_err));
@@ -842,12 +1026,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "zcoap: timeout: no response from %s within %g s\n", where,
 				cfg.give_up_s);
 		}
-		cli_output_error(ctx.out, "timeout", -ETIMEDOUT, cli_now_ms() - ctx.t_start);
+		cli_output_error(ctx.out, "timeout", -ETIMEDOUT, NULL, cli_now_ms() - ctx.t_start);
 		status = CLI_EXIT_TIMEOUT;
+	} else if (ctx.err != 0 && uri.secure && sock >= 0 && ctx.err != -ECONNREFUSED &&
+		   dtls_session_error(sock, &status, where, &ctx)) {
+		/* reported: the DTLS session ended under the request */
 	} else if (ctx.err != 0) {
 		const char *kind = "error";
 
-		status = cli_exit_for_errno(ctx.err);
+		status = (int)cli_exit_for_errno(ctx.err);
 		if (status == CLI_EXIT_TIMEOUT) {
 			kind = "timeout";
 		} else if (status == CLI_EXIT_RESET) {
@@ -856,9 +1043,9 @@ int main(int argc, char **argv)
 			kind = "io";
 		}
 		fprintf(stderr, "zcoap: %s: %s (%s)\n", kind, zcoap_strerror(ctx.err), where);
-		cli_output_error(ctx.out, kind, ctx.err, cli_now_ms() - ctx.t_start);
+		cli_output_error(ctx.out, kind, ctx.err, NULL, cli_now_ms() - ctx.t_start);
 	} else if (ctx.have_code) {
-		status = cli_exit_for_code(ctx.code);
+		status = (int)cli_exit_for_code(ctx.code);
 		if (cfg.observe && ctx.not_observed && status == CLI_EXIT_OK) {
 			fprintf(stderr, "zcoap: warning: the server answered without Observe: not "
 					"an observable resource\n");
@@ -869,10 +1056,12 @@ int main(int argc, char **argv)
 	}
 
 out:
+	/* The client's thread must be gone before the DTLS session it used. */
 	zcoap_client_deinit(&client);
 	if (sock >= 0) {
-		close(sock);
+		close_socket(sock, uri.secure);
 	}
+	cli_dtls_cleanup(&dtls);
 	signal_wake_fd = -1;
 	if (cli_output_close(ctx.out) < 0 && status == CLI_EXIT_OK) {
 		fprintf(stderr, "zcoap: cannot write the output\n");

@@ -438,14 +438,15 @@ int cli_output_end(struct cli_output *out, const struct coap_packet *pkt, uint64
 	return 0;
 }
 
-void cli_output_error(struct cli_output *out, const char *what, int err, uint64_t elapsed_ms)
+void cli_output_error(struct cli_output *out, const char *what, int err, const char *message,
+		      uint64_t elapsed_ms)
 {
 	cli_output_progress_done(out);
 	if (out->json) {
 		fputs("{\"error\":", out->body);
 		json_string(out->body, what);
 		fprintf(out->body, ",\"errno\":%d,\"message\":", err);
-		json_string(out->body, zcoap_strerror(err));
+		json_string(out->body, message != NULL ? message : zcoap_strerror(err));
 		fprintf(out->body, ",\"elapsed_ms\":%llu}\n", (unsigned long long)elapsed_ms);
 		fflush(out->body);
 	}

@@ -11,7 +11,6 @@
  */
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,17 +19,13 @@
 
 #include "cli.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/*
+ * Word the error into err (when there is room) and yield -EINVAL. A macro,
+ * so that every format stays a literal checked against its arguments.
+ */
+#define fail(err, errlen, ...)                                                                     \
+	(((err) != NULL && (errlen) > 0 ? (void)snprintf((err), (errlen), __VA_ARGS__) : (void)0), \
+	 -EINVAL)
 
 static int hex_value(char c)
 {

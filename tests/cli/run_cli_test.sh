@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# run_cli_test.sh ZCOAP SILENT_PEER CASE -- one end-to-end case of the zcoap
-# tool against libcoap's coap-server-notls on an ephemeral loopback port.
+# run_cli_test.sh ZCOAP SILENT_PEER CASE [DTLS_SERVER MAKE_CERTS] -- one
+# end-to-end case of the zcoap tool against libcoap's coap-server-notls on an
+# ephemeral loopback port, or (dtls_* cases) against coap-server-openssl run
+# by DTLS_SERVER (tests/cli/dtls_server_runner.c) with a PKI made by
+# MAKE_CERTS (tests/dtls/make_certs.sh).
 #
-# Exit 0 = pass, 1 = fail, 77 = skipped (no server, or no python3 for the
-# JSON cases). Every wait is a poll with a bounded deadline; no fixed sleeps.
+# Exit 0 = pass, 1 = fail, 77 = skipped (no server, no openssl CLI, no DTLS in
+# this build, or no python3 for the JSON cases). Every wait is a poll with a
+# bounded deadline; no fixed sleeps.
 
 set -u
 
 ZCOAP=$1
 PEER=$2
 CASE=$3
+DTLS_SERVER=${4:-}
+MAKE_CERTS=${5:-}
 
 SERVER=${COAP_SERVER:-}
 if [ -z "$SERVER" ]; then
@@ -127,6 +133,62 @@ start_silent() {
 	PIDS+=("$SILENT_PID")
 	wait_until 10 test -s "$WORK/peer.port" || fail "silent peer did not start"
 	SILENT_PORT=$(head -n 1 "$WORK/peer.port")
+}
+
+# ---- coaps ----------------------------------------------------------------
+
+PSK=secretkey
+
+need_dtls_build() {
+	if ! "$ZCOAP" --version | grep -qF 'DTLS: yes'; then
+		echo "SKIP: this zcoap was built without DTLS"
+		exit 77
+	fi
+}
+
+# Start coap-server-openssl with the given options; sets $SURI (address) and
+# $NURI (the name "localhost") to its coaps endpoint, and $DTLS_PID.
+start_dtls() {
+	need_dtls_build
+	if [ -z "$DTLS_SERVER" ] || [ ! -x "$DTLS_SERVER" ]; then
+		echo "SKIP: no DTLS server runner"
+		exit 77
+	fi
+	rm -f "$WORK/dtls.port"
+	"$DTLS_SERVER" "$WORK/dtls-server.log" -d 20 "$@" >"$WORK/dtls.port" 2>"$WORK/dtls.err" &
+	DTLS_PID=$!
+	PIDS+=("$DTLS_PID")
+	ready() { [ -s "$WORK/dtls.port" ] || ! kill -0 "$DTLS_PID" 2>/dev/null; }
+	wait_until 30 ready || fail "coap-server-openssl did not start in time"
+	if [ ! -s "$WORK/dtls.port" ]; then
+		wait "$DTLS_PID"
+		local rc=$?
+		if [ "$rc" -eq 77 ]; then
+			echo "SKIP: coap-server-openssl (Debian package libcoap3-bin) is not installed"
+			exit 77
+		fi
+		fail "coap-server-openssl did not start: $(cat "$WORK/dtls.err")"
+	fi
+	local port
+	port=$(head -n 1 "$WORK/dtls.port")
+	SURI=coaps://127.0.0.1:$port
+	NURI=coaps://localhost:$port
+}
+
+stop_dtls() {
+	kill "$DTLS_PID" 2>/dev/null
+	wait "$DTLS_PID" 2>/dev/null
+}
+
+# The test PKI (CA, "localhost" server certificates, client certificate ...) in $PKI.
+make_pki() {
+	if ! command -v openssl >/dev/null 2>&1; then
+		echo "SKIP: the openssl command line tool is needed to make the test certificates"
+		exit 77
+	fi
+	[ -n "$MAKE_CERTS" ] && [ -f "$MAKE_CERTS" ] || fail "make_certs.sh not found"
+	PKI=$WORK/pki
+	sh "$MAKE_CERTS" "$PKI" >"$WORK/pki.log" 2>&1 || fail "make_certs.sh failed: $(cat "$WORK/pki.log")"
 }
 
 need_python() {
@@ -446,11 +508,64 @@ usage)
 	done
 	;;
 dtls)
+	# the rules of the DTLS options; no server needed
+	if ! "$ZCOAP" --version | grep -qF 'DTLS: yes'; then
+		run "coaps://127.0.0.1/x"
+		expect_rc 7
+		expect_err_has 'this build has no DTLS'
+		run -k secret -u me "coaps://[::1]/x"
+		expect_rc 7
+		expect_err_has 'this build has no DTLS'
+		echo "PASS [$CASE] (build without DTLS)"
+		exit 0
+	fi
+	# never an unauthenticated session
 	run "coaps://127.0.0.1/x"
+	expect_rc 2
+	expect_err_has 'coaps:// needs a way to authenticate the server'
+	run -n "coaps://127.0.0.1/x"
+	expect_rc 2
+	expect_err_has '-n needs something to offer'
+	run -c "$WORK/c.pem" "coaps://localhost/x"
+	expect_rc 2
+	expect_err_has 'needs -C CAFILE'
+	# an address cannot be checked in a certificate by this build
+	run -C "$WORK/ca.pem" "coaps://127.0.0.1/x"
+	expect_rc 2
+	expect_err_has '--server-name'
+	run -k key -u me -C "$WORK/ca.pem" "coaps://[::1]/x"
+	expect_rc 2
+	# malformed values
+	for args in "-k 0xabc -u me" "-k 0x -u me" "-k 0xzz -u me" "-u me" "-k x" "-j k.pem" \
+		"-k x -u me --server-name"; do
+		# shellcheck disable=SC2086
+		run $args "coaps://localhost/x"
+		expect_rc 2
+		[ -s "$ERR" ] || fail "no message for: $args"
+	done
+	run -C "$WORK/ca.pem" --server-name "has space" "coaps://127.0.0.1/x"
+	expect_rc 2
+	expect_err_has '--server-name has space'
+	run -k "" -u me "coaps://localhost/x"
+	expect_rc 2
+	run -k x -u "" "coaps://localhost/x"
+	expect_rc 2
+	# credential files: unreadable (8), empty or unparsable (7), checked before sending
+	run -C "$WORK/no-such-ca.pem" "coaps://localhost:9/x"
+	expect_rc 8
+	expect_err_has 'cannot read'
+	: >"$WORK/empty.pem"
+	run -C "$WORK/empty.pem" "coaps://localhost:9/x"
 	expect_rc 7
-	expect_err_has 'coaps:// needs DTLS support, which this build does not have yet'
-	run -k secret -u me "coaps://[::1]/x"
+	expect_err_has 'empty'
+	printf -- '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n' \
+		>"$WORK/bad.pem"
+	run -C "$WORK/bad.pem" --server-name localhost "coaps://127.0.0.1:9/x"
 	expect_rc 7
+	expect_err_has 'not usable'
+	run -C "$WORK/bad.pem" -c "$WORK/bad.pem" "coaps://localhost:9/x"
+	expect_rc 2
+	expect_err_has 'holds no private key'
 	;;
 raw_path)
 	start_server
@@ -472,9 +587,140 @@ version_help)
 	expect_rc 0
 	expect_out_has 'Exit status'
 	expect_out_has '--observe-count'
+	expect_out_has '--server-name'
+	expect_out_has 'INSECURE'
 	run --version
 	expect_rc 0
 	expect_out_has 'zcoap '
+	;;
+dtls_psk)
+	start_dtls -k "$PSK"
+	run -k "$PSK" -u Client_identity "$SURI/.well-known/core"
+	expect_rc 0
+	expect_out_has '</time>'
+	expect_err_empty
+	# the same key in hex; -v: the suite, then the CoAP messages in plaintext
+	hexkey=0x$(printf '%s' "$PSK" | od -An -tx1 | tr -d ' \n')
+	run -v -k "$hexkey" -u zcoap "$SURI/time"
+	expect_rc 0
+	expect_err_has 'zcoap: DTLS 1.2 session with 127.0.0.1:'
+	expect_err_has 'cipher suite TLS_'
+	expect_err_has '> CON 0.01 GET'
+	expect_err_has 'Uri-Path:"time"'
+	expect_err_has '< ACK 2.05 Content'
+	# by name: SNI and Uri-Host "localhost" (the next address is tried if ::1 refuses)
+	run -v -k "$PSK" -u zcoap "$NURI/time"
+	expect_rc 0
+	expect_err_has '(server name localhost)'
+	expect_err_has 'Uri-Host:"localhost"'
+	run -m post -e x -k "$PSK" -u zcoap "$SURI/time"
+	expect_rc 3
+	expect_err_has '4.05 Method Not Allowed'
+	;;
+dtls_psk_block)
+	start_dtls -k "$PSK"
+	head -c 5000 /dev/urandom >"$WORK/big"
+	run -v -m put -f "$WORK/big" -k "$PSK" -u zcoap "$SURI/big"
+	expect_rc 0
+	expect_err_has 'Block1:0/M/'
+	run -o "$WORK/back" -k "$PSK" -u zcoap "$SURI/big"
+	expect_rc 0
+	cmp -s "$WORK/big" "$WORK/back" || fail "body read back differs from what was PUT"
+	run -b 64 -k "$PSK" -u zcoap "$SURI/big"
+	expect_rc 0
+	cmp -s "$WORK/big" "$OUT" || fail "-b 64: body read back differs"
+	;;
+dtls_psk_observe)
+	start_dtls -k "$PSK"
+	run -v -w --observe-count 2 -k "$PSK" -u zcoap "$SURI/time"
+	expect_rc 0
+	[ "$(wc -l <"$OUT")" -eq 2 ] || fail "expected 2 notifications"
+	expect_err_has 'Observe:0'
+	expect_err_has 'Observe:1'
+	;;
+dtls_cert)
+	make_pki
+	# the server asks for a client certificate (-C)
+	start_dtls -c "$PKI/server.crt" -j "$PKI/server.key" -C "$PKI/ca.crt"
+	run -C "$PKI/ca.crt" -c "$PKI/client.crt" -j "$PKI/client.key" "$NURI/time"
+	expect_rc 0
+	[ -s "$OUT" ] || fail "no body"
+	# an address with the name to check; -v names the suite
+	run -v -C "$PKI/ca.crt" -c "$PKI/client.crt" -j "$PKI/client.key" \
+		--server-name localhost "$SURI/.well-known/core"
+	expect_rc 0
+	expect_out_has '</time>'
+	expect_err_has '(server name localhost)'
+	expect_err_has 'cipher suite TLS_ECDHE_ECDSA_'
+	# DER files, and certificate + key in one PEM file
+	run -C "$PKI/ca.der" -c "$PKI/client.der" -j "$PKI/client-key.der" "$NURI/time"
+	expect_rc 0
+	cat "$PKI/client.crt" "$PKI/client.key" >"$WORK/client-both.pem"
+	run -C "$PKI/ca.crt" -c "$WORK/client-both.pem" "$NURI/time"
+	expect_rc 0
+	# no client certificate for a server that wants one
+	run -C "$PKI/ca.crt" "$NURI/time"
+	expect_rc 7
+	expect_err_has 'client certificate'
+	expect_err_has '(-EACCES)'
+	stop_dtls
+	# a server that does not ask for one: the CA alone is enough (RSA key this time)
+	start_dtls -c "$PKI/server-rsa.crt" -j "$PKI/server-rsa.key"
+	run -v -C "$PKI/ca.crt" "$NURI/time"
+	expect_rc 0
+	expect_err_has 'cipher suite TLS_ECDHE_RSA_'
+	;;
+dtls_fail_psk)
+	start_dtls -k "$PSK"
+	# the server drops our Finished: known after the (short) handshake timeout
+	run --json -B 1.5 -k wrongkey -u zcoap "$SURI/time"
+	expect_rc 7
+	expect_err_has 'DTLS handshake with 127.0.0.1:'
+	expect_err_has 'pre-shared key'
+	expect_err_has '(-EACCES)'
+	expect_out_has '"error":"dtls"'
+	expect_out_has '"errno":-13'
+	[ "$(wc -l <"$OUT")" -eq 1 ] || fail "expected one JSON error line"
+	stop_dtls
+	# nothing listens any more: ICMP port unreachable during the handshake
+	run -k "$PSK" -u zcoap "$SURI/time"
+	expect_rc 6
+	expect_err_has '(-ECONNREFUSED)'
+	# a peer that never answers the handshake
+	start_silent
+	run -B 1 -k "$PSK" -u zcoap "coaps://127.0.0.1:$SILENT_PORT/time"
+	expect_rc 5
+	expect_err_has 'timed out'
+	;;
+dtls_fail_cert)
+	make_pki
+	# a certificate from another CA
+	start_dtls -c "$PKI/other.crt" -j "$PKI/server.key"
+	run -C "$PKI/ca.crt" "$NURI/time"
+	expect_rc 7
+	expect_out_empty
+	expect_err_has 'unknown CA'
+	expect_err_has '(-EKEYREJECTED)'
+	# -n accepts it, and says so
+	run -v -n -C "$PKI/ca.crt" "$NURI/time"
+	expect_rc 0
+	expect_err_has 'warning: -n'
+	expect_err_has 'NOT verified'
+	stop_dtls
+	start_dtls -c "$PKI/server.crt" -j "$PKI/server.key"
+	run -C "$PKI/ca.crt" --server-name wrong.example "$SURI/time"
+	expect_rc 7
+	expect_err_has 'name mismatch'
+	expect_err_has '(-EKEYREJECTED)'
+	run -C "$PKI/other-ca.crt" "$NURI/time"
+	expect_rc 7
+	expect_err_has '(-EKEYREJECTED)'
+	stop_dtls
+	start_dtls -c "$PKI/expired.crt" -j "$PKI/server.key"
+	run -C "$PKI/ca.crt" "$NURI/time"
+	expect_rc 7
+	expect_err_has 'expired'
+	expect_err_has '(-EKEYEXPIRED)'
 	;;
 *)
 	echo "unknown case $CASE"

@@ -66,6 +66,9 @@ static struct timespec deadline_in(int timeout_ms)
 
 /* Record the first error text only; later ones are just counted. */
 static void note_error(size_t *errors, char *first, size_t first_len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void note_error(size_t *errors, char *first, size_t first_len, const char *fmt, ...)
 {
 	va_list ap;
 

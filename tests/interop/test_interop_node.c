@@ -397,6 +397,9 @@ struct notif_collector {
 };
 
 static void notif_error(struct notif_collector *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void notif_error(struct notif_collector *c, const char *fmt, ...)
 {
 	va_list ap;
 
