@@ -190,6 +190,7 @@ struct zcoap_engine {
 	} echo;
 	/* the datagram being processed */
 	struct coap_packet rx;
+	uint16_t rx_first; /* number of its first option, 0 if none */
 	const struct sockaddr *rx_src;
 	socklen_t rx_srclen;
 	uint8_t rx_retransmissions;

@@ -735,6 +735,19 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 		memcpy(s->options[i].value, req->options[i].value, req->options[i].len);
 	}
 	s->b2.szx = (uint8_t)coap_bytes_to_block_size(ZCOAP_CONFIG_BLOCK_SIZE);
+	for (unsigned int i = 0; i < s->num_options; i++) {
+		uint32_t num;
+		bool more;
+		uint8_t szx;
+
+		/* Early negotiation (RFC 7959 §2.4): keep asking for the size the app asked for. */
+		if (s->options[i].code == COAP_OPTION_BLOCK2 &&
+		    zcoap_block_decode(s->options[i].value, s->options[i].len, &num, &more, &szx) ==
+			0 &&
+		    szx < s->b2.szx) {
+			s->b2.szx = szx;
+		}
+	}
 	s->obs.registered = zcoap_observe_is_register(s);
 	s->obs.liveness = (uint8_t)req->observe_liveness;
 	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
@@ -800,6 +813,17 @@ int zcoap_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)
 }
 
 /* ---- receiving -------------------------------------------------------- */
+
+int zcoap_eng_rx_option(const struct zcoap_engine *eng, uint16_t number, const uint8_t **value,
+			uint16_t *len)
+{
+	if (number > eng->rx.delta || number < eng->rx_first) {
+		*value = NULL;
+		*len = 0;
+		return -ENOENT;
+	}
+	return zcoap_option_get_checked(&eng->rx, number, value, len);
+}
 
 static void send_ctl(struct zcoap_engine *eng, uint8_t type, uint16_t mid, int sock,
 		     const struct sockaddr *dst, socklen_t dstlen)
@@ -979,7 +1003,7 @@ static void handle_response(struct zcoap_engine *eng, struct zcoap_rx *rx)
 	eng->rx_has_observe = rx->has_observe;
 	eng->rx_observe = rx->observe;
 
-	if (zcoap_option_get_checked(&eng->rx, COAP_OPTION_ECHO, &echo, &echo_len) == 0) {
+	if (zcoap_eng_rx_option(eng, COAP_OPTION_ECHO, &echo, &echo_len) == 0) {
 		/* RFC 9175 §2.3: 4.01 + Echo asks for the request again with the value. */
 		if (rx->code == COAP_RESPONSE_CODE_UNAUTHORIZED &&
 		    s->echo_retries < ZCOAP_CONFIG_MAX_ECHO_RETRIES) {
@@ -1052,6 +1076,7 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 	struct zcoap_rx rx;
 	const uint8_t *v;
 	uint16_t vlen;
+	struct coap_option first;
 	int r;
 
 	if (eng->io->trace != NULL) {
@@ -1077,7 +1102,10 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 	rx.code = data[1];
 	rx.mid = (uint16_t)((data[2] << 8) | data[3]);
 
-	r = coap_packet_parse(&eng->rx, data, (uint16_t)len, NULL, 0);
+	/* With one option slot the parser reports the first option's number
+	 * (zcoap_eng_rx_option()). */
+	r = coap_packet_parse(&eng->rx, data, (uint16_t)len, &first, 1);
+	eng->rx_first = first.delta;
 	if (r < 0) {
 		reject(eng, rx.type, rx.mid, sock, src, srclen);
 		return;
@@ -1110,7 +1138,7 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 	}
 	rx.tkl = coap_header_get_token(&eng->rx, rx.token);
 	rx.payload = coap_packet_get_payload(&eng->rx, &rx.payload_len);
-	if (zcoap_option_get_checked(&eng->rx, COAP_OPTION_OBSERVE, &v, &vlen) == 0) {
+	if (zcoap_eng_rx_option(eng, COAP_OPTION_OBSERVE, &v, &vlen) == 0) {
 		rx.has_observe = true;
 		rx.observe = zcoap_option_uint(v, vlen);
 	}

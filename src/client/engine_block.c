@@ -131,13 +131,12 @@ static int restart_upload(struct zcoap_engine *eng, struct zcoap_slot *s, uint8_
 int zcoap_block1_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			     const struct zcoap_rx *rx)
 {
-	const struct coap_packet *pkt = &eng->rx;
 	const uint8_t *v;
 	uint16_t vlen;
 	uint32_t num;
 	bool more;
 	uint8_t szx;
-	bool has_b1 = zcoap_option_get_checked(pkt, COAP_OPTION_BLOCK1, &v, &vlen) == 0 &&
+	bool has_b1 = zcoap_eng_rx_option(eng, COAP_OPTION_BLOCK1, &v, &vlen) == 0 &&
 		      zcoap_block_decode(v, vlen, &num, &more, &szx) == 0;
 	uint64_t sent_end = s->b1.offset + s->b1.chunk;
 	int r;
@@ -235,7 +234,6 @@ static void finish_body(struct zcoap_engine *eng, struct zcoap_slot *s, const st
 void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			      const struct zcoap_rx *rx, size_t body_offset_base)
 {
-	const struct coap_packet *pkt = &eng->rx;
 	const uint8_t *v;
 	uint16_t vlen;
 	const uint8_t *etag = NULL;
@@ -248,7 +246,7 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 	uint32_t size;
 	int r;
 
-	if (zcoap_option_get_checked(pkt, COAP_OPTION_BLOCK2, &v, &vlen) != 0) {
+	if (zcoap_eng_rx_option(eng, COAP_OPTION_BLOCK2, &v, &vlen) != 0) {
 		if (s->b2.active && (rx->code >> 5) == 2) {
 			/* A success response without Block2 in the middle of a body. */
 			zcoap_eng_fail(eng, s, -EBADMSG);
@@ -276,7 +274,7 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 	start = (uint64_t)num * size; /* NUM < 2^20, size <= 1024: no overflow */
 
 	/* RFC 9175 §3.8 / RFC 7959 §2.4: all blocks of a body carry the same ETag. */
-	if (zcoap_option_get_checked(pkt, COAP_OPTION_ETAG, &etag, &etag_len) != 0) {
+	if (zcoap_eng_rx_option(eng, COAP_OPTION_ETAG, &etag, &etag_len) != 0) {
 		etag_len = 0;
 	}
 	if (!s->b2.have_first) {
@@ -321,7 +319,7 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 		zcoap_eng_fail(eng, s, -EBADMSG);
 		return;
 	}
-	if (zcoap_option_get_checked(pkt, COAP_OPTION_SIZE2, &v, &vlen) == 0) {
+	if (zcoap_eng_rx_option(eng, COAP_OPTION_SIZE2, &v, &vlen) == 0) {
 		s->b2.size2 = zcoap_option_uint(v, vlen);
 	}
 	{

@@ -55,6 +55,16 @@ int zcoap_eng_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t n
  */
 int zcoap_eng_send_oneoff(struct zcoap_engine *eng, struct zcoap_slot *s);
 
+/**
+ * zcoap_option_get_checked() on the datagram being processed (eng->rx),
+ * without walking the options for a number outside the range present:
+ * coap_packet_parse() leaves the last option's number in rx.delta and
+ * reported the first one in eng->rx_first (a Block2 response then costs no
+ * walk for Echo, Observe or ETag).
+ */
+int zcoap_eng_rx_option(const struct zcoap_engine *eng, uint16_t number, const uint8_t **value,
+			uint16_t *len);
+
 /** Block size in bytes of an SZX. */
 static inline uint32_t zcoap_szx_bytes(uint8_t szx)
 {

@@ -94,7 +94,7 @@ bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 		const uint8_t *v;
 		uint16_t vlen;
 
-		if (zcoap_option_get_checked(&eng->rx, COAP_OPTION_MAX_AGE, &v, &vlen) == 0) {
+		if (zcoap_eng_rx_option(eng, COAP_OPTION_MAX_AGE, &v, &vlen) == 0) {
 			s->obs.max_age = zcoap_option_uint(v, vlen);
 		}
 	}

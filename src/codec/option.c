@@ -543,6 +543,7 @@ struct option_rule {
  * it is an unrecognised critical option and a response carrying it is
  * rejected (§5.4.1). C = critical, E = elective (§5.4.6: odd = critical).
  */
+/* Sorted by option number (find_rule() searches it by halves). */
 static const struct option_rule option_rules[] = {
     {COAP_OPTION_IF_MATCH, 0, 8, true},         /* C, RFC 7252 §5.10.8.1 */
     {COAP_OPTION_URI_HOST, 1, 255, false},      /* C, §5.10.1 */
@@ -571,11 +572,24 @@ static const struct option_rule option_rules[] = {
 
 static const struct option_rule *find_rule(uint16_t number)
 {
-	size_t i;
+	size_t lo = 0;
+	size_t hi = sizeof(option_rules) / sizeof(option_rules[0]);
 
-	for (i = 0; i < sizeof(option_rules) / sizeof(option_rules[0]); i++) {
-		if (option_rules[i].number == number) {
-			return &option_rules[i];
+	/*
+	 * Binary search: the table is in ascending option order, and the
+	 * client looks up rules for several options of every response (a
+	 * linear scan was ~100 instructions per lookup).
+	 */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (option_rules[mid].number == number) {
+			return &option_rules[mid];
+		}
+		if (option_rules[mid].number < number) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
 		}
 	}
 	return NULL;
