@@ -111,6 +111,13 @@ struct zcoap_slot {
 	struct zcoap_block2_state b2;
 	struct zcoap_block1_state b1;
 	struct zcoap_observe_state obs;
+	/*
+	 * tx holds a Block2 continuation whose next one differs only in MID,
+	 * token and the Block2 value at tx[cont_b2_off] (cont_b2_len bytes);
+	 * 0 = rebuild (engine.c, patch_continuation()).
+	 */
+	uint16_t cont_b2_off;
+	uint8_t cont_b2_len;
 	/* the datagram in flight, kept for retransmission */
 	uint16_t tx_len;
 	uint8_t tx[MAX_COAP_MSG_LEN];
@@ -141,7 +148,12 @@ struct zcoap_event {
 	bool has_packet; /* the received packet describes it */
 };
 
-/* Token index size: a power of two for two tokens per slot at <= 50 % load. */
+/*
+ * More than 16 slots: the engine finds a response's slot through a hash of
+ * the tokens (engine.c, slot index); fewer are scanned. The index size is
+ * a power of two for two tokens per slot at <= 50 % load.
+ */
+#define ZCOAP_TOKEN_INDEX (ZCOAP_CONFIG_MAX_REQUESTS > 16)
 #define ZCOAP_TOKEN_TAB_SIZE                                                                       \
 	(ZCOAP_CONFIG_MAX_REQUESTS <= 2     ? 8                                                    \
 	 : ZCOAP_CONFIG_MAX_REQUESTS <= 4   ? 16                                                   \
@@ -166,14 +178,16 @@ struct zcoap_engine {
 	 * tok_key[slot][kind]. Matching a response costs the same with 1 or
 	 * 255 requests in flight.
 	 */
+#if ZCOAP_TOKEN_INDEX
 	uint16_t tok_tab[ZCOAP_TOKEN_TAB_SIZE];
 	uint64_t tok_key[ZCOAP_CONFIG_MAX_REQUESTS][2];
 	uint8_t tok_set[ZCOAP_CONFIG_MAX_REQUESTS]; /* bit kind: tok_key[slot][kind] indexed */
-	uint16_t n_active;                          /* bits set in active */
-	int64_t last_deadline;                      /* timer of the last submitted request */
+#endif
+	uint16_t n_active;     /* bits set in active */
+	int64_t last_deadline; /* timer of the last submitted request */
 	struct zcoap_dedup_entry dedup[ZCOAP_CONFIG_DEDUP_ENTRIES];
 	struct zcoap_event events[ZCOAP_CONFIG_MAX_REQUESTS + 2];
-	uint8_t n_events;
+	uint16_t n_events;
 	uint8_t dedup_next;
 	uint32_t next_serial;
 	uint32_t separate_timeout_ms;

@@ -91,17 +91,16 @@ static bool token_equal(const uint8_t *a, uint8_t alen, const uint8_t *b, uint8_
  * With ZCOAP_CONFIG_MAX_REQUESTS = 255 a scan of every slot per datagram
  * and per new token cost more than the rest of the request (issue 8,
  * docs/performance.md). The engine therefore keeps a bitmap of the active
- * slots (eng->active) and a hash of their tokens (eng->tok_tab). Scans walk
- * the bitmap in ascending slot order, exactly like the plain loops they
- * replace, so events keep their order; token lookups find the one slot that
- * can hold a token (tokens and registration tokens of active requests are
- * unique, see fresh_token()) and then apply the same checks as before.
+ * slots (eng->active) and, with more than 16 slots (ZCOAP_TOKEN_INDEX), a
+ * hash of their tokens (eng->tok_tab). Scans walk the bitmap in ascending
+ * slot order, exactly like the plain loops they replace, so events keep
+ * their order; token lookups find the one slot that can hold a token
+ * (tokens and registration tokens of active requests are unique, see
+ * fresh_token()) and then apply the same checks as before.
  */
 
-#define NWORDS     ((unsigned int)(sizeof(((struct zcoap_engine *)0)->active) / sizeof(uint32_t)))
-#define TOK_MASK   (ZCOAP_TOKEN_TAB_SIZE - 1U)
-#define KIND_TOKEN 0U
-#define KIND_REG   1U
+#define NSLOTS ZCOAP_CONFIG_MAX_REQUESTS
+#define NWORDS ((unsigned int)(sizeof(((struct zcoap_engine *)0)->active) / sizeof(uint32_t)))
 
 /* Index of the lowest set bit of a non-zero word (de Bruijn multiply, portable C). */
 static unsigned int lowest_bit(uint32_t x)
@@ -120,22 +119,17 @@ static unsigned int next_active(const struct zcoap_engine *eng, unsigned int i)
 	uint32_t bits;
 
 	if (w >= NWORDS) {
-		return ZCOAP_CONFIG_MAX_REQUESTS;
+		return NSLOTS;
 	}
 	bits = eng->active[w] & (UINT32_MAX << (i % 32U));
 	while (bits == 0) {
 		if (++w >= NWORDS) {
-			return ZCOAP_CONFIG_MAX_REQUESTS;
+			return NSLOTS;
 		}
 		bits = eng->active[w];
 	}
 	return w * 32U + lowest_bit(bits);
 }
-
-/* Every active slot index, ascending; the body may free the current slot. */
-#define FOR_EACH_ACTIVE(eng, i)                                                                    \
-	for (unsigned int i = next_active((eng), 0); i < ZCOAP_CONFIG_MAX_REQUESTS;                \
-	     i = next_active((eng), i + 1U))
 
 static unsigned int slot_index(const struct zcoap_engine *eng, const struct zcoap_slot *s)
 {
@@ -154,6 +148,11 @@ static void set_active(struct zcoap_engine *eng, unsigned int i, bool on)
 		eng->n_active--;
 	}
 }
+
+#if ZCOAP_TOKEN_INDEX
+#define TOK_MASK   (ZCOAP_TOKEN_TAB_SIZE - 1U)
+#define KIND_TOKEN 0U
+#define KIND_REG   1U
 
 static uint64_t token_key(const uint8_t *tok)
 {
@@ -243,6 +242,46 @@ static void tok_reindex(struct zcoap_engine *eng, const struct zcoap_slot *s)
 	}
 }
 
+/* Drop a freed slot's tokens from the index. */
+static void tok_unindex(struct zcoap_engine *eng, unsigned int slot)
+{
+	tok_remove(eng, slot, KIND_TOKEN);
+	tok_remove(eng, slot, KIND_REG);
+}
+
+/* The active slot whose token or registration token is @p tok, or NULL. */
+static struct zcoap_slot *token_owner(struct zcoap_engine *eng, const uint8_t *tok)
+{
+	return tok_find(eng, token_key(tok));
+}
+#else
+/* Up to 16 slots a scan of the active ones is as fast as a hash, and smaller. */
+static void tok_reindex(struct zcoap_engine *eng, const struct zcoap_slot *s)
+{
+	(void)eng;
+	(void)s;
+}
+
+static void tok_unindex(struct zcoap_engine *eng, unsigned int slot)
+{
+	(void)eng;
+	(void)slot;
+}
+
+static struct zcoap_slot *token_owner(struct zcoap_engine *eng, const uint8_t *tok)
+{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
+		struct zcoap_slot *s = &eng->slots[i];
+
+		if ((s->tkl == 8 && memcmp(s->token, tok, 8) == 0) ||
+		    (s->obs.reg_tkl == 8 && memcmp(s->obs.reg_token, tok, 8) == 0)) {
+			return s;
+		}
+	}
+	return NULL;
+}
+#endif
+
 /* Transmission parameters with defaults resolved; -EINVAL if unusable. */
 static int resolve_params(const struct coap_transmission_parameters *in,
 			  struct coap_transmission_parameters *out)
@@ -305,7 +344,8 @@ void zcoap_eng_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, si
 {
 	struct zcoap_event *ev;
 
-	if (eng->n_events >= (uint8_t)(sizeof(eng->events) / sizeof(eng->events[0]))) {
+	/* (The capacity is MAX_REQUESTS + 2: up to 257 entries, more than a uint8_t counts.) */
+	if (eng->n_events >= sizeof(eng->events) / sizeof(eng->events[0])) {
 		/* Cannot happen: every entry point emits at most one event per slot plus one. */
 		return;
 	}
@@ -332,8 +372,7 @@ void zcoap_eng_free(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
 	unsigned int i = slot_index(eng, s);
 
-	tok_remove(eng, i, KIND_TOKEN);
-	tok_remove(eng, i, KIND_REG);
+	tok_unindex(eng, i);
 	set_active(eng, i, false);
 	s->state = ZCOAP_SLOT_FREE;
 	s->serial = 0;
@@ -394,8 +433,7 @@ void zcoap_eng_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const st
 
 static bool token_in_use(struct zcoap_engine *eng, const uint8_t *tok)
 {
-	/* The index holds exactly the 8-byte tokens and registration tokens of active slots. */
-	return tok_find(eng, token_key(tok)) != NULL;
+	return token_owner(eng, tok) != NULL;
 }
 
 /* RFC 7252 §5.3.1 / RFC 9175 §4: 8 CSPRNG bytes, unique among outstanding requests. */
@@ -441,6 +479,37 @@ static void message_body(const struct zcoap_slot *s, const uint8_t **body, size_
 	}
 }
 
+/*
+ * The next request of a Block2 download (RFC 7959 §2.7) repeats the previous
+ * one but for its MID, token and Block2 value. When tx still holds that
+ * previous request (cont_b2_off set by build_message()) and the new Block2
+ * value has the same length, patch those bytes instead of encoding the
+ * path and options again: this is the per-block cost of a download (~550
+ * of ~3500 instructions per block, docs/performance.md). Messages with an
+ * Echo value or a body, and re-/deregistrations, are always rebuilt.
+ */
+static bool patch_continuation(struct zcoap_slot *s)
+{
+	uint8_t buf[3];
+	uint32_t num;
+	uint16_t n;
+
+	if (s->cont_b2_off == 0 || !s->b2.active || s->echo_len > 0 || s->tkl != 8 ||
+	    s->obs.deregistering || s->obs.reregistering) {
+		return false;
+	}
+	num = (uint32_t)(s->b2.delivered >> (s->b2.szx + 4U));
+	n = zcoap_block_encode(num, false, s->b2.szx, buf);
+	if (n != s->cont_b2_len) {
+		return false;
+	}
+	s->tx[2] = (uint8_t)(s->mid >> 8);
+	s->tx[3] = (uint8_t)s->mid;
+	memcpy(s->tx + COAP_FIXED_HEADER_SIZE, s->token, 8);
+	memcpy(s->tx + s->cont_b2_off, buf, n);
+	return true;
+}
+
 static int build_message(struct zcoap_slot *s)
 {
 	struct coap_packet p;
@@ -453,6 +522,10 @@ static int build_message(struct zcoap_slot *s)
 	uint16_t n;
 	int r;
 
+	if (patch_continuation(s)) {
+		return 0;
+	}
+	s->cont_b2_off = 0;
 	r = coap_packet_init(&p, s->tx, (uint16_t)sizeof(s->tx), COAP_VERSION_1, type, s->tkl,
 			     s->token, s->method, s->mid);
 	if (r < 0) {
@@ -553,6 +626,17 @@ static int build_message(struct zcoap_slot *s)
 		}
 	}
 	s->tx_len = p.offset;
+	if (continuation && body_len == 0 && s->echo_len == 0 && s->tkl == 8) {
+		/* Remember where the Block2 value sits for patch_continuation(). */
+		const uint8_t *v;
+		uint16_t vlen;
+
+		if (zcoap_option_find(&p, COAP_OPTION_BLOCK2, &v, &vlen) == 0 && v != NULL &&
+		    vlen <= 3) {
+			s->cont_b2_off = (uint16_t)(v - s->tx);
+			s->cont_b2_len = (uint8_t)vlen;
+		}
+	}
 	return 0;
 }
 
@@ -790,8 +874,7 @@ uint32_t zcoap_engine_last_serial(const struct zcoap_engine *eng)
 
 int zcoap_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)
 {
-	FOR_EACH_ACTIVE(eng, i)
-	{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		struct zcoap_slot *s = &eng->slots[i];
 
 		if (s->serial != serial) {
@@ -868,8 +951,7 @@ static void reject(struct zcoap_engine *eng, uint8_t type, uint16_t mid, int soc
 static struct zcoap_slot *match_by_mid(struct zcoap_engine *eng, uint16_t mid, int sock,
 				       const struct sockaddr *src, socklen_t srclen)
 {
-	FOR_EACH_ACTIVE(eng, i)
-	{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		struct zcoap_slot *s = &eng->slots[i];
 
 		if (s->state != ZCOAP_SLOT_OBSERVING && s->mid == mid &&
@@ -932,13 +1014,12 @@ static struct zcoap_slot *match_response(struct zcoap_engine *eng, const struct 
 {
 	if (rx->tkl == 8) {
 		/* Only the slot holding this token can match (slot index above). */
-		struct zcoap_slot *s = tok_find(eng, token_key(rx->token));
+		struct zcoap_slot *s = token_owner(eng, rx->token);
 
 		return s != NULL && response_matches(s, rx) ? s : NULL;
 	}
 	/* Active slots always carry 8-byte tokens; keep the plain scan for other lengths. */
-	FOR_EACH_ACTIVE(eng, i)
-	{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		if (response_matches(&eng->slots[i], rx)) {
 			return &eng->slots[i];
 		}
@@ -1149,8 +1230,7 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 
 void zcoap_engine_tick(struct zcoap_engine *eng, int64_t now)
 {
-	FOR_EACH_ACTIVE(eng, i)
-	{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		struct zcoap_slot *s = &eng->slots[i];
 		int r;
 
@@ -1198,8 +1278,7 @@ int64_t zcoap_engine_next_deadline(const struct zcoap_engine *eng)
 {
 	int64_t d = ZCOAP_NO_DEADLINE;
 
-	FOR_EACH_ACTIVE(eng, i)
-	{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		const struct zcoap_slot *s = &eng->slots[i];
 
 		if (s->deadline < d) {
@@ -1235,8 +1314,7 @@ int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_reque
 {
 	int n = 0;
 
-	FOR_EACH_ACTIVE(eng, i)
-	{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		struct zcoap_slot *s = &eng->slots[i];
 
 		if (pattern != NULL && !zcoap_engine_slot_matches(s, pattern)) {
@@ -1258,8 +1336,7 @@ int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_reque
 
 void zcoap_engine_fail_socket(struct zcoap_engine *eng, int sock, int err)
 {
-	FOR_EACH_ACTIVE(eng, i)
-	{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		struct zcoap_slot *s = &eng->slots[i];
 
 		if (s->sock == sock) {
@@ -1275,8 +1352,7 @@ bool zcoap_engine_busy(const struct zcoap_engine *eng)
 
 bool zcoap_engine_socket_active(const struct zcoap_engine *eng, int sock)
 {
-	FOR_EACH_ACTIVE(eng, i)
-	{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		if (eng->slots[i].sock == sock) {
 			return true;
 		}
@@ -1288,8 +1364,7 @@ int zcoap_engine_sockets(const struct zcoap_engine *eng, int *socks, int max)
 {
 	int n = 0;
 
-	FOR_EACH_ACTIVE(eng, i)
-	{
+	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		const struct zcoap_slot *s = &eng->slots[i];
 		bool seen = false;
 

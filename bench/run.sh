@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench/run.sh -- build the benchmarks (Release) and print the comparison
+# table of docs/performance.md: zcoap against a raw UDP loop and libcoap,
+# all talking to bench/responder.c on 127.0.0.1.
+#
+# Usage: bench/run.sh [--quick]
+# Environment:
+#   ZBENCH_BUILD_DIR  build directory (default: <repo>/../build-bench)
+#   ZBENCH_ROUNDS     rounds per measurement, medians reported (default 5; --quick: 3)
+#   ZBENCH_SEQ_N      sequential requests per round (default 20000)
+#   ZBENCH_FLIGHT_N   requests per in-flight/scaling round (default 20000)
+#   ZBENCH_CG_N       N for the callgrind and heap runs, which also run 2N (default 2000)
+#   ZBENCH_NO_BUILD   set to 1 to reuse an existing build
+#   ZBENCH_NICE       niceness of the measured processes (default -10 when run as root, so
+#                     other jobs on a shared machine disturb the timings less; "" for none)
+#
+# Wall times are medians over the rounds; rounds of the different clients
+# are interleaved so a noisy period hurts all of them alike. Instruction and
+# allocation counts run each client for N and 2N requests and report
+# (count(2N) - count(N)) / N, so start-up and shutdown cancel out.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${ZBENCH_BUILD_DIR:-$REPO/../build-bench}
+ROUNDS=${ZBENCH_ROUNDS:-5}
+SEQ_N=${ZBENCH_SEQ_N:-20000}
+FLIGHT_N=${ZBENCH_FLIGHT_N:-20000}
+CG_N=${ZBENCH_CG_N:-2000}
+if [ "${1:-}" = "--quick" ]; then
+	ROUNDS=${ZBENCH_ROUNDS:-3}
+	SEQ_N=${ZBENCH_SEQ_N:-5000}
+	FLIGHT_N=${ZBENCH_FLIGHT_N:-5000}
+	CG_N=${ZBENCH_CG_N:-500}
+fi
+
+if [ "${ZBENCH_NO_BUILD:-0}" != 1 ]; then
+	echo "building in $BUILD (Release) ..." >&2
+	cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DZCOAP_BUILD_BENCH=ON \
+		-DZCOAP_BUILD_TESTS=OFF -DZCOAP_BUILD_CLI=OFF -DZCOAP_BUILD_FUZZ=OFF \
+		-DZCOAP_WITH_DTLS="${ZBENCH_DTLS:-OFF}" >"$BUILD.cmake.log" 2>&1 ||
+		{ cat "$BUILD.cmake.log" >&2; exit 1; }
+	cmake --build "$BUILD" -j"$(nproc)" >"$BUILD.build.log" 2>&1 ||
+		{ tail -40 "$BUILD.build.log" >&2; exit 1; }
+fi
+B=$BUILD/bench
+if [ -z "${ZBENCH_NICE+set}" ] && [ "$(id -u)" = 0 ]; then
+	ZBENCH_NICE=-10
+fi
+PRIO=()
+if [ -n "${ZBENCH_NICE:-}" ]; then
+	PRIO=(nice -n "$ZBENCH_NICE")
+fi
+HAVE_LIBCOAP=0
+[ -x "$B/zbench_libcoap" ] && HAVE_LIBCOAP=1
+HAVE_VALGRIND=0
+command -v valgrind >/dev/null 2>&1 && HAVE_VALGRIND=1
+
+TMP=$(mktemp -d)
+RESPONDER_PID=
+cleanup() {
+	if [ -n "$RESPONDER_PID" ]; then
+		kill "$RESPONDER_PID" 2>/dev/null || true
+		wait "$RESPONDER_PID" 2>/dev/null || true
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# The responder binds 127.0.0.1 port 0 and prints the port it got.
+"${PRIO[@]}" "$B/zbench_responder" >"$TMP/port" 2>"$TMP/responder.log" &
+RESPONDER_PID=$!
+for _ in $(seq 1 100); do
+	[ -s "$TMP/port" ] && break
+	sleep 0.05
+done
+PORT=$(head -n1 "$TMP/port")
+[ -n "$PORT" ] || { echo "responder did not start" >&2; exit 1; }
+
+# field <line> <key>: the value of key=value in a result line
+field() { sed -n "s/.*\\b$2=\\([0-9]*\\).*/\\1/p" <<<"$1"; }
+
+# run <name> <cmd...>: one round; appends wall and cpu (ns per item) to $TMP/<name>.*
+run() {
+	local name=$1 out n
+	shift
+	if ! out=$("${PRIO[@]}" "$@" 2>"$TMP/err"); then
+		echo "FAILED: $* :" >&2
+		cat "$TMP/err" >&2
+		exit 1
+	fi
+	n=$(field "$out" n)
+	echo "$(field "$out" wall_ns) $n" | awk '{printf "%.6f\n", $1 / $2}' >>"$TMP/$name.wall"
+	echo "$(field "$out" cpu_ns) $n" | awk '{printf "%.6f\n", $1 / $2}' >>"$TMP/$name.cpu"
+	echo "$(field "$out" wall_ns)" >>"$TMP/$name.total"
+	echo "$(field "$out" csw) $n" | awk '{printf "%.3f\n", $1 / $2}' >>"$TMP/$name.csw"
+}
+
+median() { sort -g "$1" | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+us() { awk -v a="$1" 'BEGIN {printf "%.2f", a / 1000}'; }
+
+# callgrind_ir <cmd...>: instructions of the whole process (all threads)
+callgrind_ir() {
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+		sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' | tail -n1
+}
+# allocs <cmd...>: heap allocation calls of the whole process
+allocs() {
+	LD_PRELOAD=$B/libzbench_alloc.so "$@" 2>&1 >/dev/null | sed -n 's/^allocs=\([0-9]*\).*/\1/p' | tail -n1
+}
+per_n() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.1f", (b - a) / n}'; }
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "measuring: $ROUNDS rounds, port $PORT ..." >&2
+
+# ---- 1. sequential ---------------------------------------------------------
+for _ in $(seq "$ROUNDS"); do
+	run seq_raw "$B/zbench_raw" seq "$PORT" "$SEQ_N"
+	run seq_zcoap "$B/zbench_zcoap" seq "$PORT" "$SEQ_N"
+	[ $HAVE_LIBCOAP = 1 ] && run seq_libcoap "$B/zbench_libcoap" seq "$PORT" "$SEQ_N"
+	run handoff "$B/zbench_handoff" "$SEQ_N"
+done
+
+# ---- 2. throughput, k in flight ---------------------------------------------
+KS="1 2 8 32"
+for _ in $(seq "$ROUNDS"); do
+	for k in $KS; do
+		run "fl_zcoap_$k" "$B/zbench_zcoap_wide" inflight "$PORT" "$FLIGHT_N" "$k"
+		[ $HAVE_LIBCOAP = 1 ] && run "fl_libcoap_$k" "$B/zbench_libcoap" inflight "$PORT" "$FLIGHT_N" "$k"
+	done
+done
+
+# ---- 3. Block2 1 MiB --------------------------------------------------------
+for _ in $(seq "$ROUNDS"); do
+	run blk_raw "$B/zbench_raw" block "$PORT"
+	run blk_rawpoll "$B/zbench_raw" blockpoll "$PORT"
+	run blk_zcoap "$B/zbench_zcoap" block "$PORT"
+	[ $HAVE_LIBCOAP = 1 ] && run blk_libcoap "$B/zbench_libcoap" block "$PORT"
+done
+
+# ---- 6. scaling (255 slots) -------------------------------------------------
+SCALE_KS="1 16 255"
+for _ in $(seq "$ROUNDS"); do
+	for k in $SCALE_KS; do
+		run "sc_$k" "$B/zbench_zcoap_wide" inflight "$PORT" "$FLIGHT_N" "$k"
+	done
+done
+
+# ---- 4./5. callgrind and heap ------------------------------------------------
+declare -A IR AL
+CG_2N=$((CG_N * 2))
+clients="zcoap"
+[ $HAVE_LIBCOAP = 1 ] && clients="zcoap libcoap"
+for c in $clients; do
+	if [ $HAVE_VALGRIND = 1 ]; then
+		IR[${c}_1]=$(callgrind_ir "$B/zbench_$c" seq "$PORT" "$CG_N")
+		IR[${c}_2]=$(callgrind_ir "$B/zbench_$c" seq "$PORT" "$CG_2N")
+	fi
+	AL[${c}_1]=$(allocs "$B/zbench_$c" seq "$PORT" "$CG_N")
+	AL[${c}_2]=$(allocs "$B/zbench_$c" seq "$PORT" "$CG_2N")
+	AL[${c}_b]=$(allocs "$B/zbench_$c" block "$PORT")
+done
+if [ $HAVE_VALGRIND = 1 ]; then
+	for k in $SCALE_KS; do
+		IR[sc_${k}_1]=$(callgrind_ir "$B/zbench_zcoap_wide" inflight "$PORT" "$CG_N" "$k")
+		IR[sc_${k}_2]=$(callgrind_ir "$B/zbench_zcoap_wide" inflight "$PORT" "$CG_2N" "$k")
+	done
+fi
+
+# ---- the table ---------------------------------------------------------------
+m() { median "$TMP/$1.$2"; }
+NA="n/a"
+lib() { if [ $HAVE_LIBCOAP = 1 ]; then "$@"; else echo "$NA"; fi; }
+
+echo
+echo "zcoap benchmark: $(date -u +%Y-%m-%d) $(uname -sr), $(nproc) CPUs, $ROUNDS rounds (medians)"
+echo "load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg); niceness ${ZBENCH_NICE:-0}"
+echo
+echo "1. Sequential CON GETs ($SEQ_N; the application waits for each response)"
+echo
+echo "| client | µs/request | client CPU µs/request | context switches/request | vs raw | vs libcoap |"
+echo "|---|---:|---:|---:|---:|---:|"
+r=$(m seq_raw wall)
+z=$(m seq_zcoap wall)
+l=$(lib m seq_libcoap wall)
+echo "| raw UDP | $(us "$r") | $(us "$(m seq_raw cpu)") | $(m seq_raw csw) | 1.00 | $(lib ratio "$r" "$l") |"
+echo "| zcoap | $(us "$z") | $(us "$(m seq_zcoap cpu)") | $(m seq_zcoap csw) | $(ratio "$z" "$r") | $(lib ratio "$z" "$l") |"
+[ $HAVE_LIBCOAP = 1 ] &&
+	echo "| libcoap | $(us "$l") | $(us "$(m seq_libcoap cpu)") | $(m seq_libcoap csw) | $(ratio "$l" "$r") | 1.00 |"
+echo
+echo "Thread hand-off (two semaphore wake-ups, the floor of a callback on another thread): $(us "$(m handoff wall)") µs"
+echo
+echo "2. Throughput with k requests in flight ($FLIGHT_N CON GETs; zcoap built with 255 slots)"
+echo
+echo "| k | zcoap req/s | libcoap req/s | zcoap time / libcoap time |"
+echo "|---:|---:|---:|---:|"
+for k in $KS; do
+	z=$(m "fl_zcoap_$k" wall)
+	l=$(lib m "fl_libcoap_$k" wall)
+	echo "| $k | $(awk -v a="$z" 'BEGIN {printf "%.0f", 1e9 / a}') | $(lib awk -v a="$l" 'BEGIN {printf "%.0f", 1e9 / a}') | $(lib ratio "$z" "$l") |"
+done
+echo
+echo "3. Block2 download of 1 MiB in 1024-byte blocks"
+echo
+echo "| client | ms | MiB/s | vs raw | vs libcoap |"
+echo "|---|---:|---:|---:|---:|"
+r=$(m blk_raw total)
+rp=$(m blk_rawpoll total)
+z=$(m blk_zcoap total)
+l=$(lib m blk_libcoap total)
+for row in "raw UDP loop:$r" "raw loop, event-loop wait (poll + non-blocking recvmsg):$rp" "zcoap:$z" "libcoap:$l"; do
+	name=${row%%:*}
+	v=${row#*:}
+	[ "$v" = "$NA" ] && continue
+	echo "| $name | $(awk -v a="$v" 'BEGIN {printf "%.2f", a / 1e6}') | $(awk -v a="$v" 'BEGIN {printf "%.0f", 1e9 / a}') | $(ratio "$v" "$r") | $(lib ratio "$v" "$l") |"
+done
+echo
+echo "4. Instructions per sequential request (callgrind, whole process, (Ir(2N) - Ir(N)) / N, N = $CG_N)"
+echo
+if [ $HAVE_VALGRIND = 1 ]; then
+	echo "| client | Ir(N) | Ir(2N) | instructions/request |"
+	echo "|---|---:|---:|---:|"
+	for c in $clients; do
+		echo "| $c | ${IR[${c}_1]} | ${IR[${c}_2]} | $(per_n "${IR[${c}_1]}" "${IR[${c}_2]}" "$CG_N") |"
+	done
+else
+	echo "valgrind not installed: skipped"
+fi
+echo
+echo "5. Heap allocations (LD_PRELOAD counter: malloc/calloc/realloc/memalign calls)"
+echo
+echo "| client | allocs(N) | allocs(2N) | per request after init | allocs for the 1 MiB download |"
+echo "|---|---:|---:|---:|---:|"
+for c in $clients; do
+	echo "| $c | ${AL[${c}_1]} | ${AL[${c}_2]} | $(per_n "${AL[${c}_1]}" "${AL[${c}_2]}" "$CG_N") | ${AL[${c}_b]} |"
+done
+echo "(the 1 MiB download includes the benchmark's own 1 MiB body buffer: 1 allocation)"
+echo
+echo "6. Scaling: cost per message with k in flight (zcoap, 255 slots)"
+echo
+echo "| k | µs/message | client CPU µs/message | instructions/message | vs k=1 (µs) | vs k=1 (instr.) |"
+echo "|---:|---:|---:|---:|---:|---:|"
+w1=$(m sc_1 wall)
+i1=
+[ $HAVE_VALGRIND = 1 ] && i1=$(per_n "${IR[sc_1_1]}" "${IR[sc_1_2]}" "$CG_N")
+for k in $SCALE_KS; do
+	w=$(m "sc_$k" wall)
+	if [ $HAVE_VALGRIND = 1 ]; then
+		i=$(per_n "${IR[sc_${k}_1]}" "${IR[sc_${k}_2]}" "$CG_N")
+		ir=$(ratio "$i" "$i1")
+	else
+		i=$NA
+		ir=$NA
+	fi
+	echo "| $k | $(us "$w") | $(us "$(m "sc_$k" cpu)") | $i | $(ratio "$w" "$w1") | $ir |"
+done

@@ -1,0 +1,226 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * zcoap_client.c -- the zcoap side of the benchmarks, through the public
+ * API only (coap_client.h), as an application would use it.
+ *
+ * Usage: zbench_zcoap seq <port> <n>         n CON GETs; the main thread waits
+ *                                            for each callback, then sends the next
+ *        zbench_zcoap inflight <port> <n> <k>  n CON GETs, k in flight: each
+ *                                            callback submits the next request
+ *        zbench_zcoap block <port>            1 MiB Block2 download of "big"
+ *
+ * The socket is connected, so requests pass addr = NULL (as libcoap's client
+ * sessions and the raw baseline use connected sockets too).
+ */
+#include <errno.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_common.h"
+#include "coap_client.h"
+
+static struct coap_client client;
+static int sock;
+static sem_t done;
+static volatile int failure;
+
+/* ---- sequential ------------------------------------------------------- */
+
+static void seq_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len, bool last_block,
+		   void *user_data)
+{
+	(void)offset;
+	(void)user_data;
+	if (code != COAP_RESPONSE_CODE_CONTENT || len != ZBENCH_SMALL_PAYLOAD_LEN ||
+	    memcmp(payload, ZBENCH_SMALL_PAYLOAD, len) != 0 || !last_block) {
+		failure = code;
+	}
+	sem_post(&done);
+}
+
+static void run_seq(unsigned long n)
+{
+	struct coap_client_request req = {
+	    .method = COAP_METHOD_GET,
+	    .confirmable = true,
+	    .path = "t",
+	    .cb = seq_cb,
+	};
+	uint64_t t0 = zbench_now_ns();
+	uint64_t c0 = zbench_cpu_ns();
+
+	for (unsigned long i = 0; i < n; i++) {
+		int r = coap_client_req(&client, sock, NULL, &req, NULL);
+
+		if (r < 0) {
+			zbench_die("zcoap: coap_client_req: %d", r);
+		}
+		while (sem_wait(&done) != 0 && errno == EINTR) {
+		}
+		if (failure != 0) {
+			zbench_die("zcoap: request %lu failed: %d", i, failure);
+		}
+	}
+	zbench_report(zbench_now_ns() - t0, zbench_cpu_ns() - c0, n);
+}
+
+/* ---- k in flight -------------------------------------------------------- */
+
+static unsigned long total;
+static atomic_ulong issued;
+static atomic_ulong completed;
+
+static void inflight_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+			bool last_block, void *user_data);
+
+static struct coap_client_request inflight_req = {
+    .method = COAP_METHOD_GET,
+    .confirmable = true,
+    .path = "t",
+    .cb = inflight_cb,
+};
+
+static void submit_next(void)
+{
+	if (atomic_fetch_add(&issued, 1) < total) {
+		int r = coap_client_req(&client, sock, NULL, &inflight_req, NULL);
+
+		if (r < 0) {
+			failure = r;
+			sem_post(&done);
+		}
+	}
+}
+
+static void inflight_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+			bool last_block, void *user_data)
+{
+	(void)offset;
+	(void)payload;
+	(void)user_data;
+	if (code != COAP_RESPONSE_CODE_CONTENT || len != ZBENCH_SMALL_PAYLOAD_LEN || !last_block) {
+		failure = code;
+		sem_post(&done);
+		return;
+	}
+	/* The slot of this request is already free: the next one can take it. */
+	submit_next();
+	if (atomic_fetch_add(&completed, 1) + 1 == total) {
+		sem_post(&done);
+	}
+}
+
+static void run_inflight(unsigned long n, unsigned long k)
+{
+	uint64_t t0;
+	uint64_t c0;
+
+	total = n;
+	t0 = zbench_now_ns();
+	c0 = zbench_cpu_ns();
+	for (unsigned long i = 0; i < k && i < n; i++) {
+		submit_next();
+	}
+	while (sem_wait(&done) != 0 && errno == EINTR) {
+	}
+	if (failure != 0) {
+		zbench_die("zcoap: inflight failed: %d", failure);
+	}
+	zbench_report(zbench_now_ns() - t0, zbench_cpu_ns() - c0, n);
+}
+
+/* ---- Block2 ------------------------------------------------------------- */
+
+static uint8_t *body;
+static size_t body_len;
+static unsigned long blocks;
+
+static void block_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+		     bool last_block, void *user_data)
+{
+	(void)user_data;
+	if (code != COAP_RESPONSE_CODE_CONTENT || offset != body_len ||
+	    offset + len > ZBENCH_BODY_SIZE) {
+		failure = code < 0 ? code : -EBADMSG;
+		sem_post(&done);
+		return;
+	}
+	memcpy(body + offset, payload, len);
+	body_len += len;
+	blocks++;
+	if (last_block) {
+		sem_post(&done);
+	}
+}
+
+static void run_block(void)
+{
+	struct coap_client_request req = {
+	    .method = COAP_METHOD_GET,
+	    .confirmable = true,
+	    .path = "big",
+	    .cb = block_cb,
+	};
+	uint64_t t0;
+	uint64_t c0;
+	int r;
+
+	body = calloc(1, ZBENCH_BODY_SIZE);
+	if (body == NULL) {
+		zbench_die("zcoap: out of memory");
+	}
+	t0 = zbench_now_ns();
+	c0 = zbench_cpu_ns();
+	r = coap_client_req(&client, sock, NULL, &req, NULL);
+	if (r < 0) {
+		zbench_die("zcoap: coap_client_req: %d", r);
+	}
+	while (sem_wait(&done) != 0 && errno == EINTR) {
+	}
+	if (failure != 0) {
+		zbench_die("zcoap: block download failed: %d", failure);
+	}
+	zbench_report(zbench_now_ns() - t0, zbench_cpu_ns() - c0, blocks);
+	if (!zbench_body_ok(body, body_len)) {
+		exit(1);
+	}
+	free(body);
+}
+
+#define USAGE "usage: %s seq <port> <n> | inflight <port> <n> <k> | block <port>"
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	if (argc < 3) {
+		zbench_die(USAGE, argv[0]);
+	}
+	sock = zbench_connect((uint16_t)zbench_arg(argv[2], "port"));
+	sem_init(&done, 0, 0);
+	r = coap_client_init(&client, "zbench");
+	if (r < 0) {
+		zbench_die("zcoap: coap_client_init: %d", r);
+	}
+	if (strcmp(argv[1], "seq") == 0 && argc == 4) {
+		run_seq(zbench_arg(argv[3], "n"));
+	} else if (strcmp(argv[1], "inflight") == 0 && argc == 5) {
+		unsigned long k = zbench_arg(argv[4], "k");
+
+		if (k == 0 || k > ZCOAP_CONFIG_MAX_REQUESTS) {
+			zbench_die("zcoap: k must be 1..%d (ZCOAP_CONFIG_MAX_REQUESTS)",
+				   ZCOAP_CONFIG_MAX_REQUESTS);
+		}
+		run_inflight(zbench_arg(argv[3], "n"), k);
+	} else if (strcmp(argv[1], "block") == 0) {
+		run_block();
+	} else {
+		zbench_die(USAGE, argv[0]);
+	}
+	zcoap_client_deinit(&client);
+	return 0;
+}
