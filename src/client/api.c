@@ -143,11 +143,20 @@ static void cancel_locked(struct coap_client *client, const struct coap_client_r
 	int n =
 	    zcoap_engine_cancel(&client->priv.eng, pattern, 0, serials, ZCOAP_CONFIG_MAX_REQUESTS);
 
+	struct zcoap_event evs[ZCOAP_MAX_EVENTS];
+	unsigned int n_ev;
+
 	if (n > ZCOAP_CONFIG_MAX_REQUESTS) {
 		n = ZCOAP_CONFIG_MAX_REQUESTS;
 	}
+	/*
+	 * Take our -ECANCELED events before the wait below releases the lock:
+	 * left in the queue, another thread's engine call would run them while
+	 * the cancelled request's callback is still running.
+	 */
+	n_ev = zcoap_take_events_locked(client, evs);
 	zcoap_wait_callbacks_locked(client, serials, n);
-	zcoap_run_events_locked(client);
+	zcoap_run_taken_events_locked(client, evs, n_ev);
 }
 
 void coap_client_cancel_requests(struct coap_client *client)

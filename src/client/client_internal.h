@@ -47,11 +47,26 @@ bool zcoap_thread_needs_wake_locked(struct coap_client *client, int sock);
 /** Whether the caller is this client's receive thread. */
 bool zcoap_thread_is_self(const struct coap_client *client);
 
+/** Capacity of an event list (struct zcoap_engine's queue). */
+#define ZCOAP_MAX_EVENTS (ZCOAP_CONFIG_MAX_REQUESTS + 2)
+
 /**
  * Run the events queued by the last engine call: copies them out, clears
  * the queue, and calls each live one with the lock released.
  */
 void zcoap_run_events_locked(struct coap_client *client);
+
+/**
+ * Move the queued events into @p evs (ZCOAP_MAX_EVENTS entries) and clear
+ * the queue. Whoever made an engine call owns its events: a caller that
+ * must release the lock before running them (cancel waiting for a running
+ * callback) takes them first, so no other thread's engine call can run them.
+ */
+unsigned int zcoap_take_events_locked(struct coap_client *client, struct zcoap_event *evs);
+
+/** Run events taken with zcoap_take_events_locked(), each live one unlocked. */
+void zcoap_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
+				   unsigned int n);
 
 /** Block until no callback of the requests in @p serials runs on the client thread. */
 void zcoap_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n);

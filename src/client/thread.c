@@ -107,15 +107,30 @@ const struct zcoap_engine_io zcoap_client_io = {
 
 /* ---- callbacks -------------------------------------------------------- */
 
-void zcoap_run_events_locked(struct coap_client *client)
+unsigned int zcoap_take_events_locked(struct coap_client *client, struct zcoap_event *evs)
 {
 	struct zcoap_client_private *priv = &client->priv;
-	struct zcoap_event evs[sizeof(priv->eng.events) / sizeof(priv->eng.events[0])];
 	unsigned int n = priv->eng.n_events;
-	bool self = zcoap_thread_is_self(client);
 
 	memcpy(evs, priv->eng.events, n * sizeof(evs[0]));
 	priv->eng.n_events = 0;
+	return n;
+}
+
+void zcoap_run_events_locked(struct coap_client *client)
+{
+	struct zcoap_event evs[ZCOAP_MAX_EVENTS];
+	unsigned int n = zcoap_take_events_locked(client, evs);
+
+	zcoap_run_taken_events_locked(client, evs, n);
+}
+
+void zcoap_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
+				   unsigned int n)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	bool self = zcoap_thread_is_self(client);
+
 	for (unsigned int i = 0; i < n; i++) {
 		const struct zcoap_event *ev = &evs[i];
 		const struct zcoap_response_info *saved_info = current_info;
