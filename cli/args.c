@@ -145,20 +145,6 @@ const char *cli_content_format_name(unsigned int fmt)
 	return NULL;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 int cli_psk_decode(const char *text, uint8_t *out, size_t *len)
 {
 	size_t tlen = strlen(text);
@@ -171,8 +157,8 @@ int cli_psk_decode(const char *text, uint8_t *out, size_t *len)
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < hlen; i += 2) {
-			int hi = hex_digit(h[i]);
-			int lo = hex_digit(h[i + 1]);
+			int hi = cli_hex_value(h[i]);
+			int lo = cli_hex_value(h[i + 1]);
 
 			if (hi < 0 || lo < 0) {
 				return -EINVAL;
@@ -249,8 +235,8 @@ static int parse_user_option(const char *arg, struct cli_config *cfg, char *err,
 					   arg, MAX_COAP_CLIENT_OPTION_LEN);
 		}
 		for (size_t i = 0; i < hlen; i += 2) {
-			int hi = hex_digit(h[i]);
-			int lo = hex_digit(h[i + 1]);
+			int hi = cli_hex_value(h[i]);
+			int lo = cli_hex_value(h[i + 1]);
 
 			if (hi < 0 || lo < 0) {
 				return usage_error(err, errlen, "-O %s: bad hex digit", arg);

@@ -308,4 +308,7 @@ uint32_t cli_opt_uint(const uint8_t *val, size_t len);
 /* The trace hook given to zcoap_client_set_trace() for -v; @p user_data is an int* verbosity. */
 void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 
+/** Value of a hexadecimal digit, or -1 (uri.c; also used by args.c). */
+int cli_hex_value(char c);
+
 #endif /* ZCOAP_CLI_H */

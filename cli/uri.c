@@ -27,7 +27,7 @@
 	(((err) != NULL && (errlen) > 0 ? (void)snprintf((err), (errlen), __VA_ARGS__) : (void)0), \
 	 -EINVAL)
 
-static int hex_value(char c)
+int cli_hex_value(char c)
 {
 	if (c >= '0' && c <= '9') {
 		return c - '0';
@@ -65,8 +65,8 @@ static int pct_decode(const char *s, size_t len, uint8_t *out, size_t *out_len, 
 			if (len - i < 3) {
 				return fail(err, errlen, "truncated %%-escape in the %s", what);
 			}
-			hi = hex_value(s[i + 1]);
-			lo = hex_value(s[i + 2]);
+			hi = cli_hex_value(s[i + 1]);
+			lo = cli_hex_value(s[i + 2]);
 			if (hi < 0 || lo < 0) {
 				return fail(err, errlen, "malformed %%-escape \"%.3s\" in the %s",
 					    s + i, what);

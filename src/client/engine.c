@@ -818,20 +818,8 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 		s->options[i].len = req->options[i].len;
 		memcpy(s->options[i].value, req->options[i].value, req->options[i].len);
 	}
-	s->b2.szx = (uint8_t)coap_bytes_to_block_size(ZCOAP_CONFIG_BLOCK_SIZE);
-	for (unsigned int i = 0; i < s->num_options; i++) {
-		uint32_t num;
-		bool more;
-		uint8_t szx;
-
-		/* Early negotiation (RFC 7959 §2.4): keep asking for the size the app asked for. */
-		if (s->options[i].code == COAP_OPTION_BLOCK2 &&
-		    zcoap_block_decode(s->options[i].value, s->options[i].len, &num, &more, &szx) ==
-			0 &&
-		    szx < s->b2.szx) {
-			s->b2.szx = szx;
-		}
-	}
+	/* Early negotiation (RFC 7959 §2.4): keep asking for the size the app asked for. */
+	s->b2.szx = zcoap_requested_szx(s, COAP_OPTION_BLOCK2);
 	s->obs.registered = zcoap_observe_is_register(s);
 	s->obs.liveness = (uint8_t)req->observe_liveness;
 	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
@@ -1114,6 +1102,20 @@ static void handle_response(struct zcoap_engine *eng, struct zcoap_rx *rx)
 	zcoap_block2_on_response(eng, s, rx, base);
 }
 
+/* The fixed header of a received datagram (at least 4 bytes) and where it came from. */
+static void rx_header(struct zcoap_rx *rx, int64_t now, int sock, const struct sockaddr *src,
+		      socklen_t srclen, const uint8_t *data)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->sock = sock;
+	rx->src = src;
+	rx->srclen = srclen;
+	rx->now = now;
+	rx->type = (uint8_t)((data[0] >> 4) & 3U);
+	rx->code = data[1];
+	rx->mid = (uint16_t)((data[2] << 8) | data[3]);
+}
+
 static void handle_truncated(struct zcoap_engine *eng, int64_t now, int sock,
 			     const struct sockaddr *src, socklen_t srclen, const uint8_t *data,
 			     size_t len)
@@ -1121,15 +1123,8 @@ static void handle_truncated(struct zcoap_engine *eng, int64_t now, int sock,
 	struct zcoap_rx rx;
 	struct zcoap_slot *s;
 
-	memset(&rx, 0, sizeof(rx));
-	rx.sock = sock;
-	rx.src = src;
-	rx.srclen = srclen;
-	rx.now = now;
-	rx.type = (uint8_t)((data[0] >> 4) & 3U);
+	rx_header(&rx, now, sock, src, srclen, data);
 	rx.tkl = (uint8_t)(data[0] & 0x0FU);
-	rx.code = data[1];
-	rx.mid = (uint16_t)((data[2] << 8) | data[3]);
 	if (rx.tkl > 8 || len < 4U + rx.tkl || rx.code == 0 || (rx.code >> 5) == 0 ||
 	    (rx.code >> 5) == 1 || (rx.code >> 5) > 5) {
 		reject(eng, rx.type, rx.mid, sock, src, srclen);
@@ -1174,14 +1169,7 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 		handle_truncated(eng, now, sock, src, srclen, data, len);
 		return;
 	}
-	memset(&rx, 0, sizeof(rx));
-	rx.sock = sock;
-	rx.src = src;
-	rx.srclen = srclen;
-	rx.now = now;
-	rx.type = (uint8_t)((data[0] >> 4) & 3U);
-	rx.code = data[1];
-	rx.mid = (uint16_t)((data[2] << 8) | data[3]);
+	rx_header(&rx, now, sock, src, srclen, data);
 
 	/* With one option slot the parser reports the first option's number
 	 * (zcoap_eng_rx_option()). */

@@ -60,15 +60,14 @@ int zcoap_block1_chunk(struct zcoap_slot *s)
 	return 0;
 }
 
-/* The app may pick a smaller upload block size with a Block1 extra option. */
-static uint8_t upload_szx(const struct zcoap_slot *s)
+uint8_t zcoap_requested_szx(const struct zcoap_slot *s, uint16_t code)
 {
 	for (unsigned int i = 0; i < s->num_options; i++) {
 		uint32_t num;
 		bool more;
 		uint8_t szx;
 
-		if (s->options[i].code == COAP_OPTION_BLOCK1 &&
+		if (s->options[i].code == code &&
 		    zcoap_block_decode(s->options[i].value, s->options[i].len, &num, &more, &szx) ==
 			0 &&
 		    szx < CONFIG_SZX) {
@@ -80,7 +79,7 @@ static uint8_t upload_szx(const struct zcoap_slot *s)
 
 int zcoap_block1_setup(struct zcoap_slot *s)
 {
-	s->b1.szx = upload_szx(s);
+	s->b1.szx = zcoap_requested_szx(s, COAP_OPTION_BLOCK1);
 	s->b1.offset = 0;
 	s->b1.have_chunk = false;
 	if (s->payload_cb != NULL) {

@@ -73,6 +73,12 @@ static inline uint32_t zcoap_szx_bytes(uint8_t szx)
 
 /* engine_block.c */
 
+/**
+ * The block size the app asked for with a Block1/Block2 (@p code) extra
+ * option, if smaller than ZCOAP_CONFIG_BLOCK_SIZE; else that of the config.
+ */
+uint8_t zcoap_requested_szx(const struct zcoap_slot *s, uint16_t code);
+
 /** Set up Block1 for a new request. 0 or a negative errno (payload_cb errors). */
 int zcoap_block1_setup(struct zcoap_slot *s);
 
