@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 clang_format=${CLANG_FORMAT:-clang-format}
-dirs=(src include cli tests fuzz bench)
+dirs=(src include cli tests fuzz bench examples)
 
 if ! command -v "$clang_format" >/dev/null 2>&1; then
 	echo "check-format: $clang_format not found (apt-get install clang-format)" >&2
