@@ -12,6 +12,7 @@
  */
 
 #include "dtls_server.h"
+#include "child_process.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -217,19 +218,9 @@ int dtls_srv_start(struct dtls_srv *s, const char *flavour, const char *log,
 		}
 		argv[argc] = NULL;
 
-		s->pid = fork();
+		s->pid = child_spawn(argv, s->log, true);
 		if (s->pid < 0) {
-			return -errno;
-		}
-		if (s->pid == 0) {
-			int out = open(s->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-			if (out >= 0) {
-				dup2(out, STDOUT_FILENO);
-				dup2(out, STDERR_FILENO);
-			}
-			execv(bin, (char *const *)argv);
-			_exit(127);
+			return (int)s->pid;
 		}
 		rc = wait_ready(s);
 		if (rc == 0) {
@@ -242,22 +233,7 @@ int dtls_srv_start(struct dtls_srv *s, const char *flavour, const char *log,
 
 void dtls_srv_stop(struct dtls_srv *s)
 {
-	if (s->pid > 0) {
-		struct timespec ts = {0, 10 * 1000000L};
-		int status;
-
-		kill(s->pid, SIGTERM);
-		/* Bounded: escalate to SIGKILL if it does not go within 3 s. */
-		for (int i = 0; i < 300; i++) {
-			if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-				s->pid = -1;
-				return;
-			}
-			nanosleep(&ts, NULL);
-		}
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, &status, 0);
-	}
+	child_stop(s->pid, 3000);
 	s->pid = -1;
 }
 

@@ -10,13 +10,13 @@
  */
 
 #include "libcoap_server.h"
+#include "child_process.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,22 +165,9 @@ int lc_server_start(struct lc_server *s, const char *const *extra)
 		}
 		argv[argc] = NULL;
 
-		s->pid = fork();
+		s->pid = child_spawn(argv, log, false);
 		if (s->pid < 0) {
-			return -errno;
-		}
-		if (s->pid == 0) {
-			/* Die with the test process, even when a sanitizer aborts it. */
-			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-			int out = open(log != NULL ? log : "/dev/null",
-				       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-			if (out >= 0) {
-				dup2(out, STDOUT_FILENO);
-				dup2(out, STDERR_FILENO);
-			}
-			execv(bin, (char *const *)argv);
-			_exit(127);
+			return (int)s->pid;
 		}
 		rc = wait_ready(s);
 		if (rc == 0) {
@@ -193,21 +180,6 @@ int lc_server_start(struct lc_server *s, const char *const *extra)
 
 void lc_server_stop(struct lc_server *s)
 {
-	if (s->pid > 0) {
-		struct timespec ts = {0, 10 * 1000000L};
-		int status;
-
-		kill(s->pid, SIGTERM);
-		/* Bounded: escalate to SIGKILL if it does not go within 2 s. */
-		for (int i = 0; i < 200; i++) {
-			if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-				s->pid = -1;
-				return;
-			}
-			nanosleep(&ts, NULL);
-		}
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, &status, 0);
-	}
+	child_stop(s->pid, 2000);
 	s->pid = -1;
 }

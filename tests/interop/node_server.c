@@ -10,6 +10,7 @@
  */
 
 #include "node_server.h"
+#include "child_process.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -217,20 +218,6 @@ int node_server_start(struct node_server *s)
 
 void node_server_stop(struct node_server *s)
 {
-	int status;
-
-	if (s->pid <= 0) {
-		return;
-	}
-	kill(s->pid, SIGTERM);
-	for (int64_t end = interop_now_ms() + STOP_WAIT_MS; interop_now_ms() < end;) {
-		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-			s->pid = -1;
-			return;
-		}
-		interop_sleep_ms(10);
-	}
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, &status, 0);
+	child_stop(s->pid, STOP_WAIT_MS);
 	s->pid = -1;
 }
