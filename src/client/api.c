@@ -159,29 +159,28 @@ static void cancel_locked(struct coap_client *client, const struct coap_client_r
 	zcoap_run_taken_events_locked(client, evs, n_ev);
 }
 
-void coap_client_cancel_requests(struct coap_client *client)
+/* Cancel the requests matching @p pattern (NULL: all) and let the thread re-read its sockets. */
+static void cancel_and_wake(struct coap_client *client, const struct coap_client_request *pattern)
 {
-	if (!initialised(client)) {
-		return;
-	}
 	pthread_mutex_lock(&client->priv.lock);
-	cancel_locked(client, NULL);
+	cancel_locked(client, pattern);
 	pthread_mutex_unlock(&client->priv.lock);
 	if (!zcoap_thread_is_self(client)) {
 		zcoap_thread_wake(client);
 	}
 }
 
+void coap_client_cancel_requests(struct coap_client *client)
+{
+	if (initialised(client)) {
+		cancel_and_wake(client, NULL);
+	}
+}
+
 void coap_client_cancel_request(struct coap_client *client, struct coap_client_request *req)
 {
-	if (!initialised(client) || req == NULL) {
-		return;
-	}
-	pthread_mutex_lock(&client->priv.lock);
-	cancel_locked(client, req);
-	pthread_mutex_unlock(&client->priv.lock);
-	if (!zcoap_thread_is_self(client)) {
-		zcoap_thread_wake(client);
+	if (initialised(client) && req != NULL) {
+		cancel_and_wake(client, req);
 	}
 }
 
