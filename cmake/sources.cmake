@@ -13,9 +13,9 @@ set(ZCOAP_CODEC_SOURCES
 
 # Portable core, part 2: the sans-I/O client state machine.
 set(ZCOAP_ENGINE_SOURCES
-    src/client/engine.c
-    src/client/engine_block.c
-    src/client/engine_observe.c
+    src/core/engine.c
+    src/core/block.c
+    src/core/observe.c
 )
 
 # Client thread and public API (uses the port and transport layers).

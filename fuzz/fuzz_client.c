@@ -3,7 +3,7 @@
  *
  * fuzz_client.c -- libFuzzer target: the client engine's receive path, stateful.
  *
- * One input is a whole conversation. The engine (src/client/engine.h) gets
+ * One input is a whole conversation. The engine (src/core/engine.h) gets
  * a fake transport and a fake clock, and seven requests in flight at once:
  * a CON GET, a NON GET, a Block1 PUT (body larger than a message), a GET
  * that asks for small Block2 blocks, a CON Observe GET, a streaming POST
@@ -73,7 +73,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "client/engine.h"
+#include "core/engine.h"
 #include "coap.h"
 #include "coap_client.h"
 
@@ -476,7 +476,7 @@ static void drain(void)
 	for (unsigned int i = 0; i < n; i++) {
 		const struct zcoap_event *ev = &eng->events[i];
 		struct app *a = ev->user_data;
-		bool live = zcoap_engine_event_live(eng, ev);
+		bool live = zc_engine_event_live(eng, ev);
 
 		if (trace) {
 			fprintf(stderr,
@@ -518,7 +518,7 @@ static void drain(void)
 				CHECK(ev->payload >= F.st.rx &&
 				      ev->payload + ev->len <= F.st.rx + F.st.rxlen);
 			}
-			zcoap_engine_response_info(eng, &info);
+			zc_engine_response_info(eng, &info);
 			CHECK(info.packet == &eng->rx);
 			CHECK(info.source_len == F.st.srclen);
 			check_offset(a, ev);
@@ -573,7 +573,7 @@ static void submit(struct app *a)
 	}
 	F.submits++;
 	begin(STEP_SUBMIT);
-	r = zcoap_engine_submit(&F.eng, F.now, a->sock, a->dst, a->dstlen, &a->req,
+	r = zc_engine_submit(&F.eng, F.now, a->sock, a->dst, a->dstlen, &a->req,
 				F.use_params ? &F.params : NULL);
 	CHECK(F.eng.n_events == 0);
 	if (r == 0) {
@@ -609,10 +609,10 @@ static void resubmit_all(void)
 static void tick(void)
 {
 	begin(STEP_TICK);
-	zcoap_engine_tick(&F.eng, F.now);
+	zc_engine_tick(&F.eng, F.now);
 	drain();
 	/* Every deadline up to now was handled: no busy loop in the client thread. */
-	CHECK(zcoap_engine_next_deadline(&F.eng) > F.now);
+	CHECK(zc_engine_next_deadline(&F.eng) > F.now);
 	begin(STEP_OTHER);
 }
 
@@ -702,7 +702,7 @@ static void deliver(const uint8_t *bytes, size_t len, uint8_t route, bool trunca
 		F.st.rx_code = F.rx[1];
 		F.st.rx_mid = (uint16_t)((F.rx[2] << 8) | F.rx[3]);
 	}
-	zcoap_engine_receive(&F.eng, F.now, sock, src, srclen, F.rx, len, truncated);
+	zc_engine_receive(&F.eng, F.now, sock, src, srclen, F.rx, len, truncated);
 
 	/* Requests bound to another endpoint are untouched and get no event. */
 	for (unsigned int i = 0; i < F.eng.n_events; i++) {
@@ -798,19 +798,19 @@ static void record_action(uint8_t arg)
 		memset(&pattern, 0, sizeof(pattern));
 		pattern.user_data = a;
 		begin(STEP_CANCEL);
-		(void)zcoap_engine_cancel(&F.eng, &pattern, 0, NULL, 0);
+		(void)zc_engine_cancel(&F.eng, &pattern, 0, NULL, 0);
 		drain();
 		break;
 	case 1: /* cancel everything */
 		begin(STEP_CANCEL);
-		(void)zcoap_engine_cancel(&F.eng, NULL, 0, NULL, 0);
+		(void)zc_engine_cancel(&F.eng, NULL, 0, NULL, 0);
 		drain();
 		break;
 	case 2: /* deregister one observation (RFC 7641 §3.6) */
 		memset(&pattern, 0, sizeof(pattern));
 		pattern.user_data = a;
 		begin(STEP_DEREGISTER);
-		(void)zcoap_engine_deregister(&F.eng, F.now, &pattern);
+		(void)zc_engine_deregister(&F.eng, F.now, &pattern);
 		drain();
 		begin(STEP_OTHER);
 		break;
@@ -834,7 +834,7 @@ static void silent_end(void)
 {
 	/* The server falls silent: every request that can end by itself must end. */
 	for (int k = 0; k < SILENT_STEPS; k++) {
-		int64_t d = zcoap_engine_next_deadline(&F.eng);
+		int64_t d = zc_engine_next_deadline(&F.eng);
 
 		if (d == ZCOAP_NO_DEADLINE) {
 			break;
@@ -854,9 +854,9 @@ static void silent_end(void)
 		}
 	}
 	begin(STEP_CANCEL);
-	(void)zcoap_engine_cancel(&F.eng, NULL, 0, NULL, 0);
+	(void)zc_engine_cancel(&F.eng, NULL, 0, NULL, 0);
 	drain();
-	CHECK(!zcoap_engine_busy(&F.eng));
+	CHECK(!zc_engine_busy(&F.eng));
 	for (int i = 0; i < NREQ; i++) {
 		CHECK(!F.apps[i].active);
 	}
@@ -915,7 +915,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		F.use_params = true;
 		break;
 	}
-	zcoap_engine_init(&F.eng, &F.io, NULL);
+	zc_engine_init(&F.eng, &F.io, NULL);
 	if (cfg & 0x80) {
 		F.eng.separate_timeout_ms = 500;
 	}
@@ -936,7 +936,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tick();
 			break;
 		case 4: {
-			int64_t d = zcoap_engine_next_deadline(&F.eng);
+			int64_t d = zc_engine_next_deadline(&F.eng);
 
 			if (d != ZCOAP_NO_DEADLINE && d > F.now) {
 				F.now = d;

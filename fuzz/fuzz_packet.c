@@ -105,7 +105,7 @@ static void exercise_getters(const struct coap_packet *pkt, const uint8_t *buf, 
 			CHECK(vlen == 0 || (value >= buf && value + vlen <= buf + size));
 			(void)zcoap_option_uint(value, vlen);
 		}
-		r = zcoap_option_get_checked(pkt, n, &value, &vlen);
+		r = zc_option_get_checked(pkt, n, &value, &vlen);
 		CHECK(r == 0 || r == -ENOENT);
 	}
 }
@@ -291,7 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	exercise_getters(&pkt, buf, size);
 	exercise_blocks(&pkt);
-	r = zcoap_response_check_options(&pkt);
+	r = zc_response_check_options(&pkt);
 	CHECK(r == 0 || r == -ENOTSUP);
 	exercise_replies(&pkt);
 	rebuild(&pkt, buf, size, opts, nopts);

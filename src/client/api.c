@@ -34,7 +34,7 @@ int coap_client_init(struct coap_client *client, const char *info)
 	}
 	memset(client, 0, sizeof(*client));
 	priv = &client->priv;
-	zcoap_engine_init(&priv->eng, &zcoap_client_io, client);
+	zc_engine_init(&priv->eng, &zc_client_io, client);
 	if (pthread_mutex_init(&priv->lock, NULL) != 0) {
 		return -EAGAIN;
 	}
@@ -45,7 +45,7 @@ int coap_client_init(struct coap_client *client, const char *info)
 	/* The thread starts by taking the lock, so it sees every field set here. */
 	pthread_mutex_lock(&priv->lock);
 	priv->magic = ZCOAP_CLIENT_MAGIC;
-	r = zcoap_thread_start(client, info != NULL ? info : ZCOAP_CONFIG_THREAD_NAME);
+	r = zc_thread_start(client, info != NULL ? info : ZCOAP_CONFIG_THREAD_NAME);
 	if (r < 0) {
 		priv->magic = 0;
 	}
@@ -104,16 +104,16 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 		 * does not block on it (measured: ~2 futex calls per request less).
 		 */
 		priv->defer = &d;
-		r = zcoap_engine_submit(&priv->eng, zcoap_port_now_ms(), sock, addr, addrlen, req,
+		r = zc_engine_submit(&priv->eng, zc_port_now_ms(), sock, addr, addrlen, req,
 					params);
 		priv->defer = NULL;
-		serial = zcoap_engine_last_serial(&priv->eng);
+		serial = zc_engine_last_serial(&priv->eng);
 		/* Only a new socket or an earlier deadline needs the thread's poll() redone. */
-		wake = r == 0 && zcoap_thread_needs_wake_locked(client, sock);
+		wake = r == 0 && zc_thread_needs_wake_locked(client, sock);
 	}
 	pthread_mutex_unlock(&priv->lock);
 	if (r == 0 && d.used) {
-		r = zcoap_transport_send(d.sock, d.addrlen > 0 ? (struct sockaddr *)&d.addr : NULL,
+		r = zc_transport_send(d.sock, d.addrlen > 0 ? (struct sockaddr *)&d.addr : NULL,
 					 d.addrlen, d.buf, d.len);
 		if (r < 0) {
 			/*
@@ -123,15 +123,15 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 			 * case its callback ran and it counts as sent.
 			 */
 			pthread_mutex_lock(&priv->lock);
-			if (zcoap_engine_unsubmit(&priv->eng, serial) < 0) {
+			if (zc_engine_unsubmit(&priv->eng, serial) < 0) {
 				r = 0;
 			}
 			pthread_mutex_unlock(&priv->lock);
 			wake = false;
 		}
 	}
-	if (wake && !zcoap_thread_is_self(client)) {
-		zcoap_thread_wake(client);
+	if (wake && !zc_thread_is_self(client)) {
+		zc_thread_wake(client);
 	}
 	return r;
 }
@@ -141,7 +141,7 @@ static void cancel_locked(struct coap_client *client, const struct coap_client_r
 {
 	uint32_t serials[ZCOAP_CONFIG_MAX_REQUESTS];
 	int n =
-	    zcoap_engine_cancel(&client->priv.eng, pattern, 0, serials, ZCOAP_CONFIG_MAX_REQUESTS);
+	    zc_engine_cancel(&client->priv.eng, pattern, 0, serials, ZCOAP_CONFIG_MAX_REQUESTS);
 
 	struct zcoap_event evs[ZCOAP_MAX_EVENTS];
 	unsigned int n_ev;
@@ -154,9 +154,9 @@ static void cancel_locked(struct coap_client *client, const struct coap_client_r
 	 * left in the queue, another thread's engine call would run them while
 	 * the cancelled request's callback is still running.
 	 */
-	n_ev = zcoap_take_events_locked(client, evs);
-	zcoap_wait_callbacks_locked(client, serials, n);
-	zcoap_run_taken_events_locked(client, evs, n_ev);
+	n_ev = zc_take_events_locked(client, evs);
+	zc_wait_callbacks_locked(client, serials, n);
+	zc_run_taken_events_locked(client, evs, n_ev);
 }
 
 /* Cancel the requests matching @p pattern (NULL: all) and let the thread re-read its sockets. */
@@ -165,8 +165,8 @@ static void cancel_and_wake(struct coap_client *client, const struct coap_client
 	pthread_mutex_lock(&client->priv.lock);
 	cancel_locked(client, pattern);
 	pthread_mutex_unlock(&client->priv.lock);
-	if (!zcoap_thread_is_self(client)) {
-		zcoap_thread_wake(client);
+	if (!zc_thread_is_self(client)) {
+		zc_thread_wake(client);
 	}
 }
 
@@ -195,11 +195,11 @@ int coap_client_deregister_observe(struct coap_client *client, struct coap_clien
 		return -ESHUTDOWN;
 	}
 	pthread_mutex_lock(&client->priv.lock);
-	r = zcoap_engine_deregister(&client->priv.eng, zcoap_port_now_ms(), req);
-	zcoap_run_events_locked(client);
+	r = zc_engine_deregister(&client->priv.eng, zc_port_now_ms(), req);
+	zc_run_events_locked(client);
 	pthread_mutex_unlock(&client->priv.lock);
-	if (!zcoap_thread_is_self(client)) {
-		zcoap_thread_wake(client);
+	if (!zc_thread_is_self(client)) {
+		zc_thread_wake(client);
 	}
 	return r;
 }
@@ -212,7 +212,7 @@ bool coap_client_has_ongoing_exchange(struct coap_client *client)
 		return false;
 	}
 	pthread_mutex_lock(&client->priv.lock);
-	busy = zcoap_engine_busy(&client->priv.eng);
+	busy = zc_engine_busy(&client->priv.eng);
 	pthread_mutex_unlock(&client->priv.lock);
 	return busy;
 }
@@ -236,7 +236,7 @@ int zcoap_client_deinit(struct coap_client *client)
 	if (!initialised(client)) {
 		return 0;
 	}
-	if (zcoap_thread_is_self(client)) {
+	if (zc_thread_is_self(client)) {
 		return -EDEADLK;
 	}
 	priv = &client->priv;
@@ -244,7 +244,7 @@ int zcoap_client_deinit(struct coap_client *client)
 	cancel_locked(client, NULL);
 	priv->stop = true;
 	pthread_mutex_unlock(&priv->lock);
-	zcoap_thread_wake(client);
+	zc_thread_wake(client);
 	pthread_join(priv->thread, NULL);
 
 	close(priv->wake_fd[0]);

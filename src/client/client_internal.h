@@ -11,7 +11,7 @@
 #ifndef ZCOAP_CLIENT_INTERNAL_H
 #define ZCOAP_CLIENT_INTERNAL_H
 
-#include "client/engine.h"
+#include "core/engine.h"
 
 #define ZCOAP_CLIENT_MAGIC 0x7a636f61U /* "zcoa" */
 
@@ -29,23 +29,23 @@ struct zcoap_deferred_send {
 };
 
 /** The engine I/O of a real client: transport, port random, trace hook. */
-extern const struct zcoap_engine_io zcoap_client_io;
+extern const struct zcoap_engine_io zc_client_io;
 
 /** Start the receive thread. 0 or a negative errno. */
-int zcoap_thread_start(struct coap_client *client, const char *name);
+int zc_thread_start(struct coap_client *client, const char *name);
 
 /** Wake the receive thread so it re-reads its sockets and deadlines. */
-void zcoap_thread_wake(struct coap_client *client);
+void zc_thread_wake(struct coap_client *client);
 
 /**
- * Whether a request just submitted on @p sock needs zcoap_thread_wake(): not
+ * Whether a request just submitted on @p sock needs zc_thread_wake(): not
  * when the thread's poll() already watches @p sock and wakes no later than
  * the engine's next deadline.
  */
-bool zcoap_thread_needs_wake_locked(struct coap_client *client, int sock);
+bool zc_thread_needs_wake_locked(struct coap_client *client, int sock);
 
 /** Whether the caller is this client's receive thread. */
-bool zcoap_thread_is_self(const struct coap_client *client);
+bool zc_thread_is_self(const struct coap_client *client);
 
 /** Capacity of an event list (struct zcoap_engine's queue). */
 #define ZCOAP_MAX_EVENTS (ZCOAP_CONFIG_MAX_REQUESTS + 2)
@@ -54,7 +54,7 @@ bool zcoap_thread_is_self(const struct coap_client *client);
  * Run the events queued by the last engine call: copies them out, clears
  * the queue, and calls each live one with the lock released.
  */
-void zcoap_run_events_locked(struct coap_client *client);
+void zc_run_events_locked(struct coap_client *client);
 
 /**
  * Move the queued events into @p evs (ZCOAP_MAX_EVENTS entries) and clear
@@ -62,13 +62,13 @@ void zcoap_run_events_locked(struct coap_client *client);
  * must release the lock before running them (cancel waiting for a running
  * callback) takes them first, so no other thread's engine call can run them.
  */
-unsigned int zcoap_take_events_locked(struct coap_client *client, struct zcoap_event *evs);
+unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_event *evs);
 
-/** Run events taken with zcoap_take_events_locked(), each live one unlocked. */
-void zcoap_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
+/** Run events taken with zc_take_events_locked(), each live one unlocked. */
+void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
 				   unsigned int n);
 
 /** Block until no callback of the requests in @p serials runs on the client thread. */
-void zcoap_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n);
+void zc_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n);
 
 #endif /* ZCOAP_CLIENT_INTERNAL_H */

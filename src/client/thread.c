@@ -60,7 +60,7 @@ static int io_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t a
 		memcpy(d->buf, buf, len);
 		return 0;
 	}
-	return zcoap_transport_send(sock, addr, addrlen, buf, len);
+	return zc_transport_send(sock, addr, addrlen, buf, len);
 }
 
 /*
@@ -77,11 +77,11 @@ static void io_random(void *ctx, uint8_t *buf, size_t len)
 	uint8_t *p;
 
 	if (len > sizeof(priv->rand_pool)) {
-		(void)zcoap_port_random(buf, len);
+		(void)zc_port_random(buf, len);
 		return;
 	}
 	if (priv->rand_left < len) {
-		(void)zcoap_port_random(priv->rand_pool, sizeof(priv->rand_pool));
+		(void)zc_port_random(priv->rand_pool, sizeof(priv->rand_pool));
 		priv->rand_left = (uint16_t)sizeof(priv->rand_pool);
 	}
 	p = priv->rand_pool + sizeof(priv->rand_pool) - priv->rand_left;
@@ -99,7 +99,7 @@ static void io_trace(void *ctx, bool outgoing, const uint8_t *buf, size_t len)
 	}
 }
 
-const struct zcoap_engine_io zcoap_client_io = {
+const struct zcoap_engine_io zc_client_io = {
     .send = io_send,
     .random = io_random,
     .trace = io_trace,
@@ -107,7 +107,7 @@ const struct zcoap_engine_io zcoap_client_io = {
 
 /* ---- callbacks -------------------------------------------------------- */
 
-unsigned int zcoap_take_events_locked(struct coap_client *client, struct zcoap_event *evs)
+unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_event *evs)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	unsigned int n = priv->eng.n_events;
@@ -117,19 +117,19 @@ unsigned int zcoap_take_events_locked(struct coap_client *client, struct zcoap_e
 	return n;
 }
 
-void zcoap_run_events_locked(struct coap_client *client)
+void zc_run_events_locked(struct coap_client *client)
 {
 	struct zcoap_event evs[ZCOAP_MAX_EVENTS];
-	unsigned int n = zcoap_take_events_locked(client, evs);
+	unsigned int n = zc_take_events_locked(client, evs);
 
-	zcoap_run_taken_events_locked(client, evs, n);
+	zc_run_taken_events_locked(client, evs, n);
 }
 
-void zcoap_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
+void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
 				   unsigned int n)
 {
 	struct zcoap_client_private *priv = &client->priv;
-	bool self = zcoap_thread_is_self(client);
+	bool self = zc_thread_is_self(client);
 
 	for (unsigned int i = 0; i < n; i++) {
 		const struct zcoap_event *ev = &evs[i];
@@ -137,7 +137,7 @@ void zcoap_run_taken_events_locked(struct coap_client *client, const struct zcoa
 		uint32_t saved_serial = priv->running_serial;
 		struct zcoap_response_info info;
 
-		if (ev->cb == NULL || !zcoap_engine_event_live(&priv->eng, ev)) {
+		if (ev->cb == NULL || !zc_engine_event_live(&priv->eng, ev)) {
 			continue;
 		}
 		/*
@@ -148,7 +148,7 @@ void zcoap_run_taken_events_locked(struct coap_client *client, const struct zcoa
 			continue;
 		}
 		if (ev->has_packet) {
-			zcoap_engine_response_info(&priv->eng, &info);
+			zc_engine_response_info(&priv->eng, &info);
 			current_info = &info;
 		} else {
 			current_info = NULL;
@@ -167,11 +167,11 @@ void zcoap_run_taken_events_locked(struct coap_client *client, const struct zcoa
 	}
 }
 
-void zcoap_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n)
+void zc_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n)
 {
 	struct zcoap_client_private *priv = &client->priv;
 
-	if (zcoap_thread_is_self(client)) {
+	if (zc_thread_is_self(client)) {
 		return;
 	}
 	for (;;) {
@@ -191,13 +191,13 @@ void zcoap_wait_callbacks_locked(struct coap_client *client, const uint32_t *ser
 
 /* ---- the thread ------------------------------------------------------- */
 
-bool zcoap_thread_is_self(const struct coap_client *client)
+bool zc_thread_is_self(const struct coap_client *client)
 {
 	return client->priv.magic == ZCOAP_CLIENT_MAGIC &&
 	       pthread_equal(pthread_self(), client->priv.thread);
 }
 
-void zcoap_thread_wake(struct coap_client *client)
+void zc_thread_wake(struct coap_client *client)
 {
 	uint64_t one = 1;
 	ssize_t r;
@@ -251,7 +251,7 @@ static int request_error(int err)
 
 static bool socket_in_use(const struct coap_client *client, int sock)
 {
-	return zcoap_engine_socket_active(&client->priv.eng, sock);
+	return zc_engine_socket_active(&client->priv.eng, sock);
 }
 
 static void read_socket_locked(struct coap_client *client, int sock, short revents)
@@ -260,15 +260,15 @@ static void read_socket_locked(struct coap_client *client, int sock, short reven
 
 	if (revents & POLLNVAL) {
 		/* The application closed a socket that still has requests. */
-		zcoap_engine_fail_socket(&priv->eng, sock, -EIO);
-		zcoap_run_events_locked(client);
+		zc_engine_fail_socket(&priv->eng, sock, -EIO);
+		zc_run_events_locked(client);
 		return;
 	}
 	for (int k = 0; k < RECV_BURST && !priv->stop && socket_in_use(client, sock); k++) {
 		struct sockaddr_storage src;
 		socklen_t srclen = sizeof(src);
 		bool truncated = false;
-		long n = zcoap_transport_recv(sock, priv->rx_buf, sizeof(priv->rx_buf), &src,
+		long n = zc_transport_recv(sock, priv->rx_buf, sizeof(priv->rx_buf), &src,
 					      &srclen, &truncated);
 
 		if (n == -EAGAIN) {
@@ -276,22 +276,22 @@ static void read_socket_locked(struct coap_client *client, int sock, short reven
 				int err = socket_error(sock);
 
 				if (err != 0) {
-					zcoap_engine_fail_socket(&priv->eng, sock,
+					zc_engine_fail_socket(&priv->eng, sock,
 								 request_error(err));
-					zcoap_run_events_locked(client);
+					zc_run_events_locked(client);
 				}
 			}
 			return;
 		}
 		if (n < 0) {
-			zcoap_engine_fail_socket(&priv->eng, sock, request_error((int)n));
-			zcoap_run_events_locked(client);
+			zc_engine_fail_socket(&priv->eng, sock, request_error((int)n));
+			zc_run_events_locked(client);
 			return;
 		}
-		zcoap_engine_receive(&priv->eng, zcoap_port_now_ms(), sock,
+		zc_engine_receive(&priv->eng, zc_port_now_ms(), sock,
 				     srclen > 0 ? (const struct sockaddr *)&src : NULL, srclen,
 				     priv->rx_buf, (size_t)n, truncated);
-		zcoap_run_events_locked(client);
+		zc_run_events_locked(client);
 	}
 }
 
@@ -332,7 +332,7 @@ static int build_poll_set_locked(struct coap_client *client, bool *idle)
 	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
 	uint64_t dev[ZCOAP_CONFIG_MAX_REQUESTS];
 	uint64_t ino[ZCOAP_CONFIG_MAX_REQUESTS];
-	int nact = zcoap_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
+	int nact = zc_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
 	int n = nact;
 
 	/* Identities: from the previous set when the socket was in it, else looked up now. */
@@ -372,7 +372,7 @@ static int build_poll_set_locked(struct coap_client *client, bool *idle)
 	return n;
 }
 
-bool zcoap_thread_needs_wake_locked(struct coap_client *client, int sock)
+bool zc_thread_needs_wake_locked(struct coap_client *client, int sock)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	uint64_t dev;
@@ -419,7 +419,7 @@ static void *client_thread(void *arg)
 
 	pthread_mutex_lock(&priv->lock);
 	while (!priv->stop) {
-		int64_t now = zcoap_port_now_ms();
+		int64_t now = zc_port_now_ms();
 		int64_t deadline;
 		int64_t linger_end;
 		int timeout;
@@ -427,14 +427,14 @@ static void *client_thread(void *arg)
 		int ready;
 		bool idle;
 
-		zcoap_engine_tick(&priv->eng, now);
-		zcoap_run_events_locked(client);
+		zc_engine_tick(&priv->eng, now);
+		zc_run_events_locked(client);
 		if (priv->stop) {
 			break;
 		}
 		nsock = build_poll_set_locked(client, &idle);
-		deadline = zcoap_engine_next_deadline(&priv->eng);
-		now = zcoap_port_now_ms();
+		deadline = zc_engine_next_deadline(&priv->eng);
+		now = zc_port_now_ms();
 		linger_end = now + STICKY_LINGER_MS;
 		if (idle && linger_end < deadline) {
 			deadline = linger_end;
@@ -487,7 +487,7 @@ static void *client_thread(void *arg)
 				priv->poll_socks[i] = -1;
 			}
 		}
-		if (idle && ready == 0 && zcoap_port_now_ms() >= linger_end) {
+		if (idle && ready == 0 && zc_port_now_ms() >= linger_end) {
 			/* Nobody came back within the linger time: stop watching idle sockets. */
 			for (int i = 0; i < nsock; i++) {
 				if (priv->poll_socks[i] >= 0 &&
@@ -501,7 +501,7 @@ static void *client_thread(void *arg)
 	return NULL;
 }
 
-int zcoap_thread_start(struct coap_client *client, const char *name)
+int zc_thread_start(struct coap_client *client, const char *name)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	sigset_t all;

@@ -257,7 +257,7 @@ int coap_update_from_block(const struct coap_packet *cpkt, struct coap_block_con
 	 * (§5.4.3), and values up to 2^32-1 are valid (not just up to INT_MAX).
 	 */
 	total = ctx->total_size;
-	if (zcoap_option_get_checked(cpkt, size_opt, &size_val, &size_len) == 0) {
+	if (zc_option_get_checked(cpkt, size_opt, &size_val, &size_len) == 0) {
 		total = zcoap_option_uint(size_val, size_len);
 	}
 	/* A block starting beyond the announced body cannot be right. */

@@ -34,7 +34,7 @@ static uint32_t get_seed(void)
 	if (seed != 0) {
 		return seed;
 	}
-	(void)zcoap_port_random(&r, sizeof(r)); /* fills r even when it fails */
+	(void)zc_port_random(&r, sizeof(r)); /* fills r even when it fails */
 	seed = SEED_SET | r;
 	if (!atomic_compare_exchange_strong_explicit(&mid_seed, &expected, seed,
 						     memory_order_acq_rel, memory_order_acquire)) {
@@ -61,6 +61,6 @@ static _Thread_local uint8_t token_buf[COAP_TOKEN_MAX_LEN];
 
 uint8_t *coap_next_token(void)
 {
-	(void)zcoap_port_random(token_buf, sizeof(token_buf));
+	(void)zc_port_random(token_buf, sizeof(token_buf));
 	return token_buf;
 }

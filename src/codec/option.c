@@ -607,7 +607,7 @@ static bool is_critical(uint16_t number)
  * §5.4.1/§5.4.3/§5.4.4 say to treat it as unrecognised: fatal when critical,
  * ignored when elective.
  */
-int zcoap_response_check_options(const struct coap_packet *cpkt)
+int zc_response_check_options(const struct coap_packet *cpkt)
 {
 	struct zcoap_option_iter it;
 	const struct option_rule *rule;
@@ -639,7 +639,7 @@ int zcoap_response_check_options(const struct coap_packet *cpkt)
 	return r < 0 ? -EILSEQ : 0;
 }
 
-int zcoap_option_get_checked(const struct coap_packet *cpkt, uint16_t number, const uint8_t **value,
+int zc_option_get_checked(const struct coap_packet *cpkt, uint16_t number, const uint8_t **value,
 			     uint16_t *len)
 {
 	const struct option_rule *rule;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /** Monotonic milliseconds since an arbitrary origin (CLOCK_MONOTONIC). */
-int64_t zcoap_port_now_ms(void);
+int64_t zc_port_now_ms(void);
 
 /**
  * Fill @p buf with @p len bytes from the OS CSPRNG (getrandom()).
@@ -21,6 +21,6 @@ int64_t zcoap_port_now_ms(void);
  * @retval -EIO The generator failed; @p buf is then filled from a weaker
  *         fallback so callers never use uninitialised bytes.
  */
-int zcoap_port_random(void *buf, size_t len);
+int zc_port_random(void *buf, size_t len);
 
 #endif /* ZCOAP_PORT_H */

@@ -59,7 +59,7 @@
 #define DETAIL_LEN         200
 /* How long a send waits for room in a full socket buffer before reporting -EAGAIN. */
 #define SEND_WAIT_MS 100
-/* Records handled per zcoap_dtls_recv() call when a datagram carries several. */
+/* Records handled per zc_dtls_recv() call when a datagram carries several. */
 #define RECV_PENDING_MAX 8
 
 /* TLS alert numbers (RFC 5246 §7.2, RFC 4279 §2 for unknown_psk_identity). */
@@ -1389,7 +1389,7 @@ int zcoap_dtls_close(int sock)
 
 bool zcoap_dtls_is_dtls(int sock)
 {
-	return zcoap_dtls_owns(sock);
+	return zc_dtls_owns(sock);
 }
 
 int zcoap_dtls_ciphersuite(int sock)
@@ -1428,7 +1428,7 @@ bool zcoap_dtls_available(void)
 
 /* ---- transport.h hooks ------------------------------------------------------------- */
 
-bool zcoap_dtls_owns(int sock)
+bool zc_dtls_owns(int sock)
 {
 	bool owned;
 
@@ -1486,7 +1486,7 @@ static int session_end_locked(struct dtls_state *st, int ret)
 	return err;
 }
 
-int zcoap_dtls_send(int sock, const uint8_t *buf, size_t len)
+int zc_dtls_send(int sock, const uint8_t *buf, size_t len)
 {
 	struct session *s = session_lock(sock);
 	struct dtls_state *st;
@@ -1526,7 +1526,7 @@ int zcoap_dtls_send(int sock, const uint8_t *buf, size_t len)
 	return rc;
 }
 
-long zcoap_dtls_recv(int sock, uint8_t *buf, size_t cap, bool *truncated)
+long zc_dtls_recv(int sock, uint8_t *buf, size_t cap, bool *truncated)
 {
 	struct session *s = session_lock(sock);
 	struct dtls_state *st;

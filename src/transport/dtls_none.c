@@ -12,13 +12,13 @@
 #include "transport/transport.h"
 #include "zcoap_dtls.h"
 
-bool zcoap_dtls_owns(int sock)
+bool zc_dtls_owns(int sock)
 {
 	(void)sock;
 	return false;
 }
 
-int zcoap_dtls_send(int sock, const uint8_t *buf, size_t len)
+int zc_dtls_send(int sock, const uint8_t *buf, size_t len)
 {
 	(void)sock;
 	(void)buf;
@@ -26,7 +26,7 @@ int zcoap_dtls_send(int sock, const uint8_t *buf, size_t len)
 	return -ENOTSUP;
 }
 
-long zcoap_dtls_recv(int sock, uint8_t *buf, size_t cap, bool *truncated)
+long zc_dtls_recv(int sock, uint8_t *buf, size_t cap, bool *truncated)
 {
 	(void)sock;
 	(void)buf;

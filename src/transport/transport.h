@@ -19,7 +19,7 @@
  * @retval 0 Sent.
  * @retval <0 Negative errno (-EAGAIN when the socket buffer is full).
  */
-int zcoap_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen,
+int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen,
 			 const uint8_t *buf, size_t len);
 
 /**
@@ -30,7 +30,7 @@ int zcoap_transport_send(int sock, const struct sockaddr *addr, socklen_t addrle
  * @retval -EAGAIN Nothing to read.
  * @retval <0 Other negative errno (e.g. -ECONNREFUSED after ICMP port unreachable).
  */
-long zcoap_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
+long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
 			  socklen_t *srclen, bool *truncated);
 
 /*
@@ -41,16 +41,16 @@ long zcoap_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_st
  */
 
 /** Whether @p sock is a connected zcoap DTLS socket. */
-bool zcoap_dtls_owns(int sock);
+bool zc_dtls_owns(int sock);
 
 /** Encrypt and send one CoAP message. 0 or a negative errno. */
-int zcoap_dtls_send(int sock, const uint8_t *buf, size_t len);
+int zc_dtls_send(int sock, const uint8_t *buf, size_t len);
 
 /**
  * Read and decrypt one record without blocking.
  * @retval >=0 Plaintext bytes. @retval -EAGAIN Nothing (or only a non-application record).
  * @retval <0 A fatal error: the session is unusable (peer close, alert, I/O).
  */
-long zcoap_dtls_recv(int sock, uint8_t *buf, size_t cap, bool *truncated);
+long zc_dtls_recv(int sock, uint8_t *buf, size_t cap, bool *truncated);
 
 #endif /* ZCOAP_TRANSPORT_H */

@@ -10,13 +10,13 @@
 
 #include "transport/transport.h"
 
-int zcoap_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen,
+int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen,
 			 const uint8_t *buf, size_t len)
 {
 	ssize_t n;
 
-	if (zcoap_dtls_owns(sock)) {
-		return zcoap_dtls_send(sock, buf, len);
+	if (zc_dtls_owns(sock)) {
+		return zc_dtls_send(sock, buf, len);
 	}
 	do {
 		if (addr != NULL && addrlen > 0) {
@@ -32,17 +32,17 @@ int zcoap_transport_send(int sock, const struct sockaddr *addr, socklen_t addrle
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-long zcoap_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
+long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
 			  socklen_t *srclen, bool *truncated)
 {
 	struct iovec iov = {.iov_base = buf, .iov_len = cap};
 	struct msghdr mh = {0};
 	ssize_t n;
 
-	if (zcoap_dtls_owns(sock)) {
+	if (zc_dtls_owns(sock)) {
 		/* The session is bound to its peer; there is no other source to report. */
 		*srclen = 0;
-		return zcoap_dtls_recv(sock, buf, cap, truncated);
+		return zc_dtls_recv(sock, buf, cap, truncated);
 	}
 	mh.msg_name = src;
 	mh.msg_namelen = (socklen_t)sizeof(*src);

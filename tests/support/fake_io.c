@@ -138,7 +138,7 @@ struct fk *fk_new(void)
 	fk_seed(f, 12345);
 	f->server = fk_addr4(FK_SERVER_IP, FK_SERVER_PORT);
 	f->sock = 0;
-	zcoap_engine_init(&f->eng, &f->io, f);
+	zc_engine_init(&f->eng, &f->io, f);
 	return f;
 }
 
@@ -210,12 +210,12 @@ void fk_drain(struct fk *f)
 		d->last_block = e->last_block;
 		d->final = e->final;
 		d->has_packet = e->has_packet;
-		d->live = zcoap_engine_event_live(eng, e);
+		d->live = zc_engine_event_live(eng, e);
 		if (e->has_packet) {
 			struct zcoap_response_info info;
 
 			memset(&info, 0, sizeof(info));
-			zcoap_engine_response_info(eng, &info);
+			zc_engine_response_info(eng, &info);
 			d->info_ok = info.packet != NULL;
 			d->info_has_observe = info.has_observe;
 			d->info_observe = info.observe;
@@ -254,7 +254,7 @@ int fk_submit_to(struct fk *f, int sock, const struct sockaddr *addr, socklen_t 
 	int ret;
 
 	assert_int_equal(f->eng.n_events, 0);
-	ret = zcoap_engine_submit(&f->eng, f->now, sock, addr, addrlen, req, params);
+	ret = zc_engine_submit(&f->eng, f->now, sock, addr, addrlen, req, params);
 	fk_drain(f);
 	return ret;
 }
@@ -270,13 +270,13 @@ void fk_tick(struct fk *f, int64_t t)
 {
 	assert_true(t >= f->now);
 	f->now = t;
-	zcoap_engine_tick(&f->eng, t);
+	zc_engine_tick(&f->eng, t);
 	fk_drain(f);
 }
 
 int64_t fk_next(const struct fk *f)
 {
-	return zcoap_engine_next_deadline(&f->eng);
+	return zc_engine_next_deadline(&f->eng);
 }
 
 bool fk_step(struct fk *f)
@@ -308,7 +308,7 @@ void fk_run_until(struct fk *f, int64_t t)
 int fk_cancel(struct fk *f, const struct coap_client_request *pattern, uint32_t quiet,
 	      uint32_t *serials, int max)
 {
-	int n = zcoap_engine_cancel(&f->eng, pattern, quiet, serials, max);
+	int n = zc_engine_cancel(&f->eng, pattern, quiet, serials, max);
 
 	fk_drain(f);
 	return n;
@@ -316,7 +316,7 @@ int fk_cancel(struct fk *f, const struct coap_client_request *pattern, uint32_t 
 
 int fk_deregister(struct fk *f, const struct coap_client_request *pattern)
 {
-	int ret = zcoap_engine_deregister(&f->eng, f->now, pattern);
+	int ret = zc_engine_deregister(&f->eng, f->now, pattern);
 
 	fk_drain(f);
 	return ret;
@@ -324,7 +324,7 @@ int fk_deregister(struct fk *f, const struct coap_client_request *pattern)
 
 void fk_fail_socket(struct fk *f, int sock, int err)
 {
-	zcoap_engine_fail_socket(&f->eng, sock, err);
+	zc_engine_fail_socket(&f->eng, sock, err);
 	fk_drain(f);
 }
 
@@ -337,7 +337,7 @@ void fk_deliver_from(struct fk *f, int sock, const struct sockaddr *src, socklen
 	 * pointer into an earlier datagram shows up as wrong bytes. */
 	memset(f->rx, 0xEE, sizeof(f->rx));
 	memcpy(f->rx, bytes, len);
-	zcoap_engine_receive(&f->eng, f->now, sock, src, srclen, f->rx, len, false);
+	zc_engine_receive(&f->eng, f->now, sock, src, srclen, f->rx, len, false);
 	fk_drain(f);
 }
 

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * fake_io.h -- a fake clock and a fake transport for the sans-I/O client
- * engine (src/client/engine.h), plus a small CoAP walker and builder.
+ * engine (src/core/engine.h), plus a small CoAP walker and builder.
  *
  * A test owns a struct fk: one engine wired to a recording transport. Time
  * is the integer fk->now that the test moves; nothing sleeps. Every engine
@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "client/engine.h"
+#include "core/engine.h"
 #include "coap_client.h"
 
 /** Largest datagram recorded, decoded or built. */
@@ -92,9 +92,9 @@ struct fk_event {
 	bool last_block;
 	bool final;
 	bool has_packet;
-	bool live;              /**< zcoap_engine_event_live() when drained */
+	bool live;              /**< zc_engine_event_live() when drained */
 	struct zcoap_event raw; /**< The event as queued (payload pointer stale) */
-	/* zcoap_engine_response_info() when has_packet */
+	/* zc_engine_response_info() when has_packet */
 	bool info_ok;
 	bool info_has_observe;
 	uint32_t info_observe;

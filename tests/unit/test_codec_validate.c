@@ -16,8 +16,8 @@ struct check_case {
 	const char *name;
 	struct opt opts[4];
 	size_t n;
-	int expect;       /* zcoap_response_check_options() */
-	uint16_t probe;   /* option asked from zcoap_option_get_checked() */
+	int expect;       /* zc_response_check_options() */
+	uint16_t probe;   /* option asked from zc_option_get_checked() */
 	int probe_expect; /* 0 or -ENOENT */
 	uint16_t probe_len;
 };
@@ -101,12 +101,12 @@ static void test_check_options_table(void **state)
 					 0);
 		}
 		assert_int_equal(coap_packet_parse(&parsed, buf, pkt.offset, NULL, 0), 0);
-		r = zcoap_response_check_options(&parsed);
+		r = zc_response_check_options(&parsed);
 		if (r != c->expect) {
 			print_message("case '%s': check %d, want %d\n", c->name, r, c->expect);
 			fail();
 		}
-		r = zcoap_option_get_checked(&parsed, c->probe, &v, &len);
+		r = zc_option_get_checked(&parsed, c->probe, &v, &len);
 		if (r != c->probe_expect || (r == 0 && len != c->probe_len) ||
 		    (r == -ENOENT && (len != 0 || v != NULL))) {
 			print_message("case '%s': get_checked(%u) %d len %u, want %d len %u\n",
@@ -131,9 +131,9 @@ static void test_check_options_malformed(void **state)
 	uint16_t len;
 
 	(void)state;
-	assert_int_equal(zcoap_response_check_options(&pkt), -EILSEQ);
-	assert_int_equal(zcoap_option_get_checked(&pkt, 20, &v, &len), -ENOENT);
-	assert_int_equal(zcoap_response_check_options(NULL), -EINVAL);
+	assert_int_equal(zc_response_check_options(&pkt), -EILSEQ);
+	assert_int_equal(zc_option_get_checked(&pkt, 20, &v, &len), -ENOENT);
+	assert_int_equal(zc_response_check_options(NULL), -EINVAL);
 }
 
 int main(void)

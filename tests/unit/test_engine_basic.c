@@ -72,7 +72,7 @@ static void test_wire_format(void **state)
 	assert_int_equal(fk_submit(f, &r, &p), 0);
 	assert_int_equal(fk_nsent(f), 1);
 	assert_int_equal(fk_nev(f), 0);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 	assert_int_equal(fk_sent(f, 0)->sock, 0);
 	assert_true(fk_sent_to(f, 0, SRV));
 
@@ -198,7 +198,7 @@ static void test_submit_invalid(void **state)
 	/* nothing was sent or queued, and nothing is active */
 	assert_int_equal(fk_nsent(f), 0);
 	assert_int_equal(fk_nev(f), 0);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 
 	/* the limits themselves are accepted */
 	memset(longpath, 'x', sizeof(longpath));
@@ -234,7 +234,7 @@ static void test_get_no_path(void **state)
 	assert_int_equal(fk_submit(f, &r, &p), -EINVAL);
 	assert_int_equal(fk_nsent(f), 0);
 	assert_int_equal(fk_nev(f), 0);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 }
 
 static void test_submit_slots_full(void **state)
@@ -275,7 +275,7 @@ static void test_get_request(void **state)
 	assert_false(e->info_source_null);
 	assert_int_equal(e->info_source_len, sizeof(struct sockaddr_in));
 	assert_memory_equal(&e->info_source, &f->server, sizeof(f->server));
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	assert_int_equal(fk_nsent(f), 1); /* nothing to acknowledge for an ACK */
 
 	/* with a payload */
@@ -298,7 +298,7 @@ static void test_request_block(void **state)
 	assert_int_equal(fk_submit(f, &r, &p), -EAGAIN);
 	fk_script(f, -ENETDOWN, 1);
 	assert_int_equal(fk_submit(f, &r, &p), -ENETDOWN);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	assert_int_equal(fk_next(f), ZCOAP_NO_DEADLINE);
 	fk_run_until(f, 100000);
 	assert_int_equal(fk_nev(f), 0);
@@ -351,7 +351,7 @@ static void test_backoff_deadlines(void **state)
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
 	assert_ptr_equal(fk_ev(f, 0)->user_data, &u1);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	fk_run_until(f, 1000000);
 	assert_int_equal(fk_nsent(f), 5);
 	assert_int_equal(fk_nev(f), 1);
@@ -513,7 +513,7 @@ static void test_retransmit_send_error(void **state)
 	assert_int_equal(fk_nsent(f), 3);
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_error(fk_ev(f, 0), -ENETDOWN);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	fk_run_until(f, 100000);
 	assert_int_equal(fk_nsent(f), 3);
 	assert_int_equal(fk_nev(f), 1);
@@ -533,11 +533,11 @@ static void test_non_timeout(void **state)
 	fk_run_until(f, 100 + 30999);
 	assert_int_equal(fk_nsent(f), 1); /* never retransmitted */
 	assert_int_equal(fk_nev(f), 0);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 	fk_run_until(f, 100 + 31000);
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 
 	/* the window uses the largest initial timeout: 1500 * 31 */
 	p.ack_random_percent = 150;
@@ -588,7 +588,7 @@ static void test_non_responses(void **state)
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, "abc", 3, 0, true, true);
 	assert_int_equal(fk_nsent(f), 1);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 
 	/* CON response to a NON request: acknowledged (§4.2), delivered */
 	assert_int_equal(fk_submit(f, &r, &p), 0);
@@ -649,7 +649,7 @@ static void test_ack_must_match_mid_token_endpoint(void **state)
 	}
 	assert_int_equal(fk_nev(f), 0);
 	assert_int_equal(fk_nsent(f), 1); /* no RST for ACKs */
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 
 	/* retransmission goes on */
 	fk_tick(f, 1000);
@@ -684,7 +684,7 @@ static void test_spoofed_separate_response(void **state)
 		assert_true(fk_sent_to(f, i, (struct sockaddr *)&other));
 		assert_int_equal(fk_sent(f, i)->len, 4);
 	}
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 	fk_reply_ack(f, &m, COAP_RESPONSE_CODE_CONTENT, "ok", 2);
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, "ok", 2, 0, true, true);
@@ -819,7 +819,7 @@ static void test_request_rst(void **state)
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_error(fk_ev(f, 0), -ECONNRESET);
 	assert_ptr_equal(fk_ev(f, 0)->user_data, &u1);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	assert_int_equal(fk_nsent(f), 2);
 }
 
@@ -844,7 +844,7 @@ static void test_response_codes(void **state)
 		assert_int_equal(fk_nev(f), i + 1);
 		fk_assert_response(fk_ev(f, i), codes[i], "p", 1, 0, true, true);
 	}
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 }
 
 /*
@@ -872,7 +872,7 @@ static void test_413_small_body(void **state)
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_REQUEST_TOO_LARGE, NULL, 0, 0, true,
 			   true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 
 	body = malloc(ZCOAP_CONFIG_MESSAGE_SIZE);
 	for (size_t i = 0; i < ZCOAP_CONFIG_MESSAGE_SIZE; i++) {
@@ -1018,7 +1018,7 @@ static void test_rejected_responses(void **state)
 		fk_deliver(f, tiny, 0);
 	}
 	assert_int_equal(fk_nev(f), 0);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 	/* RSTs were only ever for the server's MIDs, never for the request */
 	for (size_t i = 1; i < fk_nsent(f); i++) {
 		assert_int_equal(fk_sent(f, i)->len, 4);
@@ -1053,12 +1053,12 @@ static void test_multiple_requests(void **state)
 	assert_int_equal(fk_nev(f), 1);
 	assert_ptr_equal(fk_ev(f, 0)->user_data, &u1);
 	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, NULL, 0, 0, true, true);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 	fk_reply_ack(f, &m2, COAP_RESPONSE_CODE_CONTENT, NULL, 0);
 	assert_int_equal(fk_nev(f), 2);
 	assert_ptr_equal(fk_ev(f, 1)->user_data, &u2);
 	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, NULL, 0, 0, true, true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 }
 
 /* Zephyr test_multiple_clients: two engines on two sockets do not interfere. */
@@ -1100,7 +1100,7 @@ static void test_multiple_clients(void **state)
 	assert_int_equal(fk_nev(f), 0);
 	assert_int_equal(fk_ev(g, fk_nev(g) - 1)->code, COAP_RESPONSE_CODE_CHANGED);
 	assert_true(fk_ev(g, fk_nev(g) - 1)->final);
-	assert_false(zcoap_engine_busy(&g->eng));
+	assert_false(zc_engine_busy(&g->eng));
 	{
 		struct fk_msg m;
 
@@ -1127,7 +1127,7 @@ static void test_poll_err(void **state)
 	fk_fail_socket(f, 0, -EIO);
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_error(fk_ev(f, 0), -EIO);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	fk_run_until(f, 100000);
 	assert_int_equal(fk_nsent(f), 1);
 	assert_int_equal(fk_nev(f), 1);
@@ -1162,14 +1162,14 @@ static void test_poll_err_on_another_sock(void **state)
 
 	assert_int_equal(fk_submit_to(f, 1, SRV, sizeof(f->server), &r2, &p), 0);
 	assert_int_equal(fk_submit_to(f, 0, SRV, sizeof(f->server), &r1, &p), 0);
-	n = zcoap_engine_sockets(&f->eng, socks, 4);
+	n = zc_engine_sockets(&f->eng, socks, 4);
 	assert_int_equal(n, 2);
 	assert_true((socks[0] == 0 && socks[1] == 1) || (socks[0] == 1 && socks[1] == 0));
 	fk_fail_socket(f, 0, -EIO);
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_error(fk_ev(f, 0), -EIO);
 	assert_ptr_equal(fk_ev(f, 0)->user_data, &u1);
-	n = zcoap_engine_sockets(&f->eng, socks, 4);
+	n = zc_engine_sockets(&f->eng, socks, 4);
 	assert_int_equal(n, 1);
 	assert_int_equal(socks[0], 1);
 
@@ -1186,7 +1186,7 @@ static void test_poll_err_on_another_sock(void **state)
 	assert_int_equal(fk_nev(f), 2);
 	assert_ptr_equal(fk_ev(f, 1)->user_data, &u2);
 	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, NULL, 0, 0, true, true);
-	assert_int_equal(zcoap_engine_sockets(&f->eng, socks, 4), 0);
+	assert_int_equal(zc_engine_sockets(&f->eng, socks, 4), 0);
 }
 
 /*
@@ -1215,7 +1215,7 @@ static void test_non_confirmable(void **state)
 		for (size_t i = ev0; i < fk_nev(f); i++) {
 			fk_assert_error(fk_ev(f, i), -ETIMEDOUT);
 		}
-		assert_false(zcoap_engine_busy(&f->eng));
+		assert_false(zc_engine_busy(&f->eng));
 	}
 	assert_int_equal(fk_nsent(f), 2 * ZCOAP_CONFIG_MAX_REQUESTS);
 }
@@ -1244,12 +1244,12 @@ static void test_event_live(void **state)
 	assert_false(fk_ev(f, 0)->final);
 	assert_true(fk_ev(f, 0)->live);
 	stale = fk_ev(f, 0)->raw;
-	assert_true(zcoap_engine_event_live(&f->eng, &stale));
+	assert_true(zc_engine_event_live(&f->eng, &stale));
 	assert_int_equal(fk_cancel(f, NULL, 0, NULL, 0), 1);
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_error(fk_ev(f, 1), -ECANCELED);
-	assert_false(zcoap_engine_event_live(&f->eng, &stale));
-	assert_true(zcoap_engine_event_live(&f->eng, &fk_ev(f, 1)->raw));
+	assert_false(zc_engine_event_live(&f->eng, &stale));
+	assert_true(zc_engine_event_live(&f->eng, &fk_ev(f, 1)->raw));
 }
 
 static void test_trace_hook(void **state)

@@ -150,7 +150,7 @@ static void test_send_large_data(void **state)
 		assert_ptr_equal(fk_ev(f, i)->user_data, &sem2);
 	}
 	assert_int_equal(off, total);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	fk_run_until(f, f->now + 1000000);
 	assert_int_equal(fk_nsent(f), nblocks + 1);
 	assert_int_equal(fk_nev(f), nblocks);
@@ -235,7 +235,7 @@ static void test_block1_szx_renegotiation(void **state)
 		ev++;
 	}
 	assert_int_equal(fk_ev(f, ev - 1)->code, COAP_RESPONSE_CODE_CHANGED);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	free(body);
 }
 
@@ -262,7 +262,7 @@ static void test_block1_error_midway(void **state)
 		assert_int_equal(fk_ev(f, 0)->code, codes[c]);
 		assert_true(fk_ev(f, 0)->last_block);
 		assert_true(fk_ev(f, 0)->final);
-		assert_false(zcoap_engine_busy(&f->eng));
+		assert_false(zc_engine_busy(&f->eng));
 		fk_run_until(f, 1000000);
 		assert_int_equal(fk_nsent(f), 1);
 		assert_int_equal(fk_nev(f), 1);
@@ -346,7 +346,7 @@ static void test_block2_basic(void **state)
 	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, body + BS, tail, BS, true,
 			   true);
 	assert_int_equal(fk_ev(f, 0)->serial, fk_ev(f, 1)->serial);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	fk_run_until(f, 1000000);
 	assert_int_equal(fk_nsent(f), 3);
 	free(body);
@@ -380,7 +380,7 @@ static void test_block2_smaller_szx(void **state)
 	assert_int_equal(fk_nev(f), 3);
 	fk_assert_response(fk_ev(f, 2), COAP_RESPONSE_CODE_CONTENT, body + q + q / 2, 10, q + q / 2,
 			   true, true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	free(body);
 }
 
@@ -409,7 +409,7 @@ static void run_block2_reject(uint32_t first_b2, size_t first_len, const char *e
 	/* the bad block is never delivered: one -EBADMSG ends the request */
 	assert_int_equal(fk_nev(f), bad_second ? 2 : 1);
 	fk_assert_error(fk_ev(f, fk_nev(f) - 1), -EBADMSG);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	sent = fk_nsent(f);
 	fk_run_until(f, 1000000);
 	assert_int_equal(fk_nsent(f), sent);

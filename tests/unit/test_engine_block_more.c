@@ -134,7 +134,7 @@ static void test_stale_block_rejected(void **state)
 	block2_reply(f, &m, fk_block(0, true, fk_local_szx()), body, BS, 0);
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_error(fk_ev(f, 1), -EBADMSG);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	free(body);
 }
 
@@ -184,7 +184,7 @@ static void deliver_truncated(struct fk *f, const struct fk_msg *msg, size_t kee
 	size_t n = fk_encode(msg, buf, sizeof(buf));
 
 	assert_true(keep <= n);
-	zcoap_engine_receive(&f->eng, f->now, f->sock, (const struct sockaddr *)&f->server,
+	zc_engine_receive(&f->eng, f->now, f->sock, (const struct sockaddr *)&f->server,
 			     (socklen_t)sizeof(f->server), buf, keep, true);
 	fk_drain(f);
 }
@@ -252,7 +252,7 @@ static void test_truncated_errors(void **state)
 	deliver_truncated(f, &resp, 64);
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_error(fk_ev(f, 1), -EMSGSIZE);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	free(body);
 }
 
@@ -456,7 +456,7 @@ static void test_streaming_errors(void **state)
 	fk_deliver_msg(f, &resp);
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_error(fk_ev(f, 1), -EINVAL);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	free(stream_src.data);
 }
 

@@ -103,7 +103,7 @@ static void test_cancel(void **state)
 	fk_assert_error(fk_ev(f, 0), -ECANCELED);
 	assert_ptr_equal(fk_ev(f, 0)->user_data, &sem1);
 	assert_int_equal(fk_ev(f, 0)->serial, s1);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 
 	/* req1's piggybacked response: no event, nothing sent (an ACK is never RST) */
 	sent = fk_nsent(f);
@@ -130,7 +130,7 @@ static void test_cancel(void **state)
 	assert_int_equal(fk_nev(f), 2);
 	assert_ptr_equal(fk_ev(f, 1)->user_data, &sem2);
 	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, NULL, 0, 0, true, true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 }
 
 static void test_cancel_all(void **state)
@@ -157,7 +157,7 @@ static void test_cancel_all(void **state)
 	fk_assert_error(fk_ev(f, 1), -ECANCELED);
 	assert_int_equal(events_for(f, 0, &sem1), 1);
 	assert_int_equal(events_for(f, 0, &sem2), 1);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	fk_run_until(f, 1000000);
 	assert_int_equal(fk_nsent(f), 2);
 	assert_int_equal(fk_nev(f), 2);
@@ -197,7 +197,7 @@ static void test_cancel_quiet_serial(void **state)
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_error(fk_ev(f, 0), -ECANCELED);
 	assert_ptr_equal(fk_ev(f, 0)->user_data, &sem2);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	fk_run_until(f, 1000000);
 	assert_int_equal(fk_nev(f), 1);
 }
@@ -282,7 +282,7 @@ static void test_cancel_match(void **state)
 	ev = fk_nev(f);
 	assert_int_equal(fk_cancel(f, &req1, 0, NULL, 0), 1);
 	assert_int_equal(events_for(f, ev, &sem1), 1);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 }
 
 /* A request whose cb/user_data are unset is matched by any pattern value there. */

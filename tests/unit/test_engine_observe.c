@@ -100,7 +100,7 @@ static void test_observe(void **state)
 	notify(f, &reg, COAP_TYPE_ACK, 0, COAP_RESPONSE_CODE_CONTENT, 1, "n1");
 	assert_int_equal(fk_nev(f), 1);
 	assert_notification(fk_ev(f, 0), "n1", 1);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 	/* no retransmission and no event while waiting for notifications */
 	fk_run_until(f, 100000);
 	assert_int_equal(fk_nsent(f), 1);
@@ -128,7 +128,7 @@ static void test_observe(void **state)
 	assert_int_equal(fk_cancel(f, NULL, 0, NULL, 0), 1);
 	assert_int_equal(fk_nev(f), 4);
 	fk_assert_error(fk_ev(f, 3), -ECANCELED);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 
 	/* later notifications are rejected with RST and give no event */
 	sent = fk_nsent(f);
@@ -193,7 +193,7 @@ static void test_observe_freshness(void **state)
 	f->now += 1000;
 	notify(f, &reg, COAP_TYPE_NON_CON, 0x109, COAP_RESPONSE_CODE_CONTENT, 0, "zero");
 	assert_int_equal(fk_nev(f), 5);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 	assert_int_equal(fk_count_rst(f, 0), 0);
 }
 
@@ -209,7 +209,7 @@ static void test_observe_ends_without_observe(void **state)
 	notify(f, &reg, COAP_TYPE_NON_CON, 0x200, COAP_RESPONSE_CODE_CONTENT, -1, "end");
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, "end", 3, 0, true, true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	sent = fk_nsent(f);
 	notify(f, &reg, COAP_TYPE_NON_CON, 0x201, COAP_RESPONSE_CODE_CONTENT, 2, "more");
 	assert_int_equal(fk_nev(f), 2);
@@ -227,7 +227,7 @@ static void test_observe_not_registered(void **state)
 	notify(f, &reg, COAP_TYPE_ACK, 0, COAP_RESPONSE_CODE_CONTENT, -1, "plain");
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, "plain", 5, 0, true, true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 }
 
 /* An error notification ends the observation (RFC 7641 §3.2). */
@@ -244,7 +244,7 @@ static void test_observe_ends_on_error(void **state)
 	assert_true(fk_is_empty_ack(fk_sent(f, 1), 0x300));
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_NOT_FOUND, NULL, 0, 0, true, true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 
 	/* also when the very first response is an error (and a 5.xx) */
 	register_observe(f, true, &reg);
@@ -252,7 +252,7 @@ static void test_observe_ends_on_error(void **state)
 	assert_int_equal(fk_nev(f), 3);
 	fk_assert_response(fk_ev(f, 2), COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE, NULL, 0, 0, true,
 			   true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 }
 
 /* Zephyr test_observe_deregister_con: GET Observe=1 with the registration token. */
@@ -299,7 +299,7 @@ static void test_observe_deregister_con(void **state)
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, "bye", 3, 0, true, true);
 	assert_ptr_equal(fk_ev(f, 1)->user_data, &sem1);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	sent = fk_nsent(f);
 	fk_run_until(f, 1000000);
 	assert_int_equal(fk_nsent(f), sent);
@@ -331,7 +331,7 @@ static void test_observe_deregister_non(void **state)
 	assert_int_equal(v, 1);
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_error(fk_ev(f, 1), -ECANCELED);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	/* nothing more for this request */
 	notify(f, &reg, COAP_TYPE_NON_CON, 0xA002, COAP_RESPONSE_CODE_CONTENT, -1, "bye");
 	fk_run_until(f, 1000000);
@@ -399,7 +399,7 @@ static void test_observe_blockwise(void **state)
 	block_reply(f, &c, COAP_TYPE_ACK, 0, -1, 1, false, b100);
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, b100, 100, BS, true, false);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 
 	/* notification #2, pushed as NON with the registration token */
 	fill(big, BS, 'C');
@@ -496,7 +496,7 @@ static void test_observe_deregister_blockwise(void **state)
 	notify(f, &dereg, COAP_TYPE_ACK, 0, COAP_RESPONSE_CODE_CONTENT, -1, "bye");
 	assert_int_equal(fk_nev(f), 2);
 	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, "bye", 3, 0, true, true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	/* a late answer to the abandoned continuation is not delivered */
 	block_reply(f, &c, COAP_TYPE_ACK, 0, -1, 1, false, "late");
 	assert_int_equal(fk_nev(f), 2);
@@ -542,7 +542,7 @@ static void test_observe_liveness(void **state)
 	notify(f, &rereg, COAP_TYPE_ACK, 0, COAP_RESPONSE_CODE_CONTENT, 2, "again");
 	assert_int_equal(fk_nev(f), 3);
 	assert_notification(fk_ev(f, 2), "again", 2);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 	assert_int_equal(fk_cancel(f, NULL, 0, NULL, 0), 1);
 
 	/* FAIL: -ETIMEDOUT instead */
@@ -556,7 +556,7 @@ static void test_observe_liveness(void **state)
 	fk_run_until(f, f->now + 1);
 	assert_int_equal(fk_nev(f), 6);
 	fk_assert_error(fk_ev(f, 5), -ETIMEDOUT);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 
 	/* WAIT: no deadline at all */
 	register_observe(f, true, &reg);

@@ -74,7 +74,7 @@ static void test_separate_response(void **state)
 	fk_empty_ack(f, m.mid);
 	assert_int_equal(fk_nev(f), 0);
 	assert_int_equal(fk_nsent(f), 1);
-	assert_true(zcoap_engine_busy(&f->eng));
+	assert_true(zc_engine_busy(&f->eng));
 	/* no more retransmissions: only the separate-response timer */
 	assert_int_equal(fk_next(f), 100 + 6000);
 	fk_run_until(f, 2000);
@@ -88,7 +88,7 @@ static void test_separate_response(void **state)
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, "sep", 3, 0, true, true);
 	assert_ptr_equal(fk_ev(f, 0)->user_data, &u1);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 
 	/* the server did not get our ACK and sends the response again */
 	f->now = 4000;
@@ -124,7 +124,7 @@ static void test_separate_response_lost(void **state)
 	fk_run_until(f, d);
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 
 	/* a shorter configured wait */
 	f->eng.separate_timeout_ms = 6000;
@@ -159,7 +159,7 @@ static void test_separate_response_ack_fail(void **state)
 	assert_int_equal(fk_sent(f, 1)->result, -ENETDOWN);
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_error(fk_ev(f, 0), -ENETDOWN);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 	fk_run_until(f, 1000000);
 	assert_int_equal(fk_nev(f), 1);
 }
@@ -387,7 +387,7 @@ static void test_echo_retries_bounded(void **state)
 	assert_int_equal(fk_nsent(f), 1 + ZCOAP_CONFIG_MAX_ECHO_RETRIES);
 	assert_int_equal(fk_nev(f), 1);
 	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_UNAUTHORIZED, "no", 2, 0, true, true);
-	assert_false(zcoap_engine_busy(&f->eng));
+	assert_false(zc_engine_busy(&f->eng));
 }
 
 /* 4.01 without Echo is an ordinary response. */

@@ -17,10 +17,10 @@ static void test_clock_monotonic(void **state)
 	int64_t ref;
 
 	(void)state;
-	a = zcoap_port_now_ms();
+	a = zc_port_now_ms();
 	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
 	ref = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	b = zcoap_port_now_ms();
+	b = zc_port_now_ms();
 	assert_true(a <= ref);
 	assert_true(ref <= b);
 }
@@ -35,16 +35,16 @@ static void test_random_fills(void **state)
 	(void)state;
 	memset(big, 0, sizeof(big));
 	/* More than 256 bytes: getrandom() may return short reads. */
-	assert_int_equal(zcoap_port_random(big, sizeof(big)), 0);
-	assert_int_equal(zcoap_port_random(again, sizeof(again)), 0);
+	assert_int_equal(zc_port_random(big, sizeof(big)), 0);
+	assert_int_equal(zc_port_random(again, sizeof(again)), 0);
 	assert_memory_not_equal(big, again, sizeof(big));
 	for (i = 0; i < sizeof(big); i++) {
 		zeros += big[i] == 0;
 	}
 	/* Expect ~4 zero bytes in 1000; 100 would mean the buffer was not filled. */
 	assert_true(zeros < 100);
-	assert_int_equal(zcoap_port_random(NULL, 0), 0);
-	assert_int_equal(zcoap_port_random(big, 0), 0);
+	assert_int_equal(zc_port_random(NULL, 0), 0);
+	assert_int_equal(zc_port_random(big, 0), 0);
 }
 
 int main(void)

@@ -13,7 +13,7 @@
 
 #include "port/port.h"
 
-int64_t zcoap_port_now_ms(void)
+int64_t zc_port_now_ms(void)
 {
 	struct timespec ts;
 
@@ -90,7 +90,7 @@ static void fill_weak(uint8_t *p, size_t len)
 
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	state ^= (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec;
-	state ^= (uint64_t)(uintptr_t)&local ^ (uint64_t)zcoap_port_now_ms();
+	state ^= (uint64_t)(uintptr_t)&local ^ (uint64_t)zc_port_now_ms();
 	while (len > 0) {
 		uint64_t z;
 		size_t n = len < sizeof(z) ? len : sizeof(z);
@@ -106,7 +106,7 @@ static void fill_weak(uint8_t *p, size_t len)
 	}
 }
 
-int zcoap_port_random(void *buf, size_t len)
+int zc_port_random(void *buf, size_t len)
 {
 	uint8_t *p = buf;
 

@@ -9,7 +9,7 @@
  *   - datagrams to send, through io->send (called synchronously),
  *   - callbacks to run, queued in eng->events (the caller copies them out,
  *     clears the queue, and runs them without holding its lock),
- *   - the next deadline, from zcoap_engine_next_deadline().
+ *   - the next deadline, from zc_engine_next_deadline().
  * Every entry point must be called with the client lock held (suffix-free
  * because the engine has no lock of its own). After each call the caller
  * must drain eng->events before calling the engine again.
@@ -40,7 +40,7 @@ struct zcoap_engine_io {
 #define ZCOAP_NO_DEADLINE INT64_MAX
 
 /** Initialise an engine (clears it). */
-void zcoap_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, void *io_ctx);
+void zc_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, void *io_ctx);
 
 /**
  * Start a request: validate, take a slot, build and send the first datagram.
@@ -50,22 +50,22 @@ void zcoap_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *i
  * @retval -ENOSPC The request does not fit in a message buffer.
  * @retval <0 The send error (the slot is released again).
  */
-int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
+int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 			const struct sockaddr *addr, socklen_t addrlen,
 			const struct coap_client_request *req,
 			const struct coap_transmission_parameters *params);
 
-/** Serial of the request the last successful zcoap_engine_submit() started. */
-uint32_t zcoap_engine_last_serial(const struct zcoap_engine *eng);
+/** Serial of the request the last successful zc_engine_submit() started. */
+uint32_t zc_engine_last_serial(const struct zcoap_engine *eng);
 
 /**
  * Take back a request whose first datagram the caller failed to send after
- * zcoap_engine_submit() returned (the client sends it outside its lock):
+ * zc_engine_submit() returned (the client sends it outside its lock):
  * the slot is freed without an event and a pending Echo value it took is
- * pending again, as if zcoap_engine_submit() had failed.
+ * pending again, as if zc_engine_submit() had failed.
  * @retval 0 Done. @retval -ENOENT The request already ended.
  */
-int zcoap_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial);
+int zc_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial);
 
 /**
  * Handle one received datagram.
@@ -75,15 +75,15 @@ int zcoap_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial);
  * @param len Number of bytes kept.
  * @param truncated The datagram was longer than the receive buffer.
  */
-void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
+void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 			  const struct sockaddr *src, socklen_t srclen, uint8_t *data, size_t len,
 			  bool truncated);
 
 /** Fire every timer whose deadline is <= @p now (retransmissions, timeouts). */
-void zcoap_engine_tick(struct zcoap_engine *eng, int64_t now);
+void zc_engine_tick(struct zcoap_engine *eng, int64_t now);
 
 /** Earliest pending deadline, or ZCOAP_NO_DEADLINE. */
-int64_t zcoap_engine_next_deadline(const struct zcoap_engine *eng);
+int64_t zc_engine_next_deadline(const struct zcoap_engine *eng);
 
 /**
  * Cancel the active requests matching @p pattern (NULL: all). Each gets a
@@ -93,7 +93,7 @@ int64_t zcoap_engine_next_deadline(const struct zcoap_engine *eng);
  * @param max Capacity of @p serials.
  * @return The number of requests cancelled.
  */
-int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request *pattern,
+int zc_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request *pattern,
 			uint32_t quiet_serial, uint32_t *serials, int max);
 
 /**
@@ -103,38 +103,38 @@ int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_reque
  * @retval -ENOENT Nothing matched.
  * @retval <0 Send error of the last failing deregistration.
  */
-int zcoap_engine_deregister(struct zcoap_engine *eng, int64_t now,
+int zc_engine_deregister(struct zcoap_engine *eng, int64_t now,
 			    const struct coap_client_request *pattern);
 
 /** Fail every active request on @p sock with the negative errno @p err. */
-void zcoap_engine_fail_socket(struct zcoap_engine *eng, int sock, int err);
+void zc_engine_fail_socket(struct zcoap_engine *eng, int sock, int err);
 
 /** Whether any slot is in use. */
-bool zcoap_engine_busy(const struct zcoap_engine *eng);
+bool zc_engine_busy(const struct zcoap_engine *eng);
 
 /** Whether any active request uses @p sock. */
-bool zcoap_engine_socket_active(const struct zcoap_engine *eng, int sock);
+bool zc_engine_socket_active(const struct zcoap_engine *eng, int sock);
 
 /**
  * Distinct sockets of the active requests.
  * @return How many were stored in @p socks (at most @p max).
  */
-int zcoap_engine_sockets(const struct zcoap_engine *eng, int *socks, int max);
+int zc_engine_sockets(const struct zcoap_engine *eng, int *socks, int max);
 
 /**
  * Whether an event may still be delivered: final events always; others only
  * while their request has not been cancelled in between.
  */
-bool zcoap_engine_event_live(const struct zcoap_engine *eng, const struct zcoap_event *ev);
+bool zc_engine_event_live(const struct zcoap_engine *eng, const struct zcoap_event *ev);
 
 /** Describe the datagram behind the last event that has_packet. */
-void zcoap_engine_response_info(const struct zcoap_engine *eng, struct zcoap_response_info *info);
+void zc_engine_response_info(const struct zcoap_engine *eng, struct zcoap_response_info *info);
 
 /**
  * Whether @p pattern matches an active request's fields (Zephyr's rule: a
  * field is compared only when it is set on both sides).
  */
-bool zcoap_engine_slot_matches(const struct zcoap_slot *slot,
+bool zc_engine_slot_matches(const struct zcoap_slot *slot,
 			       const struct coap_client_request *pattern);
 
 #endif /* ZCOAP_ENGINE_H */

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "client/engine_internal.h"
+#include "core/core_internal.h"
 #include "codec/codec_internal.h"
 
 #define CONFIG_SZX ((uint8_t)coap_bytes_to_block_size(ZCOAP_CONFIG_BLOCK_SIZE))
@@ -23,7 +23,7 @@
 
 /* ---- Block1 ------------------------------------------------------------ */
 
-int zcoap_block1_chunk(struct zcoap_slot *s)
+int zc_block1_chunk(struct zcoap_slot *s)
 {
 	uint32_t size = zcoap_szx_bytes(s->b1.szx);
 
@@ -60,7 +60,7 @@ int zcoap_block1_chunk(struct zcoap_slot *s)
 	return 0;
 }
 
-uint8_t zcoap_requested_szx(const struct zcoap_slot *s, uint16_t code)
+uint8_t zc_requested_szx(const struct zcoap_slot *s, uint16_t code)
 {
 	for (unsigned int i = 0; i < s->num_options; i++) {
 		uint32_t num;
@@ -77,16 +77,16 @@ uint8_t zcoap_requested_szx(const struct zcoap_slot *s, uint16_t code)
 	return CONFIG_SZX;
 }
 
-int zcoap_block1_setup(struct zcoap_slot *s)
+int zc_block1_setup(struct zcoap_slot *s)
 {
-	s->b1.szx = zcoap_requested_szx(s, COAP_OPTION_BLOCK1);
+	s->b1.szx = zc_requested_szx(s, COAP_OPTION_BLOCK1);
 	s->b1.offset = 0;
 	s->b1.have_chunk = false;
 	if (s->payload_cb != NULL) {
 		int r;
 
 		s->b1.total = UINT64_MAX;
-		r = zcoap_block1_chunk(s);
+		r = zc_block1_chunk(s);
 		if (r < 0) {
 			return r;
 		}
@@ -98,7 +98,7 @@ int zcoap_block1_setup(struct zcoap_slot *s)
 	if (s->len > ZCOAP_CONFIG_MESSAGE_SIZE || s->len > zcoap_szx_bytes(s->b1.szx)) {
 		/* Zephyr's rule: bodies larger than a message go block-wise. */
 		s->b1.active = true;
-		return zcoap_block1_chunk(s);
+		return zc_block1_chunk(s);
 	}
 	s->b1.active = false;
 	s->b1.cb_data = s->payload;
@@ -120,14 +120,14 @@ static int restart_upload(struct zcoap_engine *eng, struct zcoap_slot *s, uint8_
 	if (s->payload_cb == NULL) {
 		s->b1.total = s->len;
 	}
-	r = zcoap_block1_chunk(s);
+	r = zc_block1_chunk(s);
 	if (r == 0) {
-		r = zcoap_eng_send_new(eng, s, now);
+		r = zc_eng_send_new(eng, s, now);
 	}
 	return r;
 }
 
-int zcoap_block1_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
+int zc_block1_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			     const struct zcoap_rx *rx)
 {
 	const uint8_t *v;
@@ -135,7 +135,7 @@ int zcoap_block1_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 	uint32_t num;
 	bool more;
 	uint8_t szx;
-	bool has_b1 = zcoap_eng_rx_option(eng, COAP_OPTION_BLOCK1, &v, &vlen) == 0 &&
+	bool has_b1 = zc_eng_rx_option(eng, COAP_OPTION_BLOCK1, &v, &vlen) == 0 &&
 		      zcoap_block_decode(v, vlen, &num, &more, &szx) == 0;
 	uint64_t sent_end = s->b1.offset + s->b1.chunk;
 	int r;
@@ -160,19 +160,19 @@ int zcoap_block1_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			if (rx->code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE && smaller) {
 				r = restart_upload(eng, s, szx, rx->now);
 				if (r < 0) {
-					zcoap_eng_fail(eng, s, r);
+					zc_eng_fail(eng, s, r);
 				}
 				return 0;
 			}
 			if (rx->code == COAP_RESPONSE_CODE_INCOMPLETE && s->b1.active) {
 				r = restart_upload(eng, s, s->b1.szx, rx->now);
 				if (r < 0) {
-					zcoap_eng_fail(eng, s, r);
+					zc_eng_fail(eng, s, r);
 				}
 				return 0;
 			}
 		}
-		zcoap_eng_complete(eng, s, rx, (size_t)s->b1.offset, rx->payload, rx->payload_len);
+		zc_eng_complete(eng, s, rx, (size_t)s->b1.offset, rx->payload, rx->payload_len);
 		return 0;
 	}
 	if (!s->b1.active || s->b1.last) {
@@ -184,17 +184,17 @@ int zcoap_block1_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 	if (has_b1 && szx < s->b1.szx) {
 		s->b1.szx = szx;
 	}
-	zcoap_eng_emit(eng, s, rx->code, (size_t)sent_end, rx->payload, rx->payload_len, false,
+	zc_eng_emit(eng, s, rx->code, (size_t)sent_end, rx->payload, rx->payload_len, false,
 		       false, true);
 	/* The next block starts right after the acknowledged bytes, whatever the size now. */
 	s->b1.offset = sent_end;
 	s->b1.have_chunk = false;
-	r = zcoap_block1_chunk(s);
+	r = zc_block1_chunk(s);
 	if (r == 0) {
-		r = zcoap_eng_send_new(eng, s, rx->now);
+		r = zc_eng_send_new(eng, s, rx->now);
 	}
 	if (r < 0) {
-		zcoap_eng_fail(eng, s, r);
+		zc_eng_fail(eng, s, r);
 	}
 	return 0;
 }
@@ -221,16 +221,16 @@ static void finish_body(struct zcoap_engine *eng, struct zcoap_slot *s, const st
 {
 	if (observing(s)) {
 		/* A notification is complete; the observation goes on (RFC 7641 §3.2). */
-		zcoap_eng_emit(eng, s, rx->code, offset, payload, len, true, false, true);
+		zc_eng_emit(eng, s, rx->code, offset, payload, len, true, false, true);
 		reset_b2(s);
 		s->state = ZCOAP_SLOT_OBSERVING;
-		s->deadline = zcoap_observe_deadline(s, rx->now);
+		s->deadline = zc_observe_deadline(s, rx->now);
 		return;
 	}
-	zcoap_eng_complete(eng, s, rx, offset, payload, len);
+	zc_eng_complete(eng, s, rx, offset, payload, len);
 }
 
-void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
+void zc_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			      const struct zcoap_rx *rx, size_t body_offset_base)
 {
 	const uint8_t *v;
@@ -245,10 +245,10 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 	uint32_t size;
 	int r;
 
-	if (zcoap_eng_rx_option(eng, COAP_OPTION_BLOCK2, &v, &vlen) != 0) {
+	if (zc_eng_rx_option(eng, COAP_OPTION_BLOCK2, &v, &vlen) != 0) {
 		if (s->b2.active && (rx->code >> 5) == 2) {
 			/* A success response without Block2 in the middle of a body. */
-			zcoap_eng_fail(eng, s, -EBADMSG);
+			zc_eng_fail(eng, s, -EBADMSG);
 			return;
 		}
 		if (s->b2.active) {
@@ -261,7 +261,7 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 	}
 	/* RFC 7959 §2.2: SZX 7 is reserved, values longer than 3 bytes are invalid. */
 	if (zcoap_block_decode(v, vlen, &num, &more, &szx) < 0) {
-		zcoap_eng_fail(eng, s, -EBADMSG);
+		zc_eng_fail(eng, s, -EBADMSG);
 		return;
 	}
 	if ((rx->code >> 5) != 2) {
@@ -273,7 +273,7 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 	start = (uint64_t)num * size; /* NUM < 2^20, size <= 1024: no overflow */
 
 	/* RFC 9175 §3.8 / RFC 7959 §2.4: all blocks of a body carry the same ETag. */
-	if (zcoap_eng_rx_option(eng, COAP_OPTION_ETAG, &etag, &etag_len) != 0) {
+	if (zc_eng_rx_option(eng, COAP_OPTION_ETAG, &etag, &etag_len) != 0) {
 		etag_len = 0;
 	}
 	if (!s->b2.have_first) {
@@ -293,15 +293,15 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			 */
 			reset_b2(s);
 			s->state = ZCOAP_SLOT_OBSERVING;
-			s->deadline = zcoap_observe_deadline(s, rx->now);
+			s->deadline = zc_observe_deadline(s, rx->now);
 			return;
 		}
-		zcoap_eng_fail(eng, s, -EBADMSG);
+		zc_eng_fail(eng, s, -EBADMSG);
 		return;
 	}
 	/* A non-final block is exactly one block long; a final one at most. */
 	if ((more && rx->payload_len != size) || rx->payload_len > size) {
-		zcoap_eng_fail(eng, s, -EBADMSG);
+		zc_eng_fail(eng, s, -EBADMSG);
 		return;
 	}
 	/*
@@ -310,15 +310,15 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 	 * in which case the part already delivered is skipped.
 	 */
 	if (start > s->b2.delivered || (start != s->b2.delivered && szx <= s->b2.szx)) {
-		zcoap_eng_fail(eng, s, -EBADMSG);
+		zc_eng_fail(eng, s, -EBADMSG);
 		return;
 	}
 	skip = s->b2.delivered - start;
 	if (skip > rx->payload_len || (more && skip == rx->payload_len)) {
-		zcoap_eng_fail(eng, s, -EBADMSG);
+		zc_eng_fail(eng, s, -EBADMSG);
 		return;
 	}
-	if (zcoap_eng_rx_option(eng, COAP_OPTION_SIZE2, &v, &vlen) == 0) {
+	if (zc_eng_rx_option(eng, COAP_OPTION_SIZE2, &v, &vlen) == 0) {
 		s->b2.size2 = zcoap_option_uint(v, vlen);
 	}
 	{
@@ -328,7 +328,7 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 
 		if (!more && s->b2.size2 != 0 && s->b2.delivered + clen != s->b2.size2) {
 			/* Size2 promised a different body size (RFC 7959 §4). */
-			zcoap_eng_fail(eng, s, -EBADMSG);
+			zc_eng_fail(eng, s, -EBADMSG);
 			return;
 		}
 		s->b2.delivered += clen;
@@ -343,15 +343,15 @@ void zcoap_block2_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			s->b2.szx = szx;
 		}
 		s->b2.active = true;
-		zcoap_eng_emit(eng, s, rx->code, offset, chunk, clen, false, false, true);
-		r = zcoap_eng_send_new(eng, s, rx->now);
+		zc_eng_emit(eng, s, rx->code, offset, chunk, clen, false, false, true);
+		r = zc_eng_send_new(eng, s, rx->now);
 		if (r < 0) {
-			zcoap_eng_fail(eng, s, r);
+			zc_eng_fail(eng, s, r);
 		}
 	}
 }
 
-void zcoap_block2_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+void zc_block2_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 {
 	bool safe = s->method == COAP_METHOD_GET || s->method == COAP_METHOD_FETCH;
 	int r;
@@ -363,7 +363,7 @@ void zcoap_block2_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, i
 	 * fails with -EMSGSIZE rather than being delivered cut short.
 	 */
 	if (!safe || s->obs.registered || s->truncation_retry || s->obs.deregistering) {
-		zcoap_eng_fail(eng, s, -EMSGSIZE);
+		zc_eng_fail(eng, s, -EMSGSIZE);
 		return;
 	}
 	if (s->b2.szx > CONFIG_SZX) {
@@ -371,8 +371,8 @@ void zcoap_block2_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, i
 	}
 	s->b2.active = true;
 	s->truncation_retry = true;
-	r = zcoap_eng_send_new(eng, s, now);
+	r = zc_eng_send_new(eng, s, now);
 	if (r < 0) {
-		zcoap_eng_fail(eng, s, r);
+		zc_eng_fail(eng, s, r);
 	}
 }

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "client/engine_internal.h"
+#include "core/core_internal.h"
 #include "codec/codec_internal.h"
 
 /* ---- small helpers --------------------------------------------------- */
@@ -227,7 +227,7 @@ static void tok_remove(struct zcoap_engine *eng, unsigned int slot, unsigned int
 	eng->tok_tab[i] = 0;
 }
 
-/* Index the slot's tokens again after they changed (zcoap_eng_send_new()). */
+/* Index the slot's tokens again after they changed (zc_eng_send_new()). */
 static void tok_reindex(struct zcoap_engine *eng, const struct zcoap_slot *s)
 {
 	unsigned int i = slot_index(eng, s);
@@ -338,7 +338,7 @@ static int64_t non_window(const struct zcoap_slot *s)
 
 /* ---- events ---------------------------------------------------------- */
 
-void zcoap_eng_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, size_t offset,
+void zc_eng_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, size_t offset,
 		    const uint8_t *payload, size_t len, bool last_block, bool final,
 		    bool has_packet)
 {
@@ -368,7 +368,7 @@ void zcoap_eng_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, si
 	}
 }
 
-void zcoap_eng_free(struct zcoap_engine *eng, struct zcoap_slot *s)
+void zc_eng_free(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
 	unsigned int i = slot_index(eng, s);
 
@@ -379,10 +379,10 @@ void zcoap_eng_free(struct zcoap_engine *eng, struct zcoap_slot *s)
 	s->deadline = ZCOAP_NO_DEADLINE;
 }
 
-void zcoap_eng_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int err)
+void zc_eng_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int err)
 {
-	zcoap_eng_emit(eng, s, err, 0, NULL, 0, true, true, false);
-	zcoap_eng_free(eng, s);
+	zc_eng_emit(eng, s, err, 0, NULL, 0, true, true, false);
+	zc_eng_free(eng, s);
 }
 
 static void dedup_add(struct zcoap_engine *eng, const struct zcoap_rx *rx, int64_t now)
@@ -419,14 +419,14 @@ static bool dedup_find(const struct zcoap_engine *eng, const struct zcoap_rx *rx
 	return false;
 }
 
-void zcoap_eng_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zcoap_rx *rx,
+void zc_eng_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zcoap_rx *rx,
 			size_t offset, const uint8_t *payload, size_t len)
 {
 	if (rx->type != COAP_TYPE_ACK) {
 		dedup_add(eng, rx, rx->now);
 	}
-	zcoap_eng_emit(eng, s, rx->code, offset, payload, len, true, true, true);
-	zcoap_eng_free(eng, s);
+	zc_eng_emit(eng, s, rx->code, offset, payload, len, true, true, true);
+	zc_eng_free(eng, s);
 }
 
 /* ---- building and sending requests ------------------------------------ */
@@ -550,7 +550,7 @@ static int build_message(struct zcoap_slot *s)
 		if (code == COAP_OPTION_BLOCK2 && continuation) {
 			continue;
 		}
-		/* An app Block1 only chooses the upload block size (zcoap_block1_setup()). */
+		/* An app Block1 only chooses the upload block size (zc_block1_setup()). */
 		if (code == COAP_OPTION_BLOCK1) {
 			continue;
 		}
@@ -654,7 +654,7 @@ static void arm_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t no
 	}
 }
 
-int zcoap_eng_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+int zc_eng_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 {
 	uint8_t old_token[8];
 	uint8_t old_tkl = s->tkl;
@@ -693,7 +693,7 @@ int zcoap_eng_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t n
 	return 0;
 }
 
-int zcoap_eng_send_oneoff(struct zcoap_engine *eng, struct zcoap_slot *s)
+int zc_eng_send_oneoff(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
 	int r;
 
@@ -708,7 +708,7 @@ int zcoap_eng_send_oneoff(struct zcoap_engine *eng, struct zcoap_slot *s)
 
 /* ---- admission ------------------------------------------------------- */
 
-void zcoap_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, void *io_ctx)
+void zc_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, void *io_ctx)
 {
 	memset(eng, 0, sizeof(*eng));
 	eng->io = io;
@@ -763,7 +763,7 @@ static struct zcoap_slot *free_slot(struct zcoap_engine *eng)
 	return NULL;
 }
 
-int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
+int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 			const struct sockaddr *addr, socklen_t addrlen,
 			const struct coap_client_request *req,
 			const struct coap_transmission_parameters *params)
@@ -819,8 +819,8 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 		memcpy(s->options[i].value, req->options[i].value, req->options[i].len);
 	}
 	/* Early negotiation (RFC 7959 §2.4): keep asking for the size the app asked for. */
-	s->b2.szx = zcoap_requested_szx(s, COAP_OPTION_BLOCK2);
-	s->obs.registered = zcoap_observe_is_register(s);
+	s->b2.szx = zc_requested_szx(s, COAP_OPTION_BLOCK2);
+	s->obs.registered = zc_observe_is_register(s);
 	s->obs.liveness = (uint8_t)req->observe_liveness;
 	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
 
@@ -839,12 +839,12 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 	}
 	s->state = ZCOAP_SLOT_WAIT_ACK; /* reserve while building */
 	set_active(eng, slot_index(eng, s), true);
-	r = zcoap_block1_setup(s);
+	r = zc_block1_setup(s);
 	if (r == 0) {
-		r = zcoap_eng_send_new(eng, s, now);
+		r = zc_eng_send_new(eng, s, now);
 	}
 	if (r < 0) {
-		zcoap_eng_free(eng, s);
+		zc_eng_free(eng, s);
 		return r;
 	}
 	if (s->echo_len > 0) {
@@ -854,13 +854,13 @@ int zcoap_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
 	return 0;
 }
 
-uint32_t zcoap_engine_last_serial(const struct zcoap_engine *eng)
+uint32_t zc_engine_last_serial(const struct zcoap_engine *eng)
 {
 	/* submit() hands out next_serial++ and skips 0. */
 	return eng->next_serial == 1 ? UINT32_MAX : eng->next_serial - 1U;
 }
 
-int zcoap_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)
+int zc_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)
 {
 	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		struct zcoap_slot *s = &eng->slots[i];
@@ -877,7 +877,7 @@ int zcoap_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)
 			eng->echo.addrlen = s->addrlen;
 			eng->echo.pending = true;
 		}
-		zcoap_eng_free(eng, s);
+		zc_eng_free(eng, s);
 		return 0;
 	}
 	return -ENOENT;
@@ -885,7 +885,7 @@ int zcoap_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)
 
 /* ---- receiving -------------------------------------------------------- */
 
-int zcoap_eng_rx_option(const struct zcoap_engine *eng, uint16_t number, const uint8_t **value,
+int zc_eng_rx_option(const struct zcoap_engine *eng, uint16_t number, const uint8_t **value,
 			uint16_t *len)
 {
 	if (number > eng->rx.delta || number < eng->rx_first) {
@@ -893,7 +893,7 @@ int zcoap_eng_rx_option(const struct zcoap_engine *eng, uint16_t number, const u
 		*len = 0;
 		return -ENOENT;
 	}
-	return zcoap_option_get_checked(&eng->rx, number, value, len);
+	return zc_option_get_checked(&eng->rx, number, value, len);
 }
 
 static void send_ctl(struct zcoap_engine *eng, uint8_t type, uint16_t mid, int sock,
@@ -971,7 +971,7 @@ static void handle_empty(struct zcoap_engine *eng, int64_t now, uint8_t type, ui
 	case COAP_TYPE_RESET:
 		s = match_by_mid(eng, mid, sock, src, srclen);
 		if (s != NULL) {
-			zcoap_eng_fail(eng, s, -ECONNRESET);
+			zc_eng_fail(eng, s, -ECONNRESET);
 		}
 		break;
 	default:
@@ -1060,7 +1060,7 @@ static void handle_response(struct zcoap_engine *eng, struct zcoap_rx *rx)
 	if (rx->type == COAP_TYPE_CON) {
 		r = send_ack(eng, rx, s);
 		if (r < 0) {
-			zcoap_eng_fail(eng, s, r);
+			zc_eng_fail(eng, s, r);
 			return;
 		}
 	}
@@ -1072,34 +1072,34 @@ static void handle_response(struct zcoap_engine *eng, struct zcoap_rx *rx)
 	eng->rx_has_observe = rx->has_observe;
 	eng->rx_observe = rx->observe;
 
-	if (zcoap_eng_rx_option(eng, COAP_OPTION_ECHO, &echo, &echo_len) == 0) {
+	if (zc_eng_rx_option(eng, COAP_OPTION_ECHO, &echo, &echo_len) == 0) {
 		/* RFC 9175 §2.3: 4.01 + Echo asks for the request again with the value. */
 		if (rx->code == COAP_RESPONSE_CODE_UNAUTHORIZED &&
 		    s->echo_retries < ZCOAP_CONFIG_MAX_ECHO_RETRIES) {
 			s->echo_retries++;
 			memcpy(s->echo, echo, echo_len);
 			s->echo_len = (uint8_t)echo_len;
-			r = zcoap_eng_send_new(eng, s, rx->now);
+			r = zc_eng_send_new(eng, s, rx->now);
 			if (r < 0) {
-				zcoap_eng_fail(eng, s, r);
+				zc_eng_fail(eng, s, r);
 			}
 			return;
 		}
 		remember_echo(eng, s, echo, echo_len);
 	}
 
-	if (s->obs.registered && zcoap_observe_on_response(eng, s, rx, false)) {
+	if (s->obs.registered && zc_observe_on_response(eng, s, rx, false)) {
 		return;
 	}
 	if (!s->b1.done && (s->b1.active || (rx->code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE &&
 					     has_body(s) && !s->b2.active))) {
-		r = zcoap_block1_on_response(eng, s, rx);
+		r = zc_block1_on_response(eng, s, rx);
 		if (r != 1) {
 			return;
 		}
 		base = (size_t)s->b1.offset + s->b1.chunk;
 	}
-	zcoap_block2_on_response(eng, s, rx, base);
+	zc_block2_on_response(eng, s, rx, base);
 }
 
 /* The fixed header of a received datagram (at least 4 bytes) and where it came from. */
@@ -1142,10 +1142,10 @@ static void handle_truncated(struct zcoap_engine *eng, int64_t now, int sock,
 	if (rx.type == COAP_TYPE_CON) {
 		(void)send_ack(eng, &rx, s);
 	}
-	zcoap_block2_on_truncated(eng, s, now);
+	zc_block2_on_truncated(eng, s, now);
 }
 
-void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
+void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 			  const struct sockaddr *src, socklen_t srclen, uint8_t *data, size_t len,
 			  bool truncated)
 {
@@ -1172,7 +1172,7 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 	rx_header(&rx, now, sock, src, srclen, data);
 
 	/* With one option slot the parser reports the first option's number
-	 * (zcoap_eng_rx_option()). */
+	 * (zc_eng_rx_option()). */
 	r = coap_packet_parse(&eng->rx, data, (uint16_t)len, &first, 1);
 	eng->rx_first = first.delta;
 	if (r < 0) {
@@ -1201,13 +1201,13 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 		reject(eng, rx.type, rx.mid, sock, src, srclen);
 		return;
 	}
-	if (zcoap_response_check_options(&eng->rx) < 0) {
+	if (zc_response_check_options(&eng->rx) < 0) {
 		reject(eng, rx.type, rx.mid, sock, src, srclen);
 		return;
 	}
 	rx.tkl = coap_header_get_token(&eng->rx, rx.token);
 	rx.payload = coap_packet_get_payload(&eng->rx, &rx.payload_len);
-	if (zcoap_eng_rx_option(eng, COAP_OPTION_OBSERVE, &v, &vlen) == 0) {
+	if (zc_eng_rx_option(eng, COAP_OPTION_OBSERVE, &v, &vlen) == 0) {
 		rx.has_observe = true;
 		rx.observe = zcoap_option_uint(v, vlen);
 	}
@@ -1216,7 +1216,7 @@ void zcoap_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
 
 /* ---- timers ----------------------------------------------------------- */
 
-void zcoap_engine_tick(struct zcoap_engine *eng, int64_t now)
+void zc_engine_tick(struct zcoap_engine *eng, int64_t now)
 {
 	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		struct zcoap_slot *s = &eng->slots[i];
@@ -1226,16 +1226,16 @@ void zcoap_engine_tick(struct zcoap_engine *eng, int64_t now)
 			continue;
 		}
 		if (s->state == ZCOAP_SLOT_OBSERVING) {
-			zcoap_observe_on_silence(eng, s, now);
+			zc_observe_on_silence(eng, s, now);
 			continue;
 		}
 		if (s->state != ZCOAP_SLOT_WAIT_ACK) {
 			/* NON window, separate-response wait or a continuation: give up. */
-			zcoap_eng_fail(eng, s, -ETIMEDOUT);
+			zc_eng_fail(eng, s, -ETIMEDOUT);
 			continue;
 		}
 		if (s->retries_left == 0) {
-			zcoap_eng_fail(eng, s, -ETIMEDOUT);
+			zc_eng_fail(eng, s, -ETIMEDOUT);
 			continue;
 		}
 		/* RFC 7252 §4.2: same message (MID and token), doubled timeout. */
@@ -1247,7 +1247,7 @@ void zcoap_engine_tick(struct zcoap_engine *eng, int64_t now)
 			continue;
 		}
 		if (r < 0) {
-			zcoap_eng_fail(eng, s, r);
+			zc_eng_fail(eng, s, r);
 			continue;
 		}
 		s->retries_left--;
@@ -1262,7 +1262,7 @@ void zcoap_engine_tick(struct zcoap_engine *eng, int64_t now)
 	}
 }
 
-int64_t zcoap_engine_next_deadline(const struct zcoap_engine *eng)
+int64_t zc_engine_next_deadline(const struct zcoap_engine *eng)
 {
 	int64_t d = ZCOAP_NO_DEADLINE;
 
@@ -1278,7 +1278,7 @@ int64_t zcoap_engine_next_deadline(const struct zcoap_engine *eng)
 
 /* ---- cancellation and socket errors ----------------------------------- */
 
-bool zcoap_engine_slot_matches(const struct zcoap_slot *s,
+bool zc_engine_slot_matches(const struct zcoap_slot *s,
 			       const struct coap_client_request *pattern)
 {
 	if (pattern->method != 0 && s->method != 0 && (uint8_t)pattern->method != s->method) {
@@ -1297,7 +1297,7 @@ bool zcoap_engine_slot_matches(const struct zcoap_slot *s,
 	return true;
 }
 
-int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request *pattern,
+int zc_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request *pattern,
 			uint32_t quiet_serial, uint32_t *serials, int max)
 {
 	int n = 0;
@@ -1305,40 +1305,40 @@ int zcoap_engine_cancel(struct zcoap_engine *eng, const struct coap_client_reque
 	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		struct zcoap_slot *s = &eng->slots[i];
 
-		if (pattern != NULL && !zcoap_engine_slot_matches(s, pattern)) {
+		if (pattern != NULL && !zc_engine_slot_matches(s, pattern)) {
 			continue;
 		}
 		if (serials != NULL && n < max) {
 			serials[n] = s->serial;
 		}
 		n++;
-		zcoap_observe_on_cancel(eng, s);
+		zc_observe_on_cancel(eng, s);
 		if (s->serial == quiet_serial) {
-			zcoap_eng_free(eng, s);
+			zc_eng_free(eng, s);
 		} else {
-			zcoap_eng_fail(eng, s, -ECANCELED);
+			zc_eng_fail(eng, s, -ECANCELED);
 		}
 	}
 	return n;
 }
 
-void zcoap_engine_fail_socket(struct zcoap_engine *eng, int sock, int err)
+void zc_engine_fail_socket(struct zcoap_engine *eng, int sock, int err)
 {
 	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		struct zcoap_slot *s = &eng->slots[i];
 
 		if (s->sock == sock) {
-			zcoap_eng_fail(eng, s, err);
+			zc_eng_fail(eng, s, err);
 		}
 	}
 }
 
-bool zcoap_engine_busy(const struct zcoap_engine *eng)
+bool zc_engine_busy(const struct zcoap_engine *eng)
 {
 	return eng->n_active > 0;
 }
 
-bool zcoap_engine_socket_active(const struct zcoap_engine *eng, int sock)
+bool zc_engine_socket_active(const struct zcoap_engine *eng, int sock)
 {
 	for (unsigned int i = next_active(eng, 0); i < NSLOTS; i = next_active(eng, i + 1U)) {
 		if (eng->slots[i].sock == sock) {
@@ -1348,7 +1348,7 @@ bool zcoap_engine_socket_active(const struct zcoap_engine *eng, int sock)
 	return false;
 }
 
-int zcoap_engine_sockets(const struct zcoap_engine *eng, int *socks, int max)
+int zc_engine_sockets(const struct zcoap_engine *eng, int *socks, int max)
 {
 	int n = 0;
 
@@ -1369,12 +1369,12 @@ int zcoap_engine_sockets(const struct zcoap_engine *eng, int *socks, int max)
 	return n;
 }
 
-bool zcoap_engine_event_live(const struct zcoap_engine *eng, const struct zcoap_event *ev)
+bool zc_engine_event_live(const struct zcoap_engine *eng, const struct zcoap_event *ev)
 {
 	return ev->final || eng->slots[ev->slot].serial == ev->serial;
 }
 
-void zcoap_engine_response_info(const struct zcoap_engine *eng, struct zcoap_response_info *info)
+void zc_engine_response_info(const struct zcoap_engine *eng, struct zcoap_response_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->packet = &eng->rx;

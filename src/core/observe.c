@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "client/engine_internal.h"
+#include "core/core_internal.h"
 #include "codec/codec_internal.h"
 
 /* RFC 7641 §3.4: sequence numbers are 24-bit and compared modulo 2^23. */
@@ -17,7 +17,7 @@
 /* RFC 7641 §3.4: after 128 s a notification is newer whatever its number. */
 #define SEQ_MAX_AGE_MS 128000
 
-bool zcoap_observe_is_register(const struct zcoap_slot *s)
+bool zc_observe_is_register(const struct zcoap_slot *s)
 {
 	if (s->method != COAP_METHOD_GET && s->method != COAP_METHOD_FETCH) {
 		return false;
@@ -37,7 +37,7 @@ bool zcoap_observe_is_register(const struct zcoap_slot *s)
 	return false;
 }
 
-bool zcoap_observe_is_fresh(uint32_t v1, int64_t t1, uint32_t v2, int64_t t2)
+bool zc_observe_is_fresh(uint32_t v1, int64_t t1, uint32_t v2, int64_t t2)
 {
 	v1 &= 0xFFFFFFU;
 	v2 &= 0xFFFFFFU;
@@ -50,7 +50,7 @@ static bool is_reg_token(const struct zcoap_slot *s, const struct zcoap_rx *rx)
 	return s->obs.reg_tkl == rx->tkl && memcmp(s->obs.reg_token, rx->token, rx->tkl) == 0;
 }
 
-bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
+bool zc_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			       const struct zcoap_rx *rx, bool by_reg_token)
 {
 	(void)by_reg_token;
@@ -80,7 +80,7 @@ bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 		return false;
 	}
 	if (s->obs.have_seq &&
-	    !zcoap_observe_is_fresh(s->obs.last_seq, s->obs.last_time, rx->observe, rx->now)) {
+	    !zc_observe_is_fresh(s->obs.last_seq, s->obs.last_time, rx->observe, rx->now)) {
 		/* Older than what we have: not delivered (a CON one was ACKed already). */
 		return true;
 	}
@@ -94,7 +94,7 @@ bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 		const uint8_t *v;
 		uint16_t vlen;
 
-		if (zcoap_eng_rx_option(eng, COAP_OPTION_MAX_AGE, &v, &vlen) == 0) {
+		if (zc_eng_rx_option(eng, COAP_OPTION_MAX_AGE, &v, &vlen) == 0) {
 			s->obs.max_age = zcoap_option_uint(v, vlen);
 		}
 	}
@@ -107,11 +107,11 @@ bool zcoap_observe_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 		s->truncation_retry = false;
 	}
 	s->state = ZCOAP_SLOT_OBSERVING;
-	s->deadline = zcoap_observe_deadline(s, rx->now);
+	s->deadline = zc_observe_deadline(s, rx->now);
 	return false;
 }
 
-int64_t zcoap_observe_deadline(const struct zcoap_slot *s, int64_t now)
+int64_t zc_observe_deadline(const struct zcoap_slot *s, int64_t now)
 {
 	if (s->obs.liveness == ZCOAP_OBSERVE_WAIT) {
 		return ZCOAP_NO_DEADLINE;
@@ -120,12 +120,12 @@ int64_t zcoap_observe_deadline(const struct zcoap_slot *s, int64_t now)
 	return now + (int64_t)s->obs.max_age * 1000 + (int64_t)ZCOAP_CONFIG_OBSERVE_MARGIN_MS;
 }
 
-void zcoap_observe_on_silence(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+void zc_observe_on_silence(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 {
 	int r;
 
 	if (s->obs.liveness == ZCOAP_OBSERVE_FAIL) {
-		zcoap_eng_fail(eng, s, -ETIMEDOUT);
+		zc_eng_fail(eng, s, -ETIMEDOUT);
 		return;
 	}
 	/*
@@ -135,13 +135,13 @@ void zcoap_observe_on_silence(struct zcoap_engine *eng, struct zcoap_slot *s, in
 	 */
 	s->obs.reregistering = true;
 	s->obs.have_seq = false;
-	r = zcoap_eng_send_new(eng, s, now);
+	r = zc_eng_send_new(eng, s, now);
 	if (r < 0) {
-		zcoap_eng_fail(eng, s, r);
+		zc_eng_fail(eng, s, r);
 	}
 }
 
-void zcoap_observe_on_cancel(struct zcoap_engine *eng, struct zcoap_slot *s)
+void zc_observe_on_cancel(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
 	if (!s->obs.registered || s->obs.reg_tkl == 0 || s->obs.deregistering) {
 		return;
@@ -164,10 +164,10 @@ void zcoap_observe_on_cancel(struct zcoap_engine *eng, struct zcoap_slot *s)
 	}
 	s->obs.deregistering = true;
 	s->confirmable = false;
-	(void)zcoap_eng_send_oneoff(eng, s);
+	(void)zc_eng_send_oneoff(eng, s);
 }
 
-int zcoap_engine_deregister(struct zcoap_engine *eng, int64_t now,
+int zc_engine_deregister(struct zcoap_engine *eng, int64_t now,
 			    const struct coap_client_request *pattern)
 {
 	int sent = 0;
@@ -178,7 +178,7 @@ int zcoap_engine_deregister(struct zcoap_engine *eng, int64_t now,
 		int r;
 
 		if (s->state == ZCOAP_SLOT_FREE || !s->obs.registered || s->obs.reg_tkl == 0 ||
-		    s->obs.deregistering || !zcoap_engine_slot_matches(s, pattern)) {
+		    s->obs.deregistering || !zc_engine_slot_matches(s, pattern)) {
 			continue;
 		}
 		/* Abandon a notification body still being fetched. */
@@ -189,7 +189,7 @@ int zcoap_engine_deregister(struct zcoap_engine *eng, int64_t now,
 			s->b2.szx = szx;
 		}
 		s->obs.deregistering = true;
-		r = zcoap_eng_send_new(eng, s, now);
+		r = zc_eng_send_new(eng, s, now);
 		if (r < 0) {
 			s->obs.deregistering = false;
 			err = r;
@@ -198,7 +198,7 @@ int zcoap_engine_deregister(struct zcoap_engine *eng, int64_t now,
 		sent++;
 		if (!s->confirmable) {
 			/* NON: nothing to wait for (Zephyr's behaviour). */
-			zcoap_eng_fail(eng, s, -ECANCELED);
+			zc_eng_fail(eng, s, -ECANCELED);
 		}
 	}
 	if (sent > 0) {
