@@ -11,11 +11,19 @@ set(ZCOAP_CODEC_SOURCES
     src/codec/params.c
 )
 
-# Portable core, part 2: the sans-I/O client state machine.
+# Portable core, part 2: the sans-I/O exchange state machine (docs/design/state-machine.md).
 set(ZCOAP_ENGINE_SOURCES
-    src/core/engine.c
+    src/core/submit.c
+    src/core/receive.c
+    src/core/timers.c
+    src/core/query.c
+    src/core/exchange.c
     src/core/block.c
     src/core/observe.c
+    src/core/message.c
+    src/core/timing.c
+    src/core/dedup.c
+    src/core/slot_index.c
 )
 
 # Client thread and public API (uses the port and transport layers).

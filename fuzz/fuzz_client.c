@@ -426,7 +426,7 @@ static struct zcoap_slot *slot_of(const struct app *a)
 	for (int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
 		struct zcoap_slot *s = &F.eng.slots[i];
 
-		if (s->state != ZCOAP_SLOT_FREE && s->serial == a->serial) {
+		if (s->phase != ZCOAP_PHASE_FREE && s->serial == a->serial) {
 			return s;
 		}
 	}
@@ -537,8 +537,7 @@ static void drain(void)
 			struct zcoap_slot *s = slot_of(&F.apps[i]);
 
 			CHECK(s != NULL && s->user_data == &F.apps[i]);
-			if (s->state == ZCOAP_SLOT_WAIT_ACK ||
-			    s->state == ZCOAP_SLOT_WAIT_RESPONSE) {
+			if (s->msg == ZCOAP_MSG_WAIT_ACK || s->msg == ZCOAP_MSG_WAIT_RESPONSE) {
 				/* Waiting for something: there must be a timer that ends it. */
 				CHECK(s->deadline != ZCOAP_NO_DEADLINE);
 			}
@@ -547,7 +546,7 @@ static void drain(void)
 	for (int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
 		const struct zcoap_slot *s = &F.eng.slots[i];
 
-		if (s->state != ZCOAP_SLOT_FREE) {
+		if (s->phase != ZCOAP_PHASE_FREE) {
 			const struct app *a = s->user_data;
 
 			CHECK(a >= F.apps && a < F.apps + NREQ && a->active &&
@@ -558,6 +557,8 @@ static void drain(void)
 
 static void begin(enum step_kind kind)
 {
+	/* Every phase change so far followed the table of docs/design/state-machine.md. */
+	CHECK(F.eng.illegal_transitions == 0);
 	memset(&F.st, 0, sizeof(F.st));
 	F.st.kind = kind;
 }
@@ -574,14 +575,14 @@ static void submit(struct app *a)
 	F.submits++;
 	begin(STEP_SUBMIT);
 	r = zc_engine_submit(&F.eng, F.now, a->sock, a->dst, a->dstlen, &a->req,
-				F.use_params ? &F.params : NULL);
+			     F.use_params ? &F.params : NULL);
 	CHECK(F.eng.n_events == 0);
 	if (r == 0) {
 		struct zcoap_slot *s = NULL;
 
 		CHECK(F.st.requests == 1);
 		for (int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-			if (F.eng.slots[i].state != ZCOAP_SLOT_FREE &&
+			if (F.eng.slots[i].phase != ZCOAP_PHASE_FREE &&
 			    F.eng.slots[i].user_data == a) {
 				CHECK(s == NULL);
 				s = &F.eng.slots[i];
@@ -661,7 +662,7 @@ static void route_source(uint8_t route, int *sock, const struct sockaddr **src, 
 static bool may_touch(const struct zcoap_slot *s, int sock, const struct sockaddr *src,
 		      socklen_t srclen)
 {
-	if (s->state == ZCOAP_SLOT_FREE) {
+	if (s->phase == ZCOAP_PHASE_FREE) {
 		return true; /* nothing to protect */
 	}
 	if (s->sock != sock) {
@@ -849,7 +850,7 @@ static void silent_end(void)
 			const struct zcoap_slot *s = slot_of(&F.apps[i]);
 
 			/* Only an observation told to wait forever may still be there. */
-			CHECK(F.apps[i].observe && s->state == ZCOAP_SLOT_OBSERVING &&
+			CHECK(F.apps[i].observe && s->phase == ZCOAP_PHASE_OBSERVING &&
 			      s->obs.liveness == ZCOAP_OBSERVE_WAIT);
 		}
 	}

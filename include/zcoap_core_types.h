@@ -21,50 +21,61 @@
 
 struct zcoap_engine_io;
 
-/** Life of a request slot (see docs/design/state-machine.md). */
-enum zcoap_slot_state {
-	ZCOAP_SLOT_FREE = 0,
-	ZCOAP_SLOT_WAIT_ACK,      /* CON sent, retransmitting until ACK or response */
-	ZCOAP_SLOT_WAIT_RESPONSE, /* NON sent, or Empty ACK seen: waiting for the response */
-	ZCOAP_SLOT_OBSERVING,     /* registered; waiting for notifications */
+/*
+ * The phase of an exchange (docs/design/state-machine.md has the table of
+ * transitions). Changed only by zc_set_phase() in src/core/exchange.c.
+ */
+enum zcoap_phase {
+	ZCOAP_PHASE_FREE = 0,  /* slot unused */
+	ZCOAP_PHASE_UPLOAD,    /* Block1 blocks of the request body going out (RFC 7959 §2.5) */
+	ZCOAP_PHASE_REQUEST,   /* the request (or its last block) is out; awaiting the response */
+	ZCOAP_PHASE_DOWNLOAD,  /* Block2 continuation of the response body (RFC 7959 §2.7) */
+	ZCOAP_PHASE_OBSERVING, /* registered; awaiting notifications, nothing in flight */
+	ZCOAP_PHASE_NOTIFICATION, /* Block2 continuation of a notification body (RFC 7641 §4.2) */
+	ZCOAP_PHASE_REREGISTER,   /* Observe = 0 sent again after silence (RFC 7641 §3.3.1) */
+	ZCOAP_PHASE_DEREGISTER,   /* Observe = 1 sent; awaiting its response (RFC 7641 §3.6) */
 };
 
-/** Block2 (download) state of one request. */
+/*
+ * The messaging-layer state of the message in flight (RFC 7252 §2.1, §4):
+ * independent of the exchange phase, changed only in exchange.c.
+ */
+enum zcoap_msg_state {
+	ZCOAP_MSG_NONE = 0,      /* nothing in flight (free, or observing) */
+	ZCOAP_MSG_WAIT_ACK,      /* CON sent, retransmitting until ACK or response */
+	ZCOAP_MSG_WAIT_RESPONSE, /* NON sent, or Empty ACK seen: waiting for the response */
+};
+
+/** Block2 (download) state of one request: the block-wise policy's own. */
 struct zcoap_block2_state {
 	uint64_t delivered; /* body bytes handed to the callback */
-	uint32_t blocks;    /* blocks received in this body */
+	uint32_t blocks;    /* blocks received in this body (ETag recorded once > 0) */
 	uint32_t size2;     /* Size2 seen, 0 if none */
 	uint8_t szx;        /* block size we ask for next */
 	uint8_t etag_len;   /* 0: no ETag seen */
 	uint8_t etag[8];
-	bool active;       /* a multi-block body is being fetched */
-	bool have_first;   /* ETag of block 0 recorded */
-	bool initial_sent; /* app's early Block2 already used */
+	bool truncation_retry; /* re-asked a block after MSG_TRUNC */
 };
 
-/** Block1 (upload) state of one request. */
+/** Block1 (upload) state of one request: the block-wise policy's own. */
 struct zcoap_block1_state {
 	uint64_t offset;        /* body offset of the block in flight */
 	uint16_t chunk;         /* payload bytes in the block in flight */
 	uint8_t szx;            /* block size in use */
 	uint8_t tag[8];         /* Request-Tag (RFC 9175 §3) */
-	bool active;            /* the body goes block-wise */
+	bool blockwise;         /* the body goes block-wise (decided at setup or restart) */
 	bool last;              /* the block in flight is the last one */
-	bool done;              /* the final block was acknowledged */
 	uint8_t restarts;       /* uploads restarted after 4.13/4.08 */
 	bool have_chunk;        /* cb_data/chunk hold the block at offset */
 	const uint8_t *cb_data; /* bytes of the block in flight (payload or payload_cb) */
 	uint64_t total;         /* body size; UINT64_MAX while unknown (payload_cb) */
 };
 
-/** Observe state of one request. */
+/** Observe state of one request: the observe policy's own. */
 struct zcoap_observe_state {
 	int64_t last_time;    /* when the freshest notification arrived (ms) */
 	uint32_t last_seq;    /* its Observe value */
-	bool have_seq;        /* a notification was seen */
-	bool registered;      /* the request asked for Observe = 0 */
-	bool deregistering;   /* Observe = 1 sent */
-	bool reregistering;   /* Observe = 0 sent again after silence */
+	bool wanted;          /* the request registers (Observe = 0), until the server declines */
 	uint8_t liveness;     /* enum zcoap_observe_liveness */
 	uint32_t max_age;     /* Max-Age of the freshest notification (s) */
 	uint8_t reg_token[8]; /* registration token (RFC 7641 §3.6) */
@@ -74,7 +85,8 @@ struct zcoap_observe_state {
 /** One request in flight. */
 struct zcoap_slot {
 	uint32_t serial; /* unique per request; 0 when free */
-	uint8_t state;   /* enum zcoap_slot_state */
+	uint8_t phase;   /* enum zcoap_phase */
+	uint8_t msg;     /* enum zcoap_msg_state */
 	bool confirmable;
 	uint8_t method;
 	uint8_t tkl;
@@ -85,10 +97,9 @@ struct zcoap_slot {
 	uint8_t echo_retries;
 	uint8_t echo_len; /* Echo value to send with this request */
 	uint8_t echo[ZCOAP_CONFIG_ECHO_MAX_LEN];
-	bool truncation_retry; /* re-asked a block after MSG_TRUNC */
-	int32_t last_rx_mid;   /* -1 none; duplicate detection */
-	uint32_t timeout_ms;   /* current retransmission timeout */
-	int64_t deadline;      /* next timer (ms), INT64_MAX = none */
+	int32_t last_rx_mid; /* -1 none; duplicate detection */
+	uint32_t timeout_ms; /* current retransmission timeout */
+	int64_t deadline;    /* next timer (ms), INT64_MAX = none */
 	struct coap_transmission_parameters params;
 	/* the request, copied */
 	int sock;
@@ -113,7 +124,7 @@ struct zcoap_slot {
 	/*
 	 * tx holds a Block2 continuation whose next one differs only in MID,
 	 * token and the Block2 value at tx[cont_b2_off] (cont_b2_len bytes);
-	 * 0 = rebuild (engine.c, patch_continuation()).
+	 * 0 = rebuild (src/core/message.c).
 	 */
 	uint16_t cont_b2_off;
 	uint8_t cont_b2_len;
@@ -149,7 +160,7 @@ struct zcoap_event {
 
 /*
  * More than 16 slots: the engine finds a response's slot through a hash of
- * the tokens (engine.c, slot index); fewer are scanned. The index size is
+ * the tokens (src/core/slot_index.c); fewer are scanned. The index size is
  * a power of two for two tokens per slot at <= 50 % load.
  */
 #define ZCOAP_TOKEN_INDEX (ZCOAP_CONFIG_MAX_REQUESTS > 16)
@@ -167,8 +178,8 @@ struct zcoap_event {
 struct zcoap_engine {
 	struct zcoap_slot slots[ZCOAP_CONFIG_MAX_REQUESTS];
 	/*
-	 * Bit i: slots[i] is not FREE. Lets every scan skip free slots and
-	 * find a free one in a few word operations (engine.c, slot index).
+	 * Bit i: slots[i] is not in ZCOAP_PHASE_FREE. Lets every scan skip free slots and
+	 * find a free one in a few word operations (src/core/slot_index.c).
 	 */
 	uint32_t active[(ZCOAP_CONFIG_MAX_REQUESTS + 31) / 32];
 	/*
@@ -203,7 +214,6 @@ struct zcoap_engine {
 	} echo;
 	/* the datagram being processed */
 	struct coap_packet rx;
-	uint16_t rx_first; /* number of its first option, 0 if none */
 	const struct sockaddr *rx_src;
 	socklen_t rx_srclen;
 	uint8_t rx_retransmissions;
@@ -211,7 +221,8 @@ struct zcoap_engine {
 	uint32_t rx_size2;
 	uint32_t rx_observe;
 	bool rx_has_observe;
-	uint8_t ctl[16]; /* Empty ACK / RST being sent */
+	uint8_t ctl[16];              /* Empty ACK / RST being sent */
+	uint32_t illegal_transitions; /* phase changes outside the table: a bug (exchange.c) */
 };
 
 #endif /* ZCOAP_CORE_TYPES_H */

@@ -105,7 +105,7 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 		 */
 		priv->defer = &d;
 		r = zc_engine_submit(&priv->eng, zc_port_now_ms(), sock, addr, addrlen, req,
-					params);
+				     params);
 		priv->defer = NULL;
 		serial = zc_engine_last_serial(&priv->eng);
 		/* Only a new socket or an earlier deadline needs the thread's poll() redone. */
@@ -114,7 +114,7 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 	pthread_mutex_unlock(&priv->lock);
 	if (r == 0 && d.used) {
 		r = zc_transport_send(d.sock, d.addrlen > 0 ? (struct sockaddr *)&d.addr : NULL,
-					 d.addrlen, d.buf, d.len);
+				      d.addrlen, d.buf, d.len);
 		if (r < 0) {
 			/*
 			 * As if the engine's own send had failed: the request is
@@ -140,8 +140,7 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 static void cancel_locked(struct coap_client *client, const struct coap_client_request *pattern)
 {
 	uint32_t serials[ZCOAP_CONFIG_MAX_REQUESTS];
-	int n =
-	    zc_engine_cancel(&client->priv.eng, pattern, 0, serials, ZCOAP_CONFIG_MAX_REQUESTS);
+	int n = zc_engine_cancel(&client->priv.eng, pattern, 0, serials, ZCOAP_CONFIG_MAX_REQUESTS);
 
 	struct zcoap_event evs[ZCOAP_MAX_EVENTS];
 	unsigned int n_ev;

@@ -66,7 +66,7 @@ unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_even
 
 /** Run events taken with zc_take_events_locked(), each live one unlocked. */
 void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
-				   unsigned int n);
+				unsigned int n);
 
 /** Block until no callback of the requests in @p serials runs on the client thread. */
 void zc_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n);

@@ -126,7 +126,7 @@ void zc_run_events_locked(struct coap_client *client)
 }
 
 void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
-				   unsigned int n)
+				unsigned int n)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	bool self = zc_thread_is_self(client);
@@ -268,16 +268,15 @@ static void read_socket_locked(struct coap_client *client, int sock, short reven
 		struct sockaddr_storage src;
 		socklen_t srclen = sizeof(src);
 		bool truncated = false;
-		long n = zc_transport_recv(sock, priv->rx_buf, sizeof(priv->rx_buf), &src,
-					      &srclen, &truncated);
+		long n = zc_transport_recv(sock, priv->rx_buf, sizeof(priv->rx_buf), &src, &srclen,
+					   &truncated);
 
 		if (n == -EAGAIN) {
 			if (revents & POLLERR) {
 				int err = socket_error(sock);
 
 				if (err != 0) {
-					zc_engine_fail_socket(&priv->eng, sock,
-								 request_error(err));
+					zc_engine_fail_socket(&priv->eng, sock, request_error(err));
 					zc_run_events_locked(client);
 				}
 			}
@@ -289,8 +288,8 @@ static void read_socket_locked(struct coap_client *client, int sock, short reven
 			return;
 		}
 		zc_engine_receive(&priv->eng, zc_port_now_ms(), sock,
-				     srclen > 0 ? (const struct sockaddr *)&src : NULL, srclen,
-				     priv->rx_buf, (size_t)n, truncated);
+				  srclen > 0 ? (const struct sockaddr *)&src : NULL, srclen,
+				  priv->rx_buf, (size_t)n, truncated);
 		zc_run_events_locked(client);
 	}
 }

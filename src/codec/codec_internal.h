@@ -37,6 +37,6 @@ int zc_response_check_options(const struct coap_packet *cpkt);
  * @retval -ENOENT Absent (or unusable).
  */
 int zc_option_get_checked(const struct coap_packet *cpkt, uint16_t number, const uint8_t **value,
-			     uint16_t *len);
+			  uint16_t *len);
 
 #endif /* ZCOAP_CODEC_INTERNAL_H */

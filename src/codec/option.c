@@ -640,7 +640,7 @@ int zc_response_check_options(const struct coap_packet *cpkt)
 }
 
 int zc_option_get_checked(const struct coap_packet *cpkt, uint16_t number, const uint8_t **value,
-			     uint16_t *len)
+			  uint16_t *len)
 {
 	const struct option_rule *rule;
 	int r;

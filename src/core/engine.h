@@ -50,10 +50,9 @@ void zc_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, 
  * @retval -ENOSPC The request does not fit in a message buffer.
  * @retval <0 The send error (the slot is released again).
  */
-int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock,
-			const struct sockaddr *addr, socklen_t addrlen,
-			const struct coap_client_request *req,
-			const struct coap_transmission_parameters *params);
+int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const struct sockaddr *addr,
+		     socklen_t addrlen, const struct coap_client_request *req,
+		     const struct coap_transmission_parameters *params);
 
 /** Serial of the request the last successful zc_engine_submit() started. */
 uint32_t zc_engine_last_serial(const struct zcoap_engine *eng);
@@ -75,9 +74,8 @@ int zc_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial);
  * @param len Number of bytes kept.
  * @param truncated The datagram was longer than the receive buffer.
  */
-void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock,
-			  const struct sockaddr *src, socklen_t srclen, uint8_t *data, size_t len,
-			  bool truncated);
+void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const struct sockaddr *src,
+		       socklen_t srclen, uint8_t *data, size_t len, bool truncated);
 
 /** Fire every timer whose deadline is <= @p now (retransmissions, timeouts). */
 void zc_engine_tick(struct zcoap_engine *eng, int64_t now);
@@ -94,7 +92,7 @@ int64_t zc_engine_next_deadline(const struct zcoap_engine *eng);
  * @return The number of requests cancelled.
  */
 int zc_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request *pattern,
-			uint32_t quiet_serial, uint32_t *serials, int max);
+		     uint32_t quiet_serial, uint32_t *serials, int max);
 
 /**
  * Deregister matching observations (RFC 7641 §3.6: GET with Observe = 1 and
@@ -104,7 +102,7 @@ int zc_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request 
  * @retval <0 Send error of the last failing deregistration.
  */
 int zc_engine_deregister(struct zcoap_engine *eng, int64_t now,
-			    const struct coap_client_request *pattern);
+			 const struct coap_client_request *pattern);
 
 /** Fail every active request on @p sock with the negative errno @p err. */
 void zc_engine_fail_socket(struct zcoap_engine *eng, int sock, int err);
@@ -135,6 +133,6 @@ void zc_engine_response_info(const struct zcoap_engine *eng, struct zcoap_respon
  * field is compared only when it is set on both sides).
  */
 bool zc_engine_slot_matches(const struct zcoap_slot *slot,
-			       const struct coap_client_request *pattern);
+			    const struct coap_client_request *pattern);
 
 #endif /* ZCOAP_ENGINE_H */

@@ -19,8 +19,8 @@
  * @retval 0 Sent.
  * @retval <0 Negative errno (-EAGAIN when the socket buffer is full).
  */
-int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen,
-			 const uint8_t *buf, size_t len);
+int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen, const uint8_t *buf,
+		      size_t len);
 
 /**
  * Receive one datagram without blocking.
@@ -31,7 +31,7 @@ int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen,
  * @retval <0 Other negative errno (e.g. -ECONNREFUSED after ICMP port unreachable).
  */
 long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
-			  socklen_t *srclen, bool *truncated);
+		       socklen_t *srclen, bool *truncated);
 
 /*
  * DTLS hooks (dtls_mbedtls.c, or dtls_none.c without DTLS). A descriptor

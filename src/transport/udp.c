@@ -10,8 +10,8 @@
 
 #include "transport/transport.h"
 
-int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen,
-			 const uint8_t *buf, size_t len)
+int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen, const uint8_t *buf,
+		      size_t len)
 {
 	ssize_t n;
 
@@ -33,7 +33,7 @@ int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen,
 }
 
 long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
-			  socklen_t *srclen, bool *truncated)
+		       socklen_t *srclen, bool *truncated)
 {
 	struct iovec iov = {.iov_base = buf, .iov_len = cap};
 	struct msghdr mh = {0};

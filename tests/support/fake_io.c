@@ -188,6 +188,8 @@ void fk_drain(struct fk *f)
 	struct zcoap_engine *eng = &f->eng;
 
 	assert_true(eng->n_events <= sizeof(eng->events) / sizeof(eng->events[0]));
+	/* Every phase change follows the table of docs/design/state-machine.md. */
+	assert_int_equal(eng->illegal_transitions, 0);
 	for (size_t i = 0; i < eng->n_events; i++) {
 		const struct zcoap_event *e = &eng->events[i];
 		struct fk_event *d;

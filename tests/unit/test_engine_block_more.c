@@ -185,7 +185,7 @@ static void deliver_truncated(struct fk *f, const struct fk_msg *msg, size_t kee
 
 	assert_true(keep <= n);
 	zc_engine_receive(&f->eng, f->now, f->sock, (const struct sockaddr *)&f->server,
-			     (socklen_t)sizeof(f->server), buf, keep, true);
+			  (socklen_t)sizeof(f->server), buf, keep, true);
 	fk_drain(f);
 }
 

@@ -47,7 +47,7 @@ static struct coap_client_request short_request(const char *path, void *ud)
 static uint32_t serial_of(const struct fk *f, void *ud)
 {
 	for (size_t i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-		if (f->eng.slots[i].state != ZCOAP_SLOT_FREE && f->eng.slots[i].user_data == ud) {
+		if (f->eng.slots[i].phase != ZCOAP_PHASE_FREE && f->eng.slots[i].user_data == ud) {
 			return f->eng.slots[i].serial;
 		}
 	}

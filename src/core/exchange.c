@@ -1,0 +1,512 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * exchange.c -- the exchange core: the one place that changes a request's
+ * phase, sends a datagram, queues an event, completes, fails or frees a
+ * request. The policies (block.c, observe.c) only return verdicts; the
+ * switch statements below act on them by phase.
+ *
+ * docs/design/state-machine.md has the table of phases and transitions
+ * that legal_next[] encodes.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/exchange.h"
+
+/* ---- phases --------------------------------------------------------------- */
+
+#define P(x) (1U << ZCOAP_PHASE_##x)
+
+/* Bit (1 << to) is set in legal_next[from] for every transition the core makes. */
+static const uint16_t legal_next[] = {
+    [ZCOAP_PHASE_FREE] = P(REQUEST),
+    [ZCOAP_PHASE_UPLOAD] = P(REQUEST) | P(DOWNLOAD) | P(DEREGISTER) | P(FREE),
+    [ZCOAP_PHASE_REQUEST] = P(UPLOAD) | P(DOWNLOAD) | P(OBSERVING) | P(DEREGISTER) | P(FREE),
+    [ZCOAP_PHASE_DOWNLOAD] = P(FREE),
+    [ZCOAP_PHASE_OBSERVING] =
+	P(NOTIFICATION) | P(REREGISTER) | P(DEREGISTER) | P(REQUEST) | P(FREE),
+    [ZCOAP_PHASE_NOTIFICATION] = P(OBSERVING) | P(DEREGISTER) | P(REQUEST) | P(FREE),
+    [ZCOAP_PHASE_REREGISTER] = P(OBSERVING) | P(DEREGISTER) | P(REQUEST) | P(FREE),
+    /* Back to where it came from only when the deregistration could not be sent. */
+    [ZCOAP_PHASE_DEREGISTER] =
+	P(REQUEST) | P(FREE) | P(UPLOAD) | P(OBSERVING) | P(NOTIFICATION) | P(REREGISTER),
+};
+
+void zc_set_phase(struct zcoap_engine *eng, struct zcoap_slot *s, enum zcoap_phase to)
+{
+	unsigned int i = (unsigned int)(s - eng->slots);
+	enum zcoap_phase from = (enum zcoap_phase)s->phase;
+
+	if (from != to && (legal_next[from] & (1U << to)) == 0) {
+		eng->illegal_transitions++;
+	}
+	s->phase = (uint8_t)to;
+	switch (to) {
+	case ZCOAP_PHASE_FREE:
+		zc_tok_unindex(eng, i);
+		zc_set_active(eng, i, false);
+		s->msg = ZCOAP_MSG_NONE;
+		s->serial = 0;
+		s->deadline = ZCOAP_NO_DEADLINE;
+		break;
+	case ZCOAP_PHASE_OBSERVING:
+		/* Nothing is in flight while observing (a continuation is abandoned). */
+		s->msg = ZCOAP_MSG_NONE;
+		break;
+	default:
+		if (from == ZCOAP_PHASE_FREE) {
+			zc_set_active(eng, i, true);
+		}
+		break;
+	}
+}
+
+/* RFC 7641: wait for the next notification, checking liveness at Max-Age. */
+static void enter_observing(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	zc_set_phase(eng, s, ZCOAP_PHASE_OBSERVING);
+	s->deadline = zc_observe_deadline(s, now);
+}
+
+/* ---- events ---------------------------------------------------------------- */
+
+void zc_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, size_t offset,
+	     const uint8_t *payload, size_t len, bool last_block, bool final, bool has_packet)
+{
+	struct zcoap_event *ev;
+
+	/* (The capacity is MAX_REQUESTS + 2: up to 257 entries, more than a uint8_t counts.) */
+	if (eng->n_events >= sizeof(eng->events) / sizeof(eng->events[0])) {
+		/* Cannot happen: every entry point emits at most one event per slot plus one. */
+		return;
+	}
+	ev = &eng->events[eng->n_events++];
+	ev->cb = s->cb;
+	ev->user_data = s->user_data;
+	ev->serial = s->serial;
+	ev->slot = (uint8_t)(s - eng->slots);
+	ev->code = (int16_t)code;
+	ev->offset = offset;
+	ev->payload = len > 0 ? payload : NULL;
+	ev->len = len;
+	ev->last_block = last_block;
+	ev->final = final;
+	ev->has_packet = has_packet;
+	if (has_packet) {
+		eng->rx_retransmissions = s->retransmissions;
+		eng->rx_block_count = s->b2.blocks;
+		eng->rx_size2 = s->b2.size2;
+	}
+}
+
+void zc_free(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	zc_set_phase(eng, s, ZCOAP_PHASE_FREE);
+}
+
+void zc_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int err)
+{
+	zc_emit(eng, s, err, 0, NULL, 0, true, true, false);
+	zc_free(eng, s);
+}
+
+void zc_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc_rx *rx,
+		 size_t offset, const uint8_t *payload, size_t len)
+{
+	if (rx->type != COAP_TYPE_ACK) {
+		zc_dedup_add(eng, rx);
+	}
+	zc_emit(eng, s, rx->code, offset, payload, len, true, true, true);
+	zc_free(eng, s);
+}
+
+/* ---- sending ----------------------------------------------------------------- */
+
+static int send_datagram(struct zcoap_engine *eng, int sock, const struct sockaddr *addr,
+			 socklen_t addrlen, const uint8_t *buf, size_t len)
+{
+	if (eng->io->trace != NULL) {
+		eng->io->trace(eng->io_ctx, true, buf, len);
+	}
+	return eng->io->send(eng->io_ctx, sock, addrlen > 0 ? addr : NULL, addrlen, buf, len);
+}
+
+static int send_tx(struct zcoap_engine *eng, const struct zcoap_slot *s)
+{
+	return send_datagram(eng, s->sock, (const struct sockaddr *)&s->addr, s->addrlen, s->tx,
+			     s->tx_len);
+}
+
+int zc_send_empty(struct zcoap_engine *eng, uint8_t type, uint16_t mid, int sock,
+		  const struct sockaddr *dst, socklen_t dstlen)
+{
+	zc_build_empty(eng->ctl, type, mid);
+	return send_datagram(eng, sock, dst, dstlen, eng->ctl, 4);
+}
+
+static uint32_t rand32(struct zcoap_engine *eng)
+{
+	uint8_t b[4];
+
+	eng->io->random(eng->io_ctx, b, sizeof(b));
+	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
+/* RFC 7252 §5.3.1 / RFC 9175 §4: 8 CSPRNG bytes, unique among outstanding requests. */
+static void fresh_token(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	uint8_t tok[8];
+
+	do {
+		eng->io->random(eng->io_ctx, tok, sizeof(tok));
+	} while (zc_token_owner(eng, tok) != NULL);
+	memcpy(s->token, tok, sizeof(tok));
+	s->tkl = 8;
+}
+
+/* The messaging layer (RFC 7252 §4.2): arm retransmission (CON) or the response window (NON). */
+static void arm_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	s->retransmissions = 0;
+	if (s->confirmable) {
+		uint32_t rnd = zc_initial_timeout_span(&s->params) > 0 ? rand32(eng) : 0;
+
+		s->msg = ZCOAP_MSG_WAIT_ACK;
+		s->retries_left = s->params.max_retransmission;
+		s->timeout_ms = zc_initial_timeout(&s->params, rnd);
+		s->deadline = now + s->timeout_ms;
+	} else {
+		s->msg = ZCOAP_MSG_WAIT_RESPONSE;
+		s->deadline = now + zc_non_window(&s->params);
+	}
+}
+
+int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	uint8_t old_token[8];
+	uint8_t old_tkl = s->tkl;
+	uint16_t old_mid = s->mid;
+	bool reuse_reg = s->phase == ZCOAP_PHASE_REREGISTER || s->phase == ZCOAP_PHASE_DEREGISTER;
+	int r;
+
+	memcpy(old_token, s->token, sizeof(old_token));
+	if (reuse_reg) {
+		/* RFC 7641 §3.3.1/§3.6: re- and deregistration reuse the registration token. */
+		memcpy(s->token, s->obs.reg_token, s->obs.reg_tkl);
+		s->tkl = s->obs.reg_tkl;
+	} else {
+		fresh_token(eng, s);
+	}
+	s->mid = coap_next_id();
+	r = zc_build_message(s, s->confirmable);
+	if (r == 0) {
+		r = send_tx(eng, s);
+	}
+	if (r < 0) {
+		memcpy(s->token, old_token, sizeof(old_token));
+		s->tkl = old_tkl;
+		s->mid = old_mid;
+		zc_tok_reindex(eng, s);
+		return r;
+	}
+	if (s->obs.wanted && !reuse_reg &&
+	    (s->phase == ZCOAP_PHASE_REQUEST || s->phase == ZCOAP_PHASE_UPLOAD)) {
+		/* This message is the registration itself (first send or an Echo retry). */
+		memcpy(s->obs.reg_token, s->token, s->tkl);
+		s->obs.reg_tkl = s->tkl;
+	}
+	zc_tok_reindex(eng, s);
+	s->last_rx_mid = -1;
+	arm_timer(eng, s, now);
+	return 0;
+}
+
+/* Send, or end the request with the send error. */
+static void send_or_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	int r = zc_send_new(eng, s, now);
+
+	if (r < 0) {
+		zc_fail(eng, s, r);
+	}
+}
+
+/* ---- verdicts ------------------------------------------------------------------ */
+
+/* Act on a block-wise verdict for a response to @p s. */
+static void apply(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc_rx *rx,
+		  struct zc_verdict v)
+{
+	int r = 0;
+
+	switch (v.kind) {
+	case ZC_V_FAIL:
+		zc_fail(eng, s, v.err);
+		break;
+	case ZC_V_FINISH:
+		if (!zc_observing(s)) {
+			zc_complete(eng, s, rx, v.offset, v.payload, v.len);
+			break;
+		}
+		/* A notification is complete; the observation goes on (RFC 7641 §3.2). */
+		zc_emit(eng, s, rx->code, v.offset, v.payload, v.len, true, false, true);
+		zc_block2_reset(s);
+		enter_observing(eng, s, rx->now);
+		break;
+	case ZC_V_CONTINUE:
+		zc_emit(eng, s, rx->code, v.offset, v.payload, v.len, false, false, true);
+		if (s->phase == ZCOAP_PHASE_UPLOAD) {
+			r = zc_block1_chunk(s); /* the next block (payload_cb) */
+		} else {
+			zc_set_phase(eng, s,
+				     zc_observing(s) ? ZCOAP_PHASE_NOTIFICATION
+						     : ZCOAP_PHASE_DOWNLOAD);
+		}
+		if (r == 0) {
+			r = zc_send_new(eng, s, rx->now);
+		}
+		if (r < 0) {
+			zc_fail(eng, s, r);
+		}
+		break;
+	case ZC_V_RESEND:
+		zc_set_phase(eng, s, ZCOAP_PHASE_UPLOAD);
+		r = zc_block1_chunk(s);
+		if (r == 0) {
+			r = zc_send_new(eng, s, rx->now);
+		}
+		if (r < 0) {
+			zc_fail(eng, s, r);
+		}
+		break;
+	case ZC_V_DISCARD:
+		zc_block2_reset(s);
+		enter_observing(eng, s, rx->now);
+		break;
+	case ZC_V_PASS:
+	case ZC_V_DROP:
+	case ZC_V_NOTIFY:
+	case ZC_V_DECLINE:
+	case ZC_V_REREGISTER:
+		break;
+	}
+}
+
+/* RFC 9175 §2.3: keep an Echo value for the next new request to the same endpoint. */
+static void remember_echo(struct zcoap_engine *eng, const struct zcoap_slot *s, const uint8_t *v,
+			  uint16_t len)
+{
+	memcpy(eng->echo.value, v, len);
+	eng->echo.len = (uint8_t)len;
+	eng->echo.sock = s->sock;
+	memcpy(&eng->echo.addr, &s->addr, sizeof(s->addr));
+	eng->echo.addrlen = s->addrlen;
+	eng->echo.pending = true;
+}
+
+/* The Observe step of a response: false when the response ends here (dropped). */
+static bool observe_step(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc_rx *rx)
+{
+	bool deregistering = s->phase == ZCOAP_PHASE_DEREGISTER;
+	struct zc_verdict v = zc_observe_on_response(s, rx, zc_observing(s), deregistering);
+
+	switch (v.kind) {
+	case ZC_V_DROP:
+		return false;
+	case ZC_V_NOTIFY:
+		/* A newer notification replaces a body still being fetched (RFC 7959 §2.6). */
+		zc_block2_reset(s);
+		enter_observing(eng, s, rx->now);
+		return true;
+	case ZC_V_DECLINE:
+		zc_block2_reset(s);
+		zc_set_phase(eng, s, ZCOAP_PHASE_REQUEST);
+		return true;
+	default:
+		if (deregistering) {
+			/* The answer to our deregistration: the observation is over. */
+			s->obs.wanted = false;
+			zc_set_phase(eng, s, ZCOAP_PHASE_REQUEST);
+		}
+		return true;
+	}
+}
+
+void zc_exchange_on_response(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc_rx *rx)
+{
+	const uint8_t *echo;
+	uint16_t echo_len;
+	struct zc_verdict v;
+	size_t base = 0;
+
+	if (zc_rx_option(rx, COAP_OPTION_ECHO, &echo, &echo_len) == 0) {
+		/* RFC 9175 §2.3: 4.01 + Echo asks for the request again with the value. */
+		if (rx->code == COAP_RESPONSE_CODE_UNAUTHORIZED &&
+		    s->echo_retries < ZCOAP_CONFIG_MAX_ECHO_RETRIES) {
+			s->echo_retries++;
+			memcpy(s->echo, echo, echo_len);
+			s->echo_len = (uint8_t)echo_len;
+			send_or_fail(eng, s, rx->now);
+			return;
+		}
+		remember_echo(eng, s, echo, echo_len);
+	}
+	switch (s->phase) {
+	case ZCOAP_PHASE_UPLOAD:
+		v = zc_block1_on_response(s, rx);
+		if (v.kind != ZC_V_PASS) {
+			apply(eng, s, rx, v);
+			return;
+		}
+		/* The whole body is acknowledged: this response starts the response body. */
+		base = v.offset;
+		zc_set_phase(eng, s, ZCOAP_PHASE_REQUEST);
+		break;
+	case ZCOAP_PHASE_REQUEST:
+		/* RFC 7959 §2.9.3: a body sent whole was too large; maybe go block-wise. */
+		if (rx->code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE && zc_has_body(s)) {
+			apply(eng, s, rx, zc_block1_on_response(s, rx));
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (s->obs.wanted && !observe_step(eng, s, rx)) {
+		return;
+	}
+	apply(eng, s, rx, zc_block2_on_response(s, rx, zc_in_body(s), zc_observing(s), base));
+}
+
+/* ---- the messaging layer: Empty ACK, truncation, timers ------------------------- */
+
+void zc_exchange_on_empty_ack(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	/* RFC 7252 §5.2.2: the Empty ACK stops retransmission; the response comes later. */
+	if (s->msg == ZCOAP_MSG_WAIT_ACK) {
+		s->msg = ZCOAP_MSG_WAIT_RESPONSE;
+		s->deadline = now + eng->separate_timeout_ms;
+	}
+}
+
+void zc_exchange_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	struct zc_verdict v = zc_block2_on_truncated(s, s->phase == ZCOAP_PHASE_DEREGISTER);
+
+	if (v.kind == ZC_V_FAIL) {
+		zc_fail(eng, s, v.err);
+		return;
+	}
+	/* Re-ask the block at the delivered offset as a continuation (RFC 7959 §2.4). */
+	zc_set_phase(eng, s, ZCOAP_PHASE_DOWNLOAD);
+	send_or_fail(eng, s, now);
+}
+
+/* RFC 7252 §4.2: the same message (MID and token) again, with a doubled timeout. */
+static void retransmit(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	int r;
+
+	if (s->retries_left == 0) {
+		zc_fail(eng, s, -ETIMEDOUT);
+		return;
+	}
+	r = send_tx(eng, s);
+	if (r == -EAGAIN || r == -EWOULDBLOCK || r == -ENOBUFS) {
+		/* The socket is full; retry soon without using up a retransmission. */
+		s->deadline = now + 10;
+		return;
+	}
+	if (r < 0) {
+		zc_fail(eng, s, r);
+		return;
+	}
+	s->retries_left--;
+	if (s->retransmissions < UINT8_MAX) {
+		s->retransmissions++;
+	}
+	s->timeout_ms = zc_next_timeout(s->timeout_ms, s->params.coap_backoff_percent);
+	s->deadline += s->timeout_ms;
+	if (s->deadline <= now) {
+		s->deadline = now + s->timeout_ms;
+	}
+}
+
+void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	struct zc_verdict v;
+
+	switch (s->msg) {
+	case ZCOAP_MSG_WAIT_ACK:
+		retransmit(eng, s, now);
+		break;
+	case ZCOAP_MSG_WAIT_RESPONSE:
+		/* NON window, separate-response wait or a continuation: give up. */
+		zc_fail(eng, s, -ETIMEDOUT);
+		break;
+	case ZCOAP_MSG_NONE:
+		/* Observing and the freshest notification went stale. */
+		v = zc_observe_on_silence(s);
+		if (v.kind == ZC_V_FAIL) {
+			zc_fail(eng, s, v.err);
+			break;
+		}
+		zc_set_phase(eng, s, ZCOAP_PHASE_REREGISTER);
+		send_or_fail(eng, s, now);
+		break;
+	}
+}
+
+/* ---- the application ends an exchange ----------------------------------------- */
+
+void zc_exchange_cancel(struct zcoap_engine *eng, struct zcoap_slot *s, bool quiet)
+{
+	if (s->obs.wanted && s->obs.reg_tkl > 0 && s->phase != ZCOAP_PHASE_DEREGISTER) {
+		/*
+		 * RFC 7641 §3.6 lets a client forget an observation and answer
+		 * the next notification with RST -- but that RST only goes out
+		 * while the socket is still read, and after a cancel the
+		 * application may close it. So also send a one-off NON GET with
+		 * Observe = 1 and the registration token now; the server drops us
+		 * at once. Its answer (if the socket is still read) has an
+		 * unknown token and gets RST.
+		 */
+		memcpy(s->token, s->obs.reg_token, s->obs.reg_tkl);
+		s->tkl = s->obs.reg_tkl;
+		zc_block2_reset(s);
+		zc_set_phase(eng, s, ZCOAP_PHASE_DEREGISTER);
+		s->mid = coap_next_id();
+		if (zc_build_message(s, false) == 0) {
+			(void)send_tx(eng, s);
+		}
+	}
+	if (quiet) {
+		zc_free(eng, s);
+	} else {
+		zc_fail(eng, s, -ECANCELED);
+	}
+}
+
+int zc_exchange_deregister(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	enum zcoap_phase before = (enum zcoap_phase)s->phase;
+	struct zcoap_block2_state b2 = s->b2;
+	int r;
+
+	/* Abandon a notification body still being fetched. */
+	zc_block2_reset(s);
+	zc_set_phase(eng, s, ZCOAP_PHASE_DEREGISTER);
+	r = zc_send_new(eng, s, now);
+	if (r < 0) {
+		s->b2 = b2;
+		zc_set_phase(eng, s, before);
+		return r;
+	}
+	if (!s->confirmable) {
+		/* NON: nothing to wait for (Zephyr's behaviour). */
+		zc_fail(eng, s, -ECANCELED);
+	}
+	return 0;
+}

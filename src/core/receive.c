@@ -1,0 +1,274 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * receive.c -- zc_engine_receive(): decode a datagram, reject what a client
+ * must not accept, match it to its exchange (endpoint, MID, token), answer
+ * duplicates, and hand the response to the exchange core.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/exchange.h"
+
+/*
+ * RFC 7252 §4.2/§4.3: a message we cannot or will not process is rejected:
+ * CON with RST, NON and ACK silently.
+ */
+static void reject(struct zcoap_engine *eng, uint8_t type, uint16_t mid, int sock,
+		   const struct sockaddr *src, socklen_t srclen)
+{
+	if (type == COAP_TYPE_CON) {
+		(void)zc_send_empty(eng, COAP_TYPE_RESET, mid, sock, src, srclen);
+	}
+}
+
+/* Empty ACK for a CON response: to its source, or to the request's peer if unknown. */
+static int send_ack(struct zcoap_engine *eng, const struct zc_rx *rx, const struct zcoap_slot *s)
+{
+	const struct sockaddr *dst = rx->src;
+	socklen_t dstlen = rx->srclen;
+
+	if ((dst == NULL || dstlen == 0) && s != NULL) {
+		dst = (const struct sockaddr *)&s->addr;
+		dstlen = s->addrlen;
+	}
+	return zc_send_empty(eng, COAP_TYPE_ACK, rx->mid, rx->sock, dst, dstlen);
+}
+
+/* The exchange whose message in flight has @p mid, from this endpoint. */
+static struct zcoap_slot *match_by_mid(struct zcoap_engine *eng, uint16_t mid, int sock,
+				       const struct sockaddr *src, socklen_t srclen)
+{
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		struct zcoap_slot *s = &eng->slots[i];
+
+		if (s->msg != ZCOAP_MSG_NONE && s->mid == mid &&
+		    zc_endpoint_match(s, sock, src, srclen)) {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void handle_empty(struct zcoap_engine *eng, int64_t now, uint8_t type, uint16_t mid,
+			 int sock, const struct sockaddr *src, socklen_t srclen)
+{
+	struct zcoap_slot *s;
+
+	switch (type) {
+	case COAP_TYPE_CON:
+		/* A CoAP ping: answer with RST (RFC 7252 §4.3). */
+		(void)zc_send_empty(eng, COAP_TYPE_RESET, mid, sock, src, srclen);
+		break;
+	case COAP_TYPE_ACK:
+		s = match_by_mid(eng, mid, sock, src, srclen);
+		if (s != NULL) {
+			zc_exchange_on_empty_ack(eng, s, now);
+		}
+		break;
+	case COAP_TYPE_RESET:
+		s = match_by_mid(eng, mid, sock, src, srclen);
+		if (s != NULL) {
+			zc_fail(eng, s, -ECONNRESET);
+		}
+		break;
+	default:
+		/* An Empty NON is meaningless (RFC 7252 §4.3): ignore. */
+		break;
+	}
+}
+
+static bool response_matches(const struct zcoap_slot *s, const struct zc_rx *rx)
+{
+	if (!zc_endpoint_match(s, rx->sock, rx->src, rx->srclen)) {
+		return false;
+	}
+	if (rx->type == COAP_TYPE_ACK) {
+		/* Piggybacked: MID and token must both match (RFC 7252 §5.3.2). */
+		return s->msg == ZCOAP_MSG_WAIT_ACK && s->mid == rx->mid &&
+		       zc_token_equal(s->token, s->tkl, rx->token, rx->tkl);
+	}
+	/* Separate responses: the token of the message in flight. */
+	if (s->msg != ZCOAP_MSG_NONE && zc_token_equal(s->token, s->tkl, rx->token, rx->tkl)) {
+		return true;
+	}
+	/* Notifications: the registration token (RFC 7641 §3.2). */
+	return s->obs.wanted && s->obs.reg_tkl > 0 &&
+	       zc_token_equal(s->obs.reg_token, s->obs.reg_tkl, rx->token, rx->tkl);
+}
+
+static struct zcoap_slot *match_response(struct zcoap_engine *eng, const struct zc_rx *rx)
+{
+	if (rx->tkl == 8) {
+		/* Only the slot holding this token can match (slot_index.c). */
+		struct zcoap_slot *s = zc_token_owner(eng, rx->token);
+
+		return s != NULL && response_matches(s, rx) ? s : NULL;
+	}
+	/* Active slots always carry 8-byte tokens; keep the plain scan for other lengths. */
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		if (response_matches(&eng->slots[i], rx)) {
+			return &eng->slots[i];
+		}
+	}
+	return NULL;
+}
+
+static void handle_response(struct zcoap_engine *eng, struct zc_rx *rx)
+{
+	struct zcoap_slot *s = match_response(eng, rx);
+	int r;
+
+	if (s == NULL) {
+		/* Never answer an ACK (RFC 7252 §4.2). */
+		if (rx->type == COAP_TYPE_ACK) {
+			return;
+		}
+		if (zc_dedup_find(eng, rx)) {
+			/* A retransmission of a response we already took: ACK it again (§4.5). */
+			if (rx->type == COAP_TYPE_CON) {
+				(void)send_ack(eng, rx, NULL);
+			}
+			return;
+		}
+		/* Unknown token: RFC 7252 §5.3.2 / RFC 7641 §3.6 -- reject with RST. */
+		(void)zc_send_empty(eng, COAP_TYPE_RESET, rx->mid, rx->sock, rx->src, rx->srclen);
+		return;
+	}
+	if (rx->type != COAP_TYPE_ACK && s->last_rx_mid == (int32_t)rx->mid) {
+		/* Duplicate (RFC 7252 §4.5): ACK again, process once. */
+		if (rx->type == COAP_TYPE_CON) {
+			(void)send_ack(eng, rx, s);
+		}
+		return;
+	}
+	if (rx->type == COAP_TYPE_CON) {
+		r = send_ack(eng, rx, s);
+		if (r < 0) {
+			zc_fail(eng, s, r);
+			return;
+		}
+	}
+	if (rx->type != COAP_TYPE_ACK) {
+		s->last_rx_mid = rx->mid;
+	}
+	eng->rx_src = rx->src;
+	eng->rx_srclen = rx->srclen;
+	eng->rx_has_observe = rx->has_observe;
+	eng->rx_observe = rx->observe;
+	zc_exchange_on_response(eng, s, rx);
+}
+
+/* The fixed header of a received datagram (at least 4 bytes) and where it came from. */
+static void rx_header(struct zc_rx *rx, int64_t now, int sock, const struct sockaddr *src,
+		      socklen_t srclen, const uint8_t *data)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->sock = sock;
+	rx->src = src;
+	rx->srclen = srclen;
+	rx->now = now;
+	rx->type = (uint8_t)((data[0] >> 4) & 3U);
+	rx->code = data[1];
+	rx->mid = (uint16_t)((data[2] << 8) | data[3]);
+}
+
+static void handle_truncated(struct zcoap_engine *eng, int64_t now, int sock,
+			     const struct sockaddr *src, socklen_t srclen, const uint8_t *data,
+			     size_t len)
+{
+	struct zc_rx rx;
+	struct zcoap_slot *s;
+
+	rx_header(&rx, now, sock, src, srclen, data);
+	rx.tkl = (uint8_t)(data[0] & 0x0FU);
+	if (rx.tkl > 8 || len < 4U + rx.tkl || rx.code == 0 || (rx.code >> 5) == 0 ||
+	    (rx.code >> 5) == 1 || (rx.code >> 5) > 5) {
+		reject(eng, rx.type, rx.mid, sock, src, srclen);
+		return;
+	}
+	memcpy(rx.token, data + 4, rx.tkl);
+	if (rx.type == COAP_TYPE_RESET) {
+		return; /* never answer a Reset, and a Reset carries no response */
+	}
+	s = match_response(eng, &rx);
+	if (s == NULL) {
+		reject(eng, rx.type, rx.mid, sock, src, srclen);
+		return;
+	}
+	if (rx.type == COAP_TYPE_CON) {
+		(void)send_ack(eng, &rx, s);
+	}
+	zc_exchange_on_truncated(eng, s, now);
+}
+
+void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const struct sockaddr *src,
+		       socklen_t srclen, uint8_t *data, size_t len, bool truncated)
+{
+	struct zc_rx rx;
+	const uint8_t *v;
+	uint16_t vlen;
+	struct coap_option first;
+	int r;
+
+	if (eng->io->trace != NULL) {
+		eng->io->trace(eng->io_ctx, false, data, len);
+	}
+	/* Shorter than the fixed header, or a version we do not speak: drop (RFC 7252 §3). */
+	if (len < COAP_FIXED_HEADER_SIZE || (data[0] >> 6) != COAP_VERSION_1 || len > UINT16_MAX) {
+		return;
+	}
+	if (src == NULL) {
+		srclen = 0;
+	}
+	if (truncated) {
+		handle_truncated(eng, now, sock, src, srclen, data, len);
+		return;
+	}
+	rx_header(&rx, now, sock, src, srclen, data);
+
+	/* With one option slot the parser reports the first option's number (zc_rx_option()). */
+	r = coap_packet_parse(&eng->rx, data, (uint16_t)len, &first, 1);
+	rx.pkt = &eng->rx;
+	rx.first_opt = first.delta;
+	if (r < 0) {
+		reject(eng, rx.type, rx.mid, sock, src, srclen);
+		return;
+	}
+	if (rx.code == COAP_CODE_EMPTY) {
+		handle_empty(eng, now, rx.type, rx.mid, sock, src, srclen);
+		return;
+	}
+	/* RFC 7252 §4.2: a Reset is always Empty; one with a code is malformed: ignore. */
+	if (rx.type == COAP_TYPE_RESET) {
+		return;
+	}
+	/*
+	 * Only responses (classes 2, 4, 5) are for a client. Requests and the
+	 * reserved classes 1, 6 and 7 are rejected (RFC 7252 §4.2, §5.9), as is
+	 * a response with a critical option we do not understand (§5.4.1).
+	 */
+	switch (rx.code >> 5) {
+	case 2:
+	case 4:
+	case 5:
+		break;
+	default:
+		reject(eng, rx.type, rx.mid, sock, src, srclen);
+		return;
+	}
+	if (zc_response_check_options(&eng->rx) < 0) {
+		reject(eng, rx.type, rx.mid, sock, src, srclen);
+		return;
+	}
+	rx.tkl = coap_header_get_token(&eng->rx, rx.token);
+	rx.payload = coap_packet_get_payload(&eng->rx, &rx.payload_len);
+	if (zc_rx_option(&rx, COAP_OPTION_OBSERVE, &v, &vlen) == 0) {
+		rx.has_observe = true;
+		rx.observe = zcoap_option_uint(v, vlen);
+	}
+	handle_response(eng, &rx);
+}

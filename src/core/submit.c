@@ -1,0 +1,232 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * submit.c -- the engine entry points of the application's requests:
+ * admission (checks, a slot, the first datagram), taking back a request
+ * whose first send failed, cancellation, deregistration and socket errors.
+ */
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "core/exchange.h"
+
+void zc_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, void *io_ctx)
+{
+	memset(eng, 0, sizeof(*eng));
+	eng->io = io;
+	eng->io_ctx = io_ctx;
+	eng->next_serial = 1;
+	eng->separate_timeout_ms = ZCOAP_CONFIG_SEPARATE_TIMEOUT_MS;
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		eng->slots[i].deadline = ZCOAP_NO_DEADLINE;
+	}
+}
+
+static int check_request(const struct coap_client_request *req, int sock)
+{
+	if (req == NULL || req->path == NULL || sock < 0) {
+		return -EINVAL;
+	}
+	if (req->method < COAP_METHOD_GET || req->method > COAP_METHOD_IPATCH) {
+		return -EINVAL;
+	}
+	if (strnlen(req->path, ZCOAP_CONFIG_MAX_PATH_LEN + 1) > ZCOAP_CONFIG_MAX_PATH_LEN) {
+		return -EINVAL;
+	}
+	if (req->num_options > ZCOAP_CONFIG_MAX_EXTRA_OPTIONS ||
+	    (req->num_options > 0 && req->options == NULL)) {
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < req->num_options; i++) {
+		if (req->options[i].len > MAX_COAP_CLIENT_OPTION_LEN) {
+			return -EINVAL;
+		}
+	}
+	if (req->payload == NULL && req->payload_cb == NULL && req->len > 0) {
+		return -EINVAL;
+	}
+	if ((unsigned int)req->fmt > 65535U ||
+	    (unsigned int)req->observe_liveness > ZCOAP_OBSERVE_WAIT) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const struct sockaddr *addr,
+		     socklen_t addrlen, const struct coap_client_request *req,
+		     const struct coap_transmission_parameters *params)
+{
+	struct coap_transmission_parameters p;
+	struct zcoap_slot *s;
+	int r;
+
+	r = check_request(req, sock);
+	if (r < 0) {
+		return r;
+	}
+	r = zc_resolve_params(params, &p);
+	if (r < 0) {
+		return r;
+	}
+	if (addr != NULL &&
+	    (addrlen == 0 || addrlen > (socklen_t)sizeof(struct sockaddr_storage))) {
+		return -EINVAL;
+	}
+	s = zc_free_slot(eng);
+	if (s == NULL) {
+		return -EAGAIN;
+	}
+	/*
+	 * Everything but the transmit buffer, which build_message() overwrites,
+	 * and the path and option copies, of which only the part written below
+	 * is ever read (saves clearing ~400 bytes per request).
+	 */
+	memset(s, 0, offsetof(struct zcoap_slot, path));
+	memset(&s->b2, 0, offsetof(struct zcoap_slot, tx) - offsetof(struct zcoap_slot, b2));
+	s->deadline = ZCOAP_NO_DEADLINE;
+	s->last_rx_mid = -1;
+	s->params = p;
+	s->sock = sock;
+	if (addr != NULL) {
+		memcpy(&s->addr, addr, addrlen);
+		s->addrlen = addrlen;
+	}
+	s->method = (uint8_t)req->method;
+	s->confirmable = req->confirmable;
+	s->fmt = (uint16_t)req->fmt;
+	s->payload = req->payload;
+	s->len = req->len;
+	s->cb = req->cb;
+	s->payload_cb = req->payload_cb;
+	s->user_data = req->user_data;
+	memcpy(s->path, req->path, strlen(req->path) + 1U);
+	s->num_options = req->num_options;
+	for (unsigned int i = 0; i < req->num_options; i++) {
+		s->options[i].code = req->options[i].code;
+		s->options[i].len = req->options[i].len;
+		memcpy(s->options[i].value, req->options[i].value, req->options[i].len);
+	}
+	/* Early negotiation (RFC 7959 §2.4): keep asking for the size the app asked for. */
+	s->b2.szx = zc_block_requested_szx(s, COAP_OPTION_BLOCK2);
+	s->obs.wanted = zc_observe_is_register(s);
+	s->obs.liveness = (uint8_t)req->observe_liveness;
+	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
+
+	/* RFC 9175 §2.3: an Echo value goes back only to the endpoint that sent it. */
+	if (eng->echo.pending && eng->echo.sock == sock && eng->echo.addrlen == s->addrlen &&
+	    (s->addrlen == 0 ||
+	     zc_sockaddr_equal((const struct sockaddr *)&eng->echo.addr, eng->echo.addrlen,
+			       (const struct sockaddr *)&s->addr, s->addrlen))) {
+		memcpy(s->echo, eng->echo.value, eng->echo.len);
+		s->echo_len = eng->echo.len;
+	}
+
+	s->serial = eng->next_serial++;
+	if (eng->next_serial == 0) {
+		eng->next_serial = 1;
+	}
+	zc_set_phase(eng, s, ZCOAP_PHASE_REQUEST); /* reserve while building */
+	r = zc_block1_setup(s);
+	if (r == 0 && s->b1.blockwise) {
+		zc_set_phase(eng, s, ZCOAP_PHASE_UPLOAD);
+	}
+	if (r == 0) {
+		r = zc_send_new(eng, s, now);
+	}
+	if (r < 0) {
+		zc_free(eng, s);
+		return r;
+	}
+	if (s->echo_len > 0) {
+		eng->echo.pending = false;
+	}
+	eng->last_deadline = s->deadline;
+	return 0;
+}
+
+int zc_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)
+{
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		struct zcoap_slot *s = &eng->slots[i];
+
+		if (s->serial != serial) {
+			continue;
+		}
+		if (s->echo_len > 0 && s->echo_retries == 0) {
+			/* The value came from eng->echo (RFC 9175 §2.3): offer it again. */
+			memcpy(eng->echo.value, s->echo, s->echo_len);
+			eng->echo.len = s->echo_len;
+			eng->echo.sock = s->sock;
+			memcpy(&eng->echo.addr, &s->addr, sizeof(s->addr));
+			eng->echo.addrlen = s->addrlen;
+			eng->echo.pending = true;
+		}
+		zc_free(eng, s);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int zc_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request *pattern,
+		     uint32_t quiet_serial, uint32_t *serials, int max)
+{
+	int n = 0;
+
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		struct zcoap_slot *s = &eng->slots[i];
+
+		if (pattern != NULL && !zc_engine_slot_matches(s, pattern)) {
+			continue;
+		}
+		if (serials != NULL && n < max) {
+			serials[n] = s->serial;
+		}
+		n++;
+		zc_exchange_cancel(eng, s, s->serial == quiet_serial);
+	}
+	return n;
+}
+
+int zc_engine_deregister(struct zcoap_engine *eng, int64_t now,
+			 const struct coap_client_request *pattern)
+{
+	int sent = 0;
+	int err = 0;
+
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		struct zcoap_slot *s = &eng->slots[i];
+		int r;
+
+		if (!s->obs.wanted || s->obs.reg_tkl == 0 || s->phase == ZCOAP_PHASE_DEREGISTER ||
+		    !zc_engine_slot_matches(s, pattern)) {
+			continue;
+		}
+		r = zc_exchange_deregister(eng, s, now);
+		if (r < 0) {
+			err = r;
+			continue;
+		}
+		sent++;
+	}
+	if (sent > 0) {
+		return 0;
+	}
+	return err < 0 ? err : -ENOENT;
+}
+
+void zc_engine_fail_socket(struct zcoap_engine *eng, int sock, int err)
+{
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		struct zcoap_slot *s = &eng->slots[i];
+
+		if (s->sock == sock) {
+			zc_fail(eng, s, err);
+		}
+	}
+}
