@@ -21,7 +21,6 @@ set(ZCOAP_ENGINE_SOURCES
     src/core/block.c
     src/core/observe.c
     src/core/message.c
-    src/core/timing.c
     src/core/dedup.c
     src/core/slot_index.c
 )

@@ -237,8 +237,9 @@ static void send_or_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t
 
 /* Act on a block-wise verdict for a response to @p s. */
 static void apply(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc_rx *rx,
-		  struct zc_verdict v)
+		  const struct zc_verdict *vp)
 {
+	struct zc_verdict v = *vp;
 	int r = 0;
 
 	switch (v.kind) {
@@ -357,7 +358,7 @@ void zc_exchange_on_response(struct zcoap_engine *eng, struct zcoap_slot *s, con
 	case ZCOAP_PHASE_UPLOAD:
 		v = zc_block1_on_response(s, rx);
 		if (v.kind != ZC_V_PASS) {
-			apply(eng, s, rx, v);
+			apply(eng, s, rx, &v);
 			return;
 		}
 		/* The whole body is acknowledged: this response starts the response body. */
@@ -367,7 +368,8 @@ void zc_exchange_on_response(struct zcoap_engine *eng, struct zcoap_slot *s, con
 	case ZCOAP_PHASE_REQUEST:
 		/* RFC 7959 §2.9.3: a body sent whole was too large; maybe go block-wise. */
 		if (rx->code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE && zc_has_body(s)) {
-			apply(eng, s, rx, zc_block1_on_response(s, rx));
+			v = zc_block1_on_response(s, rx);
+			apply(eng, s, rx, &v);
 			return;
 		}
 		break;
@@ -377,7 +379,8 @@ void zc_exchange_on_response(struct zcoap_engine *eng, struct zcoap_slot *s, con
 	if (s->obs.wanted && !observe_step(eng, s, rx)) {
 		return;
 	}
-	apply(eng, s, rx, zc_block2_on_response(s, rx, zc_in_body(s), zc_observing(s), base));
+	v = zc_block2_on_response(s, rx, zc_in_body(s), zc_observing(s), base);
+	apply(eng, s, rx, &v);
 }
 
 /* ---- the messaging layer: Empty ACK, truncation, timers ------------------------- */

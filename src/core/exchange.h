@@ -15,7 +15,7 @@
  *            │
  *            ▼
  *   policies              block.c (RFC 7959), observe.c (RFC 7641): verdicts
- *   helpers               message.c (building requests), timing.c
+ *   helpers               message.c (building requests), timing.h
  *                         (RFC 7252 §4.8 timers), dedup.c, slot_index.c
  *
  * Calls only go down this picture (scripts/check-layers.sh checks it).
@@ -28,6 +28,7 @@
 
 #include "core/engine.h"
 #include "core/policy.h"
+#include "core/timing.h"
 
 /* ---- endpoints and tokens (header-only: used by several files) ----------- */
 
@@ -177,27 +178,6 @@ int zc_build_message(struct zcoap_slot *s, bool confirmable);
 /** Write an Empty ACK or RST for @p mid into @p out (4 bytes, RFC 7252 §4.2/§4.3). */
 void zc_build_empty(uint8_t out[4], uint8_t type, uint16_t mid);
 
-/* ---- timing.c: RFC 7252 §4.2/§4.8 ------------------------------------------ */
-
-/** Transmission parameters with defaults resolved; -EINVAL if unusable. */
-int zc_resolve_params(const struct coap_transmission_parameters *in,
-		      struct coap_transmission_parameters *out);
-
-/** Width of the random part of the first retransmission timeout (0: none, no random needed). */
-uint64_t zc_initial_timeout_span(const struct coap_transmission_parameters *p);
-
-/**
- * First retransmission timeout, uniformly in [ACK_TIMEOUT, ACK_TIMEOUT *
- * ACK_RANDOM_FACTOR] given a uniform @p random (RFC 7252 §4.2).
- */
-uint32_t zc_initial_timeout(const struct coap_transmission_parameters *p, uint32_t random);
-
-/** The next retransmission timeout (binary exponential back-off by backoff_percent). */
-uint32_t zc_next_timeout(uint32_t timeout, uint16_t backoff_percent);
-
-/** How long a NON request waits for its response: MAX_TRANSMIT_WAIT (§4.8.2). */
-int64_t zc_non_window(const struct coap_transmission_parameters *p);
-
 /* ---- dedup.c: recently finished exchanges (RFC 7252 §4.5) ------------------ */
 
 /** Remember a finished exchange's last CON/NON response. */
@@ -209,16 +189,59 @@ bool zc_dedup_find(const struct zcoap_engine *eng, const struct zc_rx *rx);
 /* ---- slot_index.c: active-slot bitmap and token index --------------------- */
 
 #define ZC_NSLOTS ZCOAP_CONFIG_MAX_REQUESTS
+#define ZC_NWORDS ((unsigned int)(sizeof(((struct zcoap_engine *)0)->active) / sizeof(uint32_t)))
 
-/** The first active slot at index >= @p i, or ZC_NSLOTS. */
-unsigned int zc_next_active(const struct zcoap_engine *eng, unsigned int i);
+/*
+ * The bitmap walk is on every path (each scan of the active slots), so it
+ * is inline here rather than a call into slot_index.c.
+ */
+/* Index of the lowest set bit of a non-zero word (de Bruijn multiply, portable C). */
+static inline unsigned int zc_lowest_bit(uint32_t x)
+{
+	static const uint8_t pos[32] = {0,  1,  28, 2,  29, 14, 24, 3,  30, 22, 20,
+					15, 25, 17, 4,  8,  31, 27, 13, 23, 21, 19,
+					16, 7,  26, 12, 18, 6,  11, 5,  10, 9};
+
+	return pos[((x & (0U - x)) * 0x077CB531U) >> 27];
+}
+
+/* The first active slot at index >= @p i, or ZC_NSLOTS. */
+static inline unsigned int zc_next_active(const struct zcoap_engine *eng, unsigned int i)
+{
+	unsigned int w = i / 32U;
+	uint32_t bits;
+
+	if (w >= ZC_NWORDS) {
+		return ZC_NSLOTS;
+	}
+	bits = eng->active[w] & (UINT32_MAX << (i % 32U));
+	while (bits == 0) {
+		if (++w >= ZC_NWORDS) {
+			return ZC_NSLOTS;
+		}
+		bits = eng->active[w];
+	}
+	return w * 32U + zc_lowest_bit(bits);
+}
+
+/* Mark slot @p i active or free in the bitmap (zc_set_phase() only). */
+static inline void zc_set_active(struct zcoap_engine *eng, unsigned int i, bool on)
+{
+	uint32_t bit = 1U << (i % 32U);
+
+	if (on && (eng->active[i / 32U] & bit) == 0) {
+		eng->active[i / 32U] |= bit;
+		eng->n_active++;
+	} else if (!on && (eng->active[i / 32U] & bit) != 0) {
+		eng->active[i / 32U] &= ~bit;
+		eng->n_active--;
+	}
+}
 
 /** The lowest free slot, or NULL. */
 struct zcoap_slot *zc_free_slot(struct zcoap_engine *eng);
 
-/** Mark slot @p i active or free in the bitmap. */
-void zc_set_active(struct zcoap_engine *eng, unsigned int i, bool on);
-
+#if ZCOAP_TOKEN_INDEX
 /** Index the slot's token and registration token again after they changed. */
 void zc_tok_reindex(struct zcoap_engine *eng, const struct zcoap_slot *s);
 
@@ -227,6 +250,35 @@ void zc_tok_unindex(struct zcoap_engine *eng, unsigned int slot);
 
 /** The active slot whose token or registration token is the 8-byte @p tok, or NULL. */
 struct zcoap_slot *zc_token_owner(struct zcoap_engine *eng, const uint8_t *tok);
+#else
+/* Up to 16 slots zc_token_owner() scans the active slots: there is no index to keep. */
+static inline void zc_tok_reindex(struct zcoap_engine *eng, const struct zcoap_slot *s)
+{
+	(void)eng;
+	(void)s;
+}
+
+static inline void zc_tok_unindex(struct zcoap_engine *eng, unsigned int slot)
+{
+	(void)eng;
+	(void)slot;
+}
+
+/* Up to 16 slots a scan of the active ones is as fast as a hash, and smaller. */
+static inline struct zcoap_slot *zc_token_owner(struct zcoap_engine *eng, const uint8_t *tok)
+{
+	for (unsigned int i = zc_next_active(eng, 0); i < ZC_NSLOTS;
+	     i = zc_next_active(eng, i + 1U)) {
+		struct zcoap_slot *s = &eng->slots[i];
+
+		if ((s->tkl == 8 && memcmp(s->token, tok, 8) == 0) ||
+		    (s->obs.reg_tkl == 8 && memcmp(s->obs.reg_token, tok, 8) == 0)) {
+			return s;
+		}
+	}
+	return NULL;
+}
+#endif
 
 /** Iterate over the active slots in ascending order. */
 #define ZC_FOR_EACH_ACTIVE(eng, i)                                                                 \

@@ -20,49 +20,6 @@
  * zc_send_new()) and then apply the same checks as before.
  */
 
-#define NWORDS ((unsigned int)(sizeof(((struct zcoap_engine *)0)->active) / sizeof(uint32_t)))
-
-/* Index of the lowest set bit of a non-zero word (de Bruijn multiply, portable C). */
-static unsigned int lowest_bit(uint32_t x)
-{
-	static const uint8_t pos[32] = {0,  1,  28, 2,  29, 14, 24, 3,  30, 22, 20,
-					15, 25, 17, 4,  8,  31, 27, 13, 23, 21, 19,
-					16, 7,  26, 12, 18, 6,  11, 5,  10, 9};
-
-	return pos[((x & (0U - x)) * 0x077CB531U) >> 27];
-}
-
-unsigned int zc_next_active(const struct zcoap_engine *eng, unsigned int i)
-{
-	unsigned int w = i / 32U;
-	uint32_t bits;
-
-	if (w >= NWORDS) {
-		return ZC_NSLOTS;
-	}
-	bits = eng->active[w] & (UINT32_MAX << (i % 32U));
-	while (bits == 0) {
-		if (++w >= NWORDS) {
-			return ZC_NSLOTS;
-		}
-		bits = eng->active[w];
-	}
-	return w * 32U + lowest_bit(bits);
-}
-
-void zc_set_active(struct zcoap_engine *eng, unsigned int i, bool on)
-{
-	uint32_t bit = 1U << (i % 32U);
-
-	if (on && (eng->active[i / 32U] & bit) == 0) {
-		eng->active[i / 32U] |= bit;
-		eng->n_active++;
-	} else if (!on && (eng->active[i / 32U] & bit) != 0) {
-		eng->active[i / 32U] &= ~bit;
-		eng->n_active--;
-	}
-}
-
 #if ZCOAP_TOKEN_INDEX
 static unsigned int slot_index(const struct zcoap_engine *eng, const struct zcoap_slot *s)
 {
@@ -171,41 +128,14 @@ struct zcoap_slot *zc_token_owner(struct zcoap_engine *eng, const uint8_t *tok)
 {
 	return tok_find(eng, token_key(tok));
 }
-#else
-/* Up to 16 slots a scan of the active ones is as fast as a hash, and smaller. */
-void zc_tok_reindex(struct zcoap_engine *eng, const struct zcoap_slot *s)
-{
-	(void)eng;
-	(void)s;
-}
-
-void zc_tok_unindex(struct zcoap_engine *eng, unsigned int slot)
-{
-	(void)eng;
-	(void)slot;
-}
-
-struct zcoap_slot *zc_token_owner(struct zcoap_engine *eng, const uint8_t *tok)
-{
-	for (unsigned int i = zc_next_active(eng, 0); i < ZC_NSLOTS;
-	     i = zc_next_active(eng, i + 1U)) {
-		struct zcoap_slot *s = &eng->slots[i];
-
-		if ((s->tkl == 8 && memcmp(s->token, tok, 8) == 0) ||
-		    (s->obs.reg_tkl == 8 && memcmp(s->obs.reg_token, tok, 8) == 0)) {
-			return s;
-		}
-	}
-	return NULL;
-}
 #endif
 
 struct zcoap_slot *zc_free_slot(struct zcoap_engine *eng)
 {
 	/* The lowest free index, as a scan would find it. */
-	for (unsigned int w = 0; w < NWORDS; w++) {
+	for (unsigned int w = 0; w < ZC_NWORDS; w++) {
 		if (eng->active[w] != UINT32_MAX) {
-			unsigned int i = w * 32U + lowest_bit(~eng->active[w]);
+			unsigned int i = w * 32U + zc_lowest_bit(~eng->active[w]);
 
 			return i < ZCOAP_CONFIG_MAX_REQUESTS ? &eng->slots[i] : NULL;
 		}

@@ -24,7 +24,8 @@ void zc_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, 
 	}
 }
 
-static int check_request(const struct coap_client_request *req, int sock)
+/* Checks a request; on success *path_len is the length of its path. */
+static int check_request(const struct coap_client_request *req, int sock, size_t *path_len)
 {
 	if (req == NULL || req->path == NULL || sock < 0) {
 		return -EINVAL;
@@ -32,7 +33,8 @@ static int check_request(const struct coap_client_request *req, int sock)
 	if (req->method < COAP_METHOD_GET || req->method > COAP_METHOD_IPATCH) {
 		return -EINVAL;
 	}
-	if (strnlen(req->path, ZCOAP_CONFIG_MAX_PATH_LEN + 1) > ZCOAP_CONFIG_MAX_PATH_LEN) {
+	*path_len = strnlen(req->path, ZCOAP_CONFIG_MAX_PATH_LEN + 1);
+	if (*path_len > ZCOAP_CONFIG_MAX_PATH_LEN) {
 		return -EINVAL;
 	}
 	if (req->num_options > ZCOAP_CONFIG_MAX_EXTRA_OPTIONS ||
@@ -60,9 +62,10 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 {
 	struct coap_transmission_parameters p;
 	struct zcoap_slot *s;
+	size_t path_len;
 	int r;
 
-	r = check_request(req, sock);
+	r = check_request(req, sock, &path_len);
 	if (r < 0) {
 		return r;
 	}
@@ -101,7 +104,7 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	s->cb = req->cb;
 	s->payload_cb = req->payload_cb;
 	s->user_data = req->user_data;
-	memcpy(s->path, req->path, strlen(req->path) + 1U);
+	memcpy(s->path, req->path, path_len + 1U);
 	s->num_options = req->num_options;
 	for (unsigned int i = 0; i < req->num_options; i++) {
 		s->options[i].code = req->options[i].code;

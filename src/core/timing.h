@@ -1,18 +1,22 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * timing.c -- the transmission parameters and the timers they imply
+ * timing.h -- the transmission parameters and the timers they imply
  * (RFC 7252 §4.2, §4.8). Pure arithmetic: the random value comes in as an
- * argument.
+ * argument. Header-only: these run once or twice per request, inside
+ * submit and send, where a call each would cost more than their bodies
+ * (docs/performance.md).
  */
+#ifndef ZC_CORE_TIMING_H
+#define ZC_CORE_TIMING_H
 
 #include <errno.h>
 #include <limits.h>
 
-#include "core/exchange.h"
+#include "coap_client.h"
 
-int zc_resolve_params(const struct coap_transmission_parameters *in,
-		      struct coap_transmission_parameters *out)
+static inline int zc_resolve_params(const struct coap_transmission_parameters *in,
+				    struct coap_transmission_parameters *out)
 {
 	*out = in != NULL ? *in : coap_get_transmission_parameters();
 	if (out->ack_random_percent == 0) {
@@ -25,12 +29,13 @@ int zc_resolve_params(const struct coap_transmission_parameters *in,
 	return 0;
 }
 
-uint64_t zc_initial_timeout_span(const struct coap_transmission_parameters *p)
+static inline uint64_t zc_initial_timeout_span(const struct coap_transmission_parameters *p)
 {
 	return (uint64_t)p->ack_timeout * (uint64_t)(p->ack_random_percent - 100U) / 100U;
 }
 
-uint32_t zc_initial_timeout(const struct coap_transmission_parameters *p, uint32_t random)
+static inline uint32_t zc_initial_timeout(const struct coap_transmission_parameters *p,
+					  uint32_t random)
 {
 	uint64_t t = p->ack_timeout;
 	uint64_t span = zc_initial_timeout_span(p);
@@ -41,7 +46,7 @@ uint32_t zc_initial_timeout(const struct coap_transmission_parameters *p, uint32
 	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
 }
 
-uint32_t zc_next_timeout(uint32_t timeout, uint16_t backoff_percent)
+static inline uint32_t zc_next_timeout(uint32_t timeout, uint16_t backoff_percent)
 {
 	uint64_t t = (uint64_t)timeout * backoff_percent / 100U;
 
@@ -52,7 +57,7 @@ uint32_t zc_next_timeout(uint32_t timeout, uint16_t backoff_percent)
  * MAX_TRANSMIT_WAIT (RFC 7252 §4.8.2), i.e. as long as a CON request would
  * keep trying, so both kinds give up at the same point.
  */
-int64_t zc_non_window(const struct coap_transmission_parameters *p)
+static inline int64_t zc_non_window(const struct coap_transmission_parameters *p)
 {
 	uint64_t t = (uint64_t)p->ack_timeout * p->ack_random_percent / 100U;
 	uint64_t total = 0;
@@ -66,3 +71,5 @@ int64_t zc_non_window(const struct coap_transmission_parameters *p)
 	}
 	return (int64_t)total;
 }
+
+#endif /* ZC_CORE_TIMING_H */
