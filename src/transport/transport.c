@@ -8,9 +8,10 @@
  * Every CoAP datagram passes through zc_transport_send()/zc_transport_recv(),
  * so the lookup is built for the common case, a plain UDP socket:
  * - nothing registered (no DTLS socket in the process): one relaxed atomic
- *   load of the count, no lock;
- * - something registered: a lock-free scan of ZC_TRANSPORT_MAX_SOCKETS
- *   atomic keys; a plain socket matches none and takes no lock either.
+ *   load of the high-water mark, no lock;
+ * - something registered: a lock-free scan of the keys below the mark (one
+ *   cache line at most; one key while a single DTLS socket exists); a plain
+ *   socket matches none and takes no lock either.
  * Only a registered descriptor takes reg_lock, to read its (ops, ctx) pair
  * consistently. Writers (register, unregister) hold reg_lock too, so the
  * pair of an entry never changes while a reader copies it. reg_lock is a
@@ -29,17 +30,19 @@
 
 #include "transport/transport.h"
 
-struct registration {
-	/* (unsigned)descriptor + 1, 0 while the entry is free; also read without reg_lock. */
-	atomic_uint key;
-	/* Written and read under reg_lock only. */
+/*
+ * Entry i: keys[i] is (unsigned)descriptor + 1, 0 while free, and is also
+ * read without reg_lock; owners[i] is written and read under reg_lock only.
+ * The keys are kept apart so that the scan reads one dense array.
+ * Static zero initialisation is a valid state for C11 atomics (C11 §7.17.2).
+ */
+static atomic_uint keys[ZC_TRANSPORT_MAX_SOCKETS];
+static struct {
 	const struct zc_transport_ops *ops;
 	void *ctx;
-};
-
-/* Static zero initialisation is a valid state for C11 atomics (C11 §7.17.2). */
-static struct registration registry[ZC_TRANSPORT_MAX_SOCKETS];
-static atomic_uint registered;
+} owners[ZC_TRANSPORT_MAX_SOCKETS];
+/* 1 + the highest index in use, 0 when nothing is registered; written under reg_lock. */
+static atomic_uint high;
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static unsigned int key_of(int sock)
@@ -47,68 +50,76 @@ static unsigned int key_of(int sock)
 	return (unsigned int)sock + 1U;
 }
 
-/* The entry of @p key, or NULL. Caller holds reg_lock. */
-static struct registration *entry_find(unsigned int key)
+/* The index of @p key below the high-water mark, or -1. */
+static int index_of(unsigned int key)
 {
-	for (size_t i = 0; i < ZC_TRANSPORT_MAX_SOCKETS; i++) {
-		if (atomic_load_explicit(&registry[i].key, memory_order_relaxed) == key) {
-			return &registry[i];
+	unsigned int n = atomic_load_explicit(&high, memory_order_relaxed);
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (atomic_load_explicit(&keys[i], memory_order_relaxed) == key) {
+			return (int)i;
 		}
 	}
-	return NULL;
+	return -1;
 }
 
-const struct zc_transport_ops *zc_transport_owner(int sock, void **ctx)
+/* The registered owner of @p key, read under reg_lock; NULL if it left meanwhile. */
+static const struct zc_transport_ops *owner_locked_read(unsigned int key, void **ctx)
 {
-	const struct zc_transport_ops *ops = &zc_transport_udp;
-	const struct registration *r;
-	unsigned int key;
-	size_t i;
+	const struct zc_transport_ops *ops = NULL;
+	int i;
 
-	*ctx = NULL;
-	if (sock < 0 || atomic_load_explicit(&registered, memory_order_relaxed) == 0) {
-		return ops;
-	}
-	key = key_of(sock);
-	for (i = 0; i < ZC_TRANSPORT_MAX_SOCKETS; i++) {
-		if (atomic_load_explicit(&registry[i].key, memory_order_relaxed) == key) {
-			break;
-		}
-	}
-	if (i == ZC_TRANSPORT_MAX_SOCKETS) {
-		return ops;
-	}
-	/* Registered (or just being unregistered): read the pair under the lock. */
 	pthread_mutex_lock(&reg_lock);
-	r = entry_find(key);
-	if (r != NULL) {
-		ops = r->ops;
-		*ctx = r->ctx;
+	i = index_of(key);
+	if (i >= 0) {
+		ops = owners[i].ops;
+		*ctx = owners[i].ctx;
 	}
 	pthread_mutex_unlock(&reg_lock);
 	return ops;
 }
 
+const struct zc_transport_ops *zc_transport_owner(int sock, void **ctx)
+{
+	const struct zc_transport_ops *ops;
+
+	*ctx = NULL;
+	if (sock < 0 || index_of(key_of(sock)) < 0) {
+		return &zc_transport_udp;
+	}
+	ops = owner_locked_read(key_of(sock), ctx);
+	return ops != NULL ? ops : &zc_transport_udp;
+}
+
 int zc_transport_register(int sock, const struct zc_transport_ops *ops, void *ctx)
 {
-	struct registration *r;
+	unsigned int n;
+	unsigned int i;
 	int rc = 0;
 
 	if (sock < 0 || ops == NULL) {
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&reg_lock);
-	if (entry_find(key_of(sock)) != NULL) {
+	n = atomic_load_explicit(&high, memory_order_relaxed);
+	if (index_of(key_of(sock)) >= 0) {
 		rc = -EALREADY;
 	} else {
-		r = entry_find(0);
-		if (r == NULL) {
+		/* The lowest free entry, so that the scanned range stays short. */
+		for (i = 0; i < ZC_TRANSPORT_MAX_SOCKETS; i++) {
+			if (atomic_load_explicit(&keys[i], memory_order_relaxed) == 0) {
+				break;
+			}
+		}
+		if (i == ZC_TRANSPORT_MAX_SOCKETS) {
 			rc = -ENOBUFS;
 		} else {
-			r->ops = ops;
-			r->ctx = ctx;
-			atomic_store_explicit(&r->key, key_of(sock), memory_order_relaxed);
-			atomic_fetch_add_explicit(&registered, 1U, memory_order_relaxed);
+			owners[i].ops = ops;
+			owners[i].ctx = ctx;
+			atomic_store_explicit(&keys[i], key_of(sock), memory_order_relaxed);
+			if (i + 1 > n) {
+				atomic_store_explicit(&high, i + 1, memory_order_relaxed);
+			}
 		}
 	}
 	pthread_mutex_unlock(&reg_lock);
@@ -117,18 +128,24 @@ int zc_transport_register(int sock, const struct zc_transport_ops *ops, void *ct
 
 void zc_transport_unregister(int sock)
 {
-	struct registration *r;
+	unsigned int n;
+	int i;
 
 	if (sock < 0) {
 		return;
 	}
 	pthread_mutex_lock(&reg_lock);
-	r = entry_find(key_of(sock));
-	if (r != NULL) {
-		atomic_store_explicit(&r->key, 0U, memory_order_relaxed);
-		r->ops = NULL;
-		r->ctx = NULL;
-		atomic_fetch_sub_explicit(&registered, 1U, memory_order_relaxed);
+	i = index_of(key_of(sock));
+	if (i >= 0) {
+		atomic_store_explicit(&keys[i], 0U, memory_order_relaxed);
+		owners[i].ops = NULL;
+		owners[i].ctx = NULL;
+		/* Lower the mark past the free entries at the top. */
+		n = atomic_load_explicit(&high, memory_order_relaxed);
+		while (n > 0 && atomic_load_explicit(&keys[n - 1], memory_order_relaxed) == 0) {
+			n--;
+		}
+		atomic_store_explicit(&high, n, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&reg_lock);
 }
