@@ -34,7 +34,7 @@
  * Entry i: keys[i] is (unsigned)descriptor + 1, 0 while free, and is also
  * read without reg_lock; owners[i] is written and read under reg_lock only.
  * The keys are kept apart so that the scan reads one dense array.
- * Static zero initialisation is a valid state for C11 atomics (C11 §7.17.2).
+ * Static zero initialisation is a valid state for C11 atomics (C11 §7.17.2.1).
  */
 static atomic_uint keys[ZC_TRANSPORT_MAX_SOCKETS];
 static struct {
