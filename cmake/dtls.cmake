@@ -2,11 +2,14 @@
 #
 # ZCOAP_WITH_DTLS = AUTO (use Mbed TLS when found), ON (Mbed TLS required) or
 # OFF (never). Without Mbed TLS the zcoap_dtls_* / zcoap_tls_* functions still
-# exist and return -ENOTSUP (src/transport/dtls_none.c).
+# exist and return -ENOTSUP (src/transport/dtls/none.c). The parts that need no
+# TLS library (credential store, error texts) are in ZCOAP_TRANSPORT_SOURCES
+# (cmake/sources.cmake) and built either way.
 #
 # Sets, for the top-level CMakeLists.txt and the install rules:
 #   ZCOAP_HAVE_DTLS            ON when the library is built with Mbed TLS
-#   ZCOAP_DTLS_SOURCES         repository-relative source files of the DTLS layer
+#   ZCOAP_DTLS_SOURCES         repository-relative source files of the DTLS backend:
+#                              the Mbed TLS files, or none.c
 #   ZCOAP_DTLS_LIBRARIES       libraries to link (full paths, usable in exports)
 #   ZCOAP_DTLS_INCLUDE_DIRS    include directories for those sources
 #   ZCOAP_DTLS_PKGCONFIG_LIBS  the same libraries as linker flags, for zcoap.pc's
@@ -18,7 +21,7 @@
 # MBEDTLS_ROOT (CMake variable or environment) points at a custom installation.
 
 set(ZCOAP_HAVE_DTLS OFF)
-set(ZCOAP_DTLS_SOURCES src/transport/dtls_common.c src/transport/dtls_none.c)
+set(ZCOAP_DTLS_SOURCES src/transport/dtls/none.c)
 set(ZCOAP_DTLS_LIBRARIES "")
 set(ZCOAP_DTLS_INCLUDE_DIRS "")
 set(ZCOAP_DTLS_PKGCONFIG_LIBS "")
@@ -99,7 +102,14 @@ if(NOT zcoap_mbedtls_found)
 endif()
 
 set(ZCOAP_HAVE_DTLS ON)
-set(ZCOAP_DTLS_SOURCES src/transport/dtls_common.c src/transport/dtls_mbedtls.c)
+# The only files that include Mbed TLS headers (src/transport/dtls/mbedtls_internal.h).
+set(ZCOAP_DTLS_SOURCES
+    src/transport/dtls/mbedtls_session.c
+    src/transport/dtls/mbedtls_config.c
+    src/transport/dtls/mbedtls_bio.c
+    src/transport/dtls/mbedtls_record.c
+    src/transport/dtls/mbedtls_diag.c
+    src/transport/dtls/mbedtls_rng.c)
 # Link order matters for static archives: ssl needs x509 needs crypto.
 set(ZCOAP_DTLS_LIBRARIES ${ZCOAP_MBEDTLS_LIBRARY} ${ZCOAP_MBEDX509_LIBRARY}
                          ${ZCOAP_MBEDCRYPTO_LIBRARY})

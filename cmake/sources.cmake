@@ -32,8 +32,15 @@ set(ZCOAP_CLIENT_SOURCES
     src/common/strerror.c
 )
 
+# Transport: the front door and registry (transport.c), plain UDP, and the
+# parts of the DTLS API that need no TLS library (the credential store and
+# the error texts). The TLS backend itself comes from cmake/dtls.cmake
+# (ZCOAP_DTLS_SOURCES).
 set(ZCOAP_TRANSPORT_SOURCES
+    src/transport/transport.c
     src/transport/udp.c
+    src/transport/dtls/credentials.c
+    src/transport/dtls/errors.c
 )
 
 set(ZCOAP_PORT_SOURCES

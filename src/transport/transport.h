@@ -1,9 +1,17 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * transport.h -- datagram send/receive on an application socket. The UDP
- * implementation is src/transport/udp.c; the DTLS transport (zcoap_dtls.h)
- * hooks in here by descriptor, so the client never knows which it talks to.
+ * transport.h -- datagram send/receive on an application socket, through a
+ * table of operations per transport (docs/design/transport.md).
+ *
+ * The client calls only zc_transport_send() and zc_transport_recv(): the
+ * front door (transport.c) looks the descriptor up in a small registry and
+ * hands the call to the transport that owns it. A descriptor nobody has
+ * registered is a plain UDP socket (udp.c). A transport that runs a session
+ * over a descriptor (DTLS today, TCP/TLS later) registers the descriptor
+ * when the session is created and unregisters it when the session is
+ * released, so the layers below it never learn it exists and the client
+ * never knows which kind of socket it talks to.
  */
 #ifndef ZCOAP_TRANSPORT_H
 #define ZCOAP_TRANSPORT_H
@@ -12,6 +20,35 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+/*
+ * Descriptors that can be registered at the same time: the sum of the
+ * session limits of the registering transports (DTLS: ZCOAP_DTLS_MAX_SESSIONS,
+ * checked at compile time there).
+ */
+#define ZC_TRANSPORT_MAX_SOCKETS 16
+
+/**
+ * One transport's operations. @p ctx is what the transport gave to
+ * zc_transport_register() for the descriptor (NULL for UDP, which keeps no
+ * state); the transport must still check that @p ctx serves @p sock, since
+ * a descriptor can be unregistered between the lookup and the call.
+ */
+struct zc_transport_ops {
+	/** Short name for logs and documentation ("udp", "dtls"). */
+	const char *name;
+	/** Send one datagram or message; same contract as zc_transport_send(). */
+	int (*send)(void *ctx, int sock, const struct sockaddr *addr, socklen_t addrlen,
+		    const uint8_t *buf, size_t len);
+	/** Receive without blocking; same contract as zc_transport_recv(). */
+	long (*recv)(void *ctx, int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
+		     socklen_t *srclen, bool *truncated);
+	/** End the session on @p sock and close() it; same contract as zc_transport_close(). */
+	int (*close)(void *ctx, int sock);
+};
+
+/** The plain UDP transport (udp.c): every descriptor nobody registered. */
+extern const struct zc_transport_ops zc_transport_udp;
 
 /**
  * Send one datagram.
@@ -33,24 +70,32 @@ int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen, 
 long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
 		       socklen_t *srclen, bool *truncated);
 
-/*
- * DTLS hooks (dtls_mbedtls.c, or dtls_none.c without DTLS). A descriptor
- * set up with zcoap_dtls_connect() is "owned" by the DTLS layer: the UDP
- * functions above hand its datagrams to these instead, so the engine and
- * the thread see plaintext CoAP on an ordinary descriptor.
+/**
+ * End whatever session the owning transport runs on @p sock and close() it.
+ * @retval 0 Closed.
+ * @retval -EBADF Not an open descriptor.
+ * @retval <0 The owning transport's refusal (e.g. DTLS: -EBUSY during a handshake;
+ *         the descriptor is then left open).
  */
-
-/** Whether @p sock is a connected zcoap DTLS socket. */
-bool zc_dtls_owns(int sock);
-
-/** Encrypt and send one CoAP message. 0 or a negative errno. */
-int zc_dtls_send(int sock, const uint8_t *buf, size_t len);
+int zc_transport_close(int sock);
 
 /**
- * Read and decrypt one record without blocking.
- * @retval >=0 Plaintext bytes. @retval -EAGAIN Nothing (or only a non-application record).
- * @retval <0 A fatal error: the session is unusable (peer close, alert, I/O).
+ * Make @p ops the owner of @p sock until zc_transport_unregister().
+ * Called by a transport when it creates a session on the descriptor.
+ * @retval 0 Registered.
+ * @retval -EINVAL Negative @p sock or NULL @p ops.
+ * @retval -EALREADY @p sock is already registered.
+ * @retval -ENOBUFS All ZC_TRANSPORT_MAX_SOCKETS entries are in use.
  */
-long zc_dtls_recv(int sock, uint8_t *buf, size_t cap, bool *truncated);
+int zc_transport_register(int sock, const struct zc_transport_ops *ops, void *ctx);
+
+/** Give @p sock back to UDP; nothing happens if it is not registered. */
+void zc_transport_unregister(int sock);
+
+/**
+ * The transport that owns @p sock: the registered one, with its context in
+ * @p *ctx, or &zc_transport_udp with *ctx = NULL.
+ */
+const struct zc_transport_ops *zc_transport_owner(int sock, void **ctx);
 
 #endif /* ZCOAP_TRANSPORT_H */

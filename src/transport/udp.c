@@ -1,23 +1,23 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * udp.c -- datagrams on an application's UDP socket (connected or not).
+ * udp.c -- the plain UDP transport: datagrams on an application's socket
+ * (connected or not), for every descriptor no other transport registered.
  */
 
 #include <errno.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "transport/transport.h"
 
-int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen, const uint8_t *buf,
-		      size_t len)
+static int udp_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t addrlen,
+		    const uint8_t *buf, size_t len)
 {
 	ssize_t n;
 
-	if (zc_dtls_owns(sock)) {
-		return zc_dtls_send(sock, buf, len);
-	}
+	(void)ctx;
 	do {
 		if (addr != NULL && addrlen > 0) {
 			n = sendto(sock, buf, len, MSG_DONTWAIT, addr, addrlen);
@@ -32,18 +32,14 @@ int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen, 
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
-		       socklen_t *srclen, bool *truncated)
+static long udp_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
+		     socklen_t *srclen, bool *truncated)
 {
 	struct iovec iov = {.iov_base = buf, .iov_len = cap};
 	struct msghdr mh = {0};
 	ssize_t n;
 
-	if (zc_dtls_owns(sock)) {
-		/* The session is bound to its peer; there is no other source to report. */
-		*srclen = 0;
-		return zc_dtls_recv(sock, buf, cap, truncated);
-	}
+	(void)ctx;
 	mh.msg_name = src;
 	mh.msg_namelen = (socklen_t)sizeof(*src);
 	mh.msg_iov = &iov;
@@ -59,3 +55,20 @@ long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_stora
 	*srclen = mh.msg_namelen;
 	return (long)n;
 }
+
+static int udp_close(void *ctx, int sock)
+{
+	(void)ctx;
+	/* Linux releases the descriptor even when close() reports EINTR. */
+	if (close(sock) != 0 && errno != EINTR) {
+		return -errno;
+	}
+	return 0;
+}
+
+const struct zc_transport_ops zc_transport_udp = {
+    .name = "udp",
+    .send = udp_send,
+    .recv = udp_recv,
+    .close = udp_close,
+};

@@ -1,9 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * dtls_common.c -- the parts of the DTLS API that do not depend on the TLS
- * library: the text of the errors zcoap_dtls.h documents. Built with and
- * without DTLS.
+ * errors.c -- zcoap_dtls_strerror(): the DTLS meaning of the errors
+ * zcoap_dtls.h documents. Needs no TLS library; built with and without DTLS.
  */
 
 #include <errno.h>

@@ -1,0 +1,338 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * mbedtls_diag.c -- why a DTLS handshake or session failed, as one of the
+ * errno values zcoap_dtls.h documents and a sentence for
+ * zcoap_dtls_last_error(): TLS alerts, certificate verification flags,
+ * timeouts (with the PSK-mismatch case of RFC 6347 §4.1.2.7), socket errors.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl_ciphersuites.h>
+
+#include "coap_client.h"
+#include "transport/dtls/mbedtls_internal.h"
+
+/* TLS alert numbers (RFC 5246 §7.2, RFC 4279 §2 for unknown_psk_identity). */
+enum {
+	ALERT_CLOSE_NOTIFY = 0,
+	ALERT_BAD_RECORD_MAC = 20,
+	ALERT_HANDSHAKE_FAILURE = 40,
+	ALERT_BAD_CERTIFICATE = 42,
+	ALERT_UNSUPPORTED_CERTIFICATE = 43,
+	ALERT_CERTIFICATE_REVOKED = 44,
+	ALERT_CERTIFICATE_EXPIRED = 45,
+	ALERT_CERTIFICATE_UNKNOWN = 46,
+	ALERT_UNKNOWN_CA = 48,
+	ALERT_ACCESS_DENIED = 49,
+	ALERT_DECRYPT_ERROR = 51,
+	ALERT_UNKNOWN_PSK_IDENTITY = 115,
+};
+
+static const char *alert_name(int alert)
+{
+	switch (alert) {
+	case ALERT_CLOSE_NOTIFY:
+		return "close_notify";
+	case 10:
+		return "unexpected_message";
+	case ALERT_BAD_RECORD_MAC:
+		return "bad_record_mac";
+	case 22:
+		return "record_overflow";
+	case ALERT_HANDSHAKE_FAILURE:
+		return "handshake_failure";
+	case ALERT_BAD_CERTIFICATE:
+		return "bad_certificate";
+	case ALERT_UNSUPPORTED_CERTIFICATE:
+		return "unsupported_certificate";
+	case ALERT_CERTIFICATE_REVOKED:
+		return "certificate_revoked";
+	case ALERT_CERTIFICATE_EXPIRED:
+		return "certificate_expired";
+	case ALERT_CERTIFICATE_UNKNOWN:
+		return "certificate_unknown";
+	case 47:
+		return "illegal_parameter";
+	case ALERT_UNKNOWN_CA:
+		return "unknown_ca";
+	case ALERT_ACCESS_DENIED:
+		return "access_denied";
+	case 50:
+		return "decode_error";
+	case ALERT_DECRYPT_ERROR:
+		return "decrypt_error";
+	case 70:
+		return "protocol_version";
+	case 71:
+		return "insufficient_security";
+	case 80:
+		return "internal_error";
+	case 90:
+		return "user_canceled";
+	case 100:
+		return "no_renegotiation";
+	case 110:
+		return "unsupported_extension";
+	case 112:
+		return "unrecognized_name";
+	case ALERT_UNKNOWN_PSK_IDENTITY:
+		return "unknown_psk_identity";
+	default:
+		return "unknown alert";
+	}
+}
+
+/* Alerts by which a server says it does not accept our credentials. */
+static bool alert_rejects_credentials(int alert)
+{
+	switch (alert) {
+	case ALERT_BAD_RECORD_MAC:
+	case ALERT_BAD_CERTIFICATE:
+	case ALERT_UNSUPPORTED_CERTIFICATE:
+	case ALERT_CERTIFICATE_REVOKED:
+	case ALERT_CERTIFICATE_EXPIRED:
+	case ALERT_CERTIFICATE_UNKNOWN:
+	case ALERT_UNKNOWN_CA:
+	case ALERT_ACCESS_DENIED:
+	case ALERT_DECRYPT_ERROR:
+	case ALERT_UNKNOWN_PSK_IDENTITY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The description byte of the alert Mbed TLS just reported as fatal. */
+static int received_alert(const mbedtls_ssl_context *ssl)
+{
+	const unsigned char *msg = ssl->MBED_FIELD(in_msg);
+
+	return msg != NULL ? msg[1] : -1;
+}
+
+/* Whether the server sent a CertificateRequest (RFC 5246 §7.4.4). */
+static bool server_asked_for_certificate(const mbedtls_ssl_context *ssl)
+{
+#if MBEDTLS_VERSION_MAJOR >= 3
+	(void)ssl; /* not visible through the 3.x API */
+	return false;
+#else
+	return ssl->client_auth != 0;
+#endif
+}
+
+static int handshake_step(const mbedtls_ssl_context *ssl)
+{
+	return ssl->MBED_FIELD(state);
+}
+
+/* Cipher suite chosen by the server's ServerHello, 0 before it. */
+static int negotiating_suite(const mbedtls_ssl_context *ssl)
+{
+	const mbedtls_ssl_session *sn = ssl->MBED_FIELD(session_negotiate);
+
+	return sn != NULL ? sn->MBED_FIELD(ciphersuite) : 0;
+}
+
+static bool suite_uses_psk(int id)
+{
+	const mbedtls_ssl_ciphersuite_t *info = mbedtls_ssl_ciphersuite_from_id(id);
+
+	if (info == NULL) {
+		return false;
+	}
+	switch (info->MBED_FIELD(key_exchange)) {
+	case MBEDTLS_KEY_EXCHANGE_PSK:
+	case MBEDTLS_KEY_EXCHANGE_DHE_PSK:
+	case MBEDTLS_KEY_EXCHANGE_ECDHE_PSK:
+	case MBEDTLS_KEY_EXCHANGE_RSA_PSK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void mbed_text(int ret, char *buf, size_t len)
+{
+#if defined(MBEDTLS_ERROR_C)
+	mbedtls_strerror(ret, buf, len);
+#else
+	snprintf(buf, len, "Mbed TLS error -0x%04X", (unsigned int)-ret);
+#endif
+}
+
+int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *why, size_t n)
+{
+	int step = handshake_step(&st->ssl);
+
+	if (!st->peer_seen) {
+		snprintf(why, n, "DTLS handshake timed out after %u ms: no answer from the server",
+			 (unsigned int)total_ms);
+		return -ETIMEDOUT;
+	}
+	/*
+	 * We sent our Finished, the server kept talking but never sent its own:
+	 * OpenSSL and GnuTLS discard a Finished whose MAC fails (RFC 6347
+	 * §4.1.2.7 lets them drop bad records silently), which is what a
+	 * different pre-shared key produces.
+	 */
+	if ((step == MBEDTLS_SSL_SERVER_NEW_SESSION_TICKET ||
+	     step == MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC ||
+	     step == MBEDTLS_SSL_SERVER_FINISHED) &&
+	    suite_uses_psk(negotiating_suite(&st->ssl))) {
+		snprintf(why, n,
+			 "the server never accepted our Finished message within %u ms: the "
+			 "pre-shared key or identity does not match the server's",
+			 (unsigned int)total_ms);
+		return -EACCES;
+	}
+	snprintf(why, n,
+		 "DTLS handshake timed out after %u ms (server answered, stalled at step %d)",
+		 (unsigned int)total_ms, step);
+	return -ETIMEDOUT;
+}
+
+/* The server certificate failed verification: -EKEYREJECTED or -EKEYEXPIRED. */
+static int verify_error(const struct dtls_state *st, const char *hostname, char *why, size_t n)
+{
+	uint32_t flags = mbedtls_ssl_get_verify_result(&st->ssl);
+
+	if (flags == UINT32_MAX) {
+		flags = 0;
+	}
+	if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
+		snprintf(why, n, "server certificate is not signed by a trusted CA (unknown CA)");
+		return -EKEYREJECTED;
+	}
+	if (flags & MBEDTLS_X509_BADCERT_EXPIRED) {
+		snprintf(why, n, "server certificate has expired");
+		return -EKEYEXPIRED;
+	}
+	if (flags & MBEDTLS_X509_BADCERT_FUTURE) {
+		snprintf(why, n, "server certificate is not valid yet");
+		return -EKEYEXPIRED;
+	}
+	if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
+		snprintf(why, n, "server certificate is not valid for host '%s' (name mismatch)",
+			 hostname != NULL ? hostname : "");
+		return -EKEYREJECTED;
+	}
+	if (flags & MBEDTLS_X509_BADCERT_REVOKED) {
+		snprintf(why, n, "server certificate has been revoked");
+		return -EKEYREJECTED;
+	}
+	{
+		char info[160];
+		int len = mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
+
+		/* Keep the first reason only; the text ends in a newline. */
+		if (len > 0) {
+			char *nl = strchr(info, '\n');
+
+			if (nl != NULL) {
+				*nl = '\0';
+			}
+		} else {
+			snprintf(info, sizeof(info), "flags 0x%08x", (unsigned int)flags);
+		}
+		snprintf(why, n, "server certificate rejected: %s", info);
+	}
+	return -EKEYREJECTED;
+}
+
+int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *hostname,
+			    uint32_t total_ms, char *why, size_t n)
+{
+	char text[120];
+	int alert;
+
+	switch (ret) {
+	case MBEDTLS_ERR_SSL_TIMEOUT:
+		return zc_dtls_timeout_error(st, total_ms, why, n);
+	case MBEDTLS_ERR_NET_SEND_FAILED:
+	case MBEDTLS_ERR_NET_RECV_FAILED:
+		if (st->io_errno == ECONNREFUSED) {
+			snprintf(why, n,
+				 "nothing listens on the server port (ICMP port unreachable)");
+			return -ECONNREFUSED;
+		}
+		snprintf(why, n, "%s() failed during the DTLS handshake: %s",
+			 ret == MBEDTLS_ERR_NET_SEND_FAILED ? "send" : "recv",
+			 zcoap_strerror(st->io_errno));
+		return st->io_errno != 0 ? -st->io_errno : -EIO;
+	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+		return verify_error(st, hostname, why, n);
+	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+		alert = received_alert(&st->ssl);
+		if (alert == ALERT_HANDSHAKE_FAILURE && !st->have_own &&
+		    server_asked_for_certificate(&st->ssl)) {
+			snprintf(why, n,
+				 "the server requires a client certificate and none is configured: "
+				 "fatal alert %s (%d)",
+				 alert_name(alert), alert);
+			return -EACCES;
+		}
+		if (alert_rejects_credentials(alert)) {
+			snprintf(why, n, "the server rejected our credentials: fatal alert %s (%d)",
+				 alert_name(alert), alert);
+			return -EACCES;
+		}
+		snprintf(why, n, "the server aborted the handshake: fatal alert %s (%d)",
+			 alert_name(alert), alert);
+		return -ECONNABORTED;
+	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+		snprintf(why, n, "the server closed the session during the handshake");
+		return -ECONNABORTED;
+	case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+		snprintf(why, n, "Mbed TLS ran out of memory during the handshake");
+		return -ENOMEM;
+	default:
+		mbed_text(ret, text, sizeof(text));
+		snprintf(why, n, "DTLS handshake failed: %s", text);
+		return -EPROTO;
+	}
+}
+
+int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_t n)
+{
+	char text[120];
+	int err;
+	int alert;
+
+	switch (ret) {
+	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+		snprintf(why, n, "the server closed the DTLS session (close_notify)");
+		err = -ECONNRESET;
+		break;
+	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+		alert = received_alert(&st->ssl);
+		snprintf(why, n, "the server ended the DTLS session: fatal alert %s (%d)",
+			 alert_name(alert), alert);
+		err = -ECONNABORTED;
+		break;
+	case MBEDTLS_ERR_NET_RECV_FAILED:
+	case MBEDTLS_ERR_NET_SEND_FAILED:
+		err = st->io_errno != 0 ? -st->io_errno : -EIO;
+		snprintf(why, n, "%s",
+			 err == -ECONNREFUSED
+			     ? "the server port is closed (ICMP port unreachable): session lost"
+			     : zcoap_strerror(err));
+		break;
+	case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+		snprintf(why, n, "Mbed TLS ran out of memory");
+		err = -ENOMEM;
+		break;
+	default:
+		mbed_text(ret, text, sizeof(text));
+		snprintf(why, n, "DTLS error: %s", text);
+		err = -EPROTO;
+		break;
+	}
+	return err;
+}

@@ -1,0 +1,182 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * mbedtls_internal.h -- what the files of the Mbed TLS DTLS backend share:
+ * the session slot, its state, and the functions each file provides. DTLS
+ * 1.2 client sockets (RFC 6347) over Mbed TLS 2.28, with the 3.x
+ * differences behind MBEDTLS_VERSION_MAJOR. Only the mbedtls_*.c files of
+ * this folder include it, and they are the only files of zcoap that
+ * include Mbed TLS headers (docs/design/dtls.md).
+ *
+ * The backend's files, one job each:
+ *   mbedtls_session.c  the session table, its registration with the
+ *                      transport table, zcoap_dtls_connect()/close() and
+ *                      the queries on a socket
+ *   mbedtls_config.c   configuration checks, credentials parsed into the
+ *                      session, cipher suites, the Mbed TLS configuration
+ *   mbedtls_bio.c      the retransmission timer and the socket callbacks
+ *                      Mbed TLS reads and writes through
+ *   mbedtls_record.c   application data: the transport operations send
+ *                      and receive of a DTLS socket
+ *   mbedtls_diag.c     Mbed TLS failures and alerts as errno and a sentence
+ *   mbedtls_rng.c      the random generator shared by all sessions
+ *
+ * Naming: st is our per-session state (struct dtls_state), s its slot
+ * (struct session); ssl, conf, ca, own and key are the Mbed TLS objects
+ * inside st.
+ *
+ * Locks: table_lock (mbedtls_session.c) guards which descriptor a slot
+ * serves, each slot has its own mutex for its Mbed TLS context, the
+ * credential store has its lock (credentials.c) and the random generator
+ * rng_lock. Order: (client lock ->) table_lock -> session lock -> the
+ * transport registry's lock; the credential lock and rng_lock are leaves.
+ * A handshake runs without any of them held while it waits.
+ */
+#ifndef ZCOAP_TRANSPORT_DTLS_MBEDTLS_INTERNAL_H
+#define ZCOAP_TRANSPORT_DTLS_MBEDTLS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <mbedtls/version.h>
+
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "zcoap_dtls.h"
+
+/* 3.x made the context fields private; 2.x has no MBEDTLS_PRIVATE. */
+#if MBEDTLS_VERSION_MAJOR >= 3
+#define MBED_FIELD(x) MBEDTLS_PRIVATE(x)
+#else
+#define MBED_FIELD(x) x
+#endif
+
+/* Default offer: every suite of the mode this Mbed TLS build has (127 in Debian's 2.28). */
+#define ZC_DTLS_MAX_OFFERED_SUITES 128
+/* Room for the sentence zcoap_dtls_last_error() returns. */
+#define ZC_DTLS_DETAIL_LEN 200
+
+enum zc_dtls_session_state {
+	ZC_DTLS_FREE = 0,
+	ZC_DTLS_CONNECTING, /* zcoap_dtls_connect() is running the handshake */
+	ZC_DTLS_UP,         /* application data may flow */
+	ZC_DTLS_FAILED,     /* handshake failed or session ended; Mbed TLS state freed */
+};
+
+/* The DTLS retransmission timer (RFC 6347 §4.2.4) in the form Mbed TLS asks for. */
+struct dtls_timer {
+	int64_t start_ms;
+	uint32_t int_ms;
+	uint32_t fin_ms; /* 0: stopped */
+};
+
+struct dtls_state {
+	int fd;         /* copy of session.fd for the I/O callbacks */
+	uint8_t state;  /* enum zc_dtls_session_state */
+	bool was_up;    /* the handshake completed once */
+	bool live;      /* the Mbed TLS contexts below are initialised */
+	bool have_psk;  /* a PSK is configured */
+	bool have_own;  /* our own certificate is configured */
+	bool peer_seen; /* a datagram came from the server */
+	dev_t dev;      /* identity of the socket, to spot a reused descriptor number */
+	ino_t ino;
+	int io_errno; /* errno of the last failed send()/recv(), 0 if none */
+	int error;    /* why the session failed (negative errno), 0 if it did not */
+	int suite;    /* negotiated cipher suite (IANA), 0 before the handshake */
+	struct dtls_timer timer;
+	char detail[ZC_DTLS_DETAIL_LEN];
+	int suites[ZC_DTLS_MAX_OFFERED_SUITES + 1]; /* 0-terminated; referenced by conf */
+	mbedtls_ssl_context ssl;
+	mbedtls_ssl_config conf;
+	mbedtls_x509_crt ca;
+	mbedtls_x509_crt own;
+	mbedtls_pk_context key;
+};
+
+/*
+ * in_use and fd say which descriptor a slot serves; they change only with
+ * both table_lock and the slot's lock held, so either lock is enough to
+ * read them. Everything in st is guarded by the slot's lock, except while
+ * st.state is CONNECTING: then only the connecting thread touches the Mbed
+ * TLS contexts (the others see CONNECTING and back off).
+ */
+struct session {
+	pthread_mutex_t lock;
+	bool lock_ready;
+	bool in_use;
+	int fd;
+	struct dtls_state st;
+};
+
+/* ---- mbedtls_session.c ---- */
+
+/**
+ * Lock the slot that the transport table handed over as the context of
+ * @p sock: @p s itself when it still serves @p sock (lock held on return),
+ * NULL when it was released in between.
+ */
+struct session *zc_dtls_session_lock_ctx(struct session *s, int sock);
+
+/** Mark the session failed with @p err and @p text; frees Mbed TLS state. Lock held. */
+void zc_dtls_session_fail_locked(struct dtls_state *st, int err, const char *text);
+
+/**
+ * The transport table's close for a DTLS socket: close_notify when up, free
+ * the slot, unregister, close(). -EBUSY during a handshake (nothing done).
+ */
+int zc_dtls_op_close(void *ctx, int sock);
+
+/* ---- mbedtls_config.c ---- */
+
+/** Check a configuration before anything is touched: 0 or -EINVAL. */
+int zc_dtls_check_config(const struct zcoap_dtls_config *cfg);
+
+/**
+ * Initialise the Mbed TLS contexts of @p st (st->live) and configure them
+ * from @p cfg and the credential store. 0, or a negative errno with the
+ * reason in @p why.
+ */
+int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, char *why, size_t n);
+
+/* ---- mbedtls_bio.c ---- */
+
+/** Milliseconds until the final timer fires, -1 when stopped. */
+int64_t zc_dtls_timer_remaining(const struct dtls_timer *t);
+
+/** Hand @p st's socket and timer callbacks to its Mbed TLS context. */
+void zc_dtls_bio_attach(struct dtls_state *st);
+
+/* ---- mbedtls_record.c: the transport table's send and receive for a DTLS socket ---- */
+
+int zc_dtls_op_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t addrlen,
+		    const uint8_t *buf, size_t len);
+long zc_dtls_op_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
+		     socklen_t *srclen, bool *truncated);
+
+/* ---- mbedtls_diag.c ---- */
+
+/** Map a failed mbedtls_ssl_handshake() to our errno and a sentence in @p why. */
+int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *hostname,
+			    uint32_t total_ms, char *why, size_t n);
+
+/** A handshake that did not finish in time: -ETIMEDOUT, or -EACCES for a PSK mismatch. */
+int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *why, size_t n);
+
+/** Map the failure that ended an established session to our errno and a sentence. */
+int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_t n);
+
+/* ---- mbedtls_rng.c ---- */
+
+/** Seed the shared generator on first use (reseed in a forked child). 0 or -EIO. */
+int zc_dtls_rng_setup(void);
+
+/** Mbed TLS's f_rng: random bytes from the shared generator. */
+int zc_dtls_rng_random(void *ctx, unsigned char *out, size_t len);
+
+#endif /* ZCOAP_TRANSPORT_DTLS_MBEDTLS_INTERNAL_H */

@@ -1,0 +1,415 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * mbedtls_session.c -- the DTLS session table: which descriptor is a DTLS
+ * socket (registered with the transport table for as long as it is one),
+ * zcoap_dtls_connect() with the handshake in the caller's thread,
+ * zcoap_dtls_close(), and the queries on a socket.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "coap_client.h"
+#include "port/port.h"
+#include "transport/dtls/mbedtls_internal.h"
+#include "transport/transport.h"
+
+_Static_assert(ZCOAP_DTLS_MAX_SESSIONS <= ZC_TRANSPORT_MAX_SOCKETS,
+	       "the transport table must have room for every DTLS session");
+
+/* What the transport table calls for a registered DTLS descriptor. */
+static const struct zc_transport_ops dtls_transport = {
+    .name = "dtls",
+    .send = zc_dtls_op_send,
+    .recv = zc_dtls_op_recv,
+    .close = zc_dtls_op_close,
+};
+
+static struct session sessions[ZCOAP_DTLS_MAX_SESSIONS];
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Caller holds table_lock. */
+static struct session *session_find(int fd)
+{
+	if (fd < 0) {
+		return NULL;
+	}
+	for (size_t i = 0; i < ZCOAP_DTLS_MAX_SESSIONS; i++) {
+		if (sessions[i].in_use && sessions[i].fd == fd) {
+			return &sessions[i];
+		}
+	}
+	return NULL;
+}
+
+/* The session of @p fd with its lock held, or NULL. */
+static struct session *session_lock(int fd)
+{
+	struct session *s;
+
+	pthread_mutex_lock(&table_lock);
+	s = session_find(fd);
+	if (s != NULL) {
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&table_lock);
+	return s;
+}
+
+/*
+ * Free the Mbed TLS state. The *_free() functions zeroise what they release
+ * (keys, PSK, master secret, record keys); the struct itself is cleared too.
+ */
+static void contexts_free(struct dtls_state *st)
+{
+	if (!st->live) {
+		return;
+	}
+	mbedtls_ssl_free(&st->ssl);
+	mbedtls_ssl_config_free(&st->conf);
+	mbedtls_x509_crt_free(&st->ca);
+	mbedtls_x509_crt_free(&st->own);
+	mbedtls_pk_free(&st->key);
+	mbedtls_platform_zeroize(&st->ssl, sizeof(st->ssl));
+	mbedtls_platform_zeroize(&st->conf, sizeof(st->conf));
+	st->live = false;
+}
+
+struct session *zc_dtls_session_lock_ctx(struct session *s, int sock)
+{
+	if (s == NULL) {
+		return NULL;
+	}
+	pthread_mutex_lock(&s->lock);
+	/* in_use and fd change only with this lock held too (struct session). */
+	if (s->in_use && s->fd == sock) {
+		return s;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/*
+ * Clear a whole slot (it becomes free) and give its descriptor back to
+ * UDP. Caller holds table_lock and the session lock.
+ */
+static void session_wipe(struct session *s)
+{
+	if (s->in_use) {
+		zc_transport_unregister(s->fd);
+	}
+	contexts_free(&s->st);
+	mbedtls_platform_zeroize(&s->st, sizeof(s->st));
+	s->st.fd = -1;
+	s->st.state = ZC_DTLS_FREE;
+	s->in_use = false;
+	s->fd = -1;
+}
+
+void zc_dtls_session_fail_locked(struct dtls_state *st, int err, const char *text)
+{
+	contexts_free(st);
+	st->state = ZC_DTLS_FAILED;
+	st->error = err;
+	snprintf(st->detail, sizeof(st->detail), "%s", text);
+}
+
+static void session_fail(struct session *s, int err, const char *text)
+{
+	pthread_mutex_lock(&s->lock);
+	zc_dtls_session_fail_locked(&s->st, err, text);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Drive the handshake to its end in the caller's thread: each call of
+ * mbedtls_ssl_handshake() does what it can without blocking; between calls
+ * we sleep in poll() until a datagram arrives or the retransmission timer
+ * (RFC 6347 §4.2.4) fires, never past the overall deadline.
+ */
+static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg, char *why,
+		     size_t n)
+{
+	uint32_t total = cfg->handshake_timeout_ms != 0 ? cfg->handshake_timeout_ms
+							: ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
+	int64_t deadline = zc_port_now_ms() + (int64_t)total;
+
+	for (;;) {
+		int ret = mbedtls_ssl_handshake(&st->ssl);
+		struct pollfd p = {.fd = st->fd, .events = POLLIN};
+		int64_t now;
+		int64_t wait;
+		int64_t t;
+
+		if (ret == 0) {
+			return 0;
+		}
+		if (ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
+			return zc_dtls_handshake_error(st, ret, cfg->hostname, total, why, n);
+		}
+		now = zc_port_now_ms();
+		if (now >= deadline) {
+			return zc_dtls_timeout_error(st, total, why, n);
+		}
+		wait = deadline - now;
+		t = zc_dtls_timer_remaining(&st->timer);
+		if (t >= 0 && t < wait) {
+			wait = t;
+		}
+		if (poll(&p, 1, (int)wait) < 0 && errno != EINTR) {
+			snprintf(why, n, "poll() failed: %s", zcoap_strerror(errno));
+			return -errno;
+		}
+	}
+}
+
+/* The socket must be an open datagram socket; records its identity. */
+static int check_socket(int sock, dev_t *dev, ino_t *ino)
+{
+	struct stat sb;
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	if (sock < 0 || fstat(sock, &sb) != 0) {
+		return -EBADF;
+	}
+	if (!S_ISSOCK(sb.st_mode)) {
+		return -ENOTSOCK;
+	}
+	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) != 0) {
+		return -errno;
+	}
+	if (type != SOCK_DGRAM) {
+		return -EPROTOTYPE;
+	}
+	*dev = sb.st_dev;
+	*ino = sb.st_ino;
+	return 0;
+}
+
+/* Take a free slot for @p sock (state CONNECTING). */
+static int session_claim(int sock, dev_t dev, ino_t ino, struct session **out)
+{
+	struct session *s;
+	int rc = 0;
+
+	pthread_mutex_lock(&table_lock);
+	s = session_find(sock);
+	if (s != NULL) {
+		pthread_mutex_lock(&s->lock);
+		if (s->st.dev == dev && s->st.ino == ino) {
+			rc = s->st.state == ZC_DTLS_CONNECTING ? -EBUSY : -EALREADY;
+		} else if (s->st.state == ZC_DTLS_CONNECTING) {
+			rc = -EBUSY;
+		} else {
+			/* The application close()d a DTLS socket and got the number back. */
+			session_wipe(s);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	s = NULL;
+	for (size_t i = 0; rc == 0 && i < ZCOAP_DTLS_MAX_SESSIONS; i++) {
+		if (!sessions[i].in_use) {
+			s = &sessions[i];
+			break;
+		}
+	}
+	if (rc == 0 && s == NULL) {
+		rc = -ENOBUFS;
+	}
+	if (rc == 0) {
+		if (!s->lock_ready) {
+			pthread_mutex_init(&s->lock, NULL);
+			s->lock_ready = true;
+		}
+		pthread_mutex_lock(&s->lock);
+		s->in_use = true;
+		s->fd = sock;
+		memset(&s->st, 0, sizeof(s->st));
+		s->st.fd = sock;
+		s->st.dev = dev;
+		s->st.ino = ino;
+		s->st.state = ZC_DTLS_CONNECTING;
+		/*
+		 * From now on the transport table hands the descriptor's traffic
+		 * to this slot: no CoAP message can leave it unencrypted, also
+		 * when the handshake fails, until session_wipe().
+		 */
+		rc = zc_transport_register(sock, &dtls_transport, s);
+		if (rc < 0) {
+			s->in_use = false;
+			s->fd = -1;
+			s->st.fd = -1;
+			s->st.state = ZC_DTLS_FREE;
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (rc == 0) {
+			*out = s;
+		}
+	}
+	pthread_mutex_unlock(&table_lock);
+	return rc;
+}
+
+static void session_release(struct session *s)
+{
+	pthread_mutex_lock(&table_lock);
+	pthread_mutex_lock(&s->lock);
+	session_wipe(s);
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&table_lock);
+}
+
+int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
+		       const struct zcoap_dtls_config *cfg)
+{
+	char why[ZC_DTLS_DETAIL_LEN] = "";
+	struct session *s = NULL;
+	struct dtls_state *st;
+	dev_t dev = 0;
+	ino_t ino = 0;
+	int rc;
+
+	rc = zc_dtls_check_config(cfg);
+	if (rc == 0 && peer != NULL && peerlen == 0) {
+		rc = -EINVAL;
+	}
+	if (rc < 0) {
+		return rc;
+	}
+	rc = check_socket(sock, &dev, &ino);
+	if (rc < 0) {
+		return rc;
+	}
+	rc = session_claim(sock, dev, ino, &s);
+	if (rc < 0) {
+		return rc;
+	}
+	st = &s->st;
+	/*
+	 * A connected socket only receives the server's datagrams and gets its
+	 * ICMP errors (RFC 6347 §4.1.1: the association is per address pair).
+	 * Nothing has been sent yet, so a failure here gives the socket back.
+	 */
+	if (peer != NULL && connect(sock, peer, peerlen) != 0) {
+		rc = -errno;
+		session_release(s);
+		return rc;
+	}
+
+	/* From here on the descriptor stays DTLS-owned, failed or not, until zcoap_dtls_close(). */
+	rc = zc_dtls_setup(st, cfg, why, sizeof(why));
+	if (rc == 0) {
+		rc = handshake(st, cfg, why, sizeof(why));
+	}
+	if (rc < 0) {
+		session_fail(s, rc, why);
+		return rc;
+	}
+	pthread_mutex_lock(&s->lock);
+#if MBEDTLS_VERSION_MAJOR >= 3
+	st->suite = mbedtls_ssl_get_ciphersuite_id_from_ssl(&st->ssl);
+#else
+	st->suite = mbedtls_ssl_get_ciphersuite_id(mbedtls_ssl_get_ciphersuite(&st->ssl));
+#endif
+	st->state = ZC_DTLS_UP;
+	st->was_up = true;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/*
+ * The close operation of the transport table. The slot is looked up again
+ * under table_lock, which freeing it needs anyway; @p ctx is not trusted
+ * beyond that.
+ */
+int zc_dtls_op_close(void *ctx, int sock)
+{
+	struct session *s;
+	int rc = 0;
+
+	(void)ctx;
+
+	pthread_mutex_lock(&table_lock);
+	s = session_find(sock);
+	if (s != NULL) {
+		pthread_mutex_lock(&s->lock);
+		if (s->st.state == ZC_DTLS_CONNECTING) {
+			rc = -EBUSY;
+		} else {
+			if (s->st.state == ZC_DTLS_UP) {
+				/* RFC 5246 §7.2.1; one datagram, its loss is harmless. */
+				(void)mbedtls_ssl_close_notify(&s->st.ssl);
+			}
+			session_wipe(s);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_unlock(&table_lock);
+	if (rc < 0) {
+		return rc;
+	}
+	/* Linux releases the descriptor even when close() reports EINTR. */
+	if (close(sock) != 0 && errno != EINTR) {
+		return -errno;
+	}
+	return 0;
+}
+
+int zcoap_dtls_close(int sock)
+{
+	/* The owner of the descriptor ends its session: DTLS here, or plain close(). */
+	return zc_transport_close(sock);
+}
+
+bool zcoap_dtls_is_dtls(int sock)
+{
+	bool owned;
+
+	pthread_mutex_lock(&table_lock);
+	owned = session_find(sock) != NULL;
+	pthread_mutex_unlock(&table_lock);
+	return owned;
+}
+
+int zcoap_dtls_ciphersuite(int sock)
+{
+	struct session *s = session_lock(sock);
+	int rc;
+
+	if (s == NULL) {
+		return -EBADF;
+	}
+	rc = s->st.state == ZC_DTLS_UP ? s->st.suite : -ENOTCONN;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int zcoap_dtls_last_error(int sock, char *buf, size_t buflen)
+{
+	struct session *s = session_lock(sock);
+	int rc;
+
+	if (s == NULL) {
+		return -EBADF;
+	}
+	rc = s->st.error;
+	if (buf != NULL && buflen > 0) {
+		snprintf(buf, buflen, "%s", rc != 0 ? s->st.detail : "");
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+bool zcoap_dtls_available(void)
+{
+	return true;
+}

@@ -1,0 +1,63 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * none.c -- zcoap built without DTLS (ZCOAP_WITH_DTLS=OFF or no Mbed TLS):
+ * no descriptor is ever a DTLS socket (nothing registers with the transport
+ * table, so every descriptor stays UDP), and the public DTLS functions of
+ * zcoap_dtls.h exist but report -ENOTSUP. The credential store
+ * (credentials.c) is built here too and answers -ENOTSUP through
+ * zcoap_dtls_available().
+ */
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "zcoap_dtls.h"
+
+int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
+		       const struct zcoap_dtls_config *cfg)
+{
+	(void)sock;
+	(void)peer;
+	(void)peerlen;
+	(void)cfg;
+	return -ENOTSUP;
+}
+
+int zcoap_dtls_close(int sock)
+{
+	/*
+	 * The documented rule "release a socket with zcoap_dtls_close() after
+	 * any zcoap_dtls_connect() error" must not leak the descriptor here.
+	 */
+	if (sock < 0 || close(sock) != 0) {
+		return -EBADF;
+	}
+	return -ENOTSUP;
+}
+
+bool zcoap_dtls_is_dtls(int sock)
+{
+	(void)sock;
+	return false;
+}
+
+int zcoap_dtls_ciphersuite(int sock)
+{
+	(void)sock;
+	return -ENOTSUP;
+}
+
+int zcoap_dtls_last_error(int sock, char *buf, size_t buflen)
+{
+	(void)sock;
+	if (buf != NULL && buflen > 0) {
+		buf[0] = '\0';
+	}
+	return -ENOTSUP;
+}
+
+bool zcoap_dtls_available(void)
+{
+	return false;
+}
