@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zcoap_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -265,14 +267,14 @@ static inline enum coap_block_size coap_bytes_to_block_size(uint16_t bytes)
  * @param cpkt Built or parsed message.
  * @return The version (1 for every message coap_packet_parse() accepts), 0 if @p cpkt is empty.
  */
-uint8_t coap_header_get_version(const struct coap_packet *cpkt);
+ZCOAP_API uint8_t coap_header_get_version(const struct coap_packet *cpkt);
 
 /**
  * @brief Type field (enum coap_msgtype) of a message.
  * @param cpkt Built or parsed message.
  * @return The type, 0 if @p cpkt is empty.
  */
-uint8_t coap_header_get_type(const struct coap_packet *cpkt);
+ZCOAP_API uint8_t coap_header_get_type(const struct coap_packet *cpkt);
 
 /**
  * @brief Copy out the token.
@@ -280,7 +282,7 @@ uint8_t coap_header_get_type(const struct coap_packet *cpkt);
  * @param token Buffer of at least COAP_TOKEN_MAX_LEN bytes.
  * @return Token length 0..8; 0 also when the header is invalid.
  */
-uint8_t coap_header_get_token(const struct coap_packet *cpkt, uint8_t *token);
+ZCOAP_API uint8_t coap_header_get_token(const struct coap_packet *cpkt, uint8_t *token);
 
 /**
  * @brief Code byte of a message.
@@ -291,7 +293,7 @@ uint8_t coap_header_get_token(const struct coap_packet *cpkt, uint8_t *token);
  * @param cpkt Built or parsed message.
  * @return The code byte, 0 if @p cpkt is empty.
  */
-uint8_t coap_header_get_code(const struct coap_packet *cpkt);
+ZCOAP_API uint8_t coap_header_get_code(const struct coap_packet *cpkt);
 
 /**
  * @brief Replace the code byte of a message.
@@ -300,14 +302,14 @@ uint8_t coap_header_get_code(const struct coap_packet *cpkt);
  * @retval 0 Success.
  * @retval -EINVAL @p cpkt is NULL or holds no header.
  */
-int coap_header_set_code(const struct coap_packet *cpkt, uint8_t code);
+ZCOAP_API int coap_header_set_code(const struct coap_packet *cpkt, uint8_t code);
 
 /**
  * @brief Message ID of a message.
  * @param cpkt Built or parsed message.
  * @return The message ID, 0 if @p cpkt is empty.
  */
-uint16_t coap_header_get_id(const struct coap_packet *cpkt);
+ZCOAP_API uint16_t coap_header_get_id(const struct coap_packet *cpkt);
 
 /**
  * @brief Replace the message ID of a message.
@@ -316,7 +318,7 @@ uint16_t coap_header_get_id(const struct coap_packet *cpkt);
  * @retval 0 Success.
  * @retval -EINVAL @p cpkt is NULL or holds no header.
  */
-int coap_header_set_id(struct coap_packet *cpkt, uint16_t id);
+ZCOAP_API int coap_header_set_id(struct coap_packet *cpkt, uint16_t id);
 
 /**
  * @brief Payload of a message.
@@ -324,13 +326,13 @@ int coap_header_set_id(struct coap_packet *cpkt, uint16_t id);
  * @param[out] len Payload length; 0 when there is none.
  * @return Pointer into the message buffer, or NULL when there is no payload.
  */
-const uint8_t *coap_packet_get_payload(const struct coap_packet *cpkt, uint16_t *len);
+ZCOAP_API const uint8_t *coap_packet_get_payload(const struct coap_packet *cpkt, uint16_t *len);
 
 /**
  * @brief Whether the code is a request method (class 0, detail 1..31).
  * @param cpkt Built or parsed message.
  */
-bool coap_packet_is_request(const struct coap_packet *cpkt);
+ZCOAP_API bool coap_packet_is_request(const struct coap_packet *cpkt);
 
 /** @} */
 
@@ -361,8 +363,8 @@ bool coap_packet_is_request(const struct coap_packet *cpkt);
  *         the end, option number above 65535, or a payload marker with no
  *         payload after it.
  */
-int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
-		      struct coap_option *options, uint8_t opt_num);
+ZCOAP_API int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
+				struct coap_option *options, uint8_t opt_num);
 
 /**
  * @brief Copy out every occurrence of one option, in wire order.
@@ -374,8 +376,8 @@ int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
  * @retval -EINVAL Bad arguments or a malformed message.
  * @retval -EMSGSIZE An occurrence has a value longer than COAP_OPTION_VALUE_MAX_LEN.
  */
-int coap_find_options(const struct coap_packet *cpkt, uint16_t code, struct coap_option *options,
-		      uint16_t veclen);
+ZCOAP_API int coap_find_options(const struct coap_packet *cpkt, uint16_t code,
+				struct coap_option *options, uint16_t veclen);
 
 /**
  * @brief Decode an option value as an unsigned big-endian integer.
@@ -384,7 +386,7 @@ int coap_find_options(const struct coap_packet *cpkt, uint16_t code, struct coap
  * @param option An option copied out by coap_find_options().
  * @return The value; values longer than 4 bytes give their low 32 bits.
  */
-unsigned int coap_option_value_to_int(const struct coap_option *option);
+ZCOAP_API unsigned int coap_option_value_to_int(const struct coap_option *option);
 
 /**
  * @brief First occurrence of an option, decoded as an unsigned integer.
@@ -395,7 +397,7 @@ unsigned int coap_option_value_to_int(const struct coap_option *option);
  * @retval -EINVAL Bad arguments, a malformed message, or a value longer than 4 bytes.
  * @retval -ERANGE The value does not fit in an int.
  */
-int coap_get_option_int(const struct coap_packet *cpkt, uint16_t code);
+ZCOAP_API int coap_get_option_int(const struct coap_packet *cpkt, uint16_t code);
 
 /** @} */
 
@@ -417,9 +419,9 @@ int coap_get_option_int(const struct coap_packet *cpkt, uint16_t code);
  * @retval -EINVAL Bad arguments (NULL pointers, version, type > 3, token_len > 8).
  * @retval -ENOSPC @p max_len is too small for the header and token.
  */
-int coap_packet_init(struct coap_packet *cpkt, uint8_t *data, uint16_t max_len, uint8_t ver,
-		     uint8_t type, uint8_t token_len, const uint8_t *token, uint8_t code,
-		     uint16_t id);
+ZCOAP_API int coap_packet_init(struct coap_packet *cpkt, uint8_t *data, uint16_t max_len,
+			       uint8_t ver, uint8_t type, uint8_t token_len, const uint8_t *token,
+			       uint8_t code, uint16_t id);
 
 /**
  * @brief Start a piggybacked response (ACK, same MID and token as @p req).
@@ -432,8 +434,8 @@ int coap_packet_init(struct coap_packet *cpkt, uint8_t *data, uint16_t max_len, 
  * @retval -EINVAL Bad arguments.
  * @retval -ENOSPC @p max_len is too small.
  */
-int coap_ack_init(struct coap_packet *cpkt, const struct coap_packet *req, uint8_t *data,
-		  uint16_t max_len, uint8_t code);
+ZCOAP_API int coap_ack_init(struct coap_packet *cpkt, const struct coap_packet *req, uint8_t *data,
+			    uint16_t max_len, uint8_t code);
 
 /**
  * @brief Build a Reset (RST) message for @p req: same MID, no token, code 0.00.
@@ -445,8 +447,8 @@ int coap_ack_init(struct coap_packet *cpkt, const struct coap_packet *req, uint8
  * @retval -EINVAL Bad arguments.
  * @retval -ENOSPC @p max_len is too small.
  */
-int coap_rst_init(struct coap_packet *cpkt, const struct coap_packet *req, uint8_t *data,
-		  uint16_t max_len);
+ZCOAP_API int coap_rst_init(struct coap_packet *cpkt, const struct coap_packet *req, uint8_t *data,
+			    uint16_t max_len);
 
 /**
  * @brief Append an option.
@@ -463,8 +465,8 @@ int coap_rst_init(struct coap_packet *cpkt, const struct coap_packet *req, uint8
  * @retval -EINVAL Bad arguments, or a payload marker is already present.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_packet_append_option(struct coap_packet *cpkt, uint16_t code, const uint8_t *value,
-			      uint16_t len);
+ZCOAP_API int coap_packet_append_option(struct coap_packet *cpkt, uint16_t code,
+					const uint8_t *value, uint16_t len);
 
 /**
  * @brief Remove the first occurrence of an option.
@@ -473,7 +475,7 @@ int coap_packet_append_option(struct coap_packet *cpkt, uint16_t code, const uin
  * @retval 0 Success, also when the option was absent.
  * @retval -EINVAL Bad arguments or a malformed message.
  */
-int coap_packet_remove_option(struct coap_packet *cpkt, uint16_t code);
+ZCOAP_API int coap_packet_remove_option(struct coap_packet *cpkt, uint16_t code);
 
 /**
  * @brief Append an unsigned integer option in its shortest form.
@@ -486,7 +488,7 @@ int coap_packet_remove_option(struct coap_packet *cpkt, uint16_t code);
  * @retval -EINVAL Bad arguments, or a payload marker is already present.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_append_option_int(struct coap_packet *cpkt, uint16_t code, unsigned int val);
+ZCOAP_API int coap_append_option_int(struct coap_packet *cpkt, uint16_t code, unsigned int val);
 
 /**
  * @brief Append the payload marker (0xFF).
@@ -495,7 +497,7 @@ int coap_append_option_int(struct coap_packet *cpkt, uint16_t code, unsigned int
  * @retval -EINVAL Bad arguments or a marker is already present.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_packet_append_payload_marker(struct coap_packet *cpkt);
+ZCOAP_API int coap_packet_append_payload_marker(struct coap_packet *cpkt);
 
 /**
  * @brief Append payload bytes after the marker.
@@ -506,8 +508,8 @@ int coap_packet_append_payload_marker(struct coap_packet *cpkt);
  * @retval -EINVAL Bad arguments or no payload marker.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_packet_append_payload(struct coap_packet *cpkt, const uint8_t *payload,
-			       uint16_t payload_len);
+ZCOAP_API int coap_packet_append_payload(struct coap_packet *cpkt, const uint8_t *payload,
+					 uint16_t payload_len);
 
 /**
  * @brief Append Uri-Path and Uri-Query options from a path string.
@@ -523,7 +525,7 @@ int coap_packet_append_payload(struct coap_packet *cpkt, const uint8_t *payload,
  * @retval -EINVAL Bad arguments, or a segment longer than 65535 bytes.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_packet_set_path(struct coap_packet *cpkt, const char *path);
+ZCOAP_API int coap_packet_set_path(struct coap_packet *cpkt, const char *path);
 
 /** @} */
 
@@ -537,7 +539,7 @@ int coap_packet_set_path(struct coap_packet *cpkt, const char *path);
  * thread calls coap_next_token() again.
  * @return Pointer to 8 bytes.
  */
-uint8_t *coap_next_token(void);
+ZCOAP_API uint8_t *coap_next_token(void);
 
 /**
  * @brief Next message ID of the process-wide counter.
@@ -546,7 +548,7 @@ uint8_t *coap_next_token(void);
  * threads at once.
  * @return A message ID.
  */
-uint16_t coap_next_id(void);
+ZCOAP_API uint16_t coap_next_id(void);
 
 /** @} */
 
@@ -561,8 +563,8 @@ uint16_t coap_next_id(void);
  * @retval 0 Success.
  * @retval -EINVAL @p ctx is NULL or @p block_size is not 0..6.
  */
-int coap_block_transfer_init(struct coap_block_context *ctx, enum coap_block_size block_size,
-			     size_t total_size);
+ZCOAP_API int coap_block_transfer_init(struct coap_block_context *ctx,
+				       enum coap_block_size block_size, size_t total_size);
 
 /**
  * @brief Append Block1 for the block at @c ctx->current.
@@ -575,7 +577,7 @@ int coap_block_transfer_init(struct coap_block_context *ctx, enum coap_block_siz
  * @retval -EINVAL Bad arguments, or NUM does not fit in 20 bits.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_append_block1_option(struct coap_packet *cpkt, struct coap_block_context *ctx);
+ZCOAP_API int coap_append_block1_option(struct coap_packet *cpkt, struct coap_block_context *ctx);
 
 /**
  * @brief Append Block2 for the block at @c ctx->current.
@@ -587,7 +589,7 @@ int coap_append_block1_option(struct coap_packet *cpkt, struct coap_block_contex
  * @retval -EINVAL Bad arguments, or NUM does not fit in 20 bits.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_append_block2_option(struct coap_packet *cpkt, struct coap_block_context *ctx);
+ZCOAP_API int coap_append_block2_option(struct coap_packet *cpkt, struct coap_block_context *ctx);
 
 /**
  * @brief Append Size1 with @c ctx->total_size.
@@ -597,7 +599,7 @@ int coap_append_block2_option(struct coap_packet *cpkt, struct coap_block_contex
  * @retval -EINVAL Bad arguments or a total above UINT32_MAX.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_append_size1_option(struct coap_packet *cpkt, struct coap_block_context *ctx);
+ZCOAP_API int coap_append_size1_option(struct coap_packet *cpkt, struct coap_block_context *ctx);
 
 /**
  * @brief Append Size2 with @c ctx->total_size.
@@ -607,7 +609,7 @@ int coap_append_size1_option(struct coap_packet *cpkt, struct coap_block_context
  * @retval -EINVAL Bad arguments or a total above UINT32_MAX.
  * @retval -ENOSPC The buffer is too small.
  */
-int coap_append_size2_option(struct coap_packet *cpkt, struct coap_block_context *ctx);
+ZCOAP_API int coap_append_size2_option(struct coap_packet *cpkt, struct coap_block_context *ctx);
 
 /**
  * @brief Decode the Block1 option.
@@ -618,7 +620,8 @@ int coap_append_size2_option(struct coap_packet *cpkt, struct coap_block_context
  * @retval -ENOENT No Block1 option.
  * @retval -EINVAL Bad arguments, a value longer than 3 bytes, or SZX 7 (reserved, RFC 7959 §2.2).
  */
-int coap_get_block1_option(const struct coap_packet *cpkt, bool *has_more, uint32_t *block_number);
+ZCOAP_API int coap_get_block1_option(const struct coap_packet *cpkt, bool *has_more,
+				     uint32_t *block_number);
 
 /**
  * @brief Decode the Block2 option.
@@ -629,7 +632,8 @@ int coap_get_block1_option(const struct coap_packet *cpkt, bool *has_more, uint3
  * @retval -ENOENT No Block2 option.
  * @retval -EINVAL Bad arguments, a value longer than 3 bytes, or SZX 7.
  */
-int coap_get_block2_option(const struct coap_packet *cpkt, bool *has_more, uint32_t *block_number);
+ZCOAP_API int coap_get_block2_option(const struct coap_packet *cpkt, bool *has_more,
+				     uint32_t *block_number);
 
 /**
  * @brief Update a block context from the Block1/Block2 and Size1/Size2 options of a message.
@@ -641,7 +645,8 @@ int coap_get_block2_option(const struct coap_packet *cpkt, bool *has_more, uint3
  * @retval 0 Success (also when the message has no block option).
  * @retval -EINVAL Bad arguments, malformed block option, or an offset that overflows.
  */
-int coap_update_from_block(const struct coap_packet *cpkt, struct coap_block_context *ctx);
+ZCOAP_API int coap_update_from_block(const struct coap_packet *cpkt,
+				     struct coap_block_context *ctx);
 
 /**
  * @brief Advance a context past the block carried by @p cpkt.
@@ -652,7 +657,7 @@ int coap_update_from_block(const struct coap_packet *cpkt, struct coap_block_con
  * @param ctx Block context.
  * @return The new offset, or 0 when the transfer is complete.
  */
-size_t coap_next_block(const struct coap_packet *cpkt, struct coap_block_context *ctx);
+ZCOAP_API size_t coap_next_block(const struct coap_packet *cpkt, struct coap_block_context *ctx);
 
 /** @} */
 
@@ -663,7 +668,7 @@ size_t coap_next_block(const struct coap_packet *cpkt, struct coap_block_context
  * @brief Process-wide defaults used when a request passes NULL parameters.
  * @return The current defaults (initially 2000 ms, 150 %, 200 %, 4).
  */
-struct coap_transmission_parameters coap_get_transmission_parameters(void);
+ZCOAP_API struct coap_transmission_parameters coap_get_transmission_parameters(void);
 
 /**
  * @brief Replace the process-wide defaults.
@@ -671,7 +676,7 @@ struct coap_transmission_parameters coap_get_transmission_parameters(void);
  * Values are not validated here; coap_client_req() rejects unusable ones.
  * @param params New defaults; NULL is ignored.
  */
-void coap_set_transmission_parameters(const struct coap_transmission_parameters *params);
+ZCOAP_API void coap_set_transmission_parameters(const struct coap_transmission_parameters *params);
 
 /** @} */
 

@@ -47,6 +47,7 @@
 
 #include "coap.h"
 #include "zcoap_config.h"
+#include "zcoap_export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -180,7 +181,7 @@ struct coap_client {
  * @retval -EALREADY @p client is already initialised.
  * @retval -EAGAIN The thread or its wake-up descriptor could not be created.
  */
-int coap_client_init(struct coap_client *client, const char *info);
+ZCOAP_API int coap_client_init(struct coap_client *client, const char *info);
 
 /**
  * @brief Send a request.
@@ -206,8 +207,9 @@ int coap_client_init(struct coap_client *client, const char *info);
  * @retval -ENOSPC The request's header and options do not fit in MAX_COAP_MSG_LEN.
  * @retval <0 The negative errno of the failed first send.
  */
-int coap_client_req(struct coap_client *client, int sock, const struct sockaddr *addr,
-		    struct coap_client_request *req, struct coap_transmission_parameters *params);
+ZCOAP_API int coap_client_req(struct coap_client *client, int sock, const struct sockaddr *addr,
+			      struct coap_client_request *req,
+			      struct coap_transmission_parameters *params);
 
 /**
  * @brief Cancel every ongoing request of a client.
@@ -217,7 +219,7 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
  * Later notifications of cancelled observations are answered with RST.
  * @param client Client; NULL is ignored.
  */
-void coap_client_cancel_requests(struct coap_client *client);
+ZCOAP_API void coap_client_cancel_requests(struct coap_client *client);
 
 /**
  * @brief Cancel the ongoing requests that match @p req.
@@ -228,7 +230,8 @@ void coap_client_cancel_requests(struct coap_client *client);
  * @param client Client; NULL is ignored.
  * @param req Pattern; NULL is ignored.
  */
-void coap_client_cancel_request(struct coap_client *client, struct coap_client_request *req);
+ZCOAP_API void coap_client_cancel_request(struct coap_client *client,
+					  struct coap_client_request *req);
 
 /**
  * @brief End matching observations with a GET carrying Observe = 1.
@@ -244,19 +247,20 @@ void coap_client_cancel_request(struct coap_client *client, struct coap_client_r
  * @retval -ENOENT No active observation matches.
  * @retval <0 The negative errno of the failed send.
  */
-int coap_client_deregister_observe(struct coap_client *client, struct coap_client_request *req);
+ZCOAP_API int coap_client_deregister_observe(struct coap_client *client,
+					     struct coap_client_request *req);
 
 /**
  * @brief Whether any request is still in progress.
  * @param client Client; NULL gives false.
  */
-bool coap_client_has_ongoing_exchange(struct coap_client *client);
+ZCOAP_API bool coap_client_has_ongoing_exchange(struct coap_client *client);
 
 /**
  * @brief An extra option asking for early Block2 size negotiation.
  * @return Block2 with NUM 0, M 0 and the SZX of ZCOAP_CONFIG_BLOCK_SIZE.
  */
-struct coap_client_option coap_client_option_initial_block2(void);
+ZCOAP_API struct coap_client_option coap_client_option_initial_block2(void);
 
 /** @name zcoap extensions */
 /** @{ */
@@ -270,7 +274,7 @@ struct coap_client_option coap_client_option_initial_block2(void);
  * @retval 0 Success.
  * @retval -EDEADLK Called from the client's own thread.
  */
-int zcoap_client_deinit(struct coap_client *client);
+ZCOAP_API int zcoap_client_deinit(struct coap_client *client);
 
 /** @brief Details of the response being delivered to the running callback. */
 struct zcoap_response_info {
@@ -291,13 +295,13 @@ struct zcoap_response_info {
  * callbacks (negative result code) and outside callbacks.
  * @return Pointer to a thread-local description, or NULL.
  */
-const struct zcoap_response_info *zcoap_client_response_info(void);
+ZCOAP_API const struct zcoap_response_info *zcoap_client_response_info(void);
 
 /**
  * @brief The response packet behind the running callback (see zcoap_client_response_info()).
  * @return The packet, or NULL outside a callback or for errors.
  */
-const struct coap_packet *zcoap_client_response_packet(void);
+ZCOAP_API const struct coap_packet *zcoap_client_response_packet(void);
 
 /**
  * @brief Set how long to wait for a separate response after an Empty ACK.
@@ -306,7 +310,7 @@ const struct coap_packet *zcoap_client_response_packet(void);
  * @retval 0 Success.
  * @retval -EINVAL NULL client or a zero timeout.
  */
-int zcoap_client_set_separate_timeout(struct coap_client *client, uint32_t timeout_ms);
+ZCOAP_API int zcoap_client_set_separate_timeout(struct coap_client *client, uint32_t timeout_ms);
 
 /**
  * @brief Observer of every datagram the client sends and receives (for dumps).
@@ -327,14 +331,15 @@ typedef void (*zcoap_trace_cb_t)(bool outgoing, const uint8_t *data, size_t len,
  * @retval 0 Success.
  * @retval -EINVAL NULL client.
  */
-int zcoap_client_set_trace(struct coap_client *client, zcoap_trace_cb_t cb, void *user_data);
+ZCOAP_API int zcoap_client_set_trace(struct coap_client *client, zcoap_trace_cb_t cb,
+				     void *user_data);
 
 /**
  * @brief Text for a negative errno returned or reported by zcoap.
  * @param err A negative (or positive) errno value.
  * @return A static string; never NULL.
  */
-const char *zcoap_strerror(int err);
+ZCOAP_API const char *zcoap_strerror(int err);
 
 /** @} */
 

@@ -85,6 +85,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "zcoap_export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -212,8 +214,8 @@ struct zcoap_dtls_config {
  * @retval -ENOMEM All ZCOAP_TLS_MAX_CREDENTIALS entries are in use.
  * @retval -ENOTSUP zcoap was built without DTLS.
  */
-int zcoap_tls_credential_add(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type type,
-			     const void *cred, size_t credlen);
+ZCOAP_API int zcoap_tls_credential_add(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type type,
+				       const void *cred, size_t credlen);
 
 /**
  * @brief Copy a registered credential (Zephyr's tls_credential_get()).
@@ -227,8 +229,8 @@ int zcoap_tls_credential_add(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type
  * @retval -EFBIG @p cred is too small; @p *credlen tells the size needed.
  * @retval -ENOTSUP zcoap was built without DTLS.
  */
-int zcoap_tls_credential_get(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type type, void *cred,
-			     size_t *credlen);
+ZCOAP_API int zcoap_tls_credential_get(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type type,
+				       void *cred, size_t *credlen);
 
 /**
  * @brief Remove a credential (Zephyr's tls_credential_delete()).
@@ -238,7 +240,7 @@ int zcoap_tls_credential_get(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type
  * @retval -ENOENT No such credential.
  * @retval -ENOTSUP zcoap was built without DTLS.
  */
-int zcoap_tls_credential_delete(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type type);
+ZCOAP_API int zcoap_tls_credential_delete(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type type);
 
 /**
  * @brief Make @p sock a DTLS socket: connect it to @p peer and run the handshake.
@@ -292,8 +294,8 @@ int zcoap_tls_credential_delete(zcoap_sec_tag_t tag, enum zcoap_tls_credential_t
  * @retval <0 Another negative errno from connect() or send() (e.g.
  *         -ENETUNREACH, -EAFNOSUPPORT).
  */
-int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
-		       const struct zcoap_dtls_config *cfg);
+ZCOAP_API int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
+				 const struct zcoap_dtls_config *cfg);
 
 /**
  * @brief End the DTLS session of @p sock and close the descriptor.
@@ -310,14 +312,14 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
  *         nothing was done.
  * @retval -ENOTSUP zcoap was built without DTLS (the descriptor is still closed).
  */
-int zcoap_dtls_close(int sock);
+ZCOAP_API int zcoap_dtls_close(int sock);
 
 /**
  * @brief Whether @p sock is a DTLS socket (connected, failed or ended).
  * @param sock The descriptor.
  * @return true for a descriptor between zcoap_dtls_connect() and zcoap_dtls_close().
  */
-bool zcoap_dtls_is_dtls(int sock);
+ZCOAP_API bool zcoap_dtls_is_dtls(int sock);
 
 /**
  * @brief The cipher suite negotiated on @p sock (Zephyr's TLS_CIPHERSUITE_USED).
@@ -327,7 +329,7 @@ bool zcoap_dtls_is_dtls(int sock);
  * @retval -ENOTCONN The handshake failed or the session has ended.
  * @retval -ENOTSUP zcoap was built without DTLS.
  */
-int zcoap_dtls_ciphersuite(int sock);
+ZCOAP_API int zcoap_dtls_ciphersuite(int sock);
 
 /**
  * @brief Why the last DTLS operation on @p sock failed.
@@ -344,7 +346,7 @@ int zcoap_dtls_ciphersuite(int sock);
  * @retval -EBADF @p sock is not a DTLS socket (nothing is stored).
  * @retval -ENOTSUP zcoap was built without DTLS.
  */
-int zcoap_dtls_last_error(int sock, char *buf, size_t buflen);
+ZCOAP_API int zcoap_dtls_last_error(int sock, char *buf, size_t buflen);
 
 /**
  * @brief Text for a negative errno returned by the DTLS functions, with its DTLS meaning.
@@ -354,13 +356,13 @@ int zcoap_dtls_last_error(int sock, char *buf, size_t buflen);
  * @param err A negative (or positive) errno value.
  * @return A static string; never NULL.
  */
-const char *zcoap_dtls_strerror(int err);
+ZCOAP_API const char *zcoap_dtls_strerror(int err);
 
 /**
  * @brief Whether this zcoap was built with DTLS support.
  * @return true with Mbed TLS, false otherwise (every function above then returns -ENOTSUP).
  */
-bool zcoap_dtls_available(void);
+ZCOAP_API bool zcoap_dtls_available(void);
 
 #ifdef __cplusplus
 }

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "coap.h"
+#include "zcoap_export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,7 +47,7 @@ struct zcoap_option_iter {
 };
 
 /** Start walking @p cpkt's options (in wire order, i.e. by ascending number). */
-void zcoap_option_iter_init(struct zcoap_option_iter *it, const struct coap_packet *cpkt);
+ZCOAP_API void zcoap_option_iter_init(struct zcoap_option_iter *it, const struct coap_packet *cpkt);
 
 /**
  * Next option.
@@ -60,8 +61,8 @@ void zcoap_option_iter_init(struct zcoap_option_iter *it, const struct coap_pack
  *         or a number above 65535). Only possible on packets that did not go
  *         through coap_packet_parse(). The walk stops there.
  */
-int zcoap_option_iter_next(struct zcoap_option_iter *it, uint16_t *number, const uint8_t **value,
-			   uint16_t *len);
+ZCOAP_API int zcoap_option_iter_next(struct zcoap_option_iter *it, uint16_t *number,
+				     const uint8_t **value, uint16_t *len);
 
 /**
  * First occurrence of option @p number, without copying.
@@ -70,18 +71,18 @@ int zcoap_option_iter_next(struct zcoap_option_iter *it, uint16_t *number, const
  * @retval -EILSEQ Malformed packet.
  * @retval -EINVAL A NULL argument.
  */
-int zcoap_option_find(const struct coap_packet *cpkt, uint16_t number, const uint8_t **value,
-		      uint16_t *len);
+ZCOAP_API int zcoap_option_find(const struct coap_packet *cpkt, uint16_t number,
+				const uint8_t **value, uint16_t *len);
 
 /**
  * Decode an unsigned big-endian option value (RFC 7252 §3.2). A value of 0
  * bytes is 0. Values longer than 4 bytes keep their last (least significant)
  * 4 bytes.
  */
-uint32_t zcoap_option_uint(const uint8_t *value, uint16_t len);
+ZCOAP_API uint32_t zcoap_option_uint(const uint8_t *value, uint16_t len);
 
 /** Encode @p val in its shortest big-endian form (0 is 0 bytes); returns the length (0..4). */
-uint16_t zcoap_uint_encode(uint32_t val, uint8_t out[4]);
+ZCOAP_API uint16_t zcoap_uint_encode(uint32_t val, uint8_t out[4]);
 
 /**
  * Decode a Block1/Block2 option value (RFC 7959 §2.2): NUM, M and SZX
@@ -89,14 +90,15 @@ uint16_t zcoap_uint_encode(uint32_t val, uint8_t out[4]);
  * @retval 0 Valid: *num, *more, *szx set.
  * @retval -EINVAL Longer than 3 bytes, or SZX 7 (reserved).
  */
-int zcoap_block_decode(const uint8_t *value, uint16_t len, uint32_t *num, bool *more, uint8_t *szx);
+ZCOAP_API int zcoap_block_decode(const uint8_t *value, uint16_t len, uint32_t *num, bool *more,
+				 uint8_t *szx);
 
 /**
  * Encode a Block1/Block2 value in its shortest form (RFC 7959 §2.2).
  * @p num must be below 2^20 and @p szx at most 6.
  * @return The length written to @p out (0..3).
  */
-uint16_t zcoap_block_encode(uint32_t num, bool more, uint8_t szx, uint8_t out[3]);
+ZCOAP_API uint16_t zcoap_block_encode(uint32_t num, bool more, uint8_t szx, uint8_t out[3]);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,8 @@
 #       libzcoap.a plus `pkg-config --static --libs zcoap` (Libs.private),
 #   (b) with a separate CMake project: find_package(zcoap) + zcoap::zcoap (shared),
 #   (c) the same project linking zcoap::zcoap_static,
-# and runs each program; it also compiles the example program of README.md.
+# and runs each program; it also compiles the example program of README.md,
+# and checks that libzcoap.so exports exactly the installed headers' functions.
 #
 # BUILD_DIR: an already built zcoap build directory to install from (CTest
 # passes its own). Without it the repository is configured and built in a
@@ -62,6 +63,9 @@ for h in "$src"/include/*.h; do
 	cmp -s "$h" "$prefix/include/zcoap/$(basename "$h")" || fail "header $(basename "$h") not installed as is"
 done
 [ "$(readlink "$libdir/libzcoap.so")" = "libzcoap.so.$major" ] || fail "libzcoap.so should point to libzcoap.so.$major"
+
+step "libzcoap.so exports the API of the installed headers, and nothing else"
+bash "$src/scripts/check-abi.sh" --installed "$prefix" || fail "exported symbols (scripts/check-abi.sh)"
 
 # Every shared-linked program must load libzcoap from the prefix, not from elsewhere.
 # (ldd's output is captured first: grep -q would stop reading early, and the
