@@ -18,7 +18,7 @@
 
 #define ITERATIONS  20000
 #define MAX_OPTIONS 24
-#define BUF_SIZE    4096
+#define BUF_SIZE    8192 /* > 4 + 8 + MAX_OPTIONS * (5 + 270) + 1 + 200: every random message fits */
 
 static uint64_t rng_state;
 
