@@ -30,10 +30,10 @@
 /*
  * Fill priv->poll_socks for the next poll(): the sockets of the active
  * requests, then -- room permitting -- the sockets of the previous poll that
- * were not dropped.
- * @param[out] idle Whether a kept socket without requests is in the set.
+ * were not dropped (round->idle tells whether there are such). One function
+ * on purpose: it runs once per wake-up of the thread.
  */
-static int build_locked(struct coap_client *client, bool *idle)
+void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
@@ -41,6 +41,7 @@ static int build_locked(struct coap_client *client, bool *idle)
 	uint64_t ino[ZCOAP_CONFIG_MAX_REQUESTS];
 	int nact = zc_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
 	int n = nact;
+	bool idle = false;
 
 	/* Identities: from the previous set when the socket was in it, else looked up now. */
 	for (int j = 0; j < nact; j++) {
@@ -57,7 +58,6 @@ static int build_locked(struct coap_client *client, bool *idle)
 			ino[j] = 0; /* matches no open socket (poll() reports POLLNVAL) */
 		}
 	}
-	*idle = false;
 	for (int i = 0; i < priv->n_poll_socks && n < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
 		int fd = priv->poll_socks[i];
 		bool seen = fd < 0;
@@ -69,25 +69,21 @@ static int build_locked(struct coap_client *client, bool *idle)
 			dev[n] = priv->poll_dev[i];
 			ino[n] = priv->poll_ino[i];
 			socks[n++] = fd;
-			*idle = true;
+			idle = true;
 		}
 	}
 	memcpy(priv->poll_socks, socks, (size_t)n * sizeof(socks[0]));
 	memcpy(priv->poll_dev, dev, (size_t)n * sizeof(dev[0]));
 	memcpy(priv->poll_ino, ino, (size_t)n * sizeof(ino[0]));
 	priv->n_poll_socks = n;
-	return n;
-}
 
-void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round)
-{
-	struct zcoap_client_private *priv = &client->priv;
-
-	round->nsock = build_locked(client, &round->idle);
+	/* Wake for the engine's next deadline, or to drop idle sockets after the linger time. */
+	round->nsock = n;
+	round->idle = idle;
 	round->deadline = zc_engine_next_deadline(&priv->eng);
 	round->now = zc_port_now_ms();
 	round->linger_end = round->now + STICKY_LINGER_MS;
-	if (round->idle && round->linger_end < round->deadline) {
+	if (idle && round->linger_end < round->deadline) {
 		round->deadline = round->linger_end;
 	}
 	priv->poll_deadline = round->deadline;

@@ -103,6 +103,8 @@ static void client_thread(void *arg)
 	struct zcoap_client_private *priv = &client->priv;
 	struct zc_port_pollfd fds[1 + ZCOAP_CONFIG_MAX_REQUESTS];
 
+	fds[0].fd = zc_port_wake_fd(&priv->wake);
+	fds[0].events = ZC_PORT_POLL_IN;
 	zc_port_mutex_lock(&priv->lock);
 	while (!priv->stop) {
 		struct zc_poll_round round;
@@ -114,8 +116,6 @@ static void client_thread(void *arg)
 			break;
 		}
 		zc_poll_set_prepare_locked(client, &round);
-		fds[0].fd = zc_port_wake_fd(&priv->wake);
-		fds[0].events = ZC_PORT_POLL_IN;
 		fds[0].revents = 0;
 		for (int i = 0; i < round.nsock; i++) {
 			fds[1 + i].fd = priv->poll_socks[i];
