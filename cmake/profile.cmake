@@ -26,5 +26,32 @@ foreach(k MAX_REQUESTS BLOCK_SIZE MESSAGE_SIZE MESSAGE_HEADER_SIZE MAX_PATH_LEN 
     set(ZCOAP_CFG_${k} "$CACHE{ZCOAP_CFG_${k}}")
   endif()
 endforeach()
+
+# Storage of the port's OS objects in struct zcoap_client_private
+# (include/zcoap_client_types.h), so that the installed headers need no OS
+# header: the sizes of the POSIX port's types, measured here and written to
+# zcoap_build_config.h. A cross build for another port may preset them
+# (-DZCOAP_PORT_MUTEX_SIZE=...); the port checks at compile time that its
+# types fit.
+include(CheckTypeSize)
+set(CMAKE_EXTRA_INCLUDE_FILES port/posix/port_posix.h)
+set(CMAKE_REQUIRED_INCLUDES ${PROJECT_SOURCE_DIR}/src)
+set(CMAKE_REQUIRED_DEFINITIONS -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE)
+foreach(t "MUTEX;pthread_mutex_t" "COND;pthread_cond_t" "THREAD;struct zc_posix_thread"
+          "WAKE;struct zc_posix_wake")
+  list(GET t 0 k)
+  list(GET t 1 type)
+  if(NOT DEFINED ZCOAP_PORT_${k}_SIZE)
+    check_type_size("${type}" ZCOAP_SIZEOF_PORT_${k} LANGUAGE C)
+    if(NOT ZCOAP_SIZEOF_PORT_${k})
+      message(FATAL_ERROR "cannot measure ${type} for the POSIX port; set ZCOAP_PORT_${k}_SIZE")
+    endif()
+    set(ZCOAP_PORT_${k}_SIZE ${ZCOAP_SIZEOF_PORT_${k}})
+  endif()
+endforeach()
+unset(CMAKE_EXTRA_INCLUDE_FILES)
+unset(CMAKE_REQUIRED_INCLUDES)
+unset(CMAKE_REQUIRED_DEFINITIONS)
+
 configure_file(${PROJECT_SOURCE_DIR}/cmake/zcoap_build_config.h.in
                ${PROJECT_BINARY_DIR}/include/zcoap_build_config.h @ONLY)

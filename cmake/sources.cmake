@@ -25,9 +25,14 @@ set(ZCOAP_ENGINE_SOURCES
     src/core/slot_index.c
 )
 
-# Client thread and public API (uses the port and transport layers).
+# Client layer, the driver of the engine (uses the port and transport layers):
+# public API, the engine's I/O table, events, the sticky poll set, the thread.
 set(ZCOAP_CLIENT_SOURCES
     src/client/api.c
+    src/client/lifecycle.c
+    src/client/io.c
+    src/client/events.c
+    src/client/poll_set.c
     src/client/thread.c
     src/common/strerror.c
 )
@@ -43,6 +48,11 @@ set(ZCOAP_TRANSPORT_SOURCES
     src/transport/dtls/errors.c
 )
 
+# The OS behind src/port/port.h; an RTOS port replaces this list (and folder).
 set(ZCOAP_PORT_SOURCES
-    src/port/posix/port.c
+    src/port/posix/clock_random.c
+    src/port/posix/sync.c
+    src/port/posix/thread.c
+    src/port/posix/wake.c
+    src/port/posix/poll.c
 )

@@ -11,7 +11,6 @@
 #ifndef ZCOAP_CLIENT_TYPES_H
 #define ZCOAP_CLIENT_TYPES_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -22,19 +21,81 @@
 
 struct zcoap_deferred_send;
 
+/*
+ * Storage for the OS objects of the port (src/port/port.h): the client's
+ * mutex, condition variable, receive thread and wake-up object, as opaque
+ * bytes aligned for any scalar, so that this header needs no OS header.
+ * The port casts them to its real types and checks with _Static_assert
+ * that those fit (src/port/posix/).
+ *
+ * CMake measures the POSIX port's types when it configures the build
+ * (cmake/profile.cmake) and records the sizes in zcoap_build_config.h. The
+ * defaults below are for builds without CMake; they hold the pthread types
+ * of glibc, musl and macOS on 32- and 64-bit targets. Another port (an
+ * RTOS) defines its own sizes in its ZCOAP_CONFIG_FILE.
+ */
+
+/** Bytes for a mutex (POSIX: pthread_mutex_t). */
+#ifndef ZCOAP_PORT_MUTEX_SIZE
+#define ZCOAP_PORT_MUTEX_SIZE 64
+#endif
+
+/** Bytes for a condition variable (POSIX: pthread_cond_t). */
+#ifndef ZCOAP_PORT_COND_SIZE
+#define ZCOAP_PORT_COND_SIZE 64
+#endif
+
+/** Bytes for a thread (POSIX: pthread_t, entry function and argument). */
+#ifndef ZCOAP_PORT_THREAD_SIZE
+#define ZCOAP_PORT_THREAD_SIZE (3 * sizeof(void *))
+#endif
+
+/** Bytes for the wake-up object (POSIX: two descriptors). */
+#ifndef ZCOAP_PORT_WAKE_SIZE
+#define ZCOAP_PORT_WAKE_SIZE (2 * sizeof(int))
+#endif
+
+/* One storage type per object, so the port's casts are type-checked. */
+#define ZCOAP_PORT_STORAGE(size)                                                                   \
+	union {                                                                                    \
+		unsigned char bytes[size];                                                         \
+		long long align_ll;                                                                \
+		void *align_p;                                                                     \
+		double align_d;                                                                    \
+	}
+
+/** A mutex of the port. */
+struct zcoap_port_mutex {
+	ZCOAP_PORT_STORAGE(ZCOAP_PORT_MUTEX_SIZE) u;
+};
+
+/** A condition variable of the port. */
+struct zcoap_port_cond {
+	ZCOAP_PORT_STORAGE(ZCOAP_PORT_COND_SIZE) u;
+};
+
+/** A thread of the port. */
+struct zcoap_port_thread {
+	ZCOAP_PORT_STORAGE(ZCOAP_PORT_THREAD_SIZE) u;
+};
+
+/** The wake-up object of the port. */
+struct zcoap_port_wake {
+	ZCOAP_PORT_STORAGE(ZCOAP_PORT_WAKE_SIZE) u;
+};
+
 /** Everything a client owns. */
 struct zcoap_client_private {
 	struct zcoap_engine eng;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t thread;
-	int wake_fd[2];          /* eventfd (both equal) or a pipe */
-	uint32_t running_serial; /* request whose callback the thread runs */
-	uint32_t magic;          /* ZCOAP_CLIENT_MAGIC while initialised */
+	struct zcoap_port_mutex lock;
+	struct zcoap_port_cond cond;
+	struct zcoap_port_thread thread;
+	struct zcoap_port_wake wake; /* signalled to make the thread redo its poll() */
+	uint32_t running_serial;     /* request whose callback the thread runs */
+	uint32_t magic;              /* ZCOAP_CLIENT_MAGIC while initialised */
 	bool stop;
 	void (*trace_cb)(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 	void *trace_user;
-	char name[16];
 	/*
 	 * The sockets and deadline of the thread's current (or next) poll(),
 	 * set under the lock just before it sleeps: coap_client_req() skips

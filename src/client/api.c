@@ -1,61 +1,20 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * api.c -- the public coap_client_* entry points: argument checks, locking,
- * waking the receive thread, and cancellation that waits for a running
- * callback instead of sleeping (Zephyr sleeps 500 ms).
+ * api.c -- the public entry points of requests: coap_client_req(),
+ * cancellation that waits for a running callback instead of sleeping
+ * (Zephyr sleeps 500 ms), Observe deregistration and the busy check.
+ * Argument checks, locking and waking the receive thread. Init, deinit and
+ * settings are in lifecycle.c.
  */
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "client/client_internal.h"
 #include "port/port.h"
 #include "transport/transport.h"
-
-static bool initialised(const struct coap_client *client)
-{
-	return client != NULL && client->priv.magic == ZCOAP_CLIENT_MAGIC;
-}
-
-int coap_client_init(struct coap_client *client, const char *info)
-{
-	struct zcoap_client_private *priv;
-	int r;
-
-	if (client == NULL) {
-		return -EINVAL;
-	}
-	if (initialised(client)) {
-		return -EALREADY;
-	}
-	memset(client, 0, sizeof(*client));
-	priv = &client->priv;
-	zc_engine_init(&priv->eng, &zc_client_io, client);
-	if (pthread_mutex_init(&priv->lock, NULL) != 0) {
-		return -EAGAIN;
-	}
-	if (pthread_cond_init(&priv->cond, NULL) != 0) {
-		pthread_mutex_destroy(&priv->lock);
-		return -EAGAIN;
-	}
-	/* The thread starts by taking the lock, so it sees every field set here. */
-	pthread_mutex_lock(&priv->lock);
-	priv->magic = ZCOAP_CLIENT_MAGIC;
-	r = zc_thread_start(client, info != NULL ? info : ZCOAP_CONFIG_THREAD_NAME);
-	if (r < 0) {
-		priv->magic = 0;
-	}
-	pthread_mutex_unlock(&priv->lock);
-	if (r < 0) {
-		pthread_cond_destroy(&priv->cond);
-		pthread_mutex_destroy(&priv->lock);
-	}
-	return r;
-}
 
 static socklen_t address_length(const struct sockaddr *addr)
 {
@@ -88,12 +47,12 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 	if (addr != NULL && addrlen == 0) {
 		return -EINVAL; /* only IPv4 and IPv6 destinations */
 	}
-	if (!initialised(client)) {
+	if (!zc_client_initialised(client)) {
 		return -ESHUTDOWN;
 	}
 	priv = &client->priv;
 	d.used = false;
-	pthread_mutex_lock(&priv->lock);
+	zc_port_mutex_lock(&priv->lock);
 	if (priv->stop) {
 		r = -ESHUTDOWN;
 	} else {
@@ -109,9 +68,9 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 		priv->defer = NULL;
 		serial = zc_engine_last_serial(&priv->eng);
 		/* Only a new socket or an earlier deadline needs the thread's poll() redone. */
-		wake = r == 0 && zc_thread_needs_wake_locked(client, sock);
+		wake = r == 0 && zc_poll_set_needs_wake_locked(client, sock);
 	}
-	pthread_mutex_unlock(&priv->lock);
+	zc_port_mutex_unlock(&priv->lock);
 	if (r == 0 && d.used) {
 		r = zc_transport_send(d.sock, d.addrlen > 0 ? (struct sockaddr *)&d.addr : NULL,
 				      d.addrlen, d.buf, d.len);
@@ -122,11 +81,11 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 			 * unless it already ended meanwhile (cancelled), in which
 			 * case its callback ran and it counts as sent.
 			 */
-			pthread_mutex_lock(&priv->lock);
+			zc_port_mutex_lock(&priv->lock);
 			if (zc_engine_unsubmit(&priv->eng, serial) < 0) {
 				r = 0;
 			}
-			pthread_mutex_unlock(&priv->lock);
+			zc_port_mutex_unlock(&priv->lock);
 			wake = false;
 		}
 	}
@@ -136,8 +95,7 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 	return r;
 }
 
-/* Cancel under the lock, wait for running callbacks, run the -ECANCELED ones here. */
-static void cancel_locked(struct coap_client *client, const struct coap_client_request *pattern)
+void zc_client_cancel_locked(struct coap_client *client, const struct coap_client_request *pattern)
 {
 	uint32_t serials[ZCOAP_CONFIG_MAX_REQUESTS];
 	int n = zc_engine_cancel(&client->priv.eng, pattern, 0, serials, ZCOAP_CONFIG_MAX_REQUESTS);
@@ -161,9 +119,9 @@ static void cancel_locked(struct coap_client *client, const struct coap_client_r
 /* Cancel the requests matching @p pattern (NULL: all) and let the thread re-read its sockets. */
 static void cancel_and_wake(struct coap_client *client, const struct coap_client_request *pattern)
 {
-	pthread_mutex_lock(&client->priv.lock);
-	cancel_locked(client, pattern);
-	pthread_mutex_unlock(&client->priv.lock);
+	zc_port_mutex_lock(&client->priv.lock);
+	zc_client_cancel_locked(client, pattern);
+	zc_port_mutex_unlock(&client->priv.lock);
 	if (!zc_thread_is_self(client)) {
 		zc_thread_wake(client);
 	}
@@ -171,14 +129,14 @@ static void cancel_and_wake(struct coap_client *client, const struct coap_client
 
 void coap_client_cancel_requests(struct coap_client *client)
 {
-	if (initialised(client)) {
+	if (zc_client_initialised(client)) {
 		cancel_and_wake(client, NULL);
 	}
 }
 
 void coap_client_cancel_request(struct coap_client *client, struct coap_client_request *req)
 {
-	if (initialised(client) && req != NULL) {
+	if (zc_client_initialised(client) && req != NULL) {
 		cancel_and_wake(client, req);
 	}
 }
@@ -190,13 +148,13 @@ int coap_client_deregister_observe(struct coap_client *client, struct coap_clien
 	if (client == NULL || req == NULL) {
 		return -EINVAL;
 	}
-	if (!initialised(client)) {
+	if (!zc_client_initialised(client)) {
 		return -ESHUTDOWN;
 	}
-	pthread_mutex_lock(&client->priv.lock);
+	zc_port_mutex_lock(&client->priv.lock);
 	r = zc_engine_deregister(&client->priv.eng, zc_port_now_ms(), req);
 	zc_run_events_locked(client);
-	pthread_mutex_unlock(&client->priv.lock);
+	zc_port_mutex_unlock(&client->priv.lock);
 	if (!zc_thread_is_self(client)) {
 		zc_thread_wake(client);
 	}
@@ -207,12 +165,12 @@ bool coap_client_has_ongoing_exchange(struct coap_client *client)
 {
 	bool busy;
 
-	if (!initialised(client)) {
+	if (!zc_client_initialised(client)) {
 		return false;
 	}
-	pthread_mutex_lock(&client->priv.lock);
+	zc_port_mutex_lock(&client->priv.lock);
 	busy = zc_engine_busy(&client->priv.eng);
-	pthread_mutex_unlock(&client->priv.lock);
+	zc_port_mutex_unlock(&client->priv.lock);
 	return busy;
 }
 
@@ -226,55 +184,4 @@ struct coap_client_option coap_client_option_initial_block2(void)
 	/* NUM 0, M 0, SZX of our block size (RFC 7959 §2.4 early negotiation). */
 	opt.value[0] = (uint8_t)coap_bytes_to_block_size(ZCOAP_CONFIG_BLOCK_SIZE);
 	return opt;
-}
-
-int zcoap_client_deinit(struct coap_client *client)
-{
-	struct zcoap_client_private *priv;
-
-	if (!initialised(client)) {
-		return 0;
-	}
-	if (zc_thread_is_self(client)) {
-		return -EDEADLK;
-	}
-	priv = &client->priv;
-	pthread_mutex_lock(&priv->lock);
-	cancel_locked(client, NULL);
-	priv->stop = true;
-	pthread_mutex_unlock(&priv->lock);
-	zc_thread_wake(client);
-	pthread_join(priv->thread, NULL);
-
-	close(priv->wake_fd[0]);
-	if (priv->wake_fd[1] != priv->wake_fd[0]) {
-		close(priv->wake_fd[1]);
-	}
-	pthread_cond_destroy(&priv->cond);
-	pthread_mutex_destroy(&priv->lock);
-	priv->magic = 0;
-	return 0;
-}
-
-int zcoap_client_set_separate_timeout(struct coap_client *client, uint32_t timeout_ms)
-{
-	if (!initialised(client) || timeout_ms == 0) {
-		return -EINVAL;
-	}
-	pthread_mutex_lock(&client->priv.lock);
-	client->priv.eng.separate_timeout_ms = timeout_ms;
-	pthread_mutex_unlock(&client->priv.lock);
-	return 0;
-}
-
-int zcoap_client_set_trace(struct coap_client *client, zcoap_trace_cb_t cb, void *user_data)
-{
-	if (!initialised(client)) {
-		return -EINVAL;
-	}
-	pthread_mutex_lock(&client->priv.lock);
-	client->priv.trace_cb = cb;
-	client->priv.trace_user = user_data;
-	pthread_mutex_unlock(&client->priv.lock);
-	return 0;
 }

@@ -1,12 +1,19 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * client_internal.h -- shared by api.c and thread.c (the client thread and
- * the public entry points around the engine).
+ * client_internal.h -- shared by the files of the client layer, the driver
+ * of the engine (docs/design/threading.md):
+ *   api.c        requests: submit, cancel, deregister, status
+ *   lifecycle.c  init, deinit and per-client settings
+ *   io.c         the engine's I/O table (deferred first send, random pool, trace)
+ *   events.c     running the engine's events unlocked, waiting for callbacks
+ *   poll_set.c   the sticky poll set and whether a new request needs a wake-up
+ *   thread.c     the receive thread and its loop
+ * It calls the OS only through src/port/port.h.
  *
- * Locking rules (docs/design/threading.md): priv->lock guards the engine and
- * every field of struct zcoap_client_private. Functions whose name ends in
- * _locked expect it held. Application callbacks never run with it held.
+ * Locking rules: priv->lock guards the engine and every field of struct
+ * zcoap_client_private. Functions whose name ends in _locked expect it
+ * held. Application callbacks never run with it held.
  */
 #ifndef ZCOAP_CLIENT_INTERNAL_H
 #define ZCOAP_CLIENT_INTERNAL_H
@@ -14,6 +21,23 @@
 #include "core/engine.h"
 
 #define ZCOAP_CLIENT_MAGIC 0x7a636f61U /* "zcoa" */
+
+/** Whether @p client was initialised and not yet deinitialised. */
+static inline bool zc_client_initialised(const struct coap_client *client)
+{
+	return client != NULL && client->priv.magic == ZCOAP_CLIENT_MAGIC;
+}
+
+/* ---- api.c -------------------------------------------------------------- */
+
+/**
+ * Cancel the requests matching @p pattern (NULL: all), wait until none of
+ * their callbacks runs on the client thread, then run their -ECANCELED
+ * callbacks in the caller (unlocked, like every callback).
+ */
+void zc_client_cancel_locked(struct coap_client *client, const struct coap_client_request *pattern);
+
+/* ---- io.c --------------------------------------------------------------- */
 
 /**
  * The first datagram of a request, built under the client lock and sent by
@@ -31,21 +55,7 @@ struct zcoap_deferred_send {
 /** The engine I/O of a real client: transport, port random, trace hook. */
 extern const struct zcoap_engine_io zc_client_io;
 
-/** Start the receive thread. 0 or a negative errno. */
-int zc_thread_start(struct coap_client *client, const char *name);
-
-/** Wake the receive thread so it re-reads its sockets and deadlines. */
-void zc_thread_wake(struct coap_client *client);
-
-/**
- * Whether a request just submitted on @p sock needs zc_thread_wake(): not
- * when the thread's poll() already watches @p sock and wakes no later than
- * the engine's next deadline.
- */
-bool zc_thread_needs_wake_locked(struct coap_client *client, int sock);
-
-/** Whether the caller is this client's receive thread. */
-bool zc_thread_is_self(const struct coap_client *client);
+/* ---- events.c ----------------------------------------------------------- */
 
 /** Capacity of an event list (struct zcoap_engine's queue). */
 #define ZCOAP_MAX_EVENTS (ZCOAP_CONFIG_MAX_REQUESTS + 2)
@@ -70,5 +80,52 @@ void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_e
 
 /** Block until no callback of the requests in @p serials runs on the client thread. */
 void zc_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n);
+
+/* ---- poll_set.c ----------------------------------------------------------- */
+
+/** One round of the receive thread's poll(), as zc_poll_set_prepare_locked() set it up. */
+struct zc_poll_round {
+	int nsock;          /* sockets in priv->poll_socks */
+	bool idle;          /* one of them is kept without a request (sticky) */
+	int64_t now;        /* when the round was prepared */
+	int64_t deadline;   /* wake no later than this (ZCOAP_NO_DEADLINE: never) */
+	int64_t linger_end; /* idle sockets are dropped after this */
+};
+
+/**
+ * Fill priv->poll_socks with the sockets to watch and set priv->poll_deadline:
+ * the engine's next deadline, or the end of the linger time of idle sockets.
+ */
+void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round);
+
+/** Stop watching entry @p i: its socket turned readable or closed while idle. */
+void zc_poll_set_forget_locked(struct coap_client *client, int i);
+
+/** After a poll() that timed out: drop the idle sockets once their linger time is over. */
+void zc_poll_set_expire_locked(struct coap_client *client, const struct zc_poll_round *round);
+
+/**
+ * Whether a request just submitted on @p sock needs zc_thread_wake(): not
+ * when the thread's poll() already watches @p sock and wakes no later than
+ * the engine's next deadline.
+ */
+bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock);
+
+/* ---- thread.c ------------------------------------------------------------- */
+
+/** Create the wake-up object and start the receive thread. 0 or a negative errno. */
+int zc_thread_start(struct coap_client *client, const char *name);
+
+/**
+ * Wake the thread, wait for it to end and release the wake-up object. The
+ * caller set priv->stop under the lock and does not hold it now.
+ */
+void zc_thread_stop(struct coap_client *client);
+
+/** Wake the receive thread so it re-reads its sockets and deadlines. */
+void zc_thread_wake(struct coap_client *client);
+
+/** Whether the caller is this client's receive thread. */
+bool zc_thread_is_self(const struct coap_client *client);
 
 #endif /* ZCOAP_CLIENT_INTERNAL_H */

@@ -1,16 +1,38 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * port.h -- what an operating system must provide to zcoap: a monotonic
- * clock and cryptographically secure random bytes. Threads, locks and the
- * wake-up descriptor are used by src/client/thread.c through POSIX directly;
- * an RTOS port replaces that file together with src/port/posix/.
+ * port.h -- everything zcoap needs from an operating system: a monotonic
+ * clock, random bytes, a mutex, a condition variable, a thread, a wake-up
+ * object, poll() over descriptors, the identity of an open descriptor and
+ * the pending error of a socket.
+ *
+ * src/port/posix/ implements it with POSIX (and Linux's eventfd). An RTOS
+ * port replaces that folder only: the client layer (src/client/) calls no
+ * OS function and includes no OS header but <sys/socket.h> for the socket
+ * address types. The storage of the mutex, condition variable, thread and
+ * wake-up object lives in struct zcoap_client_private as opaque, aligned
+ * byte arrays (include/zcoap_client_types.h) sized by ZCOAP_PORT_*_SIZE;
+ * a port checks at compile time that its real types fit, and casts.
+ *
+ * Contract of every function: thin, no allocation, and -- on the request
+ * path (mutex, wake-up signal, clock) -- at most the system calls the
+ * operation itself needs (docs/performance.md counts them per request).
+ * See docs/design/threading.md, "The port".
  */
 #ifndef ZCOAP_PORT_H
 #define ZCOAP_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Opaque storage, defined in include/zcoap_client_types.h. */
+struct zcoap_port_mutex;
+struct zcoap_port_cond;
+struct zcoap_port_thread;
+struct zcoap_port_wake;
+
+/* ---- clock and random bytes ------------------------------------------- */
 
 /** Monotonic milliseconds since an arbitrary origin (CLOCK_MONOTONIC). */
 int64_t zc_port_now_ms(void);
@@ -22,5 +44,100 @@ int64_t zc_port_now_ms(void);
  *         fallback so callers never use uninitialised bytes.
  */
 int zc_port_random(void *buf, size_t len);
+
+/* ---- mutex and condition variable ----------------------------------------
+ * A plain (non-recursive) mutex: the client never locks it twice from one
+ * thread, because callbacks run with it released.
+ */
+
+/** 0, or -EAGAIN when the OS has no resources for another mutex. */
+int zc_port_mutex_init(struct zcoap_port_mutex *m);
+void zc_port_mutex_destroy(struct zcoap_port_mutex *m);
+void zc_port_mutex_lock(struct zcoap_port_mutex *m);
+void zc_port_mutex_unlock(struct zcoap_port_mutex *m);
+
+/** 0, or -EAGAIN. */
+int zc_port_cond_init(struct zcoap_port_cond *c);
+void zc_port_cond_destroy(struct zcoap_port_cond *c);
+/** Release @p m, sleep until woken (spurious wake-ups allowed), retake @p m. */
+void zc_port_cond_wait(struct zcoap_port_cond *c, struct zcoap_port_mutex *m);
+/** Wake every waiter of @p c. */
+void zc_port_cond_broadcast(struct zcoap_port_cond *c);
+
+/* ---- thread ----------------------------------------------------------- */
+
+/**
+ * Start a thread running @p fn(@p arg), named @p name (at most 15
+ * characters are kept; a port without names ignores it), with every signal
+ * blocked: process signals belong to the application's threads.
+ * @retval 0 Started.
+ * @retval -EAGAIN The OS could not create it.
+ */
+int zc_port_thread_create(struct zcoap_port_thread *t, const char *name, void (*fn)(void *arg),
+			  void *arg);
+
+/** Wait for a thread started by zc_port_thread_create() to return. */
+void zc_port_thread_join(struct zcoap_port_thread *t);
+
+/** Whether the caller is the thread @p t (which must have been started). */
+bool zc_port_thread_is_self(const struct zcoap_port_thread *t);
+
+/* ---- wake-up object ------------------------------------------------------
+ * A descriptor that zc_port_poll() can watch, made readable by a signal from
+ * any thread: an eventfd, or a pipe where there is none. Signals coalesce.
+ */
+
+/** 0, or -EAGAIN. */
+int zc_port_wake_init(struct zcoap_port_wake *w);
+void zc_port_wake_destroy(struct zcoap_port_wake *w);
+/** Make the descriptor readable (one write; a pending signal is enough). */
+void zc_port_wake_signal(struct zcoap_port_wake *w);
+/** Consume every pending signal, so the descriptor is no longer readable. */
+void zc_port_wake_drain(struct zcoap_port_wake *w);
+/** The descriptor to watch for POLL_IN. */
+int zc_port_wake_fd(const struct zcoap_port_wake *w);
+
+/* ---- poll -------------------------------------------------------------
+ * The layout and flag values of struct pollfd on every POSIX system and of
+ * Zephyr's struct zsock_pollfd, so a port can hand the array over as is.
+ */
+
+#define ZC_PORT_POLL_IN   0x001 /* readable */
+#define ZC_PORT_POLL_ERR  0x008 /* error pending (zc_port_socket_error()) */
+#define ZC_PORT_POLL_HUP  0x010 /* hung up */
+#define ZC_PORT_POLL_NVAL 0x020 /* not an open descriptor */
+
+struct zc_port_pollfd {
+	int fd;        /* descriptor; a negative one is ignored */
+	short events;  /* ZC_PORT_POLL_IN */
+	short revents; /* set by zc_port_poll() */
+};
+
+/**
+ * Wait until one of @p fds is ready or @p timeout_ms passes (-1: no
+ * timeout). With @p n == 0 it only sleeps for @p timeout_ms.
+ * @return The number of ready entries, 0 on timeout, or a negative errno
+ *         (-EINTR when interrupted).
+ */
+int zc_port_poll(struct zc_port_pollfd *fds, unsigned int n, int timeout_ms);
+
+/* ---- descriptors ------------------------------------------------------- */
+
+/**
+ * The file an open descriptor refers to, as two numbers (on POSIX the device
+ * and inode of fstat()). A closed descriptor whose number the application
+ * got again for a new socket has another identity, which is how the
+ * receive thread notices that it is not the socket it watches.
+ * @return false when @p fd is not open.
+ */
+bool zc_port_fd_identity(int fd, uint64_t *a, uint64_t *b);
+
+/**
+ * Take the pending error of a socket that zc_port_poll() reported with
+ * ZC_PORT_POLL_ERR (SO_ERROR, e.g. ECONNREFUSED after an ICMP port
+ * unreachable, RFC 1122 §4.1.3.3).
+ * @return The positive errno, 0 for none, or -EIO when it cannot be read.
+ */
+int zc_port_socket_error(int sock);
 
 #endif /* ZCOAP_PORT_H */

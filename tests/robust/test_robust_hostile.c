@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "port/posix/port_posix.h"
 #include "robust_util.h"
 #include "sys_util.h"
 
@@ -793,7 +794,7 @@ static void test_junk_flood(void **state)
 	assert_int_equal(zcoap_client_set_trace(&s->client, count_rx, NULL), 0);
 	/* The client reads its socket only while a request is open: keep one open. */
 	sys_keeper(s);
-	cpu0 = thread_cpu_s(s->client.priv.thread);
+	cpu0 = thread_cpu_s(zc_posix_thread_id(&s->client.priv.thread));
 	assert_int_equal(pthread_create(&th, NULL, flood_main, &fl), 0);
 	for (int k = 0; k < FLOOD_LEGIT; k++) {
 		legit_exchange(s, k, &params, m);
@@ -801,7 +802,7 @@ static void test_junk_flood(void **state)
 	pthread_join(th, NULL);
 	/* One more exchange after the flood; the keeper is still open and got nothing. */
 	legit_exchange(s, FLOOD_LEGIT, &params, m);
-	cpu1 = thread_cpu_s(s->client.priv.thread);
+	cpu1 = thread_cpu_s(zc_posix_thread_id(&s->client.priv.thread));
 	rx = atomic_load(&flood_rx);
 	assert_true(coap_client_has_ongoing_exchange(&s->client));
 	assert_int_equal(recorder_count(&s->rec), FLOOD_LEGIT + 1);

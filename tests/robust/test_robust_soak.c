@@ -43,6 +43,7 @@
 #include "coap.h"
 #include "coap_client.h"
 #include "libcoap_server.h"
+#include "port/posix/port_posix.h"
 #include "robust_util.h"
 
 #define THREADS  8
@@ -150,7 +151,8 @@ static void soak_cb(int16_t code, size_t offset, const uint8_t *payload, size_t 
 
 		t->late_code = code;
 		t->late_us = robust_now_us();
-		t->late_on_client = pthread_equal(pthread_self(), soak->client.priv.thread);
+		t->late_on_client =
+		    pthread_equal(pthread_self(), zc_posix_thread_id(&soak->client.priv.thread));
 		t->late_last = last;
 		t->late_has_observe = info != NULL && info->has_observe;
 		atomic_fetch_add(&t->late, 1);
@@ -195,7 +197,8 @@ static void soak_cb(int16_t code, size_t offset, const uint8_t *payload, size_t 
 		    cur_target != t;
 		t->final_code = code;
 		t->final_us = robust_now_us();
-		t->final_on_client = pthread_equal(pthread_self(), soak->client.priv.thread);
+		t->final_on_client =
+		    pthread_equal(pthread_self(), zc_posix_thread_id(&soak->client.priv.thread));
 		atomic_fetch_add(&soak->by_code[code < 0 ? 0 : (code >> 5) & 7], 1);
 		atomic_fetch_add(&t->finals, 1);
 	}

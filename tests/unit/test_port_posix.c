@@ -1,13 +1,25 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * test_port_posix.c -- the POSIX port: monotonic clock and random bytes.
+ * test_port_posix.c -- the POSIX port (src/port/port.h): monotonic clock,
+ * random bytes, mutex and condition variable, thread, wake-up object, poll,
+ * descriptor identity and socket errors.
  */
+#define _GNU_SOURCE /* pthread_getname_np */
+
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "codec_test_util.h"
+#include "coap_client.h"
 #include "port/port.h"
+#include "port/posix/port_posix.h"
 
 static void test_clock_monotonic(void **state)
 {
@@ -47,11 +59,180 @@ static void test_random_fills(void **state)
 	assert_int_equal(zc_port_random(big, 0), 0);
 }
 
+/* What the test thread saw of itself. */
+struct thread_probe {
+	struct zcoap_port_mutex lock;
+	struct zcoap_port_cond cond;
+	struct zcoap_port_thread thread;
+	bool started;
+	bool go;
+	bool self;
+	bool all_blocked;
+	char name[16];
+};
+
+static void probe_main(void *arg)
+{
+	struct thread_probe *p = arg;
+	sigset_t mask;
+
+	pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	zc_port_mutex_lock(&p->lock);
+	p->all_blocked = sigismember(&mask, SIGINT) == 1 && sigismember(&mask, SIGTERM) == 1 &&
+			 sigismember(&mask, SIGUSR1) == 1;
+	p->started = true;
+	zc_port_cond_broadcast(&p->cond);
+	/* Wait for the creator, which only now may look at the handle. */
+	while (!p->go) {
+		zc_port_cond_wait(&p->cond, &p->lock);
+	}
+	p->self = zc_port_thread_is_self(&p->thread);
+	zc_port_mutex_unlock(&p->lock);
+}
+
+static void test_thread_and_sync(void **state)
+{
+	static struct thread_probe p;
+	sigset_t mask;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(zc_port_mutex_init(&p.lock), 0);
+	assert_int_equal(zc_port_cond_init(&p.cond), 0);
+	/* The creator's own mask is left as it was. */
+	sigemptyset(&mask);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	assert_int_equal(zc_port_thread_create(&p.thread, "a-name-longer-than-15", probe_main, &p),
+			 0);
+	pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	assert_int_equal(sigismember(&mask, SIGINT), 0);
+	assert_false(zc_port_thread_is_self(&p.thread));
+	/* Named before zc_port_thread_create() returns; Linux keeps 15 characters. */
+	assert_int_equal(pthread_getname_np(zc_posix_thread_id(&p.thread), p.name, sizeof(p.name)),
+			 0);
+	assert_string_equal(p.name, "a-name-longer-t");
+
+	zc_port_mutex_lock(&p.lock);
+	while (!p.started) {
+		zc_port_cond_wait(&p.cond, &p.lock);
+	}
+	p.go = true;
+	zc_port_cond_broadcast(&p.cond);
+	zc_port_mutex_unlock(&p.lock);
+	zc_port_thread_join(&p.thread);
+
+	assert_true(p.all_blocked);
+	assert_true(p.self);
+	assert_true(pthread_equal(zc_posix_thread_id(&p.thread), pthread_self()) == 0);
+	zc_port_cond_destroy(&p.cond);
+	zc_port_mutex_destroy(&p.lock);
+}
+
+static void test_wake_and_poll(void **state)
+{
+	struct zcoap_port_wake w;
+	struct zc_port_pollfd fd;
+	int64_t t0;
+
+	(void)state;
+	assert_int_equal(zc_port_wake_init(&w), 0);
+	fd.fd = zc_port_wake_fd(&w);
+	fd.events = ZC_PORT_POLL_IN;
+	fd.revents = 0;
+	assert_true(fd.fd >= 0);
+
+	/* Nothing pending: the poll times out. */
+	t0 = zc_port_now_ms();
+	assert_int_equal(zc_port_poll(&fd, 1, 30), 0);
+	assert_true(zc_port_now_ms() - t0 >= 25);
+
+	/* Signals coalesce; one drain empties them all. */
+	zc_port_wake_signal(&w);
+	zc_port_wake_signal(&w);
+	zc_port_wake_signal(&w);
+	assert_int_equal(zc_port_poll(&fd, 1, 1000), 1);
+	assert_true(fd.revents & ZC_PORT_POLL_IN);
+	zc_port_wake_drain(&w);
+	fd.revents = 0;
+	assert_int_equal(zc_port_poll(&fd, 1, 0), 0);
+	zc_port_wake_drain(&w); /* draining an empty object does not block */
+
+	/* No descriptors: only sleeps. */
+	t0 = zc_port_now_ms();
+	assert_int_equal(zc_port_poll(NULL, 0, 20), 0);
+	assert_true(zc_port_now_ms() - t0 >= 15);
+	zc_port_wake_destroy(&w);
+
+	/* A closed descriptor is reported, not waited for. */
+	fd.revents = 0;
+	assert_int_equal(zc_port_poll(&fd, 1, 1000), 1);
+	assert_true(fd.revents & ZC_PORT_POLL_NVAL);
+}
+
+static void test_fd_identity(void **state)
+{
+	uint64_t a1;
+	uint64_t b1;
+	uint64_t a2;
+	uint64_t b2;
+	int s1 = socket(AF_INET, SOCK_DGRAM, 0);
+	int s2 = socket(AF_INET, SOCK_DGRAM, 0);
+	int n;
+
+	(void)state;
+	assert_true(s1 >= 0 && s2 >= 0);
+	assert_true(zc_port_fd_identity(s1, &a1, &b1));
+	assert_true(zc_port_fd_identity(s2, &a2, &b2));
+	assert_false(a1 == a2 && b1 == b2);
+	/* The same number, reused for a new socket, is another file. */
+	n = s1;
+	close(s1);
+	assert_false(zc_port_fd_identity(n, &a2, &b2));
+	s1 = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(s1, n);
+	assert_true(zc_port_fd_identity(s1, &a2, &b2));
+	assert_false(a1 == a2 && b1 == b2);
+	close(s1);
+	close(s2);
+}
+
+static void test_socket_error(void **state)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(addr);
+	struct zc_port_pollfd fd;
+	int closed = socket(AF_INET, SOCK_DGRAM, 0);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	uint8_t byte = 0;
+
+	(void)state;
+	assert_true(closed >= 0 && s >= 0);
+	/* A port nobody listens on: bind one, note it, close it. */
+	assert_int_equal(bind(closed, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(getsockname(closed, (struct sockaddr *)&addr, &len), 0);
+	close(closed);
+	assert_int_equal(zc_port_socket_error(s), 0);
+	assert_int_equal(connect(s, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(send(s, &byte, 1, 0), 1);
+	/* ICMP port unreachable turns into a pending ECONNREFUSED (POLLERR). */
+	fd.fd = s;
+	fd.events = ZC_PORT_POLL_IN;
+	fd.revents = 0;
+	assert_int_equal(zc_port_poll(&fd, 1, 2000), 1);
+	assert_true(fd.revents & ZC_PORT_POLL_ERR);
+	assert_int_equal(zc_port_socket_error(s), ECONNREFUSED);
+	assert_int_equal(zc_port_socket_error(s), 0); /* taken */
+	close(s);
+	assert_int_equal(zc_port_socket_error(s), -EIO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_clock_monotonic),
-	    cmocka_unit_test(test_random_fills),
+	    cmocka_unit_test(test_clock_monotonic), cmocka_unit_test(test_random_fills),
+	    cmocka_unit_test(test_thread_and_sync), cmocka_unit_test(test_wake_and_poll),
+	    cmocka_unit_test(test_fd_identity),     cmocka_unit_test(test_socket_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * port.c -- POSIX/Linux port: monotonic clock and OS random bytes.
+ * clock_random.c -- POSIX/Linux port: monotonic clock and OS random bytes.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,77 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * io.c -- the engine's I/O table for a real client (struct zcoap_engine_io):
+ * datagrams go to the transport, except the first one of coap_client_req(),
+ * which is deferred until the lock is released; random bytes come from the
+ * port in bulk; every datagram goes past the application's trace hook.
+ */
+
+#include <string.h>
+
+#include "client/client_internal.h"
+#include "port/port.h"
+#include "transport/transport.h"
+
+static int io_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t addrlen,
+		   const uint8_t *buf, size_t len)
+{
+	struct zcoap_deferred_send *d = ((struct coap_client *)ctx)->priv.defer;
+
+	/* coap_client_req() sends its first datagram itself, outside the lock. */
+	if (d != NULL && !d->used && len <= sizeof(d->buf) &&
+	    (addr == NULL || addrlen <= (socklen_t)sizeof(d->addr))) {
+		d->used = true;
+		d->sock = sock;
+		d->addrlen = addr != NULL ? addrlen : 0;
+		if (d->addrlen > 0) {
+			memcpy(&d->addr, addr, d->addrlen);
+		}
+		d->len = len;
+		memcpy(d->buf, buf, len);
+		return 0;
+	}
+	return zc_transport_send(sock, addr, addrlen, buf, len);
+}
+
+/*
+ * Every request takes 20 random bytes (token, Request-Tag, timeout jitter,
+ * RFC 7252 §5.3.1 / RFC 9175 §3): one getrandom() per pool (256 bytes, 64
+ * in small configurations) instead of three system calls per request. The
+ * bytes are the same CSPRNG output, only fetched ahead; each is handed out
+ * once and wiped when taken. Called by the engine, so always under the
+ * client lock.
+ */
+static void io_random(void *ctx, uint8_t *buf, size_t len)
+{
+	struct zcoap_client_private *priv = &((struct coap_client *)ctx)->priv;
+	uint8_t *p;
+
+	if (len > sizeof(priv->rand_pool)) {
+		(void)zc_port_random(buf, len);
+		return;
+	}
+	if (priv->rand_left < len) {
+		(void)zc_port_random(priv->rand_pool, sizeof(priv->rand_pool));
+		priv->rand_left = (uint16_t)sizeof(priv->rand_pool);
+	}
+	p = priv->rand_pool + sizeof(priv->rand_pool) - priv->rand_left;
+	memcpy(buf, p, len);
+	memset(p, 0, len);
+	priv->rand_left = (uint16_t)(priv->rand_left - len);
+}
+
+static void io_trace(void *ctx, bool outgoing, const uint8_t *buf, size_t len)
+{
+	struct coap_client *client = ctx;
+
+	if (client->priv.trace_cb != NULL) {
+		client->priv.trace_cb(outgoing, buf, len, client->priv.trace_user);
+	}
+}
+
+const struct zcoap_engine_io zc_client_io = {
+    .send = io_send,
+    .random = io_random,
+    .trace = io_trace,
+};

@@ -1,0 +1,95 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * lifecycle.c -- a client's life: coap_client_init() (lock, condition,
+ * wake-up object, receive thread), zcoap_client_deinit() (cancel
+ * everything, stop and join the thread, release the OS objects), and the
+ * per-client settings (separate-response timeout, trace hook).
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "client/client_internal.h"
+#include "port/port.h"
+
+int coap_client_init(struct coap_client *client, const char *info)
+{
+	struct zcoap_client_private *priv;
+	int r;
+
+	if (client == NULL) {
+		return -EINVAL;
+	}
+	if (zc_client_initialised(client)) {
+		return -EALREADY;
+	}
+	memset(client, 0, sizeof(*client));
+	priv = &client->priv;
+	zc_engine_init(&priv->eng, &zc_client_io, client);
+	if (zc_port_mutex_init(&priv->lock) != 0) {
+		return -EAGAIN;
+	}
+	if (zc_port_cond_init(&priv->cond) != 0) {
+		zc_port_mutex_destroy(&priv->lock);
+		return -EAGAIN;
+	}
+	/* The thread starts by taking the lock, so it sees every field set here. */
+	zc_port_mutex_lock(&priv->lock);
+	priv->magic = ZCOAP_CLIENT_MAGIC;
+	r = zc_thread_start(client, info != NULL ? info : ZCOAP_CONFIG_THREAD_NAME);
+	if (r < 0) {
+		priv->magic = 0;
+	}
+	zc_port_mutex_unlock(&priv->lock);
+	if (r < 0) {
+		zc_port_cond_destroy(&priv->cond);
+		zc_port_mutex_destroy(&priv->lock);
+	}
+	return r;
+}
+
+int zcoap_client_deinit(struct coap_client *client)
+{
+	struct zcoap_client_private *priv;
+
+	if (!zc_client_initialised(client)) {
+		return 0;
+	}
+	if (zc_thread_is_self(client)) {
+		return -EDEADLK;
+	}
+	priv = &client->priv;
+	zc_port_mutex_lock(&priv->lock);
+	zc_client_cancel_locked(client, NULL);
+	priv->stop = true;
+	zc_port_mutex_unlock(&priv->lock);
+	zc_thread_stop(client);
+	zc_port_cond_destroy(&priv->cond);
+	zc_port_mutex_destroy(&priv->lock);
+	priv->magic = 0;
+	return 0;
+}
+
+int zcoap_client_set_separate_timeout(struct coap_client *client, uint32_t timeout_ms)
+{
+	if (!zc_client_initialised(client) || timeout_ms == 0) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->priv.lock);
+	client->priv.eng.separate_timeout_ms = timeout_ms;
+	zc_port_mutex_unlock(&client->priv.lock);
+	return 0;
+}
+
+int zcoap_client_set_trace(struct coap_client *client, zcoap_trace_cb_t cb, void *user_data)
+{
+	if (!zc_client_initialised(client)) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->priv.lock);
+	client->priv.trace_cb = cb;
+	client->priv.trace_user = user_data;
+	zc_port_mutex_unlock(&client->priv.lock);
+	return 0;
+}

@@ -1,0 +1,150 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * poll_set.c -- which sockets the receive thread's poll() watches, and
+ * whether a new request needs to wake it.
+ *
+ * The set is "sticky": the socket of a request that just ended stays in it
+ * for a short while, so the next request on it goes out without waking the
+ * thread (a sequential request loop then costs no wake-up write, read and
+ * extra poll() per request; docs/performance.md). A kept socket is never
+ * read while it has no request; it is dropped when it turns readable or
+ * when the linger time is over. Each entry remembers the identity of the
+ * file its descriptor referred to, so a closed and reused descriptor number
+ * does not pass for a watched one.
+ */
+
+#include <string.h>
+
+#include "client/client_internal.h"
+#include "port/port.h"
+
+/*
+ * How long the socket of a finished request stays polled. Shorter than any
+ * default first retransmission timeout (ACK_TIMEOUT, 2 s, RFC 7252 §4.8), so
+ * a request submitted meanwhile normally needs no wake-up for its timer
+ * either; after it, an idle client sleeps without a timeout again.
+ */
+#define STICKY_LINGER_MS 1000
+
+/*
+ * Fill priv->poll_socks for the next poll(): the sockets of the active
+ * requests, then -- room permitting -- the sockets of the previous poll that
+ * were not dropped (round->idle tells whether there are such). One function
+ * on purpose: it runs once per wake-up of the thread.
+ */
+void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
+	uint64_t dev[ZCOAP_CONFIG_MAX_REQUESTS];
+	uint64_t ino[ZCOAP_CONFIG_MAX_REQUESTS];
+	int nact = zc_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
+	int n = nact;
+	bool idle = false;
+
+	/* Identities: from the previous set when the socket was in it, else looked up now. */
+	for (int j = 0; j < nact; j++) {
+		int i = 0;
+
+		while (i < priv->n_poll_socks && priv->poll_socks[i] != socks[j]) {
+			i++;
+		}
+		if (i < priv->n_poll_socks) {
+			dev[j] = priv->poll_dev[i];
+			ino[j] = priv->poll_ino[i];
+		} else if (!zc_port_fd_identity(socks[j], &dev[j], &ino[j])) {
+			dev[j] = 0;
+			ino[j] = 0; /* matches no open socket (poll() reports POLLNVAL) */
+		}
+	}
+	for (int i = 0; i < priv->n_poll_socks && n < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		int fd = priv->poll_socks[i];
+		bool seen = fd < 0;
+
+		for (int j = 0; j < nact && !seen; j++) {
+			seen = socks[j] == fd;
+		}
+		if (!seen) {
+			dev[n] = priv->poll_dev[i];
+			ino[n] = priv->poll_ino[i];
+			socks[n++] = fd;
+			idle = true;
+		}
+	}
+	memcpy(priv->poll_socks, socks, (size_t)n * sizeof(socks[0]));
+	memcpy(priv->poll_dev, dev, (size_t)n * sizeof(dev[0]));
+	memcpy(priv->poll_ino, ino, (size_t)n * sizeof(ino[0]));
+	priv->n_poll_socks = n;
+
+	/* Wake for the engine's next deadline, or to drop idle sockets after the linger time. */
+	round->nsock = n;
+	round->idle = idle;
+	round->deadline = zc_engine_next_deadline(&priv->eng);
+	round->now = zc_port_now_ms();
+	round->linger_end = round->now + STICKY_LINGER_MS;
+	if (idle && round->linger_end < round->deadline) {
+		round->deadline = round->linger_end;
+	}
+	priv->poll_deadline = round->deadline;
+}
+
+void zc_poll_set_forget_locked(struct coap_client *client, int i)
+{
+	client->priv.poll_socks[i] = -1;
+}
+
+void zc_poll_set_expire_locked(struct coap_client *client, const struct zc_poll_round *round)
+{
+	struct zcoap_client_private *priv = &client->priv;
+
+	if (!round->idle || zc_port_now_ms() < round->linger_end) {
+		return;
+	}
+	/* Nobody came back within the linger time: stop watching idle sockets. */
+	for (int i = 0; i < round->nsock; i++) {
+		if (priv->poll_socks[i] >= 0 &&
+		    !zc_engine_socket_active(&priv->eng, priv->poll_socks[i])) {
+			priv->poll_socks[i] = -1;
+		}
+	}
+}
+
+bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	uint64_t dev;
+	uint64_t ino;
+
+	/*
+	 * Busy threads rebuild their poll set and deadline under the lock
+	 * before sleeping again, so they see the new request anyway. A thread
+	 * that sleeps in (or is about to enter) poll() on poll_socks until
+	 * poll_deadline sees it in time unless it needs an earlier wake-up or
+	 * a socket that is not watched.
+	 */
+	if (!priv->polling) {
+		return false;
+	}
+	/* Submitting changes no timer but the new request's (eng->last_deadline). */
+	if (priv->eng.last_deadline < priv->poll_deadline) {
+		return true;
+	}
+	for (int i = 0; i < priv->n_poll_socks; i++) {
+		if (priv->poll_socks[i] != sock) {
+			continue;
+		}
+		/*
+		 * A poll() in progress watches the file the number referred to
+		 * when it started: if the application closed the socket and got
+		 * the number again for a new one, forget it and wake the thread.
+		 */
+		if (zc_port_fd_identity(sock, &dev, &ino) && dev == priv->poll_dev[i] &&
+		    ino == priv->poll_ino[i]) {
+			return false;
+		}
+		priv->poll_socks[i] = -1;
+		return true;
+	}
+	return true;
+}

@@ -1,0 +1,56 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * poll.c -- POSIX port: poll() over the receive thread's descriptors, the
+ * identity of an open descriptor (fstat()) and a socket's pending error.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "port/port.h"
+
+/*
+ * struct zc_port_pollfd is struct pollfd under another name, so the array
+ * goes to poll() as is: no copy, no translation on the hot path.
+ */
+_Static_assert(sizeof(struct zc_port_pollfd) == sizeof(struct pollfd) &&
+		   offsetof(struct zc_port_pollfd, fd) == offsetof(struct pollfd, fd) &&
+		   offsetof(struct zc_port_pollfd, events) == offsetof(struct pollfd, events) &&
+		   offsetof(struct zc_port_pollfd, revents) == offsetof(struct pollfd, revents),
+	       "struct zc_port_pollfd must have the layout of struct pollfd");
+_Static_assert(ZC_PORT_POLL_IN == POLLIN && ZC_PORT_POLL_ERR == POLLERR &&
+		   ZC_PORT_POLL_HUP == POLLHUP && ZC_PORT_POLL_NVAL == POLLNVAL,
+	       "ZC_PORT_POLL_* must equal the POLL* flags");
+
+int zc_port_poll(struct zc_port_pollfd *fds, unsigned int n, int timeout_ms)
+{
+	int r = poll((struct pollfd *)(void *)fds, (nfds_t)n, timeout_ms);
+
+	return r < 0 ? -errno : r;
+}
+
+bool zc_port_fd_identity(int fd, uint64_t *a, uint64_t *b)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		return false;
+	}
+	*a = (uint64_t)st.st_dev;
+	*b = (uint64_t)st.st_ino;
+	return true;
+}
+
+int zc_port_socket_error(int sock)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+		return -EIO;
+	}
+	return err;
+}
