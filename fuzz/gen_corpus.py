@@ -3,7 +3,7 @@
 #
 # gen_corpus.py -- write the seed corpus of fuzz_packet (fuzz/corpus/packet/).
 #
-# The seeds are the unit-test vectors (tests/unit/test_codec_*.c): valid
+# The seeds are the unit-test vectors (tests/unit/codec/test_codec_*.c): valid
 # messages covering every option encoding and the malformed shapes of
 # conformance.md §3. Re-running the script rewrites these files only; inputs
 # merged in by scripts/fuzz.sh (named by their SHA-1) are left alone.
