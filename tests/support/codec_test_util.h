@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * codec_test_util.h -- helpers shared by the codec unit tests.
+ * codec_test_util.h -- helpers shared by the unit tests (cmocka, hex dumps, the codec).
  */
 #ifndef ZCOAP_CODEC_TEST_UTIL_H
 #define ZCOAP_CODEC_TEST_UTIL_H
