@@ -12,7 +12,7 @@ set(ZCOAP_CODEC_SOURCES
 )
 
 # Portable core, part 2: the sans-I/O exchange state machine (docs/design/state-machine.md).
-set(ZCOAP_ENGINE_SOURCES
+set(ZCOAP_CORE_SOURCES
     src/core/submit.c
     src/core/receive.c
     src/core/timers.c

@@ -5,7 +5,7 @@
 # libFuzzer build instruments them; src/codec/ids.c is left out because the
 # target supplies a deterministic coap_next_id(). The port, the thread and
 # the transport are not needed (the target fakes them).
-set(fuzz_client_lib_sources ${ZCOAP_CODEC_SOURCES} ${ZCOAP_ENGINE_SOURCES})
+set(fuzz_client_lib_sources ${ZCOAP_CODEC_SOURCES} ${ZCOAP_CORE_SOURCES})
 list(REMOVE_ITEM fuzz_client_lib_sources src/codec/ids.c)
 list(TRANSFORM fuzz_client_lib_sources PREPEND ${PROJECT_SOURCE_DIR}/)
 
