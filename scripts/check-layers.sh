@@ -4,7 +4,8 @@
 #
 #   includes  each file includes only what its line of the table below allows;
 #   os-calls  the files of a "pure" part make no OS call (sockets, poll,
-#             threads, clock, random bytes, heap, stdio streams, exit);
+#             threads, clock, random bytes, heap, stdio streams, exit), and
+#             those of a "sockets" part none but the socket calls;
 #   cycles    no include cycle among the project's headers;
 #   calls     an object file of the library references only symbols defined
 #             in its own part or in the parts it may include, and the files
@@ -21,7 +22,10 @@ set -euo pipefail
 # One line per part of the tree. A file follows the line with the longest
 # prefix of its path; a C file under src/, cli/ or include/ that no line covers
 # is itself an error, so a new folder (tcp, manual mode, ...) adds its line here.
-#   pure     yes: no OS calls (the list is `os_calls` below)
+#   pure     yes: no OS calls (the list is `os_calls` below);
+#            sockets: only the calls of `socket_calls` below, on descriptors
+#            (no poll, thread, lock, clock, sleep, random bytes or process
+#            call: those are the port's, src/port/port.h); no: any
 #   acyclic  yes: no call cycle between this part's object files
 #   may use  what the part may include, and whose symbols its objects may use:
 #            public     the public headers (include/*.h, zcoap_build_config.h)
@@ -35,24 +39,28 @@ set -euo pipefail
 #            <sys/socket.h>
 #                       one system header
 rules='
-# prefix         pure  acyclic  may use
-src/codec/       yes   no       std public codec port/port.h
-src/core/        yes   yes      std <sys/socket.h> <netinet/in.h> public codec core
-src/client/      no    no       std <sys/socket.h> <netinet/in.h> public codec core transport port common client
-src/transport/   no    no       std os mbedtls public common transport port
-src/port/        no    no       std os public port
-src/common/      yes   no       std public
-cli/             no    no       std os public cli
-include/         yes   no       <stdbool.h> <stddef.h> <stdint.h> <sys/socket.h> public
+# prefix         pure     acyclic  may use
+src/codec/       yes      no       std public codec port/port.h
+src/core/        yes      yes      std <sys/socket.h> <netinet/in.h> public codec core
+src/client/      no       no       std <sys/socket.h> <netinet/in.h> public codec core transport port common client
+src/transport/   sockets  no       std <sys/socket.h> <unistd.h> mbedtls public common transport port/port.h
+src/port/        no       no       std os public port
+src/common/      yes      no       std public
+cli/             no       no       std os public cli
+include/         yes      no       <stdbool.h> <stddef.h> <stdint.h> <sys/socket.h> public
 '
-# Calls a pure part may not make (a call is NAME followed by "(", not after . or ->).
+# Calls a "yes" part may not make (a call is NAME followed by "(", not after . or ->);
+# a "sockets" part may make those of socket_calls, none of the others.
 os_calls='socket connect bind listen accept send sendto sendmsg recv recvfrom recvmsg
 shutdown close read write open fcntl ioctl poll ppoll select epoll_[a-z_]+ eventfd pipe pipe2
 pthread_[a-z_]+ thrd_[a-z_]+ mtx_[a-z_]+ cnd_[a-z_]+ sem_[a-z_]+ clock_gettime clock_nanosleep
 gettimeofday time clock nanosleep usleep sleep getrandom getentropy rand srand random
 malloc calloc realloc free aligned_alloc strdup strndup printf fprintf vprintf vfprintf puts
 fputs putchar fopen fclose fread fwrite fflush perror getenv exit _Exit abort signal raise
-sigaction kill fork getpid'
+sigaction kill fork getpid getppid fstat stat'
+# The OS calls a "sockets" part may make: operations on a socket it was handed.
+socket_calls='socket connect bind listen accept send sendto sendmsg recv recvfrom recvmsg
+shutdown close getsockopt setsockopt'
 # -------------------------------------------------------------------------------------
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -103,7 +111,7 @@ fi
 	fi
 } >"$work/nm"
 
-RULES=$rules OS_CALLS=$os_calls python3 - "$work/files" "$work/nm" "$root/cmake/libzcoap.sym" <<'PY'
+RULES=$rules OS_CALLS=$os_calls SOCKET_CALLS=$socket_calls python3 - "$work/files" "$work/nm" "$root/cmake/libzcoap.sym" <<'PY'
 import os
 import re
 import sys
@@ -117,7 +125,9 @@ rules = {}
 for ln in os.environ["RULES"].splitlines():
     ln = ln.split("#", 1)[0].split()
     if ln:
-        rules[ln[0]] = {"pure": ln[1] == "yes", "acyclic": ln[2] == "yes", "may": set(ln[3:])}
+        if ln[1] not in ("yes", "sockets", "no"):
+            sys.exit("check-layers: rule %s: pure must be yes, sockets or no" % ln[0])
+        rules[ln[0]] = {"pure": ln[1], "acyclic": ln[2] == "yes", "may": set(ln[3:])}
 CLASSES = {"std", "os", "mbedtls"}
 # Every other bare word of the table names a part of the tree.
 AREAS = {w for r in rules.values() for w in r["may"]
@@ -126,7 +136,12 @@ STD = set("""assert.h complex.h ctype.h errno.h fenv.h float.h inttypes.h iso646
 locale.h math.h setjmp.h stdalign.h stdarg.h stdatomic.h stdbool.h stddef.h stdint.h stdio.h
 stdlib.h stdnoreturn.h string.h tgmath.h uchar.h wchar.h wctype.h""".split())
 GENERATED = {"zcoap_build_config.h": "public"}  # written by CMake into <build>/include
-OS_CALL_RE = re.compile(r"(?<![\w.>])(%s)\s*\(" % "|".join(os.environ["OS_CALLS"].split()))
+SOCKET_CALLS = set(os.environ["SOCKET_CALLS"].split())
+OS_CALL_RE = {
+    "yes": re.compile(r"(?<![\w.>])(%s)\s*\(" % "|".join(os.environ["OS_CALLS"].split())),
+    "sockets": re.compile(r"(?<![\w.>])(%s)\s*\(" % "|".join(
+        c for c in os.environ["OS_CALLS"].split() if c not in SOCKET_CALLS)),
+}
 
 violations = {"includes": [], "os-calls": [], "cycles": [], "calls": [], "rules": []}
 
@@ -213,12 +228,15 @@ for f in files:
             violations["includes"].append(
                 "%s:%d: includes \"%s\" (%s, part %s); %s may use: %s"
                 % (f, n, name, target, area, rule, " ".join(sorted(may))))
-    if rules[rule]["pure"]:
+    pure = rules[rule]["pure"]
+    if pure in OS_CALL_RE:
         bare = strip_comments(text, strings_too=True)
         for n, line in enumerate(bare.splitlines(), 1):
-            for m in OS_CALL_RE.finditer(line):
-                violations["os-calls"].append("%s:%d: calls %s() in a pure part (%s)"
-                                              % (f, n, m.group(1), rule))
+            for m in OS_CALL_RE[pure].finditer(line):
+                violations["os-calls"].append(
+                    "%s:%d: calls %s() in a part that may make %s (%s)"
+                    % (f, n, m.group(1), "no OS call" if pure == "yes" else "socket calls only",
+                       rule))
 
 
 def sccs(nodes, edges):

@@ -3,16 +3,22 @@
  *
  * port.h -- everything zcoap needs from an operating system: a monotonic
  * clock, random bytes, a mutex, a condition variable, a thread, a wake-up
- * object, poll() over descriptors, the identity of an open descriptor and
- * the pending error of a socket.
+ * object, poll() over descriptors, the identity of an open descriptor, the
+ * pending error of a socket, the identity of the process, and mutexes for
+ * globals that work before any init call.
  *
  * src/port/posix/ implements it with POSIX (and Linux's eventfd). An RTOS
  * port replaces that folder only: the client layer (src/client/) calls no
  * OS function and includes no OS header but <sys/socket.h> for the socket
- * address types. The storage of the mutex, condition variable, thread and
- * wake-up object lives in struct zcoap_client_private as opaque, aligned
- * byte arrays (include/zcoap_client_types.h) sized by ZCOAP_PORT_*_SIZE;
- * a port checks at compile time that its real types fit, and casts.
+ * address types, and the transport layer (src/transport/) calls the OS
+ * only for the socket operations on the application's descriptors (send,
+ * recv, connect, getsockopt, close), which Zephyr's BSD sockets provide too.
+ *
+ * The storage of the mutex, condition variable, thread and wake-up object
+ * lives in struct zcoap_client_private as opaque, aligned byte arrays
+ * (include/zcoap_client_types.h) sized by ZCOAP_PORT_*_SIZE; a port checks
+ * at compile time that its real types fit, and casts. A static mutex (below)
+ * holds the same mutex storage.
  *
  * Contract of every function: thin, no allocation, and -- on the request
  * path (mutex, wake-up signal, clock) -- at most the system calls the
@@ -22,15 +28,18 @@
 #ifndef ZCOAP_PORT_H
 #define ZCOAP_PORT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Opaque storage, defined in include/zcoap_client_types.h. */
-struct zcoap_port_mutex;
-struct zcoap_port_cond;
-struct zcoap_port_thread;
-struct zcoap_port_wake;
+/*
+ * The opaque storage (struct zcoap_port_mutex, _cond, _thread, _wake) is
+ * defined in include/zcoap_client_types.h, which coap_client.h includes
+ * after the typedefs it needs; struct zc_port_static_mutex below embeds a
+ * struct zcoap_port_mutex, so the complete type is needed here.
+ */
+#include "coap_client.h"
 
 /* ---- clock and random bytes ------------------------------------------- */
 
@@ -55,6 +64,41 @@ int zc_port_mutex_init(struct zcoap_port_mutex *m);
 void zc_port_mutex_destroy(struct zcoap_port_mutex *m);
 void zc_port_mutex_lock(struct zcoap_port_mutex *m);
 void zc_port_mutex_unlock(struct zcoap_port_mutex *m);
+
+/* ---- static mutex -------------------------------------------------------
+ * The lock of a global (the transport registry, the DTLS session table, the
+ * credential store, the DTLS random generator). Those are used from the
+ * first call any thread makes (zcoap_tls_credential_add() may come before
+ * any client exists) and are never torn down, so their lock must be valid
+ * without an init call and needs no destroy:
+ *
+ *     static struct zc_port_static_mutex lock = ZC_PORT_STATIC_MUTEX_INIT;
+ *
+ * ZC_PORT_STATIC_MUTEX_INIT is all zeroes, so the object sits in .bss and
+ * no OS header is needed to define it. The port makes the first lock
+ * initialise the mutex exactly once, also when several threads take it for
+ * the first time together, and blocks the others meanwhile (no spinning: on
+ * an RTOS with priorities a spinning thread could starve the one
+ * initialising). The fields are the port's: `ready` is meant for a
+ * "checked once" flag, published with release order, so that every later
+ * lock costs one acquire load (a plain load on x86-64 and ARMv8) before the
+ * mutex itself. POSIX serialises first uses with a mutex of its own that
+ * PTHREAD_MUTEX_INITIALIZER makes valid; an RTOS can use a statically
+ * defined kernel mutex (Zephyr's K_MUTEX_DEFINE) or a short critical
+ * section. Same semantics as zc_port_mutex_*: plain, not recursive.
+ */
+struct zc_port_static_mutex {
+	atomic_bool ready;         /* m is initialised (the port's use) */
+	struct zcoap_port_mutex m; /* the mutex, initialised on first lock */
+};
+
+/* The initialiser: all zeroes. */
+/* clang-format off */
+#define ZC_PORT_STATIC_MUTEX_INIT {0}
+/* clang-format on */
+
+void zc_port_static_mutex_lock(struct zc_port_static_mutex *sm);
+void zc_port_static_mutex_unlock(struct zc_port_static_mutex *sm);
 
 /** 0, or -EAGAIN. */
 int zc_port_cond_init(struct zcoap_port_cond *c);
@@ -103,13 +147,14 @@ int zc_port_wake_fd(const struct zcoap_port_wake *w);
  */
 
 #define ZC_PORT_POLL_IN   0x001 /* readable */
+#define ZC_PORT_POLL_OUT  0x004 /* writable (room in the send buffer) */
 #define ZC_PORT_POLL_ERR  0x008 /* error pending (zc_port_socket_error()) */
 #define ZC_PORT_POLL_HUP  0x010 /* hung up */
 #define ZC_PORT_POLL_NVAL 0x020 /* not an open descriptor */
 
 struct zc_port_pollfd {
 	int fd;        /* descriptor; a negative one is ignored */
-	short events;  /* ZC_PORT_POLL_IN */
+	short events;  /* ZC_PORT_POLL_IN and/or ZC_PORT_POLL_OUT */
 	short revents; /* set by zc_port_poll() */
 };
 
@@ -139,5 +184,15 @@ bool zc_port_fd_identity(int fd, uint64_t *a, uint64_t *b);
  * @return The positive errno, 0 for none, or -EIO when it cannot be read.
  */
 int zc_port_socket_error(int sock);
+
+/* ---- process ----------------------------------------------------------- */
+
+/**
+ * An identifier of the running process that differs in a child made by
+ * fork() (POSIX: getpid()). The DTLS random generator reseeds when it
+ * changes, so that a child never repeats its parent's random stream. A
+ * port without processes returns a constant.
+ */
+unsigned long zc_port_process_id(void);
 
 #endif /* ZCOAP_PORT_H */

@@ -25,9 +25,9 @@
  */
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 
+#include "port/port.h"
 #include "transport/transport.h"
 
 /*
@@ -43,7 +43,8 @@ static struct {
 } owners[ZC_TRANSPORT_MAX_SOCKETS];
 /* 1 + the highest index in use, 0 when nothing is registered; written under reg_lock. */
 static atomic_uint high;
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Valid from the first call of any thread, without an init call (src/port/port.h). */
+static struct zc_port_static_mutex reg_lock = ZC_PORT_STATIC_MUTEX_INIT;
 
 static unsigned int key_of(int sock)
 {
@@ -69,13 +70,13 @@ static const struct zc_transport_ops *owner_locked_read(unsigned int key, void *
 	const struct zc_transport_ops *ops = NULL;
 	int i;
 
-	pthread_mutex_lock(&reg_lock);
+	zc_port_static_mutex_lock(&reg_lock);
 	i = index_of(key);
 	if (i >= 0) {
 		ops = owners[i].ops;
 		*ctx = owners[i].ctx;
 	}
-	pthread_mutex_unlock(&reg_lock);
+	zc_port_static_mutex_unlock(&reg_lock);
 	return ops;
 }
 
@@ -100,7 +101,7 @@ int zc_transport_register(int sock, const struct zc_transport_ops *ops, void *ct
 	if (sock < 0 || ops == NULL) {
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&reg_lock);
+	zc_port_static_mutex_lock(&reg_lock);
 	n = atomic_load_explicit(&high, memory_order_relaxed);
 	if (index_of(key_of(sock)) >= 0) {
 		rc = -EALREADY;
@@ -122,7 +123,7 @@ int zc_transport_register(int sock, const struct zc_transport_ops *ops, void *ct
 			}
 		}
 	}
-	pthread_mutex_unlock(&reg_lock);
+	zc_port_static_mutex_unlock(&reg_lock);
 	return rc;
 }
 
@@ -134,7 +135,7 @@ void zc_transport_unregister(int sock)
 	if (sock < 0) {
 		return;
 	}
-	pthread_mutex_lock(&reg_lock);
+	zc_port_static_mutex_lock(&reg_lock);
 	i = index_of(key_of(sock));
 	if (i >= 0) {
 		atomic_store_explicit(&keys[i], 0U, memory_order_relaxed);
@@ -147,7 +148,7 @@ void zc_transport_unregister(int sock)
 		}
 		atomic_store_explicit(&high, n, memory_order_relaxed);
 	}
-	pthread_mutex_unlock(&reg_lock);
+	zc_port_static_mutex_unlock(&reg_lock);
 }
 
 int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen, const uint8_t *buf,

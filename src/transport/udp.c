@@ -6,9 +6,8 @@
  */
 
 #include <errno.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <unistd.h>
+#include <sys/socket.h> /* also ssize_t and struct iovec (POSIX) */
+#include <unistd.h>     /* close() */
 
 #include "transport/transport.h"
 

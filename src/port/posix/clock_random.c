@@ -1,7 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * clock_random.c -- POSIX/Linux port: monotonic clock and OS random bytes.
+ * clock_random.c -- POSIX/Linux port: monotonic clock, OS random bytes,
+ * and the process identity a random generator reseeds on after fork().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -121,4 +122,10 @@ int zc_port_random(void *buf, size_t len)
 	}
 	fill_weak(p, len);
 	return -EIO;
+}
+
+unsigned long zc_port_process_id(void)
+{
+	/* A pid is positive and never changes within a process; a fork()ed child gets another. */
+	return (unsigned long)getpid();
 }

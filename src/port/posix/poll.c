@@ -21,8 +21,9 @@ _Static_assert(sizeof(struct zc_port_pollfd) == sizeof(struct pollfd) &&
 		   offsetof(struct zc_port_pollfd, events) == offsetof(struct pollfd, events) &&
 		   offsetof(struct zc_port_pollfd, revents) == offsetof(struct pollfd, revents),
 	       "struct zc_port_pollfd must have the layout of struct pollfd");
-_Static_assert(ZC_PORT_POLL_IN == POLLIN && ZC_PORT_POLL_ERR == POLLERR &&
-		   ZC_PORT_POLL_HUP == POLLHUP && ZC_PORT_POLL_NVAL == POLLNVAL,
+_Static_assert(ZC_PORT_POLL_IN == POLLIN && ZC_PORT_POLL_OUT == POLLOUT &&
+		   ZC_PORT_POLL_ERR == POLLERR && ZC_PORT_POLL_HUP == POLLHUP &&
+		   ZC_PORT_POLL_NVAL == POLLNVAL,
 	       "ZC_PORT_POLL_* must equal the POLL* flags");
 
 int zc_port_poll(struct zc_port_pollfd *fds, unsigned int n, int timeout_ms)

@@ -9,22 +9,23 @@
  */
 
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
 
+#include "port/port.h"
 #include "transport/dtls/credentials.h"
 
 static struct zc_credential creds[ZCOAP_TLS_MAX_CREDENTIALS];
-static pthread_mutex_t cred_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Valid before any call: credentials may be added before any client or DTLS socket exists. */
+static struct zc_port_static_mutex cred_lock = ZC_PORT_STATIC_MUTEX_INIT;
 
 void zc_credentials_lock(void)
 {
-	pthread_mutex_lock(&cred_lock);
+	zc_port_static_mutex_lock(&cred_lock);
 }
 
 void zc_credentials_unlock(void)
 {
-	pthread_mutex_unlock(&cred_lock);
+	zc_port_static_mutex_unlock(&cred_lock);
 }
 
 static bool type_valid(int type)
@@ -72,7 +73,7 @@ int zcoap_tls_credential_add(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type
 	if (cred == NULL || credlen == 0 || !type_valid((int)type)) {
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&cred_lock);
+	zc_port_static_mutex_lock(&cred_lock);
 	if (cred_find(tag, (int)type) != NULL) {
 		rc = -EEXIST;
 	} else {
@@ -88,7 +89,7 @@ int zcoap_tls_credential_add(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type
 			}
 		}
 	}
-	pthread_mutex_unlock(&cred_lock);
+	zc_port_static_mutex_unlock(&cred_lock);
 	return rc;
 }
 
@@ -104,7 +105,7 @@ int zcoap_tls_credential_get(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type
 	if (cred == NULL || credlen == NULL) {
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&cred_lock);
+	zc_port_static_mutex_lock(&cred_lock);
 	c = type_valid((int)type) ? cred_find(tag, (int)type) : NULL;
 	if (c == NULL) {
 		rc = -ENOENT;
@@ -115,7 +116,7 @@ int zcoap_tls_credential_get(zcoap_sec_tag_t tag, enum zcoap_tls_credential_type
 		memcpy(cred, c->data, c->len);
 		*credlen = c->len;
 	}
-	pthread_mutex_unlock(&cred_lock);
+	zc_port_static_mutex_unlock(&cred_lock);
 	return rc;
 }
 
@@ -127,13 +128,13 @@ int zcoap_tls_credential_delete(zcoap_sec_tag_t tag, enum zcoap_tls_credential_t
 	if (!zcoap_dtls_available()) {
 		return -ENOTSUP;
 	}
-	pthread_mutex_lock(&cred_lock);
+	zc_port_static_mutex_lock(&cred_lock);
 	c = type_valid((int)type) ? cred_find(tag, (int)type) : NULL;
 	if (c != NULL) {
 		/* Only a reference: the application owns (and clears) the bytes. */
 		memset(c, 0, sizeof(*c));
 		rc = 0;
 	}
-	pthread_mutex_unlock(&cred_lock);
+	zc_port_static_mutex_unlock(&cred_lock);
 	return rc;
 }

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <mbedtls/net_sockets.h>
@@ -82,10 +81,10 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 			continue;
 		}
 		if ((errno == EAGAIN || errno == EWOULDBLOCK) && !waited) {
-			struct pollfd p = {.fd = st->fd, .events = POLLOUT};
+			struct zc_port_pollfd p = {.fd = st->fd, .events = ZC_PORT_POLL_OUT};
 
 			waited = true;
-			(void)poll(&p, 1, SEND_WAIT_MS);
+			(void)zc_port_poll(&p, 1, SEND_WAIT_MS);
 			continue;
 		}
 		st->io_errno = errno == EWOULDBLOCK ? EAGAIN : errno;

@@ -25,22 +25,22 @@
  * (struct session); ssl, conf, ca, own and key are the Mbed TLS objects
  * inside st.
  *
- * Locks: table_lock (mbedtls_session.c) guards which descriptor a slot
- * serves, each slot has its own mutex for its Mbed TLS context, the
- * credential store has its lock (credentials.c) and the random generator
- * rng_lock. Order: (client lock ->) table_lock -> session lock -> the
- * transport registry's lock; the credential lock and rng_lock are leaves.
- * A handshake runs without any of them held while it waits.
+ * Locks, all from the port (src/port/port.h): table_lock (mbedtls_session.c)
+ * guards which descriptor a slot serves, each slot has its own mutex for its
+ * Mbed TLS context, the credential store has its lock (credentials.c) and
+ * the random generator rng_lock. The three global ones are static mutexes,
+ * valid before any init call; a slot's mutex is initialised when the slot
+ * is first claimed. Order: (client lock ->) table_lock -> session lock ->
+ * the transport registry's lock; the credential lock and rng_lock are
+ * leaves. A handshake runs without any of them held while it waits.
  */
 #ifndef ZCOAP_TRANSPORT_DTLS_MBEDTLS_INTERNAL_H
 #define ZCOAP_TRANSPORT_DTLS_MBEDTLS_INTERNAL_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
-#include <sys/types.h>
 
 #include <mbedtls/version.h>
 
@@ -48,6 +48,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "port/port.h"
 #include "zcoap_dtls.h"
 
 /* 3.x made the context fields private; 2.x has no MBEDTLS_PRIVATE. */
@@ -84,11 +85,11 @@ struct dtls_state {
 	bool have_psk;  /* a PSK is configured */
 	bool have_own;  /* our own certificate is configured */
 	bool peer_seen; /* a datagram came from the server */
-	dev_t dev;      /* identity of the socket, to spot a reused descriptor number */
-	ino_t ino;
-	int io_errno; /* errno of the last failed send()/recv(), 0 if none */
-	int error;    /* why the session failed (negative errno), 0 if it did not */
-	int suite;    /* negotiated cipher suite (IANA), 0 before the handshake */
+	uint64_t id_a;  /* identity of the socket (zc_port_fd_identity()), to spot a */
+	uint64_t id_b;  /* reused descriptor number */
+	int io_errno;   /* errno of the last failed send()/recv(), 0 if none */
+	int error;      /* why the session failed (negative errno), 0 if it did not */
+	int suite;      /* negotiated cipher suite (IANA), 0 before the handshake */
 	struct dtls_timer timer;
 	char detail[ZC_DTLS_DETAIL_LEN];
 	int suites[ZC_DTLS_MAX_OFFERED_SUITES + 1]; /* 0-terminated; referenced by conf */
@@ -107,8 +108,8 @@ struct dtls_state {
  * TLS contexts (the others see CONNECTING and back off).
  */
 struct session {
-	pthread_mutex_t lock;
-	bool lock_ready;
+	struct zcoap_port_mutex lock;
+	bool lock_ready; /* lock is initialised (on the slot's first claim; never destroyed) */
 	bool in_use;
 	int fd;
 	struct dtls_state st;

@@ -52,7 +52,7 @@ int zc_dtls_op_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t 
 	st = &s->st;
 	if (st->state != ZC_DTLS_UP) {
 		rc = not_up_error(st);
-		pthread_mutex_unlock(&s->lock);
+		zc_port_mutex_unlock(&s->lock);
 		return rc;
 	}
 	st->io_errno = 0;
@@ -75,7 +75,7 @@ int zc_dtls_op_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t 
 	} else {
 		rc = session_end_locked(st, ret);
 	}
-	pthread_mutex_unlock(&s->lock);
+	zc_port_mutex_unlock(&s->lock);
 	return rc;
 }
 
@@ -102,7 +102,7 @@ long zc_dtls_op_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct socka
 	*truncated = false;
 	if (st->state != ZC_DTLS_UP) {
 		rc = not_up_error(st);
-		pthread_mutex_unlock(&s->lock);
+		zc_port_mutex_unlock(&s->lock);
 		return rc;
 	}
 	for (int k = 0; k < RECV_PENDING_MAX; k++) {
@@ -141,6 +141,6 @@ long zc_dtls_op_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct socka
 		rc = session_end_locked(st, ret);
 		break;
 	}
-	pthread_mutex_unlock(&s->lock);
+	zc_port_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -9,8 +9,6 @@
  */
 
 #include <errno.h>
-#include <pthread.h>
-#include <unistd.h>
 
 #include <mbedtls/version.h>
 
@@ -20,20 +18,22 @@
 #include <psa/crypto.h>
 #endif
 
+#include "port/port.h"
 #include "transport/dtls/mbedtls_internal.h"
 
 static mbedtls_entropy_context rng_entropy;
 static mbedtls_ctr_drbg_context rng_drbg;
-static pthread_mutex_t rng_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct zc_port_static_mutex rng_lock = ZC_PORT_STATIC_MUTEX_INIT;
 static bool rng_ready;
-static pid_t rng_pid;
+/* The process that seeded or last reseeded (zc_port_process_id()). */
+static unsigned long rng_pid;
 
 int zc_dtls_rng_setup(void)
 {
 	static const unsigned char pers[] = "zcoap dtls client";
 	int rc = 0;
 
-	pthread_mutex_lock(&rng_lock);
+	zc_port_static_mutex_lock(&rng_lock);
 	if (!rng_ready) {
 #if MBEDTLS_VERSION_MAJOR >= 3
 		if (psa_crypto_init() != PSA_SUCCESS) {
@@ -48,19 +48,19 @@ int zc_dtls_rng_setup(void)
 		}
 		if (rc == 0) {
 			rng_ready = true;
-			rng_pid = getpid();
+			rng_pid = zc_port_process_id();
 		} else {
 			mbedtls_ctr_drbg_free(&rng_drbg);
 			mbedtls_entropy_free(&rng_entropy);
 		}
-	} else if (rng_pid != getpid()) {
+	} else if (rng_pid != zc_port_process_id()) {
 		if (mbedtls_ctr_drbg_reseed(&rng_drbg, NULL, 0) != 0) {
 			rc = -EIO;
 		} else {
-			rng_pid = getpid();
+			rng_pid = zc_port_process_id();
 		}
 	}
-	pthread_mutex_unlock(&rng_lock);
+	zc_port_static_mutex_unlock(&rng_lock);
 	return rc;
 }
 
@@ -69,8 +69,8 @@ int zc_dtls_rng_random(void *ctx, unsigned char *out, size_t len)
 	int rc;
 
 	(void)ctx;
-	pthread_mutex_lock(&rng_lock);
+	zc_port_static_mutex_lock(&rng_lock);
 	rc = mbedtls_ctr_drbg_random(&rng_drbg, out, len);
-	pthread_mutex_unlock(&rng_lock);
+	zc_port_static_mutex_unlock(&rng_lock);
 	return rc;
 }

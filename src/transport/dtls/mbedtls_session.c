@@ -8,12 +8,10 @@
  */
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <unistd.h> /* close() of the application's descriptor */
 
 #include <mbedtls/platform_util.h>
 
@@ -34,7 +32,7 @@ static const struct zc_transport_ops dtls_transport = {
 };
 
 static struct session sessions[ZCOAP_DTLS_MAX_SESSIONS];
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct zc_port_static_mutex table_lock = ZC_PORT_STATIC_MUTEX_INIT;
 
 /* Caller holds table_lock. */
 static struct session *session_find(int fd)
@@ -55,12 +53,12 @@ static struct session *session_lock(int fd)
 {
 	struct session *s;
 
-	pthread_mutex_lock(&table_lock);
+	zc_port_static_mutex_lock(&table_lock);
 	s = session_find(fd);
 	if (s != NULL) {
-		pthread_mutex_lock(&s->lock);
+		zc_port_mutex_lock(&s->lock);
 	}
-	pthread_mutex_unlock(&table_lock);
+	zc_port_static_mutex_unlock(&table_lock);
 	return s;
 }
 
@@ -88,12 +86,12 @@ struct session *zc_dtls_session_lock_ctx(struct session *s, int sock)
 	if (s == NULL) {
 		return NULL;
 	}
-	pthread_mutex_lock(&s->lock);
+	zc_port_mutex_lock(&s->lock);
 	/* in_use and fd change only with this lock held too (struct session). */
 	if (s->in_use && s->fd == sock) {
 		return s;
 	}
-	pthread_mutex_unlock(&s->lock);
+	zc_port_mutex_unlock(&s->lock);
 	return NULL;
 }
 
@@ -124,16 +122,16 @@ void zc_dtls_session_fail_locked(struct dtls_state *st, int err, const char *tex
 
 static void session_fail(struct session *s, int err, const char *text)
 {
-	pthread_mutex_lock(&s->lock);
+	zc_port_mutex_lock(&s->lock);
 	zc_dtls_session_fail_locked(&s->st, err, text);
-	pthread_mutex_unlock(&s->lock);
+	zc_port_mutex_unlock(&s->lock);
 }
 
 /*
  * Drive the handshake to its end in the caller's thread: each call of
  * mbedtls_ssl_handshake() does what it can without blocking; between calls
- * we sleep in poll() until a datagram arrives or the retransmission timer
- * (RFC 6347 §4.2.4) fires, never past the overall deadline.
+ * we sleep in the port's poll until a datagram arrives or the retransmission
+ * timer (RFC 6347 §4.2.4) fires, never past the overall deadline.
  */
 static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg, char *why,
 		     size_t n)
@@ -144,10 +142,11 @@ static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 
 	for (;;) {
 		int ret = mbedtls_ssl_handshake(&st->ssl);
-		struct pollfd p = {.fd = st->fd, .events = POLLIN};
+		struct zc_port_pollfd p = {.fd = st->fd, .events = ZC_PORT_POLL_IN};
 		int64_t now;
 		int64_t wait;
 		int64_t t;
+		int rc;
 
 		if (ret == 0) {
 			return 0;
@@ -164,25 +163,25 @@ static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 		if (t >= 0 && t < wait) {
 			wait = t;
 		}
-		if (poll(&p, 1, (int)wait) < 0 && errno != EINTR) {
-			snprintf(why, n, "poll() failed: %s", zcoap_strerror(errno));
-			return -errno;
+		rc = zc_port_poll(&p, 1, (int)wait);
+		if (rc < 0 && rc != -EINTR) {
+			snprintf(why, n, "poll() failed: %s", zcoap_strerror(-rc));
+			return rc;
 		}
 	}
 }
 
-/* The socket must be an open datagram socket; records its identity. */
-static int check_socket(int sock, dev_t *dev, ino_t *ino)
+/*
+ * The socket must be an open datagram socket; records its identity. A
+ * descriptor that is open but no socket fails SO_TYPE with ENOTSOCK.
+ */
+static int check_socket(int sock, uint64_t *id_a, uint64_t *id_b)
 {
-	struct stat sb;
 	int type = 0;
 	socklen_t len = sizeof(type);
 
-	if (sock < 0 || fstat(sock, &sb) != 0) {
+	if (sock < 0 || !zc_port_fd_identity(sock, id_a, id_b)) {
 		return -EBADF;
-	}
-	if (!S_ISSOCK(sb.st_mode)) {
-		return -ENOTSOCK;
 	}
 	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) != 0) {
 		return -errno;
@@ -190,22 +189,20 @@ static int check_socket(int sock, dev_t *dev, ino_t *ino)
 	if (type != SOCK_DGRAM) {
 		return -EPROTOTYPE;
 	}
-	*dev = sb.st_dev;
-	*ino = sb.st_ino;
 	return 0;
 }
 
 /* Take a free slot for @p sock (state CONNECTING). */
-static int session_claim(int sock, dev_t dev, ino_t ino, struct session **out)
+static int session_claim(int sock, uint64_t id_a, uint64_t id_b, struct session **out)
 {
 	struct session *s;
 	int rc = 0;
 
-	pthread_mutex_lock(&table_lock);
+	zc_port_static_mutex_lock(&table_lock);
 	s = session_find(sock);
 	if (s != NULL) {
-		pthread_mutex_lock(&s->lock);
-		if (s->st.dev == dev && s->st.ino == ino) {
+		zc_port_mutex_lock(&s->lock);
+		if (s->st.id_a == id_a && s->st.id_b == id_b) {
 			rc = s->st.state == ZC_DTLS_CONNECTING ? -EBUSY : -EALREADY;
 		} else if (s->st.state == ZC_DTLS_CONNECTING) {
 			rc = -EBUSY;
@@ -213,7 +210,7 @@ static int session_claim(int sock, dev_t dev, ino_t ino, struct session **out)
 			/* The application close()d a DTLS socket and got the number back. */
 			session_wipe(s);
 		}
-		pthread_mutex_unlock(&s->lock);
+		zc_port_mutex_unlock(&s->lock);
 	}
 	s = NULL;
 	for (size_t i = 0; rc == 0 && i < ZCOAP_DTLS_MAX_SESSIONS; i++) {
@@ -226,17 +223,20 @@ static int session_claim(int sock, dev_t dev, ino_t ino, struct session **out)
 		rc = -ENOBUFS;
 	}
 	if (rc == 0) {
+		/* A slot's mutex is set up on its first claim and kept for the process. */
 		if (!s->lock_ready) {
-			pthread_mutex_init(&s->lock, NULL);
-			s->lock_ready = true;
+			rc = zc_port_mutex_init(&s->lock);
+			s->lock_ready = rc == 0;
 		}
-		pthread_mutex_lock(&s->lock);
+	}
+	if (rc == 0) {
+		zc_port_mutex_lock(&s->lock);
 		s->in_use = true;
 		s->fd = sock;
 		memset(&s->st, 0, sizeof(s->st));
 		s->st.fd = sock;
-		s->st.dev = dev;
-		s->st.ino = ino;
+		s->st.id_a = id_a;
+		s->st.id_b = id_b;
 		s->st.state = ZC_DTLS_CONNECTING;
 		/*
 		 * From now on the transport table hands the descriptor's traffic
@@ -250,22 +250,22 @@ static int session_claim(int sock, dev_t dev, ino_t ino, struct session **out)
 			s->st.fd = -1;
 			s->st.state = ZC_DTLS_FREE;
 		}
-		pthread_mutex_unlock(&s->lock);
+		zc_port_mutex_unlock(&s->lock);
 		if (rc == 0) {
 			*out = s;
 		}
 	}
-	pthread_mutex_unlock(&table_lock);
+	zc_port_static_mutex_unlock(&table_lock);
 	return rc;
 }
 
 static void session_release(struct session *s)
 {
-	pthread_mutex_lock(&table_lock);
-	pthread_mutex_lock(&s->lock);
+	zc_port_static_mutex_lock(&table_lock);
+	zc_port_mutex_lock(&s->lock);
 	session_wipe(s);
-	pthread_mutex_unlock(&s->lock);
-	pthread_mutex_unlock(&table_lock);
+	zc_port_mutex_unlock(&s->lock);
+	zc_port_static_mutex_unlock(&table_lock);
 }
 
 int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
@@ -274,8 +274,8 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 	char why[ZC_DTLS_DETAIL_LEN] = "";
 	struct session *s = NULL;
 	struct dtls_state *st;
-	dev_t dev = 0;
-	ino_t ino = 0;
+	uint64_t id_a = 0;
+	uint64_t id_b = 0;
 	int rc;
 
 	rc = zc_dtls_check_config(cfg);
@@ -285,11 +285,11 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 	if (rc < 0) {
 		return rc;
 	}
-	rc = check_socket(sock, &dev, &ino);
+	rc = check_socket(sock, &id_a, &id_b);
 	if (rc < 0) {
 		return rc;
 	}
-	rc = session_claim(sock, dev, ino, &s);
+	rc = session_claim(sock, id_a, id_b, &s);
 	if (rc < 0) {
 		return rc;
 	}
@@ -314,7 +314,7 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 		session_fail(s, rc, why);
 		return rc;
 	}
-	pthread_mutex_lock(&s->lock);
+	zc_port_mutex_lock(&s->lock);
 #if MBEDTLS_VERSION_MAJOR >= 3
 	st->suite = mbedtls_ssl_get_ciphersuite_id_from_ssl(&st->ssl);
 #else
@@ -322,7 +322,7 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 #endif
 	st->state = ZC_DTLS_UP;
 	st->was_up = true;
-	pthread_mutex_unlock(&s->lock);
+	zc_port_mutex_unlock(&s->lock);
 	return 0;
 }
 
@@ -338,10 +338,10 @@ int zc_dtls_op_close(void *ctx, int sock)
 
 	(void)ctx;
 
-	pthread_mutex_lock(&table_lock);
+	zc_port_static_mutex_lock(&table_lock);
 	s = session_find(sock);
 	if (s != NULL) {
-		pthread_mutex_lock(&s->lock);
+		zc_port_mutex_lock(&s->lock);
 		if (s->st.state == ZC_DTLS_CONNECTING) {
 			rc = -EBUSY;
 		} else {
@@ -351,9 +351,9 @@ int zc_dtls_op_close(void *ctx, int sock)
 			}
 			session_wipe(s);
 		}
-		pthread_mutex_unlock(&s->lock);
+		zc_port_mutex_unlock(&s->lock);
 	}
-	pthread_mutex_unlock(&table_lock);
+	zc_port_static_mutex_unlock(&table_lock);
 	if (rc < 0) {
 		return rc;
 	}
@@ -374,9 +374,9 @@ bool zcoap_dtls_is_dtls(int sock)
 {
 	bool owned;
 
-	pthread_mutex_lock(&table_lock);
+	zc_port_static_mutex_lock(&table_lock);
 	owned = session_find(sock) != NULL;
-	pthread_mutex_unlock(&table_lock);
+	zc_port_static_mutex_unlock(&table_lock);
 	return owned;
 }
 
@@ -389,7 +389,7 @@ int zcoap_dtls_ciphersuite(int sock)
 		return -EBADF;
 	}
 	rc = s->st.state == ZC_DTLS_UP ? s->st.suite : -ENOTCONN;
-	pthread_mutex_unlock(&s->lock);
+	zc_port_mutex_unlock(&s->lock);
 	return rc;
 }
 
@@ -405,7 +405,7 @@ int zcoap_dtls_last_error(int sock, char *buf, size_t buflen)
 	if (buf != NULL && buflen > 0) {
 		snprintf(buf, buflen, "%s", rc != 0 ? s->st.detail : "");
 	}
-	pthread_mutex_unlock(&s->lock);
+	zc_port_mutex_unlock(&s->lock);
 	return rc;
 }
 

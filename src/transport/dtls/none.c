@@ -10,7 +10,7 @@
  */
 
 #include <errno.h>
-#include <unistd.h>
+#include <unistd.h> /* close() */
 
 #include "zcoap_dtls.h"
 

@@ -2,17 +2,19 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * test_port_posix.c -- the POSIX port (src/port/port.h): monotonic clock,
- * random bytes, mutex and condition variable, thread, wake-up object, poll,
- * descriptor identity and socket errors.
+ * random bytes, mutex and condition variable, static mutex, thread, wake-up
+ * object, poll, descriptor identity, socket errors and process identity.
  */
 #define _GNU_SOURCE /* pthread_getname_np */
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,6 +130,102 @@ static void test_thread_and_sync(void **state)
 	zc_port_mutex_destroy(&p.lock);
 }
 
+/*
+ * Static mutexes: valid with no init call, initialised on first lock
+ * exactly once also when several threads lock one for the first time
+ * together, and mutually exclusive from then on. Each of STATIC_MUTEXES
+ * fresh mutexes is first taken by STATIC_THREADS threads released together
+ * by a barrier; each thread increments every mutex's counter with a
+ * read-yield-write that loses updates without exclusion (and that
+ * ThreadSanitizer reports as a race should a thread ever see a mutex before
+ * its initialisation).
+ */
+#define STATIC_MUTEXES 64
+#define STATIC_THREADS 8
+#define STATIC_ROUNDS  50
+
+static struct zc_port_static_mutex file_scope_lock = ZC_PORT_STATIC_MUTEX_INIT;
+
+static struct {
+	struct zc_port_static_mutex locks[STATIC_MUTEXES]; /* zero: ZC_PORT_STATIC_MUTEX_INIT */
+	unsigned long counts[STATIC_MUTEXES];
+	pthread_barrier_t start;
+} race;
+
+static void race_main(void *arg)
+{
+	(void)arg;
+	(void)pthread_barrier_wait(&race.start);
+	for (int r = 0; r < STATIC_ROUNDS; r++) {
+		for (int i = 0; i < STATIC_MUTEXES; i++) {
+			unsigned long v;
+
+			zc_port_static_mutex_lock(&race.locks[i]);
+			v = race.counts[i];
+			if (r == 0) {
+				sched_yield(); /* widen the window of the first use */
+			}
+			race.counts[i] = v + 1;
+			zc_port_static_mutex_unlock(&race.locks[i]);
+		}
+	}
+}
+
+static void test_static_mutex_first_use(void **state)
+{
+	static struct zcoap_port_thread threads[STATIC_THREADS];
+	const struct zc_port_static_mutex zero = ZC_PORT_STATIC_MUTEX_INIT;
+
+	(void)state;
+	/* The initialiser is all zeroes: such an object can sit in .bss. */
+	for (size_t i = 0; i < sizeof(zero); i++) {
+		assert_int_equal(((const unsigned char *)&zero)[i], 0);
+	}
+	assert_int_equal(pthread_barrier_init(&race.start, NULL, STATIC_THREADS), 0);
+	for (int t = 0; t < STATIC_THREADS; t++) {
+		assert_int_equal(zc_port_thread_create(&threads[t], "static-race", race_main, NULL),
+				 0);
+	}
+	for (int t = 0; t < STATIC_THREADS; t++) {
+		zc_port_thread_join(&threads[t]);
+	}
+	(void)pthread_barrier_destroy(&race.start);
+	for (int i = 0; i < STATIC_MUTEXES; i++) {
+		assert_int_equal(race.counts[i], (unsigned long)STATIC_THREADS * STATIC_ROUNDS);
+		assert_true(atomic_load(&race.locks[i].ready));
+	}
+}
+
+/* Held by the test while the thread tries to take it. */
+static atomic_bool excluded_entered;
+
+static void exclusion_main(void *arg)
+{
+	(void)arg;
+	zc_port_static_mutex_lock(&file_scope_lock);
+	atomic_store(&excluded_entered, true);
+	zc_port_static_mutex_unlock(&file_scope_lock);
+}
+
+static void test_static_mutex_excludes(void **state)
+{
+	static struct zcoap_port_thread thread;
+
+	(void)state;
+	/* First use from the main thread, with no init call before. */
+	zc_port_static_mutex_lock(&file_scope_lock);
+	assert_int_equal(zc_port_thread_create(&thread, "static-excl", exclusion_main, NULL), 0);
+	/* However long the thread gets, it cannot enter while the lock is held. */
+	(void)zc_port_poll(NULL, 0, 50);
+	assert_false(atomic_load(&excluded_entered));
+	zc_port_static_mutex_unlock(&file_scope_lock);
+	zc_port_thread_join(&thread);
+	assert_true(atomic_load(&excluded_entered));
+	/* And it can be taken again (not left locked, not recursive state). */
+	zc_port_static_mutex_lock(&file_scope_lock);
+	zc_port_static_mutex_unlock(&file_scope_lock);
+}
+
 static void test_wake_and_poll(void **state)
 {
 	struct zcoap_port_wake w;
@@ -167,6 +265,15 @@ static void test_wake_and_poll(void **state)
 	fd.revents = 0;
 	assert_int_equal(zc_port_poll(&fd, 1, 1000), 1);
 	assert_true(fd.revents & ZC_PORT_POLL_NVAL);
+
+	/* A fresh UDP socket has room in its send buffer: writable at once. */
+	fd.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd.fd >= 0);
+	fd.events = ZC_PORT_POLL_OUT;
+	fd.revents = 0;
+	assert_int_equal(zc_port_poll(&fd, 1, 1000), 1);
+	assert_true(fd.revents & ZC_PORT_POLL_OUT);
+	close(fd.fd);
 }
 
 static void test_fd_identity(void **state)
@@ -227,12 +334,41 @@ static void test_socket_error(void **state)
 	assert_int_equal(zc_port_socket_error(s), -EIO);
 }
 
+/* The process identity changes in a fork()ed child, which is what the DTLS generator checks. */
+static void test_process_id(void **state)
+{
+	unsigned long parent = zc_port_process_id();
+	int status = 0;
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(parent, (unsigned long)getpid());
+	assert_int_equal(zc_port_process_id(), parent);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		_exit(zc_port_process_id() != parent &&
+			      zc_port_process_id() == (unsigned long)getpid()
+			  ? 0
+			  : 1);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_clock_monotonic), cmocka_unit_test(test_random_fills),
-	    cmocka_unit_test(test_thread_and_sync), cmocka_unit_test(test_wake_and_poll),
-	    cmocka_unit_test(test_fd_identity),     cmocka_unit_test(test_socket_error),
+	    cmocka_unit_test(test_clock_monotonic),
+	    cmocka_unit_test(test_random_fills),
+	    cmocka_unit_test(test_thread_and_sync),
+	    cmocka_unit_test(test_wake_and_poll),
+	    cmocka_unit_test(test_fd_identity),
+	    cmocka_unit_test(test_socket_error),
+	    cmocka_unit_test(test_static_mutex_first_use),
+	    cmocka_unit_test(test_static_mutex_excludes),
+	    cmocka_unit_test(test_process_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
