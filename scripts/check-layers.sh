@@ -42,7 +42,7 @@ rules='
 # prefix         pure     acyclic  may use
 src/codec/       yes      no       std public codec port/port.h
 src/core/        yes      yes      std <sys/socket.h> <netinet/in.h> public codec core
-src/client/      no       no       std <sys/socket.h> <netinet/in.h> public codec core transport port common client
+src/client/      yes      no       std <sys/socket.h> <netinet/in.h> public codec core transport port common client
 src/transport/   sockets  no       std <sys/socket.h> <unistd.h> mbedtls public common transport port/port.h
 src/port/        no       no       std os public port
 src/common/      yes      no       std public
