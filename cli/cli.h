@@ -265,29 +265,26 @@ const char *cli_errno_name(int err);
 
 /* ---- datagram dump (dump.c) --------------------------------------------- */
 
-/* A bounds-checked walk over the options of a CoAP message (RFC 7252 §3.1). */
-struct cli_opt_iter {
-	const uint8_t *p;
-	const uint8_t *end;
-	unsigned int num;
-};
-
 /* The parts of a CoAP message located by cli_msg_parse(). */
 struct cli_msg {
+	struct coap_packet pkt; /* parsed view of copy: walk it with zcoap_option_iter_*() */
 	uint8_t type;
 	uint8_t code;
 	uint16_t mid;
 	uint8_t tkl;
-	const uint8_t *token;
-	struct cli_opt_iter opts; /* ready to walk */
-	const uint8_t *payload;   /* NULL when none */
+	uint8_t token[COAP_TOKEN_MAX_LEN];
+	const uint8_t *payload; /* NULL when none */
 	size_t payload_len;
+	uint8_t
+	    copy[MAX_COAP_MSG_LEN]; /* the message, so the view never points into the caller's */
 };
 
-/* Locate the parts of @p data; 0, or -EBADMSG when the message is malformed. */
+/*
+ * Check @p data with coap_packet_parse() and locate its parts; 0, or -EBADMSG
+ * when the message is malformed. An Empty message with a token, options or
+ * a payload is accepted (the dump shows it as it came).
+ */
 int cli_msg_parse(const uint8_t *data, size_t len, struct cli_msg *msg);
-/* Next option: 1 with num, val and len set, 0 at the end, -EBADMSG when malformed. */
-int cli_opt_next(struct cli_opt_iter *it, unsigned int *num, const uint8_t **val, size_t *len);
 
 enum cli_opt_kind {
 	CLI_OPT_OPAQUE,
@@ -301,9 +298,6 @@ enum cli_opt_kind {
 const char *cli_option_name(unsigned int num);
 /* Value format of an option number (opaque when unknown). */
 enum cli_opt_kind cli_option_kind(unsigned int num);
-/* Big-endian unsigned value of an option (RFC 7252 §3.2); values over 4 bytes keep the low 32 bits.
- */
-uint32_t cli_opt_uint(const uint8_t *val, size_t len);
 
 /* The trace hook given to zcoap_client_set_trace() for -v; @p user_data is an int* verbosity. */
 void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *user_data);
