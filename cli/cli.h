@@ -339,13 +339,11 @@ void cli_stop_signals(bool on);
 struct addrinfo;
 struct cli_dtls;
 
-/* Resolve the URI's host and port (with its IPv6 zone); CLI_EXIT_OK or CLI_EXIT_IO after a message.
- */
+/* The addresses of the URI's host and port (with its IPv6 zone); CLI_EXIT_IO after a message. */
 enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais);
 /* "192.0.2.1:5683" or "[2001:db8::1]:5683". */
 void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size);
-/* A UDP socket; connected to @p ai unless @p secure (cli_dtls_start() connects it). -errno on
- * failure. */
+/* A UDP socket, connected to @p ai unless @p secure (the handshake connects it), or -errno. */
 int cli_socket_open(const struct addrinfo *ai, bool secure);
 /* Close a request socket; a DTLS one sends close_notify and wipes its session first. */
 void cli_socket_close(int sock, bool secure);
@@ -356,9 +354,9 @@ void cli_socket_close(int sock, bool secure);
  * @p status: 6 when nothing listens, 5 when no complete answer came in time
  * (the usual statuses for these), 7 for every other DTLS failure.
  */
-int cli_dtls_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
-		   const struct cli_config *cfg, struct cli_output *out, uint64_t t_start,
-		   const char *where, int *status);
+int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
+			   const struct cli_config *cfg, struct cli_output *out, uint64_t t_start,
+			   const char *where, int *status);
 /*
  * A request on a DTLS socket failed: when the session itself ended (the
  * server's close_notify or fatal alert, RFC 6347 §4.1.2.7), report why and

@@ -163,8 +163,8 @@ static int exchange(struct tool *t)
 				cfg->uri, t->where);
 		}
 		if (t->uri.secure) {
-			ret = cli_dtls_start(&t->dtls, t->sock, ai, cfg, t->out, x->t_start,
-					     t->where, &status);
+			ret = cli_dtls_session_start(&t->dtls, t->sock, ai, cfg, t->out, x->t_start,
+						     t->where, &status);
 			if (ret == -EAGAIN) {
 				drop_socket(t);
 				continue;

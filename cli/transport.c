@@ -188,16 +188,9 @@ static int handshake(const struct cli_dtls *d, int sock, const struct addrinfo *
 	return ret;
 }
 
-/*
- * Start the DTLS session of @p sock (towards @p ai). Returns 0 when it is up;
- * -EAGAIN when the address refused and another one is left to try; another
- * negative errno after reporting the failure, with the exit status in
- * @p status: 6 when nothing listens, 5 when no complete answer came in time
- * (the usual statuses for these), 7 for every other DTLS failure.
- */
-int cli_dtls_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
-		   const struct cli_config *cfg, struct cli_output *out, uint64_t t_start,
-		   const char *where, int *status)
+int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
+			   const struct cli_config *cfg, struct cli_output *out, uint64_t t_start,
+			   const char *where, int *status)
 {
 	const char *kind = "dtls";
 	char why[256] = "";
@@ -235,11 +228,6 @@ int cli_dtls_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai
 	return ret == -EAGAIN ? -EIO : ret; /* -EAGAIN means "next address" to the caller */
 }
 
-/*
- * A request on a DTLS socket failed: when the session itself ended (the
- * server's close_notify or fatal alert, RFC 6347 §4.1.2.7), report why and
- * exit 7. Returns false when the session is fine (an ordinary CoAP failure).
- */
 bool cli_dtls_session_error(int sock, const char *where, struct cli_output *out, uint64_t t_start,
 			    int *status)
 {
