@@ -12,7 +12,9 @@
  *   outcome               (request.c: messages and exit status)
  *   cleanup               (everything a stage set up, in reverse order)
  *
- * Each stage returns GO_ON or the exit status to leave with.
+ * The stages here return GO_ON or the exit status to leave with; those of
+ * build.c and transport.c return CLI_EXIT_OK to carry on. Whatever the
+ * stage reached, cleanup() undoes what was set up and gives the status.
  */
 
 #include <errno.h>
