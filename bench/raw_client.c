@@ -104,7 +104,7 @@ static void run_seq(int fd, unsigned long n)
 	zbench_report(zbench_now_ns() - t0, zbench_cpu_ns() - c0, n);
 }
 
-/* Option walk of a response from our responder: Block2 value and payload. */
+/* Walk of our responder's answer: Block2 and payload (no CoAP library here: this is the floor). */
 static const uint8_t *find_block2(const uint8_t *d, size_t len, uint32_t *block2, size_t *plen)
 {
 	size_t pos = 12;

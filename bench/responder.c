@@ -77,6 +77,7 @@ static bool ext(const uint8_t *d, size_t len, size_t *pos, unsigned int nib, uin
 	return true;
 }
 
+/* Library-free on purpose: the responder serves the zcoap, libcoap and raw clients alike. */
 static bool parse(const uint8_t *d, size_t len, struct request *rq)
 {
 	size_t pos;

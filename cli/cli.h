@@ -3,13 +3,24 @@
  *
  * cli.h -- declarations shared by the modules of the zcoap command-line tool.
  *
- * The tool is a plain client of the public API (include/coap.h and
- * include/coap_client.h); nothing here may reach into src/.
+ * The tool is a plain client of the public API (the headers in include/):
+ * nothing here may reach into src/. main.c runs the stages; each other file
+ * has one job:
+ *
+ *   args.c       the command line
+ *   uri.c        URI parsing (and the request path and query)
+ *   build.c      the request to send: options and body
+ *   transport.c  addresses, sockets, the DTLS session
+ *   dtls.c       DTLS credentials
+ *   request.c    the exchange: response callback, waiting, outcome
+ *   output.c     bodies, --json, progress bar
+ *   dump.c       -v datagram dumps
  */
 
 #ifndef ZCOAP_CLI_H
 #define ZCOAP_CLI_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -207,6 +218,154 @@ void cli_output_progress(struct cli_output *out, bool upload, size_t bytes, size
 /* Erase/finish the progress line, if one is shown. */
 void cli_output_progress_done(struct cli_output *out);
 
+/* ---- the request to send (build.c) --------------------------------------- */
+
+/* Everything coap_client_req() is given, built from the command line. */
+struct cli_request {
+	struct coap_client_request req; /* cb and user_data: see cli_exchange_send() */
+	struct coap_client_option opts[ZCOAP_CONFIG_MAX_EXTRA_OPTIONS];
+	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1];
+	uint8_t *payload; /* -e or the -f file (malloc'ed); NULL without a body */
+	size_t payload_len;
+};
+
+/*
+ * Build @p r from @p cfg and @p uri, reading the -f file. Messages go to
+ * stderr. Returns CLI_EXIT_OK, CLI_EXIT_USAGE or CLI_EXIT_IO; call
+ * cli_request_free() in any case.
+ */
+enum cli_exit cli_request_build(struct cli_request *r, const struct cli_config *cfg,
+				const struct cli_uri *uri);
+void cli_request_free(struct cli_request *r);
+
+/* ---- one exchange with the library (request.c) ----------------------------- */
+
+/*
+ * Where one attempt of the request stands. Phases only move forward (in
+ * this order), and only set_phase() in request.c changes them; a new
+ * attempt (the next address) starts over at CLI_PHASE_WAITING.
+ *
+ *   phase          entered when                               answers are
+ *   -------------  -----------------------------------------  ----------------------
+ *   WAITING        the attempt starts                         2.31 Continue only
+ *                                                             move the progress bar
+ *                                                             (RFC 7959 §2.3)
+ *   ANSWERING      the first block of the first answer came   shown
+ *   OBSERVING      a 2.xx notification with Observe is        shown
+ *                  complete: registered (RFC 7641 §3.2)
+ *   STOPPING       --observe-count notifications came: the    hidden
+ *                  main thread is to deregister
+ *   DEREGISTERING  the main thread deregisters (after -s, -B,  hidden; -ECANCELED
+ *                  Ctrl-C or STOPPING; RFC 7641 §3.6)          is success
+ *   DONE           the final callback came: outcome known     ignored
+ *   ABANDONED      the main thread stopped waiting            ignored
+ *
+ * A request that is not an observation goes WAITING, (ANSWERING,) DONE.
+ */
+enum cli_phase {
+	CLI_PHASE_WAITING,
+	CLI_PHASE_ANSWERING,
+	CLI_PHASE_OBSERVING,
+	CLI_PHASE_STOPPING,
+	CLI_PHASE_DEREGISTERING,
+	CLI_PHASE_DONE,
+	CLI_PHASE_ABANDONED,
+};
+
+/* The response being delivered, block by block (independent of the phase). */
+enum cli_delivery {
+	CLI_DELIVERY_NONE,   /* between responses */
+	CLI_DELIVERY_SHOWN,  /* written to the output */
+	CLI_DELIVERY_HIDDEN, /* began after we asked to stop: not shown */
+};
+
+struct cli_exchange {
+	pthread_mutex_t lock; /* guards what the callback touches (to "main thread only") */
+	bool started;         /* cli_exchange_init() succeeded */
+	int wake_rd;          /* self-pipe: the callback and signals wake the main thread */
+	int wake_wr;
+	const struct cli_config *cfg;
+	struct cli_output *out;
+	size_t upload_total; /* bytes of the request body */
+	struct coap_client *client;
+	struct coap_client_request *req;
+
+	/* one attempt (cli_exchange_reset()) */
+	enum cli_phase phase; /* changed only by set_phase() */
+	enum cli_delivery delivery;
+	size_t body_bytes;           /* bytes of the current body written so far */
+	uint64_t t_start;            /* the attempt started (cli_now_ms()) */
+	uint64_t t_first;            /* the first complete answer arrived */
+	int err;                     /* negative errno of the final callback, or 0 */
+	int out_err;                 /* failed write of the output, or 0 */
+	bool have_code;              /* code holds the code that decides the exit status */
+	uint8_t code;                /* ... of the last answer shown */
+	unsigned long notifications; /* > 0: registered (RFC 7641 §3.2) */
+
+	/* main thread only */
+	bool timed_out;   /* -B ran out */
+	bool interrupted; /* SIGINT/SIGTERM */
+};
+
+/*
+ * The self-pipe, SIGINT/SIGTERM caught and SIGPIPE ignored. Returns 0, or
+ * -EIO after a message.
+ */
+int cli_exchange_init(struct cli_exchange *x, const struct cli_config *cfg, struct cli_output *out,
+		      size_t upload_total);
+/* A new attempt: everything but the setup of cli_exchange_init() starts over. */
+void cli_exchange_reset(struct cli_exchange *x);
+/* Send @p req on @p sock with the exchange's callback; coap_client_req()'s result. */
+int cli_exchange_send(struct cli_exchange *x, struct coap_client *client, int sock,
+		      struct coap_client_request *req);
+/* Wait until the outcome of the request sent is known (or -B, -s, Ctrl-C end the wait). */
+void cli_exchange_wait(struct cli_exchange *x);
+/*
+ * Stop listening to the attempt and cancel what is left of it. True when
+ * it was refused before any answer and @p more_addresses are left to try.
+ */
+bool cli_exchange_end(struct cli_exchange *x, bool more_addresses);
+/* Report the outcome on stderr (and --json); the exit status. */
+enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, int sock,
+				   bool secure);
+/* Close the self-pipe. Idempotent, and safe when cli_exchange_init() failed. */
+void cli_exchange_cleanup(struct cli_exchange *x);
+
+/* SIGINT/SIGTERM: caught (@p on) and waking the wait, or their default action. */
+void cli_stop_signals(bool on);
+
+/* ---- addresses, sockets and DTLS sessions (transport.c) ------------------ */
+
+struct addrinfo;
+struct cli_dtls;
+
+/* The addresses of the URI's host and port (with its IPv6 zone); CLI_EXIT_IO after a message. */
+enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais);
+/* "192.0.2.1:5683" or "[2001:db8::1]:5683". */
+void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size);
+/* A UDP socket, connected to @p ai unless @p secure (the handshake connects it), or -errno. */
+int cli_socket_open(const struct addrinfo *ai, bool secure);
+/* Close a request socket; a DTLS one sends close_notify and wipes its session first. */
+void cli_socket_close(int sock, bool secure);
+/*
+ * Start the DTLS session of @p sock (towards @p ai). Returns 0 when it is up;
+ * -EAGAIN when the address refused and another one is left to try; another
+ * negative errno after reporting the failure, with the exit status in
+ * @p status: 6 when nothing listens, 5 when no complete answer came in time
+ * (the usual statuses for these), 7 for every other DTLS failure.
+ */
+int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
+			   const struct cli_config *cfg, struct cli_output *out, uint64_t t_start,
+			   const char *where, int *status);
+/*
+ * A request on a DTLS socket failed: when the session itself ended (the
+ * server's close_notify or fatal alert, RFC 6347 §4.1.2.7), report why and
+ * set @p status to 7. Returns false when the session is fine (an ordinary
+ * CoAP failure).
+ */
+bool cli_dtls_session_error(int sock, const char *where, struct cli_output *out, uint64_t t_start,
+			    int *status);
+
 /* ---- DTLS (dtls.c) ------------------------------------------------------- */
 
 /*
@@ -265,29 +424,26 @@ const char *cli_errno_name(int err);
 
 /* ---- datagram dump (dump.c) --------------------------------------------- */
 
-/* A bounds-checked walk over the options of a CoAP message (RFC 7252 §3.1). */
-struct cli_opt_iter {
-	const uint8_t *p;
-	const uint8_t *end;
-	unsigned int num;
-};
-
 /* The parts of a CoAP message located by cli_msg_parse(). */
 struct cli_msg {
+	struct coap_packet pkt; /* parsed view of copy: walk it with zcoap_option_iter_*() */
 	uint8_t type;
 	uint8_t code;
 	uint16_t mid;
 	uint8_t tkl;
-	const uint8_t *token;
-	struct cli_opt_iter opts; /* ready to walk */
-	const uint8_t *payload;   /* NULL when none */
+	uint8_t token[COAP_TOKEN_MAX_LEN];
+	const uint8_t *payload; /* NULL when none */
 	size_t payload_len;
+	uint8_t
+	    copy[MAX_COAP_MSG_LEN]; /* the message, so the view never points into the caller's */
 };
 
-/* Locate the parts of @p data; 0, or -EBADMSG when the message is malformed. */
+/*
+ * Check @p data with coap_packet_parse() and locate its parts; 0, or -EBADMSG
+ * when the message is malformed. An Empty message with a token, options or
+ * a payload is accepted (the dump shows it as it came).
+ */
 int cli_msg_parse(const uint8_t *data, size_t len, struct cli_msg *msg);
-/* Next option: 1 with num, val and len set, 0 at the end, -EBADMSG when malformed. */
-int cli_opt_next(struct cli_opt_iter *it, unsigned int *num, const uint8_t **val, size_t *len);
 
 enum cli_opt_kind {
 	CLI_OPT_OPAQUE,
@@ -301,9 +457,6 @@ enum cli_opt_kind {
 const char *cli_option_name(unsigned int num);
 /* Value format of an option number (opaque when unknown). */
 enum cli_opt_kind cli_option_kind(unsigned int num);
-/* Big-endian unsigned value of an option (RFC 7252 §3.2); values over 4 bytes keep the low 32 bits.
- */
-uint32_t cli_opt_uint(const uint8_t *val, size_t len);
 
 /* The trace hook given to zcoap_client_set_trace() for -v; @p user_data is an int* verbosity. */
 void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *user_data);

@@ -2,11 +2,13 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * dump.c -- one-line dumps of the datagrams the client sends and receives
- * (-v), and the small option walker that the JSON output shares.
+ * (-v), the option names and value kinds the JSON output shares, and
+ * cli_msg_parse(), which both use to locate the parts of a message.
  *
  * The trace hook sees raw datagrams, including malformed ones from the
- * network, so the walker checks every length against the end of the buffer
- * itself rather than trusting the input (RFC 7252 §3, §3.1).
+ * network: they are checked by the library's own parser, coap_packet_parse(),
+ * and their options walked with the public zcoap_option.h walker, so the
+ * tool has no option decoder of its own (RFC 7252 §3, §3.1).
  */
 
 #include <errno.h>
@@ -14,98 +16,39 @@
 #include <string.h>
 
 #include "cli.h"
+#include "zcoap_option.h"
 
 int cli_msg_parse(const uint8_t *data, size_t len, struct cli_msg *msg)
 {
-	struct cli_opt_iter it;
-	unsigned int num;
-	const uint8_t *val;
-	size_t vlen;
-	int ret;
+	uint16_t payload_len;
 
-	memset(msg, 0, sizeof(*msg));
-	if (data == NULL || len < COAP_FIXED_HEADER_SIZE || (data[0] >> 6) != COAP_VERSION_1) {
+	/*
+	 * The library never sends or receives more than MAX_COAP_MSG_LEN
+	 * bytes (its buffers are that size), so the copy always fits.
+	 */
+	if (data == NULL || len < COAP_FIXED_HEADER_SIZE || len > sizeof(msg->copy)) {
 		return -EBADMSG;
 	}
-	msg->type = (uint8_t)((data[0] >> 4) & 0x3);
-	msg->tkl = (uint8_t)(data[0] & 0xF);
-	msg->code = data[1];
-	msg->mid = (uint16_t)((data[2] << 8) | data[3]);
-	if (msg->tkl > COAP_TOKEN_MAX_LEN || len - COAP_FIXED_HEADER_SIZE < msg->tkl) {
+	memcpy(msg->copy, data, len);
+	/*
+	 * coap_packet_parse() refuses an Empty message with anything after its
+	 * header (RFC 7252 §4.1), but the dump shows whatever came in: such a
+	 * datagram is parsed under another code, which is put back afterwards.
+	 */
+	if (data[1] == COAP_CODE_EMPTY) {
+		msg->copy[1] = COAP_METHOD_GET;
+	}
+	if (coap_packet_parse(&msg->pkt, msg->copy, (uint16_t)len, NULL, 0) < 0) {
 		return -EBADMSG;
 	}
-	msg->token = data + COAP_FIXED_HEADER_SIZE;
-	msg->opts.p = msg->token + msg->tkl;
-	msg->opts.end = data + len;
-	msg->opts.num = 0;
-
-	/* Walk once to validate and to find the payload marker. */
-	it = msg->opts;
-	while ((ret = cli_opt_next(&it, &num, &val, &vlen)) > 0) {
-	}
-	if (ret < 0) {
-		return ret;
-	}
-	if (it.p < it.end) {
-		/* it.p is at the marker; a marker with nothing after it is malformed (§3). */
-		if (it.end - it.p < 2) {
-			return -EBADMSG;
-		}
-		msg->payload = it.p + 1;
-		msg->payload_len = (size_t)(it.end - it.p - 1);
-	}
+	msg->copy[1] = data[1];
+	msg->type = coap_header_get_type(&msg->pkt);
+	msg->code = coap_header_get_code(&msg->pkt);
+	msg->mid = coap_header_get_id(&msg->pkt);
+	msg->tkl = coap_header_get_token(&msg->pkt, msg->token);
+	msg->payload = coap_packet_get_payload(&msg->pkt, &payload_len);
+	msg->payload_len = payload_len;
 	return 0;
-}
-
-/* Extended delta/length nibbles 13 and 14 (RFC 7252 §3.1); 15 is handled by the caller. */
-static int ext_value(struct cli_opt_iter *it, unsigned int nibble, unsigned int *out)
-{
-	if (nibble < 13) {
-		*out = nibble;
-		return 0;
-	}
-	if (nibble == 13) {
-		if (it->end - it->p < 1) {
-			return -EBADMSG;
-		}
-		*out = 13u + it->p[0];
-		it->p += 1;
-		return 0;
-	}
-	if (it->end - it->p < 2) {
-		return -EBADMSG;
-	}
-	*out = 269u + (((unsigned int)it->p[0] << 8) | it->p[1]);
-	it->p += 2;
-	return 0;
-}
-
-int cli_opt_next(struct cli_opt_iter *it, unsigned int *num, const uint8_t **val, size_t *len)
-{
-	unsigned int d;
-	unsigned int l;
-	uint8_t b;
-
-	if (it->p >= it->end || it->p[0] == 0xFF) {
-		return 0;
-	}
-	b = it->p[0];
-	it->p++;
-	if ((b >> 4) == 15 || (b & 0xF) == 15) {
-		return -EBADMSG;
-	}
-	if (ext_value(it, b >> 4, &d) < 0 || ext_value(it, b & 0xF, &l) < 0) {
-		return -EBADMSG;
-	}
-	if ((size_t)(it->end - it->p) < l || it->num + d > 65535) {
-		return -EBADMSG;
-	}
-	it->num += d;
-	*num = it->num;
-	*val = it->p;
-	*len = l;
-	it->p += l;
-	return 1;
 }
 
 static const struct {
@@ -162,16 +105,6 @@ enum cli_opt_kind cli_option_kind(unsigned int num)
 	return CLI_OPT_OPAQUE;
 }
 
-uint32_t cli_opt_uint(const uint8_t *val, size_t len)
-{
-	uint32_t v = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		v = (v << 8) | val[i];
-	}
-	return v;
-}
-
 static const char *type_name(uint8_t type)
 {
 	static const char *const names[] = {"CON", "NON", "ACK", "RST"};
@@ -190,7 +123,7 @@ static void print_escaped(FILE *f, const uint8_t *p, size_t len)
 	}
 }
 
-static void print_option(FILE *f, unsigned int num, const uint8_t *val, size_t len)
+static void print_option(FILE *f, unsigned int num, const uint8_t *val, uint16_t len)
 {
 	const char *name = cli_option_name(num);
 	enum cli_opt_kind kind = cli_option_kind(num);
@@ -211,7 +144,7 @@ static void print_option(FILE *f, unsigned int num, const uint8_t *val, size_t l
 		fputc('"', f);
 		break;
 	case CLI_OPT_UINT:
-		v = cli_opt_uint(val, len);
+		v = zcoap_option_uint(val, len);
 		if (num == COAP_OPTION_CONTENT_FORMAT || num == COAP_OPTION_ACCEPT) {
 			const char *cf = cli_content_format_name(v);
 
@@ -224,7 +157,7 @@ static void print_option(FILE *f, unsigned int num, const uint8_t *val, size_t l
 		break;
 	case CLI_OPT_BLOCK:
 		/* NUM/M/size as RFC 7959 §2.2 lays out the value */
-		v = cli_opt_uint(val, len);
+		v = zcoap_option_uint(val, len);
 		if ((v & 7u) == 7u) {
 			fprintf(f, "%u/%c/reserved", v >> 4, (v & 8u) ? 'M' : '_');
 		} else {
@@ -250,12 +183,12 @@ void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *use
 {
 	const int *verbose = user_data;
 	struct cli_msg msg;
-	unsigned int num;
+	struct zcoap_option_iter it;
+	uint16_t num;
 	const uint8_t *val;
-	size_t vlen;
+	uint16_t vlen;
 	bool first = true;
 	const char *name;
-	int ret;
 
 	/*
 	 * This runs on the client thread with the client lock held: it only
@@ -285,7 +218,8 @@ void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *use
 		fprintf(stderr, "%02x", msg.token[i]);
 	}
 	fputs(" [", stderr);
-	while ((ret = cli_opt_next(&msg.opts, &num, &val, &vlen)) > 0) {
+	zcoap_option_iter_init(&it, &msg.pkt);
+	while (zcoap_option_iter_next(&it, &num, &val, &vlen) > 0) {
 		if (!first) {
 			fputs(", ", stderr);
 		}

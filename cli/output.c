@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "zcoap_option.h"
 
 struct cli_output {
 	FILE *body;       /* stdout or the -o file */
@@ -360,14 +361,16 @@ int cli_output_body(struct cli_output *out, size_t offset, const uint8_t *p, siz
 static void json_options(FILE *f, const struct coap_packet *pkt)
 {
 	struct cli_msg msg;
-	unsigned int num;
+	struct zcoap_option_iter it;
+	uint16_t num;
 	const uint8_t *val;
-	size_t len;
+	uint16_t len;
 	bool first = true;
 
 	fputs("\"options\":[", f);
 	if (pkt != NULL && pkt->data != NULL && cli_msg_parse(pkt->data, pkt->offset, &msg) == 0) {
-		while (cli_opt_next(&msg.opts, &num, &val, &len) > 0) {
+		zcoap_option_iter_init(&it, &msg.pkt);
+		while (zcoap_option_iter_next(&it, &num, &val, &len) > 0) {
 			const char *name = cli_option_name(num);
 			enum cli_opt_kind kind = cli_option_kind(num);
 
@@ -381,7 +384,7 @@ static void json_options(FILE *f, const struct coap_packet *pkt)
 			}
 			fprintf(f, ",\"number\":%u", num);
 			if ((kind == CLI_OPT_UINT || kind == CLI_OPT_BLOCK) && len <= 4) {
-				fprintf(f, ",\"value\":%u", cli_opt_uint(val, len));
+				fprintf(f, ",\"value\":%u", zcoap_option_uint(val, len));
 			} else if (kind == CLI_OPT_STRING && cli_utf8_valid(val, len)) {
 				fputs(",\"value\":\"", f);
 				cli_json_escape_write(f, val, len);

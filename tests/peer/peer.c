@@ -73,7 +73,7 @@ uint16_t peer_port(const struct peer *p)
 	return ntohs(p->addr.sin_port);
 }
 
-/* The peer's own decoder: RFC 7252 §3 and §3.1, kept deliberately simple. */
+/* The peer's own decoder (RFC 7252 §3.1), not the codec's on purpose: decode() checks the codec. */
 static bool walk(struct peer_msg *m)
 {
 	const uint8_t *d = m->buf;
@@ -451,6 +451,7 @@ size_t peer_msg_count_opt(const struct peer_msg *m, uint16_t num)
 	return n;
 }
 
+/* Not zcoap_option_uint(): the peer reads values independently of the codec that wrote them. */
 uint32_t peer_opt_uint(const struct peer_opt *o)
 {
 	uint32_t v = 0;

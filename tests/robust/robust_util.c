@@ -462,6 +462,7 @@ static void respond(struct responder *r, const struct peer_msg *req, uint8_t cod
 	}
 }
 
+/* Not zcoap_block_decode(): the responder reads Block options independently of the codec. */
 static bool block_opt(const struct peer_msg *m, uint16_t num, uint32_t *bnum, bool *more,
 		      uint8_t *szx)
 {

@@ -1,0 +1,249 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * transport.c -- where the zcoap tool's request goes: name resolution, the
+ * UDP socket of each address tried, and for coaps:// the DTLS session on
+ * it (handshake, failures, close).
+ *
+ * coaps:// (RFC 7252 §9): the DTLS handshake runs in the main thread inside
+ * zcoap_dtls_connect() before the request, as connect() does on a Zephyr
+ * DTLS socket; the client then uses the socket like any other, and the
+ * datagram trace still shows the plaintext CoAP messages. The credentials
+ * are dtls.c's.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "cli.h"
+#include "zcoap_dtls.h"
+
+enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais)
+{
+	struct addrinfo hints;
+	const struct addrinfo *ai;
+	char portstr[8];
+	char hostbuf[CLI_HOST_MAX_LEN + CLI_ZONE_MAX_LEN + 2];
+	int ret;
+
+	*ais = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_protocol = IPPROTO_UDP;
+	hints.ai_family = AF_UNSPEC;
+	snprintf(portstr, sizeof(portstr), "%u", uri->port);
+	if (uri->host_type == CLI_HOST_NAME) {
+		snprintf(hostbuf, sizeof(hostbuf), "%s", uri->host);
+	} else {
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+		hints.ai_family = uri->host_type == CLI_HOST_IPV4 ? AF_INET : AF_INET6;
+		snprintf(hostbuf, sizeof(hostbuf), "%s", uri->host);
+	}
+	ret = getaddrinfo(hostbuf, portstr, &hints, ais);
+	if (ret != 0) {
+		fprintf(stderr, "zcoap: cannot resolve %s: %s\n", hostbuf,
+			ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		*ais = NULL;
+		return CLI_EXIT_IO;
+	}
+	if (uri->zone[0] != '\0') {
+		/*
+		 * The zone names the interface of a link-local address
+		 * (RFC 4007 §11); glibc's getaddrinfo() takes zones only for
+		 * some scopes, so it is applied here to every result.
+		 */
+		unsigned long idx;
+		char *end;
+
+		errno = 0;
+		idx = strtoul(uri->zone, &end, 10);
+		if (*end != '\0' || errno != 0 || idx == 0 || idx > UINT32_MAX) {
+			idx = if_nametoindex(uri->zone);
+		}
+		if (idx == 0) {
+			fprintf(stderr,
+				"zcoap: unknown network interface \"%s\" in the IPv6 zone\n",
+				uri->zone);
+			freeaddrinfo(*ais);
+			*ais = NULL;
+			return CLI_EXIT_IO;
+		}
+		for (ai = *ais; ai != NULL; ai = ai->ai_next) {
+			if (ai->ai_family == AF_INET6) {
+				((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_scope_id =
+				    (uint32_t)idx;
+			}
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size)
+{
+	const struct sockaddr *sa = ai->ai_addr;
+	char host[NI_MAXHOST];
+	char serv[NI_MAXSERV];
+
+	if (getnameinfo(sa, ai->ai_addrlen, host, sizeof(host), serv, sizeof(serv),
+			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(buf, size, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
+}
+
+/* A UDP socket; connected to @p ai unless @p secure (zcoap_dtls_connect() connects it). */
+int cli_socket_open(const struct addrinfo *ai, bool secure)
+{
+	int fd = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_UDP);
+
+	if (fd < 0) {
+		return -errno;
+	}
+	if (secure) {
+		return fd;
+	}
+	/*
+	 * A connected socket only hears from the server, and ICMP port
+	 * unreachable comes back as ECONNREFUSED instead of a long timeout.
+	 */
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* Close a request socket; a DTLS one sends close_notify and wipes its session first. */
+void cli_socket_close(int sock, bool secure)
+{
+	if (secure) {
+		(void)zcoap_dtls_close(sock);
+	} else {
+		close(sock);
+	}
+}
+
+/* "(-EKEYREJECTED)"-style suffix of error messages. */
+static void errno_tag(int err, char *buf, size_t size)
+{
+	const char *name = cli_errno_name(err);
+
+	if (name != NULL) {
+		snprintf(buf, size, "-%s", name);
+	} else {
+		snprintf(buf, size, "%d", err);
+	}
+}
+
+/*
+ * Run the DTLS handshake on @p sock towards @p ai. The handshake cannot be
+ * interrupted from within, so SIGINT/SIGTERM get their default action
+ * meanwhile: they end the tool at once (status 130/143 seen by the shell)
+ * instead of after the handshake timeout.
+ */
+static int handshake(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
+		     const struct cli_config *cfg, uint64_t t_start, const char *where)
+{
+	uint64_t limit = (uint64_t)(cfg->give_up_s * 1000.0);
+	uint64_t spent = cli_now_ms() - t_start;
+	uint64_t timeout = limit > spent ? limit - spent : 1;
+	int ret;
+
+	/* -B bounds the handshake when given; otherwise the library's default does. */
+	if (!cfg->give_up_given && timeout > ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS) {
+		timeout = ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
+	}
+	if (timeout > UINT32_MAX) {
+		timeout = UINT32_MAX;
+	}
+	if (cfg->verbose > 0) {
+		fprintf(stderr, "zcoap: DTLS handshake with %s%s%s%s\n", where,
+			d->hostname != NULL ? " (server name " : "",
+			d->hostname != NULL ? d->hostname : "", d->hostname != NULL ? ")" : "");
+	}
+	cli_stop_signals(false);
+	ret = cli_dtls_connect(d, sock, ai->ai_addr, ai->ai_addrlen, (uint32_t)timeout);
+	cli_stop_signals(true);
+	if (ret == 0 && cfg->verbose > 0) {
+		int suite = zcoap_dtls_ciphersuite(sock);
+		const char *name = cli_dtls_suite_name(suite);
+
+		fprintf(
+		    stderr, "zcoap: DTLS 1.2 session with %s: cipher suite %s (0x%04X)%s\n", where,
+		    name != NULL ? name : "unnamed", suite > 0 ? (unsigned int)suite : 0u,
+		    !d->verify && d->certificates ? ", server certificate NOT verified (-n)" : "");
+	}
+	return ret;
+}
+
+int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
+			   const struct cli_config *cfg, struct cli_output *out, uint64_t t_start,
+			   const char *where, int *status)
+{
+	const char *kind = "dtls";
+	char why[256] = "";
+	char tag[32];
+	int ret = handshake(d, sock, ai, cfg, t_start, where);
+
+	if (ret == 0) {
+		return 0;
+	}
+	if (ret == -ECONNREFUSED && ai->ai_next != NULL) {
+		if (cfg->verbose > 0) {
+			fprintf(stderr, "zcoap: %s refused; trying the next address\n", where);
+		}
+		return -EAGAIN;
+	}
+	*status = CLI_EXIT_DTLS;
+	if (ret == -ECONNREFUSED) {
+		*status = CLI_EXIT_RESET;
+		kind = "refused";
+	} else if (ret == -ETIMEDOUT) {
+		*status = CLI_EXIT_TIMEOUT;
+		kind = "timeout";
+	}
+	if (zcoap_dtls_last_error(sock, why, sizeof(why)) >= 0 || why[0] == '\0') {
+		snprintf(why, sizeof(why), "%s", zcoap_dtls_strerror(ret));
+	}
+	errno_tag(ret, tag, sizeof(tag));
+	if (ret == -EINVAL || ret == -ENOENT) {
+		/* the library found it before sending anything */
+		fprintf(stderr, "zcoap: the DTLS credentials are not usable: %s (%s)\n", why, tag);
+	} else {
+		fprintf(stderr, "zcoap: DTLS handshake with %s failed: %s (%s)\n", where, why, tag);
+	}
+	cli_output_error(out, kind, ret, why, cli_now_ms() - t_start);
+	return ret == -EAGAIN ? -EIO : ret; /* -EAGAIN means "next address" to the caller */
+}
+
+bool cli_dtls_session_error(int sock, const char *where, struct cli_output *out, uint64_t t_start,
+			    int *status)
+{
+	char why[256] = "";
+	char tag[32];
+	int err = zcoap_dtls_last_error(sock, why, sizeof(why));
+
+	if (err >= 0 || err == -EAGAIN || err == -EBADF) {
+		return false;
+	}
+	if (why[0] == '\0') {
+		snprintf(why, sizeof(why), "%s", zcoap_dtls_strerror(err));
+	}
+	errno_tag(err, tag, sizeof(tag));
+	fprintf(stderr, "zcoap: DTLS session with %s ended: %s (%s)\n", where, why, tag);
+	cli_output_error(out, "dtls", err, why, cli_now_ms() - t_start);
+	*status = CLI_EXIT_DTLS;
+	return true;
+}
