@@ -564,6 +564,78 @@ static void test_observe_liveness(void **state)
 	assert_int_equal(fk_next(f), ZCOAP_NO_DEADLINE);
 }
 
+/*
+ * A FETCH that registers with a body too large for one message (RFC 8132
+ * §2.4, RFC 7959 §2.5): the 2.31 Continue of the first block carries no
+ * Observe and must not end the registration; the observation starts with
+ * the response to the last block (Core v2: the Observe policy runs once the
+ * upload is done, not on each Block1 acknowledgement).
+ */
+static void test_observe_fetch_block1_body(void **state)
+{
+	struct fk *f = *state;
+	static uint8_t body[BS + 10];
+	struct coap_client_request r = fk_req(COAP_METHOD_FETCH, true, "test", &sem1);
+	struct coap_transmission_parameters p = fk_params();
+	struct fk_msg m0;
+	struct fk_msg m1;
+	struct fk_msg a;
+	struct fk_msg dereg;
+	uint32_t v = 99;
+
+	memset(body, 'q', sizeof(body));
+	r.options = &observe_opt;
+	r.num_options = 1;
+	r.observe_liveness = ZCOAP_OBSERVE_WAIT;
+	r.payload = body;
+	r.len = sizeof(body);
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	fk_last_msg(f, &m0);
+	assert_true(fk_opt_uint(&m0, COAP_OPTION_OBSERVE, &v));
+	assert_int_equal(v, 0);
+	assert_true(fk_opt_uint(&m0, COAP_OPTION_BLOCK1, &v));
+	assert_int_equal(v, fk_block(0, true, fk_local_szx()));
+
+	/* 2.31 Continue without Observe: the upload goes on, the request stays a registration */
+	fk_msg_reply(&a, &m0, COAP_TYPE_ACK, COAP_RESPONSE_CODE_CONTINUE, 0);
+	fk_msg_opt_uint(&a, COAP_OPTION_BLOCK1, fk_block(0, true, fk_local_szx()));
+	fk_deliver_msg(f, &a);
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTINUE, NULL, 0, BS, false, false);
+	fk_last_msg(f, &m1);
+	assert_true(fk_opt_uint(&m1, COAP_OPTION_BLOCK1, &v));
+	assert_int_equal(v, fk_block(1, false, fk_local_szx()));
+	assert_int_equal(m1.payload_len, 10);
+
+	/* the answer to the last block registers: a notification, not the end */
+	fk_msg_reply(&a, &m1, COAP_TYPE_ACK, COAP_RESPONSE_CODE_CONTENT, 0);
+	fk_msg_opt_uint(&a, COAP_OPTION_OBSERVE, 5);
+	fk_msg_opt_uint(&a, COAP_OPTION_BLOCK1, fk_block(1, false, fk_local_szx()));
+	fk_msg_payload(&a, "n1", 2);
+	fk_deliver_msg(f, &a);
+	assert_int_equal(fk_nev(f), 2);
+	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, "n1", 2, sizeof(body), true,
+			   false);
+	assert_true(fk_ev(f, 1)->info_has_observe);
+	assert_true(zc_engine_busy(&f->eng));
+
+	/* later notifications come with the last block's token */
+	notify(f, &m1, COAP_TYPE_NON_CON, 0x9101, COAP_RESPONSE_CODE_CONTENT, 6, "n2");
+	assert_int_equal(fk_nev(f), 3);
+	assert_notification(fk_ev(f, 2), "n2", 6);
+
+	/* a cancel tells the server: FETCH, Observe = 1, the registration token */
+	assert_int_equal(fk_cancel(f, NULL, 0, NULL, 0), 1);
+	fk_assert_error(fk_ev(f, 3), -ECANCELED);
+	fk_last_msg(f, &dereg);
+	assert_int_equal(dereg.code, COAP_METHOD_FETCH);
+	assert_true(fk_opt_uint(&dereg, COAP_OPTION_OBSERVE, &v));
+	assert_int_equal(v, 1);
+	assert_int_equal(dereg.tkl, m1.tkl);
+	assert_memory_equal(dereg.token, m1.token, m1.tkl);
+	assert_false(zc_engine_busy(&f->eng));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +651,7 @@ int main(void)
 	    T(test_observe_blockwise_async_notification),
 	    T(test_observe_deregister_blockwise),
 	    T(test_observe_liveness),
+	    T(test_observe_fetch_block1_body),
 #undef T
 	};
 
