@@ -154,18 +154,25 @@ void zc_transport_unregister(int sock)
 int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen, const uint8_t *buf,
 		      size_t len)
 {
-	void *ctx;
-	const struct zc_transport_ops *t = zc_transport_owner(sock, &ctx);
+	void *ctx = NULL;
+	const struct zc_transport_ops *t = &zc_transport_udp;
 
+	/* Hot path: with no registered descriptor every socket is plain UDP (one load). */
+	if (atomic_load_explicit(&high, memory_order_relaxed) != 0) {
+		t = zc_transport_owner(sock, &ctx);
+	}
 	return t->send(ctx, sock, addr, addrlen, buf, len);
 }
 
 long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
 		       socklen_t *srclen, bool *truncated)
 {
-	void *ctx;
-	const struct zc_transport_ops *t = zc_transport_owner(sock, &ctx);
+	void *ctx = NULL;
+	const struct zc_transport_ops *t = &zc_transport_udp;
 
+	if (atomic_load_explicit(&high, memory_order_relaxed) != 0) {
+		t = zc_transport_owner(sock, &ctx);
+	}
 	return t->recv(ctx, sock, buf, cap, src, srclen, truncated);
 }
 
