@@ -134,7 +134,7 @@ struct step {
 
 static struct {
 	struct zcoap_engine eng;
-	struct zcoap_engine_io io;
+	struct zc_engine_io io;
 	int64_t now;
 	uint32_t rng;
 	uint16_t next_mid;
@@ -539,7 +539,7 @@ static void drain(void)
 			CHECK(s != NULL && s->user_data == &F.apps[i]);
 			if (s->msg == ZCOAP_MSG_WAIT_ACK || s->msg == ZCOAP_MSG_WAIT_RESPONSE) {
 				/* Waiting for something: there must be a timer that ends it. */
-				CHECK(s->deadline != ZCOAP_NO_DEADLINE);
+				CHECK(s->deadline != ZC_NO_DEADLINE);
 			}
 		}
 	}
@@ -837,7 +837,7 @@ static void silent_end(void)
 	for (int k = 0; k < SILENT_STEPS; k++) {
 		int64_t d = zc_engine_next_deadline(&F.eng);
 
-		if (d == ZCOAP_NO_DEADLINE) {
+		if (d == ZC_NO_DEADLINE) {
 			break;
 		}
 		if (d > F.now) {
@@ -939,7 +939,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4: {
 			int64_t d = zc_engine_next_deadline(&F.eng);
 
-			if (d != ZCOAP_NO_DEADLINE && d > F.now) {
+			if (d != ZC_NO_DEADLINE && d > F.now) {
 				F.now = d;
 			}
 			F.now += op >> 3;

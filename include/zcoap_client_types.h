@@ -19,7 +19,7 @@
 #include "zcoap_config.h"
 #include "zcoap_core_types.h"
 
-struct zcoap_deferred_send;
+struct zc_deferred_send;
 
 /*
  * Storage for the OS objects of the port (src/port/port.h): the client's
@@ -92,7 +92,7 @@ struct zcoap_client_private {
 	struct zcoap_port_thread thread;
 	struct zcoap_port_wake wake; /* signalled to make the thread redo its poll() */
 	uint32_t running_serial;     /* request whose callback the thread runs */
-	uint32_t magic;              /* ZCOAP_CLIENT_MAGIC while initialised */
+	uint32_t magic;              /* ZC_CLIENT_MAGIC while initialised */
 	bool stop;
 	void (*trace_cb)(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 	void *trace_user;
@@ -113,7 +113,7 @@ struct zcoap_client_private {
 	int64_t poll_deadline;
 	bool polling; /* between setting those and retaking the lock */
 	/* Where io_send copies the first datagram of coap_client_req() (api.c). */
-	struct zcoap_deferred_send *defer;
+	struct zc_deferred_send *defer;
 	/* CSPRNG bytes fetched in bulk for tokens, Request-Tags and jitter. */
 	uint16_t rand_left;
 	uint8_t rand_pool[ZCOAP_CONFIG_MAX_REQUESTS >= 8 ? 256 : 64];

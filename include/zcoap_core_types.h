@@ -19,7 +19,7 @@
 #include "coap.h"
 #include "zcoap_config.h"
 
-struct zcoap_engine_io;
+struct zc_engine_io;
 
 /*
  * The phase of an exchange (docs/design/state-machine.md has the table of
@@ -201,7 +201,7 @@ struct zcoap_engine {
 	uint8_t dedup_next;
 	uint32_t next_serial;
 	uint32_t separate_timeout_ms;
-	const struct zcoap_engine_io *io;
+	const struct zc_engine_io *io;
 	void *io_ctx;
 	/* Echo value to attach to the next new request (RFC 9175 §2.3) */
 	struct {

@@ -36,7 +36,7 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 {
 	struct zcoap_client_private *priv;
 	socklen_t addrlen = address_length(addr);
-	struct zcoap_deferred_send d;
+	struct zc_deferred_send d;
 	uint32_t serial = 0;
 	bool wake = false;
 	int r;
@@ -100,7 +100,7 @@ void zc_client_cancel_locked(struct coap_client *client, const struct coap_clien
 	uint32_t serials[ZCOAP_CONFIG_MAX_REQUESTS];
 	int n = zc_engine_cancel(&client->priv.eng, pattern, 0, serials, ZCOAP_CONFIG_MAX_REQUESTS);
 
-	struct zcoap_event evs[ZCOAP_MAX_EVENTS];
+	struct zcoap_event evs[ZC_MAX_EVENTS];
 	unsigned int n_ev;
 
 	if (n > ZCOAP_CONFIG_MAX_REQUESTS) {

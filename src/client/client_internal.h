@@ -20,12 +20,12 @@
 
 #include "core/engine.h"
 
-#define ZCOAP_CLIENT_MAGIC 0x7a636f61U /* "zcoa" */
+#define ZC_CLIENT_MAGIC 0x7a636f61U /* "zcoa" */
 
 /** Whether @p client was initialised and not yet deinitialised. */
 static inline bool zc_client_initialised(const struct coap_client *client)
 {
-	return client != NULL && client->priv.magic == ZCOAP_CLIENT_MAGIC;
+	return client != NULL && client->priv.magic == ZC_CLIENT_MAGIC;
 }
 
 /* ---- api.c -------------------------------------------------------------- */
@@ -43,7 +43,7 @@ void zc_client_cancel_locked(struct coap_client *client, const struct coap_clien
  * The first datagram of a request, built under the client lock and sent by
  * coap_client_req() after releasing it (see api.c).
  */
-struct zcoap_deferred_send {
+struct zc_deferred_send {
 	bool used;
 	int sock;
 	socklen_t addrlen;
@@ -53,12 +53,12 @@ struct zcoap_deferred_send {
 };
 
 /** The engine I/O of a real client: transport, port random, trace hook. */
-extern const struct zcoap_engine_io zc_client_io;
+extern const struct zc_engine_io zc_client_io;
 
 /* ---- events.c ----------------------------------------------------------- */
 
 /** Capacity of an event list (struct zcoap_engine's queue). */
-#define ZCOAP_MAX_EVENTS (ZCOAP_CONFIG_MAX_REQUESTS + 2)
+#define ZC_MAX_EVENTS (ZCOAP_CONFIG_MAX_REQUESTS + 2)
 
 /**
  * Run the events queued by the last engine call: copies them out, clears
@@ -67,7 +67,7 @@ extern const struct zcoap_engine_io zc_client_io;
 void zc_run_events_locked(struct coap_client *client);
 
 /**
- * Move the queued events into @p evs (ZCOAP_MAX_EVENTS entries) and clear
+ * Move the queued events into @p evs (ZC_MAX_EVENTS entries) and clear
  * the queue. Whoever made an engine call owns its events: a caller that
  * must release the lock before running them (cancel waiting for a running
  * callback) takes them first, so no other thread's engine call can run them.
@@ -88,7 +88,7 @@ struct zc_poll_round {
 	int nsock;          /* sockets in priv->poll_socks */
 	bool idle;          /* one of them is kept without a request (sticky) */
 	int64_t now;        /* when the round was prepared */
-	int64_t deadline;   /* wake no later than this (ZCOAP_NO_DEADLINE: never) */
+	int64_t deadline;   /* wake no later than this (ZC_NO_DEADLINE: never) */
 	int64_t linger_end; /* idle sockets are dropped after this */
 };
 

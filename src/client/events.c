@@ -38,7 +38,7 @@ unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_even
 
 void zc_run_events_locked(struct coap_client *client)
 {
-	struct zcoap_event evs[ZCOAP_MAX_EVENTS];
+	struct zcoap_event evs[ZC_MAX_EVENTS];
 	unsigned int n = zc_take_events_locked(client, evs);
 
 	zc_run_taken_events_locked(client, evs, n);

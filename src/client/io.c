@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * io.c -- the engine's I/O table for a real client (struct zcoap_engine_io):
+ * io.c -- the engine's I/O table for a real client (struct zc_engine_io):
  * datagrams go to the transport, except the first one of coap_client_req(),
  * which is deferred until the lock is released; random bytes come from the
  * port in bulk; every datagram goes past the application's trace hook.
@@ -16,7 +16,7 @@
 static int io_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t addrlen,
 		   const uint8_t *buf, size_t len)
 {
-	struct zcoap_deferred_send *d = ((struct coap_client *)ctx)->priv.defer;
+	struct zc_deferred_send *d = ((struct coap_client *)ctx)->priv.defer;
 
 	/* coap_client_req() sends its first datagram itself, outside the lock. */
 	if (d != NULL && !d->used && len <= sizeof(d->buf) &&
@@ -70,7 +70,7 @@ static void io_trace(void *ctx, bool outgoing, const uint8_t *buf, size_t len)
 	}
 }
 
-const struct zcoap_engine_io zc_client_io = {
+const struct zc_engine_io zc_client_io = {
     .send = io_send,
     .random = io_random,
     .trace = io_trace,

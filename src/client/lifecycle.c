@@ -36,7 +36,7 @@ int coap_client_init(struct coap_client *client, const char *info)
 	}
 	/* The thread starts by taking the lock, so it sees every field set here. */
 	zc_port_mutex_lock(&priv->lock);
-	priv->magic = ZCOAP_CLIENT_MAGIC;
+	priv->magic = ZC_CLIENT_MAGIC;
 	r = zc_thread_start(client, info != NULL ? info : ZCOAP_CONFIG_THREAD_NAME);
 	if (r < 0) {
 		priv->magic = 0;

@@ -87,7 +87,7 @@ static void read_socket_locked(struct coap_client *client, int sock, short reven
 
 static int poll_timeout(const struct zc_poll_round *round)
 {
-	if (round->deadline == ZCOAP_NO_DEADLINE) {
+	if (round->deadline == ZC_NO_DEADLINE) {
 		return -1;
 	}
 	if (round->deadline <= round->now) {
@@ -161,7 +161,7 @@ static void client_thread(void *arg)
 
 bool zc_thread_is_self(const struct coap_client *client)
 {
-	return client->priv.magic == ZCOAP_CLIENT_MAGIC &&
+	return client->priv.magic == ZC_CLIENT_MAGIC &&
 	       zc_port_thread_is_self(&client->priv.thread);
 }
 

@@ -26,7 +26,7 @@
 #include "coap_client.h"
 
 /** What the engine needs from the outside world. */
-struct zcoap_engine_io {
+struct zc_engine_io {
 	/** Send a datagram; 0 or a negative errno (-EAGAIN: try again later). */
 	int (*send)(void *ctx, int sock, const struct sockaddr *addr, socklen_t addrlen,
 		    const uint8_t *buf, size_t len);
@@ -37,10 +37,10 @@ struct zcoap_engine_io {
 };
 
 /** No deadline. */
-#define ZCOAP_NO_DEADLINE INT64_MAX
+#define ZC_NO_DEADLINE INT64_MAX
 
 /** Initialise an engine (clears it). */
-void zc_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, void *io_ctx);
+void zc_engine_init(struct zcoap_engine *eng, const struct zc_engine_io *io, void *io_ctx);
 
 /**
  * Start a request: validate, take a slot, build and send the first datagram.
@@ -80,7 +80,7 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 /** Fire every timer whose deadline is <= @p now (retransmissions, timeouts). */
 void zc_engine_tick(struct zcoap_engine *eng, int64_t now);
 
-/** Earliest pending deadline, or ZCOAP_NO_DEADLINE. */
+/** Earliest pending deadline, or ZC_NO_DEADLINE. */
 int64_t zc_engine_next_deadline(const struct zcoap_engine *eng);
 
 /**

@@ -49,7 +49,7 @@ void zc_set_phase(struct zcoap_engine *eng, struct zcoap_slot *s, enum zcoap_pha
 		zc_set_active(eng, i, false);
 		s->msg = ZCOAP_MSG_NONE;
 		s->serial = 0;
-		s->deadline = ZCOAP_NO_DEADLINE;
+		s->deadline = ZC_NO_DEADLINE;
 		break;
 	case ZCOAP_PHASE_OBSERVING:
 		/* Nothing is in flight while observing (a continuation is abandoned). */

@@ -97,7 +97,7 @@ struct zc_verdict zc_observe_on_response(struct zcoap_slot *s, const struct zc_r
 int64_t zc_observe_deadline(const struct zcoap_slot *s, int64_t now)
 {
 	if (s->obs.liveness == ZCOAP_OBSERVE_WAIT) {
-		return ZCOAP_NO_DEADLINE;
+		return ZC_NO_DEADLINE;
 	}
 	/* Max-Age is at most 2^32-1 s: compute in 64 bits (RFC 7252 §5.10.5). */
 	return now + (int64_t)s->obs.max_age * 1000 + (int64_t)ZCOAP_CONFIG_OBSERVE_MARGIN_MS;

@@ -12,7 +12,7 @@
 
 #include "core/exchange.h"
 
-void zc_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, void *io_ctx)
+void zc_engine_init(struct zcoap_engine *eng, const struct zc_engine_io *io, void *io_ctx)
 {
 	memset(eng, 0, sizeof(*eng));
 	eng->io = io;
@@ -20,7 +20,7 @@ void zc_engine_init(struct zcoap_engine *eng, const struct zcoap_engine_io *io, 
 	eng->next_serial = 1;
 	eng->separate_timeout_ms = ZCOAP_CONFIG_SEPARATE_TIMEOUT_MS;
 	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-		eng->slots[i].deadline = ZCOAP_NO_DEADLINE;
+		eng->slots[i].deadline = ZC_NO_DEADLINE;
 	}
 }
 
@@ -88,7 +88,7 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	 */
 	memset(s, 0, offsetof(struct zcoap_slot, path));
 	memset(&s->b2, 0, offsetof(struct zcoap_slot, tx) - offsetof(struct zcoap_slot, b2));
-	s->deadline = ZCOAP_NO_DEADLINE;
+	s->deadline = ZC_NO_DEADLINE;
 	s->last_rx_mid = -1;
 	s->params = p;
 	s->sock = sock;

@@ -22,7 +22,7 @@ void zc_engine_tick(struct zcoap_engine *eng, int64_t now)
 
 int64_t zc_engine_next_deadline(const struct zcoap_engine *eng)
 {
-	int64_t d = ZCOAP_NO_DEADLINE;
+	int64_t d = ZC_NO_DEADLINE;
 
 	ZC_FOR_EACH_ACTIVE(eng, i)
 	{

@@ -285,7 +285,7 @@ bool fk_step(struct fk *f)
 {
 	int64_t d = fk_next(f);
 
-	if (d == ZCOAP_NO_DEADLINE) {
+	if (d == ZC_NO_DEADLINE) {
 		return false;
 	}
 	fk_tick(f, d > f->now ? d : f->now);
@@ -298,7 +298,7 @@ void fk_run_until(struct fk *f, int64_t t)
 	for (int guard = 0; guard < 100000; guard++) {
 		int64_t d = fk_next(f);
 
-		if (d == ZCOAP_NO_DEADLINE || d > t) {
+		if (d == ZC_NO_DEADLINE || d > t) {
 			fk_tick(f, t);
 			return;
 		}

@@ -110,7 +110,7 @@ struct fk_event {
 /** A test fixture: one engine, its fake transport, its clock and its logs. */
 struct fk {
 	struct zcoap_engine eng;
-	struct zcoap_engine_io io;
+	struct zc_engine_io io;
 	int64_t now;
 	int sock; /**< Socket used by fk_submit() */
 	struct sockaddr_in server;

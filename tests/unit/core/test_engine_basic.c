@@ -299,7 +299,7 @@ static void test_request_block(void **state)
 	fk_script(f, -ENETDOWN, 1);
 	assert_int_equal(fk_submit(f, &r, &p), -ENETDOWN);
 	assert_false(zc_engine_busy(&f->eng));
-	assert_int_equal(fk_next(f), ZCOAP_NO_DEADLINE);
+	assert_int_equal(fk_next(f), ZC_NO_DEADLINE);
 	fk_run_until(f, 100000);
 	assert_int_equal(fk_nev(f), 0);
 	assert_int_equal(fk_nsent(f), 2);

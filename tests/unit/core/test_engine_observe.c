@@ -561,7 +561,7 @@ static void test_observe_liveness(void **state)
 	/* WAIT: no deadline at all */
 	register_observe(f, true, &reg);
 	notify(f, &reg, COAP_TYPE_ACK, 0, COAP_RESPONSE_CODE_CONTENT, 1, "n1");
-	assert_int_equal(fk_next(f), ZCOAP_NO_DEADLINE);
+	assert_int_equal(fk_next(f), ZC_NO_DEADLINE);
 }
 
 /*
