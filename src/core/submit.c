@@ -82,7 +82,7 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 		return -EAGAIN;
 	}
 	/*
-	 * Everything but the transmit buffer, which build_message() overwrites,
+	 * Everything but the transmit buffer, which zc_build_message() overwrites,
 	 * and the path and option copies, of which only the part written below
 	 * is ever read (saves clearing ~400 bytes per request).
 	 */
