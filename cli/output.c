@@ -5,6 +5,13 @@
  * they arrive), --json lines, 4.xx/5.xx reports on stderr and the progress
  * bar of block-wise transfers.
  *
+ * --json holds at most CLI_JSON_INLINE_MAX bytes of a body: the library
+ * streams bodies of any length (RFC 7959 §2.4), and so must the tool. A
+ * shorter body is printed as one object with the fields in their usual
+ * order; a longer one opens the object at once and writes its payload in
+ * base64 as the blocks arrive, with the fields that need the last block
+ * (options, observe, elapsed_ms, retransmissions) after it.
+ *
  * The callers serialise access (the tool calls these from its response
  * callback under its own lock, and from the main thread once the client has
  * stopped), so no locking happens here.
@@ -19,6 +26,9 @@
 #include "cli.h"
 #include "zcoap_option.h"
 
+/* The longest --json body printed the usual way (see above and zcoap(1)). */
+#define CLI_JSON_INLINE_MAX ((size_t)1024 * 1024)
+
 struct cli_output {
 	FILE *body;       /* stdout or the -o file */
 	bool own_file;    /* body was opened here */
@@ -30,9 +40,12 @@ struct cli_output {
 	bool to_stderr; /* not 2.xx: the payload is a diagnostic */
 	size_t written; /* body bytes of this response so far */
 	uint8_t last_byte;
-	uint8_t *buf; /* --json: the whole body */
+	uint8_t *buf; /* --json: the body, while it is at most CLI_JSON_INLINE_MAX bytes */
 	size_t buf_len;
 	size_t buf_cap;
+	bool streaming;   /* --json: the object is open, payload_base64 being written */
+	uint8_t carry[3]; /* body bytes not yet written as a whole base64 group */
+	size_t carry_len;
 	/* progress bar */
 	bool progress;
 	bool progress_shown;
@@ -40,6 +53,8 @@ struct cli_output {
 	uint64_t progress_start_ms;
 	uint64_t progress_last_ms;
 };
+
+static void stream_abort(struct cli_output *out);
 
 uint64_t cli_now_ms(void)
 {
@@ -270,6 +285,7 @@ int cli_output_close(struct cli_output *out)
 		return 0;
 	}
 	cli_output_progress_done(out);
+	stream_abort(out);
 	if (fflush(out->body) != 0 || ferror(out->body)) {
 		ret = -(errno != 0 ? errno : EIO);
 	}
@@ -283,6 +299,7 @@ int cli_output_close(struct cli_output *out)
 
 void cli_output_begin(struct cli_output *out, uint8_t code)
 {
+	stream_abort(out);
 	out->code = code;
 	out->written = 0;
 	out->buf_len = 0;
@@ -312,10 +329,8 @@ static int keep(struct cli_output *out, const uint8_t *p, size_t len)
 		size_t cap = out->buf_cap != 0 ? out->buf_cap : 1024;
 		uint8_t *nb;
 
+		/* the caller keeps buf_len + len within CLI_JSON_INLINE_MAX */
 		while (cap - out->buf_len < len) {
-			if (cap > SIZE_MAX / 2) {
-				return -ENOMEM;
-			}
 			cap *= 2;
 		}
 		nb = realloc(out->buf, cap);
@@ -330,6 +345,74 @@ static int keep(struct cli_output *out, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* Base64 of body bytes, in whole groups of three; the rest waits in out->carry. */
+static void stream_base64(struct cli_output *out, const uint8_t *p, size_t len)
+{
+	size_t whole;
+
+	while (out->carry_len > 0 && out->carry_len < 3 && len > 0) {
+		out->carry[out->carry_len++] = *p++;
+		len--;
+	}
+	if (out->carry_len == 3) {
+		cli_base64_write(out->body, out->carry, 3);
+		out->carry_len = 0;
+	}
+	whole = len - len % 3;
+	cli_base64_write(out->body, p, whole);
+	memcpy(out->carry, p + whole, len - whole);
+	out->carry_len += len - whole;
+}
+
+/*
+ * The body outgrew CLI_JSON_INLINE_MAX: open the object with what is known
+ * now and write what was kept. The payload of a body this long is always
+ * base64: whether all of it is UTF-8 is only known at its end.
+ */
+static void stream_begin(struct cli_output *out)
+{
+	fprintf(out->body, "{\"code\":\"%u.%02u\",\"payload_base64\":\"", out->code >> 5,
+		out->code & 0x1Fu);
+	out->streaming = true;
+	out->carry_len = 0;
+	stream_base64(out, out->buf, out->buf_len);
+	out->buf_len = 0;
+}
+
+/* Close the payload string of a streamed object. */
+static void stream_payload_end(struct cli_output *out)
+{
+	cli_base64_write(out->body, out->carry, out->carry_len);
+	out->carry_len = 0;
+	fputc('"', out->body);
+}
+
+/* A streamed object whose body ended before its last block: close it, marked as such. */
+static void stream_abort(struct cli_output *out)
+{
+	if (out->streaming) {
+		stream_payload_end(out);
+		fputs(",\"incomplete\":true}\n", out->body);
+		fflush(out->body);
+		out->streaming = false;
+	}
+}
+
+static int json_body(struct cli_output *out, const uint8_t *p, size_t len)
+{
+	if (!out->streaming && len <= CLI_JSON_INLINE_MAX - out->buf_len) {
+		return keep(out, p, len);
+	}
+	if (!out->streaming) {
+		stream_begin(out);
+	}
+	stream_base64(out, p, len);
+	if (fflush(out->body) != 0 || ferror(out->body)) {
+		return -(errno != 0 ? errno : EIO);
+	}
+	return 0;
+}
+
 int cli_output_body(struct cli_output *out, size_t offset, const uint8_t *p, size_t len)
 {
 	(void)offset;
@@ -337,7 +420,7 @@ int cli_output_body(struct cli_output *out, size_t offset, const uint8_t *p, siz
 		return 0;
 	}
 	if (out->json) {
-		int ret = keep(out, p, len);
+		int ret = json_body(out, p, len);
 
 		if (ret < 0) {
 			return ret;
@@ -411,7 +494,17 @@ int cli_output_end(struct cli_output *out, const struct coap_packet *pkt, uint64
 	if (out->to_stderr) {
 		fputc('\n', stderr);
 	}
-	if (out->json) {
+	if (out->json && out->streaming) {
+		stream_payload_end(out);
+		out->streaming = false;
+		if (has_observe) {
+			fprintf(f, ",\"observe\":%u", observe);
+		}
+		fputc(',', f);
+		json_options(f, pkt);
+		fprintf(f, ",\"elapsed_ms\":%llu,\"retransmissions\":%u}\n",
+			(unsigned long long)elapsed_ms, retransmissions);
+	} else if (out->json) {
 		fprintf(f, "{\"code\":\"%u.%02u\"", out->code >> 5, out->code & 0x1Fu);
 		if (has_observe) {
 			fprintf(f, ",\"observe\":%u", observe);
@@ -446,6 +539,7 @@ void cli_output_error(struct cli_output *out, const char *what, int err, const c
 {
 	cli_output_progress_done(out);
 	if (out->json) {
+		stream_abort(out);
 		fputs("{\"error\":", out->body);
 		json_string(out->body, what);
 		fprintf(out->body, ",\"errno\":%d,\"message\":", err);

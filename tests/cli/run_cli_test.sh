@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# run_cli_test.sh ZCOAP SILENT_PEER CASE [DTLS_SERVER MAKE_CERTS] -- one
-# end-to-end case of the zcoap tool against libcoap's coap-server-notls on an
-# ephemeral loopback port, or (dtls_* cases) against coap-server-openssl run
-# by DTLS_SERVER (tests/cli/dtls_server_runner.c) with a PKI made by
-# MAKE_CERTS (tests/dtls/make_certs.sh).
+# run_cli_test.sh ZCOAP SILENT_PEER CASE [DTLS_SERVER MAKE_CERTS [BODY_PEER PEAK_RSS]]
+# -- one end-to-end case of the zcoap tool against libcoap's coap-server-notls
+# on an ephemeral loopback port, or (dtls_* cases) against coap-server-openssl
+# run by DTLS_SERVER (tests/cli/dtls_server_runner.c) with a PKI made by
+# MAKE_CERTS (tests/dtls/make_certs.sh), or against BODY_PEER
+# (tests/cli/body_peer.c: bodies of any length) with zcoap's peak memory
+# measured by PEAK_RSS (tests/cli/peak_rss.c).
 #
 # Exit 0 = pass, 1 = fail, 77 = skipped (no server, no openssl CLI, no DTLS in
 # this build, or no python3 for the JSON cases). Every wait is a poll with a
@@ -18,6 +20,8 @@ PEER=$2
 CASE=$3
 DTLS_SERVER=${4:-}
 MAKE_CERTS=${5:-}
+BODY_PEER=${6:-}
+PEAK_RSS=${7:-}
 
 SERVER=${COAP_SERVER:-}
 if [ -z "$SERVER" ]; then
@@ -133,6 +137,23 @@ start_silent() {
 	PIDS+=("$SILENT_PID")
 	wait_until 10 test -s "$WORK/peer.port" || fail "silent peer did not start"
 	SILENT_PORT=$(head -n 1 "$WORK/peer.port")
+}
+
+# Start the body peer; sets $BODY_URI (its first path segment is the body length).
+start_body_peer() {
+	[ -x "$BODY_PEER" ] || fail "no body peer given"
+	"$BODY_PEER" >"$WORK/body.port" &
+	PIDS+=("$!")
+	wait_until 10 test -s "$WORK/body.port" || fail "body peer did not start"
+	BODY_URI=coap://127.0.0.1:$(head -n 1 "$WORK/body.port")
+}
+
+# Like run, and sets $PEAK_KIB to the peak resident set size of zcoap (peak_rss.c).
+run_peak() {
+	LAST="zcoap $* (peak RSS measured)"
+	"$PEAK_RSS" "$WORK/peak" "$ZCOAP" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+	PEAK_KIB=$(cat "$WORK/peak")
 }
 
 # ---- coaps ----------------------------------------------------------------
@@ -444,6 +465,45 @@ assert "payload" not in lines[0]
 data = base64.b64decode(lines[0]["payload_base64"])
 assert data == open(args[0], "rb").read()
 ' "$WORK/bin"
+	;;
+json_large_body)
+	# --json streams (issue 18, defect 9): a 16 MiB body costs no more resident
+	# memory than a 1000-byte one, but for the 1 MiB the tool keeps
+	need_python
+	start_body_peer
+	run_peak --json "$BODY_URI/1000"
+	expect_rc 0
+	small_kib=$PEAK_KIB
+	json_check '
+assert len(lines) == 1, len(lines)
+assert base64.b64decode(lines[0]["payload_base64"]) == bytes(range(251)) * 3 + bytes(range(247))
+assert list(lines[0]) == ["code", "options", "payload_base64", "elapsed_ms", "retransmissions"]
+'
+	run_peak --json "$BODY_URI/16777216"
+	expect_rc 0
+	json_check '
+assert len(lines) == 1, len(lines)
+l = lines[0]
+n = 16777216
+assert base64.b64decode(l["payload_base64"]) == (bytes(range(251)) * (n // 251 + 1))[:n]
+assert l["code"] == "2.05" and l["retransmissions"] == 0, l["code"]
+assert {"name": "Block2", "number": 23, "value": (n // 1024 - 1) << 4 | 6} in l["options"]
+assert isinstance(l["elapsed_ms"], int)
+'
+	grown=$((PEAK_KIB - small_kib))
+	[ "$grown" -lt 8192 ] || fail "peak RSS grew by $grown KiB for a 16 MiB body"
+	# an endless body: the object is closed as incomplete when -B runs out
+	run_peak --json -B 1 "$BODY_URI/endless"
+	expect_rc 5
+	json_check '
+assert len(lines) == 2, len(lines)
+assert lines[0]["code"] == "2.05" and lines[0]["incomplete"] is True, list(lines[0])
+data = base64.b64decode(lines[0]["payload_base64"])
+assert len(data) > 1024 and data == (bytes(range(251)) * (len(data) // 251 + 1))[:len(data)]
+assert lines[1]["error"] == "timeout", lines[1]
+'
+	grown=$((PEAK_KIB - small_kib))
+	[ "$grown" -lt 8192 ] || fail "peak RSS grew by $grown KiB for an endless body"
 	;;
 json_error)
 	need_python
