@@ -4,7 +4,8 @@
  * mbedtls_diag.c -- why a DTLS handshake or session failed, as one of the
  * errno values zcoap_dtls.h documents and a sentence for
  * zcoap_dtls_last_error(): TLS alerts, certificate verification flags,
- * timeouts (with the PSK-mismatch case of RFC 6347 §4.1.2.7), socket errors.
+ * timeouts (with the PSK-mismatch case of RFC 6347 §4.1.2.7), socket errors;
+ * and which failures one forged record can cause.
  */
 
 #include <errno.h>
@@ -167,6 +168,37 @@ static void mbed_text(int ret, char *buf, size_t len)
 #endif
 }
 
+bool zc_dtls_awaits_server_finished(const mbedtls_ssl_context *ssl)
+{
+	int step = handshake_step(ssl);
+
+	return step == MBEDTLS_SSL_SERVER_NEW_SESSION_TICKET ||
+	       step == MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC || step == MBEDTLS_SSL_SERVER_FINISHED;
+}
+
+bool zc_dtls_error_is_forgeable(int ret)
+{
+	switch (ret) {
+	case MBEDTLS_ERR_SSL_INVALID_RECORD:
+	case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
+#ifdef MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO
+	case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
+	case MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE:
+	case MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE_REQUEST:
+	case MBEDTLS_ERR_SSL_BAD_HS_SERVER_KEY_EXCHANGE:
+	case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO_DONE:
+	case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
+	case MBEDTLS_ERR_SSL_BAD_HS_NEW_SESSION_TICKET:
+#endif
+#ifdef MBEDTLS_ERR_SSL_DECODE_ERROR
+	case MBEDTLS_ERR_SSL_DECODE_ERROR:
+#endif
+		return true;
+	default:
+		return false;
+	}
+}
+
 int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *why, size_t n)
 {
 	int step = handshake_step(&st->ssl);
@@ -182,9 +214,7 @@ int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *
 	 * §4.1.2.7 lets them drop bad records silently), which is what a
 	 * different pre-shared key produces.
 	 */
-	if ((step == MBEDTLS_SSL_SERVER_NEW_SESSION_TICKET ||
-	     step == MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC ||
-	     step == MBEDTLS_SSL_SERVER_FINISHED) &&
+	if (zc_dtls_awaits_server_finished(&st->ssl) &&
 	    suite_uses_psk(negotiating_suite(&st->ssl))) {
 		snprintf(why, n,
 			 "the server never accepted our Finished message within %u ms: the "

@@ -169,6 +169,16 @@ int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *ho
 /** A handshake that did not finish in time: -ETIMEDOUT, or -EACCES for a PSK mismatch. */
 int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *why, size_t n);
 
+/**
+ * Whether a failed mbedtls_ssl_handshake() may stem from one unauthenticated
+ * record that anyone who can spoof the server's address could have sent
+ * (RFC 6347 §4.1.2.7): the handshake is then restarted, not given up.
+ */
+bool zc_dtls_error_is_forgeable(int ret);
+
+/** Whether the handshake has sent our Finished and waits for the server's. */
+bool zc_dtls_awaits_server_finished(const mbedtls_ssl_context *ssl);
+
 /** Map the failure that ended an established session to our errno and a sentence. */
 int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_t n);
 

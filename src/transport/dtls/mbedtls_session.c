@@ -139,6 +139,7 @@ static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 	uint32_t total = cfg->handshake_timeout_ms != 0 ? cfg->handshake_timeout_ms
 							: ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
 	int64_t deadline = zc_port_now_ms() + (int64_t)total;
+	int forged = 0; /* the last failure that made us start over, 0 if none */
 
 	for (;;) {
 		int ret = mbedtls_ssl_handshake(&st->ssl);
@@ -151,11 +152,29 @@ static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 		if (ret == 0) {
 			return 0;
 		}
+		now = zc_port_now_ms();
 		if (ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
+			/*
+			 * Before the server's Finished nothing it sent is
+			 * authenticated: one forged plaintext record must not end
+			 * the handshake (RFC 6347 §4.1.2.7: invalid records SHOULD
+			 * be silently discarded). Mbed TLS has already taken it
+			 * into its state, so the handshake starts over (a new
+			 * ClientHello) within the same deadline.
+			 */
+			if (zc_dtls_error_is_forgeable(ret) && now < deadline &&
+			    mbedtls_ssl_session_reset(&st->ssl) == 0) {
+				forged = ret;
+				continue;
+			}
 			return zc_dtls_handshake_error(st, ret, cfg->hostname, total, why, n);
 		}
-		now = zc_port_now_ms();
 		if (now >= deadline) {
+			/* A server that always answers with garbage: say so, not "timeout". */
+			if (forged != 0 && !zc_dtls_awaits_server_finished(&st->ssl)) {
+				return zc_dtls_handshake_error(st, forged, cfg->hostname, total,
+							       why, n);
+			}
 			return zc_dtls_timeout_error(st, total, why, n);
 		}
 		wait = deadline - now;
