@@ -92,7 +92,7 @@ struct zcoap_client_private {
 	struct zcoap_port_thread thread;
 	struct zcoap_port_wake wake; /* signalled to make the thread redo its poll() */
 	/* callbacks the thread is running, innermost first (src/client/events.c) */
-	const struct zc_running_cb *running;
+	struct zc_running_cb *running;
 	uint32_t magic; /* ZC_CLIENT_MAGIC while initialised */
 	bool stop;
 	void (*trace_cb)(bool outgoing, const uint8_t *data, size_t len, void *user_data);

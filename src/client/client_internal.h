@@ -78,10 +78,10 @@ unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_even
  * Run events taken with zc_take_events_locked(), each live one unlocked.
  * A final event is the last callback of its request, whoever ended it: in
  * another thread it runs only once no callback of that request is running
- * on the client thread (it waits for it); on the client thread it is
- * skipped when a callback of that request is already on its stack (the
- * callback ended its own request, directly or from a nested callback:
- * Zephyr's in_callback rule).
+ * on the client thread (it waits for it); on the client thread, when a
+ * callback of that request is already on its stack, it is skipped if that
+ * callback is the innermost (it ended its own request: Zephyr's
+ * in_callback rule), else run once that callback has returned.
  */
 void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
 				unsigned int n);
@@ -96,7 +96,10 @@ void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_e
  */
 struct zc_running_cb {
 	uint32_t serial;
-	const struct zc_running_cb *outer;
+	struct zc_running_cb *outer;
+	/* its request's final event, when a callback nested in it ended it */
+	bool has_deferred;
+	struct zcoap_event deferred;
 };
 
 /* ---- poll_set.c ----------------------------------------------------------- */

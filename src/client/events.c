@@ -44,15 +44,16 @@ void zc_run_events_locked(struct coap_client *client)
 	zc_run_taken_events_locked(client, evs, n);
 }
 
-/* Whether a callback of request @p serial is on the client thread's stack. */
-static bool running_locked(const struct zcoap_client_private *priv, uint32_t serial)
+/* The frame of the callback of request @p serial on the client thread's stack, or NULL. */
+static struct zc_running_cb *running_locked(const struct zcoap_client_private *priv,
+					    uint32_t serial)
 {
-	for (const struct zc_running_cb *f = priv->running; f != NULL; f = f->outer) {
+	for (struct zc_running_cb *f = priv->running; f != NULL; f = f->outer) {
 		if (f->serial == serial) {
-			return true;
+			return f;
 		}
 	}
-	return false;
+	return NULL;
 }
 
 /*
@@ -63,7 +64,7 @@ static bool running_locked(const struct zcoap_client_private *priv, uint32_t ser
  */
 static void wait_callback_locked(struct zcoap_client_private *priv, uint32_t serial)
 {
-	while (running_locked(priv, serial)) {
+	while (running_locked(priv, serial) != NULL) {
 		zc_port_cond_wait(&priv->cond, &priv->lock);
 	}
 }
@@ -77,23 +78,30 @@ void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_e
 	for (unsigned int i = 0; i < n; i++) {
 		const struct zcoap_event *ev = &evs[i];
 		const struct zcoap_response_info *saved_info = current_info;
-		struct zc_running_cb frame = {ev->serial, priv->running};
+		struct zc_running_cb frame = {.serial = ev->serial, .outer = priv->running};
+		struct zc_running_cb *owner;
 		struct zcoap_response_info info;
 
 		if (ev->cb == NULL || !zc_engine_event_live(&priv->eng, ev)) {
 			continue;
 		}
-		if (self) {
+		owner = self ? running_locked(priv, ev->serial) : NULL;
+		if (owner != NULL) {
 			/*
-			 * Never re-enter a request's callback from inside itself,
-			 * at any depth (it cancels or deregisters itself, or a
-			 * request it ended in turn ends it): Zephyr's in_callback
-			 * rule.
+			 * Never re-enter a request's callback from inside itself.
+			 * A callback that ends its own request gets no nested
+			 * final callback (Zephyr's in_callback rule). Ended from
+			 * a callback nested in it (A's callback cancelled B, B's
+			 * -ECANCELED cancels A), its final callback runs once its
+			 * own has returned: still exactly one, and the last.
 			 */
-			if (running_locked(priv, ev->serial)) {
-				continue;
+			if (ev->final && owner != priv->running) {
+				owner->deferred = *ev;
+				owner->has_deferred = true;
 			}
-		} else if (ev->final) {
+			continue;
+		}
+		if (!self && ev->final) {
 			/*
 			 * The request ended (cancel, NON deregistration, a failed
 			 * send) while the client thread may still run one of its
@@ -121,6 +129,9 @@ void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_e
 		if (self) {
 			priv->running = frame.outer;
 			zc_port_cond_broadcast(&priv->cond);
+			if (frame.has_deferred) {
+				zc_run_taken_events_locked(client, &frame.deferred, 1);
+			}
 		}
 	}
 }

@@ -23,7 +23,10 @@
  *   - request A's callback cancels request B, and B's -ECANCELED (run nested
  *     on the client thread) blocks: another thread's cancel of A must wait
  *     for A's callback too, not only for the innermost one (B's).
- * Each blocks a callback until the other thread's call has been made (the
+ *   - ... and when B's -ECANCELED cancels A in turn, A's final callback
+ *     comes once A's callback has returned (not nested inside it, and not
+ *     dropped: exactly one).
+ * The first two block a callback until the other thread's call has been made (the
  * peer saw the deregistration; the canceller started), then gives that call
  * 1 s to return early (a bounded wait for what must not happen).
  */
@@ -431,6 +434,59 @@ static void test_cancel_waits_for_callback_in_nested_cancel(void **state)
 	nest_destroy();
 }
 
+/* ---- a nested callback that ends the request of the callback around it ---- */
+
+/* B's -ECANCELED, nested inside A's callback, cancels A in turn. */
+static void inner_cancels_outer_hook(struct recorder *r, const struct rec_event *ev, size_t index)
+{
+	(void)r;
+	(void)index;
+	if (ev->code == -ECANCELED) {
+		coap_client_cancel_request(&nest.s->client, &nest.pattern);
+	}
+}
+
+static void test_final_after_callback_ended_from_nested_callback(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "obs");
+	struct coap_client_option obs = {.code = COAP_OPTION_OBSERVE, .len = 1, .value = {0}};
+	uint8_t seqv[4];
+	struct peer_opt opt = {COAP_OPTION_OBSERVE, 0, seqv};
+	struct rec_event ev;
+
+	nest_init(s);
+	nest.pattern.user_data = &s->rec;
+	sys_keeper(s); /* request B */
+	recorder_set_hook(&s->keeper_rec, inner_cancels_outer_hook, NULL);
+	recorder_set_hook(&s->rec, outer_hook, NULL);
+	req.options = &obs;
+	req.num_options = 1;
+	sys_send(s, &req, &params); /* request A */
+	opt.len = peer_uint_value(seqv, 1);
+	assert_int_equal(
+	    peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, &opt, 1, "n1", 2), 0);
+
+	/*
+	 * A's callback cancels B, B's -ECANCELED cancels A: A still gets
+	 * exactly one final callback, after its notification callback returned.
+	 */
+	assert_true(recorder_wait(&s->rec, 2, RECORDER_WAIT_MS));
+	assert_int_equal(recorder_count(&s->keeper_rec), 1);
+	assert_int_equal(nest_too_early(), 0);
+	ev = recorder_get(&s->rec, 1);
+	assert_int_equal(ev.code, -ECANCELED);
+	assert_true(ev.last_block);
+	/* Both requests ended, and nothing follows (a bounded wait for what must not come). */
+	assert_false(coap_client_has_ongoing_exchange(&s->client));
+	assert_false(recorder_wait(&s->rec, 3, 200));
+	assert_int_equal(recorder_count(&s->keeper_rec), 1);
+	recorder_set_hook(&s->rec, NULL, NULL);
+	recorder_set_hook(&s->keeper_rec, NULL, NULL);
+	nest_destroy();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +495,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_non_deregister_waits_for_running_callback,
 					    sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_waits_for_callback_in_nested_cancel,
+					    sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_final_after_callback_ended_from_nested_callback,
 					    sys_setup, sys_teardown),
 	};
 
