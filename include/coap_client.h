@@ -239,7 +239,9 @@ ZCOAP_API void coap_client_cancel_request(struct coap_client *client,
  * Sends the deregistration with the registration token, CON or NON as the
  * registration was (RFC 7641 §3.6). CON: the callback later gets the
  * server's response with last_block true. NON: the request ends at once
- * with -ECANCELED. Matching as coap_client_cancel_request().
+ * with -ECANCELED, delivered like a cancel's: after a callback of it that
+ * the client thread is running has returned, and none from its own
+ * callback. Matching as coap_client_cancel_request().
  * @param client Client.
  * @param req Pattern.
  * @retval 0 At least one deregistration was sent.

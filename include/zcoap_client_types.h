@@ -91,8 +91,9 @@ struct zcoap_client_private {
 	struct zcoap_port_cond cond;
 	struct zcoap_port_thread thread;
 	struct zcoap_port_wake wake; /* signalled to make the thread redo its poll() */
-	uint32_t running_serial;     /* request whose callback the thread runs */
-	uint32_t magic;              /* ZC_CLIENT_MAGIC while initialised */
+	/* callbacks the thread is running, innermost first (src/client/events.c) */
+	struct zc_running_cb *running;
+	uint32_t magic; /* ZC_CLIENT_MAGIC while initialised */
 	bool stop;
 	void (*trace_cb)(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 	void *trace_user;

@@ -97,22 +97,18 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 
 void zc_client_cancel_locked(struct coap_client *client, const struct coap_client_request *pattern)
 {
-	uint32_t serials[ZCOAP_CONFIG_MAX_REQUESTS];
-	int n = zc_engine_cancel(&client->priv.eng, pattern, 0, serials, ZCOAP_CONFIG_MAX_REQUESTS);
-
 	struct zcoap_event evs[ZC_MAX_EVENTS];
 	unsigned int n_ev;
 
-	if (n > ZCOAP_CONFIG_MAX_REQUESTS) {
-		n = ZCOAP_CONFIG_MAX_REQUESTS;
-	}
+	(void)zc_engine_cancel(&client->priv.eng, pattern, 0, NULL, 0);
 	/*
-	 * Take our -ECANCELED events before the wait below releases the lock:
-	 * left in the queue, another thread's engine call would run them while
-	 * the cancelled request's callback is still running.
+	 * Take our -ECANCELED events before running them, which may wait for
+	 * a running callback and so release the lock: left in the queue,
+	 * another thread's engine call would run them while the cancelled
+	 * request's callback is still running. Each waits there until no
+	 * callback of its request runs on the client thread.
 	 */
 	n_ev = zc_take_events_locked(client, evs);
-	zc_wait_callbacks_locked(client, serials, n);
 	zc_run_taken_events_locked(client, evs, n_ev);
 }
 
@@ -153,6 +149,11 @@ int coap_client_deregister_observe(struct coap_client *client, struct coap_clien
 	}
 	zc_port_mutex_lock(&client->priv.lock);
 	r = zc_engine_deregister(&client->priv.eng, zc_port_now_ms(), req);
+	/*
+	 * A NON observation ends here (RFC 7641 §3.6: nothing to wait for),
+	 * but its final -ECANCELED waits, like a cancel's, until a callback of
+	 * it that the client thread runs has returned (events.c).
+	 */
 	zc_run_events_locked(client);
 	zc_port_mutex_unlock(&client->priv.lock);
 	if (!zc_thread_is_self(client)) {

@@ -31,9 +31,9 @@ static inline bool zc_client_initialised(const struct coap_client *client)
 /* ---- api.c -------------------------------------------------------------- */
 
 /**
- * Cancel the requests matching @p pattern (NULL: all), wait until none of
- * their callbacks runs on the client thread, then run their -ECANCELED
- * callbacks in the caller (unlocked, like every callback).
+ * Cancel the requests matching @p pattern (NULL: all) and run their
+ * -ECANCELED callbacks in the caller (unlocked, like every callback), each
+ * once no other callback of its request runs on the client thread.
  */
 void zc_client_cancel_locked(struct coap_client *client, const struct coap_client_request *pattern);
 
@@ -74,12 +74,33 @@ void zc_run_events_locked(struct coap_client *client);
  */
 unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_event *evs);
 
-/** Run events taken with zc_take_events_locked(), each live one unlocked. */
+/**
+ * Run events taken with zc_take_events_locked(), each live one unlocked.
+ * A final event is the last callback of its request, whoever ended it: in
+ * another thread it runs only once no callback of that request is running
+ * on the client thread (it waits for it); on the client thread, when a
+ * callback of that request is already on its stack, it is skipped if that
+ * callback is the innermost (it ended its own request: Zephyr's
+ * in_callback rule), else run once that callback has returned.
+ */
 void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
 				unsigned int n);
 
-/** Block until no callback of the requests in @p serials runs on the client thread. */
-void zc_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n);
+/**
+ * One callback the client thread is running: a frame on that thread's stack
+ * (in zc_run_taken_events_locked()), linked to the callback it is nested in.
+ * A callback that cancels or deregisters another request runs that request's
+ * final callback nested inside itself, to any depth, so the set of running
+ * callbacks is a list of such frames (priv->running, innermost first): no
+ * fixed bound and no allocation.
+ */
+struct zc_running_cb {
+	uint32_t serial;
+	struct zc_running_cb *outer;
+	/* its request's final event, when a callback nested in it ended it */
+	bool has_deferred;
+	struct zcoap_event deferred;
+};
 
 /* ---- poll_set.c ----------------------------------------------------------- */
 

@@ -44,6 +44,31 @@ void zc_run_events_locked(struct coap_client *client)
 	zc_run_taken_events_locked(client, evs, n);
 }
 
+/* The frame of the callback of request @p serial on the client thread's stack, or NULL. */
+static struct zc_running_cb *running_locked(const struct zcoap_client_private *priv,
+					    uint32_t serial)
+{
+	for (struct zc_running_cb *f = priv->running; f != NULL; f = f->outer) {
+		if (f->serial == serial) {
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Block until no callback of request @p serial runs on the client thread.
+ * Every frame counts, not only the innermost: a callback that is itself
+ * inside a nested cancel (A's callback cancelled B and B's -ECANCELED runs)
+ * is still running.
+ */
+static void wait_callback_locked(struct zcoap_client_private *priv, uint32_t serial)
+{
+	while (running_locked(priv, serial) != NULL) {
+		zc_port_cond_wait(&priv->cond, &priv->lock);
+	}
+}
+
 void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
 				unsigned int n)
 {
@@ -53,18 +78,40 @@ void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_e
 	for (unsigned int i = 0; i < n; i++) {
 		const struct zcoap_event *ev = &evs[i];
 		const struct zcoap_response_info *saved_info = current_info;
-		uint32_t saved_serial = priv->running_serial;
+		struct zc_running_cb frame = {.serial = ev->serial, .outer = priv->running};
+		struct zc_running_cb *owner;
 		struct zcoap_response_info info;
 
 		if (ev->cb == NULL || !zc_engine_event_live(&priv->eng, ev)) {
 			continue;
 		}
-		/*
-		 * Never re-enter a request's callback from inside itself (e.g. it
-		 * cancels itself): Zephyr's in_callback rule.
-		 */
-		if (self && saved_serial == ev->serial) {
+		owner = self ? running_locked(priv, ev->serial) : NULL;
+		if (owner != NULL) {
+			/*
+			 * Never re-enter a request's callback from inside itself.
+			 * A callback that ends its own request gets no nested
+			 * final callback (Zephyr's in_callback rule). Ended from
+			 * a callback nested in it (A's callback cancelled B, B's
+			 * -ECANCELED cancels A), its final callback runs once its
+			 * own has returned: still exactly one, and the last.
+			 */
+			if (ev->final && owner != priv->running) {
+				owner->deferred = *ev;
+				owner->has_deferred = true;
+			}
 			continue;
+		}
+		if (!self && ev->final) {
+			/*
+			 * The request ended (cancel, NON deregistration, a failed
+			 * send) while the client thread may still run one of its
+			 * callbacks: its final callback, where the application
+			 * frees user_data, must come after that one has returned.
+			 * Only the client thread runs non-final callbacks, and
+			 * none starts for an ended request (zc_engine_event_live()),
+			 * so after this wait this one is the last.
+			 */
+			wait_callback_locked(priv, ev->serial);
 		}
 		if (ev->has_packet) {
 			zc_engine_response_info(&priv->eng, &info);
@@ -73,37 +120,18 @@ void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_e
 			current_info = NULL;
 		}
 		if (self) {
-			priv->running_serial = ev->serial;
+			priv->running = &frame;
 		}
 		zc_port_mutex_unlock(&priv->lock);
 		ev->cb(ev->code, ev->offset, ev->payload, ev->len, ev->last_block, ev->user_data);
 		zc_port_mutex_lock(&priv->lock);
 		current_info = saved_info;
 		if (self) {
-			priv->running_serial = saved_serial;
+			priv->running = frame.outer;
 			zc_port_cond_broadcast(&priv->cond);
-		}
-	}
-}
-
-void zc_wait_callbacks_locked(struct coap_client *client, const uint32_t *serials, int n)
-{
-	struct zcoap_client_private *priv = &client->priv;
-
-	if (zc_thread_is_self(client)) {
-		return;
-	}
-	for (;;) {
-		bool busy = false;
-
-		for (int i = 0; i < n && priv->running_serial != 0; i++) {
-			if (serials[i] == priv->running_serial) {
-				busy = true;
+			if (frame.has_deferred) {
+				zc_run_taken_events_locked(client, &frame.deferred, 1);
 			}
 		}
-		if (!busy) {
-			return;
-		}
-		zc_port_cond_wait(&priv->cond, &priv->lock);
 	}
 }

@@ -3,9 +3,14 @@
  *
  * test_robust_soak.c -- concurrency soak: 8 application threads share one
  * client and hammer coap-server-notls with requests (CON and NON GETs, PUTs,
- * delayed separate responses from /async, observations of /time), cancels
- * by various patterns (one request, a path, a callback, everything),
- * deregistrations, and observation callbacks that cancel themselves.
+ * delayed separate responses from /async, CON and NON observations of
+ * /time), cancels by various patterns (one request, a path, a callback,
+ * everything), deregistrations, and callbacks that cancel or deregister
+ * themselves or other requests (nested: the other request's final callback
+ * runs inside theirs, on the client thread or on the thread that ended the
+ * callback's own request; and a nested callback may end the request of the
+ * callback it is nested in, whose final callback then comes after that
+ * one has returned).
  *
  * Runs for $ZCOAP_SOAK_SECONDS (default 10). Checked at the end:
  *   - every request whose coap_client_req() returned 0 got exactly one
@@ -15,8 +20,12 @@
  *     callback that cancels its own observation ends it without a callback
  *     (threading.md), unless another thread's cancel got there first, which
  *     then delivers its -ECANCELED;
- *   - no callback after a request's end, none for a refused request (each
- *     request has its own user_data, so every callback is attributed);
+ *   - the final callback is the last one: no callback after a request's
+ *     end, and no two callbacks of one request at the same time (a final
+ *     -ECANCELED of another thread's cancel or deregistration while a
+ *     notification callback still runs, or a callback re-entered from a
+ *     nested one); none for a refused request (each request has its own
+ *     user_data, so every callback is attributed);
  *   - no deadlock: the threads stop within a bounded time (else the test
  *     fails instead of hanging);
  *   - no descriptor leak, and flat memory: the resident size after the first
@@ -50,6 +59,7 @@
 #define MAX_REQS 200000 /* requests per thread (each gets its own tracking record) */
 #define RECENT   32     /* recent requests a thread may cancel or deregister */
 #define JOIN_S   30     /* longest wait for the threads to stop */
+#define VICTIMS  64     /* recent requests (of any thread) a callback may end */
 
 enum kind { K_GET, K_NON_GET, K_PUT, K_ASYNC, K_OBSERVE, K_KINDS };
 
@@ -60,9 +70,12 @@ enum kind { K_GET, K_NON_GET, K_PUT, K_ASYNC, K_OBSERVE, K_KINDS };
 struct track {
 	atomic_int finals;      /* final callbacks */
 	atomic_int late;        /* callbacks after the end */
+	atomic_int active;      /* callbacks of it running now */
+	atomic_int overlap;     /* callbacks that started while another one of it ran */
 	atomic_bool self_ended; /* an observation that cancelled itself in its callback */
 	atomic_bool dereg;      /* a deregistration was sent for it */
 	bool observe;
+	bool non;
 	bool submitted;
 	/* for the report of a failure */
 	int16_t final_code;
@@ -104,6 +117,11 @@ struct soak {
 	atomic_ulong notifications;
 	atomic_ulong by_code[8]; /* final callbacks by code class (index 0: errors) */
 	atomic_ulong odd;        /* unexpected return values in the threads */
+	atomic_ulong cb_ops;     /* cancels and deregistrations made from callbacks */
+	atomic_uint cb_tick;     /* picks what a final callback does */
+	/* Recent requests of all threads, for callbacks to cancel or deregister. */
+	_Atomic(struct track *) victims[VICTIMS];
+	atomic_uint victim_next;
 	struct worker w[THREADS];
 };
 
@@ -117,25 +135,107 @@ enum op {
 	OP_CANCEL_PATH,
 	OP_CANCEL_CB,
 	OP_CANCEL_ALL,
-	OP_DEREGISTER
+	OP_DEREGISTER,
+	OP_CB_CANCEL,    /* a callback cancelling another request */
+	OP_CB_DEREGISTER /* a callback deregistering itself or another request */
 };
 static _Thread_local enum op cur_op;
 static _Thread_local const void *cur_target; /* user_data of the pattern, if any */
+static _Thread_local struct track *cur_cb;   /* request of the innermost callback running */
+
+static void pace(long us)
+{
+	struct timespec ts = {0, us * 1000L};
+
+	nanosleep(&ts, NULL);
+}
 
 static bool ended(struct track *t)
 {
 	return atomic_load(&t->finals) > 0 || atomic_load(&t->self_ended);
 }
 
-static void soak_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len, bool last,
-		    void *user_data)
+/*
+ * From a callback: cancel (or deregister) request @p v, or with NULL a
+ * recent request of any thread. Its final callback then runs nested inside
+ * this one -- or, when @p v is the request of the callback this one is
+ * nested in, after that callback has returned. The request may have ended
+ * already (then nothing matches: records are never reused).
+ */
+static void end_other(bool deregister, struct track *v)
 {
-	struct track *t = user_data;
+	enum op saved_op = cur_op;
+	const void *saved_target = cur_target;
+	struct coap_client_request p;
+
+	if (v == NULL) {
+		v = atomic_load(&soak->victims[atomic_fetch_add(&soak->cb_tick, 7U) % VICTIMS]);
+	}
+	/* Ending its own request is the self-cancel case, counted apart. */
+	if (v == NULL || v == cur_cb) {
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.user_data = v;
+	cur_target = v;
+	atomic_fetch_add(&soak->cb_ops, 1);
+	if (deregister) {
+		bool was = atomic_exchange(&v->dereg, true);
+		int r;
+
+		cur_op = OP_CB_DEREGISTER;
+		r = coap_client_deregister_observe(&soak->client, &p);
+		/* -ENOENT: ended, already deregistering, or no observation. */
+		if (r != 0) {
+			atomic_store(&v->dereg, was);
+		}
+		if (r != 0 && r != -ENOENT) {
+			atomic_fetch_add(&soak->odd, 1);
+		}
+	} else {
+		cur_op = OP_CB_CANCEL;
+		coap_client_cancel_request(&soak->client, &p);
+	}
+	cur_op = saved_op;
+	cur_target = saved_target;
+}
+
+/*
+ * A notification callback deregisters its own observation. A NON one ends
+ * at once (RFC 7641 §3.6) and, like a callback cancelling itself, gets no
+ * nested final callback (threading.md); a CON one ends with the response.
+ */
+static void deregister_self(struct track *t)
+{
+	struct coap_client_request self = {.user_data = t};
+	enum op saved_op = cur_op;
+	bool was = atomic_exchange(&t->dereg, true);
+	int r;
+
+	if (t->non) {
+		atomic_store(&t->self_ended, true);
+	}
+	cur_op = OP_CB_DEREGISTER;
+	atomic_fetch_add(&soak->cb_ops, 1);
+	r = coap_client_deregister_observe(&soak->client, &self);
+	cur_op = saved_op;
+	if (r != 0) {
+		/* Not deregistered (another thread ended it first): it still ends with a callback.
+		 */
+		atomic_store(&t->dereg, was);
+		atomic_store(&t->self_ended, false);
+	} else if (t->non) {
+		atomic_fetch_add(&soak->self_cancel, 1);
+	}
+	if (r != 0 && r != -ENOENT) {
+		atomic_fetch_add(&soak->odd, 1);
+	}
+}
+
+static void soak_cb_body(int16_t code, bool last, struct track *t, struct track *outer)
+{
 	bool final = false;
 
-	(void)offset;
-	(void)payload;
-	(void)len;
 	if (atomic_load(&t->self_ended) && atomic_load(&t->finals) == 0 && code == -ECANCELED) {
 		/*
 		 * Another thread cancelled this observation while its callback was
@@ -179,6 +279,8 @@ static void soak_cb(int16_t code, size_t offset, const uint8_t *payload, size_t 
 		t->final_how = info == NULL || !info->has_observe ? 3 : 4;
 		if (!final) {
 			atomic_fetch_add(&soak->notifications, 1);
+			/* A callback that takes a while: the window for other threads to end it. */
+			pace(100);
 			if (info->observe % 3 == 0) {
 				struct coap_client_request self = {.user_data = t};
 
@@ -188,12 +290,19 @@ static void soak_cb(int16_t code, size_t offset, const uint8_t *payload, size_t 
 				coap_client_cancel_request(&soak->client, &self);
 				return;
 			}
+			if (info->observe % 3 == 1) {
+				end_other(info->observe % 2 == 0, NULL);
+			} else if (info->observe % 8 == 5 && !atomic_load(&t->dereg)) {
+				deregister_self(t);
+			}
+			return;
 		}
 	}
 	if (final) {
 		t->final_op = (uint8_t)cur_op;
 		t->final_foreign =
-		    (cur_op == OP_CANCEL_ONE || cur_op == OP_DEREGISTER || cur_op == OP_SUBMIT) &&
+		    (cur_op == OP_CANCEL_ONE || cur_op == OP_DEREGISTER || cur_op == OP_SUBMIT ||
+		     cur_op == OP_CB_CANCEL || cur_op == OP_CB_DEREGISTER) &&
 		    cur_target != t;
 		t->final_code = code;
 		t->final_us = robust_now_us();
@@ -201,7 +310,51 @@ static void soak_cb(int16_t code, size_t offset, const uint8_t *payload, size_t 
 		    pthread_equal(pthread_self(), zc_posix_thread_id(&soak->client.priv.thread));
 		atomic_fetch_add(&soak->by_code[code < 0 ? 0 : (code >> 5) & 7], 1);
 		atomic_fetch_add(&t->finals, 1);
+		/*
+		 * Some final callbacks end another request too (nested, on this
+		 * thread): a recent one, or the one whose callback this one is
+		 * nested in (its final callback must wait until that returns).
+		 */
+		switch (atomic_fetch_add(&soak->cb_tick, 1U) % 16U) {
+		case 3:
+			end_other(false, outer);
+			break;
+		case 7:
+			end_other(true, outer);
+			break;
+		case 11:
+			end_other(true, NULL);
+			break;
+		case 15:
+			end_other(false, NULL);
+			break;
+		default:
+			break;
+		}
 	}
+}
+
+static void soak_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len, bool last,
+		    void *user_data)
+{
+	struct track *t = user_data;
+	struct track *outer = cur_cb;
+
+	(void)offset;
+	(void)payload;
+	(void)len;
+	/*
+	 * The final callback is the last one: no callback of a request may run
+	 * while another of it does (a final -ECANCELED during a notification,
+	 * or a nested re-entry).
+	 */
+	if (atomic_fetch_add(&t->active, 1) != 0) {
+		atomic_fetch_add(&t->overlap, 1);
+	}
+	cur_cb = t;
+	soak_cb_body(code, last, t, outer);
+	cur_cb = outer;
+	atomic_fetch_sub(&t->active, 1);
 }
 
 /* A recent request of this thread that has not ended, or NULL. */
@@ -217,13 +370,6 @@ static struct track *open_track(struct worker *w, bool observe_only)
 		}
 	}
 	return NULL;
-}
-
-static void pace(long us)
-{
-	struct timespec ts = {0, us * 1000L};
-
-	nanosleep(&ts, NULL);
 }
 
 static void submit(struct worker *w, enum kind kind)
@@ -268,6 +414,7 @@ static void submit(struct worker *w, enum kind kind)
 		req.path = "async?1"; /* a separate response one second later */
 		break;
 	default:
+		req.confirmable = (robust_rng_next(&w->rng) & 1) != 0;
 		req.path = "time";
 		req.options = &obs;
 		req.num_options = 1;
@@ -276,12 +423,15 @@ static void submit(struct worker *w, enum kind kind)
 	}
 	req.user_data = t;
 	t->observe = kind == K_OBSERVE;
+	t->non = !req.confirmable;
 	cur_op = OP_SUBMIT;
 	cur_target = t;
 	r = coap_client_req(&w->sk->client, sock, (const struct sockaddr *)&w->sk->srv.addr, &req,
 			    &params);
 	if (r == 0) {
 		t->submitted = true;
+		atomic_store(&w->sk->victims[atomic_fetch_add(&w->sk->victim_next, 1U) % VICTIMS],
+			     t);
 		w->recent[w->used % RECENT] = w->used;
 		w->used++;
 		w->submitted++;
@@ -433,19 +583,21 @@ static unsigned long check_tracks(struct worker *w)
 			bad += atomic_load(&t->finals) != 0 || atomic_load(&t->late) != 0;
 			continue;
 		}
-		if (atomic_load(&t->late) == 0 &&
+		if (atomic_load(&t->late) == 0 && atomic_load(&t->overlap) == 0 &&
 		    (atomic_load(&t->finals) == 1 || atomic_load(&t->self_ended))) {
 			continue;
 		}
 		if (bad++ < 5) {
 			print_message(
-			    "thread %d request %zu (%s): %d final callbacks (code %d, how %u, "
+			    "thread %d request %zu (%s%s): %d final callbacks (code %d, how %u, "
 			    "deregistered %d), %d late (code %d, last %d, Observe %d), "
+			    "%d overlapping another callback of it, "
 			    "self-cancelled %d; final on the client thread %d, late on it %d, "
 			    "%lld us apart; the final one ran in a thread doing op %u, %s\n",
-			    w->id, k, t->observe ? "observe" : "plain", atomic_load(&t->finals),
-			    t->final_code, t->final_how, (int)atomic_load(&t->dereg),
-			    atomic_load(&t->late), t->late_code, t->late_last, t->late_has_observe,
+			    w->id, k, t->non ? "NON " : "", t->observe ? "observe" : "plain",
+			    atomic_load(&t->finals), t->final_code, t->final_how,
+			    (int)atomic_load(&t->dereg), atomic_load(&t->late), t->late_code,
+			    t->late_last, t->late_has_observe, atomic_load(&t->overlap),
 			    (int)atomic_load(&t->self_ended), t->final_on_client, t->late_on_client,
 			    (long long)(t->late_us - t->final_us), t->final_op,
 			    t->final_foreign ? "whose pattern named ANOTHER request"
@@ -536,13 +688,14 @@ static void test_soak(void **state)
 	coap_client_cancel_requests(&soak->client);
 	still_busy = coap_client_has_ongoing_exchange(&soak->client);
 	print_message("soak: %lu requests (%lu refused: no free slot), %lu cancels, %lu "
-		      "deregistrations, %lu notifications, %lu self-cancels (%lu raced); finals: "
+		      "deregistrations, %lu notifications, %lu self-cancels (%lu raced), %lu "
+		      "cancels and deregistrations from callbacks; finals: "
 		      "%lu errors, %lu 2.xx, %lu 4.xx, %lu 5.xx; RSS %ld -> %ld KiB\n",
 		      submitted, rejected, cancels, deregs, atomic_load(&soak->notifications),
 		      atomic_load(&soak->self_cancel), atomic_load(&soak->raced),
-		      atomic_load(&soak->by_code[0]), atomic_load(&soak->by_code[2]),
-		      atomic_load(&soak->by_code[4]), atomic_load(&soak->by_code[5]), rss_early,
-		      rss_late);
+		      atomic_load(&soak->cb_ops), atomic_load(&soak->by_code[0]),
+		      atomic_load(&soak->by_code[2]), atomic_load(&soak->by_code[4]),
+		      atomic_load(&soak->by_code[5]), rss_early, rss_late);
 	for (int i = 0; i < THREADS; i++) {
 		bad += check_tracks(&soak->w[i]);
 	}
