@@ -223,6 +223,46 @@ static void test_icmp_connected_recverr(void **state)
 	connected_refused(*state, true);
 }
 
+/*
+ * IPv6 with IPV6_RECVERR: the error queue names the endpoint as well; the
+ * request to the closed port ends with -ECONNREFUSED and nothing spins.
+ */
+static void test_icmp_ipv6_recverr(void **state)
+{
+	struct sys *s = *state;
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr_in6 gone = a;
+	socklen_t len = sizeof(gone);
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "gone");
+	struct recorder rec;
+	int on = 1;
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	int tmp = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	if (fd < 0 || tmp < 0 || bind(tmp, (struct sockaddr *)&gone, sizeof(gone)) != 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		print_message("no IPv6 loopback: skipped\n");
+		skip();
+	}
+	assert_int_equal(getsockname(tmp, (struct sockaddr *)&gone, &len), 0);
+	close(tmp);
+	assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on)), 0);
+	recorder_init(&rec);
+	req.user_data = &rec;
+	assert_int_equal(
+	    coap_client_req(&s->client, fd, (const struct sockaddr *)&gone, &req, &params), 0);
+	assert_true(recorder_wait(&rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&rec, 0, -ECONNREFUSED, NULL, true);
+	assert_int_equal(
+	    coap_client_req(&s->client, fd, (const struct sockaddr *)&gone, &req, &params), 0);
+	assert_true(recorder_wait(&rec, 2, RECORDER_WAIT_MS));
+	sys_assert_event(&rec, 1, -ECONNREFUSED, NULL, true);
+	assert_client_idle(s);
+	close(fd);
+	recorder_destroy(&rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +272,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_icmp_several_errors, sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_icmp_connected, sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_icmp_connected_recverr, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_icmp_ipv6_recverr, sys_setup, sys_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
