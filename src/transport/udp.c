@@ -164,6 +164,34 @@ static bool read_error_queue(int sock, struct zc_transport_err *e)
 }
 #endif
 
+/*
+ * Whether a receive error is a socket's pending error from an ICMP message
+ * (Linux's icmp_err_convert table and ICMPv6's), rather than a fault of the
+ * descriptor itself (ENOTSOCK, EBADF, ...), which concerns all of it.
+ */
+static bool is_icmp_error(int err)
+{
+	switch (-err) {
+	case ECONNREFUSED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+#ifdef EHOSTDOWN
+	case EHOSTDOWN:
+#endif
+#ifdef ENONET
+	case ENONET:
+#endif
+	case ENOPROTOOPT:
+	case EMSGSIZE:
+	case EOPNOTSUPP:
+	case EPROTO:
+	case EACCES:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool udp_error(void *ctx, int sock, int recv_err, struct zc_transport_err *e)
 {
 	int err = 0;
@@ -173,7 +201,12 @@ static bool udp_error(void *ctx, int sock, int recv_err, struct zc_transport_err
 	if (recv_err < 0) {
 		/* The socket error a receive took: it came without an address. */
 		e->err = recv_err;
-		attribute_unnamed(sock, e);
+		if (is_icmp_error(recv_err)) {
+			attribute_unnamed(sock, e);
+		} else {
+			e->scope = ZC_TRANSPORT_SCOPE_SOCKET;
+			e->addrlen = 0;
+		}
 		return true;
 	}
 #ifdef MSG_ERRQUEUE

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,6 +575,39 @@ static void test_stream_peer_closed(void **state)
 	recorder_destroy(&rec_eof);
 }
 
+/*
+ * A descriptor replaced by something that is no socket at all (dup2 of
+ * /dev/null, always readable): the receive fails with -ENOTSOCK, which
+ * concerns the whole descriptor: the request ends with -EIO, no spin.
+ */
+static void test_non_socket_replaced(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "null");
+	struct coap_client_request other = sys_request(s, COAP_METHOD_GET, true, "other");
+	struct recorder rec_null;
+	int u = sys_udp_socket();
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	assert_true(u >= 0 && null >= 0);
+	recorder_init(&rec_null);
+	req.user_data = &rec_null;
+	assert_int_equal(coap_client_req(&s->client, u, peer_sa(&s->peer), &req, &params), 0);
+	assert_int_equal(peer_recv(&s->peer, &s->other, PEER_WAIT_MS), 0);
+	assert_true(dup2(null, u) == u);
+	close(null);
+	sys_send(s, &other, &params);
+	assert_true(recorder_wait(&rec_null, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&rec_null, 0, -EIO, NULL, true);
+	assert_int_equal(
+	    peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, NULL, 0, "ok", 2), 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "ok", true);
+	close(u);
+	recorder_destroy(&rec_null);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +620,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_replaced_socket_no_sigpipe, sys_setup,
 					    sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_stream_peer_closed, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_non_socket_replaced, sys_setup, sys_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
