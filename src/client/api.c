@@ -62,13 +62,19 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 		 * lock short, so the client thread, woken by a fast response,
 		 * does not block on it (measured: ~2 futex calls per request less).
 		 */
+		bool known = false;
+
+		/* A socket new to the client must be a datagram socket (-EPROTOTYPE). */
+		r = zc_poll_set_admit_locked(client, sock, &known);
 		priv->defer = &d;
-		r = zc_engine_submit(&priv->eng, zc_port_now_ms(), sock, addr, addrlen, req,
-				     params);
+		if (r == 0) {
+			r = zc_engine_submit(&priv->eng, zc_port_now_ms(), sock, addr, addrlen, req,
+					     params);
+		}
 		priv->defer = NULL;
 		serial = zc_engine_last_serial(&priv->eng);
 		/* Only a new socket or an earlier deadline needs the thread's poll() redone. */
-		wake = r == 0 && zc_poll_set_needs_wake_locked(client, sock);
+		wake = r == 0 && zc_poll_set_needs_wake_locked(client, sock, known);
 	}
 	zc_port_mutex_unlock(&priv->lock);
 	if (r == 0 && d.used) {

@@ -104,33 +104,50 @@ struct zc_running_cb {
 
 /* ---- poll_set.c ----------------------------------------------------------- */
 
-/** One round of the receive thread's poll(), as zc_poll_set_prepare_locked() set it up. */
+/**
+ * The receive thread's poll() rounds, as zc_poll_set_prepare_locked() set
+ * them up. Lives across rounds: since[] remembers when each idle socket's
+ * last exchange ended.
+ */
 struct zc_poll_round {
-	int nsock;          /* sockets in priv->poll_socks */
-	bool idle;          /* one of them is kept without a request (sticky) */
-	int64_t now;        /* when the round was prepared */
-	int64_t deadline;   /* wake no later than this (ZC_NO_DEADLINE: never) */
-	int64_t linger_end; /* idle sockets are dropped after this */
+	int nsock;        /* sockets in priv->poll_socks */
+	int64_t now;      /* when the round was prepared */
+	int64_t deadline; /* wake no later than this (ZC_NO_DEADLINE: never) */
+	/* Per entry of priv->poll_socks: when it went idle, or -1 while it has requests. */
+	int64_t since[ZCOAP_CONFIG_MAX_REQUESTS];
 };
 
 /**
  * Fill priv->poll_socks with the sockets to watch and set priv->poll_deadline:
- * the engine's next deadline, or the end of the linger time of idle sockets.
+ * the engine's next deadline, or the next step of the idle sockets' linger
+ * (they are dropped when it is over).
  */
 void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round);
 
-/** Stop watching entry @p i: its socket turned readable or closed while idle. */
+/** Stop watching entry @p i (closed, replaced, or broken while idle). */
 void zc_poll_set_forget_locked(struct coap_client *client, int i);
 
-/** After a poll() that timed out: drop the idle sockets once their linger time is over. */
-void zc_poll_set_expire_locked(struct coap_client *client, const struct zc_poll_round *round);
+/**
+ * Whether idle entry @p i (no request uses it) may be read: its descriptor
+ * still refers to the file it did when it was added.
+ */
+bool zc_poll_set_idle_readable_locked(struct coap_client *client, int i);
+
+/**
+ * Admit @p sock for a new request: a socket the client does not watch yet
+ * is checked by its transport (zc_transport_check(): a datagram socket).
+ * @param[out] verified Set when the identity of a watched @p sock was
+ *        checked, so zc_poll_set_needs_wake_locked() need not repeat it.
+ * @retval 0 Usable. @retval <0 The transport's refusal (-EPROTOTYPE, -EBADF, -ENOTSOCK).
+ */
+int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verified);
 
 /**
  * Whether a request just submitted on @p sock needs zc_thread_wake(): not
  * when the thread's poll() already watches @p sock and wakes no later than
- * the engine's next deadline.
+ * the engine's next deadline. @p verified: from zc_poll_set_admit_locked().
  */
-bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock);
+bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock, bool verified);
 
 /* ---- thread.c ------------------------------------------------------------- */
 

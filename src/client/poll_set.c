@@ -5,33 +5,51 @@
  * whether a new request needs to wake it.
  *
  * The set is "sticky": the socket of a request that just ended stays in it
- * for a short while, so the next request on it goes out without waking the
- * thread (a sequential request loop then costs no wake-up write, read and
- * extra poll() per request; docs/performance.md). A kept socket is never
- * read while it has no request; it is dropped when it turns readable or
- * when the linger time is over. Each entry remembers the identity of the
- * file its descriptor referred to, so a closed and reused descriptor number
- * does not pass for a watched one.
+ * for a while, for two reasons. The next request on it goes out without
+ * waking the thread (a sequential request loop then costs no wake-up write,
+ * read and extra poll() per request; docs/performance.md). And the server
+ * may retransmit a CON response whose Empty ACK it did not get: the socket
+ * is still read so that the engine ACKs the duplicate again from its
+ * dedup ring (RFC 7252 §4.5) instead of leaving the server to count the
+ * exchange as failed. Each entry remembers the identity of the file its
+ * descriptor referred to, so a closed and reused descriptor number does
+ * not pass for a watched one (and an idle one is never read then).
  */
 
 #include <string.h>
 
 #include "client/client_internal.h"
 #include "port/port.h"
+#include "transport/transport.h"
 
 /*
- * How long the socket of a finished request stays polled. Shorter than any
- * default first retransmission timeout (ACK_TIMEOUT, 2 s, RFC 7252 §4.8), so
- * a request submitted meanwhile normally needs no wake-up for its timer
- * either; after it, an idle client sleeps without a timeout again.
+ * The first wake-up after a socket went idle. Shorter than any default
+ * first retransmission timeout (ACK_TIMEOUT, 2 s, RFC 7252 §4.8), so that a
+ * request submitted meanwhile needs no wake-up for its timer: the thread
+ * already sleeps until an earlier deadline.
  */
-#define STICKY_LINGER_MS 1000
+#define STICKY_WAKE_MS 1000
+
+/*
+ * How long an idle socket is read after its last exchange ended. A server
+ * retransmits a CON response for at most MAX_TRANSMIT_SPAN (45 s with the
+ * default parameters, RFC 7252 §4.8.2) after its first transmission, which
+ * came before the exchange ended, so every retransmission of a response
+ * whose ACK was lost arrives within it. EXCHANGE_LIFETIME (247 s) adds
+ * twice MAX_LATENCY for datagrams still in flight: too long to keep reading
+ * a socket the application may have handed to someone else. After it the
+ * socket is dropped and an idle client sleeps without a timeout again.
+ */
+#define LINGER_MS 45000
+
+/* round->since[] of an entry that had a request in the previous round. */
+#define SINCE_ACTIVE (-1)
 
 /*
  * Fill priv->poll_socks for the next poll(): the sockets of the active
  * requests, then -- room permitting -- the sockets of the previous poll that
- * were not dropped (round->idle tells whether there are such). One function
- * on purpose: it runs once per wake-up of the thread.
+ * were not dropped and whose linger time is not over. One function on
+ * purpose: it runs once per wake-up of the thread.
  */
 void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round)
 {
@@ -39,9 +57,11 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
 	uint64_t dev[ZCOAP_CONFIG_MAX_REQUESTS];
 	uint64_t ino[ZCOAP_CONFIG_MAX_REQUESTS];
+	int64_t since[ZCOAP_CONFIG_MAX_REQUESTS];
 	int nact = zc_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
 	int n = nact;
-	bool idle = false;
+	int64_t now = zc_port_now_ms();
+	int64_t wake = ZC_NO_DEADLINE;
 
 	/* Identities: from the previous set when the socket was in it, else looked up now. */
 	for (int j = 0; j < nact; j++) {
@@ -50,6 +70,7 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 		while (i < priv->n_poll_socks && priv->poll_socks[i] != socks[j]) {
 			i++;
 		}
+		since[j] = SINCE_ACTIVE;
 		if (i < priv->n_poll_socks) {
 			dev[j] = priv->poll_dev[i];
 			ino[j] = priv->poll_ino[i];
@@ -61,32 +82,88 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 	for (int i = 0; i < priv->n_poll_socks && n < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
 		int fd = priv->poll_socks[i];
 		bool seen = fd < 0;
+		int64_t idle_since = round->since[i] == SINCE_ACTIVE ? now : round->since[i];
 
 		for (int j = 0; j < nact && !seen; j++) {
 			seen = socks[j] == fd;
 		}
-		if (!seen) {
-			dev[n] = priv->poll_dev[i];
-			ino[n] = priv->poll_ino[i];
-			socks[n++] = fd;
-			idle = true;
+		if (seen || now - idle_since >= LINGER_MS) {
+			continue; /* active (listed above), dropped, or its linger is over */
+		}
+		dev[n] = priv->poll_dev[i];
+		ino[n] = priv->poll_ino[i];
+		since[n] = idle_since;
+		socks[n++] = fd;
+		/* Wake at the end of the sticky window, then at the end of the linger. */
+		if (now < idle_since + STICKY_WAKE_MS) {
+			wake =
+			    idle_since + STICKY_WAKE_MS < wake ? idle_since + STICKY_WAKE_MS : wake;
+		} else {
+			wake = idle_since + LINGER_MS < wake ? idle_since + LINGER_MS : wake;
 		}
 	}
 	memcpy(priv->poll_socks, socks, (size_t)n * sizeof(socks[0]));
 	memcpy(priv->poll_dev, dev, (size_t)n * sizeof(dev[0]));
 	memcpy(priv->poll_ino, ino, (size_t)n * sizeof(ino[0]));
+	memcpy(round->since, since, (size_t)n * sizeof(since[0]));
 	priv->n_poll_socks = n;
 
-	/* Wake for the engine's next deadline, or to drop idle sockets after the linger time. */
+	/* Wake for the engine's next deadline, or for the idle sockets' next step. */
 	round->nsock = n;
-	round->idle = idle;
+	round->now = now;
 	round->deadline = zc_engine_next_deadline(&priv->eng);
-	round->now = zc_port_now_ms();
-	round->linger_end = round->now + STICKY_LINGER_MS;
-	if (idle && round->linger_end < round->deadline) {
-		round->deadline = round->linger_end;
+	if (wake < round->deadline) {
+		round->deadline = wake;
 	}
 	priv->poll_deadline = round->deadline;
+}
+
+bool zc_poll_set_idle_readable_locked(struct coap_client *client, int i)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	uint64_t dev;
+	uint64_t ino;
+
+	/*
+	 * Reading a descriptor the application closed and got again for another
+	 * file would steal that file's data: read an idle entry only while it
+	 * is still the file it was (one fstat(), only when it turned ready).
+	 */
+	return zc_port_fd_identity(priv->poll_socks[i], &dev, &ino) && dev == priv->poll_dev[i] &&
+	       ino == priv->poll_ino[i];
+}
+
+int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verified)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	uint64_t dev;
+	uint64_t ino;
+
+	*verified = false;
+	for (int i = 0; i < priv->n_poll_socks; i++) {
+		if (priv->poll_socks[i] != sock) {
+			continue;
+		}
+		/*
+		 * A watched socket was checked when its first request was
+		 * admitted. A busy thread's set is trusted as the thread itself
+		 * trusts it (no system call); while the thread sleeps in poll()
+		 * the identity is checked here, once for this request and for
+		 * zc_poll_set_needs_wake_locked().
+		 */
+		if (!priv->polling) {
+			return 0;
+		}
+		if (zc_port_fd_identity(sock, &dev, &ino) && dev == priv->poll_dev[i] &&
+		    ino == priv->poll_ino[i]) {
+			*verified = true;
+			return 0;
+		}
+		priv->poll_socks[i] = -1; /* closed and reused: another file now */
+		break;
+	}
+	/* New to the client (or another file now): one getsockopt(). */
+	return zc_transport_check(sock);
 }
 
 void zc_poll_set_forget_locked(struct coap_client *client, int i)
@@ -94,23 +171,7 @@ void zc_poll_set_forget_locked(struct coap_client *client, int i)
 	client->priv.poll_socks[i] = -1;
 }
 
-void zc_poll_set_expire_locked(struct coap_client *client, const struct zc_poll_round *round)
-{
-	struct zcoap_client_private *priv = &client->priv;
-
-	if (!round->idle || zc_port_now_ms() < round->linger_end) {
-		return;
-	}
-	/* Nobody came back within the linger time: stop watching idle sockets. */
-	for (int i = 0; i < round->nsock; i++) {
-		if (priv->poll_socks[i] >= 0 &&
-		    !zc_engine_socket_active(&priv->eng, priv->poll_socks[i])) {
-			priv->poll_socks[i] = -1;
-		}
-	}
-}
-
-bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock)
+bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock, bool verified)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	uint64_t dev;
@@ -139,8 +200,8 @@ bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock)
 		 * when it started: if the application closed the socket and got
 		 * the number again for a new one, forget it and wake the thread.
 		 */
-		if (zc_port_fd_identity(sock, &dev, &ino) && dev == priv->poll_dev[i] &&
-		    ino == priv->poll_ino[i]) {
+		if (verified || (zc_port_fd_identity(sock, &dev, &ino) &&
+				 dev == priv->poll_dev[i] && ino == priv->poll_ino[i])) {
 			return false;
 		}
 		priv->poll_socks[i] = -1;

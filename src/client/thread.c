@@ -45,7 +45,59 @@ static bool socket_in_use(const struct coap_client *client, int sock)
 	return zc_engine_socket_active(&client->priv.eng, sock);
 }
 
-static void read_socket_locked(struct coap_client *client, int sock, short revents)
+/*
+ * Fail the requests a socket error concerns (docs/security.md, "ICMP
+ * errors"). An ICMP error can be forged by anyone who can guess the socket's
+ * port, so it ends only the requests to the endpoint it names; one that
+ * names no endpoint (an unconnected socket without IP_RECVERR's address)
+ * ends none: those requests run into their own timeouts instead.
+ * @return Whether the error concerns the whole socket.
+ */
+static bool apply_error_locked(struct coap_client *client, int sock,
+			       const struct zc_transport_err *e)
+{
+	struct zcoap_engine *eng = &client->priv.eng;
+
+	switch (e->scope) {
+	case ZC_TRANSPORT_SCOPE_SOCKET:
+		zc_engine_fail_socket(eng, sock, request_error(e->err));
+		break;
+	case ZC_TRANSPORT_SCOPE_ENDPOINT:
+		zc_engine_fail_endpoint(eng, sock, (const struct sockaddr *)&e->addr, e->addrlen,
+					request_error(e->err));
+		break;
+	default:
+		return false;
+	}
+	zc_run_events_locked(client);
+	return e->scope == ZC_TRANSPORT_SCOPE_SOCKET;
+}
+
+/*
+ * Take the socket's pending errors: with IP_RECVERR each ICMP error waits in
+ * the error queue, and poll() reports POLLERR until it is read (a busy loop
+ * otherwise). Bounded; poll() reports what is left in the next round.
+ */
+static void drain_errors_locked(struct coap_client *client, int sock)
+{
+	for (int k = 0; k < RECV_BURST && !client->priv.stop; k++) {
+		struct zc_transport_err e;
+
+		if (!zc_transport_error(sock, 0, &e)) {
+			return;
+		}
+		(void)apply_error_locked(client, sock, &e);
+	}
+}
+
+/*
+ * Read a ready socket: its pending errors, then up to RECV_BURST datagrams
+ * while requests use it, or one datagram when it is idle (lingering: the
+ * engine ACKs a retransmitted response from its dedup ring, RFC 7252 §4.5).
+ * @return false when the socket is unusable (closed, or an error that
+ *         concerns all of it, such as a stream whose peer closed).
+ */
+static bool read_socket_locked(struct coap_client *client, int sock, short revents)
 {
 	struct zcoap_client_private *priv = &client->priv;
 
@@ -53,9 +105,13 @@ static void read_socket_locked(struct coap_client *client, int sock, short reven
 		/* The application closed a socket that still has requests. */
 		zc_engine_fail_socket(&priv->eng, sock, -EIO);
 		zc_run_events_locked(client);
-		return;
+		return false;
 	}
-	for (int k = 0; k < RECV_BURST && !priv->stop && socket_in_use(client, sock); k++) {
+	if (revents & ZC_PORT_POLL_ERR) {
+		drain_errors_locked(client, sock);
+	}
+	for (int k = 0; k < RECV_BURST && !priv->stop && (k == 0 || socket_in_use(client, sock));
+	     k++) {
 		struct sockaddr_storage src;
 		socklen_t srclen = sizeof(src);
 		bool truncated = false;
@@ -63,26 +119,23 @@ static void read_socket_locked(struct coap_client *client, int sock, short reven
 					   &truncated);
 
 		if (n == -EAGAIN) {
-			if (revents & ZC_PORT_POLL_ERR) {
-				int err = zc_port_socket_error(sock);
-
-				if (err != 0) {
-					zc_engine_fail_socket(&priv->eng, sock, request_error(err));
-					zc_run_events_locked(client);
-				}
-			}
-			return;
+			return true;
 		}
 		if (n < 0) {
-			zc_engine_fail_socket(&priv->eng, sock, request_error((int)n));
-			zc_run_events_locked(client);
-			return;
+			struct zc_transport_err e;
+			bool whole = zc_transport_error(sock, (int)n, &e) &&
+				     apply_error_locked(client, sock, &e);
+
+			/* The error a receive took may stand for an entry still queued. */
+			drain_errors_locked(client, sock);
+			return !whole;
 		}
 		zc_engine_receive(&priv->eng, zc_port_now_ms(), sock,
 				  srclen > 0 ? (const struct sockaddr *)&src : NULL, srclen,
 				  priv->rx_buf, (size_t)n, truncated);
 		zc_run_events_locked(client);
 	}
+	return true;
 }
 
 static int poll_timeout(const struct zc_poll_round *round)
@@ -102,12 +155,12 @@ static void client_thread(void *arg)
 	struct coap_client *client = arg;
 	struct zcoap_client_private *priv = &client->priv;
 	struct zc_port_pollfd fds[1 + ZCOAP_CONFIG_MAX_REQUESTS];
+	struct zc_poll_round round = {0};
 
 	fds[0].fd = zc_port_wake_fd(&priv->wake);
 	fds[0].events = ZC_PORT_POLL_IN;
 	zc_port_mutex_lock(&priv->lock);
 	while (!priv->stop) {
-		struct zc_poll_round round;
 		int ready;
 
 		zc_engine_tick(&priv->eng, zc_port_now_ms());
@@ -138,22 +191,22 @@ static void client_thread(void *arg)
 			zc_port_wake_drain(&priv->wake);
 		}
 		for (int i = 0; i < round.nsock && !priv->stop; i++) {
-			if (fds[1 + i].revents == 0) {
+			int fd = fds[1 + i].fd;
+
+			if (fds[1 + i].revents == 0 || priv->poll_socks[i] != fd) {
 				continue;
 			}
-			if (socket_in_use(client, fds[1 + i].fd)) {
-				read_socket_locked(client, fds[1 + i].fd, fds[1 + i].revents);
-			} else {
-				/*
-				 * A kept socket with no request turned readable (or
-				 * was closed): stop watching it, and leave whatever
-				 * arrived to be read when a request uses it again.
-				 */
+			/*
+			 * An idle socket (its exchanges ended, it lingers) is read only
+			 * while it is still the same file; either kind is dropped from
+			 * the set when it is closed or broken and no request needs it.
+			 */
+			if ((!socket_in_use(client, fd) &&
+			     !zc_poll_set_idle_readable_locked(client, i)) ||
+			    (!read_socket_locked(client, fd, fds[1 + i].revents) &&
+			     !socket_in_use(client, fd))) {
 				zc_poll_set_forget_locked(client, i);
 			}
-		}
-		if (ready == 0) {
-			zc_poll_set_expire_locked(client, &round);
 		}
 	}
 	zc_port_mutex_unlock(&priv->lock);

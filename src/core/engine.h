@@ -107,6 +107,18 @@ int zc_engine_deregister(struct zcoap_engine *eng, int64_t now,
 /** Fail every active request on @p sock with the negative errno @p err. */
 void zc_engine_fail_socket(struct zcoap_engine *eng, int sock, int err);
 
+/**
+ * Fail the active requests on @p sock to the endpoint @p addr with the
+ * negative errno @p err: a socket error that names its endpoint (an ICMP
+ * error from the error queue, RFC 1122 §4.1.3.3). Requests to other
+ * endpoints on the same socket go on. A request without an address (a
+ * connected socket) talks to the socket's one peer, the only endpoint a
+ * connected socket receives errors about, so it matches any @p addr; with
+ * @p addr NULL only such requests match.
+ */
+void zc_engine_fail_endpoint(struct zcoap_engine *eng, int sock, const struct sockaddr *addr,
+			     socklen_t addrlen, int err);
+
 /** Whether any slot is in use. */
 bool zc_engine_busy(const struct zcoap_engine *eng);
 

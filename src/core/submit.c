@@ -233,3 +233,21 @@ void zc_engine_fail_socket(struct zcoap_engine *eng, int sock, int err)
 		}
 	}
 }
+
+void zc_engine_fail_endpoint(struct zcoap_engine *eng, int sock, const struct sockaddr *addr,
+			     socklen_t addrlen, int err)
+{
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		struct zcoap_slot *s = &eng->slots[i];
+
+		if (s->sock != sock) {
+			continue;
+		}
+		if (s->addrlen == 0 || (addr != NULL && addrlen > 0 &&
+					zc_sockaddr_equal((const struct sockaddr *)&s->addr,
+							  s->addrlen, addr, addrlen))) {
+			zc_fail(eng, s, err);
+		}
+	}
+}

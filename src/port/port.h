@@ -185,6 +185,27 @@ bool zc_port_fd_identity(int fd, uint64_t *a, uint64_t *b);
  */
 int zc_port_socket_error(int sock);
 
+/* ---- socket error queue --------------------------------------------------
+ * With IP_RECVERR / IPV6_RECVERR set, Linux queues every ICMP error of a
+ * socket with the address the failed datagram was sent to, and poll()
+ * reports POLLERR until the queue is empty (RFC 1122 §4.1.3.3 asks UDP to
+ * pass ICMP errors up). The transport reads an entry with recvmsg() and
+ * MSG_ERRQUEUE, a socket call; what the control data of the entry says is
+ * the OS's format (struct sock_extended_err), so the port reads it.
+ */
+
+/** Bytes of control buffer a recvmsg(MSG_ERRQUEUE) needs for zc_port_errqueue_errno(). */
+#define ZC_PORT_ERRQUEUE_CONTROL_SIZE 128
+
+/**
+ * The error an entry read from a socket's error queue reports.
+ * @param control The control data recvmsg() returned (msg_control).
+ * @param len Its length (msg_controllen).
+ * @return The positive errno (ECONNREFUSED for a port unreachable), or 0
+ *         when the control data holds no socket error.
+ */
+int zc_port_errqueue_errno(const void *control, size_t len);
+
 /* ---- process ----------------------------------------------------------- */
 
 /**

@@ -3,7 +3,8 @@
  *
  * transport.c -- the transport front door: which transport owns a
  * descriptor (a registry that session transports such as DTLS fill in),
- * and the dispatch of send, receive and close to it (docs/design/transport.md).
+ * and the dispatch of send, receive, error, check and close to it
+ * (docs/design/transport.md).
  *
  * Every CoAP datagram passes through zc_transport_send()/zc_transport_recv(),
  * so the lookup is built for the common case, a plain UDP socket:
@@ -174,6 +175,33 @@ long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_stora
 		t = zc_transport_owner(sock, &ctx);
 	}
 	return t->recv(ctx, sock, buf, cap, src, srclen, truncated);
+}
+
+bool zc_transport_error(int sock, int recv_err, struct zc_transport_err *e)
+{
+	void *ctx;
+	const struct zc_transport_ops *t = zc_transport_owner(sock, &ctx);
+
+	if (t->error != NULL) {
+		return t->error(ctx, sock, recv_err, e);
+	}
+	if (recv_err < 0) {
+		/* A session transport's receive error ends its session: every exchange on it. */
+		e->err = recv_err;
+		e->scope = ZC_TRANSPORT_SCOPE_SOCKET;
+		e->addrlen = 0;
+		return true;
+	}
+	/* The descriptor is still a UDP socket underneath (DTLS): its queue is UDP's. */
+	return zc_transport_udp.error(NULL, sock, 0, e);
+}
+
+int zc_transport_check(int sock)
+{
+	void *ctx;
+	const struct zc_transport_ops *t = zc_transport_owner(sock, &ctx);
+
+	return t->check != NULL ? t->check(ctx, sock) : 0;
 }
 
 int zc_transport_close(int sock)

@@ -29,6 +29,29 @@
 #define ZC_TRANSPORT_MAX_SOCKETS 16
 
 /**
+ * Whom a socket error concerns (zc_transport_error()). The client fails
+ * only the requests the error is about: an ICMP error can be forged by
+ * anyone off the path, so an error that names no endpoint must not end
+ * requests to other servers (docs/security.md, "ICMP errors").
+ */
+enum zc_transport_scope {
+	/** Names no endpoint: an unconnected socket's error without an address. */
+	ZC_TRANSPORT_SCOPE_NONE,
+	/** The endpoint in the address returned with it (the failed datagram's destination). */
+	ZC_TRANSPORT_SCOPE_ENDPOINT,
+	/** Every exchange on the socket: its one peer (connected) or its session. */
+	ZC_TRANSPORT_SCOPE_SOCKET,
+};
+
+/** One socket error and whom it concerns. */
+struct zc_transport_err {
+	int err;                       /**< Negative errno */
+	enum zc_transport_scope scope; /**< Whom it concerns */
+	socklen_t addrlen;             /**< ZC_TRANSPORT_SCOPE_ENDPOINT: length of @p addr */
+	struct sockaddr_storage addr;  /**< ZC_TRANSPORT_SCOPE_ENDPOINT: the endpoint */
+};
+
+/**
  * One transport's operations. @p ctx is what the transport gave to
  * zc_transport_register() for the descriptor (NULL for UDP, which keeps no
  * state); the transport must still check that @p ctx serves @p sock, since
@@ -45,6 +68,15 @@ struct zc_transport_ops {
 		     socklen_t *srclen, bool *truncated);
 	/** End the session on @p sock and close() it; same contract as zc_transport_close(). */
 	int (*close)(void *ctx, int sock);
+	/**
+	 * Optional: take one pending error of @p sock; same contract as
+	 * zc_transport_error(). Without it, a receive error concerns the
+	 * whole socket and pending errors are read as on a UDP socket.
+	 */
+	bool (*error)(void *ctx, int sock, int recv_err, struct zc_transport_err *e);
+	/** Optional: whether @p sock can carry this transport; same contract as
+	 * zc_transport_check(). */
+	int (*check)(void *ctx, int sock);
 };
 
 /** The plain UDP transport (udp.c): every descriptor nobody registered. */
@@ -69,6 +101,29 @@ int zc_transport_send(int sock, const struct sockaddr *addr, socklen_t addrlen, 
  */
 long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
 		       socklen_t *srclen, bool *truncated);
+
+/**
+ * Take one error of @p sock and say whom it concerns. Call it with
+ * @p recv_err < 0, the error zc_transport_recv() just returned, to have
+ * that error attributed; then, and whenever poll() reported POLLERR, with
+ * @p recv_err 0 until it returns false, which drains the pending errors
+ * (UDP: the error queue of IP_RECVERR, then SO_ERROR), so that poll() stops
+ * reporting them.
+ * @retval true An error was taken: @p e says which and whom it concerns.
+ * @retval false None is pending (only with @p recv_err 0).
+ */
+bool zc_transport_error(int sock, int recv_err, struct zc_transport_err *e);
+
+/**
+ * Whether @p sock can carry CoAP messages for the transport that owns it
+ * (UDP: a datagram socket; a stream socket would need RFC 8323 framing, and
+ * writing to one whose peer closed raises SIGPIPE). One system call: the
+ * client calls it once per socket it does not watch yet.
+ * @retval 0 Usable.
+ * @retval -EPROTOTYPE Not a datagram socket.
+ * @retval <0 The socket cannot be queried (-EBADF, -ENOTSOCK).
+ */
+int zc_transport_check(int sock);
 
 /**
  * End whatever session the owning transport runs on @p sock and close() it.

@@ -6,13 +6,18 @@
  * critical options, request codes where a response belongs, and datagrams
  * larger than the receive buffer. A rejected CON is answered with RST, a
  * rejected ACK or NON is ignored, and in every case the exchange goes on:
- * the genuine response sent afterwards is the one delivered.
+ * the genuine response sent afterwards is the one delivered. Stream sockets
+ * are refused, and one that shows up anyway never kills or spins the client.
  */
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sys_util.h"
@@ -415,6 +420,194 @@ static void test_oversize_datagram(void **state)
 	free(body);
 }
 
+/* A TCP connection on 127.0.0.1: *client is connected to *server (accepted). */
+static void tcp_pair(int *client, int *server)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int lst = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(lst >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lst, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lst, 1), 0);
+	assert_int_equal(getsockname(lst, (struct sockaddr *)&a, &len), 0);
+	*client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(*client >= 0);
+	assert_int_equal(connect(*client, (struct sockaddr *)&a, sizeof(a)), 0);
+	*server = accept(lst, NULL, NULL);
+	assert_true(*server >= 0);
+	close(lst);
+}
+
+/*
+ * Defect 11: a stream socket is refused with -EPROTOTYPE before anything is
+ * written to it. CoAP over TCP needs RFC 8323 framing, and writing to a
+ * stream whose write side is closed raises SIGPIPE, which would kill this
+ * test process. Other descriptors are refused with the socket's own error.
+ */
+static void test_stream_socket_refused(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "tcp");
+	int tcp, srv, pair[2], pipefd[2];
+	uint8_t byte;
+
+	tcp_pair(&tcp, &srv);
+	assert_int_equal(shutdown(tcp, SHUT_WR), 0);
+	assert_int_equal(coap_client_req(&s->client, tcp, peer_sa(&s->peer), &req, &params),
+			 -EPROTOTYPE);
+	assert_int_equal(coap_client_req(&s->client, tcp, NULL, &req, &params), -EPROTOTYPE);
+	close(tcp);
+	close(srv);
+
+	/* A healthy connection: nothing is written to it. */
+	tcp_pair(&tcp, &srv);
+	assert_int_equal(coap_client_req(&s->client, tcp, NULL, &req, &params), -EPROTOTYPE);
+	assert_int_equal(recv(srv, &byte, 1, MSG_DONTWAIT), -1);
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	close(tcp);
+	close(srv);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+	assert_int_equal(coap_client_req(&s->client, pair[0], NULL, &req, &params), -EPROTOTYPE);
+	close(pair[0]);
+	close(pair[1]);
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(coap_client_req(&s->client, pipefd[1], NULL, &req, &params), -ENOTSOCK);
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	assert_false(coap_client_has_ongoing_exchange(&s->client));
+	assert_int_equal(recorder_count(&s->rec), 0);
+	/* The client's datagram socket still works. */
+	sys_send(s, &req, &params);
+	assert_int_equal(
+	    peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, NULL, 0, "ok", 2), 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "ok", true);
+}
+
+static const struct coap_client_option observe0 = {
+    .code = COAP_OPTION_OBSERVE, .len = 1, .value = {0}};
+
+/*
+ * Defect 11, the send itself: the application replaces the descriptor of an
+ * observation with a stream socket whose write side is closed (dup2) and
+ * deregisters. The deregistration is sent in the caller's thread; it must
+ * fail with an error, not raise SIGPIPE (MSG_NOSIGNAL).
+ */
+static void test_replaced_socket_no_sigpipe(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "obs");
+	struct coap_client_request pattern;
+	uint8_t v[4];
+	struct peer_opt o = {COAP_OPTION_OBSERVE, 0, v};
+	int tcp, srv;
+
+	req.options = &observe0;
+	req.num_options = 1;
+	sys_send(s, &req, &params);
+	o.len = peer_uint_value(v, 1);
+	assert_int_equal(peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, &o, 1, "a", 1),
+			 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+
+	tcp_pair(&tcp, &srv);
+	assert_int_equal(shutdown(tcp, SHUT_WR), 0);
+	assert_true(dup2(tcp, s->sock) == s->sock);
+	close(tcp);
+	memset(&pattern, 0, sizeof(pattern));
+	pattern.path = "obs";
+	assert_int_equal(coap_client_deregister_observe(&s->client, &pattern), -EPIPE);
+	close(srv);
+}
+
+/*
+ * Defect 12: a stream socket whose peer closed reads 0 bytes at once,
+ * forever. Here the application replaces the descriptor of a request with
+ * one (dup2) behind the client's back: the request ends with -ECONNRESET,
+ * the socket is no longer polled, and the thread does not spin.
+ */
+static void test_stream_peer_closed(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "eof");
+	struct coap_client_request other = sys_request(s, COAP_METHOD_GET, true, "other");
+	struct recorder rec_eof;
+	struct timespec t0, t1;
+	int64_t used;
+	int u = sys_udp_socket();
+	int tcp, srv;
+
+	assert_true(u >= 0);
+	recorder_init(&rec_eof);
+	req.user_data = &rec_eof;
+	assert_int_equal(coap_client_req(&s->client, u, peer_sa(&s->peer), &req, &params), 0);
+	assert_int_equal(peer_recv(&s->peer, &s->other, PEER_WAIT_MS), 0);
+
+	tcp_pair(&tcp, &srv);
+	close(srv); /* the peer closes: tcp reads end of file */
+	assert_true(dup2(tcp, u) == u);
+	close(tcp);
+	/* A request on another socket wakes the thread, which polls both. */
+	sys_send(s, &other, &params);
+	assert_true(recorder_wait(&rec_eof, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&rec_eof, 0, -ECONNRESET, NULL, true);
+
+	assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0), 0);
+	assert_int_equal(peer_recv_skip(&s->peer, &s->other, 500, &s->req), -ETIMEDOUT);
+	assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1), 0);
+	used = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	print_message("CPU over 500 ms: %lld ms\n", (long long)used);
+	assert_true(used < 100);
+
+	assert_int_equal(
+	    peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, NULL, 0, "ok", 2), 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "ok", true);
+	assert_int_equal(recorder_count(&rec_eof), 1);
+	close(u);
+	recorder_destroy(&rec_eof);
+}
+
+/*
+ * A descriptor replaced by something that is no socket at all (dup2 of
+ * /dev/null, always readable): the receive fails with -ENOTSOCK, which
+ * concerns the whole descriptor: the request ends with -EIO, no spin.
+ */
+static void test_non_socket_replaced(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "null");
+	struct coap_client_request other = sys_request(s, COAP_METHOD_GET, true, "other");
+	struct recorder rec_null;
+	int u = sys_udp_socket();
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	assert_true(u >= 0 && null >= 0);
+	recorder_init(&rec_null);
+	req.user_data = &rec_null;
+	assert_int_equal(coap_client_req(&s->client, u, peer_sa(&s->peer), &req, &params), 0);
+	assert_int_equal(peer_recv(&s->peer, &s->other, PEER_WAIT_MS), 0);
+	assert_true(dup2(null, u) == u);
+	close(null);
+	sys_send(s, &other, &params);
+	assert_true(recorder_wait(&rec_null, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&rec_null, 0, -EIO, NULL, true);
+	assert_int_equal(
+	    peer_reply(&s->peer, &s->req, COAP_RESPONSE_CODE_CONTENT, NULL, 0, "ok", 2), 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "ok", true);
+	close(u);
+	recorder_destroy(&rec_null);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +616,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_non_ignored, sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_rst_ignored, sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversize_datagram, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_socket_refused, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_replaced_socket_no_sigpipe, sys_setup,
+					    sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_peer_closed, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_non_socket_replaced, sys_setup, sys_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

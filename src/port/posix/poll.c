@@ -2,13 +2,20 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * poll.c -- POSIX port: poll() over the receive thread's descriptors, the
- * identity of an open descriptor (fstat()) and a socket's pending error.
+ * identity of an open descriptor (fstat()), a socket's pending error and
+ * what an entry of its error queue reports.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <linux/errqueue.h>
+#endif
 
 #include "port/port.h"
 
@@ -54,4 +61,37 @@ int zc_port_socket_error(int sock)
 		return -EIO;
 	}
 	return err;
+}
+
+#ifdef __linux__
+/* One IP_RECVERR or IPV6_RECVERR message: the error and the offender's address. */
+_Static_assert(ZC_PORT_ERRQUEUE_CONTROL_SIZE >=
+		   CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6)),
+	       "ZC_PORT_ERRQUEUE_CONTROL_SIZE is too small for an IP(V6)_RECVERR message");
+#endif
+
+int zc_port_errqueue_errno(const void *control, size_t len)
+{
+#ifdef __linux__
+	struct msghdr mh = {0};
+
+	/* The CMSG_* walk needs a msghdr; only its control fields are read. */
+	mh.msg_control = (void *)(uintptr_t)control;
+	mh.msg_controllen = len;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		struct sock_extended_err ee;
+
+		if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+		      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
+		    c->cmsg_len < CMSG_LEN(sizeof(ee))) {
+			continue;
+		}
+		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+		return (int)ee.ee_errno;
+	}
+#else
+	(void)control;
+	(void)len;
+#endif
+	return 0;
 }

@@ -1149,6 +1149,52 @@ static void test_poll_err_after_response(void **state)
 	assert_int_equal(fk_nev(f), 1);
 }
 
+/*
+ * An ICMP error that names its endpoint (zc_engine_fail_endpoint) ends only
+ * the requests to that endpoint on that socket; a request without an
+ * address (connected socket: its one peer) matches any error on its socket;
+ * an error without an address ends no request that has one.
+ */
+static void test_fail_endpoint(void **state)
+{
+	struct fk *f = *state;
+	struct coap_transmission_parameters p = fk_params();
+	struct coap_client_request r1 = short_request(&u1);
+	struct coap_client_request r2 = short_request(&u2);
+	struct coap_client_request r3 = short_request(&u1);
+	struct coap_client_request r4 = short_request(&u2);
+	struct sockaddr_in other = fk_addr4("192.0.2.2", 5683);
+	struct sockaddr_in other_port = fk_addr4("192.0.2.1", 5684);
+
+	assert_int_equal(fk_submit_to(f, 0, SRV, sizeof(f->server), &r1, &p), 0);
+	assert_int_equal(fk_submit_to(f, 0, (struct sockaddr *)&other, sizeof(other), &r2, &p), 0);
+	assert_int_equal(fk_submit_to(f, 1, SRV, sizeof(f->server), &r3, &p), 0);
+	assert_int_equal(fk_submit_to(f, 2, NULL, 0, &r4, &p), 0);
+
+	zc_engine_fail_endpoint(&f->eng, 0, NULL, 0, -ECONNREFUSED);
+	zc_engine_fail_endpoint(&f->eng, 0, (struct sockaddr *)&other_port, sizeof(other_port),
+				-ECONNREFUSED);
+	fk_drain(f);
+	assert_int_equal(fk_nev(f), 0);
+
+	zc_engine_fail_endpoint(&f->eng, 0, SRV, sizeof(f->server), -ECONNREFUSED);
+	fk_drain(f);
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_error(fk_ev(f, 0), -ECONNREFUSED);
+	assert_ptr_equal(fk_ev(f, 0)->user_data, &u1);
+
+	zc_engine_fail_endpoint(&f->eng, 2, (struct sockaddr *)&other, sizeof(other),
+				-ECONNREFUSED);
+	fk_drain(f);
+	assert_int_equal(fk_nev(f), 2);
+	fk_assert_error(fk_ev(f, 1), -ECONNREFUSED);
+	assert_ptr_equal(fk_ev(f, 1)->user_data, &u2);
+	/* r2 (socket 0, other server) and r3 (socket 1) go on. */
+	assert_true(zc_engine_socket_active(&f->eng, 0));
+	assert_true(zc_engine_socket_active(&f->eng, 1));
+	assert_false(zc_engine_socket_active(&f->eng, 2));
+}
+
 /* Zephyr test_poll_err_on_another_sock: only the failing socket's requests end. */
 static void test_poll_err_on_another_sock(void **state)
 {
@@ -1303,6 +1349,7 @@ int main(void)
 	    T(test_poll_err),
 	    T(test_poll_err_after_response),
 	    T(test_poll_err_on_another_sock),
+	    T(test_fail_endpoint),
 	    T(test_non_confirmable),
 	    T(test_event_live),
 	    T(test_trace_hook),

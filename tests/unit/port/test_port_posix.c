@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -334,6 +335,51 @@ static void test_socket_error(void **state)
 	assert_int_equal(zc_port_socket_error(s), -EIO);
 }
 
+/* An IP_RECVERR error-queue entry: its control data reports ECONNREFUSED, other data nothing. */
+static void test_errqueue_errno(void **state)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in dst;
+	socklen_t len = sizeof(addr);
+	_Alignas(struct cmsghdr) uint8_t control[ZC_PORT_ERRQUEUE_CONTROL_SIZE];
+	struct msghdr mh = {0};
+	struct zc_port_pollfd fd;
+	int closed = socket(AF_INET, SOCK_DGRAM, 0);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	int on = 1;
+	uint8_t byte = 0;
+
+	(void)state;
+	assert_true(closed >= 0 && s >= 0);
+	assert_int_equal(bind(closed, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(getsockname(closed, (struct sockaddr *)&addr, &len), 0);
+	close(closed);
+	assert_int_equal(setsockopt(s, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)), 0);
+	assert_int_equal(sendto(s, &byte, 1, 0, (struct sockaddr *)&addr, sizeof(addr)), 1);
+	fd.fd = s;
+	fd.events = ZC_PORT_POLL_IN;
+	fd.revents = 0;
+	assert_int_equal(zc_port_poll(&fd, 1, 2000), 1);
+	assert_true(fd.revents & ZC_PORT_POLL_ERR);
+	mh.msg_name = &dst;
+	mh.msg_namelen = sizeof(dst);
+	mh.msg_control = control;
+	mh.msg_controllen = sizeof(control);
+	assert_true(recvmsg(s, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0);
+	assert_int_equal(zc_port_errqueue_errno(control, mh.msg_controllen), ECONNREFUSED);
+	/* msg_name is the destination of the datagram that failed. */
+	assert_int_equal(mh.msg_namelen, sizeof(dst));
+	assert_int_equal(dst.sin_port, addr.sin_port);
+	/* The queue is empty now, and so is the pending error: poll() is quiet again. */
+	assert_int_equal(zc_port_socket_error(s), 0);
+	assert_int_equal(zc_port_poll(&fd, 1, 0), 0);
+	assert_int_equal(zc_port_errqueue_errno(control, 0), 0);
+	memset(control, 0, sizeof(control));
+	assert_int_equal(zc_port_errqueue_errno(control, sizeof(control)), 0);
+	close(s);
+}
+
 /* The process identity changes in a fork()ed child, which is what the DTLS generator checks. */
 static void test_process_id(void **state)
 {
@@ -366,6 +412,7 @@ int main(void)
 	    cmocka_unit_test(test_wake_and_poll),
 	    cmocka_unit_test(test_fd_identity),
 	    cmocka_unit_test(test_socket_error),
+	    cmocka_unit_test(test_errqueue_errno),
 	    cmocka_unit_test(test_static_mutex_first_use),
 	    cmocka_unit_test(test_static_mutex_excludes),
 	    cmocka_unit_test(test_process_id),
