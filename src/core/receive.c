@@ -243,9 +243,8 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 	r = coap_packet_parse(&eng->rx, data, (uint16_t)len, &first, 1);
 	rx.pkt = &eng->rx;
 	rx.first_opt = first.delta;
-	if (r == 0 && truncated) {
-		(void)coap_packet_get_payload(&eng->rx, &rx.payload_len);
-		r = rx.payload_len > 0 ? 0 : -EMSGSIZE;
+	if (r == 0 && truncated && coap_packet_get_payload(&eng->rx, &vlen) == NULL) {
+		r = -EMSGSIZE; /* no payload marker kept: the option area may go on */
 	}
 	if (r < 0) {
 		reject(eng, rx.type, rx.mid, sock, src, srclen);
