@@ -141,6 +141,41 @@ static void test_v4_mapped_destination(void **state)
 	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, NULL, 0, 0, true, true);
 }
 
+/*
+ * RFC 9175 §2.3: an Echo value goes back to the endpoint that sent it. The
+ * IPv4 server and its v4-mapped form are one endpoint (both may be given
+ * to a dual-stack socket), so a request to either form carries the value.
+ */
+static void test_v4_mapped_echo(void **state)
+{
+	struct fk *f = *state;
+	struct coap_transmission_parameters p = fk_params();
+	struct coap_client_request r = fk_req(COAP_METHOD_GET, true, "e", NULL);
+	struct sockaddr_in6 dst = mapped(FK_SERVER_IP, FK_SERVER_PORT);
+	struct sockaddr_in6 other = mapped("192.0.2.2", FK_SERVER_PORT);
+	const struct fk_opt *o;
+	struct fk_msg m, resp;
+
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	fk_last_msg(f, &m);
+	fk_msg_reply(&resp, &m, COAP_TYPE_ACK, COAP_RESPONSE_CODE_CONTENT, 0);
+	fk_msg_opt(&resp, COAP_OPTION_ECHO, "fresh", 5);
+	fk_deliver_msg(f, &resp);
+	assert_int_equal(fk_nev(f), 1);
+	/* another host in mapped form does not get it */
+	assert_int_equal(fk_submit_to(f, f->sock, (struct sockaddr *)&other, sizeof(other), &r, &p),
+			 0);
+	fk_last_msg(f, &m);
+	assert_int_equal(fk_opt_count(&m, COAP_OPTION_ECHO), 0);
+	/* the same server in mapped form does */
+	assert_int_equal(fk_submit_to(f, f->sock, (struct sockaddr *)&dst, sizeof(dst), &r, &p), 0);
+	fk_last_msg(f, &m);
+	o = fk_opt_get(&m, COAP_OPTION_ECHO, 0);
+	assert_non_null(o);
+	assert_int_equal(o->len, 5);
+	assert_memory_equal(o->val, "fresh", 5);
+}
+
 /* ---- 6a: duplicates of a response to an earlier block ------------------------ */
 
 /*
@@ -424,6 +459,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_v4_mapped_source, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_v4_mapped_destination, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v4_mapped_echo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dup_con_response_earlier_block, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block2_num_overflow, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_num_overflow, setup, teardown),
