@@ -5,7 +5,8 @@
  *
  * One input is a whole conversation. The engine (src/core/engine.h) gets
  * a fake transport and a fake clock, and seven requests in flight at once:
- * a CON GET, a NON GET, a Block1 PUT (body larger than a message), a GET
+ * a CON GET, a NON GET (its server given in the v4-mapped IPv6 form
+ * ::ffff:192.0.2.1, as on a dual-stack socket), a Block1 PUT (body larger than a message), a GET
  * that asks for small Block2 blocks, a CON Observe GET, a streaming POST
  * (payload_cb) on a connected socket, and a NON Observe FETCH to an IPv6
  * server. The input is then cut into records, each one of
@@ -18,7 +19,8 @@
  *   - an application action (cancel one / all, deregister, resubmit);
  *   - a scripted result for the next send (-EAGAIN, -EIO, ...) or a
  *     failure of the next payload_cb call;
- *   - the previous datagram again (duplicates, RFC 7252 §4.5).
+ *   - the previous datagram again (duplicates, RFC 7252 §4.5);
+ *   - an ICMP error reported for a socket (zc_engine_fail_socket()).
  *
  * Layout: a config byte (bits 0-1 transmission parameters, 2-3 liveness of
  * the Observe GET, 4-5 first message ID, 6 early Block2 for the Block2 GET,
@@ -32,7 +34,12 @@
  *   4               jump to the next deadline (+ op >> 3 ms) and tick;
  *   5               action byte: cancel one, cancel all, deregister, resubmit;
  *   6               script byte: result of the next send, payload_cb failure;
- *   7               the previous datagram again.
+ *   7               the previous datagram again; with op bit 3 instead an
+ *                   ICMP error: byte bit 0 the socket, bits 1-2 the errno.
+ * Sources (route bits 0-2): 0 the server, 1 the server as ::ffff:192.0.2.1
+ * (a dual-stack socket's view of it), 2 its address with another port, 3
+ * another host, 4 the IPv6 server, 5 it with another scope id, 6 a
+ * connected socket without source, 7 a connected socket naming its peer.
  * fuzz/gen_client_corpus.py writes the hand-made seeds in this layout.
  *
  * Requests that end are submitted again (bounded), so the state stays
@@ -47,7 +54,11 @@
  *   - payload pointers lie inside the datagram just delivered; offsets
  *     continue exactly where the previous chunk ended (RFC 7959);
  *   - a datagram from an endpoint changes no request bound to another
- *     endpoint (RFC 7252 §5.3.2) and produces no event for it;
+ *     endpoint (RFC 7252 §5.3.2) and produces no event for it; an IPv4
+ *     endpoint and its v4-mapped form are the same endpoint;
+ *   - a truncated datagram is never delivered, and one that is not a
+ *     response (class other than 2, 4, 5) changes no request at all;
+ *   - an ICMP error ends exactly the requests on its socket, sends nothing;
  *   - per datagram at most one Empty ACK/RST (4 bytes, the datagram's MID,
  *     to its source, never for an ACK or RST, ACK only for a CON) and at
  *     most one new request; requests go only to their own server, carry an
@@ -116,6 +127,9 @@ struct app {
 
 enum step_kind { STEP_OTHER, STEP_SUBMIT, STEP_RECEIVE, STEP_TICK, STEP_DEREGISTER, STEP_CANCEL };
 
+/* The errno of an ICMP error record (what IP_RECVERR reports, docs/errors.md). */
+static const int icmp_errors[4] = {-ECONNREFUSED, -EHOSTUNREACH, -ENETUNREACH, -EIO};
+
 /* What the engine is doing right now, for the checks in fake_send() and drain(). */
 struct step {
 	enum step_kind kind;
@@ -124,6 +138,7 @@ struct step {
 	socklen_t srclen;
 	const uint8_t *rx;
 	size_t rxlen;
+	bool rx_truncated;
 	uint8_t rx_type;
 	uint8_t rx_code;
 	uint16_t rx_mid;
@@ -165,6 +180,7 @@ static uint8_t body_stream[BODY_STREAM];
 static const uint8_t fetch_body[] = {'q', '=', '1'};
 
 static struct sockaddr_in server4;
+static struct sockaddr_in6 server4m;     /* the server as ::ffff:192.0.2.1 (dual-stack view) */
 static struct sockaddr_in foreign_port4; /* the server's address, another port */
 static struct sockaddr_in foreign_addr4; /* another host, the server's port */
 static struct sockaddr_in6 server6;
@@ -217,6 +233,10 @@ static void init_addresses(void)
 	foreign_port4.sin_port = htons(5684);
 	foreign_addr4 = server4;
 	inet_pton(AF_INET, "198.51.100.7", &foreign_addr4.sin_addr);
+	memset(&server4m, 0, sizeof(server4m));
+	server4m.sin6_family = AF_INET6;
+	server4m.sin6_port = htons(5683);
+	inet_pton(AF_INET6, "::ffff:192.0.2.1", &server4m.sin6_addr);
 	memset(&server6, 0, sizeof(server6));
 	server6.sin6_family = AF_INET6;
 	server6.sin6_port = htons(5683);
@@ -229,6 +249,42 @@ static bool addr_equal(const struct sockaddr *a, socklen_t alen, const struct so
 		       socklen_t blen)
 {
 	return a != NULL && b != NULL && alen == blen && alen > 0 && memcmp(a, b, alen) == 0;
+}
+
+/* @p a with a v4-mapped IPv6 address written as the plain IPv4 one, into @p out. */
+static socklen_t unmap(const struct sockaddr *a, socklen_t alen, struct sockaddr_storage *out)
+{
+	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)(const void *)a;
+	struct sockaddr_in *y = (struct sockaddr_in *)(void *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (a->sa_family == AF_INET6 && alen == (socklen_t)sizeof(*x) &&
+	    IN6_IS_ADDR_V4MAPPED(&x->sin6_addr)) {
+		y->sin_family = AF_INET;
+		y->sin_port = x->sin6_port;
+		memcpy(&y->sin_addr, &x->sin6_addr.s6_addr[12], 4);
+		return (socklen_t)sizeof(*y);
+	}
+	memcpy(out, a, alen);
+	return alen;
+}
+
+/* The same endpoint: equal, or equal once v4-mapped addresses are unmapped. */
+static bool same_endpoint(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
+			  socklen_t blen)
+{
+	struct sockaddr_storage x;
+	struct sockaddr_storage y;
+	socklen_t xl;
+	socklen_t yl;
+
+	if (a == NULL || b == NULL || alen == 0 || blen == 0 || alen > (socklen_t)sizeof(x) ||
+	    blen > (socklen_t)sizeof(y)) {
+		return false;
+	}
+	xl = unmap(a, alen, &x);
+	yl = unmap(b, blen, &y);
+	return addr_equal((const struct sockaddr *)&x, xl, (const struct sockaddr *)&y, yl);
 }
 
 /* ---- the fake transport -------------------------------------------------- */
@@ -283,6 +339,8 @@ static int fake_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t
 		if (sock == SOCK_UNCONN) {
 			CHECK(addr_equal(addr, addrlen, (const struct sockaddr *)&server4,
 					 sizeof(server4)) ||
+			      addr_equal(addr, addrlen, (const struct sockaddr *)&server4m,
+					 sizeof(server4m)) ||
 			      addr_equal(addr, addrlen, (const struct sockaddr *)&server6,
 					 sizeof(server6)));
 		} else {
@@ -367,6 +425,9 @@ static void setup_apps(uint8_t cfg)
 	F.apps[R_CON].req.path = "con";
 	F.apps[R_NON].req.path = "non?x=1";
 	F.apps[R_NON].req.confirmable = false;
+	/* A dual-stack socket may be given the IPv4 server in its v4-mapped form. */
+	F.apps[R_NON].dst = (const struct sockaddr *)&server4m;
+	F.apps[R_NON].dstlen = sizeof(server4m);
 
 	a = &F.apps[R_PUT1];
 	a->req.path = "up";
@@ -443,6 +504,10 @@ static bool known_error(int code)
 	case -ECANCELED:
 	case -EBADMSG:
 	case -EMSGSIZE:
+	case -EOVERFLOW:    /* a body past block 2^20 (RFC 7959 §2.2) */
+	case -ECONNREFUSED: /* ICMP error records */
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
 	case -EIO:     /* scripted send failure, payload_cb failure */
 	case -ENOBUFS: /* scripted */
 	case -EAGAIN:  /* scripted */
@@ -511,8 +576,8 @@ static void drain(void)
 		} else {
 			struct zcoap_response_info info;
 
-			/* A response: only from a datagram, and with that datagram's code. */
-			CHECK(F.st.kind == STEP_RECEIVE && ev->has_packet);
+			/* A response: only from a whole datagram, and with that datagram's code. */
+			CHECK(F.st.kind == STEP_RECEIVE && ev->has_packet && !F.st.rx_truncated);
 			CHECK(ev->code == F.st.rx_code);
 			if (ev->payload != NULL) {
 				CHECK(ev->payload >= F.st.rx &&
@@ -623,9 +688,13 @@ static void route_source(uint8_t route, int *sock, const struct sockaddr **src, 
 	*sock = SOCK_UNCONN;
 	switch (route & 7U) {
 	case 0:
-	case 1:
 		*src = (const struct sockaddr *)&server4;
 		*srclen = sizeof(server4);
+		break;
+	case 1:
+		/* The server as a dual-stack socket reports it (::ffff:192.0.2.1). */
+		*src = (const struct sockaddr *)&server4m;
+		*srclen = sizeof(server4m);
 		break;
 	case 2:
 		*src = (const struct sockaddr *)&foreign_port4;
@@ -671,7 +740,7 @@ static bool may_touch(const struct zcoap_slot *s, int sock, const struct sockadd
 	if (s->addrlen == 0 || srclen == 0) {
 		return true;
 	}
-	return addr_equal((const struct sockaddr *)&s->addr, s->addrlen, src, srclen);
+	return same_endpoint((const struct sockaddr *)&s->addr, s->addrlen, src, srclen);
 }
 
 static void deliver(const uint8_t *bytes, size_t len, uint8_t route, bool truncated)
@@ -697,6 +766,7 @@ static void deliver(const uint8_t *bytes, size_t len, uint8_t route, bool trunca
 	F.st.srclen = srclen;
 	F.st.rx = F.rx;
 	F.st.rxlen = len;
+	F.st.rx_truncated = truncated;
 	if (len >= 4) {
 		F.st.rx_has_header = true;
 		F.st.rx_type = (uint8_t)((F.rx[0] >> 4) & 3U);
@@ -712,6 +782,15 @@ static void deliver(const uint8_t *bytes, size_t len, uint8_t route, bool trunca
 	for (int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
 		if (!may_touch(&F.snap[i], sock, src, srclen)) {
 			CHECK(memcmp(&F.snap[i], &F.eng.slots[i], sizeof(F.snap[i])) == 0);
+		}
+	}
+	if (truncated && len >= 4) {
+		unsigned int cls = F.rx[1] >> 5;
+
+		/* RFC 7252 §4.2, §5.9: only a response may act on a request, cut short or not. */
+		if (cls != 2 && cls != 4 && cls != 5) {
+			CHECK(F.eng.n_events == 0);
+			CHECK(memcmp(F.snap, F.eng.slots, sizeof(F.snap)) == 0);
 		}
 	}
 	drain();
@@ -829,6 +908,33 @@ static void record_script(uint8_t arg)
 		F.fail_payload = true;
 	}
 	F.script = results[arg & 7U];
+}
+
+/* An ICMP error on a socket (IP_RECVERR): the requests on it end with @p err. */
+static void record_icmp(uint8_t arg)
+{
+	int sock = (arg & 1U) ? SOCK_CONN : SOCK_UNCONN;
+	int err = icmp_errors[(arg >> 1) & 3U];
+	bool on_sock[NREQ];
+
+	for (int i = 0; i < NREQ; i++) {
+		const struct zcoap_slot *s = F.apps[i].active ? slot_of(&F.apps[i]) : NULL;
+
+		on_sock[i] = s != NULL && s->sock == sock;
+	}
+	begin(STEP_OTHER); /* sends nothing: fake_send() aborts on a request here */
+	zc_engine_fail_socket(&F.eng, sock, err);
+	for (unsigned int i = 0; i < F.eng.n_events; i++) {
+		const struct app *a = F.eng.events[i].user_data;
+
+		CHECK(F.eng.events[i].final && F.eng.events[i].code == err);
+		CHECK(a >= F.apps && a < F.apps + NREQ && on_sock[a - F.apps]);
+	}
+	drain();
+	for (int i = 0; i < NREQ; i++) {
+		/* Exactly the requests on that socket ended. */
+		CHECK(!on_sock[i] || !F.apps[i].active);
+	}
 }
 
 static void silent_end(void)
@@ -953,7 +1059,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			record_script(take8(&r));
 			break;
 		default:
-			if (F.have_last) {
+			if (op & 0x08) {
+				record_icmp(take8(&r));
+			} else if (F.have_last) {
 				deliver(F.last_dgram, F.last_len, F.last_route, F.last_truncated);
 			}
 			break;

@@ -10,14 +10,17 @@
 #              0x80 patch in slot k's MID
 #   advance:   3, ms16            jump to deadline: 4 (+ extra ms << 3)
 #   action:    5, arg             script: 6, arg          repeat last datagram: 7
+#   ICMP error: 0x0f, arg (bit 0 connected socket, bits 1-2 errno)
 # Slots of the first round: 0 CON GET, 1 NON GET, 2 Block1 PUT, 3 Block2 GET,
 # 4 Observe GET, 5 streaming POST (connected socket), 6 NON Observe FETCH (IPv6).
+# Slot 1's server is given as ::ffff:192.0.2.1; source 1 is the server in that form.
 import os
 import struct
 import sys
 
 CON, NON, ACK, RST = 0, 1, 2, 3
 TOK, MID = 0x40, 0x80
+SRC_MAPPED = 1
 SRC_SERVER, SRC_FPORT, SRC_FADDR, SRC_SERVER6, SRC_FSCOPE6, SRC_CONN, SRC_CONN_PEER = 0, 2, 3, 4, 5, 6, 7
 
 
@@ -81,6 +84,12 @@ def script(a):
 
 
 REPEAT = bytes([7])
+
+
+def icmp(a):
+    return bytes([0x0F, a])
+
+
 OBS, B1, B2, SIZE1, SIZE2, ETAG, ECHO, MAXAGE, CF = 6, 27, 23, 60, 28, 4, 252, 14, 12
 
 seeds = {}
@@ -159,6 +168,25 @@ seeds["malformed"] = (H + dgram(slot(0) | TOK | MID, bytes([0x60, 0x45, 0, 0, 0x
                       + dgram(0, bytes([0x40, 0xe0, 0, 5])))
 seeds["separate-timeout"] = (bytes([0x81, 0x00]) + dgram(slot(0) | MID, msg(ACK, 0)) + advance(600))
 seeds["mid-wrap"] = bytes([0x11, 0x03]) + dgram(slot(0) | TOK | MID, msg(ACK, 0x45)) + deadline() * 4 + action(3)
+
+# Issue 18: v4-mapped sources, ICMP errors, truncated datagrams that are not responses.
+seeds["v4-mapped"] = (H + dgram(SRC_MAPPED | slot(0) | TOK | MID, msg(ACK, 0x45, payload=b"m"))
+                      + dgram(SRC_SERVER | slot(1) | TOK, msg(NON, 0x45, [], b"n", mid=11))
+                      + dgram(SRC_MAPPED | slot(4) | MID, msg(ACK, 0))
+                      + dgram(SRC_MAPPED | slot(4) | TOK, msg(CON, 0x45, [(OBS, uint(3))], b"o", mid=12), reg=True)
+                      + REPEAT)
+seeds["icmp"] = (H + dgram(slot(0) | TOK | MID, msg(ACK, 0x45, payload=b"a"))
+                 + icmp(0) + action(3) + icmp(1 | (1 << 1)) + icmp(2 << 1))
+seeds["truncated-not-response"] = (H + dgram(slot(2) | TOK | MID, msg(ACK, code(3, 1), [], bytes(1100))[:1152], trunc=True)
+                                   + dgram(slot(3) | TOK | MID, msg(ACK, 0x45, [(65001, b"c")], bytes(1100))[:1152], trunc=True)
+                                   + dgram(slot(3) | TOK, msg(CON, 0x45, [(ETAG, b"e"), (8, bytes(200))], bytes(1100))[:20], trunc=True)
+                                   + dgram(slot(0) | TOK, msg(CON, 0x45, [], bytes(1100), mid=99)[:1152], trunc=True)
+                                   + REPEAT)
+seeds["separate-block2-dup"] = (H + dgram(slot(3) | MID, msg(ACK, 0))
+                                + dgram(slot(3) | TOK, msg(CON, 0x45, [(B2, block(0, True, 6))], bytes(1024), mid=0x300))
+                                + REPEAT
+                                + dgram(slot(3) | TOK | MID, msg(ACK, 0x45, [(B2, block(1, False, 6))], b"end"))
+                                + REPEAT)
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "client")
 os.makedirs(out, exist_ok=True)

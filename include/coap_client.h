@@ -62,7 +62,8 @@ extern "C" {
  *        closed the DTLS session), -ECANCELED (cancelled), -EIO (socket
  *        error), -ECONNREFUSED (ICMP port unreachable), -ECONNABORTED (fatal
  *        DTLS alert), -EBADMSG (inconsistent block-wise transfer),
- *        -EMSGSIZE (truncated datagram that cannot be recovered), or the
+ *        -EMSGSIZE (truncated datagram that cannot be recovered),
+ *        -EOVERFLOW (the next block number would exceed 20 bits), or the
  *        negative errno of a failed send. Errors always come with offset 0,
  *        payload NULL, len 0 and last_block true.
  * @param offset Position of @p payload in the body of a block-wise transfer

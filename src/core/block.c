@@ -21,6 +21,21 @@
 /* Uploads restarted at most this often after 4.13/4.08 (no endless loops). */
 #define MAX_BLOCK1_RESTARTS 2
 
+/* RFC 7959 §2.2: NUM is a 20-bit field. */
+#define BLOCK_NUM_MAX 0xFFFFFU
+
+/*
+ * Whether the block at byte @p offset in blocks of @p szx has a NUM that the
+ * Block option can carry. A body that goes on past block 2^20 - 1 of the
+ * current size cannot be asked for (message.c would send NUM modulo 2^20,
+ * i.e. bytes of the body the server already sent): the request ends with
+ * -EOVERFLOW instead (docs/design/block-wise.md).
+ */
+static bool num_fits(uint64_t offset, uint8_t szx)
+{
+	return (offset >> (szx + 4U)) <= BLOCK_NUM_MAX;
+}
+
 static struct zc_verdict verdict(enum zc_verdict_kind kind)
 {
 	struct zc_verdict v = {.kind = kind};
@@ -191,6 +206,9 @@ struct zc_verdict zc_block1_on_response(struct zcoap_slot *s, const struct zc_rx
 	if (has_b1 && szx < s->b1.szx) {
 		s->b1.szx = szx;
 	}
+	if (!num_fits(sent_end, s->b1.szx)) {
+		return fail(-EOVERFLOW);
+	}
 	/* The next block starts right after the acknowledged bytes, whatever the size now. */
 	s->b1.offset = sent_end;
 	s->b1.have_chunk = false;
@@ -296,6 +314,10 @@ struct zc_verdict zc_block2_on_response(struct zcoap_slot *s, const struct zc_rx
 		/* Follow the server down to a smaller block size, never up (RFC 7959 §2.4). */
 		if (szx < s->b2.szx) {
 			s->b2.szx = szx;
+		}
+		/* The continuation for the next byte must have a NUM that fits (§2.2). */
+		if (!num_fits(s->b2.delivered, s->b2.szx)) {
+			return fail(-EOVERFLOW);
 		}
 		return deliver(ZC_V_CONTINUE, offset, chunk, clen);
 	}

@@ -115,9 +115,7 @@ void zc_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int err)
 void zc_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc_rx *rx,
 		 size_t offset, const uint8_t *payload, size_t len)
 {
-	if (rx->type != COAP_TYPE_ACK) {
-		zc_dedup_add(eng, rx);
-	}
+	/* (A CON/NON response is already in the dedup ring: receive.c adds it on arrival.) */
 	zc_emit(eng, s, rx->code, offset, payload, len, true, true, true);
 	zc_free(eng, s);
 }

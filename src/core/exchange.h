@@ -32,11 +32,51 @@
 
 /* ---- endpoints and tokens (header-only: used by several files) ----------- */
 
+/*
+ * The IPv4 address and port of @p a if it is an IPv4 endpoint: AF_INET, or
+ * AF_INET6 with a v4-mapped address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2).
+ */
+static inline bool zc_sockaddr_v4(const struct sockaddr *a, socklen_t alen, uint32_t *addr,
+				  in_port_t *port)
+{
+	if (a->sa_family == AF_INET && alen >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)(const void *)a;
+
+		*addr = x->sin_addr.s_addr;
+		*port = x->sin_port;
+		return true;
+	}
+	if (a->sa_family == AF_INET6 && alen >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)(const void *)a;
+
+		if (!IN6_IS_ADDR_V4MAPPED(&x->sin6_addr)) {
+			return false;
+		}
+		memcpy(addr, &x->sin6_addr.s6_addr[12], sizeof(*addr));
+		*port = x->sin6_port;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Whether two endpoints are the same (RFC 7252 §5.3.2 matching, §4.5
+ * deduplication, RFC 9175 Echo). A dual-stack socket (AF_INET6 with
+ * IPV6_V6ONLY off) sends to an AF_INET destination, but the kernel reports
+ * the replies as the v4-mapped ::ffff:a.b.c.d: across families the two
+ * forms of an IPv4 endpoint are equal, in both directions.
+ */
 static inline bool zc_sockaddr_equal(const struct sockaddr *a, socklen_t alen,
 				     const struct sockaddr *b, socklen_t blen)
 {
 	if (a->sa_family != b->sa_family) {
-		return false;
+		uint32_t xa;
+		uint32_t ya;
+		in_port_t xp;
+		in_port_t yp;
+
+		return zc_sockaddr_v4(a, alen, &xa, &xp) && zc_sockaddr_v4(b, blen, &ya, &yp) &&
+		       xa == ya && xp == yp;
 	}
 	if (a->sa_family == AF_INET && alen >= (socklen_t)sizeof(struct sockaddr_in) &&
 	    blen >= (socklen_t)sizeof(struct sockaddr_in)) {

@@ -153,7 +153,14 @@ static void handle_response(struct zcoap_engine *eng, struct zc_rx *rx)
 		}
 	}
 	if (rx->type != COAP_TYPE_ACK) {
+		/*
+		 * RFC 7252 §4.5: the server may send this CON again after the
+		 * exchange moved on (the next block has a new token) or ended,
+		 * so every accepted CON/NON response goes into the dedup ring,
+		 * not only the last one: its repetition is ACKed, never RST.
+		 */
 		s->last_rx_mid = rx->mid;
+		zc_dedup_add(eng, rx);
 	}
 	eng->rx_src = rx->src;
 	eng->rx_srclen = rx->srclen;
@@ -176,33 +183,31 @@ static void rx_header(struct zc_rx *rx, int64_t now, int sock, const struct sock
 	rx->mid = (uint16_t)((data[2] << 8) | data[3]);
 }
 
-static void handle_truncated(struct zcoap_engine *eng, int64_t now, int sock,
-			     const struct sockaddr *src, socklen_t srclen, const uint8_t *data,
-			     size_t len)
+/*
+ * A response that did not fit the receive buffer (MSG_TRUNC), after the
+ * same checks as a whole one (zc_engine_receive()). It is never delivered:
+ * the exchange core re-asks it in smaller blocks or fails the request.
+ */
+static void handle_truncated(struct zcoap_engine *eng, const struct zc_rx *rx)
 {
-	struct zc_rx rx;
-	struct zcoap_slot *s;
+	struct zcoap_slot *s = match_response(eng, rx);
 
-	rx_header(&rx, now, sock, src, srclen, data);
-	rx.tkl = (uint8_t)(data[0] & 0x0FU);
-	if (rx.tkl > 8 || len < 4U + rx.tkl || rx.code == 0 || (rx.code >> 5) == 0 ||
-	    (rx.code >> 5) == 1 || (rx.code >> 5) > 5) {
-		reject(eng, rx.type, rx.mid, sock, src, srclen);
-		return;
-	}
-	memcpy(rx.token, data + 4, rx.tkl);
-	if (rx.type == COAP_TYPE_RESET) {
-		return; /* never answer a Reset, and a Reset carries no response */
-	}
-	s = match_response(eng, &rx);
 	if (s == NULL) {
-		reject(eng, rx.type, rx.mid, sock, src, srclen);
+		if (rx->type == COAP_TYPE_CON && zc_dedup_find(eng, rx)) {
+			/* Our ACK was lost and the server sends it again (RFC 7252 §4.5). */
+			(void)send_ack(eng, rx, NULL);
+			return;
+		}
+		reject(eng, rx->type, rx->mid, rx->sock, rx->src, rx->srclen);
 		return;
 	}
-	if (rx.type == COAP_TYPE_CON) {
-		(void)send_ack(eng, &rx, s);
+	if (rx->type == COAP_TYPE_CON) {
+		(void)send_ack(eng, rx, s);
 	}
-	zc_exchange_on_truncated(eng, s, now);
+	if (rx->type != COAP_TYPE_ACK) {
+		zc_dedup_add(eng, rx);
+	}
+	zc_exchange_on_truncated(eng, s, rx->now);
 }
 
 void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const struct sockaddr *src,
@@ -224,16 +229,23 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 	if (src == NULL) {
 		srclen = 0;
 	}
-	if (truncated) {
-		handle_truncated(eng, now, sock, src, srclen, data, len);
-		return;
-	}
 	rx_header(&rx, now, sock, src, srclen, data);
 
-	/* With one option slot the parser reports the first option's number (zc_rx_option()). */
+	/*
+	 * With one option slot the parser reports the first option's number
+	 * (zc_rx_option()). A truncated datagram is parsed as far as it was
+	 * kept: the checks below apply to it as to any other (RFC 7252 §4.2,
+	 * §5.4.1). Its option area is complete only if the payload marker was
+	 * kept; otherwise an option cut off, or one that did not arrive at all,
+	 * could be an unrecognised critical one, so the datagram is rejected
+	 * like a malformed message (docs/design/block-wise.md).
+	 */
 	r = coap_packet_parse(&eng->rx, data, (uint16_t)len, &first, 1);
 	rx.pkt = &eng->rx;
 	rx.first_opt = first.delta;
+	if (r == 0 && truncated && coap_packet_get_payload(&eng->rx, &vlen) == NULL) {
+		r = -EMSGSIZE; /* no payload marker kept: the option area may go on */
+	}
 	if (r < 0) {
 		reject(eng, rx.type, rx.mid, sock, src, srclen);
 		return;
@@ -265,6 +277,10 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 		return;
 	}
 	rx.tkl = coap_header_get_token(&eng->rx, rx.token);
+	if (truncated) {
+		handle_truncated(eng, &rx);
+		return;
+	}
 	rx.payload = coap_packet_get_payload(&eng->rx, &rx.payload_len);
 	if (zc_rx_option(&rx, COAP_OPTION_OBSERVE, &v, &vlen) == 0) {
 		rx.has_observe = true;

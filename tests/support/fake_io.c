@@ -343,6 +343,25 @@ void fk_deliver_from(struct fk *f, int sock, const struct sockaddr *src, socklen
 	fk_drain(f);
 }
 
+void fk_deliver_trunc_from(struct fk *f, const struct sockaddr *src, socklen_t srclen,
+			   const struct fk_msg *m, size_t keep)
+{
+	uint8_t buf[FK_MAX_DGRAM];
+	size_t len = fk_encode(m, buf, sizeof(buf));
+
+	assert_true(keep >= 4 && keep < len && keep <= sizeof(f->rx));
+	memset(f->rx, 0xEE, sizeof(f->rx));
+	memcpy(f->rx, buf, keep);
+	zc_engine_receive(&f->eng, f->now, f->sock, src, srclen, f->rx, keep, true);
+	fk_drain(f);
+}
+
+void fk_forget(struct fk *f)
+{
+	f->n_sent = 0;
+	f->n_ev = 0;
+}
+
 void fk_deliver(struct fk *f, const uint8_t *bytes, size_t len)
 {
 	fk_deliver_from(f, f->sock, (const struct sockaddr *)&f->server, sizeof(f->server), bytes,

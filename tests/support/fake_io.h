@@ -201,6 +201,15 @@ void fk_deliver_msg(struct fk *f, const struct fk_msg *m);
 void fk_deliver_msg_from(struct fk *f, const struct sockaddr *src, socklen_t srclen,
 			 const struct fk_msg *m);
 
+/**
+ * Encode @p m and deliver its first @p keep bytes from @p src as a truncated
+ * datagram (the transport saw MSG_TRUNC: the datagram was longer).
+ */
+void fk_deliver_trunc_from(struct fk *f, const struct sockaddr *src, socklen_t srclen,
+			   const struct fk_msg *m, size_t keep);
+/** Forget the sent-datagram and event logs (long transfers outgrow them). */
+void fk_forget(struct fk *f);
+
 /* ---- what was sent ---- */
 
 /** Number of send() calls so far (including failed ones). */
