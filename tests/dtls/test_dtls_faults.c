@@ -6,7 +6,8 @@
  * waits for the server's first flight, the relay sends it a forged
  * plaintext handshake record first (what an off-path attacker who spoofs
  * the server's address can do). RFC 6347 §4.1.2.7: invalid records SHOULD
- * be silently discarded, so the handshake must still succeed.
+ * be silently discarded, so the handshake must still succeed. And one that
+ * drops the server's last flight: the error must say the handshake stalled.
  *
  * Exits 77 (skipped) when the server is missing or the build has no DTLS.
  */
@@ -36,13 +37,15 @@ enum { TAG_PSK = 30 };
 
 /* DTLS record content types (RFC 6347 §4.1, RFC 5246 §6.2.1). */
 enum {
+	CT_CHANGE_CIPHER_SPEC = 20,
 	CT_HANDSHAKE = 22,
 };
 
 /* What the relay does besides forwarding. */
 enum fault {
 	FAULT_NONE,
-	FAULT_FORGE, /* a forged record to the client before its first flight goes out */
+	FAULT_FORGE,     /* a forged record to the client before its first flight goes out */
+	FAULT_DROP_LAST, /* once the client sent ChangeCipherSpec, drop all the server sends */
 };
 
 struct relay {
@@ -56,9 +59,28 @@ struct relay {
 	const uint8_t *forged; /* FAULT_FORGE: the datagram */
 	size_t forged_len;
 	bool forged_sent;
+	bool client_ccs;      /* FAULT_DROP_LAST: the client's last flight went out */
+	unsigned int dropped; /* FAULT_DROP_LAST: server datagrams dropped since */
 	pthread_t thread;
 	bool running;
 };
+
+/* Whether a datagram holds a ChangeCipherSpec record (13-byte DTLS record headers, RFC 6347 §4.1).
+ */
+static bool has_ccs(const uint8_t *p, size_t n)
+{
+	size_t off = 0;
+
+	while (off + 13 <= n) {
+		size_t len = ((size_t)p[off + 11] << 8) | p[off + 12];
+
+		if (p[off] == CT_CHANGE_CIPHER_SPEC) {
+			return true;
+		}
+		off += 13 + len;
+	}
+	return false;
+}
 
 static void *relay_thread(void *arg)
 {
@@ -85,6 +107,9 @@ static void *relay_thread(void *arg)
 				continue;
 			}
 			r->have_client = true;
+			if (r->fault == FAULT_DROP_LAST && has_ccs(buf, (size_t)n)) {
+				r->client_ccs = true;
+			}
 			if (r->fault == FAULT_FORGE && !r->forged_sent) {
 				/* The forgery overtakes the server's answer to this ClientHello. */
 				(void)sendto(r->front, r->forged, r->forged_len, 0,
@@ -97,6 +122,11 @@ static void *relay_thread(void *arg)
 			ssize_t n = recv(r->back, buf, sizeof(buf), MSG_DONTWAIT);
 
 			if (n < 0 || !r->have_client) {
+				continue;
+			}
+			if (r->client_ccs) {
+				r->dropped++; /* the server's last flight (and its retransmissions)
+					       */
 				continue;
 			}
 			(void)sendto(r->front, buf, (size_t)n, 0, (struct sockaddr *)&r->client,
@@ -279,11 +309,30 @@ static void test_forged_unexpected_message(void **state)
 	expect_handshake_despite(f, rec, forge(rec, 20, 0, body, sizeof(body)));
 }
 
+/*
+ * The server's last flight (ChangeCipherSpec, Finished) never arrives. With
+ * a pre-shared key the client cannot tell that from a server that silently
+ * drops a Finished made with another key (GnuTLS does), so the error names
+ * the stall first and keeps the key as the other cause (issue 18).
+ */
+static void test_last_flight_lost(void **state)
+{
+	struct fx *f = *state;
+
+	fault_relay_begin(&f->relay, &f->srv.dtls_addr, FAULT_DROP_LAST);
+	assert_int_equal(connect_through(f, TAG_PSK), -EACCES);
+	assert_true(f->relay.client_ccs);
+	assert_true(f->relay.dropped > 0);
+	assert_non_null(strstr(f->why, "last flight"));
+	assert_non_null(strstr(f->why, "pre-shared key"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_forged_server_hello, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_forged_unexpected_message, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_last_flight_lost, setup, teardown),
 	};
 	int rc = 0;
 

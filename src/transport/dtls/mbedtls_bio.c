@@ -107,6 +107,11 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 
 		if (n > 0) {
 			st->peer_seen = true;
+			/* Tells a rejected Finished from a lost last flight
+			 * (zc_dtls_timeout_error()). */
+			if (zc_dtls_awaits_server_finished(&st->ssl)) {
+				st->peer_after_finished = true;
+			}
 			return (int)n;
 		}
 		if (n == 0) {

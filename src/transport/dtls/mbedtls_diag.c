@@ -209,17 +209,28 @@ int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *
 		return -ETIMEDOUT;
 	}
 	/*
-	 * We sent our Finished, the server kept talking but never sent its own:
-	 * OpenSSL and GnuTLS discard a Finished whose MAC fails (RFC 6347
-	 * §4.1.2.7 lets them drop bad records silently), which is what a
-	 * different pre-shared key produces.
+	 * We sent our Finished and the server's never came. A server that
+	 * cannot decrypt our Finished (another pre-shared key) drops it
+	 * silently (RFC 6347 §4.1.2.7 lets it): OpenSSL then sends its earlier
+	 * flight again, so a datagram after our Finished means the key was
+	 * refused. GnuTLS says nothing at all, which looks exactly like a
+	 * server whose last flight was lost on the way: then name both.
 	 */
 	if (zc_dtls_awaits_server_finished(&st->ssl) &&
 	    suite_uses_psk(negotiating_suite(&st->ssl))) {
-		snprintf(why, n,
-			 "the server never accepted our Finished message within %u ms: the "
-			 "pre-shared key or identity does not match the server's",
-			 (unsigned int)total_ms);
+		if (st->peer_after_finished) {
+			snprintf(why, n,
+				 "the server never accepted our Finished message within %u ms: the "
+				 "pre-shared key or identity does not match the server's",
+				 (unsigned int)total_ms);
+		} else {
+			snprintf(
+			    why, n,
+			    "the DTLS handshake stalled after our Finished message (%u ms): the "
+			    "server's last flight never arrived, or the server silently rejects "
+			    "our pre-shared key or identity",
+			    (unsigned int)total_ms);
+		}
 		return -EACCES;
 	}
 	snprintf(why, n,

@@ -78,18 +78,19 @@ struct dtls_timer {
 };
 
 struct dtls_state {
-	int fd;         /* copy of session.fd for the I/O callbacks */
-	uint8_t state;  /* enum zc_dtls_session_state */
-	bool was_up;    /* the handshake completed once */
-	bool live;      /* the Mbed TLS contexts below are initialised */
-	bool have_psk;  /* a PSK is configured */
-	bool have_own;  /* our own certificate is configured */
-	bool peer_seen; /* a datagram came from the server */
-	uint64_t id_a;  /* identity of the socket (zc_port_fd_identity()), to spot a */
-	uint64_t id_b;  /* reused descriptor number */
-	int io_errno;   /* errno of the last failed send()/recv(), 0 if none */
-	int error;      /* why the session failed (negative errno), 0 if it did not */
-	int suite;      /* negotiated cipher suite (IANA), 0 before the handshake */
+	int fd;                   /* copy of session.fd for the I/O callbacks */
+	uint8_t state;            /* enum zc_dtls_session_state */
+	bool was_up;              /* the handshake completed once */
+	bool live;                /* the Mbed TLS contexts below are initialised */
+	bool have_psk;            /* a PSK is configured */
+	bool have_own;            /* our own certificate is configured */
+	bool peer_seen;           /* a datagram came from the server */
+	bool peer_after_finished; /* ... while we waited for its Finished (handshake) */
+	uint64_t id_a;            /* identity of the socket (zc_port_fd_identity()), to spot a */
+	uint64_t id_b;            /* reused descriptor number */
+	int io_errno;             /* errno of the last failed send()/recv(), 0 if none */
+	int error;                /* why the session failed (negative errno), 0 if it did not */
+	int suite;                /* negotiated cipher suite (IANA), 0 before the handshake */
 	struct dtls_timer timer;
 	char detail[ZC_DTLS_DETAIL_LEN];
 	int suites[ZC_DTLS_MAX_OFFERED_SUITES + 1]; /* 0-terminated; referenced by conf */

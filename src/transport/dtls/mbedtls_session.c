@@ -164,6 +164,7 @@ static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 			 */
 			if (zc_dtls_error_is_forgeable(ret) && now < deadline &&
 			    mbedtls_ssl_session_reset(&st->ssl) == 0) {
+				st->peer_after_finished = false;
 				forged = ret;
 				continue;
 			}
