@@ -20,7 +20,8 @@
  *   - a scripted result for the next send (-EAGAIN, -EIO, ...) or a
  *     failure of the next payload_cb call;
  *   - the previous datagram again (duplicates, RFC 7252 §4.5);
- *   - an ICMP error reported for a socket (zc_engine_fail_socket()).
+ *   - an ICMP error reported for a socket (zc_engine_fail_socket()) or for one
+ *     endpoint (zc_engine_fail_endpoint()).
  *
  * Layout: a config byte (bits 0-1 transmission parameters, 2-3 liveness of
  * the Observe GET, 4-5 first message ID, 6 early Block2 for the Block2 GET,
@@ -910,30 +911,51 @@ static void record_script(uint8_t arg)
 	F.script = results[arg & 7U];
 }
 
-/* An ICMP error on a socket (IP_RECVERR): the requests on it end with @p err. */
+/*
+ * An ICMP error. Bit 3 clear: one for a whole socket (zc_engine_fail_socket(),
+ * a connected socket's error); the requests on it end with the error. Bit 3
+ * set: one from the error queue that names its endpoint (IP_RECVERR,
+ * zc_engine_fail_endpoint()), picked like a datagram's source by bits 4-6;
+ * only the requests to that endpoint (and those without an address on that
+ * socket) end.
+ */
 static void record_icmp(uint8_t arg)
 {
 	int sock = (arg & 1U) ? SOCK_CONN : SOCK_UNCONN;
 	int err = icmp_errors[(arg >> 1) & 3U];
-	bool on_sock[NREQ];
+	bool by_endpoint = (arg & 0x08U) != 0;
+	const struct sockaddr *addr = NULL;
+	socklen_t addrlen = 0;
+	bool hit[NREQ];
 
+	if (by_endpoint) {
+		route_source((uint8_t)(arg >> 4), &sock, &addr, &addrlen);
+	}
 	for (int i = 0; i < NREQ; i++) {
 		const struct zcoap_slot *s = F.apps[i].active ? slot_of(&F.apps[i]) : NULL;
 
-		on_sock[i] = s != NULL && s->sock == sock;
+		hit[i] = s != NULL && s->sock == sock;
+		if (hit[i] && by_endpoint && s->addrlen > 0) {
+			hit[i] = addrlen > 0 && same_endpoint((const struct sockaddr *)&s->addr,
+							      s->addrlen, addr, addrlen);
+		}
 	}
 	begin(STEP_OTHER); /* sends nothing: fake_send() aborts on a request here */
-	zc_engine_fail_socket(&F.eng, sock, err);
+	if (by_endpoint) {
+		zc_engine_fail_endpoint(&F.eng, sock, addr, addrlen, err);
+	} else {
+		zc_engine_fail_socket(&F.eng, sock, err);
+	}
 	for (unsigned int i = 0; i < F.eng.n_events; i++) {
 		const struct app *a = F.eng.events[i].user_data;
 
 		CHECK(F.eng.events[i].final && F.eng.events[i].code == err);
-		CHECK(a >= F.apps && a < F.apps + NREQ && on_sock[a - F.apps]);
+		CHECK(a >= F.apps && a < F.apps + NREQ && hit[a - F.apps]);
 	}
 	drain();
 	for (int i = 0; i < NREQ; i++) {
-		/* Exactly the requests on that socket ended. */
-		CHECK(!on_sock[i] || !F.apps[i].active);
+		/* Exactly the requests the error names ended. */
+		CHECK(!hit[i] || !F.apps[i].active);
 	}
 }
 
