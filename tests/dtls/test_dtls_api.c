@@ -287,7 +287,7 @@ static void test_bad_arguments(void **state)
 static void test_unusable_credentials(void **state)
 {
 	static const int bogus_suite = 0x1234;
-	zcoap_sec_tag_t tag[1];
+	zcoap_sec_tag_t tag[1] = {0}; /* (set below; GCC -O0 -Wmaybe-uninitialized cannot tell) */
 	struct zcoap_dtls_config cfg = psk_cfg(tag);
 
 	(void)state;
@@ -322,7 +322,7 @@ static void test_unusable_credentials(void **state)
 
 static void test_certificate_credentials(void **state)
 {
-	zcoap_sec_tag_t tag[1];
+	zcoap_sec_tag_t tag[1] = {0}; /* (set below; GCC -O0 -Wmaybe-uninitialized cannot tell) */
 	struct zcoap_dtls_config cfg = psk_cfg(tag);
 
 	(void)state;
