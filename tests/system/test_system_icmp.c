@@ -157,6 +157,9 @@ static void test_icmp_several_errors(void **state)
 	struct sockaddr_in gone[3];
 	struct recorder rec_gone[3];
 
+	if (ZCOAP_CONFIG_MAX_REQUESTS < 4) {
+		skip(); /* four requests at once (the constrained profile has 2 slots) */
+	}
 	set_recverr(s->sock);
 	sys_send(s, &req, &params);
 	for (int i = 0; i < 3; i++) {

@@ -1166,6 +1166,9 @@ static void test_fail_endpoint(void **state)
 	struct sockaddr_in other = fk_addr4("192.0.2.2", 5683);
 	struct sockaddr_in other_port = fk_addr4("192.0.2.1", 5684);
 
+	if (ZCOAP_CONFIG_MAX_REQUESTS < 4) {
+		skip(); /* four requests at once (the constrained profile has 2 slots) */
+	}
 	assert_int_equal(fk_submit_to(f, 0, SRV, sizeof(f->server), &r1, &p), 0);
 	assert_int_equal(fk_submit_to(f, 0, (struct sockaddr *)&other, sizeof(other), &r2, &p), 0);
 	assert_int_equal(fk_submit_to(f, 1, SRV, sizeof(f->server), &r3, &p), 0);
