@@ -206,6 +206,9 @@ ZCOAP_API int coap_client_init(struct coap_client *client, const char *info);
  * @retval -EAGAIN All request slots are busy.
  * @retval -ESHUTDOWN @p client is not initialised.
  * @retval -ENOSPC The request's header and options do not fit in MAX_COAP_MSG_LEN.
+ * @retval -EPROTOTYPE @p sock is not a datagram socket (a stream socket would
+ *         raise SIGPIPE or mix messages; nothing is written to it).
+ * @retval -ENOTSOCK @p sock is not a socket.
  * @retval <0 The negative errno of the failed first send.
  */
 ZCOAP_API int coap_client_req(struct coap_client *client, int sock, const struct sockaddr *addr,
