@@ -221,11 +221,17 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 	return 0;
 }
 
-/* Send, or end the request with the send error. */
-static void send_or_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+/*
+ * Send the slot's next message, or end the request with the error. With
+ * @p load_block the Block1 block at b1.offset is loaded first (payload_cb).
+ */
+static void send_next(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now, bool load_block)
 {
-	int r = zc_send_new(eng, s, now);
+	int r = load_block ? zc_block1_chunk(s) : 0;
 
+	if (r == 0) {
+		r = zc_send_new(eng, s, now);
+	}
 	if (r < 0) {
 		zc_fail(eng, s, r);
 	}
@@ -235,50 +241,35 @@ static void send_or_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t
 
 /* Act on a block-wise verdict for a response to @p s. */
 static void apply(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc_rx *rx,
-		  const struct zc_verdict *vp)
+		  const struct zc_verdict *v)
 {
-	struct zc_verdict v = *vp;
-	int r = 0;
-
-	switch (v.kind) {
+	switch (v->kind) {
 	case ZC_V_FAIL:
-		zc_fail(eng, s, v.err);
+		zc_fail(eng, s, v->err);
 		break;
 	case ZC_V_FINISH:
 		if (!zc_observing(s)) {
-			zc_complete(eng, s, rx, v.offset, v.payload, v.len);
+			zc_complete(eng, s, rx, v->offset, v->payload, v->len);
 			break;
 		}
 		/* A notification is complete; the observation goes on (RFC 7641 §3.2). */
-		zc_emit(eng, s, rx->code, v.offset, v.payload, v.len, true, false, true);
+		zc_emit(eng, s, rx->code, v->offset, v->payload, v->len, true, false, true);
 		zc_block2_reset(s);
 		enter_observing(eng, s, rx->now);
 		break;
 	case ZC_V_CONTINUE:
-		zc_emit(eng, s, rx->code, v.offset, v.payload, v.len, false, false, true);
+		zc_emit(eng, s, rx->code, v->offset, v->payload, v->len, false, false, true);
 		if (s->phase == ZCOAP_PHASE_UPLOAD) {
-			r = zc_block1_chunk(s); /* the next block (payload_cb) */
-		} else {
-			zc_set_phase(eng, s,
-				     zc_observing(s) ? ZCOAP_PHASE_NOTIFICATION
-						     : ZCOAP_PHASE_DOWNLOAD);
+			send_next(eng, s, rx->now, true); /* the next Block1 block */
+			break;
 		}
-		if (r == 0) {
-			r = zc_send_new(eng, s, rx->now);
-		}
-		if (r < 0) {
-			zc_fail(eng, s, r);
-		}
+		zc_set_phase(eng, s,
+			     zc_observing(s) ? ZCOAP_PHASE_NOTIFICATION : ZCOAP_PHASE_DOWNLOAD);
+		send_next(eng, s, rx->now, false); /* the next Block2 continuation */
 		break;
 	case ZC_V_RESEND:
 		zc_set_phase(eng, s, ZCOAP_PHASE_UPLOAD);
-		r = zc_block1_chunk(s);
-		if (r == 0) {
-			r = zc_send_new(eng, s, rx->now);
-		}
-		if (r < 0) {
-			zc_fail(eng, s, r);
-		}
+		send_next(eng, s, rx->now, true);
 		break;
 	case ZC_V_DISCARD:
 		zc_block2_reset(s);
@@ -347,7 +338,7 @@ void zc_exchange_on_response(struct zcoap_engine *eng, struct zcoap_slot *s, con
 			s->echo_retries++;
 			memcpy(s->echo, echo, echo_len);
 			s->echo_len = (uint8_t)echo_len;
-			send_or_fail(eng, s, rx->now);
+			send_next(eng, s, rx->now, false);
 			return;
 		}
 		remember_echo(eng, s, echo, echo_len);
@@ -402,7 +393,7 @@ void zc_exchange_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, in
 	}
 	/* Re-ask the block at the delivered offset as a continuation (RFC 7959 §2.4). */
 	zc_set_phase(eng, s, ZCOAP_PHASE_DOWNLOAD);
-	send_or_fail(eng, s, now);
+	send_next(eng, s, now, false);
 }
 
 /* RFC 7252 §4.2: the same message (MID and token) again, with a doubled timeout. */
@@ -455,7 +446,7 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 			break;
 		}
 		zc_set_phase(eng, s, ZCOAP_PHASE_REREGISTER);
-		send_or_fail(eng, s, now);
+		send_next(eng, s, now, false);
 		break;
 	}
 }
