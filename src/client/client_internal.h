@@ -128,12 +128,6 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 void zc_poll_set_forget_locked(struct coap_client *client, int i);
 
 /**
- * Whether idle entry @p i (no request uses it) may be read: its descriptor
- * still refers to the file it did when it was added.
- */
-bool zc_poll_set_idle_readable_locked(struct coap_client *client, int i);
-
-/**
  * Admit @p sock for a new request: a socket the client does not watch yet
  * is checked by its transport (zc_transport_check(): a datagram socket).
  * @param[out] verified Set when the identity of a watched @p sock was

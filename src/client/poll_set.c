@@ -5,15 +5,13 @@
  * whether a new request needs to wake it.
  *
  * The set is "sticky": the socket of a request that just ended stays in it
- * for a while, for two reasons. The next request on it goes out without
- * waking the thread (a sequential request loop then costs no wake-up write,
- * read and extra poll() per request; docs/performance.md). And the server
- * may retransmit a CON response whose Empty ACK it did not get: the socket
- * is still read so that the engine ACKs the duplicate again from its
- * dedup ring (RFC 7252 §4.5) instead of leaving the server to count the
- * exchange as failed. Each entry remembers the identity of the file its
- * descriptor referred to, so a closed and reused descriptor number does
- * not pass for a watched one (and an idle one is never read then).
+ * for a short while, so that the next request on it goes out without waking
+ * the thread (a sequential request loop then costs no wake-up write, read
+ * and extra poll() per request; docs/performance.md). A kept socket is
+ * never read while no request uses it (thread.c): the application may
+ * close it at any moment. Each entry remembers the identity of the file its
+ * descriptor referred to, so a closed and reused descriptor number does not
+ * pass for a watched one.
  */
 
 #include <string.h>
@@ -23,24 +21,12 @@
 #include "transport/transport.h"
 
 /*
- * The first wake-up after a socket went idle. Shorter than any default
- * first retransmission timeout (ACK_TIMEOUT, 2 s, RFC 7252 §4.8), so that a
- * request submitted meanwhile needs no wake-up for its timer: the thread
- * already sleeps until an earlier deadline.
+ * How long the socket of a finished request stays polled. Shorter than any
+ * default first retransmission timeout (ACK_TIMEOUT, 2 s, RFC 7252 §4.8),
+ * so that a request submitted meanwhile needs no wake-up for its timer
+ * either; after it, an idle client sleeps without a timeout again.
  */
-#define STICKY_WAKE_MS 1000
-
-/*
- * How long an idle socket is read after its last exchange ended. A server
- * retransmits a CON response for at most MAX_TRANSMIT_SPAN (45 s with the
- * default parameters, RFC 7252 §4.8.2) after its first transmission, which
- * came before the exchange ended, so every retransmission of a response
- * whose ACK was lost arrives within it. EXCHANGE_LIFETIME (247 s) adds
- * twice MAX_LATENCY for datagrams still in flight: too long to keep reading
- * a socket the application may have handed to someone else. After it the
- * socket is dropped and an idle client sleeps without a timeout again.
- */
-#define LINGER_MS 45000
+#define STICKY_LINGER_MS 1000
 
 /* round->since[] of an entry that had a request in the previous round. */
 #define SINCE_ACTIVE (-1)
@@ -48,7 +34,7 @@
 /*
  * Fill priv->poll_socks for the next poll(): the sockets of the active
  * requests, then -- room permitting -- the sockets of the previous poll that
- * were not dropped and whose linger time is not over. One function on
+ * were not dropped and whose linger time (STICKY_LINGER_MS) is not over. One function on
  * purpose: it runs once per wake-up of the thread.
  */
 void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round)
@@ -87,20 +73,15 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 		for (int j = 0; j < nact && !seen; j++) {
 			seen = socks[j] == fd;
 		}
-		if (seen || now - idle_since >= LINGER_MS) {
+		if (seen || now - idle_since >= STICKY_LINGER_MS) {
 			continue; /* active (listed above), dropped, or its linger is over */
 		}
 		dev[n] = priv->poll_dev[i];
 		ino[n] = priv->poll_ino[i];
 		since[n] = idle_since;
 		socks[n++] = fd;
-		/* Wake at the end of the sticky window, then at the end of the linger. */
-		if (now < idle_since + STICKY_WAKE_MS) {
-			wake =
-			    idle_since + STICKY_WAKE_MS < wake ? idle_since + STICKY_WAKE_MS : wake;
-		} else {
-			wake = idle_since + LINGER_MS < wake ? idle_since + LINGER_MS : wake;
-		}
+		/* Wake when the linger ends, to drop it. */
+		wake = idle_since + STICKY_LINGER_MS < wake ? idle_since + STICKY_LINGER_MS : wake;
 	}
 	memcpy(priv->poll_socks, socks, (size_t)n * sizeof(socks[0]));
 	memcpy(priv->poll_dev, dev, (size_t)n * sizeof(dev[0]));
@@ -116,21 +97,6 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 		round->deadline = wake;
 	}
 	priv->poll_deadline = round->deadline;
-}
-
-bool zc_poll_set_idle_readable_locked(struct coap_client *client, int i)
-{
-	struct zcoap_client_private *priv = &client->priv;
-	uint64_t dev;
-	uint64_t ino;
-
-	/*
-	 * Reading a descriptor the application closed and got again for another
-	 * file would steal that file's data: read an idle entry only while it
-	 * is still the file it was (one fstat(), only when it turned ready).
-	 */
-	return zc_port_fd_identity(priv->poll_socks[i], &dev, &ino) && dev == priv->poll_dev[i] &&
-	       ino == priv->poll_ino[i];
 }
 
 int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verified)

@@ -91,9 +91,8 @@ static void drain_errors_locked(struct coap_client *client, int sock)
 }
 
 /*
- * Read a ready socket: its pending errors, then up to RECV_BURST datagrams
- * while requests use it, or one datagram when it is idle (lingering: the
- * engine ACKs a retransmitted response from its dedup ring, RFC 7252 §4.5).
+ * Read a ready socket that requests use: its pending errors, then up to
+ * RECV_BURST datagrams while requests still use it.
  * @return false when the socket is unusable (closed, or an error that
  *         concerns all of it, such as a stream whose peer closed).
  */
@@ -110,8 +109,7 @@ static bool read_socket_locked(struct coap_client *client, int sock, short reven
 	if (revents & ZC_PORT_POLL_ERR) {
 		drain_errors_locked(client, sock);
 	}
-	for (int k = 0; k < RECV_BURST && !priv->stop && (k == 0 || socket_in_use(client, sock));
-	     k++) {
+	for (int k = 0; k < RECV_BURST && !priv->stop && socket_in_use(client, sock); k++) {
 		struct sockaddr_storage src;
 		socklen_t srclen = sizeof(src);
 		bool truncated = false;
@@ -197,12 +195,13 @@ static void client_thread(void *arg)
 				continue;
 			}
 			/*
-			 * An idle socket (its exchanges ended, it lingers) is read only
-			 * while it is still the same file; either kind is dropped from
-			 * the set when it is closed or broken and no request needs it.
+			 * A kept socket with no request turned readable (or was
+			 * closed): stop watching it, and leave whatever arrived to be
+			 * read when a request uses it again. It is never read while it
+			 * has no request: the application may close it at any time,
+			 * and the descriptor number may then name another file.
 			 */
-			if ((!socket_in_use(client, fd) &&
-			     !zc_poll_set_idle_readable_locked(client, i)) ||
+			if (!socket_in_use(client, fd) ||
 			    (!read_socket_locked(client, fd, fds[1 + i].revents) &&
 			     !socket_in_use(client, fd))) {
 				zc_poll_set_forget_locked(client, i);
