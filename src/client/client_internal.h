@@ -61,21 +61,10 @@ extern const struct zc_engine_io zc_client_io;
 #define ZC_MAX_EVENTS (ZCOAP_CONFIG_MAX_REQUESTS + 2)
 
 /**
- * Run the events queued by the last engine call: copies them out, clears
- * the queue, and calls each live one with the lock released.
- */
-void zc_run_events_locked(struct coap_client *client);
-
-/**
- * Move the queued events into @p evs (ZC_MAX_EVENTS entries) and clear
- * the queue. Whoever made an engine call owns its events: a caller that
- * must release the lock before running them (cancel waiting for a running
- * callback) takes them first, so no other thread's engine call can run them.
- */
-unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_event *evs);
-
-/**
- * Run events taken with zc_take_events_locked(), each live one unlocked.
+ * Run the events queued by the last engine call: move them out of the
+ * queue first (whoever made an engine call owns its events: running them
+ * may release the lock, and no other thread's engine call may run them
+ * meanwhile), then call each live one with the lock released.
  * A final event is the last callback of its request, whoever ended it: in
  * another thread it runs only once no callback of that request is running
  * on the client thread (it waits for it); on the client thread, when a
@@ -83,12 +72,11 @@ unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_even
  * callback is the innermost (it ended its own request: Zephyr's
  * in_callback rule), else run once that callback has returned.
  */
-void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
-				unsigned int n);
+void zc_run_events_locked(struct coap_client *client);
 
 /**
  * One callback the client thread is running: a frame on that thread's stack
- * (in zc_run_taken_events_locked()), linked to the callback it is nested in.
+ * (in zc_run_events_locked()), linked to the callback it is nested in.
  * A callback that cancels or deregisters another request runs that request's
  * final callback nested inside itself, to any depth, so the set of running
  * callbacks is a list of such frames (priv->running, innermost first): no

@@ -26,7 +26,7 @@ const struct coap_packet *zcoap_client_response_packet(void)
 	return current_info != NULL ? current_info->packet : NULL;
 }
 
-unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_event *evs)
+static unsigned int take_events_locked(struct coap_client *client, struct zcoap_event *evs)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	unsigned int n = priv->eng.n_events;
@@ -34,14 +34,6 @@ unsigned int zc_take_events_locked(struct coap_client *client, struct zcoap_even
 	memcpy(evs, priv->eng.events, n * sizeof(evs[0]));
 	priv->eng.n_events = 0;
 	return n;
-}
-
-void zc_run_events_locked(struct coap_client *client)
-{
-	struct zcoap_event evs[ZC_MAX_EVENTS];
-	unsigned int n = zc_take_events_locked(client, evs);
-
-	zc_run_taken_events_locked(client, evs, n);
 }
 
 /* The frame of the callback of request @p serial on the client thread's stack, or NULL. */
@@ -69,8 +61,8 @@ static void wait_callback_locked(struct zcoap_client_private *priv, uint32_t ser
 	}
 }
 
-void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
-				unsigned int n)
+static void run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
+				    unsigned int n)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	bool self = zc_thread_is_self(client);
@@ -130,8 +122,16 @@ void zc_run_taken_events_locked(struct coap_client *client, const struct zcoap_e
 			priv->running = frame.outer;
 			zc_port_cond_broadcast(&priv->cond);
 			if (frame.has_deferred) {
-				zc_run_taken_events_locked(client, &frame.deferred, 1);
+				run_taken_events_locked(client, &frame.deferred, 1);
 			}
 		}
 	}
+}
+
+void zc_run_events_locked(struct coap_client *client)
+{
+	struct zcoap_event evs[ZC_MAX_EVENTS];
+	unsigned int n = take_events_locked(client, evs);
+
+	run_taken_events_locked(client, evs, n);
 }

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer_socket.h"
+
 #define OPT_URI_PATH 11
 #define OPT_BLOCK2   23
 
@@ -154,25 +156,12 @@ static size_t answer(const struct request *r, uint8_t *out, size_t cap)
 
 int main(void)
 {
-	struct sockaddr_in sin;
-	socklen_t slen = sizeof(sin);
 	time_t end = time(NULL) + 120;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = peer_socket_open();
 
 	if (fd < 0) {
-		perror("socket");
 		return 1;
 	}
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &slen) < 0) {
-		perror("bind");
-		return 1;
-	}
-	printf("%u\n", ntohs(sin.sin_port));
-	fflush(stdout);
 	while (time(NULL) < end) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		struct sockaddr_in from;

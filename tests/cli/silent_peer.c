@@ -16,27 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer_socket.h"
+
 int main(void)
 {
-	struct sockaddr_in sin;
-	socklen_t slen = sizeof(sin);
 	time_t end = time(NULL) + 60;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = peer_socket_open();
 
 	if (fd < 0) {
-		perror("socket");
 		return 1;
 	}
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &slen) < 0) {
-		perror("bind");
-		return 1;
-	}
-	printf("%u\n", ntohs(sin.sin_port));
-	fflush(stdout);
 	while (time(NULL) < end) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		char buf[2048];

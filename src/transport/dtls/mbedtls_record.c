@@ -15,11 +15,26 @@
 /* Records handled per receive call when a datagram carries several. */
 #define RECV_PENDING_MAX 8
 
-/* What a socket that cannot carry data answers. Lock held. */
-static int not_up_error(const struct dtls_state *st)
+/*
+ * The session of @p sock, locked, if it can carry data; else NULL with the
+ * error in @p err: -EBADF for no session, or what a socket that cannot
+ * carry data answers (a session that ended keeps its reason; a failed
+ * handshake never sends).
+ */
+static struct session *lock_up_session(void *ctx, int sock, int *err)
 {
-	/* A session that ended keeps its reason; a failed handshake never sends. */
-	return st->was_up && st->error != 0 ? st->error : -ENOTCONN;
+	struct session *s = zc_dtls_session_lock_ctx(ctx, sock);
+
+	if (s == NULL) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (s->st.state != ZC_DTLS_UP) {
+		*err = s->st.was_up && s->st.error != 0 ? s->st.error : -ENOTCONN;
+		zc_port_mutex_unlock(&s->lock);
+		return NULL;
+	}
+	return s;
 }
 
 /* The session ended under us (alert, close_notify, ICMP): map, record, free. Lock held. */
@@ -39,22 +54,17 @@ static int session_end_locked(struct dtls_state *st, int ret)
 int zc_dtls_op_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t addrlen,
 		    const uint8_t *buf, size_t len)
 {
-	struct session *s = zc_dtls_session_lock_ctx(ctx, sock);
+	int rc = 0;
+	struct session *s = lock_up_session(ctx, sock, &rc);
 	struct dtls_state *st;
 	int ret;
-	int rc;
 
 	(void)addr;
 	(void)addrlen;
 	if (s == NULL) {
-		return -EBADF;
-	}
-	st = &s->st;
-	if (st->state != ZC_DTLS_UP) {
-		rc = not_up_error(st);
-		zc_port_mutex_unlock(&s->lock);
 		return rc;
 	}
+	st = &s->st;
 	st->io_errno = 0;
 	ret = mbedtls_ssl_write(&st->ssl, buf, len);
 	if (ret >= 0 && (size_t)ret == len) {
@@ -89,22 +99,18 @@ long zc_dtls_op_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct socka
 {
 	struct session *s;
 	struct dtls_state *st;
+	int err = 0;
 	long rc = -EAGAIN;
 
 	(void)src;
 	/* The session is bound to its peer; there is no other source to report. */
 	*srclen = 0;
-	s = zc_dtls_session_lock_ctx(ctx, sock);
+	*truncated = false;
+	s = lock_up_session(ctx, sock, &err);
 	if (s == NULL) {
-		return -EBADF;
+		return err;
 	}
 	st = &s->st;
-	*truncated = false;
-	if (st->state != ZC_DTLS_UP) {
-		rc = not_up_error(st);
-		zc_port_mutex_unlock(&s->lock);
-		return rc;
-	}
 	for (int k = 0; k < RECV_PENDING_MAX; k++) {
 		int ret = mbedtls_ssl_read(&st->ssl, buf, cap);
 
