@@ -33,7 +33,9 @@ set(ZCOAP_CLIENT_SOURCES
     src/client/io.c
     src/client/events.c
     src/client/poll_set.c
+    src/client/loop.c
     src/client/thread.c
+    src/client/manual.c
     src/common/strerror.c
 )
 

@@ -95,6 +95,10 @@ struct zcoap_client_private {
 	struct zc_running_cb *running;
 	uint32_t magic; /* ZC_CLIENT_MAGIC while initialised */
 	bool stop;
+	bool manual;     /* zcoap_client_init_manual(): no thread (zcoap_loop.h) */
+	bool processing; /* manual mode: a thread is inside a processing call */
+	/* callbacks run by the loop thread (the thread, or the manual-mode caller) */
+	uint32_t loop_callbacks;
 	void (*trace_cb)(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 	void *trace_user;
 	/*
@@ -112,6 +116,8 @@ struct zcoap_client_private {
 	uint64_t poll_ino[ZCOAP_CONFIG_MAX_REQUESTS];
 	int n_poll_socks;
 	int64_t poll_deadline;
+	/* per entry of poll_socks: when it went idle, or -1 while it has requests */
+	int64_t poll_since[ZCOAP_CONFIG_MAX_REQUESTS];
 	bool polling; /* between setting those and retaking the lock */
 	/* Where io_send copies the first datagram of coap_client_req() (api.c). */
 	struct zc_deferred_send *defer;

@@ -95,7 +95,7 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 			wake = false;
 		}
 	}
-	if (wake && !zc_thread_is_self(client)) {
+	if (wake && !zc_loop_is_self(client)) {
 		zc_thread_wake(client);
 	}
 	return r;
@@ -116,10 +116,13 @@ void zc_client_cancel_locked(struct coap_client *client, const struct coap_clien
 /* Cancel the requests matching @p pattern (NULL: all) and let the thread re-read its sockets. */
 static void cancel_and_wake(struct coap_client *client, const struct coap_client_request *pattern)
 {
+	bool wake;
+
 	zc_port_mutex_lock(&client->priv.lock);
 	zc_client_cancel_locked(client, pattern);
+	wake = zc_loop_needs_wake_locked(client);
 	zc_port_mutex_unlock(&client->priv.lock);
-	if (!zc_thread_is_self(client)) {
+	if (wake) {
 		zc_thread_wake(client);
 	}
 }
@@ -140,6 +143,7 @@ void coap_client_cancel_request(struct coap_client *client, struct coap_client_r
 
 int coap_client_deregister_observe(struct coap_client *client, struct coap_client_request *req)
 {
+	bool wake;
 	int r;
 
 	if (client == NULL || req == NULL) {
@@ -156,8 +160,9 @@ int coap_client_deregister_observe(struct coap_client *client, struct coap_clien
 	 * it that the client thread runs has returned (events.c).
 	 */
 	zc_run_events_locked(client);
+	wake = zc_loop_needs_wake_locked(client);
 	zc_port_mutex_unlock(&client->priv.lock);
-	if (!zc_thread_is_self(client)) {
+	if (wake) {
 		zc_thread_wake(client);
 	}
 	return r;

@@ -8,7 +8,9 @@
  *   io.c         the engine's I/O table (deferred first send, random pool, trace)
  *   events.c     running the engine's events unlocked, waiting for callbacks
  *   poll_set.c   the sticky poll set and whether a new request needs a wake-up
- *   thread.c     the receive thread and its loop
+ *   loop.c       one round of the loop: descriptors and timeout, reading what is ready
+ *   thread.c     thread mode: the receive thread running the loop
+ *   manual.c     event-loop mode (zcoap_loop.h): the loop run by the application
  * It calls the OS only through src/port/port.h.
  *
  * Locking rules: priv->lock guards the engine and every field of struct
@@ -19,6 +21,8 @@
 #define ZCOAP_CLIENT_INTERNAL_H
 
 #include "core/engine.h"
+
+struct zc_port_pollfd;
 
 #define ZC_CLIENT_MAGIC 0x7a636f61U /* "zcoa" */
 
@@ -93,16 +97,14 @@ struct zc_running_cb {
 /* ---- poll_set.c ----------------------------------------------------------- */
 
 /**
- * The receive thread's poll() rounds, as zc_poll_set_prepare_locked() set
- * them up. Lives across rounds: since[] remembers when each idle socket's
- * last exchange ended.
+ * One poll() round of the loop, as zc_poll_set_prepare_locked() set it up
+ * (priv->poll_since[] remembers across rounds when each idle socket's last
+ * exchange ended).
  */
 struct zc_poll_round {
 	int nsock;        /* sockets in priv->poll_socks */
 	int64_t now;      /* when the round was prepared */
 	int64_t deadline; /* wake no later than this (ZC_NO_DEADLINE: never) */
-	/* Per entry of priv->poll_socks: when it went idle, or -1 while it has requests. */
-	int64_t since[ZCOAP_CONFIG_MAX_REQUESTS];
 };
 
 /**
@@ -131,6 +133,51 @@ int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verifie
  */
 bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock, bool verified);
 
+/* ---- events.c: the loop thread ------------------------------------------------ */
+
+/**
+ * Whether the caller runs @p client's loop: its receive thread, or (manual
+ * mode) a thread inside a processing call. Only it runs non-final callbacks.
+ */
+bool zc_loop_is_self(const struct coap_client *client);
+
+/** Make the calling thread @p client's loop thread; returns the client it was before. */
+struct coap_client *zc_loop_enter(struct coap_client *client);
+
+/** Undo zc_loop_enter() with the client it returned. */
+void zc_loop_leave(struct coap_client *outer);
+
+/* ---- loop.c ----------------------------------------------------------------- */
+
+/** poll() timeout of a round: -1 for no deadline, else milliseconds (0: due). */
+int zc_loop_timeout(const struct zc_poll_round *round);
+
+/**
+ * Set up a round: the wake-up descriptor in fds[0], the sockets to watch
+ * after it (fds has room for 1 + ZCOAP_CONFIG_MAX_REQUESTS), the timeout
+ * until the next deadline; sets priv->polling (a request that needs the
+ * round redone must wake it). @return The number of entries.
+ */
+unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
+				    int *timeout_ms);
+
+/** After the wait: clear priv->polling, drain the wake-up object, read the ready sockets. */
+void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_pollfd *fds,
+			     unsigned int n);
+
+/** Entry @p i (descriptor @p fd) of priv->poll_socks is ready with @p revents: read or drop it. */
+void zc_loop_socket_ready_locked(struct coap_client *client, int i, int fd, short revents);
+
+/**
+ * Whether a cancel or deregistration must wake the loop so it re-reads its
+ * sockets and deadline: not from the loop thread itself, and in manual mode
+ * only while the application waits on a set it got from us.
+ */
+static inline bool zc_loop_needs_wake_locked(const struct coap_client *client)
+{
+	return !zc_loop_is_self(client) && (!client->priv.manual || client->priv.polling);
+}
+
 /* ---- thread.c ------------------------------------------------------------- */
 
 /** Create the wake-up object and start the receive thread. 0 or a negative errno. */
@@ -145,7 +192,5 @@ void zc_thread_stop(struct coap_client *client);
 /** Wake the receive thread so it re-reads its sockets and deadlines. */
 void zc_thread_wake(struct coap_client *client);
 
-/** Whether the caller is this client's receive thread. */
-bool zc_thread_is_self(const struct coap_client *client);
 
 #endif /* ZCOAP_CLIENT_INTERNAL_H */

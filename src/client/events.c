@@ -16,6 +16,27 @@
 /* The response behind the callback running on this thread (zcoap_client_response_info()). */
 static _Thread_local const struct zcoap_response_info *current_info;
 
+/* The client whose loop this thread runs: its receive thread, or a manual-mode processing call. */
+static _Thread_local struct coap_client *loop_client;
+
+bool zc_loop_is_self(const struct coap_client *client)
+{
+	return client != NULL && loop_client == client;
+}
+
+struct coap_client *zc_loop_enter(struct coap_client *client)
+{
+	struct coap_client *outer = loop_client;
+
+	loop_client = client;
+	return outer;
+}
+
+void zc_loop_leave(struct coap_client *outer)
+{
+	loop_client = outer;
+}
+
 const struct zcoap_response_info *zcoap_client_response_info(void)
 {
 	return current_info;
@@ -65,7 +86,7 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 				    unsigned int n)
 {
 	struct zcoap_client_private *priv = &client->priv;
-	bool self = zc_thread_is_self(client);
+	bool self = zc_loop_is_self(client);
 
 	for (unsigned int i = 0; i < n; i++) {
 		const struct zcoap_event *ev = &evs[i];
@@ -113,6 +134,7 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 		}
 		if (self) {
 			priv->running = &frame;
+			priv->loop_callbacks++;
 		}
 		zc_port_mutex_unlock(&priv->lock);
 		ev->cb(ev->code, ev->offset, ev->payload, ev->len, ev->last_block, ev->user_data);

@@ -10,13 +10,15 @@
 #include <errno.h>
 #include <string.h>
 
+#include "zcoap_loop.h"
+
 #include "client/client_internal.h"
 #include "port/port.h"
 
-int coap_client_init(struct coap_client *client, const char *info)
+/* Clear the client and create its lock and condition (common to both modes). */
+static int client_setup(struct coap_client *client)
 {
 	struct zcoap_client_private *priv;
-	int r;
 
 	if (client == NULL) {
 		return -EINVAL;
@@ -34,6 +36,24 @@ int coap_client_init(struct coap_client *client, const char *info)
 		zc_port_mutex_destroy(&priv->lock);
 		return -EAGAIN;
 	}
+	return 0;
+}
+
+static void client_teardown(struct coap_client *client)
+{
+	zc_port_cond_destroy(&client->priv.cond);
+	zc_port_mutex_destroy(&client->priv.lock);
+}
+
+int coap_client_init(struct coap_client *client, const char *info)
+{
+	struct zcoap_client_private *priv;
+	int r = client_setup(client);
+
+	if (r < 0) {
+		return r;
+	}
+	priv = &client->priv;
 	/* The thread starts by taking the lock, so it sees every field set here. */
 	zc_port_mutex_lock(&priv->lock);
 	priv->magic = ZC_CLIENT_MAGIC;
@@ -43,10 +63,26 @@ int coap_client_init(struct coap_client *client, const char *info)
 	}
 	zc_port_mutex_unlock(&priv->lock);
 	if (r < 0) {
-		zc_port_cond_destroy(&priv->cond);
-		zc_port_mutex_destroy(&priv->lock);
+		client_teardown(client);
 	}
 	return r;
+}
+
+int zcoap_client_init_manual(struct coap_client *client)
+{
+	int r = client_setup(client);
+
+	if (r < 0) {
+		return r;
+	}
+	/* No thread: the wake-up object tells the application's loop to redo its wait. */
+	if (zc_port_wake_init(&client->priv.wake) != 0) {
+		client_teardown(client);
+		return -EAGAIN;
+	}
+	client->priv.manual = true;
+	client->priv.magic = ZC_CLIENT_MAGIC;
+	return 0;
 }
 
 int zcoap_client_deinit(struct coap_client *client)
@@ -56,17 +92,27 @@ int zcoap_client_deinit(struct coap_client *client)
 	if (!zc_client_initialised(client)) {
 		return 0;
 	}
-	if (zc_thread_is_self(client)) {
+	if (zc_loop_is_self(client)) {
 		return -EDEADLK;
 	}
 	priv = &client->priv;
 	zc_port_mutex_lock(&priv->lock);
 	zc_client_cancel_locked(client, NULL);
 	priv->stop = true;
+	if (priv->manual) {
+		/* A processing call in another thread returns -ESHUTDOWN; wait for it. */
+		zc_port_wake_signal(&priv->wake);
+		while (priv->processing) {
+			zc_port_cond_wait(&priv->cond, &priv->lock);
+		}
+	}
 	zc_port_mutex_unlock(&priv->lock);
-	zc_thread_stop(client);
-	zc_port_cond_destroy(&priv->cond);
-	zc_port_mutex_destroy(&priv->lock);
+	if (priv->manual) {
+		zc_port_wake_destroy(&priv->wake);
+	} else {
+		zc_thread_stop(client);
+	}
+	client_teardown(client);
 	priv->magic = 0;
 	return 0;
 }

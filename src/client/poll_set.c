@@ -28,7 +28,7 @@
  */
 #define STICKY_LINGER_MS 1000
 
-/* round->since[] of an entry that had a request in the previous round. */
+/* priv->poll_since[] of an entry that had a request in the previous round. */
 #define SINCE_ACTIVE (-1)
 
 /*
@@ -68,7 +68,7 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 	for (int i = 0; i < priv->n_poll_socks && n < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
 		int fd = priv->poll_socks[i];
 		bool seen = fd < 0;
-		int64_t idle_since = round->since[i] == SINCE_ACTIVE ? now : round->since[i];
+		int64_t idle_since = priv->poll_since[i] == SINCE_ACTIVE ? now : priv->poll_since[i];
 
 		for (int j = 0; j < nact && !seen; j++) {
 			seen = socks[j] == fd;
@@ -86,7 +86,7 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 	memcpy(priv->poll_socks, socks, (size_t)n * sizeof(socks[0]));
 	memcpy(priv->poll_dev, dev, (size_t)n * sizeof(dev[0]));
 	memcpy(priv->poll_ino, ino, (size_t)n * sizeof(ino[0]));
-	memcpy(round->since, since, (size_t)n * sizeof(since[0]));
+	memcpy(priv->poll_since, since, (size_t)n * sizeof(since[0]));
 	priv->n_poll_socks = n;
 
 	/* Wake for the engine's next deadline, or for the idle sockets' next step. */

@@ -1,0 +1,214 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * loop.c -- one round of the client's loop, shared by the receive thread
+ * (thread.c) and event-loop mode (manual.c): set up the descriptors to wait
+ * for and the timeout, then read the sockets that turned ready, feed the
+ * engine and run the callbacks it asks for (events.c) with the lock released.
+ */
+
+#include <errno.h>
+#include <limits.h>
+
+#include "client/client_internal.h"
+#include "port/port.h"
+#include "transport/transport.h"
+
+/* Datagrams read from one socket before looking at timers and other sockets again. */
+#define RECV_BURST 32
+
+/*
+ * Map a socket error to what requests see: ICMP port unreachable, and a DTLS
+ * session closed by the peer or ended by a fatal alert stay distinct;
+ * anything else is a generic -EIO.
+ */
+static int request_error(int err)
+{
+	if (err < 0) {
+		err = -err;
+	}
+	switch (err) {
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case ECONNABORTED:
+		return -err;
+	default:
+		return -EIO;
+	}
+}
+
+static bool socket_in_use(const struct coap_client *client, int sock)
+{
+	return zc_engine_socket_active(&client->priv.eng, sock);
+}
+
+/*
+ * Fail the requests a socket error concerns (docs/security.md, "ICMP
+ * errors"). An ICMP error can be forged by anyone who can guess the socket's
+ * port, so it ends only the requests to the endpoint it names; one that
+ * names no endpoint (an unconnected socket without IP_RECVERR's address)
+ * ends none: those requests run into their own timeouts instead.
+ * @return Whether the error concerns the whole socket.
+ */
+static bool apply_error_locked(struct coap_client *client, int sock,
+			       const struct zc_transport_err *e)
+{
+	struct zcoap_engine *eng = &client->priv.eng;
+
+	switch (e->scope) {
+	case ZC_TRANSPORT_SCOPE_SOCKET:
+		zc_engine_fail_socket(eng, sock, request_error(e->err));
+		break;
+	case ZC_TRANSPORT_SCOPE_ENDPOINT:
+		zc_engine_fail_endpoint(eng, sock, (const struct sockaddr *)&e->addr, e->addrlen,
+					request_error(e->err));
+		break;
+	default:
+		return false;
+	}
+	zc_run_events_locked(client);
+	return e->scope == ZC_TRANSPORT_SCOPE_SOCKET;
+}
+
+/*
+ * Take the socket's pending errors: with IP_RECVERR each ICMP error waits in
+ * the error queue, and poll() reports POLLERR until it is read (a busy loop
+ * otherwise). Bounded; poll() reports what is left in the next round.
+ */
+static void drain_errors_locked(struct coap_client *client, int sock)
+{
+	for (int k = 0; k < RECV_BURST && !client->priv.stop; k++) {
+		struct zc_transport_err e;
+
+		if (!zc_transport_error(sock, 0, &e)) {
+			return;
+		}
+		(void)apply_error_locked(client, sock, &e);
+	}
+}
+
+/*
+ * Read a ready socket that requests use: its pending errors, then up to
+ * RECV_BURST datagrams while requests still use it. Once no request uses it
+ * any more (the response just read ended the last one) it is not read
+ * again: no failing recvmsg() after the last datagram of a sequential
+ * request.
+ * @return false when the socket is unusable (closed, or an error that
+ *         concerns all of it, such as a stream whose peer closed).
+ */
+static bool read_socket_locked(struct coap_client *client, int sock, short revents)
+{
+	struct zcoap_client_private *priv = &client->priv;
+
+	if (revents & ZC_PORT_POLL_NVAL) {
+		/* The application closed a socket that still has requests. */
+		zc_engine_fail_socket(&priv->eng, sock, -EIO);
+		zc_run_events_locked(client);
+		return false;
+	}
+	if (revents & ZC_PORT_POLL_ERR) {
+		drain_errors_locked(client, sock);
+	}
+	for (int k = 0; k < RECV_BURST && !priv->stop && socket_in_use(client, sock); k++) {
+		struct sockaddr_storage src;
+		socklen_t srclen = sizeof(src);
+		bool truncated = false;
+		bool single = priv->eng.n_active <= 1;
+		long n = zc_transport_recv(sock, priv->rx_buf, sizeof(priv->rx_buf), &src, &srclen,
+					   &truncated);
+
+		if (n == -EAGAIN) {
+			return true;
+		}
+		if (n < 0) {
+			struct zc_transport_err e;
+			bool whole = zc_transport_error(sock, (int)n, &e) &&
+				     apply_error_locked(client, sock, &e);
+
+			/* The error a receive took may stand for an entry still queued. */
+			drain_errors_locked(client, sock);
+			return !whole;
+		}
+		zc_engine_receive(&priv->eng, zc_port_now_ms(), sock,
+				  srclen > 0 ? (const struct sockaddr *)&src : NULL, srclen,
+				  priv->rx_buf, (size_t)n, truncated);
+		zc_run_events_locked(client);
+		/*
+		 * With a single exchange before this datagram, whatever uses the
+		 * socket now (the next request of a sequential loop, submitted by
+		 * the callback or another thread; the next block of a download)
+		 * has only just sent its datagram: a recvmsg() now would almost
+		 * surely fail with EAGAIN. The next poll() reports the answer.
+		 */
+		if (single) {
+			return true;
+		}
+	}
+	return true;
+}
+
+int zc_loop_timeout(const struct zc_poll_round *round)
+{
+	if (round->deadline == ZC_NO_DEADLINE) {
+		return -1;
+	}
+	if (round->deadline <= round->now) {
+		return 0;
+	}
+	return round->deadline - round->now > INT_MAX ? INT_MAX
+						      : (int)(round->deadline - round->now);
+}
+
+unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
+				    int *timeout_ms)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	struct zc_poll_round round;
+
+	zc_poll_set_prepare_locked(client, &round);
+	fds[0].fd = zc_port_wake_fd(&priv->wake);
+	fds[0].events = ZC_PORT_POLL_IN;
+	fds[0].revents = 0;
+	for (int i = 0; i < round.nsock; i++) {
+		fds[1 + i].fd = priv->poll_socks[i];
+		fds[1 + i].events = ZC_PORT_POLL_IN;
+		fds[1 + i].revents = 0;
+	}
+	priv->polling = true;
+	*timeout_ms = zc_loop_timeout(&round);
+	return 1 + (unsigned int)round.nsock;
+}
+
+void zc_loop_socket_ready_locked(struct coap_client *client, int i, int fd, short revents)
+{
+	struct zcoap_client_private *priv = &client->priv;
+
+	if (revents == 0 || i >= priv->n_poll_socks || priv->poll_socks[i] != fd) {
+		return;
+	}
+	/*
+	 * A kept socket with no request turned readable (or was closed): stop
+	 * watching it, and leave whatever arrived to be read when a request
+	 * uses it again. It is never read while it has no request: the
+	 * application may close it at any time, and the descriptor number may
+	 * then name another file.
+	 */
+	if (!socket_in_use(client, fd) ||
+	    (!read_socket_locked(client, fd, revents) && !socket_in_use(client, fd))) {
+		zc_poll_set_forget_locked(client, i);
+	}
+}
+
+void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_pollfd *fds,
+			     unsigned int n)
+{
+	struct zcoap_client_private *priv = &client->priv;
+
+	priv->polling = false;
+	if (fds[0].revents & ZC_PORT_POLL_IN) {
+		zc_port_wake_drain(&priv->wake);
+	}
+	for (unsigned int i = 1; i < n && !priv->stop; i++) {
+		zc_loop_socket_ready_locked(client, (int)i - 1, fds[i].fd, fds[i].revents);
+	}
+}
