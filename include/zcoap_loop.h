@@ -127,8 +127,7 @@ ZCOAP_API int zcoap_client_process(struct coap_client *client, int timeout_ms);
  *         written), or -EINVAL, -ESHUTDOWN, -EBUSY, -EDEADLK as
  *         zcoap_client_process().
  */
-ZCOAP_API int zcoap_client_get_fds(struct coap_client *client, int *fds, int max,
-				   int *timeout_ms);
+ZCOAP_API int zcoap_client_get_fds(struct coap_client *client, int *fds, int max, int *timeout_ms);
 
 /**
  * @brief Hand over "this descriptor is ready": read it, run the callbacks.

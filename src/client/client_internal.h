@@ -192,5 +192,4 @@ void zc_thread_stop(struct coap_client *client);
 /** Wake the receive thread so it re-reads its sockets and deadlines. */
 void zc_thread_wake(struct coap_client *client);
 
-
 #endif /* ZCOAP_CLIENT_INTERNAL_H */

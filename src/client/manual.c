@@ -142,7 +142,8 @@ int zcoap_client_fd_ready(struct coap_client *client, int fd, unsigned int event
 {
 	struct zcoap_client_private *priv = &client->priv;
 	struct zc_processing p;
-	short revents = (short)(events & (ZCOAP_FD_IN | ZCOAP_FD_ERR | ZCOAP_FD_HUP | ZCOAP_FD_NVAL));
+	short revents =
+	    (short)(events & (ZCOAP_FD_IN | ZCOAP_FD_ERR | ZCOAP_FD_HUP | ZCOAP_FD_NVAL));
 	int r = begin(client, &p);
 
 	if (r < 0) {

@@ -68,7 +68,8 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 	for (int i = 0; i < priv->n_poll_socks && n < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
 		int fd = priv->poll_socks[i];
 		bool seen = fd < 0;
-		int64_t idle_since = priv->poll_since[i] == SINCE_ACTIVE ? now : priv->poll_since[i];
+		int64_t idle_since =
+		    priv->poll_since[i] == SINCE_ACTIVE ? now : priv->poll_since[i];
 
 		for (int j = 0; j < nact && !seen; j++) {
 			seen = socks[j] == fd;

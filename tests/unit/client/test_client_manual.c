@@ -1,0 +1,499 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * test_client_manual.c -- event-loop mode (include/zcoap_loop.h) on a fake
+ * clock: retransmissions and timeouts fire from zcoap_client_process() /
+ * zcoap_client_timeout() alone, with no thread in the process; responses
+ * read through process() and through the foreign-loop calls; requests,
+ * cancel and deinit from callbacks; requests from another thread wake the
+ * loop only when its wait must change.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "coap_client.h"
+#include "fake_clock.h"
+#include "zcoap_loop.h"
+
+struct fx {
+	struct coap_client client;
+	int server; /* the fake server's socket (127.0.0.1:ephemeral) */
+	int sock;   /* the client's socket, connected to it */
+	int calls;
+	int16_t last_code;
+	bool last_block;
+	size_t last_len;
+	/* what the callback does (from inside the loop) */
+	int action;
+	int action_result;
+	struct coap_client_request req;
+};
+
+enum { ACT_NONE, ACT_RESUBMIT, ACT_CANCEL_ALL, ACT_DEINIT, ACT_PROCESS };
+
+static struct fx *g;
+
+static int udp_socket(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	return s;
+}
+
+static int count_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL) {
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		n += e->d_name[0] != '.';
+	}
+	closedir(d);
+	return n;
+}
+
+static void cb(int16_t code, size_t offset, const uint8_t *payload, size_t len, bool last_block,
+	       void *user_data)
+{
+	struct fx *f = user_data;
+
+	(void)offset;
+	(void)payload;
+	f->calls++;
+	f->last_code = code;
+	f->last_block = last_block;
+	f->last_len = len;
+	switch (f->action) {
+	case ACT_RESUBMIT:
+		f->action = ACT_NONE;
+		f->action_result = coap_client_req(&f->client, f->sock, NULL, &f->req, NULL);
+		break;
+	case ACT_CANCEL_ALL:
+		f->action = ACT_NONE;
+		coap_client_cancel_requests(&f->client);
+		break;
+	case ACT_DEINIT:
+		f->action = ACT_NONE;
+		f->action_result = zcoap_client_deinit(&f->client);
+		break;
+	case ACT_PROCESS:
+		f->action = ACT_NONE;
+		f->action_result = zcoap_client_process(&f->client, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+
+	assert_non_null(f);
+	f->server = udp_socket();
+	f->sock = udp_socket();
+	assert_int_equal(getsockname(f->server, (struct sockaddr *)&a, &alen), 0);
+	assert_int_equal(connect(f->sock, (struct sockaddr *)&a, alen), 0);
+	assert_int_equal(zcoap_client_init_manual(&f->client), 0);
+	f->req = (struct coap_client_request){
+	    .method = COAP_METHOD_GET, .confirmable = true, .path = "t", .cb = cb, .user_data = f};
+	g = f;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(zcoap_client_deinit(&f->client), 0);
+	close(f->sock);
+	close(f->server);
+	free(f);
+	return 0;
+}
+
+/* The next datagram at the server (already there: loopback sends are synchronous). */
+static ssize_t server_recv(struct fx *f, uint8_t *buf, size_t len, struct sockaddr_in *from)
+{
+	socklen_t flen = sizeof(*from);
+
+	return recvfrom(f->server, buf, len, MSG_DONTWAIT, (struct sockaddr *)from, &flen);
+}
+
+/* Answer request @p q (@p qlen bytes) with a piggybacked 2.05 "hi". */
+static void server_answer(struct fx *f, const uint8_t *q, const struct sockaddr_in *to)
+{
+	uint8_t r[32];
+	size_t tkl = q[0] & 0x0f;
+	size_t n = 4 + tkl;
+
+	r[0] = (uint8_t)(0x60 | tkl); /* ver 1, ACK */
+	r[1] = 0x45;                  /* 2.05 */
+	r[2] = q[2];
+	r[3] = q[3];
+	memcpy(r + 4, q + 4, tkl);
+	r[n++] = 0xff;
+	r[n++] = 'h';
+	r[n++] = 'i';
+	assert_int_equal(sendto(f->server, r, n, 0, (const struct sockaddr *)to, sizeof(*to)),
+			 (ssize_t)n);
+}
+
+static struct coap_transmission_parameters exact_params(void)
+{
+	struct coap_transmission_parameters p = coap_get_transmission_parameters();
+
+	p.ack_timeout = 2000;
+	p.ack_random_percent = 100; /* exact timeouts */
+	p.coap_backoff_percent = 200;
+	p.max_retransmission = 2;
+	return p;
+}
+
+/* Retransmissions and the final timeout come from process() and the fake clock, no thread. */
+static void test_timers_without_thread(void **state)
+{
+	struct fx *f = *state;
+	struct coap_transmission_parameters p = exact_params();
+	uint8_t buf[256];
+	uint8_t first[256];
+	struct sockaddr_in from;
+	ssize_t n;
+
+	assert_int_equal(count_threads(), 1);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, &p), 0);
+	n = server_recv(f, first, sizeof(first), &from);
+	assert_true(n >= 4);
+
+	/* Not due yet: nothing happens, however often the loop runs. */
+	fake_clock_advance(1999);
+	assert_int_equal(zcoap_client_process(&f->client, 0), 0);
+	assert_int_equal(server_recv(f, buf, sizeof(buf), &from), -1);
+
+	/* 2 s: the first retransmission (same MID), 4 s later the second. */
+	fake_clock_advance(1);
+	assert_int_equal(zcoap_client_process(&f->client, 0), 0);
+	assert_int_equal(server_recv(f, buf, sizeof(buf), &from), n);
+	assert_memory_equal(buf, first, (size_t)n);
+	fake_clock_advance(4000);
+	assert_int_equal(zcoap_client_process(&f->client, 0), 0);
+	assert_int_equal(server_recv(f, buf, sizeof(buf), &from), n);
+
+	/* After the last one's 8 s: -ETIMEDOUT, run by process() in this thread. */
+	fake_clock_advance(7999);
+	assert_int_equal(zcoap_client_process(&f->client, 0), 0);
+	assert_int_equal(f->calls, 0);
+	fake_clock_advance(1);
+	assert_int_equal(zcoap_client_process(&f->client, 0), 1);
+	assert_int_equal(f->calls, 1);
+	assert_int_equal(f->last_code, -ETIMEDOUT);
+	assert_true(f->last_block);
+	assert_false(coap_client_has_ongoing_exchange(&f->client));
+	assert_int_equal(count_threads(), 1);
+}
+
+/* A response is read and its callback run by process(), in the calling thread. */
+static void test_process_response(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct sockaddr_in from;
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	/* Negative timeout: until the datagram (here at once). */
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(f->calls, 1);
+	assert_int_equal(f->last_code, 0x45);
+	assert_int_equal(f->last_len, 2);
+	assert_int_equal(count_threads(), 1);
+	/* Nothing left: a zero wait runs nothing. */
+	assert_int_equal(zcoap_client_process(&f->client, 0), 0);
+}
+
+/* The foreign-loop calls: descriptors, timeout, "readable", "time passed". */
+static void test_foreign_loop(void **state)
+{
+	struct fx *f = *state;
+	struct coap_transmission_parameters p = exact_params();
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	int timeout = 0;
+	int n;
+
+	/* Idle: only the wake-up descriptor, no deadline. */
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, &timeout);
+	assert_int_equal(n, 1);
+	assert_int_equal(timeout, -1);
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, &p), 0);
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, &timeout);
+	assert_int_equal(n, 2);
+	assert_int_equal(fds[1], f->sock);
+	assert_int_equal(timeout, 2000);
+	/* Too small an array: the count still says how many there are. */
+	assert_int_equal(zcoap_client_get_fds(&f->client, fds, 1, NULL), 2);
+
+	/* Time passes: the timer's retransmission. */
+	fake_clock_advance(2000);
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, &timeout);
+	assert_int_equal(timeout, 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	assert_int_equal(zcoap_client_timeout(&f->client), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, &timeout);
+	assert_int_equal(timeout, 4000);
+
+	/* A descriptor not ours is ignored; ours is read. */
+	assert_int_equal(zcoap_client_fd_ready(&f->client, f->server, ZCOAP_FD_IN), 0);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_fd_ready(&f->client, f->sock, ZCOAP_FD_IN), 1);
+	assert_int_equal(f->last_code, 0x45);
+	assert_int_equal(count_threads(), 1);
+}
+
+/* From a callback: the next request, and the processing calls are refused. */
+static void test_callback_resubmits(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct sockaddr_in from;
+
+	f->action = ACT_RESUBMIT;
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(f->action_result, 0);
+	/* The second request went out from the callback. */
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	f->action = ACT_PROCESS;
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(f->action_result, -EDEADLK);
+	assert_int_equal(f->calls, 2);
+	assert_false(coap_client_has_ongoing_exchange(&f->client));
+}
+
+/* Cancel from a callback ends the other requests there; deinit from one is refused. */
+static void test_callback_cancel_and_deinit(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct sockaddr_in from;
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	f->action = ACT_CANCEL_ALL;
+	server_answer(f, buf, &from);
+	/* The first one's callback cancels the second: its -ECANCELED runs nested. */
+	assert_int_equal(zcoap_client_process(&f->client, -1), 2);
+	assert_int_equal(f->last_code, -ECANCELED);
+	assert_false(coap_client_has_ongoing_exchange(&f->client));
+
+	(void)server_recv(f, buf, sizeof(buf), &from);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	f->action = ACT_DEINIT;
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(f->action_result, -EDEADLK);
+}
+
+/* Requests and cancels in a thread-mode client are refused by the processing calls. */
+static void test_thread_mode_refused(void **state)
+{
+	struct coap_client *c = calloc(1, sizeof(*c));
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(zcoap_client_process(c, 0), -ESHUTDOWN);
+	assert_int_equal(coap_client_init(c, NULL), 0);
+	assert_int_equal(zcoap_client_process(c, 0), -EINVAL);
+	assert_int_equal(zcoap_client_get_fds(c, fds, ZCOAP_CLIENT_MAX_FDS, NULL), -EINVAL);
+	assert_int_equal(zcoap_client_timeout(c), -EINVAL);
+	assert_int_equal(zcoap_client_deinit(c), 0);
+	assert_int_equal(zcoap_client_process(NULL, 0), -EINVAL);
+	free(c);
+}
+
+struct other {
+	struct fx *f;
+	int result;
+};
+
+static void *submit_thread(void *arg)
+{
+	struct other *o = arg;
+
+	o->result = coap_client_req(&o->f->client, o->f->sock, NULL, &o->f->req, NULL);
+	return NULL;
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * Another thread's request while the loop waits on a set without its socket
+ * makes the wake-up descriptor readable; with the socket already watched
+ * (the sticky set), it does not.
+ */
+static void test_other_thread_wakes(void **state)
+{
+	struct fx *f = *state;
+	struct other o = {.f = f};
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	pthread_t t;
+	int n;
+
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL);
+	assert_int_equal(n, 1);
+	assert_false(readable(fds[0]));
+	assert_int_equal(pthread_create(&t, NULL, submit_thread, &o), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(o.result, 0);
+	assert_true(readable(fds[0]));
+	assert_int_equal(zcoap_client_fd_ready(&f->client, fds[0], ZCOAP_FD_IN), 0);
+	assert_false(readable(fds[0]));
+
+	/* Answer it; the socket stays watched, so the next request needs no wake-up. */
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL);
+	assert_int_equal(n, 2);
+	assert_int_equal(pthread_create(&t, NULL, submit_thread, &o), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(o.result, 0);
+	assert_false(readable(fds[0]));
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_fd_ready(&f->client, f->sock, ZCOAP_FD_IN), 1);
+	assert_int_equal(f->calls, 2);
+}
+
+static sem_t in_callback;
+static sem_t release_callback;
+
+static void blocking_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+			bool last_block, void *user_data)
+{
+	(void)code;
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last_block;
+	(void)user_data;
+	sem_post(&in_callback);
+	while (sem_wait(&release_callback) != 0) {
+	}
+}
+
+static void release_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+		       bool last_block, void *user_data)
+{
+	int *seen = user_data;
+
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last_block;
+	*seen = code;
+	sem_post(&release_callback);
+}
+
+static void *loop_thread(void *arg)
+{
+	struct other *o = arg;
+
+	o->result = zcoap_client_process(&o->f->client, -1);
+	return NULL;
+}
+
+/*
+ * zcoap_client_deinit() from another thread while the loop thread is inside
+ * zcoap_client_process() (in a callback): deinit cancels the other request
+ * (its -ECANCELED runs in the deinit thread) and returns only after the
+ * processing call has.
+ */
+static void test_deinit_while_processing(void **state)
+{
+	struct fx *f = *state;
+	struct coap_client_request blocking = f->req;
+	struct coap_client_request pending = f->req;
+	struct other o = {.f = f};
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	int seen = 0;
+	pthread_t t;
+
+	assert_int_equal(sem_init(&in_callback, 0, 0), 0);
+	assert_int_equal(sem_init(&release_callback, 0, 0), 0);
+	blocking.cb = blocking_cb;
+	pending.cb = release_cb;
+	pending.user_data = &seen;
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &blocking, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &pending, NULL), 0);
+	server_answer(f, buf, &from);
+	assert_int_equal(pthread_create(&t, NULL, loop_thread, &o), 0);
+	while (sem_wait(&in_callback) != 0) {
+	}
+	assert_int_equal(zcoap_client_deinit(&f->client), 0);
+	assert_int_equal(seen, -ECANCELED);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(o.result, 1);
+	sem_destroy(&in_callback);
+	sem_destroy(&release_callback);
+	/* teardown deinitialises again: a no-op */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_timers_without_thread, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_process_response, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_loop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_callback_resubmits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_callback_cancel_and_deinit, setup, teardown),
+	    cmocka_unit_test(test_thread_mode_refused),
+	    cmocka_unit_test_setup_teardown(test_other_thread_wakes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deinit_while_processing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
