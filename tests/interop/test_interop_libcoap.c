@@ -30,6 +30,9 @@
 #include "coap_client.h"
 #include "libcoap_server.h"
 #include "recorder.h"
+#ifdef INTEROP_MANUAL_MODE
+#include "manual_loop.h"
+#endif
 
 #define WAIT_MS 10000
 
@@ -47,6 +50,9 @@ struct fx {
 	int sock;
 	struct recorder rec;
 	struct trace_log trace;
+#ifdef INTEROP_MANUAL_MODE
+	struct manual_loop loop; /* event-loop mode, driven by an application thread */
+#endif
 };
 
 static const char *const dyn_args[] = {"-d", "10", "-v", "0", NULL};
@@ -112,9 +118,15 @@ static int setup(void **state)
 		return -1;
 	}
 	f->sock = udp_socket();
+#ifdef INTEROP_MANUAL_MODE
+	if (f->sock < 0 || manual_loop_start(&f->loop, &f->client) != 0) {
+		return -1;
+	}
+#else
 	if (f->sock < 0 || coap_client_init(&f->client, "interop") != 0) {
 		return -1;
 	}
+#endif
 	recorder_init(&f->rec);
 	pthread_mutex_init(&f->trace.lock, NULL);
 	pthread_cond_init(&f->trace.cond, NULL);
@@ -126,7 +138,11 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
+#ifdef INTEROP_MANUAL_MODE
+	assert_int_equal(manual_loop_stop(&f->loop), 0);
+#else
 	assert_int_equal(zcoap_client_deinit(&f->client), 0);
+#endif
 	close(f->sock);
 	lc_server_stop(&f->srv);
 	recorder_destroy(&f->rec);

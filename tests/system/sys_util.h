@@ -19,6 +19,9 @@
 #include "coap_client.h"
 #include "peer.h"
 #include "recorder.h"
+#ifdef SYS_MANUAL_MODE
+#include "manual_loop.h"
+#endif
 
 /** The fixture of one test. */
 struct sys {
@@ -30,6 +33,9 @@ struct sys {
 	struct peer_msg other;      /**< Scratch: another datagram */
 	struct recorder keeper_rec; /**< Callbacks of the keeper request */
 	struct peer_msg keeper;     /**< The keeper request as the peer saw it */
+#ifdef SYS_MANUAL_MODE
+	struct manual_loop loop; /**< The application thread driving the manual-mode client */
+#endif
 };
 
 /** cmocka setup/teardown: allocate, init the client, open the peer. */

@@ -310,6 +310,7 @@ static void test_cancel_all_in_callback(void **state)
 }
 
 /* zcoap_client_deinit() cancels what is left; the client can be initialised again. */
+#ifndef SYS_MANUAL_MODE
 static void test_deinit_and_reinit(void **state)
 {
 	struct sys *s = *state;
@@ -330,6 +331,8 @@ static void test_deinit_and_reinit(void **state)
 	assert_true(recorder_wait(&s->rec, 2, RECORDER_WAIT_MS));
 	sys_assert_event(&s->rec, 1, COAP_RESPONSE_CODE_CONTENT, "back", true);
 }
+
+#endif
 
 /* A request without a callback runs to completion silently and can be cancelled. */
 static void test_null_callback(void **state)
@@ -363,7 +366,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cancel_and_send_in_callback, sys_setup,
 					    sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_all_in_callback, sys_setup, sys_teardown),
+#ifndef SYS_MANUAL_MODE
+	    /* Manual mode: the fixture's loop thread may not call the client after deinit. */
 	    cmocka_unit_test_setup_teardown(test_deinit_and_reinit, sys_setup, sys_teardown),
+#endif
 	    cmocka_unit_test_setup_teardown(test_null_callback, sys_setup, sys_teardown),
 	};
 
