@@ -9,6 +9,10 @@
  *        zbench_zcoap inflight <port> <n> <k>  n CON GETs, k in flight: each
  *                                            callback submits the next request
  *        zbench_zcoap block <port>            1 MiB Block2 download of "big"
+ *        zbench_zcoap mseq|minflight|mblock ... the same in event-loop mode
+ *                                            (zcoap_loop.h): no client thread; the
+ *                                            main thread runs zcoap_client_process()
+ *                                            until the callback says it is done
  *
  * The socket is connected, so requests pass addr = NULL (as libcoap's client
  * sessions and the raw baseline use connected sockets too).
@@ -22,11 +26,42 @@
 
 #include "bench_common.h"
 #include "coap_client.h"
+#include "zcoap_loop.h"
 
 static struct coap_client client;
 static int sock;
 static sem_t done;
 static volatile int failure;
+static bool manual;      /* event-loop mode */
+static bool manual_done; /* manual mode: what sem_post(&done) says in thread mode */
+
+/* The callback's "done": wakes the main thread (thread mode) or ends its loop. */
+static void signal_done(void)
+{
+	if (manual) {
+		manual_done = true;
+	} else {
+		sem_post(&done);
+	}
+}
+
+/* Wait for signal_done(): on the semaphore, or running the client's loop. */
+static void wait_done(void)
+{
+	if (manual) {
+		while (!manual_done) {
+			int r = zcoap_client_process(&client, -1);
+
+			if (r < 0 && r != -EINTR) {
+				zbench_die("zcoap: zcoap_client_process: %d", r);
+			}
+		}
+		manual_done = false;
+		return;
+	}
+	while (sem_wait(&done) != 0 && errno == EINTR) {
+	}
+}
 
 /* ---- sequential ------------------------------------------------------- */
 
@@ -39,7 +74,7 @@ static void seq_cb(int16_t code, size_t offset, const uint8_t *payload, size_t l
 	    memcmp(payload, ZBENCH_SMALL_PAYLOAD, len) != 0 || !last_block) {
 		failure = code;
 	}
-	sem_post(&done);
+	signal_done();
 }
 
 static void run_seq(unsigned long n)
@@ -59,8 +94,7 @@ static void run_seq(unsigned long n)
 		if (r < 0) {
 			zbench_die("zcoap: coap_client_req: %d", r);
 		}
-		while (sem_wait(&done) != 0 && errno == EINTR) {
-		}
+		wait_done();
 		if (failure != 0) {
 			zbench_die("zcoap: request %lu failed: %d", i, failure);
 		}
@@ -91,7 +125,7 @@ static void submit_next(void)
 
 		if (r < 0) {
 			failure = r;
-			sem_post(&done);
+			signal_done();
 		}
 	}
 }
@@ -104,13 +138,13 @@ static void inflight_cb(int16_t code, size_t offset, const uint8_t *payload, siz
 	(void)user_data;
 	if (code != COAP_RESPONSE_CODE_CONTENT || len != ZBENCH_SMALL_PAYLOAD_LEN || !last_block) {
 		failure = code;
-		sem_post(&done);
+		signal_done();
 		return;
 	}
 	/* The slot of this request is already free: the next one can take it. */
 	submit_next();
 	if (atomic_fetch_add(&completed, 1) + 1 == total) {
-		sem_post(&done);
+		signal_done();
 	}
 }
 
@@ -125,8 +159,7 @@ static void run_inflight(unsigned long n, unsigned long k)
 	for (unsigned long i = 0; i < k && i < n; i++) {
 		submit_next();
 	}
-	while (sem_wait(&done) != 0 && errno == EINTR) {
-	}
+	wait_done();
 	if (failure != 0) {
 		zbench_die("zcoap: inflight failed: %d", failure);
 	}
@@ -146,14 +179,14 @@ static void block_cb(int16_t code, size_t offset, const uint8_t *payload, size_t
 	if (code != COAP_RESPONSE_CODE_CONTENT || offset != body_len ||
 	    offset + len > ZBENCH_BODY_SIZE) {
 		failure = code < 0 ? code : -EBADMSG;
-		sem_post(&done);
+		signal_done();
 		return;
 	}
 	memcpy(body + offset, payload, len);
 	body_len += len;
 	blocks++;
 	if (last_block) {
-		sem_post(&done);
+		signal_done();
 	}
 }
 
@@ -179,8 +212,7 @@ static void run_block(void)
 	if (r < 0) {
 		zbench_die("zcoap: coap_client_req: %d", r);
 	}
-	while (sem_wait(&done) != 0 && errno == EINTR) {
-	}
+	wait_done();
 	if (failure != 0) {
 		zbench_die("zcoap: block download failed: %d", failure);
 	}
@@ -191,7 +223,7 @@ static void run_block(void)
 	free(body);
 }
 
-#define USAGE "usage: %s seq <port> <n> | inflight <port> <n> <k> | block <port>"
+#define USAGE "usage: %s [m]seq <port> <n> | [m]inflight <port> <n> <k> | [m]block <port>"
 
 int main(int argc, char **argv)
 {
@@ -202,9 +234,15 @@ int main(int argc, char **argv)
 	}
 	sock = zbench_connect((uint16_t)zbench_arg(argv[2], "port"));
 	sem_init(&done, 0, 0);
-	r = coap_client_init(&client, "zbench");
+	if (argv[1][0] == 'm') {
+		manual = true;
+		argv[1]++;
+		r = zcoap_client_init_manual(&client);
+	} else {
+		r = coap_client_init(&client, "zbench");
+	}
 	if (r < 0) {
-		zbench_die("zcoap: coap_client_init: %d", r);
+		zbench_die("zcoap: client init: %d", r);
 	}
 	if (strcmp(argv[1], "seq") == 0 && argc == 4) {
 		run_seq(zbench_arg(argv[3], "n"));

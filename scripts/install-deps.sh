@@ -8,6 +8,7 @@ packages=(
 	cmake make gcc libc6-dev pkg-config # the build
 	libcmocka-dev                       # unit and system tests (cmocka 1.1)
 	libcoap3-bin                        # interop peer: coap-server-notls
+	libcoap3-dev                        # bench/run.sh: the libcoap rows
 	libuv1-dev                          # examples/uv_loop.c (event-loop mode under libuv)
 	libmbedtls-dev                      # DTLS transport (Mbed TLS 2.28)
 	clang clang-format                  # format check, fuzz targets
