@@ -36,7 +36,7 @@ static int io_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t a
 
 /*
  * Every request takes 20 random bytes (token, Request-Tag, timeout jitter,
- * RFC 7252 §5.3.1 / RFC 9175 §3): one getrandom() per pool (256 bytes, 64
+ * RFC 7252 §5.3.1 / RFC 9175 §3): one getrandom() per pool (1024 bytes, 64
  * in small configurations) instead of three system calls per request. The
  * bytes are the same CSPRNG output, only fetched ahead; each is handed out
  * once and wiped when taken. Called by the engine, so always under the
