@@ -8,6 +8,7 @@
  *   io.c         the engine's I/O table (deferred first send, random pool, trace)
  *   events.c     running the engine's events unlocked, waiting for callbacks
  *   poll_set.c   the sticky poll set and whether a new request needs a wake-up
+ *   linger.c     answering on a socket for a while after its last exchange
  *   thread.c     the receive thread and its loop
  * It calls the OS only through src/port/port.h.
  *
@@ -130,6 +131,50 @@ int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verifie
  * the engine's next deadline. @p verified: from zc_poll_set_admit_locked().
  */
 bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock, bool verified);
+
+/* ---- linger.c ------------------------------------------------------------ */
+
+struct zc_port_pollfd; /* src/port/port.h */
+
+/**
+ * Start lingering on the sockets the engine says need it
+ * (zc_engine_take_lingers()), each through a duplicate descriptor taken now,
+ * while the ended request still holds the socket (before its final
+ * callback may let the application close it). Called by
+ * zc_run_events_locked() before it runs the callbacks.
+ */
+void zc_linger_take_locked(struct coap_client *client);
+
+/**
+ * A request uses @p sock again: suspend its linger (it is read as usual)
+ * until its requests end, or end it when the number names another socket
+ * now.
+ */
+void zc_linger_release_locked(struct coap_client *client, int sock);
+
+/** Close every duplicate (deinit, once the thread has stopped). */
+void zc_linger_close_all_locked(struct coap_client *client);
+
+/**
+ * Close the duplicates whose linger is over (deadline passed, an RST was
+ * sent, or the socket was replaced) and resume suspended ones whose socket
+ * has no request any more.
+ * @return The earliest deadline of those left, or ZC_NO_DEADLINE.
+ */
+int64_t zc_linger_expire_locked(struct coap_client *client, int64_t now);
+
+/**
+ * The descriptor to send on for the engine's @p sock: the duplicate while
+ * @p sock lingers (and an RST in @p buf ends the linger), else @p sock.
+ */
+int zc_linger_route_locked(struct coap_client *client, int sock, const uint8_t *buf, size_t len);
+
+/** Fill @p fds with the duplicates to watch. @return How many (at most @p max). */
+int zc_linger_poll_fds_locked(const struct coap_client *client, struct zc_port_pollfd *fds,
+			      int max);
+
+/** Read the lingering duplicate @p dup that poll() reported ready. */
+void zc_linger_read_locked(struct coap_client *client, int dup, short revents);
 
 /* ---- thread.c ------------------------------------------------------------- */
 

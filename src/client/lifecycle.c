@@ -4,7 +4,8 @@
  * lifecycle.c -- a client's life: coap_client_init() (lock, condition,
  * wake-up object, receive thread), zcoap_client_deinit() (cancel
  * everything, stop and join the thread, release the OS objects), and the
- * per-client settings (separate-response timeout, trace hook).
+ * per-client settings (separate-response timeout, trace hook; the linger
+ * time is set in linger.c).
  */
 
 #include <errno.h>
@@ -27,6 +28,7 @@ int coap_client_init(struct coap_client *client, const char *info)
 	memset(client, 0, sizeof(*client));
 	priv = &client->priv;
 	zc_engine_init(&priv->eng, &zc_client_io, client);
+	priv->linger_ms = ZCOAP_CONFIG_LINGER_MS;
 	if (zc_port_mutex_init(&priv->lock) != 0) {
 		return -EAGAIN;
 	}
@@ -61,10 +63,12 @@ int zcoap_client_deinit(struct coap_client *client)
 	}
 	priv = &client->priv;
 	zc_port_mutex_lock(&priv->lock);
+	priv->linger_ms = 0; /* the cancelled requests' sockets are the application's now */
 	zc_client_cancel_locked(client, NULL);
 	priv->stop = true;
 	zc_port_mutex_unlock(&priv->lock);
 	zc_thread_stop(client);
+	zc_linger_close_all_locked(client);
 	zc_port_cond_destroy(&priv->cond);
 	zc_port_mutex_destroy(&priv->lock);
 	priv->magic = 0;

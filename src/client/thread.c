@@ -152,7 +152,8 @@ static void client_thread(void *arg)
 {
 	struct coap_client *client = arg;
 	struct zcoap_client_private *priv = &client->priv;
-	struct zc_port_pollfd fds[1 + ZCOAP_CONFIG_MAX_REQUESTS];
+	/* wake-up, poll set, lingering duplicates */
+	struct zc_port_pollfd fds[1 + 2 * ZCOAP_CONFIG_MAX_REQUESTS];
 	struct zc_poll_round round = {0};
 
 	fds[0].fd = zc_port_wake_fd(&priv->wake);
@@ -160,6 +161,8 @@ static void client_thread(void *arg)
 	zc_port_mutex_lock(&priv->lock);
 	while (!priv->stop) {
 		int ready;
+		int nlinger;
+		int64_t linger_deadline;
 
 		zc_engine_tick(&priv->eng, zc_port_now_ms());
 		zc_run_events_locked(client);
@@ -173,11 +176,19 @@ static void client_thread(void *arg)
 			fds[1 + i].events = ZC_PORT_POLL_IN;
 			fds[1 + i].revents = 0;
 		}
+		linger_deadline = zc_linger_expire_locked(client, round.now);
+		if (linger_deadline < round.deadline) {
+			round.deadline = linger_deadline;
+			priv->poll_deadline = linger_deadline;
+		}
+		nlinger = zc_linger_poll_fds_locked(client, &fds[1 + round.nsock],
+						    ZCOAP_CONFIG_MAX_REQUESTS);
 		priv->polling = true;
 		zc_port_mutex_unlock(&priv->lock);
 
 		/* No polling tick: sleep until a datagram, a wake-up or the next deadline. */
-		ready = zc_port_poll(fds, 1 + (unsigned int)round.nsock, poll_timeout(&round));
+		ready = zc_port_poll(fds, 1 + (unsigned int)(round.nsock + nlinger),
+				     poll_timeout(&round));
 		if (ready < 0 && ready != -EINTR) {
 			/* Only EINVAL/ENOMEM are possible; back off rather than spin. */
 			(void)zc_port_poll(NULL, 0, POLL_ERROR_BACKOFF_MS);
@@ -205,6 +216,12 @@ static void client_thread(void *arg)
 			    (!read_socket_locked(client, fd, fds[1 + i].revents) &&
 			     !socket_in_use(client, fd))) {
 				zc_poll_set_forget_locked(client, i);
+			}
+		}
+		for (int i = 0; i < nlinger && !priv->stop; i++) {
+			if (fds[1 + round.nsock + i].revents != 0) {
+				zc_linger_read_locked(client, fds[1 + round.nsock + i].fd,
+						      fds[1 + round.nsock + i].revents);
 			}
 		}
 	}
