@@ -327,7 +327,7 @@ ZCOAP_API int zcoap_client_set_separate_timeout(struct coap_client *client, uint
  * waiting for its response, the client keeps reading that socket, through
  * a duplicate descriptor of its own, so that retransmitted responses are
  * ACKed again (RFC 7252 §4.5) and other messages get RST (RFC 7641 §3.6).
- * The linger ends at this deadline, once an RST was sent, when a new
+ * The linger ends at this deadline, once a notification was answered with RST, when a new
  * request uses the socket, or at zcoap_client_deinit(). The duplicate keeps
  * the socket (and its local port) open meanwhile, even if the application
  * closed its descriptor. Only plain UDP sockets linger.

@@ -124,7 +124,8 @@ struct zcoap_client_private {
 		int64_t until; /* stop reading then */
 		uint64_t dev;  /* the socket's identity (zc_port_fd_identity()) */
 		uint64_t ino;
-		bool done;      /* over (an RST went out, or released): close the duplicate */
+		bool done;     /* over (a notification got RST, or released): close the duplicate */
+		bool rst_sent; /* the engine answered the datagram being handled with RST */
 		bool suspended; /* requests use the socket again: read as usual until they end */
 	} linger[ZCOAP_CONFIG_MAX_REQUESTS];
 	uint16_t n_linger;

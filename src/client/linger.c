@@ -18,13 +18,17 @@
  * engine sends in answer goes out through it too. While new requests use
  * the socket it is read as usual and the linger is suspended; it resumes
  * when they end. The duplicate keeps the socket (and its port) open until
- * the linger ends: at its deadline, once an RST has told the server to
- * stop, when the application's number turns out to name another socket,
+ * the linger ends: at its deadline, once a notification got RST (the
+ * server was told to stop), when the application's number turns out to
+ * name another socket,
  * or at zcoap_client_deinit().
  * docs/design/threading.md, "Linger".
  */
 
 #include <errno.h>
+#include <stdint.h>
+
+#include "zcoap_option.h"
 
 #include "client/client_internal.h"
 #include "port/port.h"
@@ -188,9 +192,8 @@ int zc_linger_route_locked(struct coap_client *client, int sock, const uint8_t *
 	if (i < 0 || priv->linger[i].suspended) {
 		return sock;
 	}
-	/* An Empty RST (RFC 7252 §4.3) told the server to stop: the linger has done its job. */
 	if (len >= 1 && ((buf[0] >> 4) & 3U) == COAP_TYPE_RESET) {
-		priv->linger[i].done = true;
+		priv->linger[i].rst_sent = true; /* zc_linger_read_locked() decides */
 	}
 	return priv->linger[i].dup;
 }
@@ -209,6 +212,18 @@ int zc_linger_poll_fds_locked(const struct coap_client *client, struct zc_port_p
 		}
 	}
 	return n;
+}
+
+/* Whether a datagram carries an Observe option (RFC 7641 §2): a notification. */
+static bool is_notification(const uint8_t *data, size_t len)
+{
+	struct coap_packet pkt;
+	const uint8_t *v;
+	uint16_t vlen;
+
+	return len <= UINT16_MAX &&
+	       coap_packet_parse(&pkt, (uint8_t *)(uintptr_t)data, (uint16_t)len, NULL, 0) == 0 &&
+	       zcoap_option_find(&pkt, COAP_OPTION_OBSERVE, &v, &vlen) == 0;
 }
 
 static int find_dup(const struct zcoap_client_private *priv, int dup)
@@ -242,6 +257,7 @@ void zc_linger_read_locked(struct coap_client *client, int dup, short revents)
 		socklen_t srclen = sizeof(src);
 		bool truncated = false;
 		int i = find_dup(priv, dup);
+		bool notification;
 		long n;
 
 		if (i < 0) {
@@ -260,10 +276,22 @@ void zc_linger_read_locked(struct coap_client *client, int dup, short revents)
 		 * uses it, so only ACKs of duplicates and RSTs go out), through
 		 * the duplicate (zc_linger_route_locked()).
 		 */
+		notification = is_notification(priv->rx_buf, (size_t)n);
+		priv->linger[i].rst_sent = false;
 		zc_engine_receive(&priv->eng, zc_port_now_ms(), priv->linger[i].orig,
 				  srclen > 0 ? (const struct sockaddr *)&src : NULL, srclen,
 				  priv->rx_buf, (size_t)n, truncated);
 		zc_run_events_locked(client);
+		/*
+		 * A notification answered with RST: the server was told to stop
+		 * (RFC 7641 §3.6), the linger has done its job. (An RST for
+		 * anything else, such as the answer to the cancel's
+		 * deregistration, does not end an observation the server keeps.)
+		 */
+		i = find_dup(priv, dup);
+		if (i >= 0 && priv->linger[i].rst_sent && notification) {
+			priv->linger[i].done = true;
+		}
 	}
 }
 

@@ -126,7 +126,8 @@ static void test_linger_new_request_takes_socket_back(void **state)
 /*
  * Issue 14 point 3: a server that ignores the cancel's deregistration gets
  * RST for its next notification, even though no request uses the socket;
- * after that RST the linger is over.
+ * after that RST the linger is over (an RST for the answer to the
+ * deregistration does not end it).
  */
 static void test_linger_rst_after_cancelled_observation(void **state)
 {
@@ -139,6 +140,7 @@ static void test_linger_rst_after_cancelled_observation(void **state)
 	uint16_t mid = peer_next_mid();
 	uint16_t mid2 = peer_next_mid();
 	uint16_t mid3 = peer_next_mid();
+	uint16_t mid4 = peer_next_mid();
 	struct peer_msg m;
 
 	req.options = &observe0;
@@ -153,9 +155,17 @@ static void test_linger_rst_after_cancelled_observation(void **state)
 	coap_client_cancel_request(&s->client, &req);
 	assert_false(coap_client_has_ongoing_exchange(&s->client));
 
-	/* The cancel's one-off deregistration (a lax server ignores it). */
+	/*
+	 * The cancel's one-off deregistration. A lax server answers it but
+	 * keeps the observation: the answer gets RST, and the linger goes on.
+	 */
 	sys_recv_other(s, &s->other);
 	assert_int_equal(s->other.code, COAP_METHOD_GET);
+	assert_int_equal(peer_separate(&s->peer, &s->other, COAP_TYPE_CON, mid4,
+				       COAP_RESPONSE_CODE_CONTENT, NULL, 0, "ok", 2),
+			 0);
+	sys_recv_other(s, &m);
+	assert_true(peer_msg_is_empty(&m, COAP_TYPE_RESET, mid4));
 
 	/* The next notification is rejected. */
 	o.len = peer_uint_value(v, 3);
