@@ -32,6 +32,7 @@ set(ZCOAP_CLIENT_SOURCES
     src/client/lifecycle.c
     src/client/io.c
     src/client/events.c
+    src/client/linger.c
     src/client/poll_set.c
     src/client/loop.c
     src/client/thread.c

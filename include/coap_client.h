@@ -319,6 +319,27 @@ ZCOAP_API const struct coap_packet *zcoap_client_response_packet(void);
 ZCOAP_API int zcoap_client_set_separate_timeout(struct coap_client *client, uint32_t timeout_ms);
 
 /**
+ * @brief Set how long the client keeps answering on a socket after its last
+ *        exchange ended while the server may still send on it.
+ *
+ * After a CON response was ACKed (the ACK may be lost), an observation
+ * ended (the server may ignore the deregistration) or a request gave up
+ * waiting for its response, the client keeps reading that socket, through
+ * a duplicate descriptor of its own, so that retransmitted responses are
+ * ACKed again (RFC 7252 §4.5) and other messages get RST (RFC 7641 §3.6).
+ * The linger ends at this deadline, once a notification was answered with RST, when a new
+ * request uses the socket, or at zcoap_client_deinit(). The duplicate keeps
+ * the socket (and its local port) open meanwhile, even if the application
+ * closed its descriptor. Only plain UDP sockets linger.
+ * @param client Client.
+ * @param linger_ms Milliseconds; 0 ends every linger now and starts none.
+ *        Default ZCOAP_CONFIG_LINGER_MS (45 s, RFC 7252 MAX_TRANSMIT_SPAN).
+ * @retval 0 Success.
+ * @retval -EINVAL @p client is not initialised.
+ */
+ZCOAP_API int zcoap_client_set_linger(struct coap_client *client, uint32_t linger_ms);
+
+/**
  * @brief Observer of every datagram the client sends and receives (for dumps).
  * @param outgoing True for a datagram sent, false for one received.
  * @param data The datagram.

@@ -119,6 +119,24 @@ struct zcoap_client_private {
 	/* per entry of poll_socks: when it went idle, or -1 while it has requests */
 	int64_t poll_since[ZCOAP_CONFIG_MAX_REQUESTS];
 	bool polling; /* between setting those and retaking the lock */
+	/*
+	 * Sockets read after their last exchange ended (src/client/linger.c):
+	 * through a descriptor of the client's own (dup), until a deadline or
+	 * until the server was told to stop with an RST.
+	 */
+	struct {
+		int orig;      /* the application's descriptor, as requests name it */
+		int dup;       /* the client's own descriptor for the same socket */
+		int64_t until; /* stop reading then */
+		uint64_t dev;  /* the socket's identity (zc_port_fd_identity()) */
+		uint64_t ino;
+		bool done;     /* over (a notification got RST, or released): close the duplicate */
+		bool rst_sent; /* the engine answered the datagram being handled with RST */
+		bool suspended; /* requests use the socket again: read as usual until they end */
+		bool unlisted; /* manual mode: over, left out of the last set; closed in the next */
+	} linger[ZCOAP_CONFIG_MAX_REQUESTS];
+	uint16_t n_linger;
+	uint32_t linger_ms; /* 0: no linger (zcoap_client_set_linger()) */
 	/* Where io_send copies the first datagram of coap_client_req() (api.c). */
 	struct zc_deferred_send *defer;
 	/* CSPRNG bytes fetched in bulk for tokens, Request-Tags and jitter. */

@@ -94,6 +94,18 @@
 #define ZCOAP_CONFIG_OBSERVE_MARGIN_MS 5000U
 #endif
 
+/**
+ * How long the client keeps answering on a socket after its last exchange
+ * ended while the server may still send on it (ms; 0: never). RFC 7252
+ * §4.8.2 MAX_TRANSMIT_SPAN (45 s): the server retransmits a CON response
+ * whose ACK was lost for that long; a server that ignored a cancelled
+ * observation gets an RST for its next notification within it. Change it
+ * per client with zcoap_client_set_linger(); docs/design/threading.md.
+ */
+#ifndef ZCOAP_CONFIG_LINGER_MS
+#define ZCOAP_CONFIG_LINGER_MS 45000U
+#endif
+
 /** Name of the receive thread when coap_client_init() gets NULL. */
 #ifndef ZCOAP_CONFIG_THREAD_NAME
 #define ZCOAP_CONFIG_THREAD_NAME "coap_client"

@@ -88,6 +88,12 @@ struct zcoap_slot {
 	uint8_t phase;   /* enum zcoap_phase */
 	uint8_t msg;     /* enum zcoap_msg_state */
 	bool confirmable;
+	/*
+	 * The peer may still send on this exchange after it ended: a CON
+	 * response we ACKed (the ACK may be lost), a registered observation,
+	 * or a response still awaited when it failed (src/core/exchange.c).
+	 */
+	bool linger;
 	uint8_t method;
 	uint8_t tkl;
 	uint8_t token[8]; /* token of the message in flight */
@@ -198,6 +204,10 @@ struct zcoap_engine {
 	struct zcoap_dedup_entry dedup[ZCOAP_CONFIG_DEDUP_ENTRIES];
 	struct zcoap_event events[ZCOAP_CONFIG_MAX_REQUESTS + 2];
 	uint16_t n_events;
+	/* Sockets whose last exchange ended while the peer may still send
+	 * (zc_engine_take_lingers()) */
+	int linger_socks[ZCOAP_CONFIG_MAX_REQUESTS];
+	uint16_t n_linger;
 	uint8_t dedup_next;
 	uint32_t next_serial;
 	uint32_t separate_timeout_ms;

@@ -65,9 +65,13 @@
 extern "C" {
 #endif
 
-/** @brief Most descriptors zcoap_client_get_fds() returns: one per request slot, plus the
- * wake-up descriptor. */
-#define ZCOAP_CLIENT_MAX_FDS (ZCOAP_CONFIG_MAX_REQUESTS + 1)
+/**
+ * @brief Most descriptors zcoap_client_get_fds() returns: the wake-up
+ * descriptor, the sockets of the requests, and the client's own duplicates
+ * of sockets it still answers on for a while after their last exchange
+ * (zcoap_client_set_linger()).
+ */
+#define ZCOAP_CLIENT_MAX_FDS (2 * ZCOAP_CONFIG_MAX_REQUESTS + 1)
 
 /** @name Readiness flags of zcoap_client_fd_ready() (the values of POLLIN etc., and of
  * EPOLLIN etc. on Linux) */

@@ -60,6 +60,9 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 
 		/* A socket new to the client must be a datagram socket (-EPROTOTYPE). */
 		r = zc_poll_set_admit_locked(client, sock, &known);
+		if (r == 0) {
+			zc_linger_release_locked(client, sock); /* read as usual again */
+		}
 		/*
 		 * The engine builds the first datagram under the lock, but io_send
 		 * only copies it into d: sending it here after unlocking keeps the

@@ -8,6 +8,7 @@
  *   io.c         the engine's I/O table (deferred first send, random pool, trace)
  *   events.c     running the engine's events unlocked, waiting for callbacks
  *   poll_set.c   the sticky poll set and whether a new request needs a wake-up
+ *   linger.c     answering on a socket for a while after its last exchange
  *   loop.c       one round of the loop: descriptors and timeout, reading what is ready
  *   thread.c     thread mode: the receive thread running the loop
  *   manual.c     event-loop mode (zcoap_loop.h): the loop run by the application
@@ -133,6 +134,48 @@ int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verifie
  */
 bool zc_poll_set_needs_wake_locked(struct coap_client *client, int sock, bool verified);
 
+/* ---- linger.c ------------------------------------------------------------ */
+
+/**
+ * Start lingering on the sockets the engine says need it
+ * (zc_engine_take_lingers()), each through a duplicate descriptor taken now,
+ * while the ended request still holds the socket (before its final
+ * callback may let the application close it). Called by
+ * zc_run_events_locked() before it runs the callbacks.
+ */
+void zc_linger_take_locked(struct coap_client *client);
+
+/**
+ * A request uses @p sock again: suspend its linger (it is read as usual)
+ * until its requests end, or end it when the number names another socket
+ * now.
+ */
+void zc_linger_release_locked(struct coap_client *client, int sock);
+
+/** Close every duplicate (deinit, once the thread has stopped). */
+void zc_linger_close_all_locked(struct coap_client *client);
+
+/**
+ * Close the duplicates whose linger is over (deadline passed, an RST was
+ * sent, or the socket was replaced) and resume suspended ones whose socket
+ * has no request any more.
+ * @return The earliest deadline of those left, or ZC_NO_DEADLINE.
+ */
+int64_t zc_linger_expire_locked(struct coap_client *client, int64_t now);
+
+/**
+ * The descriptor to send on for the engine's @p sock: the duplicate while
+ * @p sock lingers (and an RST in @p buf ends the linger), else @p sock.
+ */
+int zc_linger_route_locked(struct coap_client *client, int sock, const uint8_t *buf, size_t len);
+
+/** Fill @p fds with the duplicates to watch. @return How many (at most @p max). */
+int zc_linger_poll_fds_locked(const struct coap_client *client, struct zc_port_pollfd *fds,
+			      int max);
+
+/** Read the lingering duplicate @p dup that poll() reported ready. */
+void zc_linger_read_locked(struct coap_client *client, int dup, short revents);
+
 /* ---- events.c: the loop thread ------------------------------------------------ */
 
 /**
@@ -152,18 +195,25 @@ void zc_loop_leave(struct coap_client *outer);
 /** poll() timeout of a round: -1 for no deadline, else milliseconds (0: due). */
 int zc_loop_timeout(const struct zc_poll_round *round);
 
+/** Most descriptors of a round: the wake-up object, the poll set, the lingering duplicates. */
+#define ZC_LOOP_MAX_FDS (1 + 2 * ZCOAP_CONFIG_MAX_REQUESTS)
+
 /**
- * Set up a round: the wake-up descriptor in fds[0], the sockets to watch
- * after it (fds has room for 1 + ZCOAP_CONFIG_MAX_REQUESTS), the timeout
- * until the next deadline; sets priv->polling (a request that needs the
- * round redone must wake it). @return The number of entries.
+ * Set up a round: the wake-up descriptor in fds[0], the sockets of the poll
+ * set after it (*nsock of them), then the lingering duplicates (fds has
+ * room for ZC_LOOP_MAX_FDS); the timeout until the next deadline. Sets
+ * priv->polling (a request that needs the round redone must wake it).
+ * @return The number of entries.
  */
 unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
-				    int *timeout_ms);
+				    int *timeout_ms, int *nsock);
 
-/** After the wait: clear priv->polling, drain the wake-up object, read the ready sockets. */
+/** After the wait: clear priv->polling, drain the wake-up object, read the ready descriptors. */
 void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_pollfd *fds,
-			     unsigned int n);
+			     unsigned int n, int nsock);
+
+/** One descriptor of the round is ready (foreign loops): whichever it is, handle it. */
+void zc_loop_fd_ready_locked(struct coap_client *client, int fd, short revents);
 
 /** Entry @p i (descriptor @p fd) of priv->poll_socks is ready with @p revents: read or drop it. */
 void zc_loop_socket_ready_locked(struct coap_client *client, int i, int fd, short revents);

@@ -155,5 +155,8 @@ void zc_run_events_locked(struct coap_client *client)
 	struct zcoap_event evs[ZC_MAX_EVENTS];
 	unsigned int n = take_events_locked(client, evs);
 
+	/* Before any final callback: the application may close the socket in it. */
+	zc_linger_take_locked(client);
+
 	run_taken_events_locked(client, evs, n);
 }

@@ -31,7 +31,8 @@ static int io_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t a
 		memcpy(d->buf, buf, len);
 		return 0;
 	}
-	return zc_transport_send(sock, addr, addrlen, buf, len);
+	return zc_transport_send(zc_linger_route_locked(ctx, sock, buf, len), addr, addrlen, buf,
+				 len);
 }
 
 /*

@@ -4,7 +4,8 @@
  * lifecycle.c -- a client's life: coap_client_init() (lock, condition,
  * wake-up object, receive thread), zcoap_client_deinit() (cancel
  * everything, stop and join the thread, release the OS objects), and the
- * per-client settings (separate-response timeout, trace hook).
+ * per-client settings (separate-response timeout, trace hook; the linger
+ * time is set in linger.c).
  */
 
 #include <errno.h>
@@ -29,6 +30,7 @@ static int client_setup(struct coap_client *client)
 	memset(client, 0, sizeof(*client));
 	priv = &client->priv;
 	zc_engine_init(&priv->eng, &zc_client_io, client);
+	priv->linger_ms = ZCOAP_CONFIG_LINGER_MS;
 	if (zc_port_mutex_init(&priv->lock) != 0) {
 		return -EAGAIN;
 	}
@@ -97,6 +99,7 @@ int zcoap_client_deinit(struct coap_client *client)
 	}
 	priv = &client->priv;
 	zc_port_mutex_lock(&priv->lock);
+	priv->linger_ms = 0; /* the cancelled requests' sockets are the application's now */
 	zc_client_cancel_locked(client, NULL);
 	priv->stop = true;
 	if (priv->manual) {
@@ -112,6 +115,7 @@ int zcoap_client_deinit(struct coap_client *client)
 	} else {
 		zc_thread_stop(client);
 	}
+	zc_linger_close_all_locked(client);
 	client_teardown(client);
 	priv->magic = 0;
 	return 0;

@@ -160,10 +160,12 @@ int zc_loop_timeout(const struct zc_poll_round *round)
 }
 
 unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
-				    int *timeout_ms)
+				    int *timeout_ms, int *nsock)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	struct zc_poll_round round;
+	int64_t linger_deadline;
+	int nlinger;
 
 	zc_poll_set_prepare_locked(client, &round);
 	fds[0].fd = zc_port_wake_fd(&priv->wake);
@@ -174,9 +176,18 @@ unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_p
 		fds[1 + i].events = ZC_PORT_POLL_IN;
 		fds[1 + i].revents = 0;
 	}
+	/* The lingering duplicates (linger.c) after the poll set, and their deadline. */
+	linger_deadline = zc_linger_expire_locked(client, round.now);
+	if (linger_deadline < round.deadline) {
+		round.deadline = linger_deadline;
+		priv->poll_deadline = linger_deadline;
+	}
+	nlinger =
+	    zc_linger_poll_fds_locked(client, &fds[1 + round.nsock], ZCOAP_CONFIG_MAX_REQUESTS);
 	priv->polling = true;
 	*timeout_ms = zc_loop_timeout(&round);
-	return 1 + (unsigned int)round.nsock;
+	*nsock = round.nsock;
+	return 1 + (unsigned int)(round.nsock + nlinger);
 }
 
 void zc_loop_socket_ready_locked(struct coap_client *client, int i, int fd, short revents)
@@ -199,16 +210,40 @@ void zc_loop_socket_ready_locked(struct coap_client *client, int i, int fd, shor
 	}
 }
 
+void zc_loop_fd_ready_locked(struct coap_client *client, int fd, short revents)
+{
+	struct zcoap_client_private *priv = &client->priv;
+
+	if (fd == zc_port_wake_fd(&priv->wake)) {
+		zc_port_wake_drain(&priv->wake);
+		return;
+	}
+	for (int i = 0; i < priv->n_poll_socks; i++) {
+		if (priv->poll_socks[i] == fd) {
+			zc_loop_socket_ready_locked(client, i, fd, revents);
+			return;
+		}
+	}
+	zc_linger_read_locked(client, fd, revents); /* ignores a descriptor not its own */
+}
+
 void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_pollfd *fds,
-			     unsigned int n)
+			     unsigned int n, int nsock)
 {
 	struct zcoap_client_private *priv = &client->priv;
 
 	priv->polling = false;
-	if (fds[0].revents & ZC_PORT_POLL_IN) {
+	if (n > 0 && (fds[0].revents & ZC_PORT_POLL_IN)) {
 		zc_port_wake_drain(&priv->wake);
 	}
 	for (unsigned int i = 1; i < n && !priv->stop; i++) {
-		zc_loop_socket_ready_locked(client, (int)i - 1, fds[i].fd, fds[i].revents);
+		if (fds[i].revents == 0) {
+			continue;
+		}
+		if ((int)i <= nsock) {
+			zc_loop_socket_ready_locked(client, (int)i - 1, fds[i].fd, fds[i].revents);
+		} else {
+			zc_linger_read_locked(client, fds[i].fd, fds[i].revents);
+		}
 	}
 }

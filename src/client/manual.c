@@ -80,17 +80,18 @@ static void tick_locked(struct coap_client *client)
 int zcoap_client_process(struct coap_client *client, int timeout_ms)
 {
 	struct zcoap_client_private *priv = &client->priv;
-	struct zc_port_pollfd fds[1 + ZCOAP_CONFIG_MAX_REQUESTS];
+	struct zc_port_pollfd fds[ZC_LOOP_MAX_FDS];
 	struct zc_processing p;
 	unsigned int n;
 	int timeout;
+	int nsock;
 	int ready;
 	int r = begin(client, &p);
 
 	if (r < 0) {
 		return r;
 	}
-	n = zc_loop_prepare_locked(client, fds, &timeout);
+	n = zc_loop_prepare_locked(client, fds, &timeout, &nsock);
 	if (timeout_ms >= 0 && (timeout < 0 || timeout_ms < timeout)) {
 		timeout = timeout_ms;
 	}
@@ -99,7 +100,7 @@ int zcoap_client_process(struct coap_client *client, int timeout_ms)
 	ready = zc_port_poll(fds, n, timeout);
 
 	zc_port_mutex_lock(&priv->lock);
-	zc_loop_dispatch_locked(client, fds, ready > 0 ? n : 0);
+	zc_loop_dispatch_locked(client, fds, ready > 0 ? n : 0, nsock);
 	if (!priv->stop) {
 		tick_locked(client);
 	}
@@ -113,10 +114,11 @@ int zcoap_client_process(struct coap_client *client, int timeout_ms)
 
 int zcoap_client_get_fds(struct coap_client *client, int *fds, int max, int *timeout_ms)
 {
-	struct zc_port_pollfd pfds[1 + ZCOAP_CONFIG_MAX_REQUESTS];
+	struct zc_port_pollfd pfds[ZC_LOOP_MAX_FDS];
 	struct zc_processing p;
 	unsigned int n;
 	int timeout;
+	int nsock;
 	int r;
 
 	if (fds == NULL && max > 0) {
@@ -127,7 +129,7 @@ int zcoap_client_get_fds(struct coap_client *client, int *fds, int max, int *tim
 		return r;
 	}
 	/* polling stays set: the loop sleeps on these until it hands something over. */
-	n = zc_loop_prepare_locked(client, pfds, &timeout);
+	n = zc_loop_prepare_locked(client, pfds, &timeout, &nsock);
 	for (unsigned int i = 0; i < n && (int)i < max; i++) {
 		fds[i] = pfds[i].fd;
 	}
@@ -153,16 +155,7 @@ int zcoap_client_fd_ready(struct coap_client *client, int fd, unsigned int event
 	if (revents == 0) {
 		revents = ZC_PORT_POLL_IN;
 	}
-	if (fd == zc_port_wake_fd(&priv->wake)) {
-		zc_port_wake_drain(&priv->wake);
-	} else {
-		for (int i = 0; i < priv->n_poll_socks; i++) {
-			if (priv->poll_socks[i] == fd) {
-				zc_loop_socket_ready_locked(client, i, fd, revents);
-				break;
-			}
-		}
-	}
+	zc_loop_fd_ready_locked(client, fd, revents);
 	return end(client, &p);
 }
 

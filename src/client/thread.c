@@ -19,13 +19,14 @@ static void client_thread(void *arg)
 {
 	struct coap_client *client = arg;
 	struct zcoap_client_private *priv = &client->priv;
-	struct zc_port_pollfd fds[1 + ZCOAP_CONFIG_MAX_REQUESTS];
+	struct zc_port_pollfd fds[ZC_LOOP_MAX_FDS];
 
 	(void)zc_loop_enter(client);
 	zc_port_mutex_lock(&priv->lock);
 	while (!priv->stop) {
 		unsigned int n;
 		int timeout;
+		int nsock;
 		int ready;
 
 		zc_engine_tick(&priv->eng, zc_port_now_ms());
@@ -33,7 +34,7 @@ static void client_thread(void *arg)
 		if (priv->stop) {
 			break;
 		}
-		n = zc_loop_prepare_locked(client, fds, &timeout);
+		n = zc_loop_prepare_locked(client, fds, &timeout, &nsock);
 		zc_port_mutex_unlock(&priv->lock);
 
 		/* No polling tick: sleep until a datagram, a wake-up or the next deadline. */
@@ -44,7 +45,7 @@ static void client_thread(void *arg)
 		}
 
 		zc_port_mutex_lock(&priv->lock);
-		zc_loop_dispatch_locked(client, fds, ready > 0 ? n : 0);
+		zc_loop_dispatch_locked(client, fds, ready > 0 ? n : 0, nsock);
 	}
 	zc_port_mutex_unlock(&priv->lock);
 }

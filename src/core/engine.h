@@ -132,6 +132,17 @@ bool zc_engine_socket_active(const struct zcoap_engine *eng, int sock);
 int zc_engine_sockets(const struct zcoap_engine *eng, int *socks, int max);
 
 /**
+ * Take the sockets whose last exchange ended while their peer may still
+ * send on it (a CON response whose ACK may be lost, an observation the
+ * server may not have dropped, a response that was still awaited) and that
+ * no request uses now. The driver keeps reading them for a bounded time
+ * and feeds what arrives to zc_engine_receive(), which ACKs duplicates and
+ * rejects the rest with RST (docs/design/threading.md, "Linger").
+ * @return How many were stored in @p socks (at most @p max); the list is then empty.
+ */
+int zc_engine_take_lingers(struct zcoap_engine *eng, int *socks, int max);
+
+/**
  * Whether an event may still be delivered: final events always; others only
  * while their request has not been cancelled in between.
  */

@@ -101,14 +101,44 @@ void zc_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, size_t of
 	}
 }
 
+/*
+ * Remember @p sock for zc_engine_take_lingers(): its peer may still send
+ * on an exchange that just ended, and the driver keeps answering it for a
+ * while (docs/design/threading.md, "Linger").
+ */
+static void note_linger(struct zcoap_engine *eng, int sock)
+{
+	for (unsigned int i = 0; i < eng->n_linger; i++) {
+		if (eng->linger_socks[i] == sock) {
+			return;
+		}
+	}
+	if (eng->n_linger < ZCOAP_CONFIG_MAX_REQUESTS) {
+		eng->linger_socks[eng->n_linger++] = sock;
+	}
+}
+
 void zc_free(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
+	/*
+	 * RFC 7252 §4.5: the server retransmits a CON response whose ACK was
+	 * lost; RFC 7641 §3.6: a server that ignored the deregistration goes
+	 * on notifying, and only an RST (or an ACK) ends either.
+	 */
+	if (s->linger || (s->obs.wanted && s->obs.reg_tkl > 0)) {
+		note_linger(eng, s->sock);
+	}
+	s->linger = false;
 	zc_set_phase(eng, s, ZCOAP_PHASE_FREE);
 }
 
 void zc_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int err)
 {
 	zc_emit(eng, s, err, 0, NULL, 0, true, true, false);
+	if (s->msg == ZCOAP_MSG_WAIT_RESPONSE) {
+		/* A late (separate or NON) response gets RST, not silence. */
+		s->linger = true;
+	}
 	zc_free(eng, s);
 }
 

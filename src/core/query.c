@@ -89,3 +89,17 @@ void zc_engine_response_info(const struct zcoap_engine *eng, struct zcoap_respon
 	info->observe = eng->rx_observe;
 	info->has_observe = eng->rx_has_observe;
 }
+
+int zc_engine_take_lingers(struct zcoap_engine *eng, int *socks, int max)
+{
+	int n = 0;
+
+	for (unsigned int i = 0; i < eng->n_linger; i++) {
+		/* A socket that has requests again is read anyway: no linger needed. */
+		if (n < max && !zc_engine_socket_active(eng, eng->linger_socks[i])) {
+			socks[n++] = eng->linger_socks[i];
+		}
+	}
+	eng->n_linger = 0;
+	return n;
+}

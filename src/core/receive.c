@@ -151,6 +151,7 @@ static void handle_response(struct zcoap_engine *eng, struct zc_rx *rx)
 			zc_fail(eng, s, r);
 			return;
 		}
+		s->linger = true; /* our ACK may be lost: its repetition must be ACKed too */
 	}
 	if (rx->type != COAP_TYPE_ACK) {
 		/*
@@ -203,6 +204,7 @@ static void handle_truncated(struct zcoap_engine *eng, const struct zc_rx *rx)
 	}
 	if (rx->type == COAP_TYPE_CON) {
 		(void)send_ack(eng, rx, s);
+		s->linger = true;
 	}
 	if (rx->type != COAP_TYPE_ACK) {
 		zc_dedup_add(eng, rx);

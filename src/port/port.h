@@ -178,6 +178,19 @@ int zc_port_poll(struct zc_port_pollfd *fds, unsigned int n, int timeout_ms);
 bool zc_port_fd_identity(int fd, uint64_t *a, uint64_t *b);
 
 /**
+ * A second descriptor for the socket @p fd refers to (POSIX: fcntl
+ * F_DUPFD_CLOEXEC). The client reads a socket after its last exchange ended
+ * only through such a descriptor of its own: the application may close its
+ * number at any moment, and the number may then name another file
+ * (docs/design/threading.md, "Linger").
+ * @return The new descriptor, or a negative errno.
+ */
+int zc_port_fd_dup(int fd);
+
+/** Close a descriptor zc_port_fd_dup() returned. */
+void zc_port_fd_close(int fd);
+
+/**
  * Take the pending error of a socket that zc_port_poll() reported with
  * ZC_PORT_POLL_ERR (SO_ERROR, e.g. ECONNREFUSED after an ICMP port
  * unreachable, RFC 1122 §4.1.3.3).

@@ -333,6 +333,43 @@ static void cancel_case(struct fx *f, bool con)
 	assert_int_equal(recorder_count(&f->rec), n);
 }
 
+/*
+ * Issue 14 point 3: after a cancel no request uses the observation's socket
+ * any more (the server's observer count is asked on another socket), so
+ * only the client's linger can answer the notifications node-coap keeps
+ * sending. Before the linger they piled up unread and the server kept the
+ * observation.
+ */
+static void cancel_linger_case(struct fx *f, bool con)
+{
+	struct coap_client_request r = {0};
+	struct coap_client_request pattern = {.user_data = &f->rec};
+	int obs_sock = f->sock;
+	size_t n;
+
+	observe_obs(f, &r, con, 3);
+	coap_client_cancel_request(&f->client, &pattern);
+	check_ended_with(f, -ECANCELED, false);
+	n = recorder_count(&f->rec);
+	f->sock = interop_udp_socket();
+	assert_true(f->sock >= 0);
+	assert_true(wait_no_observers(f, "observers"));
+	assert_true(trace_counter_get(&f->trace).out_rst >= 1);
+	assert_int_equal(recorder_count(&f->rec), n);
+	close(f->sock);
+	f->sock = obs_sock;
+}
+
+static void test_observe_cancel_linger_con(void **state)
+{
+	cancel_linger_case(*state, true);
+}
+
+static void test_observe_cancel_linger_non(void **state)
+{
+	cancel_linger_case(*state, false);
+}
+
 /* CON notifications: node-coap itself ends the observation on our RST. */
 static void test_observe_cancel_con(void **state)
 {
@@ -619,6 +656,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_big_early_negotiation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe_cancel_con, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe_cancel_non, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_observe_cancel_linger_con, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_observe_cancel_linger_non, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe_deregister_con, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe_deregister_non, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe_blockwise, setup, teardown),

@@ -167,6 +167,7 @@ struct nested {
 	bool release;        /* ... may return */
 	bool outer_running;  /* the callback of the request ended elsewhere is on the stack */
 	int final_too_early; /* that request's final callback ran while it was */
+	int finals_noted;    /* nest_note_final() calls that have finished their work */
 	bool call_returned;  /* the other thread's deregister/cancel returned */
 	struct sys *s;
 	struct coap_client_request pattern;
@@ -246,7 +247,27 @@ static void nest_note_final(void)
 	if (nest.outer_running) {
 		nest.final_too_early++;
 	}
+	nest.finals_noted++;
 	pthread_cond_broadcast(&nest.cond);
+	pthread_mutex_unlock(&nest.lock);
+}
+
+/*
+ * Wait (bounded) until the hook has noted @p n finals. The recorder wakes
+ * its waiter before it runs the hook, so the hook may still be running on
+ * the client thread when recorder_wait() returns: nest must outlive it.
+ */
+static void nest_wait_finals(int n)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 20;
+	pthread_mutex_lock(&nest.lock);
+	while (nest.finals_noted < n &&
+	       pthread_cond_timedwait(&nest.cond, &nest.lock, &until) == 0) {
+	}
+	assert_true(nest.finals_noted >= n);
 	pthread_mutex_unlock(&nest.lock);
 }
 
@@ -473,6 +494,7 @@ static void test_final_after_callback_ended_from_nested_callback(void **state)
 	 * exactly one final callback, after its notification callback returned.
 	 */
 	assert_true(recorder_wait(&s->rec, 2, RECORDER_WAIT_MS));
+	nest_wait_finals(1);
 	assert_int_equal(recorder_count(&s->keeper_rec), 1);
 	assert_int_equal(nest_too_early(), 0);
 	ev = recorder_get(&s->rec, 1);

@@ -6,6 +6,7 @@
  * what an entry of its error queue reports.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #ifdef __linux__
 #include <linux/errqueue.h>
 #endif
@@ -50,6 +52,19 @@ bool zc_port_fd_identity(int fd, uint64_t *a, uint64_t *b)
 	*a = (uint64_t)st.st_dev;
 	*b = (uint64_t)st.st_ino;
 	return true;
+}
+
+int zc_port_fd_dup(int fd)
+{
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	return d < 0 ? -errno : d;
+}
+
+void zc_port_fd_close(int fd)
+{
+	/* POSIX leaves the descriptor's state unspecified after EINTR; Linux has closed it. */
+	(void)close(fd);
 }
 
 int zc_port_socket_error(int sock)

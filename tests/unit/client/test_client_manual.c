@@ -9,6 +9,7 @@
  * loop only when its wait must change.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -482,6 +483,73 @@ static void test_deinit_while_processing(void **state)
 	/* teardown deinitialises again: a no-op */
 }
 
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+/*
+ * A CON separate response leaves the socket lingering through a duplicate
+ * (linger.c), which a foreign loop gets among the descriptors. When the
+ * linger ends, the duplicate is first left out of the set and closed only
+ * in the next zcoap_client_get_fds(): an epoll loop has stopped watching it
+ * by then (closing it first would leave epoll's entry on the socket).
+ */
+static void test_linger_duplicate_closed_late(void **state)
+{
+	struct fx *f = *state;
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t q[256];
+	uint8_t m[32];
+	struct sockaddr_in from;
+	size_t tkl;
+	int dup = -1;
+	int n;
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, q, sizeof(q), &from) >= 4);
+	tkl = q[0] & 0x0f;
+	/* Empty ACK, then the response as a CON of its own. */
+	m[0] = 0x60;
+	m[1] = 0;
+	m[2] = q[2];
+	m[3] = q[3];
+	assert_int_equal(sendto(f->server, m, 4, 0, (struct sockaddr *)&from, sizeof(from)), 4);
+	assert_int_equal(zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL), 2);
+	assert_int_equal(zcoap_client_fd_ready(&f->client, f->sock, ZCOAP_FD_IN), 0);
+	m[0] = (uint8_t)(0x40 | tkl);
+	m[1] = 0x45;
+	m[2] = 0x12;
+	m[3] = 0x34;
+	memcpy(m + 4, q + 4, tkl);
+	m[4 + tkl] = 0xff;
+	m[5 + tkl] = 'o';
+	assert_int_equal(sendto(f->server, m, 6 + tkl, 0, (struct sockaddr *)&from, sizeof(from)),
+			 (ssize_t)(6 + tkl));
+	(void)zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL);
+	assert_int_equal(zcoap_client_fd_ready(&f->client, f->sock, ZCOAP_FD_IN), 1);
+	assert_int_equal(f->last_code, 0x45);
+	assert_int_equal(server_recv(f, q, sizeof(q), &from), 4); /* the client's ACK */
+
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL);
+	for (int i = 1; i < n; i++) {
+		if (fds[i] != f->sock) {
+			dup = fds[i];
+		}
+	}
+	assert_true(dup >= 0);
+	assert_true(fd_open(dup));
+
+	assert_int_equal(zcoap_client_set_linger(&f->client, 0), 0);
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL);
+	for (int i = 0; i < n; i++) {
+		assert_int_not_equal(fds[i], dup);
+	}
+	assert_true(fd_open(dup)); /* still open: the loop may still watch it */
+	(void)zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL);
+	assert_false(fd_open(dup));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +561,7 @@ int main(void)
 	    cmocka_unit_test(test_thread_mode_refused),
 	    cmocka_unit_test_setup_teardown(test_other_thread_wakes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deinit_while_processing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_linger_duplicate_closed_late, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

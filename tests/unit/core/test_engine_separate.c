@@ -474,6 +474,56 @@ static void test_echo_option_next_req(void **state)
 	assert_int_equal(fk_opt_count(&m, COAP_OPTION_ECHO), 0);
 }
 
+/*
+ * Which ended exchanges leave their socket to linger (zc_engine_take_lingers(),
+ * docs/design/threading.md): a piggybacked response does not (the server
+ * sends nothing more); a separate CON response does (our ACK may be lost);
+ * a request that gave up while a response was awaited does (a late one gets
+ * RST). The list is taken once.
+ */
+static void test_linger_decision(void **state)
+{
+	struct fk *f = *state;
+	struct coap_transmission_parameters p = fk_params();
+	struct coap_client_request r = short_request(&u1);
+	struct fk_msg m;
+	int socks[4];
+
+	/* piggybacked: nothing to linger for */
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	fk_last_msg(f, &m);
+	fk_reply_ack(f, &m, COAP_RESPONSE_CODE_CONTENT, "ok", 2);
+	assert_false(zc_engine_busy(&f->eng));
+	assert_int_equal(zc_engine_take_lingers(&f->eng, socks, 4), 0);
+
+	/* separate CON response: linger */
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	fk_last_msg(f, &m);
+	fk_empty_ack(f, m.mid);
+	separate(f, &m, COAP_TYPE_CON, 0x2345, COAP_RESPONSE_CODE_CONTENT, "sep");
+	assert_false(zc_engine_busy(&f->eng));
+	assert_int_equal(zc_engine_take_lingers(&f->eng, socks, 4), 1);
+	assert_int_equal(socks[0], 0);
+	assert_int_equal(zc_engine_take_lingers(&f->eng, socks, 4), 0);
+
+	/* separate-response wait timed out: linger */
+	f->eng.separate_timeout_ms = 6000;
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	fk_last_msg(f, &m);
+	fk_empty_ack(f, m.mid);
+	fk_run_until(f, f->now + 6000);
+	assert_false(zc_engine_busy(&f->eng));
+	assert_int_equal(zc_engine_take_lingers(&f->eng, socks, 4), 1);
+
+	/* a socket that has a request again is not listed */
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	fk_last_msg(f, &m);
+	fk_empty_ack(f, m.mid);
+	separate(f, &m, COAP_TYPE_CON, 0x2346, COAP_RESPONSE_CODE_CONTENT, "sep");
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	assert_int_equal(zc_engine_take_lingers(&f->eng, socks, 4), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +541,7 @@ int main(void)
 	    T(test_echo_retries_bounded),
 	    T(test_unauthorized_without_echo),
 	    T(test_echo_option_next_req),
+	    T(test_linger_decision),
 #undef T
 	};
 
