@@ -16,6 +16,13 @@
 #   ZBENCH_NICE       niceness of the measured processes (default -10 when run as root, so
 #                     other jobs on a shared machine disturb the timings less; "" for none)
 #
+# zcoap runs in both of its modes: "zcoap" is thread mode (coap_client_init(): the
+# receive thread runs the callbacks, the application waits on a semaphore), "zcoap
+# manual" is event-loop mode (zcoap_client_init_manual(): the application's thread runs
+# zcoap_client_process() until the callback says it is done; no client thread).
+# System calls per request (strace -f -c, when strace is installed) are
+# (calls(2N) - calls(N)) / N like the instruction counts.
+#
 # Wall times are medians over the rounds; rounds of the different clients
 # are interleaved so a noisy period hurts all of them alike. Instruction and
 # allocation counts run each client for N and 2N requests and report
@@ -56,6 +63,8 @@ HAVE_LIBCOAP=0
 [ -x "$B/zbench_libcoap" ] && HAVE_LIBCOAP=1
 HAVE_VALGRIND=0
 command -v valgrind >/dev/null 2>&1 && HAVE_VALGRIND=1
+HAVE_STRACE=0
+command -v strace >/dev/null 2>&1 && HAVE_STRACE=1
 
 TMP=$(mktemp -d)
 RESPONDER_PID=
@@ -111,6 +120,19 @@ allocs() {
 	LD_PRELOAD=$B/libzbench_alloc.so "$@" 2>&1 >/dev/null | sed -n 's/^allocs=\([0-9]*\).*/\1/p' | tail -n1
 }
 per_n() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.1f", (b - a) / n}'; }
+# syscalls <cmd...>: system calls of the whole process (all threads), strace -f -c
+syscalls() {
+	strace -f -c -o "$TMP/strace" "$@" >/dev/null 2>&1 || { echo 0; return; }
+	awk '$NF == "total" {print $4}' "$TMP/strace"
+}
+# sc_per_n <client binary> <mode>: (syscalls(2N) - syscalls(N)) / N of "<mode> PORT N"
+sc_per_n() {
+	local a b
+	[ $HAVE_STRACE = 1 ] || { echo "n/a"; return; }
+	a=$(syscalls "$1" "$2" "$PORT" "$CG_N")
+	b=$(syscalls "$1" "$2" "$PORT" "$((CG_N * 2))")
+	awk -v a="$a" -v b="$b" -v n="$CG_N" 'BEGIN {printf "%.2f", (b - a) / n}'
+}
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "measuring: $ROUNDS rounds, port $PORT ..." >&2
@@ -119,6 +141,7 @@ echo "measuring: $ROUNDS rounds, port $PORT ..." >&2
 for _ in $(seq "$ROUNDS"); do
 	run seq_raw "$B/zbench_raw" seq "$PORT" "$SEQ_N"
 	run seq_zcoap "$B/zbench_zcoap" seq "$PORT" "$SEQ_N"
+	run seq_zcoapm "$B/zbench_zcoap" mseq "$PORT" "$SEQ_N"
 	[ $HAVE_LIBCOAP = 1 ] && run seq_libcoap "$B/zbench_libcoap" seq "$PORT" "$SEQ_N"
 	run handoff "$B/zbench_handoff" "$SEQ_N"
 done
@@ -128,6 +151,7 @@ KS="1 2 8 32"
 for _ in $(seq "$ROUNDS"); do
 	for k in $KS; do
 		run "fl_zcoap_$k" "$B/zbench_zcoap_wide" inflight "$PORT" "$FLIGHT_N" "$k"
+		run "fl_zcoapm_$k" "$B/zbench_zcoap_wide" minflight "$PORT" "$FLIGHT_N" "$k"
 		[ $HAVE_LIBCOAP = 1 ] && run "fl_libcoap_$k" "$B/zbench_libcoap" inflight "$PORT" "$FLIGHT_N" "$k"
 	done
 done
@@ -137,6 +161,7 @@ for _ in $(seq "$ROUNDS"); do
 	run blk_raw "$B/zbench_raw" block "$PORT"
 	run blk_rawpoll "$B/zbench_raw" blockpoll "$PORT"
 	run blk_zcoap "$B/zbench_zcoap" block "$PORT"
+	run blk_zcoapm "$B/zbench_zcoap" mblock "$PORT"
 	[ $HAVE_LIBCOAP = 1 ] && run blk_libcoap "$B/zbench_libcoap" block "$PORT"
 done
 
@@ -153,6 +178,16 @@ declare -A IR AL
 CG_2N=$((CG_N * 2))
 clients="zcoap"
 [ $HAVE_LIBCOAP = 1 ] && clients="zcoap libcoap"
+if [ $HAVE_VALGRIND = 1 ]; then
+	IR[zcoapm_1]=$(callgrind_ir "$B/zbench_zcoap" mseq "$PORT" "$CG_N")
+	IR[zcoapm_2]=$(callgrind_ir "$B/zbench_zcoap" mseq "$PORT" "$CG_2N")
+fi
+declare -A SC
+SC[raw]=$(sc_per_n "$B/zbench_raw" seq)
+SC[zcoap]=$(sc_per_n "$B/zbench_zcoap" seq)
+SC[zcoapm]=$(sc_per_n "$B/zbench_zcoap" mseq)
+SC[libcoap]=n/a
+[ $HAVE_LIBCOAP = 1 ] && SC[libcoap]=$(sc_per_n "$B/zbench_libcoap" seq)
 for c in $clients; do
 	if [ $HAVE_VALGRIND = 1 ]; then
 		IR[${c}_1]=$(callgrind_ir "$B/zbench_$c" seq "$PORT" "$CG_N")
@@ -180,26 +215,30 @@ echo "load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "1. Sequential CON GETs ($SEQ_N; the application waits for each response)"
 echo
-echo "| client | µs/request | client CPU µs/request | context switches/request | vs raw | vs libcoap |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| client | µs/request | client CPU µs/request | context switches/request | system calls/request | vs raw | vs libcoap |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 r=$(m seq_raw wall)
 z=$(m seq_zcoap wall)
+zm=$(m seq_zcoapm wall)
 l=$(lib m seq_libcoap wall)
-echo "| raw UDP | $(us "$r") | $(us "$(m seq_raw cpu)") | $(m seq_raw csw) | 1.00 | $(lib ratio "$r" "$l") |"
-echo "| zcoap | $(us "$z") | $(us "$(m seq_zcoap cpu)") | $(m seq_zcoap csw) | $(ratio "$z" "$r") | $(lib ratio "$z" "$l") |"
+echo "| raw UDP | $(us "$r") | $(us "$(m seq_raw cpu)") | $(m seq_raw csw) | ${SC[raw]} | 1.00 | $(lib ratio "$r" "$l") |"
+echo "| zcoap (thread mode) | $(us "$z") | $(us "$(m seq_zcoap cpu)") | $(m seq_zcoap csw) | ${SC[zcoap]} | $(ratio "$z" "$r") | $(lib ratio "$z" "$l") |"
+echo "| zcoap manual (event-loop mode) | $(us "$zm") | $(us "$(m seq_zcoapm cpu)") | $(m seq_zcoapm csw) | ${SC[zcoapm]} | $(ratio "$zm" "$r") | $(lib ratio "$zm" "$l") |"
 [ $HAVE_LIBCOAP = 1 ] &&
-	echo "| libcoap | $(us "$l") | $(us "$(m seq_libcoap cpu)") | $(m seq_libcoap csw) | $(ratio "$l" "$r") | 1.00 |"
+	echo "| libcoap | $(us "$l") | $(us "$(m seq_libcoap cpu)") | $(m seq_libcoap csw) | ${SC[libcoap]} | $(ratio "$l" "$r") | 1.00 |"
+echo "(system calls: strace -f -c over the whole process, (calls(2N) - calls(N)) / N, N = $CG_N; thread mode includes the application's semaphore wait and post)"
 echo
 echo "Thread hand-off (two semaphore wake-ups, the floor of a callback on another thread): $(us "$(m handoff wall)") µs"
 echo
 echo "2. Throughput with k requests in flight ($FLIGHT_N CON GETs; zcoap built with 255 slots)"
 echo
-echo "| k | zcoap req/s | libcoap req/s | zcoap time / libcoap time |"
-echo "|---:|---:|---:|---:|"
+echo "| k | zcoap req/s | zcoap manual req/s | libcoap req/s | zcoap time / libcoap time | manual time / libcoap time |"
+echo "|---:|---:|---:|---:|---:|---:|"
 for k in $KS; do
 	z=$(m "fl_zcoap_$k" wall)
+	zm=$(m "fl_zcoapm_$k" wall)
 	l=$(lib m "fl_libcoap_$k" wall)
-	echo "| $k | $(awk -v a="$z" 'BEGIN {printf "%.0f", 1e9 / a}') | $(lib awk -v a="$l" 'BEGIN {printf "%.0f", 1e9 / a}') | $(lib ratio "$z" "$l") |"
+	echo "| $k | $(awk -v a="$z" 'BEGIN {printf "%.0f", 1e9 / a}') | $(awk -v a="$zm" 'BEGIN {printf "%.0f", 1e9 / a}') | $(lib awk -v a="$l" 'BEGIN {printf "%.0f", 1e9 / a}') | $(lib ratio "$z" "$l") | $(lib ratio "$zm" "$l") |"
 done
 echo
 echo "3. Block2 download of 1 MiB in 1024-byte blocks"
@@ -209,8 +248,9 @@ echo "|---|---:|---:|---:|---:|"
 r=$(m blk_raw total)
 rp=$(m blk_rawpoll total)
 z=$(m blk_zcoap total)
+zm=$(m blk_zcoapm total)
 l=$(lib m blk_libcoap total)
-for row in "raw UDP loop:$r" "raw loop, event-loop wait (poll + non-blocking recvmsg):$rp" "zcoap:$z" "libcoap:$l"; do
+for row in "raw UDP loop:$r" "raw loop, event-loop wait (poll + non-blocking recvmsg):$rp" "zcoap (thread mode):$z" "zcoap manual (event-loop mode):$zm" "libcoap:$l"; do
 	name=${row%%:*}
 	v=${row#*:}
 	[ "$v" = "$NA" ] && continue
@@ -224,6 +264,8 @@ if [ $HAVE_VALGRIND = 1 ]; then
 	echo "|---|---:|---:|---:|"
 	for c in $clients; do
 		echo "| $c | ${IR[${c}_1]} | ${IR[${c}_2]} | $(per_n "${IR[${c}_1]}" "${IR[${c}_2]}" "$CG_N") |"
+		[ "$c" = zcoap ] &&
+			echo "| zcoap manual | ${IR[zcoapm_1]} | ${IR[zcoapm_2]} | $(per_n "${IR[zcoapm_1]}" "${IR[zcoapm_2]}" "$CG_N") |"
 	done
 else
 	echo "valgrind not installed: skipped"
