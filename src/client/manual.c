@@ -79,7 +79,7 @@ static void tick_locked(struct coap_client *client)
 
 int zcoap_client_process(struct coap_client *client, int timeout_ms)
 {
-	struct zcoap_client_private *priv = &client->priv;
+	struct zcoap_client_private *priv;
 	struct zc_port_pollfd fds[ZC_LOOP_MAX_FDS];
 	struct zc_processing p;
 	unsigned int n;
@@ -91,6 +91,7 @@ int zcoap_client_process(struct coap_client *client, int timeout_ms)
 	if (r < 0) {
 		return r;
 	}
+	priv = &client->priv;
 	n = zc_loop_prepare_locked(client, fds, &timeout, &nsock);
 	if (timeout_ms >= 0 && (timeout < 0 || timeout_ms < timeout)) {
 		timeout = timeout_ms;
@@ -142,7 +143,6 @@ int zcoap_client_get_fds(struct coap_client *client, int *fds, int max, int *tim
 
 int zcoap_client_fd_ready(struct coap_client *client, int fd, unsigned int events)
 {
-	struct zcoap_client_private *priv = &client->priv;
 	struct zc_processing p;
 	short revents =
 	    (short)(events & (ZCOAP_FD_IN | ZCOAP_FD_ERR | ZCOAP_FD_HUP | ZCOAP_FD_NVAL));
@@ -151,7 +151,7 @@ int zcoap_client_fd_ready(struct coap_client *client, int fd, unsigned int event
 	if (r < 0) {
 		return r;
 	}
-	priv->polling = false;
+	client->priv.polling = false;
 	if (revents == 0) {
 		revents = ZC_PORT_POLL_IN;
 	}
