@@ -5,10 +5,6 @@
  * (pthread_mutex_t and pthread_cond_t in the opaque storage of
  * struct zcoap_client_private), and the static mutexes of the globals.
  */
-/* PTHREAD_MUTEX_ADAPTIVE_NP (glibc) */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,29 +26,9 @@ static pthread_cond_t *cond_of(struct zcoap_port_cond *c)
 	return (pthread_cond_t *)(void *)c->u.bytes;
 }
 
-/*
- * glibc's adaptive mutex spins briefly before it sleeps in the kernel. The
- * client lock is held for short stretches (an engine call, never a
- * callback), so an application thread that meets the receive thread
- * finishing its round (in a sequential loop: right after the callback that
- * woke the application) gets the lock without a futex wait and wake-up pair.
- */
 int zc_port_mutex_init(struct zcoap_port_mutex *m)
 {
-#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
-	pthread_mutexattr_t attr;
-	int r;
-
-	if (pthread_mutexattr_init(&attr) != 0) {
-		return -EAGAIN;
-	}
-	(void)pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
-	r = pthread_mutex_init(mutex_of(m), &attr);
-	(void)pthread_mutexattr_destroy(&attr);
-	return r == 0 ? 0 : -EAGAIN;
-#else
 	return pthread_mutex_init(mutex_of(m), NULL) == 0 ? 0 : -EAGAIN;
-#endif
 }
 
 void zc_port_mutex_destroy(struct zcoap_port_mutex *m)
