@@ -27,19 +27,16 @@
 /* Credential files beyond this are surely not a certificate, a key or a CA bundle. */
 #define CLI_CRED_FILE_MAX ((size_t)4 * 1024 * 1024)
 
-static bool is_address_literal(const struct cli_uri *uri)
-{
-	return uri->host_type != CLI_HOST_NAME;
-}
-
-/* The name the server's certificate must carry and SNI announces; NULL when there is none. */
+/*
+ * The identity the server's certificate must carry: --server-name, or the
+ * URI's host. A host name is also sent as SNI; an address literal (without
+ * brackets or zone) is matched against the certificate's iPAddress
+ * subjectAltNames and never sent as SNI (RFC 6066 §3): the library tells
+ * the two apart (docs/design/dtls.md).
+ */
 static const char *server_name(const struct cli_config *cfg, const struct cli_uri *uri)
 {
-	if (cfg->server_name != NULL) {
-		return cfg->server_name;
-	}
-	/* RFC 6066 §3: SNI carries host names only, never address literals. */
-	return is_address_literal(uri) ? NULL : uri->host;
+	return cfg->server_name != NULL ? cfg->server_name : uri->host;
 }
 
 enum cli_exit cli_dtls_check(const struct cli_config *cfg, const struct cli_uri *uri, char *err,
@@ -48,6 +45,8 @@ enum cli_exit cli_dtls_check(const struct cli_config *cfg, const struct cli_uri 
 	bool psk = cfg->psk_key != NULL;
 	bool certs = cfg->ca_file != NULL || cfg->cert_file != NULL;
 
+	/* Every URI has an identity to check: its host name or address (server_name()). */
+	(void)uri;
 	if (!zcoap_dtls_available()) {
 		snprintf(err, errlen,
 			 "coaps:// needs DTLS, and this build has no DTLS (zcoap was built "
@@ -79,20 +78,6 @@ enum cli_exit cli_dtls_check(const struct cli_config *cfg, const struct cli_uri 
 		snprintf(err, errlen,
 			 "-n needs something to offer the server: -C CAFILE, -c CERTFILE or "
 			 "-k KEY -u IDENTITY (zcoap has no DTLS mode without credentials)");
-		return CLI_EXIT_USAGE;
-	}
-	if (certs && !cfg->no_verify && server_name(cfg, uri) == NULL) {
-		/*
-		 * Mbed TLS 2.28 matches dNSName and CN only, never the iPAddress
-		 * subjectAltName (docs/design/dtls.md): a literal cannot be
-		 * checked, and checking no name would accept any certificate of
-		 * the CA.
-		 */
-		snprintf(err, errlen,
-			 "%s is an address: the server's certificate can only be checked "
-			 "against a host name; put the name in the URI or give it with "
-			 "--server-name NAME (-n skips the check: insecure)",
-			 uri->host);
 		return CLI_EXIT_USAGE;
 	}
 	if (cfg->no_verify && (!psk || certs)) {

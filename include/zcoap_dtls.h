@@ -169,7 +169,10 @@ struct zcoap_dtls_config {
 	size_t sec_tag_count;
 	/**
 	 * Server name (TLS_HOSTNAME): sent as SNI and checked against the
-	 * server certificate's subjectAltName dNSName / CN. Required when a
+	 * server certificate's subjectAltName dNSName / CN. An IP address
+	 * literal ("192.0.2.7", "2001:db8::1", "[::1]"; a zone is ignored) is
+	 * instead checked against the certificate's iPAddress subjectAltNames
+	 * (octet by octet; never the CN) and not sent as SNI. Required when a
 	 * certificate is verified, unless @c skip_hostname_check is set.
 	 * Up to 255 characters; copied.
 	 */
@@ -285,7 +288,7 @@ ZCOAP_API int zcoap_tls_credential_delete(zcoap_sec_tag_t tag, enum zcoap_tls_cr
  * @retval -ECONNABORTED The server ended the handshake with another fatal
  *         alert (e.g. handshake_failure: no common cipher suite).
  * @retval -EKEYREJECTED The server's certificate failed verification:
- *         not issued by a registered CA, host name mismatch, bad signature
+ *         not issued by a registered CA, host name or address mismatch, bad signature
  *         or unsuitable key usage.
  * @retval -EKEYEXPIRED The server's certificate, or one in its chain, has
  *         expired or is not valid yet.

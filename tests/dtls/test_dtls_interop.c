@@ -716,6 +716,58 @@ static void test_pki_expired(void **state)
 	expect_failure(f, &cfg, &f->srv.dtls_addr, -EKEYEXPIRED, "expired");
 }
 
+/*
+ * An IP address literal as the server's identity (issue 16 point 4): the
+ * certificate carries IP:127.0.0.1 and IP:::1 among its subjectAltNames
+ * (make_certs.sh), which Mbed TLS 2.28's own name check never looks at.
+ */
+static void test_pki_ip_literal(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags, .sec_tag_count = 1, .hostname = "127.0.0.1"};
+	struct fx *f = *state;
+
+	start_pki_server(f, "server.crt", "server.key");
+	dtls_connect_cfg(f, &cfg);
+	flow_get(f);
+}
+
+/* An IPv6 literal is matched as 16 octets (the server itself listens on 127.0.0.1). */
+static void test_pki_ipv6_literal(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags, .sec_tag_count = 1, .hostname = "0:0:0:0:0:0:0:1"};
+	struct fx *f = *state;
+
+	start_pki_server(f, "server.crt", "server.key");
+	dtls_connect_cfg(f, &cfg);
+	flow_get(f);
+}
+
+/* Another address than the certificate's: rejected, nothing sent after the handshake. */
+static void test_pki_wrong_ip(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = fail_cfg(tags, "127.0.0.2");
+	struct fx *f = *state;
+
+	start_pki_server(f, "server.crt", "server.key");
+	expect_failure(f, &cfg, &f->srv.dtls_addr, -EKEYREJECTED, "address mismatch");
+}
+
+/* The address in the CN (and not among the iPAddress SANs) does not count (RFC 9525 §6.2.1). */
+static void test_pki_ip_only_in_cn(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = fail_cfg(tags, "127.0.0.1");
+	struct fx *f = *state;
+
+	start_pki_server(f, "cn-ip.crt", "server.key");
+	expect_failure(f, &cfg, &f->srv.dtls_addr, -EKEYREJECTED, "address mismatch");
+}
+
 /* The server (-C) asks for a client certificate; we have none to give. */
 static void test_pki_no_client_cert(void **state)
 {
@@ -869,6 +921,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pki_unknown_ca, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_wrong_hostname, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_expired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_ip_literal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_ipv6_literal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_wrong_ip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_ip_only_in_cn, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_no_client_cert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_verify_none, setup, teardown),
 	};

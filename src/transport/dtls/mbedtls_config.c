@@ -398,6 +398,17 @@ int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, ch
 			return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? -ENOMEM : -EINVAL;
 		}
 	}
+	/*
+	 * An address literal as the identity: matched against the iPAddress
+	 * subjectAltNames (mbedtls_identity.c), never sent as SNI (RFC 6066 §3
+	 * forbids literals there) nor handed to Mbed TLS's name check.
+	 */
+	st->ip_len = (uint8_t)(cfg->hostname != NULL && !cfg->skip_hostname_check
+				   ? zc_dtls_ip_literal(cfg->hostname, st->ip)
+				   : 0);
+	if (verify && st->ip_len != 0) {
+		mbedtls_ssl_conf_verify(&st->conf, zc_dtls_verify_ip, st);
+	}
 	mbedtls_ssl_conf_handshake_timeout(&st->conf, rmin, rmax);
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
 	/* Sessions are never resumed, so a ticket (RFC 5077) would only cost a message. */
@@ -409,7 +420,7 @@ int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, ch
 		snprintf(why, n, "Mbed TLS could not allocate the session buffers");
 		return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? -ENOMEM : -EIO;
 	}
-	if (cfg->hostname != NULL && !cfg->skip_hostname_check) {
+	if (st->ip_len == 0 && cfg->hostname != NULL && !cfg->skip_hostname_check) {
 		/* SNI (RFC 6066 §3) and the name the certificate must carry (RFC 6125). */
 		ret = mbedtls_ssl_set_hostname(&st->ssl, cfg->hostname);
 		if (ret != 0) {
@@ -419,7 +430,10 @@ int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, ch
 	}
 #if MBEDTLS_VERSION_MAJOR >= 3
 	else {
-		/* 3.6 refuses to verify without a name unless told "none" explicitly. */
+		/*
+		 * 3.6 refuses to verify without a name unless told "none"
+		 * explicitly; an address literal is checked by zc_dtls_verify_ip().
+		 */
 		(void)mbedtls_ssl_set_hostname(&st->ssl, NULL);
 	}
 #endif

@@ -259,6 +259,13 @@ static int verify_error(const struct dtls_state *st, const char *hostname, char 
 		snprintf(why, n, "server certificate is not valid yet");
 		return -EKEYEXPIRED;
 	}
+	if ((flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) && st->ip_len != 0) {
+		snprintf(why, n,
+			 "server certificate is not valid for address %s (address mismatch: no "
+			 "iPAddress subjectAltName equals it)",
+			 hostname != NULL ? hostname : "");
+		return -EKEYREJECTED;
+	}
 	if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
 		snprintf(why, n, "server certificate is not valid for host '%s' (name mismatch)",
 			 hostname != NULL ? hostname : "");

@@ -20,6 +20,8 @@
  *                      and receive of a DTLS socket
  *   mbedtls_diag.c     Mbed TLS failures and alerts as errno and a sentence
  *   mbedtls_rng.c      the random generator shared by all sessions
+ *   mbedtls_identity.c an IP address literal as the server's identity: its
+ *                      parser and the iPAddress subjectAltName check
  *
  * Naming: st is our per-session state (struct dtls_state), s its slot
  * (struct session); ssl, conf, ca, own and key are the Mbed TLS objects
@@ -91,6 +93,8 @@ struct dtls_state {
 	int io_errno;             /* errno of the last failed send()/recv(), 0 if none */
 	int error;                /* why the session failed (negative errno), 0 if it did not */
 	int suite;                /* negotiated cipher suite (IANA), 0 before the handshake */
+	uint8_t ip_len;           /* 4 or 16: the identity to verify is this address; 0: none */
+	uint8_t ip[16];           /* (mbedtls_identity.c) */
 	struct dtls_timer timer;
 	char detail[ZC_DTLS_DETAIL_LEN];
 	int suites[ZC_DTLS_MAX_OFFERED_SUITES + 1]; /* 0-terminated; referenced by conf */
@@ -182,6 +186,22 @@ bool zc_dtls_awaits_server_finished(const mbedtls_ssl_context *ssl);
 
 /** Map the failure that ended an established session to our errno and a sentence. */
 int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_t n);
+
+/* ---- mbedtls_identity.c ---- */
+
+/**
+ * Parse @p host as an IP address literal: an IPv4 dotted quad, or IPv6 text
+ * (RFC 4291 §2.2), bare or in brackets, a zone ("%eth0") ignored.
+ * @return 4 or 16 (bytes stored in @p out, network order), 0 for a host name.
+ */
+int zc_dtls_ip_literal(const char *host, uint8_t out[16]);
+
+/**
+ * Verification callback (mbedtls_ssl_conf_verify(), @p ctx the session's
+ * struct dtls_state): the server's certificate must carry an iPAddress
+ * subjectAltName equal to st->ip, or it gets MBEDTLS_X509_BADCERT_CN_MISMATCH.
+ */
+int zc_dtls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
 
 /* ---- mbedtls_rng.c ---- */
 
