@@ -21,6 +21,29 @@
 
 #define MAX_HOSTNAME_LEN 255
 
+/*
+ * DTLS Connection ID (RFC 9146), the one compile-time switch
+ * ZCOAP_DTLS_CONNECTION_ID (CMake -DZCOAP_DTLS_CONNECTION_ID=ON): the
+ * client offers the extension with an empty CID of its own (its socket is
+ * connected, so it needs none) and, when the server gives one, stamps it on
+ * every record it sends, so that the server finds the session again after a
+ * NAT rebinding changed our address. Only Mbed TLS 3.x speaks the RFC
+ * (2.28's CID is a pre-RFC draft with other code points), and only when the
+ * library was built with it; Debian 12's 2.28 has neither
+ * (docs/design/dtls.md).
+ */
+#if defined(ZCOAP_DTLS_CONNECTION_ID) && ZCOAP_DTLS_CONNECTION_ID
+#if !defined(MBEDTLS_SSL_DTLS_CONNECTION_ID)
+#error "ZCOAP_DTLS_CONNECTION_ID needs an Mbed TLS built with MBEDTLS_SSL_DTLS_CONNECTION_ID"
+#elif MBEDTLS_VERSION_MAJOR < 3 || MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT != 0
+#error                                                                                             \
+    "ZCOAP_DTLS_CONNECTION_ID needs Mbed TLS 3.x without MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT (RFC 9146)"
+#endif
+#define USE_CID 1
+#else
+#define USE_CID 0
+#endif
+
 int zc_dtls_check_config(const struct zcoap_dtls_config *cfg)
 {
 	if (cfg == NULL || cfg->sec_tags == NULL || cfg->sec_tag_count == 0 ||
@@ -410,6 +433,14 @@ int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, ch
 		mbedtls_ssl_conf_verify(&st->conf, zc_dtls_verify_ip, st);
 	}
 	mbedtls_ssl_conf_handshake_timeout(&st->conf, rmin, rmax);
+#if USE_CID
+	/* Our own CID is empty; a record with a CID we did not ask for is dropped. */
+	ret = mbedtls_ssl_conf_cid(&st->conf, 0, MBEDTLS_SSL_UNEXPECTED_CID_IGNORE);
+	if (ret != 0) {
+		snprintf(why, n, "Mbed TLS refused the Connection ID configuration");
+		return -EIO;
+	}
+#endif
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
 	/* Sessions are never resumed, so a ticket (RFC 5077) would only cost a message. */
 	mbedtls_ssl_conf_session_tickets(&st->conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
@@ -435,6 +466,13 @@ int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, ch
 		 * explicitly; an address literal is checked by zc_dtls_verify_ip().
 		 */
 		(void)mbedtls_ssl_set_hostname(&st->ssl, NULL);
+	}
+#endif
+#if USE_CID
+	ret = mbedtls_ssl_set_cid(&st->ssl, MBEDTLS_SSL_CID_ENABLED, NULL, 0);
+	if (ret != 0) {
+		snprintf(why, n, "Mbed TLS refused to offer a Connection ID");
+		return -EIO;
 	}
 #endif
 	if (cfg->mtu != 0) {

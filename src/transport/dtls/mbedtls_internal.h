@@ -167,6 +167,9 @@ long zc_dtls_op_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct socka
 
 /* ---- mbedtls_diag.c ---- */
 
+/** The RFC name of a TLS alert description ("handshake_failure"), or "unknown alert". */
+const char *zc_dtls_alert_name(int alert);
+
 /** Map a failed mbedtls_ssl_handshake() to our errno and a sentence in @p why. */
 int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *hostname,
 			    uint32_t total_ms, char *why, size_t n);

@@ -1,11 +1,12 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * test_dtls_identity.c -- the parser of IP address literals that decides
- * whether a DTLS host name is checked as an address (iPAddress
- * subjectAltName, src/transport/dtls/mbedtls_identity.c). Built only with
- * DTLS; the certificate side is tested against real servers in
- * test_dtls_interop.c (test_pki_ip_*).
+ * test_dtls_backend.c -- internal parts of the Mbed TLS DTLS backend that
+ * need no peer: the parser of IP address literals that decides whether a
+ * DTLS host name is checked as an address (iPAddress subjectAltName,
+ * src/transport/dtls/mbedtls_identity.c; the certificate side is tested
+ * against real servers in test_dtls_interop.c, test_pki_ip_*), and the
+ * names of the TLS alerts (mbedtls_diag.c). Built only with DTLS.
  */
 
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 
 /* Internal (src/transport/dtls/mbedtls_internal.h), linked from the static library. */
 int zc_dtls_ip_literal(const char *host, uint8_t out[16]);
+const char *zc_dtls_alert_name(int alert);
 
 static void expect_ip(const char *text, int len, const uint8_t *bytes)
 {
@@ -107,13 +109,56 @@ static void test_not_literals(void **state)
 	}
 }
 
+/* The registry's numbers (RFC 5246 §7.2 and the RFCs that added alerts) and names. */
+static void test_alert_names(void **state)
+{
+	static const struct {
+		int code;
+		const char *name;
+	} want[] = {
+	    {0, "close_notify"},
+	    {10, "unexpected_message"},
+	    {20, "bad_record_mac"},
+	    {22, "record_overflow"},
+	    {40, "handshake_failure"},
+	    {42, "bad_certificate"},
+	    {43, "unsupported_certificate"},
+	    {44, "certificate_revoked"},
+	    {45, "certificate_expired"},
+	    {46, "certificate_unknown"},
+	    {47, "illegal_parameter"},
+	    {48, "unknown_ca"},
+	    {49, "access_denied"},
+	    {50, "decode_error"},
+	    {51, "decrypt_error"},
+	    {70, "protocol_version"},
+	    {71, "insufficient_security"},
+	    {80, "internal_error"},
+	    {86, "inappropriate_fallback"},
+	    {90, "user_canceled"},
+	    {100, "no_renegotiation"},
+	    {110, "unsupported_extension"},
+	    {112, "unrecognized_name"},
+	    {115, "unknown_psk_identity"},
+	    {120, "no_application_protocol"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_string_equal(zc_dtls_alert_name(want[i].code), want[i].name);
+	}
+	assert_string_equal(zc_dtls_alert_name(255), "unknown alert");
+	assert_string_equal(zc_dtls_alert_name(-1), "unknown alert");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ipv4),
 	    cmocka_unit_test(test_ipv6),
 	    cmocka_unit_test(test_not_literals),
+	    cmocka_unit_test(test_alert_names),
 	};
 
-	return cmocka_run_group_tests_name("dtls-identity", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("dtls-backend", tests, NULL, NULL);
 }
