@@ -112,6 +112,17 @@ extern "C" {
 /** Default cap of the doubling retransmission timer (ms), RFC 6347 §4.2.4.1. */
 #define ZCOAP_DTLS_RETRANSMIT_MAX_MS 60000U
 
+/** Sessions the process-wide resumption cache holds (zcoap_dtls_config.session_cache). */
+#define ZCOAP_DTLS_SESSION_CACHE_SIZE 4
+
+/**
+ * Longest time (s) a cached session is offered for resumption after its full
+ * handshake: RFC 5246 Appendix F.1.4's upper limit for session IDs. The
+ * server's own limit is usually shorter; an expired session costs one full
+ * handshake, not an error.
+ */
+#define ZCOAP_DTLS_SESSION_MAX_AGE_S 86400U
+
 /** @name Cipher suite numbers (IANA) for zcoap_dtls_config.ciphersuites */
 /** @{ */
 #define ZCOAP_TLS_PSK_WITH_AES_128_CCM_8              0xC0A8 /**< RFC 7252 §9.1.3.1 */
@@ -154,6 +165,19 @@ enum zcoap_tls_peer_verify {
 	ZCOAP_TLS_PEER_VERIFY_NONE = 1,
 };
 
+/** Session resumption (Zephyr's TLS_SESSION_CACHE). The zero value is DISABLED, as on Zephyr. */
+enum zcoap_tls_session_cache {
+	/** Every connection runs a full handshake (unless @c session is given). */
+	ZCOAP_TLS_SESSION_CACHE_DISABLED = 0,
+	/**
+	 * Remember the session of each completed handshake in the process-wide
+	 * cache, keyed by server address, host name, security tags and
+	 * verification mode, and offer it (session ID, or the RFC 5077 ticket
+	 * when the server gave one) on the next connection with the same key.
+	 */
+	ZCOAP_TLS_SESSION_CACHE_ENABLED = 1,
+};
+
 /**
  * @brief How to set up a DTLS socket. Zero every field you do not set.
  *
@@ -194,6 +218,37 @@ struct zcoap_dtls_config {
 	uint32_t retransmit_max_ms;
 	/** Largest datagram for the handshake (fragments long flights); 0: no limit. */
 	uint16_t mtu;
+	/**
+	 * Resumption cache (TLS_SESSION_CACHE); default DISABLED. ENABLED also
+	 * accepts session tickets (RFC 5077) from the server. Only when @p peer
+	 * is given to zcoap_dtls_connect() (the cache key is its address).
+	 */
+	enum zcoap_tls_session_cache session_cache;
+	/**
+	 * A session saved by zcoap_dtls_session_save() to resume (a device that
+	 * slept, a new process); NULL: none. Offered only when it was saved for
+	 * the same @c hostname and, with verification on, from a verified
+	 * session; a server that no longer knows it answers with a full
+	 * handshake. Read during zcoap_dtls_connect() only; the application
+	 * wipes it (zcoap_dtls_session_clear()) when it drops it.
+	 */
+	const void *session;
+	/** Length of @c session. */
+	size_t session_len;
+};
+
+/** What the handshake of a DTLS socket cost (zcoap_dtls_handshake_info()). */
+struct zcoap_dtls_handshake_info {
+	/** The server resumed an earlier session (abbreviated handshake, RFC 5246 §7.3). */
+	bool resumed;
+	/** A session was offered (from the cache or zcoap_dtls_config.session). */
+	bool offered;
+	/** Milliseconds from the first ClientHello to the end of the handshake. */
+	uint32_t duration_ms;
+	/** Datagrams we sent during the handshake (retransmissions included). */
+	uint32_t datagrams_sent;
+	/** Datagrams we received during the handshake. */
+	uint32_t datagrams_received;
 };
 
 /**
@@ -350,6 +405,61 @@ ZCOAP_API int zcoap_dtls_ciphersuite(int sock);
  * @retval -ENOTSUP zcoap was built without DTLS.
  */
 ZCOAP_API int zcoap_dtls_last_error(int sock, char *buf, size_t buflen);
+
+/**
+ * @brief How the handshake of @p sock went: resumed or full, time, datagrams.
+ * @param sock A DTLS socket whose handshake completed (it may have ended since).
+ * @param info Filled in.
+ * @retval 0 Filled in.
+ * @retval -EINVAL NULL @p info.
+ * @retval -EBADF @p sock is not a DTLS socket.
+ * @retval -ENOTCONN The handshake did not complete.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+ZCOAP_API int zcoap_dtls_handshake_info(int sock, struct zcoap_dtls_handshake_info *info);
+
+/**
+ * @brief Save the session of @p sock so that a later connection can resume it.
+ *
+ * The bytes hold the session's **master secret** (and the server's
+ * certificate, or its ticket): whoever has them can decrypt the traffic of
+ * every connection that resumes the session, and of this one. Keep them like
+ * a private key, for no longer than the session should live (at most
+ * ZCOAP_DTLS_SESSION_MAX_AGE_S; the server decides how long it accepts the
+ * session, often much less), and wipe them with zcoap_dtls_session_clear()
+ * when dropped. They are bound to the host name the session was verified for,
+ * and to this build of Mbed TLS (another version or configuration refuses to
+ * load them: the next connection is then a full handshake).
+ * Give them back through zcoap_dtls_config.session.
+ * @param sock A DTLS socket whose session is up.
+ * @param buf Destination; NULL with @c *len 0 asks for the size.
+ * @param[in,out] len Capacity of @p buf in; bytes stored (or needed) out.
+ * @retval 0 Saved.
+ * @retval -EINVAL NULL @p len, or NULL @p buf with a non-zero @c *len.
+ * @retval -EFBIG @p buf is too small; @c *len tells the size needed.
+ * @retval -EBADF @p sock is not a DTLS socket.
+ * @retval -ENOTCONN The session is not up (handshake failed or session ended).
+ * @retval -ENOMEM Mbed TLS could not copy the session.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+ZCOAP_API int zcoap_dtls_session_save(int sock, void *buf, size_t *len);
+
+/**
+ * @brief Overwrite saved session bytes with zeros (a store the compiler keeps).
+ * @param buf The bytes (NULL: nothing done).
+ * @param len Their length.
+ */
+ZCOAP_API void zcoap_dtls_session_clear(void *buf, size_t len);
+
+/**
+ * @brief Forget every session of the resumption cache (Zephyr's TLS_SESSION_CACHE_PURGE).
+ *
+ * The cached secrets are zeroised. Use it when credentials change: a cached
+ * session resumes without checking the server's certificate again.
+ * @retval 0 Done.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+ZCOAP_API int zcoap_dtls_session_cache_purge(void);
 
 /**
  * @brief Text for a negative errno returned by the DTLS functions, with its DTLS meaning.

@@ -66,6 +66,11 @@ int zc_dtls_check_config(const struct zcoap_dtls_config *cfg)
 	if (cfg->handshake_timeout_ms > INT_MAX) {
 		return -EINVAL;
 	}
+	if ((cfg->session_cache != ZCOAP_TLS_SESSION_CACHE_DISABLED &&
+	     cfg->session_cache != ZCOAP_TLS_SESSION_CACHE_ENABLED) ||
+	    (cfg->session == NULL && cfg->session_len != 0)) {
+		return -EINVAL;
+	}
 	{
 		uint32_t rmin = cfg->retransmit_min_ms != 0 ? cfg->retransmit_min_ms
 							    : ZCOAP_DTLS_RETRANSMIT_MIN_MS;
@@ -442,8 +447,15 @@ int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, ch
 	}
 #endif
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
-	/* Sessions are never resumed, so a ticket (RFC 5077) would only cost a message. */
-	mbedtls_ssl_conf_session_tickets(&st->conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+	/*
+	 * A ticket (RFC 5077) lets a server that keeps no session state resume
+	 * us; without the cache or a saved session nothing would resume, and a
+	 * ticket would only cost a message.
+	 */
+	mbedtls_ssl_conf_session_tickets(
+	    &st->conf, cfg->session_cache == ZCOAP_TLS_SESSION_CACHE_ENABLED || cfg->session != NULL
+			   ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+			   : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
 #endif
 
 	ret = mbedtls_ssl_setup(&st->ssl, &st->conf);

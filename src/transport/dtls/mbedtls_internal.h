@@ -22,6 +22,8 @@
  *   mbedtls_rng.c      the random generator shared by all sessions
  *   mbedtls_identity.c an IP address literal as the server's identity: its
  *                      parser and the iPAddress subjectAltName check
+ *   mbedtls_resume.c   session resumption: the process-wide cache, the
+ *                      saved-session format, the offer and its outcome
  *
  * Naming: st is our per-session state (struct dtls_state), s its slot
  * (struct session); ssl, conf, ca, own and key are the Mbed TLS objects
@@ -93,6 +95,17 @@ struct dtls_state {
 	int io_errno;             /* errno of the last failed send()/recv(), 0 if none */
 	int error;                /* why the session failed (negative errno), 0 if it did not */
 	int suite;                /* negotiated cipher suite (IANA), 0 before the handshake */
+	bool offered;             /* a session was offered for resumption (offer holds it) */
+	bool resumed;             /* the server resumed it (abbreviated handshake) */
+	bool resume_failed;       /* the offer made the handshake fail: redone without it */
+	uint32_t hs_sent;         /* datagrams sent during the handshake */
+	uint32_t hs_received;     /* datagrams received during the handshake */
+	uint32_t hs_ms;           /* duration of the completed handshake */
+	int cache_slot;           /* resumption cache entry of this session + 1; 0: none */
+	uint32_t cache_gen;       /* ... and its generation (the entry may be reused) */
+	bool verified; /* the session's server was authenticated (peer_verify REQUIRED) */
+	uint8_t offer_master[48]; /* master secret of the offered session, until the end */
+	char host[256];           /* the configured host name ("" none), for saved sessions */
 	uint8_t ip_len;           /* 4 or 16: the identity to verify is this address; 0: none */
 	uint8_t ip[16];           /* (mbedtls_identity.c) */
 	struct dtls_timer timer;
@@ -205,6 +218,42 @@ int zc_dtls_ip_literal(const char *host, uint8_t out[16]);
  * subjectAltName equal to st->ip, or it gets MBEDTLS_X509_BADCERT_CN_MISMATCH.
  */
 int zc_dtls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
+
+/* ---- mbedtls_resume.c ---- */
+
+/**
+ * Before the handshake (no lock held, st CONNECTING): offer the session of
+ * cfg->session, or else the cached one of this server, to @p st's context.
+ * Never fails the connection: an unusable session is simply not offered.
+ */
+void zc_dtls_resume_offer(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
+			  const struct sockaddr *peer, socklen_t peerlen);
+
+/**
+ * After a completed handshake (st still CONNECTING): whether the server
+ * resumed, and the session stored in the cache when cfg asks for it. Frees
+ * the offered session.
+ */
+void zc_dtls_resume_done(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
+			 const struct sockaddr *peer, socklen_t peerlen);
+
+/**
+ * Serialise the (up) session of @p st for zcoap_dtls_session_save(): the
+ * same contract. Session lock held.
+ */
+int zc_dtls_resume_save(struct dtls_state *st, void *buf, size_t *len);
+
+/**
+ * The handshake failed with Mbed TLS error @p ret while a session was
+ * offered (a server that answers a resumption attempt with an alert, or a
+ * saved session whose secret the server does not share): when it may be
+ * the offer's fault, reset the context for a full handshake without it and
+ * return true (once per connection).
+ */
+bool zc_dtls_resume_fallback(struct dtls_state *st, int ret);
+
+/** The session ended by a fatal alert: it must not be resumed (RFC 5246 §7.2.2). */
+void zc_dtls_resume_forget(struct dtls_state *st);
 
 /* ---- mbedtls_rng.c ---- */
 

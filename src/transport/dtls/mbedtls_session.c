@@ -114,6 +114,11 @@ static void session_wipe(struct session *s)
 
 void zc_dtls_session_fail_locked(struct dtls_state *st, int err, const char *text)
 {
+	/* RFC 5246 §7.2.2: a session ended by a fatal alert must not be resumed. */
+	if (err == -ECONNABORTED) {
+		zc_dtls_resume_forget(st);
+	}
+	mbedtls_platform_zeroize(st->offer_master, sizeof(st->offer_master));
 	contexts_free(st);
 	st->state = ZC_DTLS_FAILED;
 	st->error = err;
@@ -138,7 +143,8 @@ static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 {
 	uint32_t total = cfg->handshake_timeout_ms != 0 ? cfg->handshake_timeout_ms
 							: ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
-	int64_t deadline = zc_port_now_ms() + (int64_t)total;
+	int64_t start = zc_port_now_ms();
+	int64_t deadline = start + (int64_t)total;
 	int forged = 0; /* the last failure that made us start over, 0 if none */
 
 	for (;;) {
@@ -150,9 +156,16 @@ static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 		int rc;
 
 		if (ret == 0) {
+			st->hs_ms = (uint32_t)(zc_port_now_ms() - start);
 			return 0;
 		}
 		now = zc_port_now_ms();
+		if (ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE &&
+		    now < deadline && zc_dtls_resume_fallback(st, ret)) {
+			/* The offered session was refused: a full handshake, same deadline. */
+			st->peer_after_finished = false;
+			continue;
+		}
 		if (ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
 			/*
 			 * Before the server's Finished nothing it sent is
@@ -328,12 +341,14 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 	/* From here on the descriptor stays DTLS-owned, failed or not, until zcoap_dtls_close(). */
 	rc = zc_dtls_setup(st, cfg, why, sizeof(why));
 	if (rc == 0) {
+		zc_dtls_resume_offer(st, cfg, peer, peerlen);
 		rc = handshake(st, cfg, why, sizeof(why));
 	}
 	if (rc < 0) {
 		session_fail(s, rc, why);
 		return rc;
 	}
+	zc_dtls_resume_done(st, cfg, peer, peerlen);
 	zc_port_mutex_lock(&s->lock);
 #if MBEDTLS_VERSION_MAJOR >= 3
 	st->suite = mbedtls_ssl_get_ciphersuite_id_from_ssl(&st->ssl);
@@ -425,6 +440,48 @@ int zcoap_dtls_last_error(int sock, char *buf, size_t buflen)
 	if (buf != NULL && buflen > 0) {
 		snprintf(buf, buflen, "%s", rc != 0 ? s->st.detail : "");
 	}
+	zc_port_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int zcoap_dtls_handshake_info(int sock, struct zcoap_dtls_handshake_info *info)
+{
+	struct session *s;
+	int rc = 0;
+
+	if (info == NULL) {
+		return -EINVAL;
+	}
+	s = session_lock(sock);
+	if (s == NULL) {
+		return -EBADF;
+	}
+	if (!s->st.was_up) {
+		rc = -ENOTCONN;
+	} else {
+		info->resumed = s->st.resumed;
+		info->offered = s->st.offered;
+		info->duration_ms = s->st.hs_ms;
+		info->datagrams_sent = s->st.hs_sent;
+		info->datagrams_received = s->st.hs_received;
+	}
+	zc_port_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int zcoap_dtls_session_save(int sock, void *buf, size_t *len)
+{
+	struct session *s;
+	int rc;
+
+	if (len == NULL || (buf == NULL && *len != 0)) {
+		return -EINVAL;
+	}
+	s = session_lock(sock);
+	if (s == NULL) {
+		return -EBADF;
+	}
+	rc = s->st.state == ZC_DTLS_UP ? zc_dtls_resume_save(&s->st, buf, len) : -ENOTCONN;
 	zc_port_mutex_unlock(&s->lock);
 	return rc;
 }

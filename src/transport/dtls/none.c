@@ -61,3 +61,32 @@ bool zcoap_dtls_available(void)
 {
 	return false;
 }
+
+int zcoap_dtls_handshake_info(int sock, struct zcoap_dtls_handshake_info *info)
+{
+	(void)sock;
+	(void)info;
+	return -ENOTSUP;
+}
+
+int zcoap_dtls_session_save(int sock, void *buf, size_t *len)
+{
+	(void)sock;
+	(void)buf;
+	(void)len;
+	return -ENOTSUP;
+}
+
+void zcoap_dtls_session_clear(void *buf, size_t len)
+{
+	volatile unsigned char *p = buf;
+
+	while (p != NULL && len-- > 0) {
+		*p++ = 0;
+	}
+}
+
+int zcoap_dtls_session_cache_purge(void)
+{
+	return -ENOTSUP;
+}
