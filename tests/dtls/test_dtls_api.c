@@ -152,6 +152,18 @@ static void test_not_supported(void **state)
 	assert_int_equal(zcoap_dtls_close(sock), -ENOTSUP);
 	assert_int_equal(fcntl(sock, F_GETFD), -1);
 	assert_non_null(strstr(zcoap_dtls_strerror(-ENOTSUP), "DTLS"));
+	{
+		struct zcoap_dtls_handshake_info info;
+		uint8_t blob[4] = {1, 2, 3, 4};
+
+		len = sizeof(blob);
+		assert_int_equal(zcoap_dtls_handshake_info(sock, &info), -ENOTSUP);
+		assert_int_equal(zcoap_dtls_session_save(sock, blob, &len), -ENOTSUP);
+		assert_int_equal(zcoap_dtls_session_cache_purge(), -ENOTSUP);
+		/* Wiping needs no DTLS. */
+		zcoap_dtls_session_clear(blob, sizeof(blob));
+		assert_memory_equal(blob, "\0\0\0\0", 4);
+	}
 }
 
 /* ---- credentials
@@ -254,6 +266,8 @@ static void test_bad_arguments(void **state)
 	EXPECT_EINVAL(cfg.hostname = longname);
 	EXPECT_EINVAL(cfg.peer_verify = (enum zcoap_tls_peer_verify)7);
 	EXPECT_EINVAL(cfg.retransmit_min_ms = 5000; cfg.retransmit_max_ms = 1000);
+	EXPECT_EINVAL(cfg.session_cache = (enum zcoap_tls_session_cache)2);
+	EXPECT_EINVAL(cfg.session = NULL; cfg.session_len = 10);
 	EXPECT_EINVAL(static const int one = 0xC0A8; cfg.ciphersuites = &one;
 		      cfg.ciphersuite_count = 0);
 	EXPECT_EINVAL(static const int one = 0xC0A8; cfg.ciphersuites = &one;
@@ -274,6 +288,17 @@ static void test_bad_arguments(void **state)
 	/* On a plain descriptor the DTLS queries say "not mine". */
 	assert_int_equal(zcoap_dtls_ciphersuite(sock), -EBADF);
 	assert_int_equal(zcoap_dtls_last_error(sock, NULL, 0), -EBADF);
+	{
+		struct zcoap_dtls_handshake_info info;
+		uint8_t blob[8];
+		size_t len = sizeof(blob);
+
+		assert_int_equal(zcoap_dtls_handshake_info(sock, &info), -EBADF);
+		assert_int_equal(zcoap_dtls_handshake_info(sock, NULL), -EINVAL);
+		assert_int_equal(zcoap_dtls_session_save(sock, blob, &len), -EBADF);
+		assert_int_equal(zcoap_dtls_session_save(sock, blob, NULL), -EINVAL);
+		assert_int_equal(zcoap_dtls_session_save(sock, NULL, &len), -EINVAL);
+	}
 	/* ... and zcoap_dtls_close() is close(). */
 	assert_int_equal(zcoap_dtls_close(sock), 0);
 	assert_int_equal(fcntl(sock, F_GETFD), -1);
@@ -375,6 +400,15 @@ static void test_port_unreachable(void **state)
 	/* Already a (failed) DTLS socket: a second connect is refused. */
 	assert_int_equal(zcoap_dtls_connect(sock, (struct sockaddr *)&to, sizeof(to), &cfg),
 			 -EALREADY);
+	{
+		/* No session to describe or save after a failed handshake. */
+		struct zcoap_dtls_handshake_info info;
+		uint8_t blob[8];
+		size_t len = sizeof(blob);
+
+		assert_int_equal(zcoap_dtls_handshake_info(sock, &info), -ENOTCONN);
+		assert_int_equal(zcoap_dtls_session_save(sock, blob, &len), -ENOTCONN);
+	}
 	check_failed_socket(sock, rc);
 }
 
