@@ -670,6 +670,23 @@ dtls_psk)
 	run -m post -e x -k "$PSK" -u zcoap "$SURI/time"
 	expect_rc 3
 	expect_err_has '4.05 Method Not Allowed'
+	# --session: the first run saves its session (mode 0600), the next one resumes it
+	run -v -k "$PSK" -u zcoap --session "$WORK/sess" "$SURI/time"
+	expect_rc 0
+	expect_err_has ', full handshake'
+	[ -s "$WORK/sess" ] || fail "--session: no file written"
+	[ "$(stat -c %a "$WORK/sess")" = 600 ] || fail "--session: file mode is not 0600"
+	run -v -k "$PSK" -u zcoap --session "$WORK/sess" "$SURI/time"
+	expect_rc 0
+	expect_err_has ', resumed'
+	# a damaged file: a full handshake, and a fresh session saved
+	printf 'garbage' >"$WORK/sess"
+	run -v -k "$PSK" -u zcoap --session "$WORK/sess" "$SURI/time"
+	expect_rc 0
+	expect_err_has ', full handshake'
+	run -v -k "$PSK" -u zcoap --session "$WORK/sess" "$SURI/time"
+	expect_rc 0
+	expect_err_has ', resumed'
 	;;
 dtls_psk_block)
 	start_dtls -k "$PSK"
