@@ -227,9 +227,11 @@ struct zcoap_dtls_config {
 	/**
 	 * A session saved by zcoap_dtls_session_save() to resume (a device that
 	 * slept, a new process); NULL: none. Offered only when it was saved for
-	 * the same @c hostname and, with verification on, from a verified
-	 * session; a server that no longer knows it answers with a full
-	 * handshake. Read during zcoap_dtls_connect() only; the application
+	 * the same @c hostname, when this connection checks the server's
+	 * identity (verification on, name not skipped) only if that session
+	 * did too, and a session proved by a PSK only when the tags hold a PSK;
+	 * otherwise, or when the server no longer knows it, the handshake is a
+	 * full one. Read during zcoap_dtls_connect() only; the application
 	 * wipes it (zcoap_dtls_session_clear()) when it drops it.
 	 */
 	const void *session;

@@ -1019,6 +1019,75 @@ static void test_pki_resume_cache(void **state)
 	flow_get(f);
 }
 
+/* Save the session of the fixture's socket (a fresh buffer, to free()) and close the socket. */
+static uint8_t *save_and_close(struct fx *f, size_t *len)
+{
+	uint8_t *blob;
+
+	*len = 0;
+	assert_int_equal(zcoap_dtls_session_save(f->sock, NULL, len), -EFBIG);
+	blob = malloc(*len);
+	assert_non_null(blob);
+	assert_int_equal(zcoap_dtls_session_save(f->sock, blob, len), 0);
+	close_fixture_socket(f);
+	return blob;
+}
+
+/*
+ * A saved session is offered only where it proves as much as a full
+ * handshake would: a session authenticated by a PSK not to a connection
+ * that trusts certificates only, one made without the name check not to a
+ * connection that checks the name. A server with both PSK and a certificate.
+ */
+static void test_resume_keeps_identity_rules(void **state)
+{
+	static const zcoap_sec_tag_t psk_tags[] = {TAG_PSK};
+	static const zcoap_sec_tag_t ca_tags[] = {TAG_CA_ONLY};
+	static char c[512], k[512];
+	const char *args[] = {"-k", PSK_KEY, "-c", c, "-j", k, "-d", "10", NULL};
+	struct zcoap_dtls_config psk = {
+	    .sec_tags = psk_tags, .sec_tag_count = 1, .hostname = "localhost"};
+	struct zcoap_dtls_config cert = {
+	    .sec_tags = ca_tags, .sec_tag_count = 1, .hostname = "localhost"};
+	struct zcoap_dtls_handshake_info info;
+	struct fx *f = *state;
+	uint8_t *blob;
+	size_t len;
+
+	pki_path(c, sizeof(c), "server.crt");
+	pki_path(k, sizeof(k), "server.key");
+	assert_int_equal(start_server(f, args), 0);
+
+	connect_measured(f, &psk, &info, "PSK session:");
+	blob = save_and_close(f, &len);
+	cert.session = blob;
+	cert.session_len = len;
+	connect_measured(f, &cert, &info, "... to certificates only:");
+	assert_false(info.offered);
+	close_fixture_socket(f);
+	psk.session = blob;
+	psk.session_len = len;
+	connect_measured(f, &psk, &info, "... to PSK (control):");
+	assert_true(info.offered);
+	assert_true(info.resumed == server_resumes());
+	close_fixture_socket(f);
+	zcoap_dtls_session_clear(blob, len);
+	free(blob);
+
+	cert.session = NULL;
+	cert.session_len = 0;
+	cert.skip_hostname_check = true;
+	connect_measured(f, &cert, &info, "no name check:");
+	blob = save_and_close(f, &len);
+	cert.skip_hostname_check = false;
+	cert.session = blob;
+	cert.session_len = len;
+	connect_measured(f, &cert, &info, "... to a name check:");
+	assert_false(info.offered);
+	zcoap_dtls_session_clear(blob, len);
+	free(blob);
+}
+
 /*
  * A server that asks for client certificates: libcoap 4.3.1 with OpenSSL
  * answers the resumption attempt (our ticket) with a fatal internal_error
@@ -1186,6 +1255,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pki_resume_saved, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_resume_cache, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_resume_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resume_keeps_identity_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_no_client_cert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_verify_none, setup, teardown),
 	};

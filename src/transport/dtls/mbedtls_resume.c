@@ -23,6 +23,7 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/ssl_ciphersuites.h>
 
 #include "port/port.h"
 #include "transport/dtls/mbedtls_internal.h"
@@ -37,7 +38,8 @@ static const uint8_t blob_magic[4] = {'Z', 'C', 'S', '1'};
 #define BLOB_FLAGS     8u    /* offset of the flags */
 #define BLOB_HOST_LEN  9u    /* offset of the host name length */
 #define BLOB_HEAD_SIZE 10u   /* the host name starts here */
-#define BLOB_VERIFIED  0x01u /* the server was authenticated when the session was made */
+#define BLOB_VERIFIED  0x01u /* the server's identity was checked in full (verifies()) */
+#define BLOB_PSK       0x02u /* ... by a pre-shared key (not by its certificate) */
 
 struct cache_entry {
 	bool used;
@@ -71,9 +73,32 @@ static uint32_t crc32(const uint8_t *p, size_t len)
 	return ~c;
 }
 
+/*
+ * Whether a connection checks the server's identity in full; a session made
+ * without that check is never offered to one that makes it.
+ */
 static bool verifies(const struct zcoap_dtls_config *cfg)
 {
-	return cfg->peer_verify == ZCOAP_TLS_PEER_VERIFY_REQUIRED;
+	return cfg->peer_verify == ZCOAP_TLS_PEER_VERIFY_REQUIRED && !cfg->skip_hostname_check;
+}
+
+/* Whether the session's cipher suite authenticated the server with a pre-shared key. */
+static bool suite_is_psk(int id)
+{
+	const mbedtls_ssl_ciphersuite_t *info = mbedtls_ssl_ciphersuite_from_id(id);
+
+	if (info == NULL) {
+		return false;
+	}
+	switch (info->MBED_FIELD(key_exchange)) {
+	case MBEDTLS_KEY_EXCHANGE_PSK:
+	case MBEDTLS_KEY_EXCHANGE_DHE_PSK:
+	case MBEDTLS_KEY_EXCHANGE_ECDHE_PSK:
+	case MBEDTLS_KEY_EXCHANGE_RSA_PSK:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* The address bytes as given are the key: a difference only costs a full handshake. */
@@ -136,6 +161,11 @@ static bool offer_saved(struct dtls_state *st, const struct zcoap_dtls_config *c
 	}
 	if (verifies(cfg) && (b[BLOB_FLAGS] & BLOB_VERIFIED) == 0) {
 		return false; /* resuming would skip the verification asked for */
+	}
+	if ((b[BLOB_FLAGS] & BLOB_PSK) != 0 && !st->have_psk) {
+		/* A PSK proved the server: not enough for a connection that trusts certificates
+		 * only. */
+		return false;
 	}
 	mbedtls_ssl_session_init(&sn);
 	ok = mbedtls_ssl_session_load(&sn, b + BLOB_HEAD_SIZE + host_len,
@@ -325,7 +355,8 @@ int zc_dtls_resume_save(struct dtls_state *st, void *buf, size_t *len)
 		return -EFBIG;
 	}
 	memcpy(out, blob_magic, sizeof(blob_magic));
-	out[BLOB_FLAGS] = st->verified ? BLOB_VERIFIED : 0;
+	out[BLOB_FLAGS] = (uint8_t)((st->verified ? BLOB_VERIFIED : 0u) |
+				    (suite_is_psk(st->suite) ? BLOB_PSK : 0u));
 	out[BLOB_HOST_LEN] = (uint8_t)host_len;
 	memcpy(out + BLOB_HEAD_SIZE, st->host, host_len);
 	ret = mbedtls_ssl_session_save(&sn, out + head, *len - head, &need);
