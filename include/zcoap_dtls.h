@@ -50,7 +50,9 @@
  *
  * Threading: every function is thread-safe. zcoap_dtls_connect() blocks
  * the calling thread for the handshake (bounded by the handshake timeout),
- * never a client's receive thread.
+ * never a client's receive thread; zcoap_dtls_connect_start() and
+ * zcoap_dtls_handshake_continue() let an event loop drive it without
+ * blocking at all.
  *
  * Errors are negative errno values. The DTLS-specific meanings are listed
  * below and returned in text form by zcoap_dtls_strerror(); the detailed
@@ -358,6 +360,48 @@ ZCOAP_API int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_
 				 const struct zcoap_dtls_config *cfg);
 
 /**
+ * @brief Start making @p sock a DTLS socket without waiting for the handshake.
+ *
+ * The same checks, set-up and first flight (ClientHello) as
+ * zcoap_dtls_connect(), then it returns at once: the application drives
+ * the rest from its own event loop by calling
+ * zcoap_dtls_handshake_continue() whenever @p sock is readable or
+ * @p *wait_ms have passed, until it returns anything but -EINPROGRESS.
+ * No thread ever blocks on the handshake; the handshake timeout still
+ * bounds it. Until it completes the socket refuses application data
+ * (-ENOTCONN), exactly as a socket whose handshake failed.
+ * @param sock, peer, peerlen, cfg As for zcoap_dtls_connect().
+ * @param[out] wait_ms With -EINPROGRESS: call zcoap_dtls_handshake_continue()
+ *             after at most this many milliseconds (the DTLS retransmission
+ *             timer or the handshake timeout), sooner when @p sock becomes
+ *             readable. May be NULL.
+ * @retval -EINPROGRESS The handshake runs.
+ * @retval 0 The handshake is already complete.
+ * @retval <0 Every error of zcoap_dtls_connect() (the socket is then a
+ *         failed DTLS socket, to release with zcoap_dtls_close()).
+ */
+ZCOAP_API int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, socklen_t peerlen,
+				       const struct zcoap_dtls_config *cfg, int *wait_ms);
+
+/**
+ * @brief Advance a handshake started by zcoap_dtls_connect_start(); never blocks.
+ *
+ * Reads what the server sent, retransmits a flight whose timer expired, and
+ * gives up at the handshake timeout. Thread-safe; calls for one socket are
+ * serialised. Once the handshake is over it keeps returning its outcome.
+ * @param sock The socket.
+ * @param[out] wait_ms With -EINPROGRESS: the longest wait before the next
+ *             call (see zcoap_dtls_connect_start()). May be NULL.
+ * @retval 0 The handshake is complete: the socket carries requests.
+ * @retval -EINPROGRESS Not yet.
+ * @retval -EBADF @p sock is not a DTLS socket.
+ * @retval -EBUSY zcoap_dtls_connect() runs this socket's handshake in another thread.
+ * @retval <0 The handshake failed: the values of zcoap_dtls_connect()
+ *         (e.g. -ETIMEDOUT, -EACCES, -EKEYREJECTED), also on later calls.
+ */
+ZCOAP_API int zcoap_dtls_handshake_continue(int sock, int *wait_ms);
+
+/**
  * @brief End the DTLS session of @p sock and close the descriptor.
  *
  * Sends close_notify when the session is up, frees the Mbed TLS state,
@@ -369,7 +413,8 @@ ZCOAP_API int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_
  * @retval 0 Closed.
  * @retval -EBADF @p sock is not an open descriptor.
  * @retval -EBUSY Another thread is running zcoap_dtls_connect() on @p sock;
- *         nothing was done.
+ *         nothing was done. (A handshake started with
+ *         zcoap_dtls_connect_start() is abandoned instead.)
  * @retval -ENOTSUP zcoap was built without DTLS (the descriptor is still closed).
  */
 ZCOAP_API int zcoap_dtls_close(int sock);

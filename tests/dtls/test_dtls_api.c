@@ -160,6 +160,7 @@ static void test_not_supported(void **state)
 		assert_int_equal(zcoap_dtls_handshake_info(sock, &info), -ENOTSUP);
 		assert_int_equal(zcoap_dtls_session_save(sock, blob, &len), -ENOTSUP);
 		assert_int_equal(zcoap_dtls_session_cache_purge(), -ENOTSUP);
+		assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -ENOTSUP);
 		/* Wiping needs no DTLS. */
 		zcoap_dtls_session_clear(blob, sizeof(blob));
 		assert_memory_equal(blob, "\0\0\0\0", 4);
@@ -445,6 +446,70 @@ static void test_silent_peer_timeout(void **state)
 	close(quiet);
 }
 
+/*
+ * The handshake driven by the caller (zcoap_dtls_connect_start()): it returns
+ * after the ClientHello; meanwhile the socket refuses data; each continue
+ * call returns at once; the timeout still ends it, and the outcome stays.
+ * The loop's bound is a count of calls, not a time.
+ */
+static void test_connect_start_silent_peer(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = psk_cfg(tags);
+	struct sockaddr_in srv;
+	int quiet = silent_server(&srv);
+	int sock = udp_socket();
+	int wait = -1;
+	int calls = 0;
+	int rc;
+
+	(void)state;
+	cfg.handshake_timeout_ms = 1500;
+	cfg.retransmit_min_ms = 200;
+	rc = zcoap_dtls_connect_start(sock, (struct sockaddr *)&srv, sizeof(srv), &cfg, &wait);
+	assert_int_equal(rc, -EINPROGRESS);
+	assert_true(wait >= 0 && wait <= 1500);
+	assert_true(zcoap_dtls_is_dtls(sock));
+	assert_int_equal(zcoap_dtls_ciphersuite(sock), -ENOTCONN);
+	assert_int_equal(zcoap_dtls_last_error(sock, NULL, 0), 0); /* no failure (yet) */
+	/* A blocking connect on the same socket is refused while it runs. */
+	assert_int_equal(zcoap_dtls_connect(sock, NULL, 0, &cfg), -EBUSY);
+	while (rc == -EINPROGRESS) {
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+
+		assert_true(++calls < 100);
+		(void)poll(&p, 1, wait);
+		rc = zcoap_dtls_handshake_continue(sock, &wait);
+	}
+	assert_int_equal(rc, -ETIMEDOUT);
+	assert_true(drain_count(quiet) >= 2); /* ClientHello + retransmission(s) */
+	/* The outcome is kept. */
+	assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -ETIMEDOUT);
+	check_failed_socket(sock, rc);
+	close(quiet);
+}
+
+/* A handshake the caller drives can be abandoned: zcoap_dtls_close() ends it (no -EBUSY). */
+static void test_connect_start_abandoned(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = psk_cfg(tags);
+	struct sockaddr_in srv;
+	int quiet = silent_server(&srv);
+	int sock = udp_socket();
+
+	(void)state;
+	assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -EBADF);
+	assert_int_equal(
+	    zcoap_dtls_connect_start(sock, (struct sockaddr *)&srv, sizeof(srv), &cfg, NULL),
+	    -EINPROGRESS);
+	assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -EINPROGRESS);
+	assert_int_equal(zcoap_dtls_close(sock), 0);
+	assert_false(zcoap_dtls_is_dtls(sock));
+	assert_int_equal(fcntl(sock, F_GETFD), -1);
+	close(quiet);
+}
+
 /* The session table holds ZCOAP_DTLS_MAX_SESSIONS sockets, failed ones included. */
 static void test_session_table_full(void **state)
 {
@@ -662,6 +727,8 @@ int main(void)
 	    cmocka_unit_test(test_certificate_credentials),
 	    cmocka_unit_test(test_port_unreachable),
 	    cmocka_unit_test(test_silent_peer_timeout),
+	    cmocka_unit_test(test_connect_start_silent_peer),
+	    cmocka_unit_test(test_connect_start_abandoned),
 	    cmocka_unit_test(test_session_table_full),
 	    cmocka_unit_test(test_reused_descriptor),
 	    cmocka_unit_test(test_close_during_handshake),

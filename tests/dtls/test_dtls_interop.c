@@ -815,6 +815,43 @@ static void test_pki_verify_none(void **state)
 	flow_get(f);
 }
 
+/*
+ * The handshake driven from the caller's own loop (zcoap_dtls_connect_start()
+ * + zcoap_dtls_handshake_continue()): requests are refused until it
+ * completes, then the socket works as any DTLS socket. Bounded by a count of
+ * calls, not by time.
+ */
+static void test_psk_connect_start(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = {.sec_tags = tags, .sec_tag_count = 1};
+	struct coap_client_request r = request(*state, COAP_METHOD_GET, "time");
+	struct fx *f = *state;
+	int sock = udp_socket();
+	int wait = -1;
+	int calls = 0;
+	int rc;
+
+	start_psk_server(f);
+	rc = zcoap_dtls_connect_start(sock, (struct sockaddr *)&f->srv.dtls_addr,
+				      sizeof(f->srv.dtls_addr), &cfg, &wait);
+	assert_int_equal(rc, -EINPROGRESS);
+	assert_int_equal(coap_client_req(&f->client, sock, NULL, &r, NULL), -ENOTCONN);
+	while (rc == -EINPROGRESS) {
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+
+		assert_true(++calls < 100);
+		(void)poll(&p, 1, wait);
+		rc = zcoap_dtls_handshake_continue(sock, &wait);
+	}
+	print_message("  handshake done after %d continue calls\n", calls);
+	assert_int_equal(rc, 0);
+	assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), 0);
+	assert_true(zcoap_dtls_ciphersuite(sock) > 0);
+	f->sock = sock;
+	flow_get(f);
+}
+
 /* ---- session resumption (issue 16 point 2) ----------------------------------------------- */
 
 /* A handshake with @p cfg on a fresh socket; its figures in @p info. */
@@ -1249,6 +1286,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pki_ipv6_literal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_wrong_ip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_ip_only_in_cn, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_psk_connect_start, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_psk_resume_cache, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_psk_no_cache_by_default, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_psk_resume_saved, setup, teardown),

@@ -69,7 +69,8 @@
 
 enum zc_dtls_session_state {
 	ZC_DTLS_FREE = 0,
-	ZC_DTLS_CONNECTING, /* zcoap_dtls_connect() is running the handshake */
+	ZC_DTLS_CONNECTING, /* the handshake runs: zcoap_dtls_connect(), or the application steps it
+			     */
 	ZC_DTLS_UP,         /* application data may flow */
 	ZC_DTLS_FAILED,     /* handshake failed or session ended; Mbed TLS state freed */
 };
@@ -79,6 +80,16 @@ struct dtls_timer {
 	int64_t start_ms;
 	uint32_t int_ms;
 	uint32_t fin_ms; /* 0: stopped */
+};
+
+/* What the resumption cache files a session under (mbedtls_resume.c), captured at connect. */
+struct dtls_resume_key {
+	bool cache;  /* session_cache ENABLED and a peer address given */
+	bool verify; /* the connection checks the server's identity in full */
+	socklen_t addrlen;
+	uint8_t addr[sizeof(struct sockaddr_storage)];
+	size_t ntags;
+	zcoap_sec_tag_t tags[ZCOAP_DTLS_MAX_SEC_TAGS];
 };
 
 struct dtls_state {
@@ -101,13 +112,19 @@ struct dtls_state {
 	uint32_t hs_sent;         /* datagrams sent during the handshake */
 	uint32_t hs_received;     /* datagrams received during the handshake */
 	uint32_t hs_ms;           /* duration of the completed handshake */
+	uint32_t hs_total_ms;     /* the handshake timeout in force */
+	int64_t hs_start_ms;      /* when the handshake started (port clock) */
+	int64_t hs_deadline_ms;   /* ... and when it gives up */
+	int hs_forged;            /* the last failure that made it start over, 0 if none */
+	bool app_driven;          /* zcoap_dtls_connect_start(): the application steps it */
 	int cache_slot;           /* resumption cache entry of this session + 1; 0: none */
 	uint32_t cache_gen;       /* ... and its generation (the entry may be reused) */
 	bool verified; /* the session's server was authenticated (peer_verify REQUIRED) */
 	uint8_t offer_master[48]; /* master secret of the offered session, until the end */
 	char host[256];           /* the configured host name ("" none), for saved sessions */
-	uint8_t ip_len;           /* 4 or 16: the identity to verify is this address; 0: none */
-	uint8_t ip[16];           /* (mbedtls_identity.c) */
+	struct dtls_resume_key resume_key; /* (mbedtls_resume.c) */
+	uint8_t ip_len; /* 4 or 16: the identity to verify is this address; 0: none */
+	uint8_t ip[16]; /* (mbedtls_identity.c) */
 	struct dtls_timer timer;
 	char detail[ZC_DTLS_DETAIL_LEN];
 	int suites[ZC_DTLS_MAX_OFFERED_SUITES + 1]; /* 0-terminated; referenced by conf */
@@ -231,11 +248,10 @@ void zc_dtls_resume_offer(struct dtls_state *st, const struct zcoap_dtls_config 
 
 /**
  * After a completed handshake (st still CONNECTING): whether the server
- * resumed, and the session stored in the cache when cfg asks for it. Frees
- * the offered session.
+ * resumed, and the session stored in the cache when the connection asked
+ * for it (st->resume_key). Clears the copy of the offered secret.
  */
-void zc_dtls_resume_done(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
-			 const struct sockaddr *peer, socklen_t peerlen);
+void zc_dtls_resume_done(struct dtls_state *st);
 
 /**
  * Serialise the (up) session of @p st for zcoap_dtls_session_save(): the

@@ -102,15 +102,15 @@ static bool suite_is_psk(int id)
 }
 
 /* The address bytes as given are the key: a difference only costs a full handshake. */
-static bool key_matches(const struct cache_entry *e, const struct zcoap_dtls_config *cfg,
-			const struct sockaddr *peer, socklen_t peerlen)
+static bool key_matches(const struct cache_entry *e, const struct dtls_state *st)
 {
-	const char *host = cfg->hostname != NULL ? cfg->hostname : "";
+	const struct dtls_resume_key *k = &st->resume_key;
 
-	return e->used && e->addrlen == peerlen && memcmp(e->addr, peer, (size_t)peerlen) == 0 &&
-	       strcmp(e->host, host) == 0 && e->ntags == cfg->sec_tag_count &&
-	       memcmp(e->tags, cfg->sec_tags, cfg->sec_tag_count * sizeof(cfg->sec_tags[0])) == 0 &&
-	       e->verify == verifies(cfg);
+	return e->used && e->addrlen == k->addrlen &&
+	       memcmp(e->addr, k->addr, (size_t)k->addrlen) == 0 &&
+	       strcmp(e->host, st->host) == 0 && e->ntags == k->ntags &&
+	       memcmp(e->tags, k->tags, k->ntags * sizeof(k->tags[0])) == 0 &&
+	       e->verify == k->verify;
 }
 
 static void entry_free(struct cache_entry *e)
@@ -178,22 +178,32 @@ static bool offer_saved(struct dtls_state *st, const struct zcoap_dtls_config *c
 void zc_dtls_resume_offer(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 			  const struct sockaddr *peer, socklen_t peerlen)
 {
+	struct dtls_resume_key *k = &st->resume_key;
+
 	st->verified = verifies(cfg);
 	if (cfg->hostname != NULL) {
 		/* zc_dtls_check_config() bounds it to 255 characters. */
 		memcpy(st->host, cfg->hostname, strlen(cfg->hostname) + 1);
 	}
+	k->cache = cfg->session_cache == ZCOAP_TLS_SESSION_CACHE_ENABLED && peer != NULL &&
+		   peerlen <= sizeof(k->addr);
+	if (k->cache) {
+		k->verify = verifies(cfg);
+		k->addrlen = peerlen;
+		memcpy(k->addr, peer, (size_t)peerlen);
+		k->ntags = cfg->sec_tag_count;
+		memcpy(k->tags, cfg->sec_tags, cfg->sec_tag_count * sizeof(cfg->sec_tags[0]));
+	}
 	if (cfg->session != NULL && cfg->session_len > 0 && offer_saved(st, cfg)) {
 		st->offered = true;
 		return;
 	}
-	if (cfg->session_cache != ZCOAP_TLS_SESSION_CACHE_ENABLED || peer == NULL ||
-	    peerlen > sizeof(cache[0].addr)) {
+	if (!k->cache) {
 		return;
 	}
 	zc_port_static_mutex_lock(&cache_lock);
 	for (size_t i = 0; i < ZCOAP_DTLS_SESSION_CACHE_SIZE; i++) {
-		if (key_matches(&cache[i], cfg, peer, peerlen)) {
+		if (key_matches(&cache[i], st)) {
 			if (expired(&cache[i], zc_port_now_ms())) {
 				entry_free(&cache[i]);
 			} else if (!cache[i].refused) {
@@ -208,16 +218,16 @@ void zc_dtls_resume_offer(struct dtls_state *st, const struct zcoap_dtls_config 
 }
 
 /* Store the session of @p st under the key; the oldest entry makes room. */
-static void cache_store(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
-			const struct sockaddr *peer, socklen_t peerlen)
+static void cache_store(struct dtls_state *st)
 {
+	const struct dtls_resume_key *k = &st->resume_key;
 	struct cache_entry *e = NULL;
 	int64_t now = zc_port_now_ms();
 	int64_t stored = now;
 
 	zc_port_static_mutex_lock(&cache_lock);
 	for (size_t i = 0; i < ZCOAP_DTLS_SESSION_CACHE_SIZE && e == NULL; i++) {
-		if (key_matches(&cache[i], cfg, peer, peerlen)) {
+		if (key_matches(&cache[i], st)) {
 			e = &cache[i];
 			/* A resumed session keeps the age of its full handshake. */
 			if (st->resumed) {
@@ -252,12 +262,12 @@ static void cache_store(struct dtls_state *st, const struct zcoap_dtls_config *c
 		}
 		e->gen = ++cache_gen;
 		e->stored_ms = stored;
-		memcpy(e->addr, peer, (size_t)peerlen);
-		e->addrlen = peerlen;
+		memcpy(e->addr, k->addr, (size_t)k->addrlen);
+		e->addrlen = k->addrlen;
 		memcpy(e->host, st->host, sizeof(e->host));
-		memcpy(e->tags, cfg->sec_tags, cfg->sec_tag_count * sizeof(cfg->sec_tags[0]));
-		e->ntags = cfg->sec_tag_count;
-		e->verify = verifies(cfg);
+		memcpy(e->tags, k->tags, k->ntags * sizeof(k->tags[0]));
+		e->ntags = k->ntags;
+		e->verify = k->verify;
 		st->cache_slot = (int)(e - cache) + 1;
 		st->cache_gen = e->gen;
 	} else {
@@ -267,8 +277,7 @@ static void cache_store(struct dtls_state *st, const struct zcoap_dtls_config *c
 	zc_port_static_mutex_unlock(&cache_lock);
 }
 
-void zc_dtls_resume_done(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
-			 const struct sockaddr *peer, socklen_t peerlen)
+void zc_dtls_resume_done(struct dtls_state *st)
 {
 	const mbedtls_ssl_session *now = st->ssl.MBED_FIELD(session);
 
@@ -287,9 +296,8 @@ void zc_dtls_resume_done(struct dtls_state *st, const struct zcoap_dtls_config *
 		st->resumed = diff == 0;
 	}
 	mbedtls_platform_zeroize(st->offer_master, sizeof(st->offer_master));
-	if (cfg->session_cache == ZCOAP_TLS_SESSION_CACHE_ENABLED && peer != NULL &&
-	    peerlen <= sizeof(cache[0].addr)) {
-		cache_store(st, cfg, peer, peerlen);
+	if (st->resume_key.cache) {
+		cache_store(st);
 	}
 }
 

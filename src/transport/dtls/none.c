@@ -24,6 +24,24 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 	return -ENOTSUP;
 }
 
+int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, socklen_t peerlen,
+			     const struct zcoap_dtls_config *cfg, int *wait_ms)
+{
+	(void)sock;
+	(void)peer;
+	(void)peerlen;
+	(void)cfg;
+	(void)wait_ms;
+	return -ENOTSUP;
+}
+
+int zcoap_dtls_handshake_continue(int sock, int *wait_ms)
+{
+	(void)sock;
+	(void)wait_ms;
+	return -ENOTSUP;
+}
+
 int zcoap_dtls_close(int sock)
 {
 	/*
