@@ -318,8 +318,11 @@ static void print_help(void)
 	       "  -j KEYFILE    private key of -c, PEM or DER, unencrypted (default: a key in\n"
 	       "                the -c file)\n"
 	       "  --server-name NAME\n"
-	       "                name sent as SNI and checked in the server's certificate\n"
-	       "                (default: the URI host; required with -C for an address literal)\n"
+	       "                name sent as SNI and checked in the server's certificate, or\n"
+	       "                an IP address checked in it (default: the URI host)\n"
+	       "  --session FILE\n"
+	       "                resume the DTLS session saved in FILE, and save the new one\n"
+	       "                there (it holds the session's secret: mode 0600)\n"
 	       "  -n            INSECURE: do not verify the server's certificate (anyone on the\n"
 	       "                path can impersonate the server)\n"
 	       "  coaps:// needs -k/-u or -C (-n also needs one of -C, -c, -k/-u). The handshake\n"
@@ -351,6 +354,7 @@ enum long_only {
 	OPT_NO_PROGRESS,
 	OPT_OBSERVE_COUNT,
 	OPT_SERVER_NAME,
+	OPT_SESSION,
 };
 
 static const struct option long_options[] = {
@@ -361,6 +365,7 @@ static const struct option long_options[] = {
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"observe-count", required_argument, NULL, OPT_OBSERVE_COUNT},
     {"server-name", required_argument, NULL, OPT_SERVER_NAME},
+    {"session", required_argument, NULL, OPT_SESSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -539,6 +544,12 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 				}
 			}
 			cfg->server_name = optarg;
+			break;
+		case OPT_SESSION:
+			if (optarg[0] == '\0') {
+				return usage_error(err, errlen, "--session: expected a file name");
+			}
+			cfg->session_file = optarg;
 			break;
 		case 'v':
 			cfg->verbose++;

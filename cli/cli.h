@@ -135,11 +135,12 @@ struct cli_config {
 	const char *key_file;        /* -j */
 	const char *ca_file;         /* -C */
 	bool no_verify;              /* -n: accept any server certificate (insecure) */
-	const char *server_name; /* --server-name: SNI and the name the certificate must carry */
-	int verbose;             /* -v count */
-	bool json;               /* --json */
-	int progress;            /* -1 auto (isatty), 0 off, 1 on */
-	bool newline;            /* -w */
+	const char *server_name;  /* --server-name: SNI and the name the certificate must carry */
+	const char *session_file; /* --session: DTLS session resumed from and saved to this file */
+	int verbose;              /* -v count */
+	bool json;                /* --json */
+	int progress;             /* -1 auto (isatty), 0 off, 1 on */
+	bool newline;             /* -w */
 	const char *uri;
 };
 
@@ -382,10 +383,13 @@ struct cli_dtls {
 	size_t cert_len;
 	uint8_t *key; /* -j file, or the -c file when it holds the key too */
 	size_t key_len;
-	unsigned int registered; /* bit (1 << type) per credential type registered */
-	const char *hostname;    /* SNI and certificate name check; NULL: none */
-	bool verify;             /* the server's certificate is verified (no -n) */
-	bool certificates;       /* certificate cipher suites may be negotiated */
+	unsigned int registered;  /* bit (1 << type) per credential type registered */
+	const char *hostname;     /* SNI and certificate name check; NULL: none */
+	bool verify;              /* the server's certificate is verified (no -n) */
+	bool certificates;        /* certificate cipher suites may be negotiated */
+	const char *session_file; /* --session FILE, or NULL */
+	uint8_t *session;         /* its contents (a saved session: secret), or NULL */
+	size_t session_len;
 };
 
 /*
@@ -412,6 +416,13 @@ enum cli_exit cli_dtls_setup(struct cli_dtls *d, const struct cli_config *cfg,
  */
 int cli_dtls_connect(const struct cli_dtls *d, int sock, const struct sockaddr *peer,
 		     socklen_t peerlen, uint32_t timeout_ms);
+
+/*
+ * --session: save the session of the DTLS socket @p sock, whose handshake
+ * just completed, to d->session_file (mode 0600, replaced atomically), so
+ * that the next run resumes it. A warning on stderr when it cannot be saved.
+ */
+void cli_dtls_session_store(const struct cli_dtls *d, int sock);
 
 /* Unregister the credentials, wipe the secrets and free the buffers. Idempotent. */
 void cli_dtls_cleanup(struct cli_dtls *d);

@@ -13,10 +13,12 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "zcoap_dtls.h"
@@ -27,19 +29,16 @@
 /* Credential files beyond this are surely not a certificate, a key or a CA bundle. */
 #define CLI_CRED_FILE_MAX ((size_t)4 * 1024 * 1024)
 
-static bool is_address_literal(const struct cli_uri *uri)
-{
-	return uri->host_type != CLI_HOST_NAME;
-}
-
-/* The name the server's certificate must carry and SNI announces; NULL when there is none. */
+/*
+ * The identity the server's certificate must carry: --server-name, or the
+ * URI's host. A host name is also sent as SNI; an address literal (without
+ * brackets or zone) is matched against the certificate's iPAddress
+ * subjectAltNames and never sent as SNI (RFC 6066 §3): the library tells
+ * the two apart (docs/design/dtls.md).
+ */
 static const char *server_name(const struct cli_config *cfg, const struct cli_uri *uri)
 {
-	if (cfg->server_name != NULL) {
-		return cfg->server_name;
-	}
-	/* RFC 6066 §3: SNI carries host names only, never address literals. */
-	return is_address_literal(uri) ? NULL : uri->host;
+	return cfg->server_name != NULL ? cfg->server_name : uri->host;
 }
 
 enum cli_exit cli_dtls_check(const struct cli_config *cfg, const struct cli_uri *uri, char *err,
@@ -48,6 +47,8 @@ enum cli_exit cli_dtls_check(const struct cli_config *cfg, const struct cli_uri 
 	bool psk = cfg->psk_key != NULL;
 	bool certs = cfg->ca_file != NULL || cfg->cert_file != NULL;
 
+	/* Every URI has an identity to check: its host name or address (server_name()). */
+	(void)uri;
 	if (!zcoap_dtls_available()) {
 		snprintf(err, errlen,
 			 "coaps:// needs DTLS, and this build has no DTLS (zcoap was built "
@@ -79,20 +80,6 @@ enum cli_exit cli_dtls_check(const struct cli_config *cfg, const struct cli_uri 
 		snprintf(err, errlen,
 			 "-n needs something to offer the server: -C CAFILE, -c CERTFILE or "
 			 "-k KEY -u IDENTITY (zcoap has no DTLS mode without credentials)");
-		return CLI_EXIT_USAGE;
-	}
-	if (certs && !cfg->no_verify && server_name(cfg, uri) == NULL) {
-		/*
-		 * Mbed TLS 2.28 matches dNSName and CN only, never the iPAddress
-		 * subjectAltName (docs/design/dtls.md): a literal cannot be
-		 * checked, and checking no name would accept any certificate of
-		 * the CA.
-		 */
-		snprintf(err, errlen,
-			 "%s is an address: the server's certificate can only be checked "
-			 "against a host name; put the name in the URI or give it with "
-			 "--server-name NAME (-n skips the check: insecure)",
-			 uri->host);
 		return CLI_EXIT_USAGE;
 	}
 	if (cfg->no_verify && (!psk || certs)) {
@@ -254,6 +241,18 @@ enum cli_exit cli_dtls_setup(struct cli_dtls *d, const struct cli_config *cfg,
 		}
 	}
 
+	d->session_file = cfg->session_file;
+	if (d->session_file != NULL) {
+		int ret = read_file(d->session_file, &d->session, &d->session_len);
+
+		/* No file yet: the first run makes it. Any other problem: a full handshake. */
+		if (ret < 0 && ret != -ENOENT) {
+			fprintf(
+			    stderr,
+			    "zcoap: warning: --session %s: not read (%s); full DTLS handshake\n",
+			    d->session_file, strerror(-ret));
+		}
+	}
 	if (d->psk != NULL) {
 		st = add(d, ZCOAP_TLS_CREDENTIAL_PSK, d->psk, d->psk_len, "pre-shared key", err,
 			 errlen);
@@ -302,7 +301,73 @@ int cli_dtls_connect(const struct cli_dtls *d, int sock, const struct sockaddr *
 	cfg.hostname = d->hostname;
 	cfg.peer_verify = d->verify ? ZCOAP_TLS_PEER_VERIFY_REQUIRED : ZCOAP_TLS_PEER_VERIFY_NONE;
 	cfg.handshake_timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
+	/* The library offers it only when it was saved for the same server name. */
+	cfg.session = d->session;
+	cfg.session_len = d->session != NULL ? d->session_len : 0;
 	return zcoap_dtls_connect(sock, peer, peerlen, &cfg);
+}
+
+/* Write @p len bytes to a new file (mode 0600) next to @p name, then rename it over @p name. */
+static int write_private(const char *name, const uint8_t *data, size_t len)
+{
+	char tmp[4096];
+	int fd;
+	int ret = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", name, (long)getpid()) >= sizeof(tmp)) {
+		return -ENAMETOOLONG;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		return -errno;
+	}
+	while (len > 0 && ret == 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno != EINTR) {
+			ret = -errno;
+		} else if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+		}
+	}
+	if (close(fd) != 0 && ret == 0) {
+		ret = -errno;
+	}
+	if (ret == 0 && rename(tmp, name) != 0) {
+		ret = -errno;
+	}
+	if (ret < 0) {
+		(void)unlink(tmp);
+	}
+	return ret;
+}
+
+void cli_dtls_session_store(const struct cli_dtls *d, int sock)
+{
+	size_t need = 0;
+	uint8_t *buf;
+	int ret;
+
+	if (d->session_file == NULL) {
+		return;
+	}
+	ret = zcoap_dtls_session_save(sock, NULL, &need);
+	buf = ret == -EFBIG ? malloc(need) : NULL;
+	if (buf != NULL) {
+		ret = zcoap_dtls_session_save(sock, buf, &need);
+		if (ret == 0) {
+			ret = write_private(d->session_file, buf, need);
+		}
+		zcoap_dtls_session_clear(buf, need);
+		free(buf);
+	} else if (ret == -EFBIG) {
+		ret = -ENOMEM;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "zcoap: warning: --session %s: session not saved: %s\n",
+			d->session_file, strerror(-ret));
+	}
 }
 
 /* Overwrite a secret in a way the compiler may not drop as a dead store. */
@@ -333,6 +398,13 @@ void cli_dtls_cleanup(struct cli_dtls *d)
 	if (d->cert != NULL) {
 		/* it may hold the private key too (-c without -j) */
 		wipe(d->cert, d->cert_len);
+	}
+	if (d->session != NULL) {
+		/* a saved session holds its master secret */
+		zcoap_dtls_session_clear(d->session, d->session_len);
+		free(d->session);
+		d->session = NULL;
+		d->session_len = 0;
 	}
 	free(d->psk);
 	free(d->ca);

@@ -179,11 +179,17 @@ static int handshake(const struct cli_dtls *d, int sock, const struct addrinfo *
 	if (ret == 0 && cfg->verbose > 0) {
 		int suite = zcoap_dtls_ciphersuite(sock);
 		const char *name = cli_dtls_suite_name(suite);
+		struct zcoap_dtls_handshake_info info = {0};
 
+		(void)zcoap_dtls_handshake_info(sock, &info);
 		fprintf(
-		    stderr, "zcoap: DTLS 1.2 session with %s: cipher suite %s (0x%04X)%s\n", where,
-		    name != NULL ? name : "unnamed", suite > 0 ? (unsigned int)suite : 0u,
+		    stderr, "zcoap: DTLS 1.2 session with %s: cipher suite %s (0x%04X), %s%s\n",
+		    where, name != NULL ? name : "unnamed", suite > 0 ? (unsigned int)suite : 0u,
+		    info.resumed ? "resumed" : "full handshake",
 		    !d->verify && d->certificates ? ", server certificate NOT verified (-n)" : "");
+	}
+	if (ret == 0) {
+		cli_dtls_session_store(d, sock); /* --session */
 	}
 	return ret;
 }

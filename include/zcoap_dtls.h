@@ -50,7 +50,9 @@
  *
  * Threading: every function is thread-safe. zcoap_dtls_connect() blocks
  * the calling thread for the handshake (bounded by the handshake timeout),
- * never a client's receive thread.
+ * never a client's receive thread; zcoap_dtls_connect_start() and
+ * zcoap_dtls_handshake_continue() let an event loop drive it without
+ * blocking at all.
  *
  * Errors are negative errno values. The DTLS-specific meanings are listed
  * below and returned in text form by zcoap_dtls_strerror(); the detailed
@@ -112,6 +114,17 @@ extern "C" {
 /** Default cap of the doubling retransmission timer (ms), RFC 6347 §4.2.4.1. */
 #define ZCOAP_DTLS_RETRANSMIT_MAX_MS 60000U
 
+/** Sessions the process-wide resumption cache holds (zcoap_dtls_config.session_cache). */
+#define ZCOAP_DTLS_SESSION_CACHE_SIZE 4
+
+/**
+ * Longest time (s) a cached session is offered for resumption after its full
+ * handshake: RFC 5246 Appendix F.1.4's upper limit for session IDs. The
+ * server's own limit is usually shorter; an expired session costs one full
+ * handshake, not an error.
+ */
+#define ZCOAP_DTLS_SESSION_MAX_AGE_S 86400U
+
 /** @name Cipher suite numbers (IANA) for zcoap_dtls_config.ciphersuites */
 /** @{ */
 #define ZCOAP_TLS_PSK_WITH_AES_128_CCM_8              0xC0A8 /**< RFC 7252 §9.1.3.1 */
@@ -154,6 +167,19 @@ enum zcoap_tls_peer_verify {
 	ZCOAP_TLS_PEER_VERIFY_NONE = 1,
 };
 
+/** Session resumption (Zephyr's TLS_SESSION_CACHE). The zero value is DISABLED, as on Zephyr. */
+enum zcoap_tls_session_cache {
+	/** Every connection runs a full handshake (unless @c session is given). */
+	ZCOAP_TLS_SESSION_CACHE_DISABLED = 0,
+	/**
+	 * Remember the session of each completed handshake in the process-wide
+	 * cache, keyed by server address, host name, security tags and
+	 * verification mode, and offer it (session ID, or the RFC 5077 ticket
+	 * when the server gave one) on the next connection with the same key.
+	 */
+	ZCOAP_TLS_SESSION_CACHE_ENABLED = 1,
+};
+
 /**
  * @brief How to set up a DTLS socket. Zero every field you do not set.
  *
@@ -169,7 +195,10 @@ struct zcoap_dtls_config {
 	size_t sec_tag_count;
 	/**
 	 * Server name (TLS_HOSTNAME): sent as SNI and checked against the
-	 * server certificate's subjectAltName dNSName / CN. Required when a
+	 * server certificate's subjectAltName dNSName / CN. An IP address
+	 * literal ("192.0.2.7", "2001:db8::1", "[::1]"; a zone is ignored) is
+	 * instead checked against the certificate's iPAddress subjectAltNames
+	 * (octet by octet; never the CN) and not sent as SNI. Required when a
 	 * certificate is verified, unless @c skip_hostname_check is set.
 	 * Up to 255 characters; copied.
 	 */
@@ -191,6 +220,39 @@ struct zcoap_dtls_config {
 	uint32_t retransmit_max_ms;
 	/** Largest datagram for the handshake (fragments long flights); 0: no limit. */
 	uint16_t mtu;
+	/**
+	 * Resumption cache (TLS_SESSION_CACHE); default DISABLED. ENABLED also
+	 * accepts session tickets (RFC 5077) from the server. Only when @p peer
+	 * is given to zcoap_dtls_connect() (the cache key is its address).
+	 */
+	enum zcoap_tls_session_cache session_cache;
+	/**
+	 * A session saved by zcoap_dtls_session_save() to resume (a device that
+	 * slept, a new process); NULL: none. Offered only when it was saved for
+	 * the same @c hostname, when this connection checks the server's
+	 * identity (verification on, name not skipped) only if that session
+	 * did too, and a session proved by a PSK only when the tags hold a PSK;
+	 * otherwise, or when the server no longer knows it, the handshake is a
+	 * full one. Read during zcoap_dtls_connect() only; the application
+	 * wipes it (zcoap_dtls_session_clear()) when it drops it.
+	 */
+	const void *session;
+	/** Length of @c session. */
+	size_t session_len;
+};
+
+/** What the handshake of a DTLS socket cost (zcoap_dtls_handshake_info()). */
+struct zcoap_dtls_handshake_info {
+	/** The server resumed an earlier session (abbreviated handshake, RFC 5246 §7.3). */
+	bool resumed;
+	/** A session was offered (from the cache or zcoap_dtls_config.session). */
+	bool offered;
+	/** Milliseconds from the first ClientHello to the end of the handshake. */
+	uint32_t duration_ms;
+	/** Datagrams we sent during the handshake (retransmissions included). */
+	uint32_t datagrams_sent;
+	/** Datagrams we received during the handshake. */
+	uint32_t datagrams_received;
 };
 
 /**
@@ -285,7 +347,7 @@ ZCOAP_API int zcoap_tls_credential_delete(zcoap_sec_tag_t tag, enum zcoap_tls_cr
  * @retval -ECONNABORTED The server ended the handshake with another fatal
  *         alert (e.g. handshake_failure: no common cipher suite).
  * @retval -EKEYREJECTED The server's certificate failed verification:
- *         not issued by a registered CA, host name mismatch, bad signature
+ *         not issued by a registered CA, host name or address mismatch, bad signature
  *         or unsuitable key usage.
  * @retval -EKEYEXPIRED The server's certificate, or one in its chain, has
  *         expired or is not valid yet.
@@ -296,6 +358,48 @@ ZCOAP_API int zcoap_tls_credential_delete(zcoap_sec_tag_t tag, enum zcoap_tls_cr
  */
 ZCOAP_API int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 				 const struct zcoap_dtls_config *cfg);
+
+/**
+ * @brief Start making @p sock a DTLS socket without waiting for the handshake.
+ *
+ * The same checks, set-up and first flight (ClientHello) as
+ * zcoap_dtls_connect(), then it returns at once: the application drives
+ * the rest from its own event loop by calling
+ * zcoap_dtls_handshake_continue() whenever @p sock is readable or
+ * @p *wait_ms have passed, until it returns anything but -EINPROGRESS.
+ * No thread ever blocks on the handshake; the handshake timeout still
+ * bounds it. Until it completes the socket refuses application data
+ * (-ENOTCONN), exactly as a socket whose handshake failed.
+ * @param sock, peer, peerlen, cfg As for zcoap_dtls_connect().
+ * @param[out] wait_ms With -EINPROGRESS: call zcoap_dtls_handshake_continue()
+ *             after at most this many milliseconds (the DTLS retransmission
+ *             timer or the handshake timeout), sooner when @p sock becomes
+ *             readable. May be NULL.
+ * @retval -EINPROGRESS The handshake runs.
+ * @retval 0 The handshake is already complete.
+ * @retval <0 Every error of zcoap_dtls_connect() (the socket is then a
+ *         failed DTLS socket, to release with zcoap_dtls_close()).
+ */
+ZCOAP_API int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, socklen_t peerlen,
+				       const struct zcoap_dtls_config *cfg, int *wait_ms);
+
+/**
+ * @brief Advance a handshake started by zcoap_dtls_connect_start(); never blocks.
+ *
+ * Reads what the server sent, retransmits a flight whose timer expired, and
+ * gives up at the handshake timeout. Thread-safe; calls for one socket are
+ * serialised. Once the handshake is over it keeps returning its outcome.
+ * @param sock The socket.
+ * @param[out] wait_ms With -EINPROGRESS: the longest wait before the next
+ *             call (see zcoap_dtls_connect_start()). May be NULL.
+ * @retval 0 The handshake is complete: the socket carries requests.
+ * @retval -EINPROGRESS Not yet.
+ * @retval -EBADF @p sock is not a DTLS socket.
+ * @retval -EBUSY zcoap_dtls_connect() runs this socket's handshake in another thread.
+ * @retval <0 The handshake failed: the values of zcoap_dtls_connect()
+ *         (e.g. -ETIMEDOUT, -EACCES, -EKEYREJECTED), also on later calls.
+ */
+ZCOAP_API int zcoap_dtls_handshake_continue(int sock, int *wait_ms);
 
 /**
  * @brief End the DTLS session of @p sock and close the descriptor.
@@ -309,7 +413,8 @@ ZCOAP_API int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_
  * @retval 0 Closed.
  * @retval -EBADF @p sock is not an open descriptor.
  * @retval -EBUSY Another thread is running zcoap_dtls_connect() on @p sock;
- *         nothing was done.
+ *         nothing was done. (A handshake started with
+ *         zcoap_dtls_connect_start() is abandoned instead.)
  * @retval -ENOTSUP zcoap was built without DTLS (the descriptor is still closed).
  */
 ZCOAP_API int zcoap_dtls_close(int sock);
@@ -347,6 +452,61 @@ ZCOAP_API int zcoap_dtls_ciphersuite(int sock);
  * @retval -ENOTSUP zcoap was built without DTLS.
  */
 ZCOAP_API int zcoap_dtls_last_error(int sock, char *buf, size_t buflen);
+
+/**
+ * @brief How the handshake of @p sock went: resumed or full, time, datagrams.
+ * @param sock A DTLS socket whose handshake completed (it may have ended since).
+ * @param info Filled in.
+ * @retval 0 Filled in.
+ * @retval -EINVAL NULL @p info.
+ * @retval -EBADF @p sock is not a DTLS socket.
+ * @retval -ENOTCONN The handshake did not complete.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+ZCOAP_API int zcoap_dtls_handshake_info(int sock, struct zcoap_dtls_handshake_info *info);
+
+/**
+ * @brief Save the session of @p sock so that a later connection can resume it.
+ *
+ * The bytes hold the session's **master secret** (and the server's
+ * certificate, or its ticket): whoever has them can decrypt the traffic of
+ * every connection that resumes the session, and of this one. Keep them like
+ * a private key, for no longer than the session should live (at most
+ * ZCOAP_DTLS_SESSION_MAX_AGE_S; the server decides how long it accepts the
+ * session, often much less), and wipe them with zcoap_dtls_session_clear()
+ * when dropped. They are bound to the host name the session was verified for,
+ * and to this build of Mbed TLS (another version or configuration refuses to
+ * load them: the next connection is then a full handshake).
+ * Give them back through zcoap_dtls_config.session.
+ * @param sock A DTLS socket whose session is up.
+ * @param buf Destination; NULL with @c *len 0 asks for the size.
+ * @param[in,out] len Capacity of @p buf in; bytes stored (or needed) out.
+ * @retval 0 Saved.
+ * @retval -EINVAL NULL @p len, or NULL @p buf with a non-zero @c *len.
+ * @retval -EFBIG @p buf is too small; @c *len tells the size needed.
+ * @retval -EBADF @p sock is not a DTLS socket.
+ * @retval -ENOTCONN The session is not up (handshake failed or session ended).
+ * @retval -ENOMEM Mbed TLS could not copy the session.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+ZCOAP_API int zcoap_dtls_session_save(int sock, void *buf, size_t *len);
+
+/**
+ * @brief Overwrite saved session bytes with zeros (a store the compiler keeps).
+ * @param buf The bytes (NULL: nothing done).
+ * @param len Their length.
+ */
+ZCOAP_API void zcoap_dtls_session_clear(void *buf, size_t len);
+
+/**
+ * @brief Forget every session of the resumption cache (Zephyr's TLS_SESSION_CACHE_PURGE).
+ *
+ * The cached secrets are zeroised. Use it when credentials change: a cached
+ * session resumes without checking the server's certificate again.
+ * @retval 0 Done.
+ * @retval -ENOTSUP zcoap was built without DTLS.
+ */
+ZCOAP_API int zcoap_dtls_session_cache_purge(void);
 
 /**
  * @brief Text for a negative errno returned by the DTLS functions, with its DTLS meaning.

@@ -589,12 +589,6 @@ dtls)
 	run -c "$WORK/c.pem" "coaps://localhost/x"
 	expect_rc 2
 	expect_err_has 'needs -C CAFILE'
-	# an address cannot be checked in a certificate by this build
-	run -C "$WORK/ca.pem" "coaps://127.0.0.1/x"
-	expect_rc 2
-	expect_err_has '--server-name'
-	run -k key -u me -C "$WORK/ca.pem" "coaps://[::1]/x"
-	expect_rc 2
 	# malformed values
 	for args in "-k 0xabc -u me" "-k 0x -u me" "-k 0xzz -u me" "-u me" "-k x" "-j k.pem" \
 		"-k x -u me --server-name"; do
@@ -676,6 +670,23 @@ dtls_psk)
 	run -m post -e x -k "$PSK" -u zcoap "$SURI/time"
 	expect_rc 3
 	expect_err_has '4.05 Method Not Allowed'
+	# --session: the first run saves its session (mode 0600), the next one resumes it
+	run -v -k "$PSK" -u zcoap --session "$WORK/sess" "$SURI/time"
+	expect_rc 0
+	expect_err_has ', full handshake'
+	[ -s "$WORK/sess" ] || fail "--session: no file written"
+	[ "$(stat -c %a "$WORK/sess")" = 600 ] || fail "--session: file mode is not 0600"
+	run -v -k "$PSK" -u zcoap --session "$WORK/sess" "$SURI/time"
+	expect_rc 0
+	expect_err_has ', resumed'
+	# a damaged file: a full handshake, and a fresh session saved
+	printf 'garbage' >"$WORK/sess"
+	run -v -k "$PSK" -u zcoap --session "$WORK/sess" "$SURI/time"
+	expect_rc 0
+	expect_err_has ', full handshake'
+	run -v -k "$PSK" -u zcoap --session "$WORK/sess" "$SURI/time"
+	expect_rc 0
+	expect_err_has ', resumed'
 	;;
 dtls_psk_block)
 	start_dtls -k "$PSK"
@@ -712,6 +723,10 @@ dtls_cert)
 	expect_out_has '</time>'
 	expect_err_has '(server name localhost)'
 	expect_err_has 'cipher suite TLS_ECDHE_ECDSA_'
+	# an address literal needs no --server-name: the certificate's IP:127.0.0.1 matches
+	run -C "$PKI/ca.crt" -c "$PKI/client.crt" -j "$PKI/client.key" "$SURI/.well-known/core"
+	expect_rc 0
+	expect_out_has '</time>'
 	# DER files, and certificate + key in one PEM file
 	run -C "$PKI/ca.der" -c "$PKI/client.der" -j "$PKI/client-key.der" "$NURI/time"
 	expect_rc 0
@@ -771,6 +786,11 @@ dtls_fail_cert)
 	run -C "$PKI/ca.crt" --server-name wrong.example "$SURI/time"
 	expect_rc 7
 	expect_err_has 'name mismatch'
+	expect_err_has '(-EKEYREJECTED)'
+	# an address literal the certificate does not carry
+	run -C "$PKI/ca.crt" --server-name 127.0.0.2 "$SURI/time"
+	expect_rc 7
+	expect_err_has 'address mismatch'
 	expect_err_has '(-EKEYREJECTED)'
 	run -C "$PKI/other-ca.crt" "$NURI/time"
 	expect_rc 7

@@ -5,7 +5,9 @@
 # the openssl command line on every run (nothing secret is checked in):
 #
 #   ca.crt/.key            test CA (EC P-256)
-#   server.crt/.key        "localhost" (SAN DNS:localhost, IP:127.0.0.1), signed by ca
+#   server.crt/.key        "localhost" (SAN DNS:localhost, IP:127.0.0.1, IP:::1), signed by ca
+#   cn-ip.crt              server.key, CN "127.0.0.1" but SAN DNS:localhost only: an
+#                          address must be matched in an iPAddress SAN, never in the CN
 #   server-rsa.crt/.key    the same name with an RSA-2048 key (ECDHE-RSA suites)
 #   client.crt/.key        client certificate signed by ca
 #   expired.crt            server.key's "localhost" certificate, valid 2020-2021 only
@@ -28,7 +30,12 @@ subjectKeyIdentifier = hash
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment, keyAgreement
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+[dns_only_ext]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment, keyAgreement
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
 [client_ext]
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature, keyAgreement
@@ -53,6 +60,7 @@ mkca other-ca "/CN=zcoap other CA"
 ec server.key
 sign server.key "/CN=localhost" ca server.crt server_ext
 sign server.key "/CN=localhost" other-ca other.crt server_ext
+sign server.key "/CN=127.0.0.1" ca cn-ip.crt dns_only_ext
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out server-rsa.key 2>/dev/null
 sign server-rsa.key "/CN=localhost" ca server-rsa.crt server_ext

@@ -152,6 +152,19 @@ static void test_not_supported(void **state)
 	assert_int_equal(zcoap_dtls_close(sock), -ENOTSUP);
 	assert_int_equal(fcntl(sock, F_GETFD), -1);
 	assert_non_null(strstr(zcoap_dtls_strerror(-ENOTSUP), "DTLS"));
+	{
+		struct zcoap_dtls_handshake_info info;
+		uint8_t blob[4] = {1, 2, 3, 4};
+
+		len = sizeof(blob);
+		assert_int_equal(zcoap_dtls_handshake_info(sock, &info), -ENOTSUP);
+		assert_int_equal(zcoap_dtls_session_save(sock, blob, &len), -ENOTSUP);
+		assert_int_equal(zcoap_dtls_session_cache_purge(), -ENOTSUP);
+		assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -ENOTSUP);
+		/* Wiping needs no DTLS. */
+		zcoap_dtls_session_clear(blob, sizeof(blob));
+		assert_memory_equal(blob, "\0\0\0\0", 4);
+	}
 }
 
 /* ---- credentials
@@ -254,6 +267,8 @@ static void test_bad_arguments(void **state)
 	EXPECT_EINVAL(cfg.hostname = longname);
 	EXPECT_EINVAL(cfg.peer_verify = (enum zcoap_tls_peer_verify)7);
 	EXPECT_EINVAL(cfg.retransmit_min_ms = 5000; cfg.retransmit_max_ms = 1000);
+	EXPECT_EINVAL(cfg.session_cache = (enum zcoap_tls_session_cache)2);
+	EXPECT_EINVAL(cfg.session = NULL; cfg.session_len = 10);
 	EXPECT_EINVAL(static const int one = 0xC0A8; cfg.ciphersuites = &one;
 		      cfg.ciphersuite_count = 0);
 	EXPECT_EINVAL(static const int one = 0xC0A8; cfg.ciphersuites = &one;
@@ -274,6 +289,17 @@ static void test_bad_arguments(void **state)
 	/* On a plain descriptor the DTLS queries say "not mine". */
 	assert_int_equal(zcoap_dtls_ciphersuite(sock), -EBADF);
 	assert_int_equal(zcoap_dtls_last_error(sock, NULL, 0), -EBADF);
+	{
+		struct zcoap_dtls_handshake_info info;
+		uint8_t blob[8];
+		size_t len = sizeof(blob);
+
+		assert_int_equal(zcoap_dtls_handshake_info(sock, &info), -EBADF);
+		assert_int_equal(zcoap_dtls_handshake_info(sock, NULL), -EINVAL);
+		assert_int_equal(zcoap_dtls_session_save(sock, blob, &len), -EBADF);
+		assert_int_equal(zcoap_dtls_session_save(sock, blob, NULL), -EINVAL);
+		assert_int_equal(zcoap_dtls_session_save(sock, NULL, &len), -EINVAL);
+	}
 	/* ... and zcoap_dtls_close() is close(). */
 	assert_int_equal(zcoap_dtls_close(sock), 0);
 	assert_int_equal(fcntl(sock, F_GETFD), -1);
@@ -375,6 +401,15 @@ static void test_port_unreachable(void **state)
 	/* Already a (failed) DTLS socket: a second connect is refused. */
 	assert_int_equal(zcoap_dtls_connect(sock, (struct sockaddr *)&to, sizeof(to), &cfg),
 			 -EALREADY);
+	{
+		/* No session to describe or save after a failed handshake. */
+		struct zcoap_dtls_handshake_info info;
+		uint8_t blob[8];
+		size_t len = sizeof(blob);
+
+		assert_int_equal(zcoap_dtls_handshake_info(sock, &info), -ENOTCONN);
+		assert_int_equal(zcoap_dtls_session_save(sock, blob, &len), -ENOTCONN);
+	}
 	check_failed_socket(sock, rc);
 }
 
@@ -408,6 +443,70 @@ static void test_silent_peer_timeout(void **state)
 	zcoap_dtls_last_error(sock, why, sizeof(why));
 	assert_non_null(strstr(why, "no answer"));
 	check_failed_socket(sock, rc);
+	close(quiet);
+}
+
+/*
+ * The handshake driven by the caller (zcoap_dtls_connect_start()): it returns
+ * after the ClientHello; meanwhile the socket refuses data; each continue
+ * call returns at once; the timeout still ends it, and the outcome stays.
+ * The loop's bound is a count of calls, not a time.
+ */
+static void test_connect_start_silent_peer(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = psk_cfg(tags);
+	struct sockaddr_in srv;
+	int quiet = silent_server(&srv);
+	int sock = udp_socket();
+	int wait = -1;
+	int calls = 0;
+	int rc;
+
+	(void)state;
+	cfg.handshake_timeout_ms = 1500;
+	cfg.retransmit_min_ms = 200;
+	rc = zcoap_dtls_connect_start(sock, (struct sockaddr *)&srv, sizeof(srv), &cfg, &wait);
+	assert_int_equal(rc, -EINPROGRESS);
+	assert_true(wait >= 0 && wait <= 1500);
+	assert_true(zcoap_dtls_is_dtls(sock));
+	assert_int_equal(zcoap_dtls_ciphersuite(sock), -ENOTCONN);
+	assert_int_equal(zcoap_dtls_last_error(sock, NULL, 0), 0); /* no failure (yet) */
+	/* A blocking connect on the same socket is refused while it runs. */
+	assert_int_equal(zcoap_dtls_connect(sock, NULL, 0, &cfg), -EBUSY);
+	while (rc == -EINPROGRESS) {
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+
+		assert_true(++calls < 100);
+		(void)poll(&p, 1, wait);
+		rc = zcoap_dtls_handshake_continue(sock, &wait);
+	}
+	assert_int_equal(rc, -ETIMEDOUT);
+	assert_true(drain_count(quiet) >= 2); /* ClientHello + retransmission(s) */
+	/* The outcome is kept. */
+	assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -ETIMEDOUT);
+	check_failed_socket(sock, rc);
+	close(quiet);
+}
+
+/* A handshake the caller drives can be abandoned: zcoap_dtls_close() ends it (no -EBUSY). */
+static void test_connect_start_abandoned(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = psk_cfg(tags);
+	struct sockaddr_in srv;
+	int quiet = silent_server(&srv);
+	int sock = udp_socket();
+
+	(void)state;
+	assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -EBADF);
+	assert_int_equal(
+	    zcoap_dtls_connect_start(sock, (struct sockaddr *)&srv, sizeof(srv), &cfg, NULL),
+	    -EINPROGRESS);
+	assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -EINPROGRESS);
+	assert_int_equal(zcoap_dtls_close(sock), 0);
+	assert_false(zcoap_dtls_is_dtls(sock));
+	assert_int_equal(fcntl(sock, F_GETFD), -1);
 	close(quiet);
 }
 
@@ -628,6 +727,8 @@ int main(void)
 	    cmocka_unit_test(test_certificate_credentials),
 	    cmocka_unit_test(test_port_unreachable),
 	    cmocka_unit_test(test_silent_peer_timeout),
+	    cmocka_unit_test(test_connect_start_silent_peer),
+	    cmocka_unit_test(test_connect_start_abandoned),
 	    cmocka_unit_test(test_session_table_full),
 	    cmocka_unit_test(test_reused_descriptor),
 	    cmocka_unit_test(test_close_during_handshake),

@@ -142,6 +142,17 @@ static void start_pki_server(struct fx *f, const char *cert, const char *key)
 	assert_int_equal(start_server(f, args), 0);
 }
 
+/* A certificate server that does not ask for client certificates (no -C). */
+static void start_pki_server_no_client_auth(struct fx *f)
+{
+	static char c[512], k[512];
+	const char *args[] = {"-c", c, "-j", k, "-d", "10", NULL};
+
+	pki_path(c, sizeof(c), "server.crt");
+	pki_path(k, sizeof(k), "server.key");
+	assert_int_equal(start_server(f, args), 0);
+}
+
 static int udp_socket(void)
 {
 	return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -716,6 +727,58 @@ static void test_pki_expired(void **state)
 	expect_failure(f, &cfg, &f->srv.dtls_addr, -EKEYEXPIRED, "expired");
 }
 
+/*
+ * An IP address literal as the server's identity (issue 16 point 4): the
+ * certificate carries IP:127.0.0.1 and IP:::1 among its subjectAltNames
+ * (make_certs.sh), which Mbed TLS 2.28's own name check never looks at.
+ */
+static void test_pki_ip_literal(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags, .sec_tag_count = 1, .hostname = "127.0.0.1"};
+	struct fx *f = *state;
+
+	start_pki_server(f, "server.crt", "server.key");
+	dtls_connect_cfg(f, &cfg);
+	flow_get(f);
+}
+
+/* An IPv6 literal is matched as 16 octets (the server itself listens on 127.0.0.1). */
+static void test_pki_ipv6_literal(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags, .sec_tag_count = 1, .hostname = "0:0:0:0:0:0:0:1"};
+	struct fx *f = *state;
+
+	start_pki_server(f, "server.crt", "server.key");
+	dtls_connect_cfg(f, &cfg);
+	flow_get(f);
+}
+
+/* Another address than the certificate's: rejected, nothing sent after the handshake. */
+static void test_pki_wrong_ip(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = fail_cfg(tags, "127.0.0.2");
+	struct fx *f = *state;
+
+	start_pki_server(f, "server.crt", "server.key");
+	expect_failure(f, &cfg, &f->srv.dtls_addr, -EKEYREJECTED, "address mismatch");
+}
+
+/* The address in the CN (and not among the iPAddress SANs) does not count (RFC 9525 §6.2.1). */
+static void test_pki_ip_only_in_cn(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = fail_cfg(tags, "127.0.0.1");
+	struct fx *f = *state;
+
+	start_pki_server(f, "cn-ip.crt", "server.key");
+	expect_failure(f, &cfg, &f->srv.dtls_addr, -EKEYREJECTED, "address mismatch");
+}
+
 /* The server (-C) asks for a client certificate; we have none to give. */
 static void test_pki_no_client_cert(void **state)
 {
@@ -749,6 +812,356 @@ static void test_pki_verify_none(void **state)
 
 	start_pki_server(f, "other.crt", "server.key");
 	dtls_connect_cfg(f, &cfg);
+	flow_get(f);
+}
+
+/*
+ * The handshake driven from the caller's own loop (zcoap_dtls_connect_start()
+ * + zcoap_dtls_handshake_continue()): requests are refused until it
+ * completes, then the socket works as any DTLS socket. Bounded by a count of
+ * calls, not by time.
+ */
+static void test_psk_connect_start(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = {.sec_tags = tags, .sec_tag_count = 1};
+	struct coap_client_request r = request(*state, COAP_METHOD_GET, "time");
+	struct fx *f = *state;
+	int sock = udp_socket();
+	int wait = -1;
+	int calls = 0;
+	int rc;
+
+	start_psk_server(f);
+	rc = zcoap_dtls_connect_start(sock, (struct sockaddr *)&f->srv.dtls_addr,
+				      sizeof(f->srv.dtls_addr), &cfg, &wait);
+	assert_int_equal(rc, -EINPROGRESS);
+	assert_int_equal(coap_client_req(&f->client, sock, NULL, &r, NULL), -ENOTCONN);
+	while (rc == -EINPROGRESS) {
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+
+		assert_true(++calls < 100);
+		(void)poll(&p, 1, wait);
+		rc = zcoap_dtls_handshake_continue(sock, &wait);
+	}
+	print_message("  handshake done after %d continue calls\n", calls);
+	assert_int_equal(rc, 0);
+	assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), 0);
+	assert_true(zcoap_dtls_ciphersuite(sock) > 0);
+	f->sock = sock;
+	flow_get(f);
+}
+
+/* ---- session resumption (issue 16 point 2) ----------------------------------------------- */
+
+/* A handshake with @p cfg on a fresh socket; its figures in @p info. */
+static int connect_measured(struct fx *f, const struct zcoap_dtls_config *cfg,
+			    struct zcoap_dtls_handshake_info *info, const char *what)
+{
+	int sock = dtls_connect_cfg(f, cfg);
+
+	assert_int_equal(zcoap_dtls_handshake_info(sock, info), 0);
+	print_message("  %-28s %s, %u ms, %u datagrams sent, %u received\n", what,
+		      info->resumed ? "resumed" : "full handshake", (unsigned int)info->duration_ms,
+		      (unsigned int)info->datagrams_sent, (unsigned int)info->datagrams_received);
+	return sock;
+}
+
+static void close_fixture_socket(struct fx *f)
+{
+	assert_int_equal(zcoap_dtls_close(f->sock), 0);
+	f->sock = -1;
+}
+
+/*
+ * Whether this server resumes sessions: libcoap 4.3.1 with OpenSSL keeps a
+ * session cache and issues tickets; with GnuTLS it sets up neither (no
+ * session database, no ticket key), so every handshake is a full one and the
+ * offer must fall back to it without any error.
+ */
+static bool server_resumes(void)
+{
+	return strcmp(DTLS_FLAVOUR, "openssl") == 0;
+}
+
+/* Full, then resumed: fewer datagrams each way, and the session works. */
+static void check_resumed(const struct zcoap_dtls_handshake_info *full,
+			  const struct zcoap_dtls_handshake_info *again)
+{
+	assert_false(full->offered);
+	assert_false(full->resumed);
+	assert_true(again->offered);
+	if (server_resumes()) {
+		/*
+		 * Both start with ClientHello, HelloVerifyRequest, ClientHello
+		 * with the cookie. Then a full handshake has the server's
+		 * ServerHello..ServerHelloDone flight, our key exchange +
+		 * Finished and the server's Finished; a resumed one the server's
+		 * ServerHello + Finished and our Finished, which needs no answer:
+		 * one round trip and one datagram from the server less.
+		 */
+		assert_true(again->resumed);
+		assert_true(again->datagrams_sent <= full->datagrams_sent);
+		assert_true(again->datagrams_received < full->datagrams_received);
+	} else {
+		assert_false(again->resumed);
+	}
+}
+
+static void test_psk_resume_cache(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags, .sec_tag_count = 1, .session_cache = ZCOAP_TLS_SESSION_CACHE_ENABLED};
+	struct zcoap_dtls_handshake_info full;
+	struct zcoap_dtls_handshake_info again;
+	struct zcoap_dtls_handshake_info purged;
+	struct fx *f = *state;
+
+	assert_int_equal(zcoap_dtls_session_cache_purge(), 0);
+	start_psk_server(f);
+	connect_measured(f, &cfg, &full, "PSK, first connection:");
+	flow_get(f);
+	close_fixture_socket(f);
+	connect_measured(f, &cfg, &again, "PSK, reconnect (cache):");
+	check_resumed(&full, &again);
+	flow_get(f);
+	close_fixture_socket(f);
+	/* Purged: nothing to offer any more. */
+	assert_int_equal(zcoap_dtls_session_cache_purge(), 0);
+	connect_measured(f, &cfg, &purged, "PSK, after purge:");
+	assert_false(purged.offered);
+	assert_false(purged.resumed);
+}
+
+/* Without the cache (the default), a reconnect is a full handshake. */
+static void test_psk_no_cache_by_default(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = {.sec_tags = tags, .sec_tag_count = 1};
+	struct zcoap_dtls_handshake_info info;
+	struct fx *f = *state;
+
+	start_psk_server(f);
+	connect_measured(f, &cfg, &info, "PSK, cache off:");
+	close_fixture_socket(f);
+	connect_measured(f, &cfg, &info, "PSK, cache off, again:");
+	assert_false(info.offered);
+	assert_false(info.resumed);
+}
+
+/*
+ * Saved bytes (as a device that sleeps keeps them), restored into a new
+ * connection; then the same bytes under another server name and damaged.
+ */
+static void resume_saved(struct fx *f, struct zcoap_dtls_config cfg, const char *mode)
+{
+	struct zcoap_dtls_handshake_info full;
+	struct zcoap_dtls_handshake_info again;
+	struct zcoap_dtls_handshake_info other;
+	const char *name = cfg.hostname;
+	char what[64];
+	size_t need = 0;
+	size_t len;
+	uint8_t *blob;
+
+	assert_int_equal(zcoap_dtls_session_cache_purge(), 0);
+	snprintf(what, sizeof(what), "%s, first:", mode);
+	connect_measured(f, &cfg, &full, what);
+	assert_int_equal(zcoap_dtls_session_save(f->sock, NULL, &need), -EFBIG);
+	assert_true(need > 48);
+	blob = calloc(1, need);
+	assert_non_null(blob);
+	len = need - 1;
+	assert_int_equal(zcoap_dtls_session_save(f->sock, blob, &len), -EFBIG);
+	assert_int_equal(len, need);
+	assert_int_equal(zcoap_dtls_session_save(f->sock, blob, &len), 0);
+	assert_int_equal(len, need);
+	print_message("  saved session: %zu bytes\n", len);
+	close_fixture_socket(f);
+
+	cfg.session = blob;
+	cfg.session_len = len;
+	snprintf(what, sizeof(what), "%s, saved session:", mode);
+	connect_measured(f, &cfg, &again, what);
+	check_resumed(&full, &again);
+	flow_get(f);
+	close_fixture_socket(f);
+
+	/* Saved for one name: not offered under another (it was verified for that one). */
+	cfg.hostname = name != NULL ? "127.0.0.1" : "localhost";
+	snprintf(what, sizeof(what), "%s, other name:", mode);
+	connect_measured(f, &cfg, &other, what);
+	assert_false(other.offered);
+	assert_false(other.resumed);
+	close_fixture_socket(f);
+
+	/* Damaged bytes (the CRC tells): not offered; a full handshake, no error. */
+	cfg.hostname = name;
+	blob[len / 2] ^= 0x01;
+	snprintf(what, sizeof(what), "%s, damaged bytes:", mode);
+	connect_measured(f, &cfg, &other, what);
+	assert_false(other.offered);
+	assert_false(other.resumed);
+	flow_get(f);
+
+	zcoap_dtls_session_clear(blob, len);
+	for (size_t i = 0; i < len; i++) {
+		assert_int_equal(blob[i], 0);
+	}
+	free(blob);
+}
+
+static void test_psk_resume_saved(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = {.sec_tags = tags, .sec_tag_count = 1};
+	struct fx *f = *state;
+
+	start_psk_server(f);
+	resume_saved(f, cfg, "PSK");
+}
+
+static void test_pki_resume_saved(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags, .sec_tag_count = 1, .hostname = "localhost"};
+	struct fx *f = *state;
+
+	start_pki_server_no_client_auth(f);
+	resume_saved(f, cfg, "certificates");
+}
+
+static void test_pki_resume_cache(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = {.sec_tags = tags,
+					.sec_tag_count = 1,
+					.hostname = "localhost",
+					.session_cache = ZCOAP_TLS_SESSION_CACHE_ENABLED};
+	struct zcoap_dtls_handshake_info full;
+	struct zcoap_dtls_handshake_info again;
+	struct fx *f = *state;
+
+	assert_int_equal(zcoap_dtls_session_cache_purge(), 0);
+	start_pki_server_no_client_auth(f);
+	connect_measured(f, &cfg, &full, "certificates, first:");
+	close_fixture_socket(f);
+	connect_measured(f, &cfg, &again, "certificates, reconnect:");
+	check_resumed(&full, &again);
+	flow_get(f);
+	close_fixture_socket(f);
+	connect_measured(f, &cfg, &again, "certificates, third:");
+	flow_get(f);
+}
+
+/* Save the session of the fixture's socket (a fresh buffer, to free()) and close the socket. */
+static uint8_t *save_and_close(struct fx *f, size_t *len)
+{
+	uint8_t *blob;
+
+	*len = 0;
+	assert_int_equal(zcoap_dtls_session_save(f->sock, NULL, len), -EFBIG);
+	blob = malloc(*len);
+	assert_non_null(blob);
+	assert_int_equal(zcoap_dtls_session_save(f->sock, blob, len), 0);
+	close_fixture_socket(f);
+	return blob;
+}
+
+/*
+ * A saved session is offered only where it proves as much as a full
+ * handshake would: a session authenticated by a PSK not to a connection
+ * that trusts certificates only, one made without the name check not to a
+ * connection that checks the name. A server with both PSK and a certificate.
+ */
+static void test_resume_keeps_identity_rules(void **state)
+{
+	static const zcoap_sec_tag_t psk_tags[] = {TAG_PSK};
+	static const zcoap_sec_tag_t ca_tags[] = {TAG_CA_ONLY};
+	static char c[512], k[512];
+	const char *args[] = {"-k", PSK_KEY, "-c", c, "-j", k, "-d", "10", NULL};
+	struct zcoap_dtls_config psk = {
+	    .sec_tags = psk_tags, .sec_tag_count = 1, .hostname = "localhost"};
+	struct zcoap_dtls_config cert = {
+	    .sec_tags = ca_tags, .sec_tag_count = 1, .hostname = "localhost"};
+	struct zcoap_dtls_handshake_info info;
+	struct fx *f = *state;
+	uint8_t *blob;
+	size_t len;
+
+	pki_path(c, sizeof(c), "server.crt");
+	pki_path(k, sizeof(k), "server.key");
+	assert_int_equal(start_server(f, args), 0);
+
+	connect_measured(f, &psk, &info, "PSK session:");
+	blob = save_and_close(f, &len);
+	cert.session = blob;
+	cert.session_len = len;
+	connect_measured(f, &cert, &info, "... to certificates only:");
+	assert_false(info.offered);
+	close_fixture_socket(f);
+	psk.session = blob;
+	psk.session_len = len;
+	connect_measured(f, &psk, &info, "... to PSK (control):");
+	assert_true(info.offered);
+	assert_true(info.resumed == server_resumes());
+	close_fixture_socket(f);
+	zcoap_dtls_session_clear(blob, len);
+	free(blob);
+
+	cert.session = NULL;
+	cert.session_len = 0;
+	cert.skip_hostname_check = true;
+	connect_measured(f, &cert, &info, "no name check:");
+	blob = save_and_close(f, &len);
+	cert.skip_hostname_check = false;
+	cert.session = blob;
+	cert.session_len = len;
+	connect_measured(f, &cert, &info, "... to a name check:");
+	assert_false(info.offered);
+	zcoap_dtls_session_clear(blob, len);
+	free(blob);
+}
+
+/*
+ * A server that asks for client certificates: libcoap 4.3.1 with OpenSSL
+ * answers the resumption attempt (our ticket) with a fatal internal_error
+ * alert. The connection must not fail: the handshake is redone in full
+ * without the offer, and the refusal is remembered, so the next connection
+ * offers nothing. GnuTLS's server just ignores the offer.
+ */
+static void test_pki_resume_refused(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PKI};
+	struct zcoap_dtls_config cfg = {.sec_tags = tags,
+					.sec_tag_count = 1,
+					.hostname = "localhost",
+					.session_cache = ZCOAP_TLS_SESSION_CACHE_ENABLED};
+	struct zcoap_dtls_handshake_info full;
+	struct zcoap_dtls_handshake_info again;
+	struct zcoap_dtls_handshake_info third;
+	struct fx *f = *state;
+
+	assert_int_equal(zcoap_dtls_session_cache_purge(), 0);
+	start_pki_server(f, "server.crt", "server.key");
+	connect_measured(f, &cfg, &full, "client auth, first:");
+	close_fixture_socket(f);
+	connect_measured(f, &cfg, &again, "client auth, reconnect:");
+	assert_true(again.offered);
+	assert_false(again.resumed);
+	flow_get(f);
+	close_fixture_socket(f);
+	connect_measured(f, &cfg, &third, "client auth, third:");
+	assert_false(third.resumed);
+	if (server_resumes()) {
+		/* The failed attempt and the full handshake that followed it. */
+		assert_true(again.datagrams_sent > full.datagrams_sent);
+		assert_false(third.offered);
+	} else {
+		assert_true(third.offered);
+	}
 	flow_get(f);
 }
 
@@ -869,6 +1282,18 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pki_unknown_ca, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_wrong_hostname, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_expired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_ip_literal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_ipv6_literal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_wrong_ip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_ip_only_in_cn, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_psk_connect_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_psk_resume_cache, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_psk_no_cache_by_default, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_psk_resume_saved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_resume_saved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_resume_cache, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pki_resume_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resume_keeps_identity_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_no_client_cert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pki_verify_none, setup, teardown),
 	};

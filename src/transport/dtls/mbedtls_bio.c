@@ -75,6 +75,9 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 		ssize_t n = send(st->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n >= 0) {
+			if (st->state == ZC_DTLS_CONNECTING) {
+				st->hs_sent++;
+			}
 			return (int)n;
 		}
 		if (errno == EINTR) {
@@ -107,6 +110,9 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 
 		if (n > 0) {
 			st->peer_seen = true;
+			if (st->state == ZC_DTLS_CONNECTING) {
+				st->hs_received++;
+			}
 			/* Tells a rejected Finished from a lost last flight
 			 * (zc_dtls_timeout_error()). */
 			if (zc_dtls_awaits_server_finished(&st->ssl)) {

@@ -21,6 +21,29 @@
 
 #define MAX_HOSTNAME_LEN 255
 
+/*
+ * DTLS Connection ID (RFC 9146), the one compile-time switch
+ * ZCOAP_DTLS_CONNECTION_ID (CMake -DZCOAP_DTLS_CONNECTION_ID=ON): the
+ * client offers the extension with an empty CID of its own (its socket is
+ * connected, so it needs none) and, when the server gives one, stamps it on
+ * every record it sends, so that the server finds the session again after a
+ * NAT rebinding changed our address. Only Mbed TLS 3.x speaks the RFC
+ * (2.28's CID is a pre-RFC draft with other code points), and only when the
+ * library was built with it; Debian 12's 2.28 has neither
+ * (docs/design/dtls.md).
+ */
+#if defined(ZCOAP_DTLS_CONNECTION_ID) && ZCOAP_DTLS_CONNECTION_ID
+#if !defined(MBEDTLS_SSL_DTLS_CONNECTION_ID)
+#error "ZCOAP_DTLS_CONNECTION_ID needs an Mbed TLS built with MBEDTLS_SSL_DTLS_CONNECTION_ID"
+#elif MBEDTLS_VERSION_MAJOR < 3 || MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT != 0
+#error                                                                                             \
+    "ZCOAP_DTLS_CONNECTION_ID needs Mbed TLS 3.x without MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT (RFC 9146)"
+#endif
+#define USE_CID 1
+#else
+#define USE_CID 0
+#endif
+
 int zc_dtls_check_config(const struct zcoap_dtls_config *cfg)
 {
 	if (cfg == NULL || cfg->sec_tags == NULL || cfg->sec_tag_count == 0 ||
@@ -41,6 +64,11 @@ int zc_dtls_check_config(const struct zcoap_dtls_config *cfg)
 		return -EINVAL;
 	}
 	if (cfg->handshake_timeout_ms > INT_MAX) {
+		return -EINVAL;
+	}
+	if ((cfg->session_cache != ZCOAP_TLS_SESSION_CACHE_DISABLED &&
+	     cfg->session_cache != ZCOAP_TLS_SESSION_CACHE_ENABLED) ||
+	    (cfg->session == NULL && cfg->session_len != 0)) {
 		return -EINVAL;
 	}
 	{
@@ -398,10 +426,36 @@ int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, ch
 			return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? -ENOMEM : -EINVAL;
 		}
 	}
+	/*
+	 * An address literal as the identity: matched against the iPAddress
+	 * subjectAltNames (mbedtls_identity.c), never sent as SNI (RFC 6066 §3
+	 * forbids literals there) nor handed to Mbed TLS's name check.
+	 */
+	st->ip_len = (uint8_t)(cfg->hostname != NULL && !cfg->skip_hostname_check
+				   ? zc_dtls_ip_literal(cfg->hostname, st->ip)
+				   : 0);
+	if (verify && st->ip_len != 0) {
+		mbedtls_ssl_conf_verify(&st->conf, zc_dtls_verify_ip, st);
+	}
 	mbedtls_ssl_conf_handshake_timeout(&st->conf, rmin, rmax);
+#if USE_CID
+	/* Our own CID is empty; a record with a CID we did not ask for is dropped. */
+	ret = mbedtls_ssl_conf_cid(&st->conf, 0, MBEDTLS_SSL_UNEXPECTED_CID_IGNORE);
+	if (ret != 0) {
+		snprintf(why, n, "Mbed TLS refused the Connection ID configuration");
+		return -EIO;
+	}
+#endif
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
-	/* Sessions are never resumed, so a ticket (RFC 5077) would only cost a message. */
-	mbedtls_ssl_conf_session_tickets(&st->conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+	/*
+	 * A ticket (RFC 5077) lets a server that keeps no session state resume
+	 * us; without the cache or a saved session nothing would resume, and a
+	 * ticket would only cost a message.
+	 */
+	mbedtls_ssl_conf_session_tickets(
+	    &st->conf, cfg->session_cache == ZCOAP_TLS_SESSION_CACHE_ENABLED || cfg->session != NULL
+			   ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+			   : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
 #endif
 
 	ret = mbedtls_ssl_setup(&st->ssl, &st->conf);
@@ -409,7 +463,7 @@ int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, ch
 		snprintf(why, n, "Mbed TLS could not allocate the session buffers");
 		return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? -ENOMEM : -EIO;
 	}
-	if (cfg->hostname != NULL && !cfg->skip_hostname_check) {
+	if (st->ip_len == 0 && cfg->hostname != NULL && !cfg->skip_hostname_check) {
 		/* SNI (RFC 6066 §3) and the name the certificate must carry (RFC 6125). */
 		ret = mbedtls_ssl_set_hostname(&st->ssl, cfg->hostname);
 		if (ret != 0) {
@@ -419,8 +473,18 @@ int zc_dtls_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg, ch
 	}
 #if MBEDTLS_VERSION_MAJOR >= 3
 	else {
-		/* 3.6 refuses to verify without a name unless told "none" explicitly. */
+		/*
+		 * 3.6 refuses to verify without a name unless told "none"
+		 * explicitly; an address literal is checked by zc_dtls_verify_ip().
+		 */
 		(void)mbedtls_ssl_set_hostname(&st->ssl, NULL);
+	}
+#endif
+#if USE_CID
+	ret = mbedtls_ssl_set_cid(&st->ssl, MBEDTLS_SSL_CID_ENABLED, NULL, 0);
+	if (ret != 0) {
+		snprintf(why, n, "Mbed TLS refused to offer a Connection ID");
+		return -EIO;
 	}
 #endif
 	if (cfg->mtu != 0) {

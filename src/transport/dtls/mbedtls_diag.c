@@ -19,90 +19,78 @@
 #include "coap_client.h"
 #include "transport/dtls/mbedtls_internal.h"
 
-/* TLS alert numbers (RFC 5246 §7.2, RFC 4279 §2 for unknown_psk_identity). */
-enum {
-	ALERT_CLOSE_NOTIFY = 0,
-	ALERT_BAD_RECORD_MAC = 20,
-	ALERT_HANDSHAKE_FAILURE = 40,
-	ALERT_BAD_CERTIFICATE = 42,
-	ALERT_UNSUPPORTED_CERTIFICATE = 43,
-	ALERT_CERTIFICATE_REVOKED = 44,
-	ALERT_CERTIFICATE_EXPIRED = 45,
-	ALERT_CERTIFICATE_UNKNOWN = 46,
-	ALERT_UNKNOWN_CA = 48,
-	ALERT_ACCESS_DENIED = 49,
-	ALERT_DECRYPT_ERROR = 51,
-	ALERT_UNKNOWN_PSK_IDENTITY = 115,
+/*
+ * TLS alerts (RFC 5246 §7.2; RFC 4279 §2 for unknown_psk_identity, RFC 6066
+ * §3 for unrecognized_name, RFC 7507 for inappropriate_fallback, RFC 7301 for
+ * no_application_protocol), by Mbed TLS's MBEDTLS_SSL_ALERT_MSG_* names, with
+ * the name the RFCs give them. "_RESERVED" ones are obsolete in TLS 1.2 but
+ * may still arrive from old peers.
+ */
+static const struct {
+	uint8_t code;
+	const char *name;
+} alerts[] = {
+    {MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY, "close_notify"},
+    {MBEDTLS_SSL_ALERT_MSG_UNEXPECTED_MESSAGE, "unexpected_message"},
+    {MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC, "bad_record_mac"},
+    {MBEDTLS_SSL_ALERT_MSG_DECRYPTION_FAILED, "decryption_failed_RESERVED"},
+    {MBEDTLS_SSL_ALERT_MSG_RECORD_OVERFLOW, "record_overflow"},
+    {MBEDTLS_SSL_ALERT_MSG_DECOMPRESSION_FAILURE, "decompression_failure_RESERVED"},
+    {MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE, "handshake_failure"},
+    {MBEDTLS_SSL_ALERT_MSG_NO_CERT, "no_certificate_RESERVED"},
+    {MBEDTLS_SSL_ALERT_MSG_BAD_CERT, "bad_certificate"},
+    {MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT, "unsupported_certificate"},
+    {MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED, "certificate_revoked"},
+    {MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED, "certificate_expired"},
+    {MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN, "certificate_unknown"},
+    {MBEDTLS_SSL_ALERT_MSG_ILLEGAL_PARAMETER, "illegal_parameter"},
+    {MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA, "unknown_ca"},
+    {MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED, "access_denied"},
+    {MBEDTLS_SSL_ALERT_MSG_DECODE_ERROR, "decode_error"},
+    {MBEDTLS_SSL_ALERT_MSG_DECRYPT_ERROR, "decrypt_error"},
+    {MBEDTLS_SSL_ALERT_MSG_EXPORT_RESTRICTION, "export_restriction_RESERVED"},
+    {MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION, "protocol_version"},
+    {MBEDTLS_SSL_ALERT_MSG_INSUFFICIENT_SECURITY, "insufficient_security"},
+    {MBEDTLS_SSL_ALERT_MSG_INTERNAL_ERROR, "internal_error"},
+    {MBEDTLS_SSL_ALERT_MSG_INAPROPRIATE_FALLBACK, "inappropriate_fallback"},
+    {MBEDTLS_SSL_ALERT_MSG_USER_CANCELED, "user_canceled"},
+    {MBEDTLS_SSL_ALERT_MSG_NO_RENEGOTIATION, "no_renegotiation"},
+#ifdef MBEDTLS_SSL_ALERT_MSG_MISSING_EXTENSION /* 3.x (TLS 1.3) */
+    {MBEDTLS_SSL_ALERT_MSG_MISSING_EXTENSION, "missing_extension"},
+#endif
+    {MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_EXT, "unsupported_extension"},
+    {MBEDTLS_SSL_ALERT_MSG_UNRECOGNIZED_NAME, "unrecognized_name"},
+    {MBEDTLS_SSL_ALERT_MSG_UNKNOWN_PSK_IDENTITY, "unknown_psk_identity"},
+#ifdef MBEDTLS_SSL_ALERT_MSG_CERT_REQUIRED /* 3.x (TLS 1.3) */
+    {MBEDTLS_SSL_ALERT_MSG_CERT_REQUIRED, "certificate_required"},
+#endif
+    {MBEDTLS_SSL_ALERT_MSG_NO_APPLICATION_PROTOCOL, "no_application_protocol"},
 };
 
-static const char *alert_name(int alert)
+const char *zc_dtls_alert_name(int alert)
 {
-	switch (alert) {
-	case ALERT_CLOSE_NOTIFY:
-		return "close_notify";
-	case 10:
-		return "unexpected_message";
-	case ALERT_BAD_RECORD_MAC:
-		return "bad_record_mac";
-	case 22:
-		return "record_overflow";
-	case ALERT_HANDSHAKE_FAILURE:
-		return "handshake_failure";
-	case ALERT_BAD_CERTIFICATE:
-		return "bad_certificate";
-	case ALERT_UNSUPPORTED_CERTIFICATE:
-		return "unsupported_certificate";
-	case ALERT_CERTIFICATE_REVOKED:
-		return "certificate_revoked";
-	case ALERT_CERTIFICATE_EXPIRED:
-		return "certificate_expired";
-	case ALERT_CERTIFICATE_UNKNOWN:
-		return "certificate_unknown";
-	case 47:
-		return "illegal_parameter";
-	case ALERT_UNKNOWN_CA:
-		return "unknown_ca";
-	case ALERT_ACCESS_DENIED:
-		return "access_denied";
-	case 50:
-		return "decode_error";
-	case ALERT_DECRYPT_ERROR:
-		return "decrypt_error";
-	case 70:
-		return "protocol_version";
-	case 71:
-		return "insufficient_security";
-	case 80:
-		return "internal_error";
-	case 90:
-		return "user_canceled";
-	case 100:
-		return "no_renegotiation";
-	case 110:
-		return "unsupported_extension";
-	case 112:
-		return "unrecognized_name";
-	case ALERT_UNKNOWN_PSK_IDENTITY:
-		return "unknown_psk_identity";
-	default:
-		return "unknown alert";
+	for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
+		if (alerts[i].code == alert) {
+			return alerts[i].name;
+		}
 	}
+	return "unknown alert";
 }
 
 /* Alerts by which a server says it does not accept our credentials. */
 static bool alert_rejects_credentials(int alert)
 {
 	switch (alert) {
-	case ALERT_BAD_RECORD_MAC:
-	case ALERT_BAD_CERTIFICATE:
-	case ALERT_UNSUPPORTED_CERTIFICATE:
-	case ALERT_CERTIFICATE_REVOKED:
-	case ALERT_CERTIFICATE_EXPIRED:
-	case ALERT_CERTIFICATE_UNKNOWN:
-	case ALERT_UNKNOWN_CA:
-	case ALERT_ACCESS_DENIED:
-	case ALERT_DECRYPT_ERROR:
-	case ALERT_UNKNOWN_PSK_IDENTITY:
+	case MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC:
+	case MBEDTLS_SSL_ALERT_MSG_BAD_CERT:
+	case MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT:
+	case MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED:
+	case MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED:
+	case MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN:
+	case MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA:
+	case MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED:
+	case MBEDTLS_SSL_ALERT_MSG_DECRYPT_ERROR:
+	case MBEDTLS_SSL_ALERT_MSG_UNKNOWN_PSK_IDENTITY:
 		return true;
 	default:
 		return false;
@@ -168,11 +156,18 @@ static void mbed_text(int ret, char *buf, size_t len)
 #endif
 }
 
+/* The handshake state "the server's NewSessionTicket is next" (renamed in 3.x). */
+#if MBEDTLS_VERSION_MAJOR >= 3
+#define STATE_SERVER_NEW_SESSION_TICKET MBEDTLS_SSL_NEW_SESSION_TICKET
+#else
+#define STATE_SERVER_NEW_SESSION_TICKET MBEDTLS_SSL_SERVER_NEW_SESSION_TICKET
+#endif
+
 bool zc_dtls_awaits_server_finished(const mbedtls_ssl_context *ssl)
 {
 	int step = handshake_step(ssl);
 
-	return step == MBEDTLS_SSL_SERVER_NEW_SESSION_TICKET ||
+	return step == STATE_SERVER_NEW_SESSION_TICKET ||
 	       step == MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC || step == MBEDTLS_SSL_SERVER_FINISHED;
 }
 
@@ -259,6 +254,13 @@ static int verify_error(const struct dtls_state *st, const char *hostname, char 
 		snprintf(why, n, "server certificate is not valid yet");
 		return -EKEYEXPIRED;
 	}
+	if ((flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) && st->ip_len != 0) {
+		snprintf(why, n,
+			 "server certificate is not valid for address %s (address mismatch: no "
+			 "iPAddress subjectAltName equals it)",
+			 hostname != NULL ? hostname : "");
+		return -EKEYREJECTED;
+	}
 	if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
 		snprintf(why, n, "server certificate is not valid for host '%s' (name mismatch)",
 			 hostname != NULL ? hostname : "");
@@ -311,21 +313,21 @@ int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *ho
 		return verify_error(st, hostname, why, n);
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
 		alert = received_alert(&st->ssl);
-		if (alert == ALERT_HANDSHAKE_FAILURE && !st->have_own &&
+		if (alert == MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE && !st->have_own &&
 		    server_asked_for_certificate(&st->ssl)) {
 			snprintf(why, n,
 				 "the server requires a client certificate and none is configured: "
 				 "fatal alert %s (%d)",
-				 alert_name(alert), alert);
+				 zc_dtls_alert_name(alert), alert);
 			return -EACCES;
 		}
 		if (alert_rejects_credentials(alert)) {
 			snprintf(why, n, "the server rejected our credentials: fatal alert %s (%d)",
-				 alert_name(alert), alert);
+				 zc_dtls_alert_name(alert), alert);
 			return -EACCES;
 		}
 		snprintf(why, n, "the server aborted the handshake: fatal alert %s (%d)",
-			 alert_name(alert), alert);
+			 zc_dtls_alert_name(alert), alert);
 		return -ECONNABORTED;
 	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
 		snprintf(why, n, "the server closed the session during the handshake");
@@ -354,7 +356,7 @@ int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
 		alert = received_alert(&st->ssl);
 		snprintf(why, n, "the server ended the DTLS session: fatal alert %s (%d)",
-			 alert_name(alert), alert);
+			 zc_dtls_alert_name(alert), alert);
 		err = -ECONNABORTED;
 		break;
 	case MBEDTLS_ERR_NET_RECV_FAILED:

@@ -20,6 +20,10 @@
  *                      and receive of a DTLS socket
  *   mbedtls_diag.c     Mbed TLS failures and alerts as errno and a sentence
  *   mbedtls_rng.c      the random generator shared by all sessions
+ *   mbedtls_identity.c an IP address literal as the server's identity: its
+ *                      parser and the iPAddress subjectAltName check
+ *   mbedtls_resume.c   session resumption: the process-wide cache, the
+ *                      saved-session format, the offer and its outcome
  *
  * Naming: st is our per-session state (struct dtls_state), s its slot
  * (struct session); ssl, conf, ca, own and key are the Mbed TLS objects
@@ -65,7 +69,8 @@
 
 enum zc_dtls_session_state {
 	ZC_DTLS_FREE = 0,
-	ZC_DTLS_CONNECTING, /* zcoap_dtls_connect() is running the handshake */
+	ZC_DTLS_CONNECTING, /* the handshake runs: zcoap_dtls_connect(), or the application steps it
+			     */
 	ZC_DTLS_UP,         /* application data may flow */
 	ZC_DTLS_FAILED,     /* handshake failed or session ended; Mbed TLS state freed */
 };
@@ -75,6 +80,16 @@ struct dtls_timer {
 	int64_t start_ms;
 	uint32_t int_ms;
 	uint32_t fin_ms; /* 0: stopped */
+};
+
+/* What the resumption cache files a session under (mbedtls_resume.c), captured at connect. */
+struct dtls_resume_key {
+	bool cache;  /* session_cache ENABLED and a peer address given */
+	bool verify; /* the connection checks the server's identity in full */
+	socklen_t addrlen;
+	uint8_t addr[sizeof(struct sockaddr_storage)];
+	size_t ntags;
+	zcoap_sec_tag_t tags[ZCOAP_DTLS_MAX_SEC_TAGS];
 };
 
 struct dtls_state {
@@ -91,6 +106,25 @@ struct dtls_state {
 	int io_errno;             /* errno of the last failed send()/recv(), 0 if none */
 	int error;                /* why the session failed (negative errno), 0 if it did not */
 	int suite;                /* negotiated cipher suite (IANA), 0 before the handshake */
+	bool offered;             /* a session was offered for resumption (offer holds it) */
+	bool resumed;             /* the server resumed it (abbreviated handshake) */
+	bool resume_failed;       /* the offer made the handshake fail: redone without it */
+	uint32_t hs_sent;         /* datagrams sent during the handshake */
+	uint32_t hs_received;     /* datagrams received during the handshake */
+	uint32_t hs_ms;           /* duration of the completed handshake */
+	uint32_t hs_total_ms;     /* the handshake timeout in force */
+	int64_t hs_start_ms;      /* when the handshake started (port clock) */
+	int64_t hs_deadline_ms;   /* ... and when it gives up */
+	int hs_forged;            /* the last failure that made it start over, 0 if none */
+	bool app_driven;          /* zcoap_dtls_connect_start(): the application steps it */
+	int cache_slot;           /* resumption cache entry of this session + 1; 0: none */
+	uint32_t cache_gen;       /* ... and its generation (the entry may be reused) */
+	bool verified; /* the session's server was authenticated (peer_verify REQUIRED) */
+	uint8_t offer_master[48]; /* master secret of the offered session, until the end */
+	char host[256];           /* the configured host name ("" none), for saved sessions */
+	struct dtls_resume_key resume_key; /* (mbedtls_resume.c) */
+	uint8_t ip_len; /* 4 or 16: the identity to verify is this address; 0: none */
+	uint8_t ip[16]; /* (mbedtls_identity.c) */
 	struct dtls_timer timer;
 	char detail[ZC_DTLS_DETAIL_LEN];
 	int suites[ZC_DTLS_MAX_OFFERED_SUITES + 1]; /* 0-terminated; referenced by conf */
@@ -163,6 +197,9 @@ long zc_dtls_op_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct socka
 
 /* ---- mbedtls_diag.c ---- */
 
+/** The RFC name of a TLS alert description ("handshake_failure"), or "unknown alert". */
+const char *zc_dtls_alert_name(int alert);
+
 /** Map a failed mbedtls_ssl_handshake() to our errno and a sentence in @p why. */
 int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *hostname,
 			    uint32_t total_ms, char *why, size_t n);
@@ -182,6 +219,57 @@ bool zc_dtls_awaits_server_finished(const mbedtls_ssl_context *ssl);
 
 /** Map the failure that ended an established session to our errno and a sentence. */
 int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_t n);
+
+/* ---- mbedtls_identity.c ---- */
+
+/**
+ * Parse @p host as an IP address literal: an IPv4 dotted quad, or IPv6 text
+ * (RFC 4291 §2.2), bare or in brackets, a zone ("%eth0") ignored.
+ * @return 4 or 16 (bytes stored in @p out, network order), 0 for a host name.
+ */
+int zc_dtls_ip_literal(const char *host, uint8_t out[16]);
+
+/**
+ * Verification callback (mbedtls_ssl_conf_verify(), @p ctx the session's
+ * struct dtls_state): the server's certificate must carry an iPAddress
+ * subjectAltName equal to st->ip, or it gets MBEDTLS_X509_BADCERT_CN_MISMATCH.
+ */
+int zc_dtls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
+
+/* ---- mbedtls_resume.c ---- */
+
+/**
+ * Before the handshake (no lock held, st CONNECTING): offer the session of
+ * cfg->session, or else the cached one of this server, to @p st's context.
+ * Never fails the connection: an unusable session is simply not offered.
+ */
+void zc_dtls_resume_offer(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
+			  const struct sockaddr *peer, socklen_t peerlen);
+
+/**
+ * After a completed handshake (st still CONNECTING): whether the server
+ * resumed, and the session stored in the cache when the connection asked
+ * for it (st->resume_key). Clears the copy of the offered secret.
+ */
+void zc_dtls_resume_done(struct dtls_state *st);
+
+/**
+ * Serialise the (up) session of @p st for zcoap_dtls_session_save(): the
+ * same contract. Session lock held.
+ */
+int zc_dtls_resume_save(struct dtls_state *st, void *buf, size_t *len);
+
+/**
+ * The handshake failed with Mbed TLS error @p ret while a session was
+ * offered (a server that answers a resumption attempt with an alert, or a
+ * saved session whose secret the server does not share): when it may be
+ * the offer's fault, reset the context for a full handshake without it and
+ * return true (once per connection).
+ */
+bool zc_dtls_resume_fallback(struct dtls_state *st, int ret);
+
+/** The session ended by a fatal alert: it must not be resumed (RFC 5246 §7.2.2). */
+void zc_dtls_resume_forget(struct dtls_state *st);
 
 /* ---- mbedtls_rng.c ---- */
 

@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -114,6 +115,11 @@ static void session_wipe(struct session *s)
 
 void zc_dtls_session_fail_locked(struct dtls_state *st, int err, const char *text)
 {
+	/* RFC 5246 §7.2.2: a session ended by a fatal alert must not be resumed. */
+	if (err == -ECONNABORTED) {
+		zc_dtls_resume_forget(st);
+	}
+	mbedtls_platform_zeroize(st->offer_master, sizeof(st->offer_master));
 	contexts_free(st);
 	st->state = ZC_DTLS_FAILED;
 	st->error = err;
@@ -127,32 +133,44 @@ static void session_fail(struct session *s, int err, const char *text)
 	zc_port_mutex_unlock(&s->lock);
 }
 
-/*
- * Drive the handshake to its end in the caller's thread: each call of
- * mbedtls_ssl_handshake() does what it can without blocking; between calls
- * we sleep in the port's poll until a datagram arrives or the retransmission
- * timer (RFC 6347 §4.2.4) fires, never past the overall deadline.
- */
-static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg, char *why,
-		     size_t n)
+/* Start the handshake's clock. */
+static void handshake_begin(struct dtls_state *st, const struct zcoap_dtls_config *cfg)
 {
-	uint32_t total = cfg->handshake_timeout_ms != 0 ? cfg->handshake_timeout_ms
-							: ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
-	int64_t deadline = zc_port_now_ms() + (int64_t)total;
-	int forged = 0; /* the last failure that made us start over, 0 if none */
+	st->hs_total_ms = cfg->handshake_timeout_ms != 0 ? cfg->handshake_timeout_ms
+							 : ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
+	st->hs_start_ms = zc_port_now_ms();
+	st->hs_deadline_ms = st->hs_start_ms + (int64_t)st->hs_total_ms;
+	st->hs_forged = 0;
+}
+
+/*
+ * Advance the handshake as far as it goes without waiting: each call of
+ * mbedtls_ssl_handshake() does what it can without blocking (the socket
+ * I/O uses MSG_DONTWAIT). Returns 0 when it is complete, -EINPROGRESS with
+ * the milliseconds until it must be stepped again even if no datagram
+ * arrives (the retransmission timer, RFC 6347 §4.2.4, or the overall
+ * deadline) in @p wait_ms, or the failure with its reason in @p why.
+ */
+static int handshake_step(struct dtls_state *st, char *why, size_t n, int64_t *wait_ms)
+{
+	const char *host = st->host[0] != '\0' ? st->host : NULL;
 
 	for (;;) {
 		int ret = mbedtls_ssl_handshake(&st->ssl);
-		struct zc_port_pollfd p = {.fd = st->fd, .events = ZC_PORT_POLL_IN};
 		int64_t now;
-		int64_t wait;
 		int64_t t;
-		int rc;
 
 		if (ret == 0) {
+			st->hs_ms = (uint32_t)(zc_port_now_ms() - st->hs_start_ms);
 			return 0;
 		}
 		now = zc_port_now_ms();
+		if (ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE &&
+		    now < st->hs_deadline_ms && zc_dtls_resume_fallback(st, ret)) {
+			/* The offered session was refused: a full handshake, same deadline. */
+			st->peer_after_finished = false;
+			continue;
+		}
 		if (ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
 			/*
 			 * Before the server's Finished nothing it sent is
@@ -162,26 +180,45 @@ static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 			 * into its state, so the handshake starts over (a new
 			 * ClientHello) within the same deadline.
 			 */
-			if (zc_dtls_error_is_forgeable(ret) && now < deadline &&
+			if (zc_dtls_error_is_forgeable(ret) && now < st->hs_deadline_ms &&
 			    mbedtls_ssl_session_reset(&st->ssl) == 0) {
 				st->peer_after_finished = false;
-				forged = ret;
+				st->hs_forged = ret;
 				continue;
 			}
-			return zc_dtls_handshake_error(st, ret, cfg->hostname, total, why, n);
+			return zc_dtls_handshake_error(st, ret, host, st->hs_total_ms, why, n);
 		}
-		if (now >= deadline) {
+		if (now >= st->hs_deadline_ms) {
 			/* A server that always answers with garbage: say so, not "timeout". */
-			if (forged != 0 && !zc_dtls_awaits_server_finished(&st->ssl)) {
-				return zc_dtls_handshake_error(st, forged, cfg->hostname, total,
-							       why, n);
+			if (st->hs_forged != 0 && !zc_dtls_awaits_server_finished(&st->ssl)) {
+				return zc_dtls_handshake_error(st, st->hs_forged, host,
+							       st->hs_total_ms, why, n);
 			}
-			return zc_dtls_timeout_error(st, total, why, n);
+			return zc_dtls_timeout_error(st, st->hs_total_ms, why, n);
 		}
-		wait = deadline - now;
+		*wait_ms = st->hs_deadline_ms - now;
 		t = zc_dtls_timer_remaining(&st->timer);
-		if (t >= 0 && t < wait) {
-			wait = t;
+		if (t >= 0 && t < *wait_ms) {
+			*wait_ms = t;
+		}
+		return -EINPROGRESS;
+	}
+}
+
+/*
+ * Drive the handshake to its end in the caller's thread: between steps we
+ * sleep in the port's poll until a datagram arrives or the step is due,
+ * never past the overall deadline.
+ */
+static int handshake(struct dtls_state *st, char *why, size_t n)
+{
+	for (;;) {
+		struct zc_port_pollfd p = {.fd = st->fd, .events = ZC_PORT_POLL_IN};
+		int64_t wait = 0;
+		int rc = handshake_step(st, why, n, &wait);
+
+		if (rc != -EINPROGRESS) {
+			return rc;
 		}
 		rc = zc_port_poll(&p, 1, (int)wait);
 		if (rc < 0 && rc != -EINTR) {
@@ -189,6 +226,19 @@ static int handshake(struct dtls_state *st, const struct zcoap_dtls_config *cfg,
 			return rc;
 		}
 	}
+}
+
+/* The handshake completed: resumption outcome, negotiated suite, data may flow. Lock held. */
+static void handshake_finish_locked(struct dtls_state *st)
+{
+	zc_dtls_resume_done(st);
+#if MBEDTLS_VERSION_MAJOR >= 3
+	st->suite = mbedtls_ssl_get_ciphersuite_id_from_ssl(&st->ssl);
+#else
+	st->suite = mbedtls_ssl_get_ciphersuite_id(mbedtls_ssl_get_ciphersuite(&st->ssl));
+#endif
+	st->state = ZC_DTLS_UP;
+	st->was_up = true;
 }
 
 /*
@@ -288,8 +338,14 @@ static void session_release(struct session *s)
 	zc_port_static_mutex_unlock(&table_lock);
 }
 
-int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
-		       const struct zcoap_dtls_config *cfg)
+/*
+ * What both ways of connecting share: checks, a slot, connect(), the Mbed
+ * TLS setup, the resumption offer and the handshake's clock. On success the
+ * slot is CONNECTING and owned by the caller. After a setup failure the
+ * descriptor is a failed DTLS socket (the error returned).
+ */
+static int connect_begin(int sock, const struct sockaddr *peer, socklen_t peerlen,
+			 const struct zcoap_dtls_config *cfg, struct session **out)
 {
 	char why[ZC_DTLS_DETAIL_LEN] = "";
 	struct session *s = NULL;
@@ -327,23 +383,90 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 
 	/* From here on the descriptor stays DTLS-owned, failed or not, until zcoap_dtls_close(). */
 	rc = zc_dtls_setup(st, cfg, why, sizeof(why));
-	if (rc == 0) {
-		rc = handshake(st, cfg, why, sizeof(why));
-	}
 	if (rc < 0) {
 		session_fail(s, rc, why);
 		return rc;
 	}
-	zc_port_mutex_lock(&s->lock);
-#if MBEDTLS_VERSION_MAJOR >= 3
-	st->suite = mbedtls_ssl_get_ciphersuite_id_from_ssl(&st->ssl);
-#else
-	st->suite = mbedtls_ssl_get_ciphersuite_id(mbedtls_ssl_get_ciphersuite(&st->ssl));
-#endif
-	st->state = ZC_DTLS_UP;
-	st->was_up = true;
-	zc_port_mutex_unlock(&s->lock);
+	zc_dtls_resume_offer(st, cfg, peer, peerlen);
+	handshake_begin(st, cfg);
+	*out = s;
 	return 0;
+}
+
+int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
+		       const struct zcoap_dtls_config *cfg)
+{
+	char why[ZC_DTLS_DETAIL_LEN] = "";
+	struct session *s = NULL;
+	int rc = connect_begin(sock, peer, peerlen, cfg, &s);
+
+	if (rc < 0) {
+		return rc;
+	}
+	/* CONNECTING: no other thread touches the Mbed TLS context, no lock while we wait. */
+	rc = handshake(&s->st, why, sizeof(why));
+	zc_port_mutex_lock(&s->lock);
+	if (rc < 0) {
+		zc_dtls_session_fail_locked(&s->st, rc, why);
+	} else {
+		handshake_finish_locked(&s->st);
+	}
+	zc_port_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* One step of an application-driven handshake, as zcoap_dtls_handshake_continue(). Lock held. */
+static int step_locked(struct dtls_state *st, int *wait_ms)
+{
+	char why[ZC_DTLS_DETAIL_LEN] = "";
+	int64_t wait = 0;
+	int rc = handshake_step(st, why, sizeof(why), &wait);
+
+	if (rc == 0) {
+		handshake_finish_locked(st);
+	} else if (rc != -EINPROGRESS) {
+		zc_dtls_session_fail_locked(st, rc, why);
+	} else if (wait_ms != NULL) {
+		*wait_ms = wait > INT_MAX ? INT_MAX : (int)wait;
+	}
+	return rc;
+}
+
+int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, socklen_t peerlen,
+			     const struct zcoap_dtls_config *cfg, int *wait_ms)
+{
+	struct session *s = NULL;
+	int rc = connect_begin(sock, peer, peerlen, cfg, &s);
+
+	if (rc < 0) {
+		return rc;
+	}
+	zc_port_mutex_lock(&s->lock);
+	s->st.app_driven = true;
+	rc = step_locked(&s->st, wait_ms); /* sends the ClientHello */
+	zc_port_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int zcoap_dtls_handshake_continue(int sock, int *wait_ms)
+{
+	struct session *s = session_lock(sock);
+	int rc;
+
+	if (s == NULL) {
+		return -EBADF;
+	}
+	if (s->st.state == ZC_DTLS_UP) {
+		rc = 0;
+	} else if (s->st.state != ZC_DTLS_CONNECTING) {
+		rc = s->st.error != 0 ? s->st.error : -ENOTCONN;
+	} else if (!s->st.app_driven) {
+		rc = -EBUSY; /* zcoap_dtls_connect() runs it in another thread */
+	} else {
+		rc = step_locked(&s->st, wait_ms);
+	}
+	zc_port_mutex_unlock(&s->lock);
+	return rc;
 }
 
 /*
@@ -362,8 +485,8 @@ int zc_dtls_op_close(void *ctx, int sock)
 	s = session_find(sock);
 	if (s != NULL) {
 		zc_port_mutex_lock(&s->lock);
-		if (s->st.state == ZC_DTLS_CONNECTING) {
-			rc = -EBUSY;
+		if (s->st.state == ZC_DTLS_CONNECTING && !s->st.app_driven) {
+			rc = -EBUSY; /* zcoap_dtls_connect() runs the handshake in another thread */
 		} else {
 			if (s->st.state == ZC_DTLS_UP) {
 				/* RFC 5246 §7.2.1; one datagram, its loss is harmless. */
@@ -425,6 +548,48 @@ int zcoap_dtls_last_error(int sock, char *buf, size_t buflen)
 	if (buf != NULL && buflen > 0) {
 		snprintf(buf, buflen, "%s", rc != 0 ? s->st.detail : "");
 	}
+	zc_port_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int zcoap_dtls_handshake_info(int sock, struct zcoap_dtls_handshake_info *info)
+{
+	struct session *s;
+	int rc = 0;
+
+	if (info == NULL) {
+		return -EINVAL;
+	}
+	s = session_lock(sock);
+	if (s == NULL) {
+		return -EBADF;
+	}
+	if (!s->st.was_up) {
+		rc = -ENOTCONN;
+	} else {
+		info->resumed = s->st.resumed;
+		info->offered = s->st.offered;
+		info->duration_ms = s->st.hs_ms;
+		info->datagrams_sent = s->st.hs_sent;
+		info->datagrams_received = s->st.hs_received;
+	}
+	zc_port_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int zcoap_dtls_session_save(int sock, void *buf, size_t *len)
+{
+	struct session *s;
+	int rc;
+
+	if (len == NULL || (buf == NULL && *len != 0)) {
+		return -EINVAL;
+	}
+	s = session_lock(sock);
+	if (s == NULL) {
+		return -EBADF;
+	}
+	rc = s->st.state == ZC_DTLS_UP ? zc_dtls_resume_save(&s->st, buf, len) : -ENOTCONN;
 	zc_port_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -24,6 +24,24 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 	return -ENOTSUP;
 }
 
+int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, socklen_t peerlen,
+			     const struct zcoap_dtls_config *cfg, int *wait_ms)
+{
+	(void)sock;
+	(void)peer;
+	(void)peerlen;
+	(void)cfg;
+	(void)wait_ms;
+	return -ENOTSUP;
+}
+
+int zcoap_dtls_handshake_continue(int sock, int *wait_ms)
+{
+	(void)sock;
+	(void)wait_ms;
+	return -ENOTSUP;
+}
+
 int zcoap_dtls_close(int sock)
 {
 	/*
@@ -60,4 +78,33 @@ int zcoap_dtls_last_error(int sock, char *buf, size_t buflen)
 bool zcoap_dtls_available(void)
 {
 	return false;
+}
+
+int zcoap_dtls_handshake_info(int sock, struct zcoap_dtls_handshake_info *info)
+{
+	(void)sock;
+	(void)info;
+	return -ENOTSUP;
+}
+
+int zcoap_dtls_session_save(int sock, void *buf, size_t *len)
+{
+	(void)sock;
+	(void)buf;
+	(void)len;
+	return -ENOTSUP;
+}
+
+void zcoap_dtls_session_clear(void *buf, size_t len)
+{
+	volatile unsigned char *p = buf;
+
+	while (p != NULL && len-- > 0) {
+		*p++ = 0;
+	}
+}
+
+int zcoap_dtls_session_cache_purge(void)
+{
+	return -ENOTSUP;
 }
