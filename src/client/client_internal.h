@@ -184,11 +184,22 @@ void zc_linger_read_locked(struct coap_client *client, int dup, short revents);
  */
 bool zc_loop_is_self(const struct coap_client *client);
 
-/** Make the calling thread @p client's loop thread; returns the client it was before. */
-struct coap_client *zc_loop_enter(struct coap_client *client);
+/** A client whose loop the calling thread runs (a frame on its stack). */
+struct zc_loop_frame {
+	struct coap_client *client;
+	struct zc_loop_frame *outer;
+};
 
-/** Undo zc_loop_enter() with the client it returned. */
-void zc_loop_leave(struct coap_client *outer);
+/**
+ * Make the calling thread @p client's loop thread until zc_loop_leave():
+ * @p frame (on the caller's stack) is pushed on the thread's list, so a
+ * callback that drives another client's loop stays its own client's loop
+ * thread meanwhile.
+ */
+void zc_loop_enter(struct zc_loop_frame *frame, struct coap_client *client);
+
+/** Undo zc_loop_enter() (innermost first). */
+void zc_loop_leave(const struct zc_loop_frame *frame);
 
 /* ---- loop.c ----------------------------------------------------------------- */
 

@@ -16,27 +16,6 @@
 /* The response behind the callback running on this thread (zcoap_client_response_info()). */
 static _Thread_local const struct zcoap_response_info *current_info;
 
-/* The client whose loop this thread runs: its receive thread, or a manual-mode processing call. */
-static _Thread_local struct coap_client *loop_client;
-
-bool zc_loop_is_self(const struct coap_client *client)
-{
-	return client != NULL && loop_client == client;
-}
-
-struct coap_client *zc_loop_enter(struct coap_client *client)
-{
-	struct coap_client *outer = loop_client;
-
-	loop_client = client;
-	return outer;
-}
-
-void zc_loop_leave(struct coap_client *outer)
-{
-	loop_client = outer;
-}
-
 const struct zcoap_response_info *zcoap_client_response_info(void)
 {
 	return current_info;
@@ -45,6 +24,35 @@ const struct zcoap_response_info *zcoap_client_response_info(void)
 const struct coap_packet *zcoap_client_response_packet(void)
 {
 	return current_info != NULL ? current_info->packet : NULL;
+}
+
+/*
+ * The clients whose loop this thread runs, innermost first: its receive
+ * thread's client, or the clients of the manual-mode loop calls it is
+ * inside (a callback may drive another client's loop, so more than one).
+ */
+static _Thread_local struct zc_loop_frame *loop_frames;
+
+bool zc_loop_is_self(const struct coap_client *client)
+{
+	for (const struct zc_loop_frame *f = loop_frames; f != NULL; f = f->outer) {
+		if (f->client == client) {
+			return client != NULL;
+		}
+	}
+	return false;
+}
+
+void zc_loop_enter(struct zc_loop_frame *frame, struct coap_client *client)
+{
+	frame->client = client;
+	frame->outer = loop_frames;
+	loop_frames = frame;
+}
+
+void zc_loop_leave(const struct zc_loop_frame *frame)
+{
+	loop_frames = frame->outer;
 }
 
 static unsigned int take_events_locked(struct coap_client *client, struct zcoap_event *evs)

@@ -15,9 +15,9 @@
 #include "client/client_internal.h"
 #include "port/port.h"
 
-/* A processing call in progress: the thread-local loop client it replaced. */
+/* A processing call in progress: this thread's loop frame for the client. */
 struct zc_processing {
-	struct coap_client *outer;
+	struct zc_loop_frame frame;
 	uint32_t callbacks; /* priv->loop_callbacks when it began */
 };
 
@@ -50,7 +50,7 @@ static int begin(struct coap_client *client, struct zc_processing *p)
 		return r;
 	}
 	priv->processing = true;
-	p->outer = zc_loop_enter(client);
+	zc_loop_enter(&p->frame, client);
 	p->callbacks = priv->loop_callbacks;
 	return 0;
 }
@@ -67,7 +67,7 @@ static int end(struct coap_client *client, const struct zc_processing *p)
 		zc_port_cond_broadcast(&priv->cond);
 	}
 	zc_port_mutex_unlock(&priv->lock);
-	zc_loop_leave(p->outer);
+	zc_loop_leave(&p->frame);
 	return ran;
 }
 

@@ -20,8 +20,9 @@ static void client_thread(void *arg)
 	struct coap_client *client = arg;
 	struct zcoap_client_private *priv = &client->priv;
 	struct zc_port_pollfd fds[ZC_LOOP_MAX_FDS];
+	struct zc_loop_frame frame;
 
-	(void)zc_loop_enter(client);
+	zc_loop_enter(&frame, client); /* for the thread's whole life */
 	zc_port_mutex_lock(&priv->lock);
 	while (!priv->stop) {
 		unsigned int n;

@@ -550,6 +550,88 @@ static void test_linger_duplicate_closed_late(void **state)
 	assert_false(fd_open(dup));
 }
 
+/*
+ * A callback of client A drives client B's loop, and B's callback cancels
+ * A's requests: the thread is still A's loop thread there (its loop frames
+ * nest), so A's other request ends with -ECANCELED at once and the one whose
+ * callback is running gets no nested final callback -- instead of waiting
+ * forever for its own running callback.
+ */
+static struct fx *nest_a;
+static struct fx *nest_b;
+static int nest_b_result;
+static int nest_a2_code;
+
+static void nest_b_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+		      bool last_block, void *user_data)
+{
+	(void)code;
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last_block;
+	(void)user_data;
+	coap_client_cancel_requests(&nest_a->client);
+}
+
+static void nest_a1_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+		       bool last_block, void *user_data)
+{
+	(void)code;
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last_block;
+	(void)user_data;
+	nest_b_result = zcoap_client_process(&nest_b->client, -1);
+}
+
+static void nest_a2_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+		       bool last_block, void *user_data)
+{
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last_block;
+	(void)user_data;
+	nest_a2_code = code;
+}
+
+static void test_nested_loops(void **state)
+{
+	struct fx *b = NULL;
+	struct coap_client_request a1;
+	struct coap_client_request a2;
+	struct coap_client_request rb;
+	uint8_t buf[256];
+	struct sockaddr_in from;
+
+	assert_int_equal(setup((void **)&b), 0);
+	nest_a = *state;
+	nest_b = b;
+	a1 = nest_a->req;
+	a1.cb = nest_a1_cb;
+	a2 = nest_a->req;
+	a2.cb = nest_a2_cb;
+	rb = b->req;
+	rb.cb = nest_b_cb;
+	assert_int_equal(coap_client_req(&nest_a->client, nest_a->sock, NULL, &a1, NULL), 0);
+	assert_true(server_recv(nest_a, buf, sizeof(buf), &from) >= 4);
+	assert_int_equal(coap_client_req(&nest_a->client, nest_a->sock, NULL, &a2, NULL), 0);
+	server_answer(nest_a, buf, &from); /* answers a1 */
+	assert_int_equal(coap_client_req(&b->client, b->sock, NULL, &rb, NULL), 0);
+	assert_true(server_recv(b, buf, sizeof(buf), &from) >= 4);
+	server_answer(b, buf, &from);
+
+	/* a1's callback runs B's loop; B's callback cancels A: a2's -ECANCELED nests. */
+	assert_int_equal(zcoap_client_process(&nest_a->client, -1), 2);
+	assert_int_equal(nest_b_result, 1);
+	assert_int_equal(nest_a2_code, -ECANCELED);
+	assert_false(coap_client_has_ongoing_exchange(&nest_a->client));
+	assert_int_equal(teardown((void **)&b), 0);
+	g = nest_a;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +644,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_other_thread_wakes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deinit_while_processing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_linger_duplicate_closed_late, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nested_loops, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
