@@ -99,6 +99,8 @@ struct zcoap_client_private {
 	bool processing; /* manual mode: a thread is inside a processing call */
 	/* callbacks run by the loop thread (the thread, or the manual-mode caller) */
 	uint32_t loop_callbacks;
+	/* threads waiting on cond for a running callback to return (events.c) */
+	uint16_t cb_waiters;
 	void (*trace_cb)(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 	void *trace_user;
 	/*

@@ -86,7 +86,9 @@ static struct zc_running_cb *running_locked(const struct zcoap_client_private *p
 static void wait_callback_locked(struct zcoap_client_private *priv, uint32_t serial)
 {
 	while (running_locked(priv, serial) != NULL) {
+		priv->cb_waiters++;
 		zc_port_cond_wait(&priv->cond, &priv->lock);
+		priv->cb_waiters--;
 	}
 }
 
@@ -150,7 +152,9 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 		current_info = saved_info;
 		if (self) {
 			priv->running = frame.outer;
-			zc_port_cond_broadcast(&priv->cond);
+			if (priv->cb_waiters > 0) {
+				zc_port_cond_broadcast(&priv->cond); /* a cancel waits for it */
+			}
 			if (frame.has_deferred) {
 				run_taken_events_locked(client, &frame.deferred, 1);
 			}
