@@ -25,7 +25,8 @@
  * The application creates the socket (a UDP socket, connected or not, or a
  * DTLS socket from zcoap_dtls.h) and passes it to every request. Each client
  * owns one receive thread, started by coap_client_init(), which runs the
- * response callbacks. A request ends with exactly one callback whose
+ * response callbacks (or none: zcoap_client_init_manual() in zcoap_loop.h,
+ * where the application's own loop drives the client). A request ends with exactly one callback whose
  * @c last_block is true (a response, or a negative errno); observations
  * (Observe = 0 in the extra options) stay active until cancelled,
  * deregistered or ended by the server.
