@@ -114,10 +114,20 @@ enum zcoap_observe_liveness {
 	ZCOAP_OBSERVE_WAIT = 2,
 };
 
-/** @brief An extra option of a request: raw value bytes (e.g. Observe 0 = len 1, value {0}). */
+/**
+ * @brief An extra option of a request: raw value bytes (e.g. Observe 0 = len 1, value {0}).
+ *
+ * With ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN (the default profile; Zephyr:
+ * CONFIG_COAP_EXTENDED_OPTIONS_LEN) @c len is 16 bits and a value may hold
+ * MAX_COAP_CLIENT_OPTION_LEN bytes; otherwise 12 bytes, as in Zephyr's default.
+ */
 struct coap_client_option {
-	uint16_t code;                             /**< Option number */
-	uint8_t len;                               /**< Value length, 0..12 */
+	uint16_t code; /**< Option number */
+#if ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN
+	uint16_t len; /**< Value length, 0..MAX_COAP_CLIENT_OPTION_LEN */
+#else
+	uint8_t len; /**< Value length, 0..12 */
+#endif
 	uint8_t value[MAX_COAP_CLIENT_OPTION_LEN]; /**< Value bytes */
 };
 
@@ -200,8 +210,8 @@ ZCOAP_API int coap_client_init(struct coap_client *client, const char *info);
  * @retval 0 The request was sent.
  * @retval -EINVAL NULL @p client, @p req or @p req->path, negative @p sock,
  *         a path longer than ZCOAP_CONFIG_MAX_PATH_LEN, more than
- *         ZCOAP_CONFIG_MAX_EXTRA_OPTIONS options, an option longer than 12
- *         bytes, an invalid method, an unsupported address family, or
+ *         ZCOAP_CONFIG_MAX_EXTRA_OPTIONS options, an option longer than
+ *         MAX_COAP_CLIENT_OPTION_LEN bytes, an invalid method, an unsupported address family, or
  *         unusable @p params.
  * @retval -EAGAIN All request slots are busy.
  * @retval -ESHUTDOWN @p client is not initialised.

@@ -82,6 +82,17 @@ struct zcoap_observe_state {
 	uint8_t reg_tkl;
 };
 
+/*
+ * Room for the values of one request's extra options: every option at its
+ * largest, but never more than a message can carry (a request whose
+ * options need more could not be sent anyway: -ENOSPC).
+ */
+#if ZCOAP_CONFIG_MAX_EXTRA_OPTIONS * MAX_COAP_CLIENT_OPTION_LEN < MAX_COAP_MSG_LEN
+#define ZCOAP_SLOT_OPTION_BYTES (ZCOAP_CONFIG_MAX_EXTRA_OPTIONS * MAX_COAP_CLIENT_OPTION_LEN)
+#else
+#define ZCOAP_SLOT_OPTION_BYTES MAX_COAP_MSG_LEN
+#endif
+
 /** One request in flight. */
 struct zcoap_slot {
 	uint32_t serial; /* unique per request; 0 when free */
@@ -115,9 +126,11 @@ struct zcoap_slot {
 	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1];
 	struct {
 		uint16_t code;
-		uint8_t len;
-		uint8_t value[12];
+		uint16_t len;
+		uint16_t off; /* of the value in opt_bytes */
 	} options[ZCOAP_CONFIG_MAX_EXTRA_OPTIONS];
+	/* the extra options' values, packed (zc_opt_value()) */
+	uint8_t opt_bytes[ZCOAP_SLOT_OPTION_BYTES];
 	struct zcoap_block2_state b2;
 	struct zcoap_block1_state b1;
 	struct zcoap_observe_state obs;

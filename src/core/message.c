@@ -126,7 +126,7 @@ int zc_build_message(struct zcoap_slot *s, bool confirmable)
 				continue;
 			}
 		}
-		r = coap_packet_append_option(&p, code, s->options[i].value, s->options[i].len);
+		r = coap_packet_append_option(&p, code, zc_opt_value(s, i), s->options[i].len);
 		if (r < 0) {
 			return r;
 		}

@@ -24,6 +24,12 @@
 #include "coap_client.h"
 #include "core/engine.h"
 
+/* The value bytes of the request's i-th extra option. */
+static inline const uint8_t *zc_opt_value(const struct zcoap_slot *s, unsigned int i)
+{
+	return s->opt_bytes + s->options[i].off;
+}
+
 /** A received response, decoded once by receive.c. */
 struct zc_rx {
 	int sock;

@@ -27,6 +27,8 @@ void zc_engine_init(struct zcoap_engine *eng, const struct zc_engine_io *io, voi
 /* Checks a request; on success *path_len is the length of its path. */
 static int check_request(const struct coap_client_request *req, int sock, size_t *path_len)
 {
+	size_t total = 0;
+
 	if (req == NULL || req->path == NULL || sock < 0) {
 		return -EINVAL;
 	}
@@ -45,6 +47,11 @@ static int check_request(const struct coap_client_request *req, int sock, size_t
 		if (req->options[i].len > MAX_COAP_CLIENT_OPTION_LEN) {
 			return -EINVAL;
 		}
+		total += req->options[i].len;
+	}
+	/* More option bytes than a message holds could never be sent. */
+	if (total > ZCOAP_SLOT_OPTION_BYTES) {
+		return -ENOSPC;
 	}
 	if (req->payload == NULL && req->payload_cb == NULL && req->len > 0) {
 		return -EINVAL;
@@ -106,10 +113,12 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	s->user_data = req->user_data;
 	memcpy(s->path, req->path, path_len + 1U);
 	s->num_options = req->num_options;
-	for (unsigned int i = 0; i < req->num_options; i++) {
+	for (unsigned int i = 0, off = 0; i < req->num_options; i++) {
 		s->options[i].code = req->options[i].code;
 		s->options[i].len = req->options[i].len;
-		memcpy(s->options[i].value, req->options[i].value, req->options[i].len);
+		s->options[i].off = (uint16_t)off;
+		memcpy(s->opt_bytes + off, req->options[i].value, req->options[i].len);
+		off += req->options[i].len;
 	}
 	/* Early negotiation (RFC 7959 §2.4): keep asking for the size the app asked for. */
 	s->b2.szx = zc_block_requested_szx(s, COAP_OPTION_BLOCK2);
