@@ -56,8 +56,11 @@ extern "C" {
 /**
  * @brief Response callback.
  *
- * @param result_code The response's code byte (e.g. 0x45 for 2.05) when >= 0,
- *        or a negative errno when the request failed locally:
+ * @param result_code The response's code byte (e.g. 0x45 for 2.05) when > 0;
+ *        0 when a request with a No-Response option (RFC 7967) ended without
+ *        a response, as it asked (offset 0, payload NULL, len 0, last_block
+ *        true, zcoap_client_response_info() NULL); or a negative errno when
+ *        the request failed locally:
  *        -ETIMEDOUT (no response), -ECONNRESET (the server sent RST, or
  *        closed the DTLS session), -ECANCELED (cancelled), -EIO (socket
  *        error), -ECONNREFUSED (ICMP port unreachable), -ECONNABORTED (fatal

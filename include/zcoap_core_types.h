@@ -106,6 +106,7 @@ struct zcoap_slot {
 	uint8_t retries_left;
 	uint8_t retransmissions; /* of the message in flight */
 	uint8_t echo_retries;
+	uint8_t noresp; /* No-Response classes suppressed (RFC 7967 §2.1 bits), see zc_noresp_*() */
 	uint8_t echo_len; /* Echo value to send with this request */
 	uint8_t echo[ZCOAP_CONFIG_ECHO_MAX_LEN];
 	int32_t last_rx_mid; /* -1 none; duplicate detection */

@@ -112,6 +112,13 @@ void zc_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int err)
 	zc_free(eng, s);
 }
 
+/* RFC 7967: a request that asked for no response ends with 0 and no packet. */
+static void complete_without_response(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	zc_emit(eng, s, 0, 0, NULL, 0, true, true, false);
+	zc_free(eng, s);
+}
+
 void zc_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc_rx *rx,
 		 size_t offset, const uint8_t *payload, size_t len)
 {
@@ -177,7 +184,12 @@ static void arm_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t no
 		s->deadline = now + s->timeout_ms;
 	} else {
 		s->msg = ZCOAP_MSG_WAIT_RESPONSE;
-		s->deadline = now + zc_non_window(&s->params);
+		/*
+		 * RFC 7967: a NON request that suppresses every response class
+		 * is done once sent; the client thread completes it at once
+		 * (zc_exchange_on_timer()), never from coap_client_req().
+		 */
+		s->deadline = zc_noresp_all(s) ? now : now + zc_non_window(&s->params);
 	}
 }
 
@@ -357,6 +369,7 @@ void zc_exchange_on_response(struct zcoap_engine *eng, struct zcoap_slot *s, con
 	case ZCOAP_PHASE_REQUEST:
 		/* RFC 7959 §2.9.3: a body sent whole was too large; maybe go block-wise. */
 		if (rx->code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE && zc_has_body(s)) {
+			s->noresp = 0; /* a block-wise upload needs every response */
 			v = zc_block1_on_response(s, rx);
 			apply(eng, s, rx, &v);
 			return;
@@ -378,6 +391,11 @@ void zc_exchange_on_empty_ack(struct zcoap_engine *eng, struct zcoap_slot *s, in
 {
 	/* RFC 7252 §5.2.2: the Empty ACK stops retransmission; the response comes later. */
 	if (s->msg == ZCOAP_MSG_WAIT_ACK) {
+		if (zc_noresp_all(s) && s->phase == ZCOAP_PHASE_REQUEST) {
+			/* RFC 7967: the server has it and will not answer: done. */
+			complete_without_response(eng, s);
+			return;
+		}
 		s->msg = ZCOAP_MSG_WAIT_RESPONSE;
 		s->deadline = now + eng->separate_timeout_ms;
 	}
@@ -435,6 +453,14 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 		retransmit(eng, s, now);
 		break;
 	case ZCOAP_MSG_WAIT_RESPONSE:
+		if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST) {
+			/*
+			 * RFC 7967: silence may be the server suppressing a
+			 * class we said we do not want; not a failure.
+			 */
+			complete_without_response(eng, s);
+			break;
+		}
 		/* NON window, separate-response wait or a continuation: give up. */
 		zc_fail(eng, s, -ETIMEDOUT);
 		break;

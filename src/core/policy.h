@@ -24,6 +24,16 @@
 #include "coap_client.h"
 #include "core/engine.h"
 
+/*
+ * No-Response (RFC 7967): whether the request waits for a response at all.
+ * Only a request that is not an observation nor a block-wise upload uses
+ * it (docs/design/exchanges.md); noresp holds its suppressed classes.
+ */
+static inline bool zc_noresp_all(const struct zcoap_slot *s)
+{
+	return s->noresp == COAP_NO_RESPONSE_SUPPRESS_ALL;
+}
+
 /* The value bytes of the request's i-th extra option. */
 static inline const uint8_t *zc_opt_value(const struct zcoap_slot *s, unsigned int i)
 {

@@ -24,6 +24,33 @@ void zc_engine_init(struct zcoap_engine *eng, const struct zc_engine_io *io, voi
 	}
 }
 
+/*
+ * The classes a No-Response option suppresses (RFC 7967 §2.1), 0 when it is
+ * absent or the request does not use it: an observation wants its
+ * notifications, and a block-wise upload needs the response to each block.
+ */
+static uint8_t zc_noresp_classes(const struct zcoap_slot *s)
+{
+	uint32_t v = 0;
+
+	if (s->obs.wanted || s->b1.blockwise) {
+		return 0;
+	}
+	for (unsigned int i = 0; i < s->num_options; i++) {
+		const uint8_t *p = zc_opt_value(s, i);
+
+		if (s->options[i].code != COAP_OPTION_NO_RESPONSE) {
+			continue;
+		}
+		/* A uint of 0..1 bytes; leading zero bytes are allowed (RFC 7252 §3.2). */
+		v = 0;
+		for (unsigned int j = 0; j < s->options[i].len; j++) {
+			v = (v << 8) | p[j];
+		}
+	}
+	return (uint8_t)(v & COAP_NO_RESPONSE_SUPPRESS_ALL);
+}
+
 /* Checks a request; on success *path_len is the length of its path. */
 static int check_request(const struct coap_client_request *req, int sock, size_t *path_len)
 {
@@ -145,6 +172,7 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	if (r == 0 && s->b1.blockwise) {
 		zc_set_phase(eng, s, ZCOAP_PHASE_UPLOAD);
 	}
+	s->noresp = zc_noresp_classes(s);
 	if (r == 0) {
 		r = zc_send_new(eng, s, now);
 	}

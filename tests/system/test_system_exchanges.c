@@ -67,11 +67,56 @@ static void test_option_too_long_refused(void **state)
 	assert_false(coap_client_has_ongoing_exchange(&s->client));
 }
 
+/* A PUT with No-Response 26 (RFC 7967): NON ends with 0 once sent, CON once ACKed. */
+static void test_no_response_all(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_PUT, false, "led");
+	struct coap_client_option opt;
+	struct rec_event ev;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.code = COAP_OPTION_NO_RESPONSE;
+	opt.len = 1;
+	opt.value[0] = COAP_NO_RESPONSE_SUPPRESS_ALL;
+	req.options = &opt;
+	req.num_options = 1;
+	req.payload = (const uint8_t *)"on";
+	req.len = 2;
+	/* NON: no answer at all; the slow parameters would wait minutes for one */
+	sys_send(s, &req, &params);
+	assert_int_equal(peer_opt_uint(peer_msg_opt(&s->req, COAP_OPTION_NO_RESPONSE, 0)), 26);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	ev = recorder_get(&s->rec, 0);
+	assert_int_equal(ev.code, 0);
+	assert_true(ev.last_block);
+	assert_true(ev.payload_was_null);
+	assert_false(ev.has_info);
+	assert_false(coap_client_has_ongoing_exchange(&s->client));
+
+	/* CON: the Empty ACK ends it */
+	req.confirmable = true;
+	sys_send(s, &req, &params);
+	assert_int_equal(recorder_count(&s->rec), 1);
+	assert_int_equal(peer_empty_ack(&s->peer, &s->req), 0);
+	assert_true(recorder_wait(&s->rec, 2, RECORDER_WAIT_MS));
+	ev = recorder_get(&s->rec, 1);
+	assert_int_equal(ev.code, 0);
+	assert_true(ev.last_block);
+	assert_false(ev.has_info);
+	/* nothing more comes for either request */
+	sys_keeper(s);
+	sys_barrier(s);
+	assert_int_equal(recorder_count(&s->rec), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_long_options_on_the_wire, sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_option_too_long_refused, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_no_response_all, sys_setup, sys_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -122,12 +122,220 @@ static void test_options_too_many_bytes_enospc(void **state)
 	assert_false(zc_engine_busy(&f->eng));
 }
 
+/* ---- No-Response (RFC 7967, issue 14 point 2) ---- */
+
+/* The end of a request that got no response and wanted none: (0, 0, NULL, 0, true), no packet. */
+static void assert_noresp_done(const struct fk_event *e)
+{
+	assert_ptr_equal(e->cb, fk_cb);
+	assert_int_equal(e->code, 0);
+	assert_int_equal(e->offset, 0);
+	assert_true(e->payload_null);
+	assert_int_equal(e->len, 0);
+	assert_true(e->last_block);
+	assert_true(e->final);
+	assert_false(e->has_packet);
+}
+
+/* A request with one No-Response option of value @p v. */
+static struct coap_client_request noresp_req(bool con, uint8_t v, struct coap_client_option *opt)
+{
+	struct coap_client_request r = fk_req(COAP_METHOD_PUT, con, "led", &u1);
+
+	memset(opt, 0, sizeof(*opt));
+	opt->code = COAP_OPTION_NO_RESPONSE;
+	opt->len = 1;
+	opt->value[0] = v;
+	r.options = opt;
+	r.num_options = 1;
+	r.payload = (const uint8_t *)"1";
+	r.len = 1;
+	return r;
+}
+
+/* NON, every class suppressed (26): done once sent, result 0, no response info. */
+static void test_noresp_non_all_completes_at_once(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opt;
+	struct coap_client_request r = noresp_req(false, COAP_NO_RESPONSE_SUPPRESS_ALL, &opt);
+	struct fk_msg m;
+	const struct fk_opt *o;
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	assert_int_equal(fk_nsent(f), 1);
+	fk_sent_msg(f, 0, &m);
+	o = fk_opt_get(&m, COAP_OPTION_NO_RESPONSE, 0);
+	assert_non_null(o);
+	assert_int_equal(o->val[0], 26);
+	/* never from the submitting call: the client thread's next tick ends it */
+	assert_int_equal(fk_nev(f), 0);
+	assert_int_equal(fk_next(f), 0);
+	assert_true(fk_step(f));
+	assert_int_equal(f->now, 0);
+	assert_int_equal(fk_nev(f), 1);
+	assert_noresp_done(fk_ev(f, 0));
+	assert_false(zc_engine_busy(&f->eng));
+	assert_int_equal(fk_nsent(f), 1);
+}
+
+/* CON, every class suppressed: done when the Empty ACK comes, with result 0. */
+static void test_noresp_con_all_completes_on_ack(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opt;
+	struct coap_client_request r = noresp_req(true, COAP_NO_RESPONSE_SUPPRESS_ALL, &opt);
+	struct fk_msg m;
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	assert_int_equal(m.type, COAP_TYPE_CON);
+	/* not before the server has it: a retransmission still goes out */
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nsent(f), 2);
+	assert_int_equal(fk_nev(f), 0);
+	fk_empty_ack(f, m.mid);
+	assert_int_equal(fk_nev(f), 1);
+	assert_noresp_done(fk_ev(f, 0));
+	assert_false(zc_engine_busy(&f->eng));
+}
+
+/* CON, every class suppressed, but the server answers anyway: that answer is delivered. */
+static void test_noresp_con_all_response_delivered(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opt;
+	struct coap_client_request r = noresp_req(true, COAP_NO_RESPONSE_SUPPRESS_ALL, &opt);
+	struct fk_msg m;
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_reply_ack(f, &m, COAP_RESPONSE_CODE_CHANGED, NULL, 0);
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CHANGED, NULL, 0, 0, true, true);
+	assert_false(zc_engine_busy(&f->eng));
+}
+
+/* NON suppressing 2.xx only: silence until the end of the window is success (0). */
+static void test_noresp_non_some_silence_is_success(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opt;
+	struct coap_transmission_parameters p = fk_params();
+	struct coap_client_request r = noresp_req(false, COAP_NO_RESPONSE_SUPPRESS_2_XX, &opt);
+
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	assert_true(fk_next(f) > 0);
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	assert_noresp_done(fk_ev(f, 0));
+	assert_false(zc_engine_busy(&f->eng));
+	assert_int_equal(fk_nsent(f), 1);
+}
+
+/* NON suppressing 2.xx: a 4.04 that does come is the result, at once. */
+static void test_noresp_non_some_other_class_delivered(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opt;
+	struct coap_client_request r = noresp_req(false, COAP_NO_RESPONSE_SUPPRESS_2_XX, &opt);
+	struct fk_msg m, resp;
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_msg_reply(&resp, &m, COAP_TYPE_NON_CON, COAP_RESPONSE_CODE_NOT_FOUND, 0x4242);
+	fk_deliver_msg(f, &resp);
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_NOT_FOUND, NULL, 0, 0, true, true);
+	assert_false(zc_engine_busy(&f->eng));
+}
+
+/* CON suppressing 4.xx and 5.xx, Empty ACK, no separate response: 0 when the wait ends. */
+static void test_noresp_con_some_separate_silence(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opt;
+	struct coap_client_request r =
+	    noresp_req(true, COAP_NO_RESPONSE_SUPPRESS_4_XX | COAP_NO_RESPONSE_SUPPRESS_5_XX, &opt);
+	struct fk_msg m;
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_empty_ack(f, m.mid);
+	assert_int_equal(fk_nev(f), 0);
+	assert_true(zc_engine_busy(&f->eng));
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	assert_noresp_done(fk_ev(f, 0));
+	assert_false(zc_engine_busy(&f->eng));
+}
+
+/* Without an ACK the server never got it: still -ETIMEDOUT, No-Response or not. */
+static void test_noresp_con_unacked_times_out(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opt;
+	struct coap_client_request r = noresp_req(true, COAP_NO_RESPONSE_SUPPRESS_ALL, &opt);
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	while (fk_step(f)) {
+	}
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
+}
+
+/* No-Response 0 (interested in everything) changes nothing: silence is -ETIMEDOUT. */
+static void test_noresp_zero_is_plain(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opt;
+	struct coap_client_request r = noresp_req(false, 0, &opt);
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
+}
+
+/* An observation with No-Response keeps its normal rules (it wants notifications). */
+static void test_noresp_ignored_for_observe(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opts[2];
+	struct coap_client_request r = fk_req(COAP_METHOD_GET, false, "obs", &u1);
+
+	memset(opts, 0, sizeof(opts));
+	opts[0].code = COAP_OPTION_OBSERVE;
+	opts[0].len = 0;
+	opts[1].code = COAP_OPTION_NO_RESPONSE;
+	opts[1].len = 1;
+	opts[1].value[0] = COAP_NO_RESPONSE_SUPPRESS_ALL;
+	r.options = opts;
+	r.num_options = 2;
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_long_options_sent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_option_too_long_einval, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_options_too_many_bytes_enospc, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noresp_non_all_completes_at_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noresp_con_all_completes_on_ack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noresp_con_all_response_delivered, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_noresp_non_some_silence_is_success, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_noresp_non_some_other_class_delivered, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_noresp_con_some_separate_silence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noresp_con_unacked_times_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noresp_zero_is_plain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noresp_ignored_for_observe, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
