@@ -315,13 +315,14 @@ struct cli_exchange {
 	/* one attempt (cli_exchange_reset()) */
 	enum cli_phase phase; /* changed only by set_phase() */
 	enum cli_delivery delivery;
-	size_t body_bytes;           /* bytes of the current body written so far */
-	uint64_t t_start;            /* the attempt started (cli_now_ms()) */
-	uint64_t t_first;            /* the first complete answer arrived */
-	int err;                     /* negative errno of the final callback, or 0 */
-	int out_err;                 /* failed write of the output, or 0 */
-	bool have_code;              /* code holds the code that decides the exit status */
-	uint8_t code;                /* ... of the last answer shown */
+	size_t body_bytes; /* bytes of the current body written so far */
+	uint64_t t_start;  /* the attempt started (cli_now_ms()) */
+	uint64_t t_first;  /* the first complete answer arrived */
+	int err;           /* negative errno of the final callback, or 0 */
+	int out_err;       /* failed write of the output, or 0 */
+	bool have_code;    /* code holds the code that decides the exit status */
+	bool no_response;  /* ended with 0 and no packet: No-Response asked for none (RFC 7967) */
+	uint8_t code;      /* ... of the last answer shown */
 	unsigned long notifications; /* > 0: registered (RFC 7641 §3.2) */
 
 	/* main thread only */

@@ -176,6 +176,12 @@ static void on_response(int16_t result, size_t offset, const uint8_t *payload, s
 		set_phase(x, CLI_PHASE_DONE);
 		goto wake;
 	}
+	if (result == 0 && pkt == NULL) {
+		/* RFC 7967: the request's No-Response option asked for no answer and none came. */
+		x->no_response = true;
+		set_phase(x, CLI_PHASE_DONE);
+		goto wake;
+	}
 	code = (uint8_t)result;
 
 	/*
@@ -482,6 +488,12 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 		}
 		fprintf(stderr, "zcoap: %s: %s (%s)\n", kind, zcoap_strerror(x->err), where);
 		cli_output_error(x->out, kind, x->err, NULL, cli_now_ms() - x->t_start);
+	} else if (x->no_response) {
+		if (cfg->verbose > 0) {
+			fprintf(stderr,
+				"zcoap: done: no response, as the No-Response option asked\n");
+		}
+		status = CLI_EXIT_OK;
 	} else if (x->have_code) {
 		status = (int)cli_exit_for_code(x->code);
 		/* The final answer came before any notification. */

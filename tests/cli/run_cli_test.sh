@@ -813,6 +813,20 @@ proxy)
 		expect_rc 2
 	done
 	;;
+no_response)
+	# RFC 7967 (issue 14): No-Response 26 is done once sent (NON) or acknowledged (CON)
+	start_server
+	run -N -m put -e on -O 258,0x1a "$URI/example_data"
+	expect_rc 0
+	expect_out_empty
+	run -v -m put -e on -O 258,0x1a "$URI/example_data"
+	expect_rc 0
+	expect_err_has 'No-Response:26'
+	expect_err_has 'no response, as the No-Response option asked'
+	# suppressing 2.xx only: a 4.04 still comes and decides
+	run -O 258,0x02 "$URI/not-there"
+	expect_rc 3
+	;;
 long_host)
 	# a 251-byte host name: as Uri-Host (issue 14), served by a libcoap proxy that has it as its own name
 	label=$(head -c 60 /dev/zero | tr '\0' a)
