@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <netinet/in.h> /* IPPROTO_IP, IPPROTO_IPV6 (and Linux's IP_RECVERR) */
 #include <sys/socket.h> /* also ssize_t and struct iovec (POSIX) */
 #include <unistd.h>     /* close() */
 
@@ -222,6 +223,42 @@ static bool udp_error(void *ctx, int sock, int recv_err, struct zc_transport_err
 	return true;
 }
 
+/*
+ * An unconnected socket learns of an ICMP error (port unreachable: the
+ * server is not listening) only through the error queue, which Linux keeps
+ * only with IP_RECVERR / IPV6_RECVERR; without it the request would wait
+ * for its whole timeout. Each entry names the failed datagram's
+ * destination, so the client ends only the requests to that endpoint
+ * (udp_error()). A connected socket needs nothing: its one peer's error
+ * comes as SO_ERROR. Best effort: a socket that refuses keeps the timeout.
+ */
+static void enable_recverr(int sock)
+{
+#if defined(IP_RECVERR)
+	struct sockaddr_storage me;
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(me);
+	socklen_t plen = sizeof(peer);
+	int on = 1;
+
+	if (getpeername(sock, (struct sockaddr *)&peer, &plen) == 0 ||
+	    getsockname(sock, (struct sockaddr *)&me, &len) < 0) {
+		return;
+	}
+	if (me.ss_family == AF_INET6) {
+#if defined(IPV6_RECVERR)
+		(void)setsockopt(sock, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
+#endif
+		/* IPv4 destinations of a dual-stack socket (v4-mapped) report here. */
+		(void)setsockopt(sock, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+	} else if (me.ss_family == AF_INET) {
+		(void)setsockopt(sock, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+	}
+#else
+	(void)sock;
+#endif
+}
+
 static int udp_check(void *ctx, int sock)
 {
 	int type = socket_type(sock);
@@ -230,7 +267,11 @@ static int udp_check(void *ctx, int sock)
 	if (type < 0) {
 		return type;
 	}
-	return type == SOCK_DGRAM ? 0 : -EPROTOTYPE;
+	if (type != SOCK_DGRAM) {
+		return -EPROTOTYPE;
+	}
+	enable_recverr(sock);
+	return 0;
 }
 
 static int udp_close(void *ctx, int sock)

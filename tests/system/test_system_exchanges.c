@@ -7,8 +7,12 @@
 
 #include "sys_util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* A 255-byte Uri-Host and a long Proxy-Uri reach the server byte for byte. */
 static void test_long_options_on_the_wire(void **state)
@@ -111,12 +115,48 @@ static void test_no_response_all(void **state)
 	assert_int_equal(recorder_count(&s->rec), 2);
 }
 
+/*
+ * An unconnected socket the application did not set IP_RECVERR on: the
+ * client turns it on, so a port unreachable ends the request with
+ * -ECONNREFUSED at once instead of after its timeout (minutes here).
+ */
+static void test_icmp_unconnected_without_app_recverr(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "gone");
+	struct sockaddr_in gone = {.sin_family = AF_INET};
+	socklen_t len = sizeof(gone);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int on = 0;
+	socklen_t olen = sizeof(on);
+
+	/* a port nothing listens on: bound, then closed */
+	assert_true(fd >= 0);
+	gone.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&gone, sizeof(gone)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&gone, &len), 0);
+	close(fd);
+
+	assert_int_equal(getsockopt(s->sock, IPPROTO_IP, IP_RECVERR, &on, &olen), 0);
+	assert_int_equal(on, 0);
+	assert_int_equal(
+	    coap_client_req(&s->client, s->sock, (struct sockaddr *)&gone, &req, &params), 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, -ECONNREFUSED, NULL, true);
+	olen = sizeof(on);
+	assert_int_equal(getsockopt(s->sock, IPPROTO_IP, IP_RECVERR, &on, &olen), 0);
+	assert_int_equal(on, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_long_options_on_the_wire, sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_option_too_long_refused, sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_no_response_all, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_icmp_unconnected_without_app_recverr, sys_setup,
+					    sys_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
