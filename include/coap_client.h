@@ -165,6 +165,15 @@ struct coap_client_request {
 	coap_client_payload_cb_t payload_cb;
 	/** Observations only: what to do when notifications stop (zcoap extension). */
 	enum zcoap_observe_liveness observe_liveness;
+	/**
+	 * Overall deadline in milliseconds after coap_client_req() (zcoap
+	 * extension; 0 = none): when it passes, the request ends with
+	 * -ETIMEDOUT whatever it is doing -- retransmitting, waiting for a
+	 * separate response, or in the middle of a block-wise transfer. For an
+	 * observation it covers the registration only (until the first
+	 * notification).
+	 */
+	uint32_t deadline_ms;
 };
 
 /** @cond INTERNAL_HIDDEN */

@@ -112,6 +112,7 @@ struct zcoap_slot {
 	int32_t last_rx_mid; /* -1 none; duplicate detection */
 	uint32_t timeout_ms; /* current retransmission timeout */
 	int64_t deadline;    /* next timer (ms), INT64_MAX = none */
+	int64_t end;         /* overall deadline (request's deadline_ms), INT64_MAX = none */
 	struct coap_transmission_parameters params;
 	/* the request, copied */
 	int sock;

@@ -67,6 +67,7 @@ void zc_set_phase(struct zcoap_engine *eng, struct zcoap_slot *s, enum zcoap_pha
 static void enter_observing(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 {
 	zc_set_phase(eng, s, ZCOAP_PHASE_OBSERVING);
+	s->end = ZC_NO_DEADLINE; /* registered: an overall deadline covered the registration */
 	s->deadline = zc_observe_deadline(s, now);
 }
 
@@ -475,6 +476,16 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 		send_next(eng, s, now, false);
 		break;
 	}
+}
+
+void zc_exchange_on_end(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST && s->msg == ZCOAP_MSG_WAIT_RESPONSE) {
+		/* Delivered (NON sent, or CON acknowledged) and silence was allowed (RFC 7967). */
+		complete_without_response(eng, s);
+		return;
+	}
+	zc_fail(eng, s, -ETIMEDOUT);
 }
 
 /* ---- the application ends an exchange ----------------------------------------- */

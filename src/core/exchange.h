@@ -179,6 +179,8 @@ void zc_exchange_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, in
 
 /** The deadline of @p s passed. */
 void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
+/** The overall deadline of @p s (the request's deadline_ms) passed. */
+void zc_exchange_on_end(struct zcoap_engine *eng, struct zcoap_slot *s);
 
 /**
  * End @p s because the application cancelled it: tell the server an

@@ -123,6 +123,7 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	memset(s, 0, offsetof(struct zcoap_slot, path));
 	memset(&s->b2, 0, offsetof(struct zcoap_slot, tx) - offsetof(struct zcoap_slot, b2));
 	s->deadline = ZC_NO_DEADLINE;
+	s->end = req->deadline_ms > 0 ? now + (int64_t)req->deadline_ms : ZC_NO_DEADLINE;
 	s->last_rx_mid = -1;
 	s->params = p;
 	s->sock = sock;
@@ -183,7 +184,7 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	if (s->echo_len > 0) {
 		eng->echo.pending = false;
 	}
-	eng->last_deadline = s->deadline;
+	eng->last_deadline = s->deadline < s->end ? s->deadline : s->end;
 	return 0;
 }
 

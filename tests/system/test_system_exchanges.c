@@ -149,6 +149,20 @@ static void test_icmp_unconnected_without_app_recverr(void **state)
 	assert_int_equal(on, 1);
 }
 
+/* deadline_ms ends a request the server never answers long before its retransmissions would. */
+static void test_deadline_over_udp(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, true, "silent");
+
+	req.deadline_ms = 200;
+	sys_send(s, &req, &params);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	sys_assert_event(&s->rec, 0, -ETIMEDOUT, NULL, true);
+	assert_false(coap_client_has_ongoing_exchange(&s->client));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +171,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_response_all, sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_icmp_unconnected_without_app_recverr, sys_setup,
 					    sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline_over_udp, sys_setup, sys_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -318,6 +318,134 @@ static void test_noresp_ignored_for_observe(void **state)
 	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
 }
 
+/* ---- overall deadline (issue 14 point 5) ---- */
+
+/* A CON request whose retransmissions outlast deadline_ms ends with -ETIMEDOUT at the deadline. */
+static void test_deadline_cuts_retransmissions(void **state)
+{
+	struct fk *f = *state;
+	struct coap_transmission_parameters p = fk_params(); /* 1 s, 3 s, 7 s, 15 s, 31 s */
+	struct coap_client_request r = fk_req(COAP_METHOD_GET, true, "slow", &u1);
+
+	r.deadline_ms = 5000;
+	f->now = 100;
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	fk_run_until(f, 5099);
+	assert_int_equal(fk_nev(f), 0);
+	assert_int_equal(fk_nsent(f), 3); /* at 100, 1100, 3100 */
+	assert_int_equal(fk_next(f), 5100);
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
+	assert_false(zc_engine_busy(&f->eng));
+	assert_int_equal(fk_nsent(f), 3);
+}
+
+/* After an Empty ACK the deadline, not the 247 s separate-response wait, ends it. */
+static void test_deadline_cuts_separate_wait(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = fk_req(COAP_METHOD_GET, true, "later", &u1);
+	struct fk_msg m;
+
+	r.deadline_ms = 30000;
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_empty_ack(f, m.mid);
+	assert_int_equal(fk_next(f), 30000);
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
+	assert_false(zc_engine_busy(&f->eng));
+}
+
+/* The deadline covers every block of a download: it ends one in the middle. */
+static void test_deadline_covers_all_blocks(void **state)
+{
+	struct fk *f = *state;
+	struct coap_transmission_parameters p = fk_params();
+	struct coap_client_request r = fk_req(COAP_METHOD_GET, true, "big", &u1);
+	uint8_t block[16];
+	struct fk_msg m, resp;
+
+	memset(block, 'b', sizeof(block));
+	r.deadline_ms = 2500;
+	assert_int_equal(fk_submit(f, &r, &p), 0);
+	for (int i = 0; i < 2; i++) {
+		fk_last_msg(f, &m);
+		f->now += 1000;
+		fk_msg_reply(&resp, &m, COAP_TYPE_ACK, COAP_RESPONSE_CODE_CONTENT, m.mid);
+		fk_msg_opt_uint(&resp, COAP_OPTION_BLOCK2, fk_block((uint32_t)i, true, 0));
+		fk_msg_payload(&resp, block, sizeof(block));
+		fk_deliver_msg(f, &resp);
+	}
+	/* two blocks delivered at 1000 and 2000; the third is asked for, then the deadline */
+	assert_int_equal(fk_nev(f), 2);
+	assert_false(fk_ev(f, 1)->last_block);
+	assert_int_equal(fk_next(f), 2500);
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 3);
+	fk_assert_error(fk_ev(f, 2), -ETIMEDOUT);
+	assert_false(zc_engine_busy(&f->eng));
+}
+
+/* An answer before the deadline ends the request; nothing fires later. */
+static void test_deadline_met(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = fk_req(COAP_METHOD_GET, true, "ok", &u1);
+	struct fk_msg m;
+
+	r.deadline_ms = 1;
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_reply_ack(f, &m, COAP_RESPONSE_CODE_CONTENT, "x", 1);
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, "x", 1, 0, true, true);
+	assert_int_equal(fk_next(f), ZC_NO_DEADLINE);
+}
+
+/* An observation: the deadline covers the registration only. */
+static void test_deadline_observe_registration_only(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option obs = {.code = COAP_OPTION_OBSERVE, .len = 0};
+	struct coap_client_request r = fk_req(COAP_METHOD_GET, true, "obs", &u1);
+	struct fk_msg m, resp;
+
+	r.options = &obs;
+	r.num_options = 1;
+	r.deadline_ms = 1000;
+	r.observe_liveness = ZCOAP_OBSERVE_WAIT;
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_msg_reply(&resp, &m, COAP_TYPE_ACK, COAP_RESPONSE_CODE_CONTENT, m.mid);
+	fk_msg_opt_uint(&resp, COAP_OPTION_OBSERVE, 2);
+	fk_deliver_msg(f, &resp);
+	assert_int_equal(fk_nev(f), 1);
+	assert_false(fk_ev(f, 0)->final);
+	/* registered: no timer at all any more, the observation lives on */
+	assert_int_equal(fk_next(f), ZC_NO_DEADLINE);
+	fk_tick(f, 100000);
+	assert_int_equal(fk_nev(f), 1);
+	assert_true(zc_engine_busy(&f->eng));
+}
+
+/* With No-Response, a deadline that passes after delivery is success, before it -ETIMEDOUT. */
+static void test_deadline_with_no_response(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option opt;
+	struct coap_client_request r = noresp_req(false, COAP_NO_RESPONSE_SUPPRESS_2_XX, &opt);
+
+	r.deadline_ms = 500;
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	assert_int_equal(fk_next(f), 500);
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	assert_noresp_done(fk_ev(f, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +464,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_noresp_con_unacked_times_out, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_noresp_zero_is_plain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_noresp_ignored_for_observe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline_cuts_retransmissions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline_cuts_separate_wait, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline_covers_all_blocks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline_met, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline_observe_registration_only, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline_with_no_response, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
