@@ -304,6 +304,30 @@ ZCOAP_API struct coap_client_option coap_client_option_initial_block2(void);
  */
 ZCOAP_API int zcoap_client_deinit(struct coap_client *client);
 
+/**
+ * @brief Send a CoAP ping: an Empty CON message, which a CoAP endpoint
+ *        answers with RST (RFC 7252 §4.3).
+ *
+ * Retransmitted like any CON message. @p cb gets one callback: result 0
+ * (offset 0, payload NULL, len 0, last_block true) when the RST (or an Empty
+ * ACK) arrives, with zcoap_client_response_info() describing it (source,
+ * retransmissions); or -ETIMEDOUT, -ECONNREFUSED (ICMP port unreachable),
+ * -ECANCELED or a send error, as for a request. A ping takes a request slot
+ * and matches cancel patterns by @p cb and @p user_data.
+ * @param client Initialised client.
+ * @param sock Socket, as for coap_client_req().
+ * @param addr Destination, or NULL when @p sock is connected.
+ * @param cb Callback, may be NULL.
+ * @param user_data Passed to @p cb.
+ * @param deadline_ms Overall deadline in ms (0 = none), as the request field.
+ * @param params Transmission parameters, or NULL for the defaults.
+ * @retval 0 The ping was sent.
+ * @retval <0 As coap_client_req().
+ */
+ZCOAP_API int zcoap_client_ping(struct coap_client *client, int sock, const struct sockaddr *addr,
+				coap_client_response_cb_t cb, void *user_data, uint32_t deadline_ms,
+				struct coap_transmission_parameters *params);
+
 /** @brief Details of the response being delivered to the running callback. */
 struct zcoap_response_info {
 	const struct coap_packet *packet; /**< The whole response datagram (all options) */

@@ -31,8 +31,10 @@ static socklen_t address_length(const struct sockaddr *addr)
 	}
 }
 
-int coap_client_req(struct coap_client *client, int sock, const struct sockaddr *addr,
-		    struct coap_client_request *req, struct coap_transmission_parameters *params)
+/* coap_client_req() and zcoap_client_ping(): the engine tells a ping by its method 0. */
+static int submit(struct coap_client *client, int sock, const struct sockaddr *addr,
+		  const struct coap_client_request *req,
+		  const struct coap_transmission_parameters *params)
 {
 	struct zcoap_client_private *priv;
 	socklen_t addrlen = address_length(addr);
@@ -99,6 +101,31 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 		zc_thread_wake(client);
 	}
 	return r;
+}
+
+int coap_client_req(struct coap_client *client, int sock, const struct sockaddr *addr,
+		    struct coap_client_request *req, struct coap_transmission_parameters *params)
+{
+	if (req != NULL && (unsigned int)req->method == COAP_CODE_EMPTY) {
+		return -EINVAL; /* not a method; a ping is zcoap_client_ping() */
+	}
+	return submit(client, sock, addr, req, params);
+}
+
+int zcoap_client_ping(struct coap_client *client, int sock, const struct sockaddr *addr,
+		      coap_client_response_cb_t cb, void *user_data, uint32_t deadline_ms,
+		      struct coap_transmission_parameters *params)
+{
+	struct coap_client_request req = {
+	    .method = (enum coap_method)COAP_CODE_EMPTY,
+	    .confirmable = true,
+	    .path = "",
+	    .cb = cb,
+	    .user_data = user_data,
+	    .deadline_ms = deadline_ms,
+	};
+
+	return submit(client, sock, addr, &req, params);
 }
 
 void zc_client_cancel_locked(struct coap_client *client, const struct coap_client_request *pattern)

@@ -120,6 +120,13 @@ static void complete_without_response(struct zcoap_engine *eng, struct zcoap_slo
 	zc_free(eng, s);
 }
 
+void zc_exchange_on_pong(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	/* The RST (or Empty ACK) answering a ping: result 0, the packet in the response info. */
+	zc_emit(eng, s, 0, 0, NULL, 0, true, true, true);
+	zc_free(eng, s);
+}
+
 void zc_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc_rx *rx,
 		 size_t offset, const uint8_t *payload, size_t len)
 {
@@ -207,6 +214,8 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 		/* RFC 7641 §3.3.1/§3.6: re- and deregistration reuse the registration token. */
 		memcpy(s->token, s->obs.reg_token, s->obs.reg_tkl);
 		s->tkl = s->obs.reg_tkl;
+	} else if (zc_is_ping(s)) {
+		s->tkl = 0; /* an Empty message has no token (RFC 7252 §4.1) */
 	} else {
 		fresh_token(eng, s);
 	}
@@ -480,7 +489,8 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 
 void zc_exchange_on_end(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
-	if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST && s->msg == ZCOAP_MSG_WAIT_RESPONSE) {
+	if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST &&
+	    s->msg == ZCOAP_MSG_WAIT_RESPONSE) {
 		/* Delivered (NON sent, or CON acknowledged) and silence was allowed (RFC 7967). */
 		complete_without_response(eng, s);
 		return;

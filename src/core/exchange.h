@@ -179,6 +179,8 @@ void zc_exchange_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, in
 
 /** The deadline of @p s passed. */
 void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
+/** The Empty ACK or RST answering the ping @p s arrived (receive.c parsed it into eng->rx). */
+void zc_exchange_on_pong(struct zcoap_engine *eng, struct zcoap_slot *s);
 /** The overall deadline of @p s (the request's deadline_ms) passed. */
 void zc_exchange_on_end(struct zcoap_engine *eng, struct zcoap_slot *s);
 

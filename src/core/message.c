@@ -81,6 +81,11 @@ int zc_build_message(struct zcoap_slot *s, bool confirmable)
 	uint16_t n;
 	int r;
 
+	if (zc_is_ping(s)) {
+		zc_build_empty(s->tx, COAP_TYPE_CON, s->mid);
+		s->tx_len = 4;
+		return 0;
+	}
 	if (patch_continuation(s)) {
 		return 0;
 	}

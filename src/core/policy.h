@@ -34,6 +34,12 @@ static inline bool zc_noresp_all(const struct zcoap_slot *s)
 	return s->noresp == COAP_NO_RESPONSE_SUPPRESS_ALL;
 }
 
+/* A CoAP ping (RFC 7252 §4.3: Empty CON, answered with RST): method 0. */
+static inline bool zc_is_ping(const struct zcoap_slot *s)
+{
+	return s->method == COAP_CODE_EMPTY;
+}
+
 /* The value bytes of the request's i-th extra option. */
 static inline const uint8_t *zc_opt_value(const struct zcoap_slot *s, unsigned int i)
 {

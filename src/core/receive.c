@@ -63,14 +63,21 @@ static void handle_empty(struct zcoap_engine *eng, int64_t now, uint8_t type, ui
 		(void)zc_send_empty(eng, COAP_TYPE_RESET, mid, sock, src, srclen);
 		break;
 	case COAP_TYPE_ACK:
-		s = match_by_mid(eng, mid, sock, src, srclen);
-		if (s != NULL) {
-			zc_exchange_on_empty_ack(eng, s, now);
-		}
-		break;
 	case COAP_TYPE_RESET:
 		s = match_by_mid(eng, mid, sock, src, srclen);
-		if (s != NULL) {
+		if (s == NULL) {
+			break;
+		}
+		if (zc_is_ping(s)) {
+			/* RFC 7252 §4.3: the RST (or an Empty ACK) is the ping's answer. */
+			eng->rx_src = src;
+			eng->rx_srclen = srclen;
+			eng->rx_has_observe = false;
+			eng->rx_observe = 0;
+			zc_exchange_on_pong(eng, s);
+		} else if (type == COAP_TYPE_ACK) {
+			zc_exchange_on_empty_ack(eng, s, now);
+		} else {
 			zc_fail(eng, s, -ECONNRESET);
 		}
 		break;
@@ -82,7 +89,8 @@ static void handle_empty(struct zcoap_engine *eng, int64_t now, uint8_t type, ui
 
 static bool response_matches(const struct zcoap_slot *s, const struct zc_rx *rx)
 {
-	if (!zc_endpoint_match(s, rx->sock, rx->src, rx->srclen)) {
+	/* A ping has no token and gets no response, only RST or an Empty ACK. */
+	if (zc_is_ping(s) || !zc_endpoint_match(s, rx->sock, rx->src, rx->srclen)) {
 		return false;
 	}
 	if (rx->type == COAP_TYPE_ACK) {

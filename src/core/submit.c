@@ -59,7 +59,13 @@ static int check_request(const struct coap_client_request *req, int sock, size_t
 	if (req == NULL || req->path == NULL || sock < 0) {
 		return -EINVAL;
 	}
-	if (req->method < COAP_METHOD_GET || req->method > COAP_METHOD_IPATCH) {
+	if ((unsigned int)req->method == COAP_CODE_EMPTY) {
+		/* A CoAP ping (zcoap_client_ping()): an Empty CON and nothing else. */
+		if (!req->confirmable || req->path[0] != '\0' || req->num_options > 0 ||
+		    req->payload != NULL || req->payload_cb != NULL || req->len > 0) {
+			return -EINVAL;
+		}
+	} else if (req->method < COAP_METHOD_GET || req->method > COAP_METHOD_IPATCH) {
 		return -EINVAL;
 	}
 	*path_len = strnlen(req->path, ZCOAP_CONFIG_MAX_PATH_LEN + 1);

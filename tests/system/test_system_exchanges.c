@@ -163,6 +163,40 @@ static void test_deadline_over_udp(void **state)
 	assert_false(coap_client_has_ongoing_exchange(&s->client));
 }
 
+/* zcoap_client_ping(): Empty CON out, the peer's RST back: result 0 with the RST's source. */
+static void test_ping_over_udp(void **state)
+{
+	struct sys *s = *state;
+	struct coap_transmission_parameters params = sys_slow_params();
+	struct rec_event ev;
+
+	assert_int_equal(zcoap_client_ping(&s->client, s->sock, peer_sa(&s->peer), recorder_cb,
+					   &s->rec, 0, &params),
+			 0);
+	assert_int_equal(peer_recv(&s->peer, &s->req, PEER_WAIT_MS), 0);
+	assert_true(s->req.valid);
+	assert_int_equal(s->req.type, COAP_TYPE_CON);
+	assert_int_equal(s->req.code, COAP_CODE_EMPTY);
+	assert_int_equal(s->req.len, 4);
+	assert_int_equal(peer_rst(&s->peer, &s->req), 0);
+	assert_true(recorder_wait(&s->rec, 1, RECORDER_WAIT_MS));
+	ev = recorder_get(&s->rec, 0);
+	assert_int_equal(ev.code, 0);
+	assert_true(ev.last_block);
+	assert_true(ev.has_info);
+	assert_int_equal(ev.source_port, peer_port(&s->peer));
+	assert_false(coap_client_has_ongoing_exchange(&s->client));
+
+	/* a ping is not a method of coap_client_req() */
+	{
+		struct coap_client_request req = sys_request(s, (enum coap_method)0, true, "");
+
+		assert_int_equal(
+		    coap_client_req(&s->client, s->sock, peer_sa(&s->peer), &req, &params),
+		    -EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +206,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_icmp_unconnected_without_app_recverr, sys_setup,
 					    sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_deadline_over_udp, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_ping_over_udp, sys_setup, sys_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

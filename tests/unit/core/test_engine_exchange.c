@@ -446,6 +446,127 @@ static void test_deadline_with_no_response(void **state)
 	assert_noresp_done(fk_ev(f, 0));
 }
 
+/* ---- CoAP ping (RFC 7252 §4.3, issue 14 point 5) ---- */
+
+static struct coap_client_request ping_req(void)
+{
+	return fk_req((enum coap_method)COAP_CODE_EMPTY, true, "", &u1);
+}
+
+/* An Empty CON goes out; the RST is the answer: result 0 with the RST as the packet. */
+static void test_ping_rst(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = ping_req();
+	const struct fk_sent *sent;
+	struct fk_msg m;
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	sent = fk_sent(f, 0);
+	assert_int_equal(sent->len, 4);
+	fk_sent_msg(f, 0, &m);
+	assert_int_equal(m.type, COAP_TYPE_CON);
+	assert_int_equal(m.code, COAP_CODE_EMPTY);
+	assert_int_equal(m.tkl, 0);
+	/* retransmitted like any CON until answered */
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nsent(f), 2);
+	assert_memory_equal(fk_sent(f, 1)->buf, sent->buf, 4);
+	fk_rst(f, m.mid);
+	assert_int_equal(fk_nev(f), 1);
+	assert_int_equal(fk_ev(f, 0)->code, 0);
+	assert_true(fk_ev(f, 0)->last_block);
+	assert_true(fk_ev(f, 0)->final);
+	assert_true(fk_ev(f, 0)->payload_null);
+	assert_true(fk_ev(f, 0)->has_packet);
+	assert_true(fk_ev(f, 0)->info_ok);
+	assert_int_equal(fk_ev(f, 0)->info_retransmissions, 1);
+	assert_int_equal(fk_ev(f, 0)->info_code, COAP_CODE_EMPTY);
+	assert_false(fk_ev(f, 0)->info_source_null);
+	assert_false(zc_engine_busy(&f->eng));
+	assert_int_equal(fk_nsent(f), 2); /* the RST is not answered */
+}
+
+/* An Empty ACK (some servers) counts as the answer too. */
+static void test_ping_empty_ack(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = ping_req();
+	struct fk_msg m;
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_empty_ack(f, m.mid);
+	assert_int_equal(fk_nev(f), 1);
+	assert_int_equal(fk_ev(f, 0)->code, 0);
+	assert_true(fk_ev(f, 0)->final);
+	assert_false(zc_engine_busy(&f->eng));
+}
+
+/* No answer: -ETIMEDOUT after the last retransmission; an RST for another MID changes nothing. */
+static void test_ping_timeout(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = ping_req();
+	struct fk_msg m;
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_rst(f, (uint16_t)(m.mid + 1));
+	assert_int_equal(fk_nev(f), 0);
+	while (fk_step(f)) {
+	}
+	assert_int_equal(fk_nev(f), 1);
+	fk_assert_error(fk_ev(f, 0), -ETIMEDOUT);
+	assert_int_equal(fk_nsent(f), 5); /* the ping and 4 retransmissions */
+}
+
+/* A response without a token is not the ping's: it is rejected and the ping goes on. */
+static void test_ping_ignores_tokenless_response(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = ping_req();
+	struct fk_msg m, resp;
+
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_msg_init(&resp, COAP_TYPE_CON, COAP_RESPONSE_CODE_CONTENT, 0x1111, NULL, 0);
+	fk_deliver_msg(f, &resp);
+	assert_int_equal(fk_nev(f), 0);
+	assert_true(fk_is_rst(fk_sent(f, fk_nsent(f) - 1), 0x1111));
+	/* a piggybacked "answer" with the ping's MID is not one either */
+	fk_msg_init(&resp, COAP_TYPE_ACK, COAP_RESPONSE_CODE_CONTENT, m.mid, NULL, 0);
+	fk_deliver_msg(f, &resp);
+	assert_int_equal(fk_nev(f), 0);
+	assert_true(zc_engine_busy(&f->eng));
+	fk_rst(f, m.mid);
+	assert_int_equal(fk_nev(f), 1);
+	assert_int_equal(fk_ev(f, 0)->code, 0);
+}
+
+/* A ping is an Empty CON and nothing else. */
+static void test_ping_invalid(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = ping_req();
+	struct coap_client_option opt = {.code = COAP_OPTION_ACCEPT, .len = 0};
+
+	r.confirmable = false;
+	assert_int_equal(fk_submit(f, &r, NULL), -EINVAL);
+	r = ping_req();
+	r.path = "x";
+	assert_int_equal(fk_submit(f, &r, NULL), -EINVAL);
+	r = ping_req();
+	r.options = &opt;
+	r.num_options = 1;
+	assert_int_equal(fk_submit(f, &r, NULL), -EINVAL);
+	r = ping_req();
+	r.payload = (const uint8_t *)"x";
+	r.len = 1;
+	assert_int_equal(fk_submit(f, &r, NULL), -EINVAL);
+	assert_int_equal(fk_nsent(f), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +592,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deadline_observe_registration_only, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_deadline_with_no_response, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ping_rst, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ping_empty_ack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ping_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ping_ignores_tokenless_response, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ping_invalid, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
