@@ -265,89 +265,93 @@ static void print_help(void)
 {
 	bool dtls = zcoap_dtls_available();
 
-	printf("Usage: zcoap [OPTIONS] URI\n"
-	       "A CoAP client (RFC 7252): sends one request and prints the response body.\n"
-	       "\n"
-	       "URI: coap://HOST[:PORT][/PATH][?QUERY] or coaps://... (DTLS, port 5684)%s\n"
-	       "  HOST is a name, an IPv4 address or [IPv6] with an optional zone: "
-	       "[fe80::1%%eth0].\n"
-	       "  PATH and QUERY are percent-decoded. Segments that hold an encoded '/', '?',\n"
-	       "  '&', NUL or non-UTF-8 byte (and empty ones) are sent as raw Uri-Path/Uri-Query\n"
-	       "  options, which may be at most %d bytes each; the path string may be at most\n"
-	       "  %d bytes. A host name of up to %d bytes is sent as Uri-Host.\n"
-	       "\n"
-	       "Request:\n"
-	       "  -m METHOD     get (default), post, put, delete, fetch, patch, ipatch\n"
-	       "  -e TEXT       request payload\n"
-	       "  -f FILE       request payload read from FILE ('-' = standard input)\n"
-	       "  -t FORMAT     Content-Format of the payload: a number or text/plain, link,\n"
-	       "                xml, octet (binary), exi, json, json-patch, merge-patch, cbor\n"
-	       "                (default: text/plain with -e, octet with -f)\n"
-	       "  -A FORMAT     Accept option (same names)\n"
-	       "  -O NUM[,VAL]  add option NUM; VAL is text or 0x-prefixed hex (at most %d bytes)\n"
-	       "                e.g. -O 17,0x28 (Accept: link-format); repeatable\n"
-	       "  -b SIZE       block size 16..%d (power of two) for Block2 responses (early\n"
-	       "                negotiation) and Block1 uploads (library default %d).\n"
-	       "  -N            send a non-confirmable (NON) request\n"
-	       "  -U            never send Uri-Host\n"
-	       "  -P, --proxy URI\n"
-	       "                send the request to the forward-proxy at URI (coap://HOST[:PORT])\n"
-	       "                with the target as Proxy-Uri, or as Proxy-Scheme, Uri-Host,\n"
-	       "                Uri-Port and the path when it is longer than an option holds\n"
-	       "  -H, --hop-limit N\n"
-	       "                Hop-Limit option (RFC 8768, 1..255) for requests through proxies\n"
-	       "  -B SECONDS    give up after SECONDS (default 90; for an observation, until the\n"
-	       "                first notification unless -B is given)\n"
-	       "  -T TOKEN      not supported: the library chooses tokens\n"
-	       "\n"
-	       "Observe (RFC 7641):\n"
-	       "  -s SECONDS          observe for SECONDS after the first notification, then\n"
-	       "                      deregister\n"
-	       "  --observe-count N   stop after N notifications, then deregister\n"
-	       "\n"
-	       "Output:\n"
-	       "  -o FILE       write the response body to FILE instead of standard output\n"
-	       "  -w            write a newline after each complete body\n"
-	       "  --json        one JSON object per response/notification on standard output\n"
-	       "  --progress, --no-progress\n"
-	       "                force the block-wise progress bar on or off (default: on when\n"
-	       "                standard error is a terminal)\n"
-	       "  -v            print every datagram sent and received on standard error\n"
-	       "                (-vv adds payload previews)\n"
-	       "\n"
-	       "DTLS 1.2 (coaps://)%s:\n"
-	       "  -k KEY        pre-shared key: text, or 0x-prefixed hex bytes (with -u)\n"
-	       "  -u IDENTITY   PSK identity (with -k)\n"
-	       "  -C CAFILE     CA certificate(s) that must have signed the server's certificate,\n"
-	       "                PEM or DER; the certificate must also carry the host name\n"
-	       "  -c CERTFILE   client certificate, PEM or DER (for servers that ask for one)\n"
-	       "  -j KEYFILE    private key of -c, PEM or DER, unencrypted (default: a key in\n"
-	       "                the -c file)\n"
-	       "  --server-name NAME\n"
-	       "                name sent as SNI and checked in the server's certificate\n"
-	       "                (default: the URI host; required with -C for an address literal)\n"
-	       "  -n            INSECURE: do not verify the server's certificate (anyone on the\n"
-	       "                path can impersonate the server)\n"
-	       "  coaps:// needs -k/-u or -C (-n also needs one of -C, -c, -k/-u). The handshake\n"
-	       "  gives up after 10 s, or -B when given.\n"
-	       "\n"
-	       "  --help        show this help\n"
-	       "  --version     show the version\n"
-	       "\n"
-	       "Exit status:\n"
-	       "  0 2.xx response, or none where a No-Response option (-O 258,...) asked for none\n"
-	       "  1 other error (protocol, unexpected response code)\n"
-	       "  2 usage error          3 4.xx response        4 5.xx response\n"
-	       "  5 timeout              6 reset (RST) or port unreachable\n"
-	       "  7 DTLS failure (handshake refused, certificate rejected, session ended by the\n"
-	       "    server) or no DTLS in this build\n"
-	       "  8 local I/O error (file, socket, name resolution)\n"
-	       "  130 interrupted (SIGINT/SIGTERM) before an answer; an observation ended by\n"
-	       "      Ctrl-C after a 2.xx notification exits with its status (0)\n",
-	       dtls ? "" : " (not in this build)", MAX_COAP_CLIENT_OPTION_LEN,
-	       ZCOAP_CONFIG_MAX_PATH_LEN, MAX_COAP_CLIENT_OPTION_LEN, MAX_COAP_CLIENT_OPTION_LEN,
-	       ZCOAP_CONFIG_BLOCK_SIZE, ZCOAP_CONFIG_BLOCK_SIZE,
-	       dtls ? "" : "; not available in this build");
+	printf(
+	    "Usage: zcoap [OPTIONS] URI\n"
+	    "A CoAP client (RFC 7252): sends one request and prints the response body.\n"
+	    "\n"
+	    "URI: coap://HOST[:PORT][/PATH][?QUERY] or coaps://... (DTLS, port 5684)%s\n"
+	    "  HOST is a name, an IPv4 address or [IPv6] with an optional zone: "
+	    "[fe80::1%%eth0].\n"
+	    "  PATH and QUERY are percent-decoded. Segments that hold an encoded '/', '?',\n"
+	    "  '&', NUL or non-UTF-8 byte (and empty ones) are sent as raw Uri-Path/Uri-Query\n"
+	    "  options, which may be at most %d bytes each; the path string may be at most\n"
+	    "  %d bytes. A host name of up to %d bytes is sent as Uri-Host.\n"
+	    "\n"
+	    "Request:\n"
+	    "  -m METHOD     get (default), post, put, delete, fetch, patch, ipatch\n"
+	    "  -e TEXT       request payload\n"
+	    "  -f FILE       request payload read from FILE ('-' = standard input)\n"
+	    "  -t FORMAT     Content-Format of the payload: a number or text/plain, link,\n"
+	    "                xml, octet (binary), exi, json, json-patch, merge-patch, cbor\n"
+	    "                (default: text/plain with -e, octet with -f)\n"
+	    "  -A FORMAT     Accept option (same names)\n"
+	    "  -O NUM[,VAL]  add option NUM; VAL is text or 0x-prefixed hex (at most %d bytes)\n"
+	    "                e.g. -O 17,0x28 (Accept: link-format); repeatable\n"
+	    "  -b SIZE       block size 16..%d (power of two) for Block2 responses (early\n"
+	    "                negotiation) and Block1 uploads (library default %d).\n"
+	    "  -N            send a non-confirmable (NON) request\n"
+	    "  -U            never send Uri-Host\n"
+	    "  -P, --proxy URI\n"
+	    "                send the request to the forward-proxy at URI (coap://HOST[:PORT])\n"
+	    "                with the target as Proxy-Uri, or as Proxy-Scheme, Uri-Host,\n"
+	    "                Uri-Port and the path when it is longer than an option holds\n"
+	    "  -K, --ping    send a CoAP ping (Empty CON, answered with RST: RFC 7252 §4.3) to "
+	    "the\n"
+	    "                URI's server (or the -P proxy) instead of a request; prints \"pong\"\n"
+	    "  -H, --hop-limit N\n"
+	    "                Hop-Limit option (RFC 8768, 1..255) for requests through proxies\n"
+	    "  -B SECONDS    give up after SECONDS (default 90; for an observation, until the\n"
+	    "                first notification unless -B is given)\n"
+	    "  -T TOKEN      not supported: the library chooses tokens\n"
+	    "\n"
+	    "Observe (RFC 7641):\n"
+	    "  -s SECONDS          observe for SECONDS after the first notification, then\n"
+	    "                      deregister\n"
+	    "  --observe-count N   stop after N notifications, then deregister\n"
+	    "\n"
+	    "Output:\n"
+	    "  -o FILE       write the response body to FILE instead of standard output\n"
+	    "  -w            write a newline after each complete body\n"
+	    "  --json        one JSON object per response/notification on standard output\n"
+	    "  --progress, --no-progress\n"
+	    "                force the block-wise progress bar on or off (default: on when\n"
+	    "                standard error is a terminal)\n"
+	    "  -v            print every datagram sent and received on standard error\n"
+	    "                (-vv adds payload previews)\n"
+	    "\n"
+	    "DTLS 1.2 (coaps://)%s:\n"
+	    "  -k KEY        pre-shared key: text, or 0x-prefixed hex bytes (with -u)\n"
+	    "  -u IDENTITY   PSK identity (with -k)\n"
+	    "  -C CAFILE     CA certificate(s) that must have signed the server's certificate,\n"
+	    "                PEM or DER; the certificate must also carry the host name\n"
+	    "  -c CERTFILE   client certificate, PEM or DER (for servers that ask for one)\n"
+	    "  -j KEYFILE    private key of -c, PEM or DER, unencrypted (default: a key in\n"
+	    "                the -c file)\n"
+	    "  --server-name NAME\n"
+	    "                name sent as SNI and checked in the server's certificate\n"
+	    "                (default: the URI host; required with -C for an address literal)\n"
+	    "  -n            INSECURE: do not verify the server's certificate (anyone on the\n"
+	    "                path can impersonate the server)\n"
+	    "  coaps:// needs -k/-u or -C (-n also needs one of -C, -c, -k/-u). The handshake\n"
+	    "  gives up after 10 s, or -B when given.\n"
+	    "\n"
+	    "  --help        show this help\n"
+	    "  --version     show the version\n"
+	    "\n"
+	    "Exit status:\n"
+	    "  0 2.xx response, or none where a No-Response option (-O 258,...) asked for none\n"
+	    "  1 other error (protocol, unexpected response code)\n"
+	    "  2 usage error          3 4.xx response        4 5.xx response\n"
+	    "  5 timeout              6 reset (RST) or port unreachable\n"
+	    "  7 DTLS failure (handshake refused, certificate rejected, session ended by the\n"
+	    "    server) or no DTLS in this build\n"
+	    "  8 local I/O error (file, socket, name resolution)\n"
+	    "  130 interrupted (SIGINT/SIGTERM) before an answer; an observation ended by\n"
+	    "      Ctrl-C after a 2.xx notification exits with its status (0)\n",
+	    dtls ? "" : " (not in this build)", MAX_COAP_CLIENT_OPTION_LEN,
+	    ZCOAP_CONFIG_MAX_PATH_LEN, MAX_COAP_CLIENT_OPTION_LEN, MAX_COAP_CLIENT_OPTION_LEN,
+	    ZCOAP_CONFIG_BLOCK_SIZE, ZCOAP_CONFIG_BLOCK_SIZE,
+	    dtls ? "" : "; not available in this build");
 }
 
 enum long_only {
@@ -371,6 +375,7 @@ static const struct option long_options[] = {
     {"server-name", required_argument, NULL, OPT_SERVER_NAME},
     {"proxy", required_argument, NULL, OPT_PROXY},
     {"hop-limit", required_argument, NULL, 'H'},
+    {"ping", no_argument, NULL, 'K'},
     {NULL, 0, NULL, 0},
 };
 
@@ -392,7 +397,7 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwP:H:",
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwP:H:K",
 				long_options, NULL)) != -1) {
 		switch (c) {
 		case 'm': {
@@ -485,6 +490,9 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 		case 'P':
 		case OPT_PROXY:
 			cfg->proxy = optarg;
+			break;
+		case 'K':
+			cfg->ping = true;
 			break;
 		case 'H':
 			/* RFC 8768 §3: 1..255; 0 is not a valid Hop-Limit */
@@ -609,6 +617,13 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 				   argv[optind + 1]);
 	}
 	cfg->uri = argv[optind];
+	if (cfg->ping && (cfg->observe || cfg->payload_text != NULL || cfg->payload_file != NULL ||
+			  cfg->non_confirmable)) {
+		return usage_error(
+		    err, errlen,
+		    "-K sends an Empty CON (a CoAP ping): it cannot observe, carry a "
+		    "payload or be NON");
+	}
 	if (cfg->observe && cfg->method != COAP_METHOD_GET && cfg->method != COAP_METHOD_FETCH) {
 		return usage_error(err, errlen,
 				   "only GET and FETCH can observe (RFC 7641, RFC 8132)");

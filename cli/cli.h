@@ -146,6 +146,7 @@ struct cli_config {
 	bool suppress_uri_host;      /* -O 3,... given */
 	const char *proxy;           /* -P/--proxy: URI of the forward-proxy, NULL when not given */
 	int hop_limit;               /* -H: Hop-Limit (RFC 8768), -1 when not given */
+	bool ping;                   /* -K: send a CoAP ping instead of a request */
 	bool observe;                /* -s or --observe-count */
 	double observe_s;            /* -s, 0 when not given */
 	unsigned long observe_count; /* --observe-count, 0 when not given */
@@ -322,7 +323,9 @@ struct cli_exchange {
 	int out_err;       /* failed write of the output, or 0 */
 	bool have_code;    /* code holds the code that decides the exit status */
 	bool no_response;  /* ended with 0 and no packet: No-Response asked for none (RFC 7967) */
-	uint8_t code;      /* ... of the last answer shown */
+	bool pong;         /* -K: the ping was answered */
+	uint8_t pong_retransmissions;
+	uint8_t code;                /* ... of the last answer shown */
 	unsigned long notifications; /* > 0: registered (RFC 7641 §3.2) */
 
 	/* main thread only */

@@ -176,8 +176,9 @@ static int exchange(struct tool *t)
 			return CLI_EXIT_IO;
 		}
 		if (cfg->verbose > 0) {
-			fprintf(stderr, "zcoap: %s %s -> %s\n", cli_method_name(cfg->method),
-				cfg->uri, t->where);
+			fprintf(stderr, "zcoap: %s %s -> %s\n",
+				cfg->ping ? "PING" : cli_method_name(cfg->method), cfg->uri,
+				t->where);
 		}
 		if (t->conn->secure) {
 			ret = cli_dtls_session_start(&t->dtls, t->sock, ai, cfg, t->out, x->t_start,

@@ -827,6 +827,27 @@ no_response)
 	run -O 258,0x02 "$URI/not-there"
 	expect_rc 3
 	;;
+ping)
+	# -K: a CoAP ping (Empty CON -> RST, RFC 7252 §4.3; issue 14)
+	start_server
+	run -v -K "$URI"
+	expect_rc 0
+	expect_out_has "pong from 127.0.0.1:${URI##*:}"
+	expect_err_has '> CON 0.00 Empty'
+	expect_err_has '< RST 0.00 Empty'
+	run --json -K "$URI"
+	expect_rc 0
+	expect_out_has '{"pong":true,'
+	run -K -N "$URI"
+	expect_rc 2
+	start_silent
+	run -K -B 1 "coap://127.0.0.1:$SILENT_PORT"
+	expect_rc 5
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" 2>/dev/null
+	run -K "$URI"
+	expect_rc 6
+	;;
 long_host)
 	# a 251-byte host name: as Uri-Host (issue 14), served by a libcoap proxy that has it as its own name
 	label=$(head -c 60 /dev/zero | tr '\0' a)
