@@ -6,7 +6,6 @@
  */
 
 #include <errno.h>
-#include <netinet/in.h> /* IPPROTO_IP, IPPROTO_IPV6 (and Linux's IP_RECVERR) */
 #include <sys/socket.h> /* also ssize_t and struct iovec (POSIX) */
 #include <unistd.h>     /* close() */
 
@@ -234,29 +233,16 @@ static bool udp_error(void *ctx, int sock, int recv_err, struct zc_transport_err
  */
 static void enable_recverr(int sock)
 {
-#if defined(IP_RECVERR)
 	struct sockaddr_storage me;
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(me);
 	socklen_t plen = sizeof(peer);
-	int on = 1;
 
 	if (getpeername(sock, (struct sockaddr *)&peer, &plen) == 0 ||
 	    getsockname(sock, (struct sockaddr *)&me, &len) < 0) {
 		return;
 	}
-	if (me.ss_family == AF_INET6) {
-#if defined(IPV6_RECVERR)
-		(void)setsockopt(sock, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
-#endif
-		/* IPv4 destinations of a dual-stack socket (v4-mapped) report here. */
-		(void)setsockopt(sock, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
-	} else if (me.ss_family == AF_INET) {
-		(void)setsockopt(sock, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
-	}
-#else
-	(void)sock;
-#endif
+	zc_port_errqueue_enable(sock, me.ss_family);
 }
 
 static int udp_check(void *ctx, int sock)
