@@ -78,10 +78,41 @@ extern "C" {
  * @param last_block True on the final callback of the response (and of the
  *        request, unless it is an active observation).
  * @param user_data The request's user_data.
+ *
+ * This is coap_client_response_cb_t by default (the Zephyr 4.2 shape).
  */
-typedef void (*coap_client_response_cb_t)(int16_t result_code, size_t offset,
-					  const uint8_t *payload, size_t len, bool last_block,
-					  void *user_data);
+typedef void (*zcoap_client_response_cb_4_2_t)(int16_t result_code, size_t offset,
+					       const uint8_t *payload, size_t len, bool last_block,
+					       void *user_data);
+
+/**
+ * @brief What a Zephyr 4.3 style response callback gets (Zephyr's
+ *        struct coap_client_response_data); same meaning as the arguments of
+ *        zcoap_client_response_cb_4_2_t.
+ */
+struct coap_client_response_data {
+	int16_t result_code;              /**< Response code byte, 0, or a negative errno */
+	const struct coap_packet *packet; /**< The response datagram, NULL for errors */
+	size_t offset;                    /**< Position of @c payload in the body */
+	const uint8_t *payload;           /**< Payload bytes, NULL when none */
+	size_t payload_len;               /**< Number of payload bytes */
+	bool last_block;                  /**< Final callback of the response */
+};
+
+/**
+ * @brief Response callback, Zephyr 4.3 shape: coap_client_response_cb_t when
+ *        ZCOAP_ZEPHYR_API_4_3 is defined before this header is included.
+ */
+typedef void (*zcoap_client_response_cb_4_3_t)(const struct coap_client_response_data *data,
+					       void *user_data);
+
+#ifdef ZCOAP_ZEPHYR_API_4_3
+/** The response callback of the request API in use (here Zephyr 4.3's). */
+typedef zcoap_client_response_cb_4_3_t coap_client_response_cb_t;
+#else
+/** The response callback of the request API in use (here Zephyr 4.2's, the default). */
+typedef zcoap_client_response_cb_4_2_t coap_client_response_cb_t;
+#endif
 
 /**
  * @brief Streaming upload callback (Zephyr 4.3 shape).
@@ -149,6 +180,7 @@ struct coap_client_option {
  * - Block1 (NUM 0) sets a smaller block size for uploading @c payload
  *   (zcoap extension); the client then sends its own Block1 options.
  */
+#ifndef ZCOAP_ZEPHYR_API_4_3
 struct coap_client_request {
 	enum coap_method method;      /**< Method */
 	bool confirmable;             /**< CON (true) or NON (false) */
@@ -175,6 +207,44 @@ struct coap_client_request {
 	 */
 	uint32_t deadline_ms;
 };
+#endif
+
+/**
+ * @brief A request in the Zephyr 4.3 shape: the path and the extra options
+ *        are arrays inside it, and the callback takes a
+ *        struct coap_client_response_data.
+ *
+ * With ZCOAP_ZEPHYR_API_4_3 defined before coap_client.h is included,
+ * `struct coap_client_request` is this structure and coap_client_req(),
+ * coap_client_cancel_request(), coap_client_deregister_observe() and
+ * zcoap_client_ping() are the _4_3 functions below (macros), so code written
+ * for Zephyr 4.3+ builds unchanged against the same library. Fields as in
+ * the default shape; Zephyr's order.
+ */
+struct zcoap_client_request_4_3 {
+	enum coap_method method;                  /**< Method */
+	bool confirmable;                         /**< CON (true) or NON (false) */
+	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1]; /**< "a/b?x=1&y=2", NUL-terminated */
+	enum coap_content_format fmt;             /**< Content-Format, sent only with a payload */
+	const uint8_t *payload;                   /**< Request body, or NULL */
+	size_t len;                               /**< Length of @c payload */
+	coap_client_payload_cb_t payload_cb;      /**< Streaming body source, or NULL */
+	zcoap_client_response_cb_4_3_t cb;        /**< Response callback, may be NULL */
+	/** Extra options, the first @c num_options used */
+	struct coap_client_option options[ZCOAP_CONFIG_MAX_EXTRA_OPTIONS];
+	uint8_t num_options;                          /**< Number of extra options */
+	void *user_data;                              /**< Passed to @c cb */
+	enum zcoap_observe_liveness observe_liveness; /**< As in the default shape */
+	uint32_t deadline_ms;                         /**< As in the default shape */
+};
+
+#ifdef ZCOAP_ZEPHYR_API_4_3
+#define coap_client_request            zcoap_client_request_4_3
+#define coap_client_req                zcoap_client_req_4_3
+#define coap_client_cancel_request     zcoap_client_cancel_request_4_3
+#define coap_client_deregister_observe zcoap_client_deregister_observe_4_3
+#define zcoap_client_ping              zcoap_client_ping_4_3
+#endif
 
 /** @cond INTERNAL_HIDDEN */
 #include "zcoap_client_types.h"
@@ -327,6 +397,27 @@ ZCOAP_API int zcoap_client_deinit(struct coap_client *client);
 ZCOAP_API int zcoap_client_ping(struct coap_client *client, int sock, const struct sockaddr *addr,
 				coap_client_response_cb_t cb, void *user_data, uint32_t deadline_ms,
 				struct coap_transmission_parameters *params);
+
+/** @brief coap_client_req() for a request in the Zephyr 4.3 shape (see zcoap_client_request_4_3).
+ */
+ZCOAP_API int zcoap_client_req_4_3(struct coap_client *client, int sock,
+				   const struct sockaddr *addr,
+				   struct zcoap_client_request_4_3 *req,
+				   struct coap_transmission_parameters *params);
+
+/** @brief coap_client_cancel_request() with a pattern in the Zephyr 4.3 shape. */
+ZCOAP_API void zcoap_client_cancel_request_4_3(struct coap_client *client,
+					       struct zcoap_client_request_4_3 *req);
+
+/** @brief coap_client_deregister_observe() with a pattern in the Zephyr 4.3 shape. */
+ZCOAP_API int zcoap_client_deregister_observe_4_3(struct coap_client *client,
+						  struct zcoap_client_request_4_3 *req);
+
+/** @brief zcoap_client_ping() with a Zephyr 4.3 style callback. */
+ZCOAP_API int zcoap_client_ping_4_3(struct coap_client *client, int sock,
+				    const struct sockaddr *addr, zcoap_client_response_cb_4_3_t cb,
+				    void *user_data, uint32_t deadline_ms,
+				    struct coap_transmission_parameters *params);
 
 /** @brief Details of the response being delivered to the running callback. */
 struct zcoap_response_info {

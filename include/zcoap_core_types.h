@@ -125,6 +125,7 @@ struct zcoap_slot {
 	coap_client_response_cb_t cb;
 	coap_client_payload_cb_t payload_cb;
 	void *user_data;
+	bool cb_4_3; /* cb is a zcoap_client_response_cb_4_3_t (Zephyr 4.3 shape) */
 	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1];
 	struct {
 		uint16_t code;
@@ -171,6 +172,7 @@ struct zcoap_event {
 	bool last_block;
 	bool final;      /* the request ended with this event */
 	bool has_packet; /* the received packet describes it */
+	bool cb_4_3;     /* cb is a zcoap_client_response_cb_4_3_t */
 };
 
 /*

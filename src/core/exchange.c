@@ -85,6 +85,7 @@ void zc_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, size_t of
 	}
 	ev = &eng->events[eng->n_events++];
 	ev->cb = s->cb;
+	ev->cb_4_3 = s->cb_4_3;
 	ev->user_data = s->user_data;
 	ev->serial = s->serial;
 	ev->slot = (uint8_t)(s - eng->slots);

@@ -194,6 +194,16 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	return 0;
 }
 
+void zc_engine_set_cb_4_3(struct zcoap_engine *eng, uint32_t serial)
+{
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		if (eng->slots[i].serial == serial) {
+			eng->slots[i].cb_4_3 = true;
+		}
+	}
+}
+
 int zc_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)
 {
 	ZC_FOR_EACH_ACTIVE(eng, i)
