@@ -206,6 +206,15 @@ struct coap_client_request {
 	 * notification).
 	 */
 	uint32_t deadline_ms;
+	/**
+	 * Multicast response window in milliseconds (Zephyr 4.4's name): required
+	 * (> 0) for a group destination (IPv4 224.0.0.0/4, IPv6 ff00::/8), which
+	 * must be NON; -EINVAL on a unicast request. Every response in the
+	 * window reaches @c cb with last_block false and its responder in
+	 * zcoap_client_response_info()->source; then one final callback
+	 * (0, 0, NULL, 0, true) with no response info.
+	 */
+	uint32_t multicast_timeout_ms;
 };
 #endif
 
@@ -236,6 +245,7 @@ struct zcoap_client_request_4_3 {
 	void *user_data;                              /**< Passed to @c cb */
 	enum zcoap_observe_liveness observe_liveness; /**< As in the default shape */
 	uint32_t deadline_ms;                         /**< As in the default shape */
+	uint32_t multicast_timeout_ms;                /**< As in the default shape */
 };
 
 #ifdef ZCOAP_ZEPHYR_API_4_3

@@ -125,7 +125,9 @@ struct zcoap_slot {
 	coap_client_response_cb_t cb;
 	coap_client_payload_cb_t payload_cb;
 	void *user_data;
-	bool cb_4_3; /* cb is a zcoap_client_response_cb_4_3_t (Zephyr 4.3 shape) */
+	bool cb_4_3;           /* cb is a zcoap_client_response_cb_4_3_t (Zephyr 4.3 shape) */
+	bool multicast;        /* sent to a group: any source, many responses (RFC 7252 §8) */
+	uint32_t mc_window_ms; /* multicast_timeout_ms */
 	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1];
 	struct {
 		uint16_t code;

@@ -36,6 +36,7 @@ static int convert(const struct zcoap_client_request_4_3 *in, struct coap_client
 	out->payload_cb = in->payload_cb;
 	out->observe_liveness = in->observe_liveness;
 	out->deadline_ms = in->deadline_ms;
+	out->multicast_timeout_ms = in->multicast_timeout_ms;
 	return 0;
 }
 

@@ -121,6 +121,13 @@ static void complete_without_response(struct zcoap_engine *eng, struct zcoap_slo
 	zc_free(eng, s);
 }
 
+/* The multicast window is over: one final callback (0, 0, NULL, 0, true), then the slot is free. */
+static void multicast_done(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	zc_emit(eng, s, 0, 0, NULL, 0, true, true, false);
+	zc_free(eng, s);
+}
+
 void zc_exchange_on_pong(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
 	/* The RST (or Empty ACK) answering a ping: result 0, the packet in the response info. */
@@ -191,6 +198,9 @@ static void arm_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t no
 		s->retries_left = s->params.max_retransmission;
 		s->timeout_ms = zc_initial_timeout(&s->params, rnd);
 		s->deadline = now + s->timeout_ms;
+	} else if (s->multicast) {
+		s->msg = ZCOAP_MSG_WAIT_RESPONSE;
+		s->deadline = now + s->mc_window_ms;
 	} else {
 		s->msg = ZCOAP_MSG_WAIT_RESPONSE;
 		/*
@@ -464,6 +474,10 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 		retransmit(eng, s, now);
 		break;
 	case ZCOAP_MSG_WAIT_RESPONSE:
+		if (s->multicast) {
+			multicast_done(eng, s);
+			break;
+		}
 		if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST) {
 			/*
 			 * RFC 7967: silence may be the server suppressing a
@@ -488,8 +502,31 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 	}
 }
 
+void zc_exchange_on_multicast_response(struct zcoap_engine *eng, struct zcoap_slot *s,
+				       const struct zc_rx *rx)
+{
+	const uint8_t *v;
+	uint16_t vlen;
+
+	/*
+	 * RFC 7252 §8.2: a response to a multicast request is NON; a CON one
+	 * is dropped (neither ACKed nor reset: the responder gives up on its
+	 * own). Block-wise responses are dropped too (no per-responder
+	 * block-wise transfer, docs/design/exchanges.md). Never an RST.
+	 */
+	if (rx->type != COAP_TYPE_NON_CON || zc_rx_option(rx, COAP_OPTION_BLOCK2, &v, &vlen) == 0 ||
+	    zc_rx_option(rx, COAP_OPTION_BLOCK1, &v, &vlen) == 0) {
+		return;
+	}
+	zc_emit(eng, s, rx->code, 0, rx->payload, rx->payload_len, false, false, true);
+}
+
 void zc_exchange_on_end(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
+	if (s->multicast) {
+		multicast_done(eng, s);
+		return;
+	}
 	if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST &&
 	    s->msg == ZCOAP_MSG_WAIT_RESPONSE) {
 		/* Delivered (NON sent, or CON acknowledged) and silence was allowed (RFC 7967). */

@@ -68,6 +68,9 @@ static void handle_empty(struct zcoap_engine *eng, int64_t now, uint8_t type, ui
 		if (s == NULL) {
 			break;
 		}
+		if (s->multicast) {
+			break; /* a responder's RST or ACK does not end a group request */
+		}
 		if (zc_is_ping(s)) {
 			/* RFC 7252 §4.3: the RST (or an Empty ACK) is the ping's answer. */
 			eng->rx_src = src;
@@ -146,6 +149,16 @@ static void handle_response(struct zcoap_engine *eng, struct zc_rx *rx)
 		(void)zc_send_empty(eng, COAP_TYPE_RESET, rx->mid, rx->sock, rx->src, rx->srclen);
 		return;
 	}
+	if (s->multicast) {
+		/* Responders have their own MID spaces: no dedup, no ACK, no RST (RFC 7252 §8.2).
+		 */
+		eng->rx_src = rx->src;
+		eng->rx_srclen = rx->srclen;
+		eng->rx_has_observe = rx->has_observe;
+		eng->rx_observe = rx->observe;
+		zc_exchange_on_multicast_response(eng, s, rx);
+		return;
+	}
 	if (rx->type != COAP_TYPE_ACK && s->last_rx_mid == (int32_t)rx->mid) {
 		/* Duplicate (RFC 7252 §4.5): ACK again, process once. */
 		if (rx->type == COAP_TYPE_CON) {
@@ -200,6 +213,9 @@ static void handle_truncated(struct zcoap_engine *eng, const struct zc_rx *rx)
 {
 	struct zcoap_slot *s = match_response(eng, rx);
 
+	if (s != NULL && s->multicast) {
+		return; /* a truncated answer to a group request: dropped, never reset */
+	}
 	if (s == NULL) {
 		if (rx->type == COAP_TYPE_CON && zc_dedup_find(eng, rx)) {
 			/* Our ACK was lost and the server sends it again (RFC 7252 §4.5). */

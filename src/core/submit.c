@@ -117,6 +117,14 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	    (addrlen == 0 || addrlen > (socklen_t)sizeof(struct sockaddr_storage))) {
 		return -EINVAL;
 	}
+	/* RFC 7252 §8.1: a group request is NON and waits for a window of responses. */
+	if ((addr != NULL && zc_sockaddr_multicast(addr, addrlen)) !=
+	    (req->multicast_timeout_ms > 0)) {
+		return -EINVAL;
+	}
+	if (req->multicast_timeout_ms > 0 && req->confirmable) {
+		return -EINVAL;
+	}
 	s = zc_free_slot(eng);
 	if (s == NULL) {
 		return -EAGAIN;
@@ -157,6 +165,8 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	/* Early negotiation (RFC 7959 §2.4): keep asking for the size the app asked for. */
 	s->b2.szx = zc_block_requested_szx(s, COAP_OPTION_BLOCK2);
 	s->obs.wanted = zc_observe_is_register(s);
+	s->multicast = req->multicast_timeout_ms > 0;
+	s->mc_window_ms = req->multicast_timeout_ms;
 	s->obs.liveness = (uint8_t)req->observe_liveness;
 	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
 
@@ -180,6 +190,12 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 		zc_set_phase(eng, s, ZCOAP_PHASE_UPLOAD);
 	}
 	s->noresp = zc_noresp_classes(s);
+	if (r == 0 && s->multicast && (s->obs.wanted || s->b1.blockwise)) {
+		r = -EINVAL; /* no observation, nor a body larger than one block, to a group */
+	}
+	if (s->multicast) {
+		s->noresp = 0; /* the window decides */
+	}
 	if (r == 0) {
 		r = zc_send_new(eng, s, now);
 	}

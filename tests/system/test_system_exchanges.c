@@ -197,6 +197,119 @@ static void test_ping_over_udp(void **state)
 	}
 }
 
+/* ---- multicast over loopback (issue 14 point 1) ---- */
+
+#define MC_GROUP "239.255.0.187"
+
+/* A socket bound to 0.0.0.0:@p port (0: ephemeral) that joined MC_GROUP on loopback; -1 if refused.
+ */
+static int group_socket(uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	struct ip_mreq mreq;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int on = 1;
+
+	if (fd < 0) {
+		return -1;
+	}
+	a.sin_port = htons(port);
+	mreq.imr_multiaddr.s_addr = inet_addr(MC_GROUP);
+	mreq.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+/*
+ * Two responders joined to a group on loopback answer a NON GET sent to the
+ * group: both answers reach the callback (last_block false, each with its
+ * responder as the source), a CON answer is dropped, nobody gets an RST, and
+ * the window ends with (0, 0, NULL, 0, true). Skipped where the kernel
+ * refuses multicast on loopback.
+ */
+static void test_multicast_loopback(void **state)
+{
+	struct sys *s = *state;
+	struct peer a = {.fd = -1}, b = {.fd = -1}, b_reply = {.fd = -1};
+	struct sockaddr_in group = {.sin_family = AF_INET};
+	struct in_addr lo = {.s_addr = htonl(INADDR_LOOPBACK)};
+	struct coap_client_request req = sys_request(s, COAP_METHOD_GET, false, "whoami");
+	struct peer_msg ma, mb;
+	struct rec_event ev[3];
+	int r;
+
+	a.fd = group_socket(0);
+	if (a.fd < 0) {
+		skip(); /* the kernel refuses to join a group on loopback */
+	}
+	b.fd = group_socket(local_port(a.fd));
+	assert_true(b.fd >= 0);
+	assert_int_equal(peer_open(&b_reply), 0);
+	assert_int_equal(setsockopt(s->sock, IPPROTO_IP, IP_MULTICAST_IF, &lo, sizeof(lo)), 0);
+	group.sin_addr.s_addr = inet_addr(MC_GROUP);
+	group.sin_port = htons(local_port(a.fd));
+
+	req.multicast_timeout_ms = 1500;
+	r = coap_client_req(&s->client, s->sock, (struct sockaddr *)&group, &req, NULL);
+	if (r == -ENETUNREACH || r == -EHOSTUNREACH || r == -EPERM) {
+		close(a.fd);
+		close(b.fd);
+		peer_close(&b_reply);
+		skip(); /* no route for the group */
+	}
+	assert_int_equal(r, 0);
+	/* both members get the one datagram */
+	assert_int_equal(peer_recv(&a, &ma, PEER_WAIT_MS), 0);
+	assert_int_equal(peer_recv(&b, &mb, PEER_WAIT_MS), 0);
+	assert_int_equal(ma.type, COAP_TYPE_NON_CON);
+	assert_int_equal(ma.mid, mb.mid);
+	/* A answers from the group port, B from another socket, and B also with a CON */
+	assert_int_equal(peer_separate(&b_reply, &mb, COAP_TYPE_CON, peer_next_mid(),
+				       COAP_RESPONSE_CODE_CONTENT, NULL, 0, "con", 3),
+			 0);
+	assert_int_equal(peer_separate(&a, &ma, COAP_TYPE_NON_CON, peer_next_mid(),
+				       COAP_RESPONSE_CODE_CONTENT, NULL, 0, "A", 1),
+			 0);
+	assert_int_equal(peer_separate(&b_reply, &mb, COAP_TYPE_NON_CON, peer_next_mid(),
+				       COAP_RESPONSE_CODE_CONTENT, NULL, 0, "B", 1),
+			 0);
+	assert_true(recorder_wait(&s->rec, 3, RECORDER_WAIT_MS));
+	for (int i = 0; i < 3; i++) {
+		ev[i] = recorder_get(&s->rec, (size_t)i);
+	}
+	sys_assert_event(&s->rec, 0, COAP_RESPONSE_CODE_CONTENT, "A", false);
+	sys_assert_event(&s->rec, 1, COAP_RESPONSE_CODE_CONTENT, "B", false);
+	assert_int_equal(ev[0].source_port, local_port(a.fd));
+	assert_int_equal(ev[1].source_port, peer_port(&b_reply));
+	/* the end of the window */
+	assert_int_equal(ev[2].code, 0);
+	assert_true(ev[2].last_block);
+	assert_false(ev[2].has_info);
+	assert_int_equal(recorder_count(&s->rec), 3);
+	assert_false(coap_client_has_ongoing_exchange(&s->client));
+	/* nobody was answered: no RST for the answers, no ACK for the CON */
+	assert_false(peer_pending(&a));
+	assert_false(peer_pending(&b)); /* a unicast to the shared group port may land here */
+	assert_false(peer_pending(&b_reply));
+	close(a.fd);
+	close(b.fd);
+	peer_close(&b_reply);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +320,7 @@ int main(void)
 					    sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_deadline_over_udp, sys_setup, sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_over_udp, sys_setup, sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_multicast_loopback, sys_setup, sys_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

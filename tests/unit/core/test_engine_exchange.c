@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,6 +568,144 @@ static void test_ping_invalid(void **state)
 	assert_int_equal(fk_nsent(f), 0);
 }
 
+/* ---- multicast (RFC 7252 §8, issue 14 point 1) ---- */
+
+#define GROUP4 "224.0.1.187"
+
+static struct coap_client_request mc_req(uint32_t window)
+{
+	struct coap_client_request r = fk_req(COAP_METHOD_GET, false, ".well-known/core", &u1);
+
+	r.multicast_timeout_ms = window;
+	return r;
+}
+
+static int mc_submit(struct fk *f, const struct coap_client_request *r)
+{
+	struct sockaddr_in g = fk_addr4(GROUP4, 5683);
+
+	return fk_submit_to(f, f->sock, (const struct sockaddr *)&g, sizeof(g), r, NULL);
+}
+
+/* Zephyr's test_multicast_confirmable_rejected, and the other admission rules. */
+static void test_multicast_admission(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = mc_req(1000);
+	struct coap_client_option obs = {.code = COAP_OPTION_OBSERVE, .len = 0};
+	struct sockaddr_in6 g6;
+
+	r.confirmable = true;
+	assert_int_equal(mc_submit(f, &r), -EINVAL);
+	r = mc_req(0); /* a group needs a window */
+	assert_int_equal(mc_submit(f, &r), -EINVAL);
+	r = mc_req(1000); /* a window needs a group */
+	assert_int_equal(fk_submit(f, &r, NULL), -EINVAL);
+	assert_int_equal(fk_submit_to(f, f->sock, NULL, 0, &r, NULL), -EINVAL);
+	r.options = &obs; /* no observation of a group */
+	r.num_options = 1;
+	assert_int_equal(mc_submit(f, &r), -EINVAL);
+	assert_int_equal(fk_nsent(f), 0);
+	assert_false(zc_engine_busy(&f->eng));
+	/* IPv6 ff00::/8 is a group too */
+	memset(&g6, 0, sizeof(g6));
+	g6.sin6_family = AF_INET6;
+	g6.sin6_port = htons(5683);
+	assert_int_equal(inet_pton(AF_INET6, "ff02::fd", &g6.sin6_addr), 1);
+	r = mc_req(0);
+	assert_int_equal(
+	    fk_submit_to(f, f->sock, (const struct sockaddr *)&g6, sizeof(g6), &r, NULL), -EINVAL);
+	r = mc_req(500);
+	assert_int_equal(
+	    fk_submit_to(f, f->sock, (const struct sockaddr *)&g6, sizeof(g6), &r, NULL), 0);
+	assert_int_equal(fk_nsent(f), 1);
+}
+
+/* Zephyr's test_multicast_get_responses: each answer, from its responder, then the end. */
+static void test_multicast_responses(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = mc_req(2000);
+	struct sockaddr_in g = fk_addr4(GROUP4, 5683);
+	struct sockaddr_in a = fk_addr4("192.0.2.11", 5683);
+	struct sockaddr_in b = fk_addr4("192.0.2.12", 5683);
+	struct fk_msg m, resp;
+	size_t sent;
+
+	assert_int_equal(mc_submit(f, &r), 0);
+	fk_sent_msg(f, 0, &m);
+	assert_int_equal(m.type, COAP_TYPE_NON_CON);
+	assert_true(fk_sent_to(f, 0, (const struct sockaddr *)&g));
+	sent = fk_nsent(f);
+	/* same MID and token from both (independent MID spaces): both count */
+	fk_msg_reply(&resp, &m, COAP_TYPE_NON_CON, COAP_RESPONSE_CODE_CONTENT, 0x7777);
+	fk_msg_payload(&resp, "a", 1);
+	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	fk_msg_payload(&resp, "b", 1);
+	fk_deliver_msg_from(f, (const struct sockaddr *)&b, sizeof(b), &resp);
+	/* a 4.04 from a responder is an answer too */
+	fk_msg_reply(&resp, &m, COAP_TYPE_NON_CON, COAP_RESPONSE_CODE_NOT_FOUND, 0x7778);
+	fk_deliver_msg_from(f, (const struct sockaddr *)&b, sizeof(b), &resp);
+	assert_int_equal(fk_nev(f), 3);
+	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, "a", 1, 0, false, false);
+	fk_assert_response(fk_ev(f, 1), COAP_RESPONSE_CODE_CONTENT, "b", 1, 0, false, false);
+	fk_assert_response(fk_ev(f, 2), COAP_RESPONSE_CODE_NOT_FOUND, NULL, 0, 0, false, false);
+	assert_memory_equal(&((const struct sockaddr_in *)&fk_ev(f, 0)->info_source)->sin_addr,
+			    &a.sin_addr, 4);
+	assert_memory_equal(&((const struct sockaddr_in *)&fk_ev(f, 1)->info_source)->sin_addr,
+			    &b.sin_addr, 4);
+	/* nothing is sent back: no RST, no ACK */
+	assert_int_equal(fk_nsent(f), sent);
+	/* the window ends: (0, 0, NULL, 0, true) with no response info, and the slot is free */
+	assert_int_equal(fk_next(f), 2000);
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 4);
+	assert_noresp_done(fk_ev(f, 3));
+	assert_false(zc_engine_busy(&f->eng));
+	assert_int_equal(fk_nsent(f), sent);
+}
+
+/* Zephyr's test_multicast_con_response_rejected (and an RST, and block-wise): dropped silently. */
+static void test_multicast_dropped(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = mc_req(1000);
+	struct sockaddr_in a = fk_addr4("192.0.2.11", 5683);
+	struct fk_msg m, resp;
+	uint8_t rst[4] = {0x70, 0, 0, 0};
+
+	assert_int_equal(mc_submit(f, &r), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_msg_reply(&resp, &m, COAP_TYPE_CON, COAP_RESPONSE_CODE_CONTENT, 0x1234);
+	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	fk_msg_reply(&resp, &m, COAP_TYPE_NON_CON, COAP_RESPONSE_CODE_CONTENT, 0x1235);
+	fk_msg_opt_uint(&resp, COAP_OPTION_BLOCK2, fk_block(0, true, 0));
+	fk_msg_payload(&resp, "0123456789abcdef", 16);
+	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	rst[2] = (uint8_t)(m.mid >> 8);
+	rst[3] = (uint8_t)m.mid;
+	fk_deliver_from(f, f->sock, (const struct sockaddr *)&a, sizeof(a), rst, 4);
+	assert_int_equal(fk_nev(f), 0);
+	assert_int_equal(fk_nsent(f), 1);
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	assert_noresp_done(fk_ev(f, 0));
+}
+
+/* Zephyr's test_multicast_get_timeout: no answer at all is not an error. */
+static void test_multicast_silence(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = mc_req(1500);
+
+	assert_int_equal(mc_submit(f, &r), 0);
+	assert_true(fk_step(f));
+	assert_int_equal(f->now, 1500);
+	assert_int_equal(fk_nev(f), 1);
+	assert_noresp_done(fk_ev(f, 0));
+	assert_int_equal(fk_nsent(f), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +736,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ping_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_ignores_tokenless_response, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_invalid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multicast_admission, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multicast_responses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multicast_dropped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multicast_silence, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
