@@ -786,6 +786,10 @@ dtls_fail_cert)
 	;;
 proxy)
 	# -P: libcoap's coap-server-notls -P "," forwards to any host (issue 14)
+	if "$ZCOAP" --help | grep -qF 'name of up to 12 bytes'; then
+		echo "SKIP: this build keeps 12-byte option values and 2 extra options"
+		exit 77
+	fi
 	start_server
 	ORIGIN=$URI
 	start_server -P ","
