@@ -170,8 +170,11 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	s->obs.liveness = (uint8_t)req->observe_liveness;
 	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
 
-	/* RFC 9175 §2.3: an Echo value goes back only to the endpoint that sent it. */
-	if (eng->echo.pending && eng->echo.sock == sock &&
+	/*
+	 * RFC 9175 §2.3: an Echo value goes back only to the endpoint that sent
+	 * it -- with a request: a ping (an Empty message) cannot carry it.
+	 */
+	if (eng->echo.pending && !zc_is_ping(s) && eng->echo.sock == sock &&
 	    (eng->echo.addrlen == 0) == (s->addrlen == 0) &&
 	    (s->addrlen == 0 ||
 	     zc_sockaddr_equal((const struct sockaddr *)&eng->echo.addr, eng->echo.addrlen,

@@ -545,6 +545,31 @@ static void test_ping_ignores_tokenless_response(void **state)
 	assert_int_equal(fk_ev(f, 0)->code, 0);
 }
 
+/* A pending Echo value (RFC 9175 §2.3) is not used up by a ping, which cannot carry it. */
+static void test_ping_keeps_echo(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request get = fk_req(COAP_METHOD_GET, true, "e", &u1);
+	struct coap_client_request ping = ping_req();
+	static const uint8_t echo[4] = {1, 2, 3, 4};
+	const struct fk_opt *o;
+	struct fk_msg m, resp;
+
+	assert_int_equal(fk_submit(f, &get, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_msg_reply(&resp, &m, COAP_TYPE_ACK, COAP_RESPONSE_CODE_CONTENT, m.mid);
+	fk_msg_opt(&resp, COAP_OPTION_ECHO, echo, sizeof(echo));
+	fk_deliver_msg(f, &resp);
+	assert_int_equal(fk_submit(f, &ping, NULL), 0);
+	fk_last_msg(f, &m);
+	fk_rst(f, m.mid);
+	assert_int_equal(fk_submit(f, &get, NULL), 0);
+	fk_last_msg(f, &m);
+	o = fk_opt_get(&m, COAP_OPTION_ECHO, 0);
+	assert_non_null(o);
+	assert_memory_equal(o->val, echo, sizeof(echo));
+}
+
 /* A ping is an Empty CON and nothing else. */
 static void test_ping_invalid(void **state)
 {
@@ -736,6 +761,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ping_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_ignores_tokenless_response, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_invalid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ping_keeps_echo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multicast_admission, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multicast_responses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multicast_dropped, setup, teardown),
