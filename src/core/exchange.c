@@ -114,15 +114,12 @@ void zc_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int err)
 	zc_free(eng, s);
 }
 
-/* RFC 7967: a request that asked for no response ends with 0 and no packet. */
+/*
+ * The end of a request without a response, and not a failure: one wanting
+ * none (RFC 7967 No-Response), or a multicast window that is over. One final
+ * callback (0, 0, NULL, 0, true) with no packet, then the slot is free.
+ */
 static void complete_without_response(struct zcoap_engine *eng, struct zcoap_slot *s)
-{
-	zc_emit(eng, s, 0, 0, NULL, 0, true, true, false);
-	zc_free(eng, s);
-}
-
-/* The multicast window is over: one final callback (0, 0, NULL, 0, true), then the slot is free. */
-static void multicast_done(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
 	zc_emit(eng, s, 0, 0, NULL, 0, true, true, false);
 	zc_free(eng, s);
@@ -475,7 +472,7 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 		break;
 	case ZCOAP_MSG_WAIT_RESPONSE:
 		if (s->multicast) {
-			multicast_done(eng, s);
+			complete_without_response(eng, s);
 			break;
 		}
 		if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST) {
@@ -524,7 +521,7 @@ void zc_exchange_on_multicast_response(struct zcoap_engine *eng, struct zcoap_sl
 void zc_exchange_on_end(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
 	if (s->multicast) {
-		multicast_done(eng, s);
+		complete_without_response(eng, s);
 		return;
 	}
 	if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST &&
