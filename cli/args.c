@@ -224,6 +224,7 @@ static int parse_user_option(const char *arg, struct cli_config *cfg, char *err,
 	if (vlen >= 2 && val[0] == '0' && (val[1] == 'x' || val[1] == 'X')) {
 		const char *h = val + 2;
 		size_t hlen = vlen - 2;
+		uint8_t bytes[MAX_COAP_CLIENT_OPTION_LEN];
 
 		if (hlen % 2 != 0) {
 			return usage_error(err, errlen, "-O %s: odd number of hex digits", arg);
@@ -241,9 +242,9 @@ static int parse_user_option(const char *arg, struct cli_config *cfg, char *err,
 			if (hi < 0 || lo < 0) {
 				return usage_error(err, errlen, "-O %s: bad hex digit", arg);
 			}
-			o->value[i / 2] = (uint8_t)(hi * 16 + lo);
+			bytes[i / 2] = (uint8_t)(hi * 16 + lo);
 		}
-		o->len = (uint8_t)(hlen / 2);
+		cli_option_set(o, (uint16_t)num, bytes, hlen / 2);
 	} else {
 		if (vlen > MAX_COAP_CLIENT_OPTION_LEN) {
 			return usage_error(err, errlen,
@@ -251,8 +252,7 @@ static int parse_user_option(const char *arg, struct cli_config *cfg, char *err,
 					   "for extra options)",
 					   arg, MAX_COAP_CLIENT_OPTION_LEN);
 		}
-		memcpy(o->value, val, vlen);
-		o->len = (uint8_t)vlen;
+		cli_option_set(o, (uint16_t)num, val, vlen);
 	}
 	if (num == COAP_OPTION_URI_HOST) {
 		cfg->suppress_uri_host = true; /* the user's Uri-Host replaces ours */
@@ -290,6 +290,14 @@ static void print_help(void)
 	       "                negotiation) and Block1 uploads (library default %d).\n"
 	       "  -N            send a non-confirmable (NON) request\n"
 	       "  -U            never send Uri-Host\n"
+	       "  -P, --proxy URI\n"
+	       "                send the request to the forward-proxy at URI (coap://HOST[:PORT])\n"
+	       "                with the target as Proxy-Uri, or as Proxy-Scheme, Uri-Host,\n"
+	       "                Uri-Port and the path when it is longer than an option holds\n"
+	       "  -K, --ping    send a CoAP ping (an Empty CON, answered with RST, RFC 7252 §4.3)\n"
+	       "                to the server (or the -P proxy) instead of a request\n"
+	       "  -H, --hop-limit N\n"
+	       "                Hop-Limit option (RFC 8768, 1..255) for requests through proxies\n"
 	       "  -B SECONDS    give up after SECONDS (default 90; for an observation, until the\n"
 	       "                first notification unless -B is given)\n"
 	       "  -T TOKEN      not supported: the library chooses tokens\n"
@@ -332,7 +340,8 @@ static void print_help(void)
 	       "  --version     show the version\n"
 	       "\n"
 	       "Exit status:\n"
-	       "  0 2.xx response        1 other error (protocol, unexpected response code)\n"
+	       "  0 2.xx response; none where No-Response (-O 258,...) asked for none; -K: pong\n"
+	       "  1 other error (protocol, unexpected response code)\n"
 	       "  2 usage error          3 4.xx response        4 5.xx response\n"
 	       "  5 timeout              6 reset (RST) or port unreachable\n"
 	       "  7 DTLS failure (handshake refused, certificate rejected, session ended by the\n"
@@ -355,6 +364,7 @@ enum long_only {
 	OPT_OBSERVE_COUNT,
 	OPT_SERVER_NAME,
 	OPT_SESSION,
+	OPT_PROXY,
 };
 
 static const struct option long_options[] = {
@@ -366,6 +376,9 @@ static const struct option long_options[] = {
     {"observe-count", required_argument, NULL, OPT_OBSERVE_COUNT},
     {"server-name", required_argument, NULL, OPT_SERVER_NAME},
     {"session", required_argument, NULL, OPT_SESSION},
+    {"proxy", required_argument, NULL, OPT_PROXY},
+    {"hop-limit", required_argument, NULL, 'H'},
+    {"ping", no_argument, NULL, 'K'},
     {NULL, 0, NULL, 0},
 };
 
@@ -382,12 +395,13 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 	cfg->accept = -1;
 	cfg->give_up_s = 90.0;
 	cfg->progress = -1;
+	cfg->hop_limit = -1;
 	err[0] = '\0';
 
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvw", long_options,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwP:H:K",
+				long_options, NULL)) != -1) {
 		switch (c) {
 		case 'm': {
 			bool found = false;
@@ -475,6 +489,21 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 					   "set one");
 		case 'U':
 			cfg->suppress_uri_host = true;
+			break;
+		case 'P':
+		case OPT_PROXY:
+			cfg->proxy = optarg;
+			break;
+		case 'K':
+			cfg->ping = true;
+			break;
+		case 'H':
+			/* RFC 8768 §3: 1..255; 0 is not a valid Hop-Limit */
+			if (!parse_ulong(optarg, 255, &v) || v == 0) {
+				return usage_error(err, errlen, "-H %s: hop limit must be 1..255",
+						   optarg);
+			}
+			cfg->hop_limit = (int)v;
 			break;
 		case 's':
 			if (!parse_seconds(optarg, &cfg->observe_s)) {
@@ -597,6 +626,13 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 				   argv[optind + 1]);
 	}
 	cfg->uri = argv[optind];
+	if (cfg->ping && (cfg->observe || cfg->payload_text != NULL || cfg->payload_file != NULL ||
+			  cfg->non_confirmable)) {
+		return usage_error(
+		    err, errlen,
+		    "-K sends an Empty CON (a CoAP ping): it cannot observe, carry a "
+		    "payload or be NON");
+	}
 	if (cfg->observe && cfg->method != COAP_METHOD_GET && cfg->method != COAP_METHOD_FETCH) {
 		return usage_error(err, errlen,
 				   "only GET and FETCH can observe (RFC 7641, RFC 8132)");

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "coap.h"
@@ -107,6 +108,24 @@ int cli_uri_build_request(const struct cli_uri *uri, bool uri_host, char *path, 
 			  struct coap_client_option *opts, size_t max_opts, size_t *n_opts,
 			  bool *uri_host_skipped, char *err, size_t errlen);
 
+/*
+ * Fill @p o with option @p code and @p len value bytes (len <=
+ * MAX_COAP_CLIENT_OPTION_LEN); len is 8 or 16 bits by ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN.
+ */
+static inline void cli_option_set(struct coap_client_option *o, uint16_t code, const void *val,
+				  size_t len)
+{
+	o->code = code;
+#if ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN
+	o->len = (uint16_t)len;
+#else
+	o->len = (uint8_t)len;
+#endif
+	if (len > 0) {
+		memcpy(o->value, val, len);
+	}
+}
+
 /* ---- command line (args.c) ---------------------------------------------- */
 
 /* Most -O options kept (the library limits the total number of extra options anyway). */
@@ -125,6 +144,9 @@ struct cli_config {
 	struct coap_client_option user_opts[CLI_MAX_USER_OPTIONS]; /* -O */
 	size_t n_user_opts;
 	bool suppress_uri_host;      /* -O 3,... given */
+	const char *proxy;           /* -P/--proxy: URI of the forward-proxy, NULL when not given */
+	int hop_limit;               /* -H: Hop-Limit (RFC 8768), -1 when not given */
+	bool ping;                   /* -K: send a CoAP ping instead of a request */
 	bool observe;                /* -s or --observe-count */
 	double observe_s;            /* -s, 0 when not given */
 	unsigned long observe_count; /* --observe-count, 0 when not given */
@@ -231,12 +253,13 @@ struct cli_request {
 };
 
 /*
- * Build @p r from @p cfg and @p uri, reading the -f file. Messages go to
- * stderr. Returns CLI_EXIT_OK, CLI_EXIT_USAGE or CLI_EXIT_IO; call
- * cli_request_free() in any case.
+ * Build @p r from @p cfg and @p uri (the target), reading the -f file. With
+ * -P, @p proxy is the parsed proxy URI and the target goes in proxy options.
+ * Messages go to stderr. Returns CLI_EXIT_OK, CLI_EXIT_USAGE or CLI_EXIT_IO;
+ * call cli_request_free() in any case.
  */
 enum cli_exit cli_request_build(struct cli_request *r, const struct cli_config *cfg,
-				const struct cli_uri *uri);
+				const struct cli_uri *uri, const struct cli_uri *proxy);
 void cli_request_free(struct cli_request *r);
 
 /* ---- one exchange with the library (request.c) ----------------------------- */
@@ -294,12 +317,15 @@ struct cli_exchange {
 	/* one attempt (cli_exchange_reset()) */
 	enum cli_phase phase; /* changed only by set_phase() */
 	enum cli_delivery delivery;
-	size_t body_bytes;           /* bytes of the current body written so far */
-	uint64_t t_start;            /* the attempt started (cli_now_ms()) */
-	uint64_t t_first;            /* the first complete answer arrived */
-	int err;                     /* negative errno of the final callback, or 0 */
-	int out_err;                 /* failed write of the output, or 0 */
-	bool have_code;              /* code holds the code that decides the exit status */
+	size_t body_bytes; /* bytes of the current body written so far */
+	uint64_t t_start;  /* the attempt started (cli_now_ms()) */
+	uint64_t t_first;  /* the first complete answer arrived */
+	int err;           /* negative errno of the final callback, or 0 */
+	int out_err;       /* failed write of the output, or 0 */
+	bool have_code;    /* code holds the code that decides the exit status */
+	bool no_response;  /* ended with 0 and no packet: No-Response asked for none (RFC 7967) */
+	bool pong;         /* -K: the ping was answered */
+	uint8_t pong_retransmissions;
 	uint8_t code;                /* ... of the last answer shown */
 	unsigned long notifications; /* > 0: registered (RFC 7641 §3.2) */
 

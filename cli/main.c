@@ -32,6 +32,8 @@
 struct tool {
 	struct cli_config cfg;
 	struct cli_uri uri;
+	struct cli_uri proxy;       /* -P */
+	const struct cli_uri *conn; /* where the datagrams go: &uri, or &proxy with -P */
 	struct cli_request request;
 	struct addrinfo *ais;
 	struct cli_output *out;
@@ -61,6 +63,19 @@ static int parse_command_line(struct tool *t, int argc, char **argv)
 		fprintf(stderr, "zcoap: bad URI \"%s\": %s\n", cfg->uri, err);
 		return CLI_EXIT_USAGE;
 	}
+	t->conn = &t->uri;
+	if (cfg->proxy != NULL) {
+		if (cli_uri_parse(cfg->proxy, &t->proxy, err, sizeof(err)) < 0) {
+			fprintf(stderr, "zcoap: bad proxy URI \"%s\": %s\n", cfg->proxy, err);
+			return CLI_EXIT_USAGE;
+		}
+		if (t->proxy.has_path || t->proxy.n_path > 0 || t->proxy.n_query > 0) {
+			fprintf(stderr, "zcoap: the proxy URI \"%s\" must have no path or query\n",
+				cfg->proxy);
+			return CLI_EXIT_USAGE;
+		}
+		t->conn = &t->proxy;
+	}
 
 	/* DTLS credentials come in pairs. */
 	if ((cfg->psk_key != NULL) != (cfg->psk_identity != NULL)) {
@@ -71,8 +86,8 @@ static int parse_command_line(struct tool *t, int argc, char **argv)
 		fprintf(stderr, "zcoap: -j needs -c\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (t->uri.secure) {
-		enum cli_exit st = cli_dtls_check(cfg, &t->uri, err, sizeof(err));
+	if (t->conn->secure) {
+		enum cli_exit st = cli_dtls_check(cfg, t->conn, err, sizeof(err));
 
 		if (st == CLI_EXIT_USAGE) {
 			fprintf(stderr, "zcoap: %s\nTry 'zcoap --help' for more information.\n",
@@ -116,9 +131,9 @@ static int start(struct tool *t)
 	if (t->cfg.verbose > 0) {
 		zcoap_client_set_trace(&t->client, cli_dump_datagram, &t->cfg.verbose);
 	}
-	if (t->uri.secure) {
+	if (t->conn->secure) {
 		/* After coap_client_init(): cleanup() unregisters and wipes the credentials. */
-		status = (int)cli_dtls_setup(&t->dtls, &t->cfg, &t->uri, err, sizeof(err));
+		status = (int)cli_dtls_setup(&t->dtls, &t->cfg, t->conn, err, sizeof(err));
 		if (status != CLI_EXIT_OK) {
 			fprintf(stderr, "zcoap: %s\n", err);
 			return status;
@@ -130,7 +145,7 @@ static int start(struct tool *t)
 /* Close the socket of an attempt that gives way to the next address. */
 static void drop_socket(struct tool *t)
 {
-	cli_socket_close(t->sock, t->uri.secure);
+	cli_socket_close(t->sock, t->conn->secure);
 	t->sock = -1;
 }
 
@@ -151,7 +166,7 @@ static int exchange(struct tool *t)
 	for (ai = t->ais; ai != NULL; ai = ai->ai_next) {
 		cli_exchange_reset(x);
 		cli_describe_addr(ai, t->where, sizeof(t->where));
-		t->sock = cli_socket_open(ai, t->uri.secure);
+		t->sock = cli_socket_open(ai, t->conn->secure);
 		if (t->sock < 0) {
 			if (ai->ai_next != NULL) {
 				continue;
@@ -161,10 +176,11 @@ static int exchange(struct tool *t)
 			return CLI_EXIT_IO;
 		}
 		if (cfg->verbose > 0) {
-			fprintf(stderr, "zcoap: %s %s -> %s\n", cli_method_name(cfg->method),
-				cfg->uri, t->where);
+			fprintf(stderr, "zcoap: %s %s -> %s\n",
+				cfg->ping ? "PING" : cli_method_name(cfg->method), cfg->uri,
+				t->where);
 		}
-		if (t->uri.secure) {
+		if (t->conn->secure) {
 			ret = cli_dtls_session_start(&t->dtls, t->sock, ai, cfg, t->out, x->t_start,
 						     t->where, &status);
 			if (ret == -EAGAIN) {
@@ -205,7 +221,7 @@ static int cleanup(struct tool *t, int status)
 		zcoap_client_deinit(&t->client);
 	}
 	if (t->sock >= 0) {
-		cli_socket_close(t->sock, t->uri.secure);
+		cli_socket_close(t->sock, t->conn->secure);
 	}
 	cli_dtls_cleanup(&t->dtls);
 	cli_exchange_cleanup(&t->exchange);
@@ -230,11 +246,12 @@ int main(int argc, char **argv)
 	if (status != GO_ON) {
 		goto out;
 	}
-	status = (int)cli_request_build(&t.request, &t.cfg, &t.uri);
+	status = (int)cli_request_build(&t.request, &t.cfg, &t.uri,
+					t.conn == &t.proxy ? &t.proxy : NULL);
 	if (status != CLI_EXIT_OK) {
 		goto out;
 	}
-	status = (int)cli_resolve(&t.uri, &t.ais);
+	status = (int)cli_resolve(t.conn, &t.ais);
 	if (status != CLI_EXIT_OK) {
 		goto out;
 	}
@@ -246,7 +263,7 @@ int main(int argc, char **argv)
 	if (status != GO_ON) {
 		goto out;
 	}
-	status = (int)cli_exchange_outcome(&t.exchange, t.where, t.sock, t.uri.secure);
+	status = (int)cli_exchange_outcome(&t.exchange, t.where, t.sock, t.conn->secure);
 out:
 	return cleanup(&t, status);
 }

@@ -176,6 +176,19 @@ static void on_response(int16_t result, size_t offset, const uint8_t *payload, s
 		set_phase(x, CLI_PHASE_DONE);
 		goto wake;
 	}
+	if (result == 0 && x->cfg->ping) {
+		/* RFC 7252 §4.3: the RST answering our Empty CON. */
+		x->pong = true;
+		x->pong_retransmissions = info != NULL ? info->retransmissions : 0;
+		set_phase(x, CLI_PHASE_DONE);
+		goto wake;
+	}
+	if (result == 0 && pkt == NULL) {
+		/* RFC 7967: the request's No-Response option asked for no answer and none came. */
+		x->no_response = true;
+		set_phase(x, CLI_PHASE_DONE);
+		goto wake;
+	}
 	code = (uint8_t)result;
 
 	/*
@@ -285,6 +298,9 @@ int cli_exchange_send(struct cli_exchange *x, struct coap_client *client, int so
 	x->req = req;
 	req->cb = on_response;
 	req->user_data = x;
+	if (x->cfg->ping) {
+		return zcoap_client_ping(client, sock, NULL, on_response, x, 0, NULL);
+	}
 	return coap_client_req(client, sock, NULL, req, NULL);
 }
 
@@ -482,6 +498,22 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 		}
 		fprintf(stderr, "zcoap: %s: %s (%s)\n", kind, zcoap_strerror(x->err), where);
 		cli_output_error(x->out, kind, x->err, NULL, cli_now_ms() - x->t_start);
+	} else if (x->pong) {
+		uint64_t ms = cli_now_ms() - x->t_start;
+
+		if (cfg->json) {
+			printf("{\"pong\":true,\"elapsed_ms\":%llu,\"retransmissions\":%u}\n",
+			       (unsigned long long)ms, x->pong_retransmissions);
+		} else {
+			printf("pong from %s in %llu ms\n", where, (unsigned long long)ms);
+		}
+		status = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+	} else if (x->no_response) {
+		if (cfg->verbose > 0) {
+			fprintf(stderr,
+				"zcoap: done: no response, as the No-Response option asked\n");
+		}
+		status = CLI_EXIT_OK;
 	} else if (x->have_code) {
 		status = (int)cli_exit_for_code(x->code);
 		/* The final answer came before any notification. */

@@ -530,7 +530,9 @@ options)
 	run -v -U "coap://localhost:${URI##*:}/time"
 	expect_rc 0
 	grep -qF 'Uri-Host' "$ERR" && fail "-U still sent Uri-Host"
-	for bad in 70000,x 6,0 12,0x00 4,0x123 4,0xzz 1,0123456789abc 23,0x00; do
+	# longer than any build's option value (at most 1034 bytes, zcoap_config.h)
+	toolong=1,$(head -c 1100 /dev/zero | tr '\0' x)
+	for bad in 70000,x 6,0 12,0x00 4,0x123 4,0xzz "$toolong" 23,0x00; do
 		run -O "$bad" "$URI/time"
 		expect_rc 2
 	done
@@ -801,6 +803,91 @@ dtls_fail_cert)
 	expect_rc 7
 	expect_err_has 'expired'
 	expect_err_has '(-EKEYEXPIRED)'
+	;;
+proxy)
+	# -P: libcoap's coap-server-notls -P "," forwards to any host (issue 14)
+	if "$ZCOAP" --help | grep -qF 'name of up to 12 bytes'; then
+		echo "SKIP: this build keeps 12-byte option values and 2 extra options"
+		exit 77
+	fi
+	start_server
+	ORIGIN=$URI
+	start_server -P ","
+	PROXY=$URI
+	run -v -P "$PROXY" "$ORIGIN/time"
+	expect_rc 0
+	[ -s "$OUT" ] || fail "no body through the proxy"
+	expect_err_has "Proxy-Uri:\"$ORIGIN/time\""
+	expect_err_has "-> 127.0.0.1:${PROXY##*:}"
+	# too long for Proxy-Uri: Proxy-Scheme, Uri-Host, Uri-Port and the path
+	q=$(head -c 250 /dev/zero | tr '\0' q)
+	run -v --proxy "$PROXY" -H 4 "coap://localhost:${ORIGIN##*:}/time?$q"
+	if grep -qF 'extra options' "$ERR"; then
+		expect_rc 2 # a build with 12-byte options cannot send the query
+	else
+		expect_rc 0
+		expect_err_has 'Hop-Limit:4'
+		expect_err_has 'Uri-Host:"localhost", Uri-Port:'"${ORIGIN##*:}"
+		expect_err_has 'Proxy-Scheme:"coap"'
+		grep -qF 'Proxy-Uri' "$ERR" && fail "Proxy-Uri sent for a long URI"
+	fi
+	for bad in "-H 0" "-H 256" "-P $PROXY/path" "-P nonsense"; do
+		# shellcheck disable=SC2086
+		run $bad "$ORIGIN/time"
+		expect_rc 2
+	done
+	;;
+no_response)
+	# RFC 7967 (issue 14): No-Response 26 is done once sent (NON) or acknowledged (CON)
+	start_server
+	run -N -m put -e on -O 258,0x1a "$URI/example_data"
+	expect_rc 0
+	expect_out_empty
+	run -v -m put -e on -O 258,0x1a "$URI/example_data"
+	expect_rc 0
+	expect_err_has 'No-Response:26'
+	expect_err_has 'no response, as the No-Response option asked'
+	# suppressing 2.xx only: a 4.04 still comes and decides
+	run -O 258,0x02 "$URI/not-there"
+	expect_rc 3
+	;;
+ping)
+	# -K: a CoAP ping (Empty CON -> RST, RFC 7252 §4.3; issue 14)
+	start_server
+	run -v -K "$URI"
+	expect_rc 0
+	expect_out_has "pong from 127.0.0.1:${URI##*:}"
+	expect_err_has '> CON 0.00 Empty'
+	expect_err_has '< RST 0.00 Empty'
+	run --json -K "$URI"
+	expect_rc 0
+	expect_out_has '{"pong":true,'
+	run -K -N "$URI"
+	expect_rc 2
+	start_silent
+	run -K -B 1 "coap://127.0.0.1:$SILENT_PORT"
+	expect_rc 5
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" 2>/dev/null
+	run -K "$URI"
+	expect_rc 6
+	;;
+long_host)
+	# a 251-byte host name: as Uri-Host (issue 14), served by a libcoap proxy that has it as its own name
+	label=$(head -c 60 /dev/zero | tr '\0' a)
+	long=$label.$label.$label.$label.example
+	start_server -P ",$long"
+	if ! "$ZCOAP" --help | grep -qE 'name of up to (2[5-9][0-9]|[0-9]{4}) bytes'; then
+		echo "SKIP: this build keeps 12-byte option values"
+		exit 77
+	fi
+	run -v -P "$URI" "coap://$long/time?$label$label"
+	expect_rc 0
+	[ -s "$OUT" ] || fail "no body"
+	expect_err_has "Uri-Host:\"$long\""
+	run -v -P "$URI" "coap://$long/time"
+	expect_rc 0
+	expect_err_has "Proxy-Uri:\"coap://$long/time\""
 	;;
 *)
 	echo "unknown case $CASE"
