@@ -294,6 +294,8 @@ struct cli_exchange {
 	enum cli_phase phase; /* changed only by set_phase() */
 	enum cli_delivery delivery;
 	size_t body_bytes;           /* bytes of the current body written so far */
+	bool resp_has_observe;       /* the current response's first block carried Observe */
+	uint32_t resp_observe;       /* ... with this value (later blocks never carry it) */
 	uint64_t t_start;            /* the attempt started (cli_now_ms()) */
 	uint64_t t_first;            /* the first complete answer arrived */
 	int err;                     /* negative errno of the final callback, or 0 */

@@ -91,8 +91,13 @@ static bool has_block2(const struct coap_packet *pkt)
 	return pkt != NULL && coap_get_block2_option(pkt, &more, &num) > 0;
 }
 
-/* The first block of a response (or notification) arrived. */
-static void response_begins(struct cli_exchange *x, uint8_t code)
+/*
+ * The first block of a response (or notification) arrived. Only this block
+ * carries Observe: the blocks after it answer requests of their own
+ * (RFC 7959 §2.6, RFC 7641 §3.2), so what it says is kept for the whole body.
+ */
+static void response_begins(struct cli_exchange *x, uint8_t code,
+			    const struct zcoap_response_info *info)
 {
 	bool hidden;
 
@@ -107,17 +112,18 @@ static void response_begins(struct cli_exchange *x, uint8_t code)
 	hidden = x->phase == CLI_PHASE_STOPPING || x->phase == CLI_PHASE_DEREGISTERING;
 	x->delivery = hidden ? CLI_DELIVERY_HIDDEN : CLI_DELIVERY_SHOWN;
 	x->body_bytes = 0;
+	x->resp_has_observe = info != NULL && info->has_observe;
+	x->resp_observe = x->resp_has_observe ? info->observe : 0;
 	if (!hidden) {
 		cli_output_begin(x->out, code);
 	}
 }
 
 /* The last block of a response arrived: what it means for the exchange. */
-static void response_complete(struct cli_exchange *x, uint8_t code,
-			      const struct zcoap_response_info *info)
+static void response_complete(struct cli_exchange *x, uint8_t code)
 {
 	bool hidden = x->delivery == CLI_DELIVERY_HIDDEN;
-	bool observed = info != NULL && info->has_observe;
+	bool observed = x->resp_has_observe;
 
 	x->delivery = CLI_DELIVERY_NONE;
 	if (x->phase == CLI_PHASE_ANSWERING) {
@@ -189,7 +195,7 @@ static void on_response(int16_t result, size_t offset, const uint8_t *payload, s
 	}
 
 	if (x->delivery == CLI_DELIVERY_NONE) {
-		response_begins(x, code);
+		response_begins(x, code, info);
 	}
 	hidden = x->delivery == CLI_DELIVERY_HIDDEN;
 	blockwise = has_block2(pkt);
@@ -224,14 +230,13 @@ static void on_response(int16_t result, size_t offset, const uint8_t *payload, s
 	/* A complete response or notification. */
 	if (!hidden) {
 		ret = cli_output_end(x->out, pkt, cli_now_ms() - x->t_start,
-				     info != NULL ? info->retransmissions : 0,
-				     info != NULL && info->has_observe,
-				     info != NULL ? info->observe : 0);
+				     info != NULL ? info->retransmissions : 0, x->resp_has_observe,
+				     x->resp_observe);
 		if (ret < 0) {
 			x->out_err = ret;
 		}
 	}
-	response_complete(x, code, info);
+	response_complete(x, code);
 wake:
 	wake(x);
 unlock:
@@ -268,6 +273,8 @@ void cli_exchange_reset(struct cli_exchange *x)
 	set_phase(x, CLI_PHASE_WAITING);
 	x->delivery = CLI_DELIVERY_NONE;
 	x->body_bytes = 0;
+	x->resp_has_observe = false;
+	x->resp_observe = 0;
 	x->err = 0;
 	x->out_err = 0;
 	x->have_code = false;

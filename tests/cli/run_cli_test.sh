@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# run_cli_test.sh ZCOAP SILENT_PEER CASE [DTLS_SERVER MAKE_CERTS [BODY_PEER PEAK_RSS]]
+# run_cli_test.sh ZCOAP SILENT_PEER CASE [DTLS_SERVER MAKE_CERTS [BODY_PEER PEAK_RSS
+#                 [EXAMPLE_OBSERVE README_EXAMPLE]]]
 # -- one end-to-end case of the zcoap tool against libcoap's coap-server-notls
 # on an ephemeral loopback port, or (dtls_* cases) against coap-server-openssl
 # run by DTLS_SERVER (tests/cli/dtls_server_runner.c) with a PKI made by
 # MAKE_CERTS (tests/dtls/make_certs.sh), or against BODY_PEER
 # (tests/cli/body_peer.c: bodies of any length) with zcoap's peak memory
-# measured by PEAK_RSS (tests/cli/peak_rss.c).
+# measured by PEAK_RSS (tests/cli/peak_rss.c). EXAMPLE_OBSERVE is
+# examples/observe.c built, README_EXAMPLE the README's minimal program.
 #
 # Exit 0 = pass, 1 = fail, 77 = skipped (no server, no openssl CLI, no DTLS in
 # this build, or no python3 for the JSON cases). Every wait is a poll with a
@@ -22,6 +24,8 @@ DTLS_SERVER=${4:-}
 MAKE_CERTS=${5:-}
 BODY_PEER=${6:-}
 PEAK_RSS=${7:-}
+EXAMPLE_OBSERVE=${8:-}
+README_EXAMPLE=${9:-}
 
 SERVER=${COAP_SERVER:-}
 if [ -z "$SERVER" ]; then
@@ -155,6 +159,29 @@ run_peak() {
 	RC=$?
 	PEAK_KIB=$(cat "$WORK/peak")
 }
+
+# Start "$@" in the background with stdout and stderr in $OUT and $ERR; sets $BG_PID.
+start_bg() {
+	LAST="$*"
+	rm -f "$OUT" "$ERR"
+	"$@" >"$OUT" 2>"$ERR" &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+}
+
+# Wait (bounded) for the background command; its exit status lands in $RC.
+wait_bg() {
+	local deadline=$((SECONDS + ${1:-30}))
+	while kill -0 "$BG_PID" 2>/dev/null; do
+		[ "$SECONDS" -lt "$deadline" ] || fail "still running after ${1:-30} s"
+		sleep 0.05
+	done
+	wait "$BG_PID"
+	RC=$?
+}
+
+# True when $OUT has at least $1 lines.
+out_lines_ge() { [ -f "$OUT" ] && [ "$(wc -l <"$OUT")" -ge "$1" ]; }
 
 # ---- coaps ----------------------------------------------------------------
 
@@ -394,6 +421,49 @@ for l in lines:
     assert l["code"] == "2.05", l
     assert any(o["name"] == "Observe" for o in l["options"]), l
 '
+	;;
+observe_blockwise)
+	# /example_data (1500 bytes) needs two blocks: Observe is on the first
+	# block's response only (issue 17, bug 1); a PUT changes it and notifies
+	need_python
+	start_server
+	head -c 1500 /dev/urandom | base64 -w0 >"$WORK/new"
+	start_bg "$ZCOAP" --json --observe-count 2 "$URI/example_data"
+	wait_until 15 out_lines_ge 1 || fail "no first notification"
+	"$ZCOAP" -m put -t text -f "$WORK/new" "$URI/example_data" >/dev/null 2>"$WORK/put.err" ||
+		fail "PUT to /example_data failed: $(cat "$WORK/put.err")"
+	wait_bg 30
+	expect_rc 0
+	grep -qF 'not an observable resource' "$ERR" && fail "warned about a multi-block resource"
+	json_check '
+assert len(lines) == 2, len(lines)
+for l in lines:
+    assert l["code"] == "2.05" and "observe" in l, list(l)
+    assert any(o["name"] == "Block2" for o in l["options"]), l["options"]
+assert lines[1]["observe"] > lines[0]["observe"], (lines[0]["observe"], lines[1]["observe"])
+assert len(lines[0]["payload"]) == 1500, len(lines[0]["payload"])
+assert lines[1]["payload"] == open(args[0]).read()
+' "$WORK/new"
+	# the body on standard output, once per notification
+	start_bg "$ZCOAP" -w --observe-count 2 "$URI/example_data"
+	wait_until 15 out_lines_ge 1 || fail "no first notification (raw)"
+	"$ZCOAP" -m put -t text -e "changed again" "$URI/example_data" >/dev/null 2>&1 ||
+		fail "second PUT failed"
+	wait_bg 30
+	expect_rc 0
+	[ "$(tail -n 1 "$OUT")" = "changed again" ] || fail "second notification body"
+	;;
+example_observe)
+	# examples/observe.c follows a block-wise resource too
+	[ -x "$EXAMPLE_OBSERVE" ] || fail "no example_observe given"
+	start_server
+	start_bg "$EXAMPLE_OBSERVE" "${URI##*:}" example_data 2
+	wait_until 15 grep -qF '(2.05, observe' "$OUT" || fail "no first notification"
+	"$ZCOAP" -m put -t text -e "new data" "$URI/example_data" >/dev/null 2>&1 || fail "PUT failed"
+	wait_bg 30
+	expect_rc 0
+	[ "$(grep -c '(2.05, observe ' "$OUT")" -eq 2 ] || fail "expected 2 notifications with Observe"
+	expect_out_has 'new data'
 	;;
 observe_sigint)
 	start_server
