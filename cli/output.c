@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -245,6 +246,18 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* True when descriptors @p a and @p b are the same terminal (e.g. stdout and stderr by default). */
+static bool same_terminal(int a, int b)
+{
+	struct stat sa;
+	struct stat sb;
+
+	if (isatty(a) != 1 || isatty(b) != 1 || fstat(a, &sa) != 0 || fstat(b, &sb) != 0) {
+		return false;
+	}
+	return sa.st_rdev == sb.st_rdev;
+}
+
 struct cli_output *cli_output_open(const struct cli_config *cfg)
 {
 	struct cli_output *out = calloc(1, sizeof(*out));
@@ -273,6 +286,14 @@ struct cli_output *cli_output_open(const struct cli_config *cfg)
 	} else {
 		/* -v lines would break the bar apart, so -v turns the automatic one off */
 		out->progress = isatty(STDERR_FILENO) == 1 && cfg->verbose == 0;
+	}
+	/*
+	 * The bar redraws its line with a carriage return: on the terminal the
+	 * body goes to, that would overwrite the body's last line. Never there,
+	 * not even with --progress.
+	 */
+	if (same_terminal(fileno(out->body), STDERR_FILENO)) {
+		out->progress = false;
 	}
 	return out;
 }

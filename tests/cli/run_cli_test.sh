@@ -377,6 +377,34 @@ example_data)
 	cmp -s "$WORK/a" "$WORK/b" || fail "-b 16 and default block size differ"
 	[ "$(wc -c <"$WORK/a")" -gt 1024 ] || fail "/example_data should need several blocks"
 	;;
+progress_tty)
+	# standard output and standard error on one terminal (script(1) gives the
+	# tool a pseudo-terminal): the progress bar must never draw over the body
+	# (issue 17, bug 2); to a file, the bar is shown
+	command -v script >/dev/null 2>&1 || { echo "SKIP: script(1) (util-linux) is not installed"; exit 77; }
+	start_server
+	run "$URI/example_data"
+	expect_rc 0
+	cp "$OUT" "$WORK/body"
+	printf '\n' >>"$WORK/body" # a terminal gets a newline after a body that lacks one
+	for flags in "" "--progress" "-b 64"; do
+		LAST="script -c 'zcoap $flags $URI/example_data'"
+		script -q -e -c "$ZCOAP $flags $URI/example_data" /dev/null </dev/null >"$WORK/tty" 2>"$ERR"
+		RC=$?
+		expect_rc 0
+		tr -d '\r' <"$WORK/tty" >"$OUT"
+		grep -qF 'download' "$OUT" && fail "progress bar drawn on the body's terminal ($flags)"
+		cmp -s "$OUT" "$WORK/body" || fail "the body on the terminal is garbled ($flags)"
+	done
+	LAST="script -c 'zcoap -o FILE $URI/example_data'"
+	script -q -e -c "$ZCOAP -o $WORK/file $URI/example_data" /dev/null </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	expect_out_has 'download'
+	expect_out_has '100%'
+	printf '\n' >>"$WORK/file"
+	cmp -s "$WORK/file" "$WORK/body" || fail "-o file differs"
+	;;
 timeout)
 	start_silent
 	run -B 2 "coap://127.0.0.1:$SILENT_PORT/x"
