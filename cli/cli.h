@@ -189,8 +189,12 @@ struct cli_output;
 
 /* Create the output sink: stdout or @p path, JSON or raw. NULL with errno set on failure. */
 struct cli_output *cli_output_open(const struct cli_config *cfg);
-/* Close; returns 0 or -errno (a failed flush or close is an I/O error). */
-int cli_output_close(struct cli_output *out);
+/*
+ * Close; returns 0 or -errno (a failed flush, close or rename is an I/O
+ * error). A -o file is put in place only when @p success; otherwise the file
+ * named by -o is left as it was.
+ */
+int cli_output_close(struct cli_output *out, bool success);
 
 /* A new response (or notification) starts: @p code is its code byte. */
 void cli_output_begin(struct cli_output *out, uint8_t code);

@@ -200,6 +200,8 @@ static int exchange(struct tool *t)
 
 static int cleanup(struct tool *t, int status)
 {
+	int ret;
+
 	/* The client's thread must be gone before the DTLS session it used. */
 	if (t->client_started) {
 		zcoap_client_deinit(&t->client);
@@ -209,8 +211,11 @@ static int cleanup(struct tool *t, int status)
 	}
 	cli_dtls_cleanup(&t->dtls);
 	cli_exchange_cleanup(&t->exchange);
-	if (cli_output_close(t->out) < 0 && status == CLI_EXIT_OK) {
-		fprintf(stderr, "zcoap: cannot write the output\n");
+	/* -o FILE is replaced only on success: a failed request leaves it as it was. */
+	ret = cli_output_close(t->out, status == CLI_EXIT_OK);
+	if (ret < 0 && status == CLI_EXIT_OK) {
+		fprintf(stderr, "zcoap: cannot write %s: %s\n",
+			t->cfg.output != NULL ? t->cfg.output : "the output", strerror(-ret));
 		status = CLI_EXIT_IO;
 	}
 	if (t->ais != NULL) {

@@ -18,6 +18,8 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -33,6 +35,8 @@
 struct cli_output {
 	FILE *body;       /* stdout or the -o file */
 	bool own_file;    /* body was opened here */
+	char *tmp_path;   /* -o: the temporary file beside it, renamed on success (or NULL) */
+	const char *path; /* -o */
 	bool body_is_tty; /* a newline is added after bodies that lack one */
 	bool json;
 	bool newline; /* -w */
@@ -258,6 +262,61 @@ static bool same_terminal(int a, int b)
 	return sa.st_rdev == sb.st_rdev;
 }
 
+/*
+ * -o FILE: a regular file (or a new one) is written as a temporary file
+ * beside it, renamed over it only on success (cli_output_close()), so that a
+ * failed request never empties it; anything else (/dev/null, a FIFO, a
+ * terminal) is written directly. Returns the stream, or NULL with errno set.
+ */
+static FILE *open_output_file(struct cli_output *out, const char *path)
+{
+	struct stat st;
+	mode_t mode;
+	mode_t mask;
+	int fd;
+	int e;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		return fopen(path, "wb");
+	}
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777; /* keep the file's permissions */
+	} else {
+		mask = umask(0); /* single-threaded still: the client starts later */
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	out->tmp_path = malloc(strlen(path) + sizeof(".zcoap-XXXXXX"));
+	if (out->tmp_path == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	strcpy(out->tmp_path, path);
+	strcat(out->tmp_path, ".zcoap-XXXXXX");
+	fd = mkstemp(out->tmp_path);
+	if (fd < 0) {
+		e = errno;
+		free(out->tmp_path);
+		out->tmp_path = NULL;
+		errno = e;
+		return NULL;
+	}
+	if (fchmod(fd, mode) == 0) {
+		FILE *f = fdopen(fd, "wb");
+
+		if (f != NULL) {
+			return f;
+		}
+	}
+	e = errno;
+	close(fd);
+	unlink(out->tmp_path);
+	free(out->tmp_path);
+	out->tmp_path = NULL;
+	errno = e;
+	return NULL;
+}
+
 struct cli_output *cli_output_open(const struct cli_config *cfg)
 {
 	struct cli_output *out = calloc(1, sizeof(*out));
@@ -266,7 +325,8 @@ struct cli_output *cli_output_open(const struct cli_config *cfg)
 		return NULL;
 	}
 	if (cfg->output != NULL && strcmp(cfg->output, "-") != 0) {
-		out->body = fopen(cfg->output, "wb");
+		out->path = cfg->output;
+		out->body = open_output_file(out, cfg->output);
 		if (out->body == NULL) {
 			int e = errno;
 
@@ -298,7 +358,7 @@ struct cli_output *cli_output_open(const struct cli_config *cfg)
 	return out;
 }
 
-int cli_output_close(struct cli_output *out)
+int cli_output_close(struct cli_output *out, bool success)
 {
 	int ret = 0;
 
@@ -312,6 +372,15 @@ int cli_output_close(struct cli_output *out)
 	}
 	if (out->own_file && fclose(out->body) != 0 && ret == 0) {
 		ret = -(errno != 0 ? errno : EIO);
+	}
+	if (out->tmp_path != NULL) {
+		if (success && ret == 0 && rename(out->tmp_path, out->path) != 0) {
+			ret = -errno;
+		}
+		if (!success || ret != 0) {
+			unlink(out->tmp_path); /* the file named by -o stays as it was */
+		}
+		free(out->tmp_path);
 	}
 	free(out->buf);
 	free(out);

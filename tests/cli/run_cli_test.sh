@@ -649,6 +649,46 @@ output_file)
 	expect_rc 8
 	expect_err_has 'cannot open'
 	;;
+output_file_safe)
+	# -o FILE is replaced only on success (issue 17, bug 3): a 4.04, a timeout
+	# or a refused port leave it as it was, and no temporary file behind
+	start_server
+	mkdir "$WORK/o"
+	keep=$WORK/o/keep.txt
+	echo precious >"$keep"
+	chmod 640 "$keep"
+	unchanged() {
+		[ "$(cat "$keep")" = precious ] || fail "-o file changed: $(head -c 80 "$keep" | cat -v)"
+		[ "$(ls -A "$WORK/o")" = keep.txt ] || fail "files left beside it: $(ls -A "$WORK/o")"
+	}
+	run -o "$keep" "$URI/no-such"
+	expect_rc 3
+	unchanged
+	run --json -o "$keep" "$URI/no-such"
+	expect_rc 3
+	unchanged
+	start_silent
+	run -B 1 -o "$keep" "coap://127.0.0.1:$SILENT_PORT/x"
+	expect_rc 5
+	unchanged
+	kill "$SILENT_PID"
+	wait "$SILENT_PID" 2>/dev/null
+	run -o "$keep" "coap://127.0.0.1:$SILENT_PORT/x"
+	expect_rc 6
+	unchanged
+	# success: replaced, with the file's permissions kept
+	run -o "$keep" "$URI/example_data"
+	expect_rc 0
+	[ "$(wc -c <"$keep")" -eq 1500 ] || fail "-o file not replaced on success"
+	[ "$(stat -c %a "$keep")" = 640 ] || fail "permissions not kept: $(stat -c %a "$keep")"
+	[ "$(ls -A "$WORK/o")" = keep.txt ] || fail "files left beside it: $(ls -A "$WORK/o")"
+	# a new file gets the umask's permissions; a device is written directly
+	(umask 027 && "$ZCOAP" -o "$WORK/o/new" "$URI/time") || fail "-o new file"
+	[ "$(stat -c %a "$WORK/o/new")" = 640 ] || fail "new file mode $(stat -c %a "$WORK/o/new")"
+	run -o /dev/null "$URI/time"
+	expect_rc 0
+	[ -c /dev/null ] || fail "/dev/null is no longer a device"
+	;;
 usage)
 	for args in "-m foo coap://127.0.0.1/" "http://127.0.0.1/" "coap://127.0.0.1:70000/" \
 		"coap://127.0.0.1/%zz" "coap://127.0.0.1/%A" "coap://127.0.0.1?%4" \
