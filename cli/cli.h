@@ -283,6 +283,9 @@ enum cli_delivery {
 	CLI_DELIVERY_HIDDEN, /* began after we asked to stop: not shown */
 };
 
+/* Tokens of our latest requests the trace hook keeps, to recognise answers to them. */
+#define CLI_TRACE_TOKENS 8
+
 struct cli_exchange {
 	pthread_mutex_t lock; /* guards what the callback touches (to "main thread only") */
 	bool started;         /* cli_exchange_init() succeeded */
@@ -308,6 +311,15 @@ struct cli_exchange {
 	uint8_t code;                /* ... of the last answer shown */
 	unsigned long notifications; /* > 0: registered (RFC 7641 §3.2) */
 
+	/* the responses the library rejected (the trace hook sees them) */
+	uint8_t tokens[CLI_TRACE_TOKENS][COAP_TOKEN_MAX_LEN]; /* of our last requests */
+	uint8_t token_lens[CLI_TRACE_TOKENS];
+	unsigned int n_tokens;   /* requests seen so far (the ring holds the last ones) */
+	unsigned long rejected;  /* answers to our requests that the library rejected */
+	int rejected_err;        /* cli_msg_rejection() of the first one */
+	char rejected_why[160];  /* ... and its code and reason ("4.02 with ...") */
+	bool ended_by_rejection; /* the attempt ended on it, before any answer */
+
 	/* main thread only */
 	bool timed_out;   /* -B ran out */
 	bool interrupted; /* SIGINT/SIGTERM */
@@ -321,6 +333,14 @@ int cli_exchange_init(struct cli_exchange *x, const struct cli_config *cfg, stru
 		      size_t upload_total);
 /* A new attempt: everything but the setup of cli_exchange_init() starts over. */
 void cli_exchange_reset(struct cli_exchange *x);
+/*
+ * The trace hook of the client (zcoap_client_set_trace(), @p user_data the
+ * exchange): the -v dump, and the answers the library rejects, which it
+ * drops without a word (RFC 7252 §4.2). The first rejected answer to the
+ * request before any accepted one ends the attempt: the server answered,
+ * so waiting for the retransmissions to run out would only hide that.
+ */
+void cli_exchange_trace(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 /* Send @p req on @p sock with the exchange's callback; coap_client_req()'s result. */
 int cli_exchange_send(struct cli_exchange *x, struct coap_client *client, int sock,
 		      struct coap_client_request *req);
@@ -466,6 +486,14 @@ enum cli_opt_kind cli_option_kind(unsigned int num);
 
 /* The trace hook given to zcoap_client_set_trace() for -v; @p user_data is an int* verbosity. */
 void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *user_data);
+
+/*
+ * Whether the library rejects response @p msg (RFC 7252 §4.2: a request or a
+ * reserved code class; §5.4.1: a critical option it does not know or of a bad
+ * length). Returns 0 when it accepts it, or a negative errno (-EBADMSG,
+ * -ENOTSUP) with the reason in @p why.
+ */
+int cli_msg_rejection(const struct cli_msg *msg, char *why, size_t size);
 
 /** Value of a hexadecimal digit, or -1 (uri.c; also used by args.c). */
 int cli_hex_value(char c);

@@ -113,9 +113,8 @@ static int start(struct tool *t)
 		return CLI_EXIT_IO;
 	}
 	t->client_started = true;
-	if (t->cfg.verbose > 0) {
-		zcoap_client_set_trace(&t->client, cli_dump_datagram, &t->cfg.verbose);
-	}
+	/* -v dumps, and the responses the library rejects (request.c) */
+	zcoap_client_set_trace(&t->client, cli_exchange_trace, &t->exchange);
 	if (t->uri.secure) {
 		/* After coap_client_init(): cleanup() unregisters and wipes the credentials. */
 		status = (int)cli_dtls_setup(&t->dtls, &t->cfg, &t->uri, err, sizeof(err));

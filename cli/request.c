@@ -243,6 +243,65 @@ unlock:
 	pthread_mutex_unlock(&x->lock);
 }
 
+static bool token_ours(const struct cli_exchange *x, const struct cli_msg *msg)
+{
+	unsigned int n = x->n_tokens < CLI_TRACE_TOKENS ? x->n_tokens : CLI_TRACE_TOKENS;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (x->token_lens[i] == msg->tkl &&
+		    memcmp(x->tokens[i], msg->token, msg->tkl) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void cli_exchange_trace(bool outgoing, const uint8_t *data, size_t len, void *user_data)
+{
+	struct cli_exchange *x = user_data;
+	struct cli_msg msg;
+	char why[120];
+	int rej = 0;
+
+	if (x->cfg->verbose > 0) {
+		int verbose = x->cfg->verbose;
+
+		cli_dump_datagram(outgoing, data, len, &verbose);
+	}
+	/* Runs with the client lock held: it never calls the library. */
+	if (cli_msg_parse(data, len, &msg) < 0 || msg.code == COAP_CODE_EMPTY ||
+	    msg.type == COAP_TYPE_RESET) {
+		return;
+	}
+	if (!outgoing) {
+		rej = cli_msg_rejection(&msg, why, sizeof(why));
+		if (rej == 0) {
+			return;
+		}
+	}
+	pthread_mutex_lock(&x->lock);
+	if (outgoing) {
+		if ((msg.code >> 5) == 0) {
+			unsigned int i = x->n_tokens++ % CLI_TRACE_TOKENS;
+
+			memcpy(x->tokens[i], msg.token, msg.tkl);
+			x->token_lens[i] = msg.tkl;
+		}
+	} else if (x->phase < CLI_PHASE_DONE && token_ours(x, &msg)) {
+		if (x->rejected++ == 0) {
+			x->rejected_err = rej;
+			snprintf(x->rejected_why, sizeof(x->rejected_why), "%u.%02u with %s",
+				 msg.code >> 5, msg.code & 0x1Fu, why);
+		}
+		if (x->phase == CLI_PHASE_WAITING) {
+			x->ended_by_rejection = true;
+			set_phase(x, CLI_PHASE_DONE);
+			wake(x);
+		}
+	}
+	pthread_mutex_unlock(&x->lock);
+}
+
 int cli_exchange_init(struct cli_exchange *x, const struct cli_config *cfg, struct cli_output *out,
 		      size_t upload_total)
 {
@@ -279,6 +338,11 @@ void cli_exchange_reset(struct cli_exchange *x)
 	x->out_err = 0;
 	x->have_code = false;
 	x->notifications = 0;
+	x->n_tokens = 0;
+	x->rejected = 0;
+	x->rejected_err = 0;
+	x->rejected_why[0] = '\0';
+	x->ended_by_rejection = false;
 	x->t_start = cli_now_ms();
 	pthread_mutex_unlock(&x->lock);
 	x->timed_out = false;
@@ -462,6 +526,16 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 	} else if (x->out_err != 0) {
 		fprintf(stderr, "zcoap: cannot write the output: %s\n", strerror(-x->out_err));
 		status = CLI_EXIT_IO;
+	} else if (x->rejected > 0 && !x->have_code &&
+		   (x->ended_by_rejection || x->timed_out || x->err == -ETIMEDOUT)) {
+		/* The server answered, but nothing it sent could be accepted. */
+		fprintf(stderr,
+			"zcoap: rejected: %s answered %s: a response a client must not accept, "
+			"dropped\n",
+			where, x->rejected_why);
+		cli_output_error(x->out, "rejected", x->rejected_err, x->rejected_why,
+				 cli_now_ms() - x->t_start);
+		status = CLI_EXIT_ERROR;
 	} else if (x->timed_out) {
 		if (cfg->observe && registered) {
 			fprintf(stderr,

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # run_cli_test.sh ZCOAP SILENT_PEER CASE [DTLS_SERVER MAKE_CERTS [BODY_PEER PEAK_RSS
-#                 [EXAMPLE_OBSERVE README_EXAMPLE]]]
+#                 [EXAMPLE_OBSERVE ODD_PEER README_EXAMPLE]]]
 # -- one end-to-end case of the zcoap tool against libcoap's coap-server-notls
 # on an ephemeral loopback port, or (dtls_* cases) against coap-server-openssl
 # run by DTLS_SERVER (tests/cli/dtls_server_runner.c) with a PKI made by
 # MAKE_CERTS (tests/dtls/make_certs.sh), or against BODY_PEER
 # (tests/cli/body_peer.c: bodies of any length) with zcoap's peak memory
 # measured by PEAK_RSS (tests/cli/peak_rss.c). EXAMPLE_OBSERVE is
-# examples/observe.c built, README_EXAMPLE the README's minimal program.
+# examples/observe.c built, ODD_PEER tests/cli/odd_peer.c (answers a client
+# must reject), README_EXAMPLE the README's minimal program.
 #
 # Exit 0 = pass, 1 = fail, 77 = skipped (no server, no openssl CLI, no DTLS in
 # this build, or no python3 for the JSON cases). Every wait is a poll with a
@@ -25,7 +26,8 @@ MAKE_CERTS=${5:-}
 BODY_PEER=${6:-}
 PEAK_RSS=${7:-}
 EXAMPLE_OBSERVE=${8:-}
-README_EXAMPLE=${9:-}
+ODD_PEER=${9:-}
+README_EXAMPLE=${10:-}
 
 SERVER=${COAP_SERVER:-}
 if [ -z "$SERVER" ]; then
@@ -421,6 +423,43 @@ refused)
 	run -B 10 "coap://127.0.0.1:$SILENT_PORT/x"
 	expect_rc 6
 	expect_err_has 'refused'
+	;;
+rejected)
+	# answers the library must drop (RFC 7252 §4.2, §5.4.1) are reported as
+	# such, at once, not as a timeout (issue 17, bug 4)
+	need_python
+	start_server
+	run -B 20 -O 2049,abc "$URI/time"
+	expect_rc 1
+	expect_err_has 'rejected: 127.0.0.1:'
+	expect_err_has 'answered 4.02 with unknown critical option 2049'
+	grep -qF 'timeout' "$ERR" && fail "reported as a timeout"
+	run --json -B 20 -O 2049,abc "$URI/time"
+	expect_rc 1
+	json_check '
+assert len(lines) == 1, lines
+l = lines[0]
+assert l["error"] == "rejected" and l["errno"] == -95, l
+assert "unknown critical option 2049" in l["message"], l
+'
+	for mode in class7 critical; do
+		[ -x "$ODD_PEER" ] || fail "no odd peer given"
+		"$ODD_PEER" $mode >"$WORK/odd.port" &
+		ODD_PID=$!
+		PIDS+=("$ODD_PID")
+		wait_until 10 test -s "$WORK/odd.port" || fail "odd peer did not start"
+		run -B 20 "coap://127.0.0.1:$(head -n 1 "$WORK/odd.port")/x"
+		expect_rc 1
+		expect_out_empty
+		if [ $mode = class7 ]; then
+			expect_err_has 'answered 7.01 with a code of the reserved class 7'
+		else
+			expect_err_has 'answered 2.05 with unknown critical option 9'
+		fi
+		kill "$ODD_PID"
+		wait "$ODD_PID" 2>/dev/null
+		rm -f "$WORK/odd.port"
+	done
 	;;
 observe)
 	start_server
