@@ -424,6 +424,28 @@ refused)
 	expect_rc 6
 	expect_err_has 'refused'
 	;;
+readme_example)
+	# the README's minimal program tells success and failure by its exit
+	# status, and fails at once when nothing listens (issue 17, bug 5)
+	[ -x "$README_EXAMPLE" ] || fail "no README example given"
+	start_server
+	port=${URI##*:}
+	start_bg "$README_EXAMPLE" time "$port"
+	wait_bg 30
+	expect_rc 0
+	expect_out_has '(response code 2.05)'
+	start_bg "$README_EXAMPLE" no-such "$port"
+	wait_bg 30
+	expect_rc 1
+	expect_out_has '(response code 4.04)'
+	start_silent
+	kill "$SILENT_PID"
+	wait "$SILENT_PID" 2>/dev/null
+	start_bg "$README_EXAMPLE" time "$SILENT_PORT"
+	wait_bg 30
+	expect_rc 1
+	expect_err_has 'request failed'
+	;;
 rejected)
 	# answers the library must drop (RFC 7252 §4.2, §5.4.1) are reported as
 	# such, at once, not as a timeout (issue 17, bug 4)
@@ -661,6 +683,11 @@ options)
 	run -v -O 65000,text -O 2048,0x00ff -O 2050, -O 2050,0x "$URI/time"
 	expect_rc 0
 	expect_err_has 'Uri-Path:"time", 2048:0x00ff, 2050:0x, 2050:0x, 65000:0x74657874]'
+	# libcoap 4.3.1 answers Uri-Host: localhost with 2.05 (docs/zcoap.1, NOTES)
+	run -v "coap://localhost:${URI##*:}/time"
+	expect_rc 0
+	expect_err_has 'Uri-Host:"localhost"'
+	expect_err_has '< ACK 2.05 Content'
 	# a user Uri-Host replaces the automatic one; -U sends none
 	run -v -O 3,Example "coap://localhost:${URI##*:}/time"
 	expect_err_has 'Uri-Host:"Example"'
