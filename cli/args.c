@@ -296,8 +296,8 @@ static void print_help(void)
 	       "\n"
 	       "Observe (RFC 7641):\n"
 	       "  -s SECONDS          observe for SECONDS after the first notification, then\n"
-	       "                      deregister\n"
-	       "  --observe-count N   stop after N notifications, then deregister\n"
+	       "                      deregister; 0: until interrupted (Ctrl-C deregisters)\n"
+	       "  --observe-count N   stop after N notifications, then deregister; 0: no limit\n"
 	       "\n"
 	       "Output:\n"
 	       "  -o FILE       write the response body to FILE instead of standard output;\n"
@@ -475,17 +475,23 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			cfg->suppress_uri_host = true;
 			break;
 		case 's':
-			if (!parse_seconds(optarg, &cfg->observe_s)) {
+			/* 0: no time limit (until Ctrl-C, or the server ends it) */
+			if (parse_ulong(optarg, 0, &v)) {
+				cfg->observe_s = 0.0;
+			} else if (!parse_seconds(optarg, &cfg->observe_s)) {
 				return usage_error(err, errlen,
-						   "-s %s: expected a positive number of seconds",
+						   "-s %s: expected a number of seconds (0: until "
+						   "interrupted)",
 						   optarg);
 			}
 			cfg->observe = true;
 			break;
 		case OPT_OBSERVE_COUNT:
-			if (!parse_ulong(optarg, 1000000000UL, &v) || v == 0) {
+			/* 0: no limit on the number of notifications */
+			if (!parse_ulong(optarg, 1000000000UL, &v)) {
 				return usage_error(err, errlen,
-						   "--observe-count %s: expected a positive number",
+						   "--observe-count %s: expected a number (0: no "
+						   "limit)",
 						   optarg);
 			}
 			cfg->observe_count = v;

@@ -569,6 +569,23 @@ observe_sigint)
 	RC=$?
 	expect_rc 0
 	expect_err_has 'Observe:1'
+	# no limit (-s 0, --observe-count 0): until Ctrl-C, which deregisters
+	for flags in "-s 0" "--observe-count 0"; do
+		LAST="zcoap -v -w $flags $URI/time (SIGINT after 3 notifications)"
+		rm -f "$OUT" "$ERR"
+		# shellcheck disable=SC2086
+		"$ZCOAP" -v -w $flags "$URI/time" >"$OUT" 2>"$ERR" &
+		ZPID=$!
+		PIDS+=("$ZPID")
+		three_lines() { [ -f "$OUT" ] && [ "$(wc -l <"$OUT")" -ge 3 ]; }
+		wait_until 15 three_lines || fail "no notifications ($flags)"
+		kill -0 "$ZPID" 2>/dev/null || fail "$flags: ended by itself"
+		kill -INT "$ZPID"
+		wait "$ZPID"
+		RC=$?
+		expect_rc 0
+		expect_err_has 'Observe:1'
+	done
 	# interrupted before any answer: 130
 	start_silent
 	LAST="zcoap -v -B 30 (silent peer, SIGINT)"
@@ -761,7 +778,7 @@ usage)
 		"coap://[::1/x" "coap:///x" "coap://h/x#frag" "-T 0a coap://127.0.0.1/" \
 		"" "coap://127.0.0.1/ coap://127.0.0.1/" "-b 100 coap://127.0.0.1/" \
 		"-B 0 coap://127.0.0.1/" "-B abc coap://127.0.0.1/" "-s -1 coap://127.0.0.1/" \
-		"--observe-count 0 coap://127.0.0.1/" "-e x -f y coap://127.0.0.1/" \
+		"--observe-count -1 coap://127.0.0.1/" "-s 0x coap://127.0.0.1/" "-e x -f y coap://127.0.0.1/" \
 		"--bogus coap://127.0.0.1/" "-t nosuch coap://127.0.0.1/" "-m" \
 		"-k key coaps://127.0.0.1/"; do
 		# shellcheck disable=SC2086
