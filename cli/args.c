@@ -92,10 +92,12 @@ static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
 		if (*s < '0' || *s > '9') {
 			return false;
 		}
-		if (v > (max - (unsigned long)(*s - '0')) / 10) {
+		unsigned long d = (unsigned long)(*s - '0');
+
+		if (d > max || v > (max - d) / 10) {
 			return false;
 		}
-		v = v * 10 + (unsigned long)(*s - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return true;
@@ -277,58 +279,70 @@ static void print_help(void)
 	       "  %d bytes. A host name of up to %d bytes is sent as Uri-Host.\n"
 	       "\n"
 	       "Request:\n"
-	       "  -m METHOD     get (default), post, put, delete, fetch, patch, ipatch\n"
-	       "  -e TEXT       request payload\n"
-	       "  -f FILE       request payload read from FILE ('-' = standard input)\n"
-	       "  -t FORMAT     Content-Format of the payload: a number or text/plain, link,\n"
-	       "                xml, octet (binary), exi, json, json-patch, merge-patch, cbor\n"
-	       "                (default: text/plain with -e, octet with -f)\n"
-	       "  -A FORMAT     Accept option (same names)\n"
-	       "  -O NUM[,VAL]  add option NUM; VAL is text or 0x-prefixed hex (at most %d bytes)\n"
-	       "                e.g. -O 17,0x28 (Accept: link-format); repeatable\n"
-	       "  -b SIZE       block size 16..%d (power of two) for Block2 responses (early\n"
-	       "                negotiation) and Block1 uploads (library default %d).\n"
-	       "  -N            send a non-confirmable (NON) request\n"
-	       "  -U            never send Uri-Host\n"
-	       "  -B SECONDS    give up after SECONDS (default 90; for an observation, until the\n"
-	       "                first notification unless -B is given)\n"
-	       "  -T TOKEN      not supported: the library chooses tokens\n"
+	       "  -m, --method METHOD  get (default), post, put, delete, fetch, patch, ipatch\n"
+	       "  -e, --payload TEXT   request payload\n"
+	       "  -f, --file FILE      request payload read from FILE ('-' = standard input)\n"
+	       "  -t, --content-format FORMAT\n"
+	       "                       Content-Format of the payload: a number or text/plain,\n"
+	       "                       link, xml, octet (binary), exi, json, json-patch,\n"
+	       "                       merge-patch, cbor (default: text/plain with -e, octet\n"
+	       "                       with -f)\n"
+	       "  -A, --accept FORMAT  Accept option (same names)\n"
+	       "  -O, --option NUM[,VAL]\n"
+	       "                       add option NUM; VAL is text or 0x-prefixed hex (at most\n"
+	       "                       %d bytes), e.g. -O 17,0x28 (Accept: link-format);\n"
+	       "                       repeatable\n"
+	       "  -b, --block-size SIZE\n"
+	       "                       block size 16..%d (power of two) for Block2 responses\n"
+	       "                       (early negotiation) and Block1 uploads (library default\n"
+	       "                       %d)\n"
+	       "  -N, --non            send a non-confirmable (NON) request\n"
+	       "  -U, --no-uri-host    never send Uri-Host\n"
+	       "  -B, --timeout SECONDS\n"
+	       "                       give up after SECONDS (default 90; for an observation,\n"
+	       "                       until the first notification unless -B is given)\n"
+	       "  -T, --token TOKEN    not supported: the library chooses tokens\n"
 	       "\n"
 	       "Observe (RFC 7641):\n"
-	       "  -s SECONDS          observe for SECONDS after the first notification, then\n"
-	       "                      deregister; 0: until interrupted (Ctrl-C deregisters)\n"
-	       "  --observe-count N   stop after N notifications, then deregister; 0: no limit\n"
+	       "  -s, --observe SECONDS\n"
+	       "                       observe for SECONDS after the first notification, then\n"
+	       "                       deregister; 0: until interrupted (Ctrl-C deregisters)\n"
+	       "  --observe-count N    stop after N notifications, then deregister; 0: no limit\n"
 	       "\n"
 	       "Output:\n"
-	       "  -o FILE       write the response body to FILE instead of standard output;\n"
-	       "                FILE is replaced only on success (exit status 0)\n"
-	       "  -w            write a newline after each complete body\n"
-	       "  --json        one JSON object per response/notification on standard output\n"
+	       "  -o, --output FILE    write the response body to FILE instead of standard\n"
+	       "                       output; FILE is replaced only on success (exit status 0)\n"
+	       "  -w, --newline        write a newline after each complete body\n"
+	       "  --json               one JSON object per response/notification on standard\n"
+	       "                       output\n"
 	       "  --progress, --no-progress\n"
-	       "                force the block-wise progress bar on or off (default: on when\n"
-	       "                standard error is a terminal); never drawn on the terminal\n"
-	       "                the body goes to\n"
-	       "  -v            print every datagram sent and received on standard error\n"
-	       "                (-vv adds payload previews)\n"
+	       "                       force the block-wise progress bar on or off (default: on\n"
+	       "                       when standard error is a terminal); never drawn on the\n"
+	       "                       terminal the body goes to\n"
+	       "  -v, --verbose        print every datagram sent and received on standard error\n"
+	       "                       (-vv adds payload previews)\n"
 	       "\n"
 	       "DTLS 1.2 (coaps://)%s:\n"
-	       "  -k KEY        pre-shared key: text, or 0x-prefixed hex bytes (with -u)\n"
-	       "  -u IDENTITY   PSK identity (with -k)\n"
-	       "  -C CAFILE     CA certificate(s) that must have signed the server's certificate,\n"
-	       "                PEM or DER; the certificate must also carry the host name\n"
-	       "  -c CERTFILE   client certificate, PEM or DER (for servers that ask for one)\n"
-	       "  -j KEYFILE    private key of -c, PEM or DER, unencrypted (default: a key in\n"
-	       "                the -c file)\n"
-	       "  --server-name NAME\n"
-	       "                name sent as SNI and checked in the server's certificate\n"
-	       "                (default: the URI host; required with -C for an address literal)\n"
-	       "  -n            INSECURE: do not verify the server's certificate (anyone on the\n"
-	       "                path can impersonate the server)\n"
+	       "  -k, --psk KEY        pre-shared key: text, or 0x-prefixed hex bytes (with -u)\n"
+	       "  -u, --psk-identity IDENTITY\n"
+	       "                       PSK identity (with -k)\n"
+	       "  -C, --cacert CAFILE  CA certificate(s) that must have signed the server's\n"
+	       "                       certificate, PEM or DER; the certificate must also carry\n"
+	       "                       the host name\n"
+	       "  -c, --cert CERTFILE  client certificate, PEM or DER (for servers that ask for\n"
+	       "                       one)\n"
+	       "  -j, --key KEYFILE    private key of -c, PEM or DER, unencrypted (default: a\n"
+	       "                       key in the -c file)\n"
+	       "  --server-name NAME   name sent as SNI and checked in the server's certificate\n"
+	       "                       (default: the URI host; required with -C for an address\n"
+	       "                       literal)\n"
+	       "  -n, --insecure       INSECURE: do not verify the server's certificate (anyone\n"
+	       "                       on the path can impersonate the server)\n"
 	       "  coaps:// needs -k/-u or -C (-n also needs one of -C, -c, -k/-u). The handshake\n"
 	       "  gives up after 10 s, or -B when given.\n"
 	       "\n"
-	       "  --help        show this help\n"
-	       "  --version     show the version\n"
+	       "  -h, --help           show this help\n"
+	       "  --version            show the version\n"
 	       "\n"
 	       "Exit status:\n"
 	       "  0 2.xx response        1 other error (protocol, unexpected response code,\n"
@@ -347,8 +361,7 @@ static void print_help(void)
 }
 
 enum long_only {
-	OPT_HELP = 1000,
-	OPT_VERSION,
+	OPT_VERSION = 1000,
 	OPT_JSON,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
@@ -356,8 +369,30 @@ enum long_only {
 	OPT_SERVER_NAME,
 };
 
+/* Every short option has a long one (curl's names where curl has the option). */
 static const struct option long_options[] = {
-    {"help", no_argument, NULL, OPT_HELP},
+    {"method", required_argument, NULL, 'm'},
+    {"payload", required_argument, NULL, 'e'},
+    {"file", required_argument, NULL, 'f'},
+    {"content-format", required_argument, NULL, 't'},
+    {"accept", required_argument, NULL, 'A'},
+    {"option", required_argument, NULL, 'O'},
+    {"block-size", required_argument, NULL, 'b'},
+    {"non", no_argument, NULL, 'N'},
+    {"no-uri-host", no_argument, NULL, 'U'},
+    {"timeout", required_argument, NULL, 'B'},
+    {"token", required_argument, NULL, 'T'},
+    {"observe", required_argument, NULL, 's'},
+    {"output", required_argument, NULL, 'o'},
+    {"newline", no_argument, NULL, 'w'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"psk", required_argument, NULL, 'k'},
+    {"psk-identity", required_argument, NULL, 'u'},
+    {"cacert", required_argument, NULL, 'C'},
+    {"cert", required_argument, NULL, 'c'},
+    {"key", required_argument, NULL, 'j'},
+    {"insecure", no_argument, NULL, 'n'},
+    {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"json", no_argument, NULL, OPT_JSON},
     {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -384,7 +419,7 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvw", long_options,
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwh", long_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'm': {
@@ -564,7 +599,7 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 		case OPT_NO_PROGRESS:
 			cfg->progress = 0;
 			break;
-		case OPT_HELP:
+		case 'h':
 			print_help();
 			return CLI_ARGS_EXIT;
 		case OPT_VERSION:
@@ -575,6 +610,10 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			       zcoap_dtls_available() ? "yes" : "no");
 			return CLI_ARGS_EXIT;
 		case ':':
+			if (strncmp(argv[optind - 1], "--", 2) == 0) {
+				return usage_error(err, errlen, "option %s needs a value",
+						   argv[optind - 1]);
+			}
 			if (optopt != 0 && optopt < 256) {
 				return usage_error(err, errlen, "option -%c needs a value", optopt);
 			}

@@ -863,9 +863,66 @@ raw_path)
 	expect_err_has 'Uri-Path:"a&b"'
 	expect_err_has 'Uri-Query:"q=1"'
 	;;
+long_options)
+	# every short option has a long one, with the same effect
+	start_server
+	run --method put --payload hello --content-format json "$URI/lo"
+	expect_rc 0
+	run --verbose --accept json --option 2048,0x01 --block-size 64 --non --no-uri-host \
+		--timeout 5 --newline "coap://localhost:${URI##*:}/lo"
+	expect_rc 0
+	expect_out 'hello'
+	expect_err_has '> NON 0.01 GET'
+	expect_err_has 'Accept:application/json, Block2:0/_/64, 2048:0x01]'
+	grep -qF 'Uri-Host' "$ERR" && fail "--no-uri-host still sent Uri-Host"
+	printf 'from a file' >"$WORK/in"
+	run --meth put --file "$WORK/in" "$URI/lo" # unambiguous abbreviations too
+	expect_rc 0
+	run --output "$WORK/o" "$URI/lo"
+	expect_rc 0
+	[ "$(cat "$WORK/o")" = 'from a file' ] || fail "--output"
+	run --newline --observe 1 "$URI/time"
+	expect_rc 0
+	[ -s "$OUT" ] || fail "--observe: no notification"
+	run --token 0a "$URI/lo"
+	expect_rc 2
+	expect_err_has '-T is not supported'
+	run --method
+	expect_rc 2
+	expect_err_has 'option --method needs a value'
+	for h in -h --help; do
+		run $h
+		expect_rc 0
+		expect_out_has 'Usage: zcoap'
+	done
+	# the DTLS ones, checked before anything is sent
+	run --psk 0xabc --psk-identity me "coaps://localhost/x"
+	expect_rc 2
+	if "$ZCOAP" --version | grep -qF 'DTLS: yes'; then
+		run --insecure "coaps://127.0.0.1/x"
+		expect_rc 2
+		expect_err_has '-n needs something to offer'
+		run --cacert "$WORK/no-such-ca.pem" "coaps://localhost:9/x"
+		expect_rc 8
+		expect_err_has 'cannot read'
+		run --cert "$WORK/in" --key "$WORK/in" "coaps://localhost:9/x"
+		expect_rc 2
+		expect_err_has 'needs -C CAFILE'
+	fi
+	;;
 version_help)
 	run --help
 	expect_rc 0
+	# the man page describes every long option --help lists, and the other way round
+	man_page=$(dirname "$0")/../../docs/zcoap.1
+	[ -f "$man_page" ] || fail "no man page at $man_page"
+	for o in $(grep -o -- '--[a-z][a-z-]*' "$OUT" | sort -u); do
+		grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$man_page" ||
+			fail "$o is in --help but not in docs/zcoap.1"
+	done
+	for o in $(sed -n 's/^\.BI\{0,1\}R\{0,1\} "\{0,1\}\(\\-[a-zA-Z], \)\{0,1\}\\-\\-\([a-z\\-]*\).*/\2/p' "$man_page" | sed 's/\\//g' | sort -u); do
+		grep -qF -- "--$o" "$OUT" || fail "--$o is in docs/zcoap.1 but not in --help"
+	done
 	expect_out_has 'Exit status'
 	expect_out_has '--observe-count'
 	expect_out_has '--server-name'
