@@ -313,6 +313,9 @@ static void print_help(void)
 	       "  -o, --output FILE    write the response body to FILE instead of standard\n"
 	       "                       output; FILE is replaced only on success (exit status 0)\n"
 	       "  -w, --newline        write a newline after each complete body\n"
+	       "  -i, --include        write the response code and options before each body\n"
+	       "                       (with a terminal as standard output, a response without\n"
+	       "                       a body shows its code even without -i)\n"
 	       "  --json               one JSON object per response/notification on standard\n"
 	       "                       output\n"
 	       "  --progress, --no-progress\n"
@@ -385,6 +388,7 @@ static const struct option long_options[] = {
     {"observe", required_argument, NULL, 's'},
     {"output", required_argument, NULL, 'o'},
     {"newline", no_argument, NULL, 'w'},
+    {"include", no_argument, NULL, 'i'},
     {"verbose", no_argument, NULL, 'v'},
     {"psk", required_argument, NULL, 'k'},
     {"psk-identity", required_argument, NULL, 'u'},
@@ -419,8 +423,8 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwh", long_options,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwhi",
+				long_options, NULL)) != -1) {
 		switch (c) {
 		case 'm': {
 			bool found = false;
@@ -589,6 +593,9 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			break;
 		case 'w':
 			cfg->newline = true;
+			break;
+		case 'i':
+			cfg->include = true;
 			break;
 		case OPT_JSON:
 			cfg->json = true;

@@ -140,6 +140,7 @@ struct cli_config {
 	bool json;               /* --json */
 	int progress;            /* -1 auto (isatty), 0 off, 1 on */
 	bool newline;            /* -w */
+	bool include;            /* -i: the code and options before the body */
 	const char *uri;
 };
 
@@ -196,8 +197,11 @@ struct cli_output *cli_output_open(const struct cli_config *cfg);
  */
 int cli_output_close(struct cli_output *out, bool success);
 
-/* A new response (or notification) starts: @p code is its code byte. */
-void cli_output_begin(struct cli_output *out, uint8_t code);
+/*
+ * A new response (or notification) starts: @p code is its code byte, @p pkt
+ * the packet of its first block (for -i; may be NULL).
+ */
+void cli_output_begin(struct cli_output *out, uint8_t code, const struct coap_packet *pkt);
 /*
  * Payload bytes of the current response at body offset @p offset; returns 0
  * or -errno when writing failed (e.g. EPIPE).
@@ -478,6 +482,9 @@ enum cli_opt_kind {
 	CLI_OPT_EMPTY,
 	CLI_OPT_BLOCK,
 };
+
+/* One option as -v shows it: Name:value ("Uri-Path:\"time\"", "Block2:0/M/1024"). */
+void cli_print_option(FILE *f, unsigned int num, const uint8_t *val, uint16_t len);
 
 /* Registered name of an option number, or NULL. */
 const char *cli_option_name(unsigned int num);

@@ -123,7 +123,7 @@ static void print_escaped(FILE *f, const uint8_t *p, size_t len)
 	}
 }
 
-static void print_option(FILE *f, unsigned int num, const uint8_t *val, uint16_t len)
+void cli_print_option(FILE *f, unsigned int num, const uint8_t *val, uint16_t len)
 {
 	const char *name = cli_option_name(num);
 	enum cli_opt_kind kind = cli_option_kind(num);
@@ -224,7 +224,7 @@ void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *use
 			fputs(", ", stderr);
 		}
 		first = false;
-		print_option(stderr, num, val, vlen);
+		cli_print_option(stderr, num, val, vlen);
 	}
 	fprintf(stderr, "] payload=%zu", msg.payload_len);
 	if (verbose != NULL && *verbose >= 2 && msg.payload_len > 0) {

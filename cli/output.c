@@ -40,6 +40,7 @@ struct cli_output {
 	bool body_is_tty; /* a newline is added after bodies that lack one */
 	bool json;
 	bool newline; /* -w */
+	bool include; /* -i */
 	/* the response being delivered */
 	uint8_t code;
 	bool to_stderr; /* not 2.xx: the payload is a diagnostic */
@@ -341,6 +342,7 @@ struct cli_output *cli_output_open(const struct cli_config *cfg)
 	}
 	out->json = cfg->json;
 	out->newline = cfg->newline;
+	out->include = cfg->include && !cfg->json; /* --json has the options already */
 	if (cfg->progress >= 0) {
 		out->progress = cfg->progress == 1;
 	} else {
@@ -387,9 +389,34 @@ int cli_output_close(struct cli_output *out, bool success)
 	return ret;
 }
 
-void cli_output_begin(struct cli_output *out, uint8_t code)
+/* -i: the code and the options of the response's first block, then an empty line (as curl -i). */
+static void include_header(struct cli_output *out, uint8_t code, const struct coap_packet *pkt)
+{
+	const char *reason = cli_code_reason(code);
+	struct cli_msg msg;
+	struct zcoap_option_iter it;
+	const uint8_t *val;
+	uint16_t num;
+	uint16_t len;
+
+	fprintf(out->body, "%u.%02u%s%s\n", code >> 5, code & 0x1Fu, reason[0] ? " " : "", reason);
+	if (pkt != NULL && pkt->data != NULL && cli_msg_parse(pkt->data, pkt->offset, &msg) == 0) {
+		zcoap_option_iter_init(&it, &msg.pkt);
+		while (zcoap_option_iter_next(&it, &num, &val, &len) > 0) {
+			cli_print_option(out->body, num, val, len);
+			fputc('\n', out->body);
+		}
+	}
+	fputc('\n', out->body);
+	fflush(out->body);
+}
+
+void cli_output_begin(struct cli_output *out, uint8_t code, const struct coap_packet *pkt)
 {
 	stream_abort(out);
+	if (out->include) {
+		include_header(out, code, pkt);
+	}
 	out->code = code;
 	out->written = 0;
 	out->buf_len = 0;
@@ -614,6 +641,12 @@ int cli_output_end(struct cli_output *out, const struct coap_packet *pkt, uint64
 		if (out->newline || (out->body_is_tty && out->last_byte != '\n')) {
 			fputc('\n', f);
 		}
+	} else if (!out->to_stderr && out->body_is_tty && !out->include) {
+		/* No body (a PUT's 2.04, say): on a terminal, say what came. */
+		const char *reason = cli_code_reason(out->code);
+
+		fprintf(f, "%u.%02u%s%s\n", out->code >> 5, out->code & 0x1Fu, reason[0] ? " " : "",
+			reason);
 	} else if (!out->to_stderr && out->newline) {
 		fputc('\n', f);
 	}

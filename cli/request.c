@@ -115,7 +115,7 @@ static void response_begins(struct cli_exchange *x, uint8_t code,
 	x->resp_has_observe = info != NULL && info->has_observe;
 	x->resp_observe = x->resp_has_observe ? info->observe : 0;
 	if (!hidden) {
-		cli_output_begin(x->out, code);
+		cli_output_begin(x->out, code, info != NULL ? info->packet : NULL);
 	}
 }
 

@@ -863,6 +863,38 @@ raw_path)
 	expect_err_has 'Uri-Path:"a&b"'
 	expect_err_has 'Uri-Query:"q=1"'
 	;;
+include)
+	start_server
+	run -i "$URI/time"
+	expect_rc 0
+	[ "$(head -n 1 "$OUT")" = '2.05 Content' ] || fail "-i: no code line first"
+	[ "$(sed -n 2p "$OUT")" = 'Max-Age:1' ] || fail "-i: options"
+	[ "$(sed -n 3p "$OUT")" = '' ] || fail "-i: no empty line after the options"
+	[ "$(wc -l <"$OUT")" -eq 3 ] || fail "-i: the body should follow the empty line"
+	run --include -b 512 "$URI/example_data"
+	expect_rc 0
+	expect_out_has 'Block2:0/M/512'
+	expect_out_has 'Size2:1500'
+	[ "$(sed '1,/^$/d' "$OUT" | wc -c)" -eq 1500 ] || fail "-i: block-wise body"
+	run -i "$URI/no-such"
+	expect_rc 3
+	[ "$(head -n 1 "$OUT")" = '4.04 Not Found' ] || fail "-i: 4.04 code line"
+	expect_err_has '4.04 Not Found'
+	run -i --json "$URI/time"
+	expect_rc 0
+	[ "$(head -c 1 "$OUT")" = '{' ] || fail "-i with --json: not JSON"
+	# without a body, the code on a terminal (script(1)), nothing in a pipe
+	run -m put -e x "$URI/t"
+	expect_rc 0
+	expect_out_empty
+	if command -v script >/dev/null 2>&1; then
+		LAST="script -c 'zcoap -m put -e y $URI/t'"
+		script -q -e -c "$ZCOAP -m put -e y $URI/t" /dev/null </dev/null >"$OUT" 2>"$ERR"
+		RC=$?
+		expect_rc 0
+		[ "$(tr -d '\r' <"$OUT")" = '2.04 Changed' ] || fail "no code on the terminal"
+	fi
+	;;
 long_options)
 	# every short option has a long one, with the same effect
 	start_server
