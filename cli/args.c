@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <getopt.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +305,12 @@ static void print_help(void)
 	       "                       give up after SECONDS (default 90; for an observation,\n"
 	       "                       until the first notification unless -B is given)\n"
 	       "  -T, --token TOKEN    not supported: the library chooses tokens\n"
+	       "  -a, --local-address ADDR\n"
+	       "                       send from this numeric IPv4 or IPv6 address\n"
+	       "  -p, --local-port PORT\n"
+	       "                       send from this UDP port (default: an ephemeral one)\n"
+	       "  -G, --repeat COUNT   send the request COUNT times, one after the other; the\n"
+	       "                       exit status is that of the first that failed\n"
 	       "\n"
 	       "Observe (RFC 7641):\n"
 	       "  -s, --observe SECONDS\n"
@@ -389,6 +398,9 @@ static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"newline", no_argument, NULL, 'w'},
     {"include", no_argument, NULL, 'i'},
+    {"local-address", required_argument, NULL, 'a'},
+    {"local-port", required_argument, NULL, 'p'},
+    {"repeat", required_argument, NULL, 'G'},
     {"verbose", no_argument, NULL, 'v'},
     {"psk", required_argument, NULL, 'k'},
     {"psk-identity", required_argument, NULL, 'u'},
@@ -419,11 +431,12 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 	cfg->accept = -1;
 	cfg->give_up_s = 90.0;
 	cfg->progress = -1;
+	cfg->repeat = 1;
 	err[0] = '\0';
 
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwhi",
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwhia:p:G:",
 				long_options, NULL)) != -1) {
 		switch (c) {
 		case 'm': {
@@ -597,6 +610,33 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 		case 'i':
 			cfg->include = true;
 			break;
+		case 'a': {
+			struct in6_addr a6;
+
+			if (inet_pton(AF_INET, optarg, &a6) != 1 &&
+			    inet_pton(AF_INET6, optarg, &a6) != 1) {
+				return usage_error(err, errlen,
+						   "-a %s: expected a numeric IPv4 or IPv6 address",
+						   optarg);
+			}
+			cfg->local_addr = optarg;
+			break;
+		}
+		case 'p':
+			if (!parse_ulong(optarg, 65535, &v)) {
+				return usage_error(err, errlen, "-p %s: expected a port 0..65535",
+						   optarg);
+			}
+			cfg->local_port = (uint16_t)v;
+			break;
+		case 'G':
+			if (!parse_ulong(optarg, 1000000UL, &v) || v == 0) {
+				return usage_error(err, errlen,
+						   "-G %s: expected a count from 1 to 1000000",
+						   optarg);
+			}
+			cfg->repeat = v;
+			break;
 		case OPT_JSON:
 			cfg->json = true;
 			break;
@@ -641,6 +681,9 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 				   argv[optind + 1]);
 	}
 	cfg->uri = argv[optind];
+	if (cfg->observe && cfg->repeat > 1) {
+		return usage_error(err, errlen, "-G cannot repeat an observation");
+	}
 	if (cfg->observe && cfg->method != COAP_METHOD_GET && cfg->method != COAP_METHOD_FETCH) {
 		return usage_error(err, errlen,
 				   "only GET and FETCH can observe (RFC 7641, RFC 8132)");

@@ -141,6 +141,9 @@ struct cli_config {
 	int progress;            /* -1 auto (isatty), 0 off, 1 on */
 	bool newline;            /* -w */
 	bool include;            /* -i: the code and options before the body */
+	const char *local_addr;  /* -a: numeric address to send from, or NULL */
+	uint16_t local_port;     /* -p: port to send from, 0 when not given */
+	unsigned long repeat;    /* -G: times to send the request (1 by default) */
 	const char *uri;
 };
 
@@ -373,8 +376,15 @@ struct cli_dtls;
 enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais);
 /* "192.0.2.1:5683" or "[2001:db8::1]:5683". */
 void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size);
-/* A UDP socket, connected to @p ai unless @p secure (the handshake connects it), or -errno. */
-int cli_socket_open(const struct addrinfo *ai, bool secure);
+/*
+ * A UDP socket, bound to -a/-p when given (*bind_failed tells when that
+ * failed), connected to @p ai unless @p secure (the handshake connects it),
+ * or -errno.
+ */
+int cli_socket_open(const struct addrinfo *ai, bool secure, const struct cli_config *cfg,
+		    bool *bind_failed);
+/* The local address of @p sock, as cli_describe_addr() writes it. */
+void cli_describe_local(int sock, char *buf, size_t size);
 /* Close a request socket; a DTLS one sends close_notify and wipes its session first. */
 void cli_socket_close(int sock, bool secure);
 /*

@@ -133,6 +133,36 @@ static void drop_socket(struct tool *t)
 	t->sock = -1;
 }
 
+/* coap_client_req() refused the request: the message and the exit status. */
+static int not_sent(int ret)
+{
+	int status;
+
+	fprintf(stderr, "zcoap: request not sent: %s\n", zcoap_strerror(ret));
+	status =
+	    (ret == -EINVAL || ret == -ENOSPC) ? (int)CLI_EXIT_USAGE : (int)cli_exit_for_errno(ret);
+	return status == CLI_EXIT_ERROR ? CLI_EXIT_IO : status;
+}
+
+/*
+ * -G: the request once more, on the socket (and DTLS session) of the
+ * previous time, so that -p can name the same local port every time.
+ */
+static int exchange_again(struct tool *t)
+{
+	struct cli_exchange *x = &t->exchange;
+	int ret;
+
+	cli_exchange_reset(x);
+	ret = cli_exchange_send(x, &t->client, t->sock, &t->request.req);
+	if (ret < 0) {
+		return not_sent(ret);
+	}
+	cli_exchange_wait(x);
+	(void)cli_exchange_end(x, false);
+	return GO_ON;
+}
+
 /*
  * Send the request and wait for its outcome. The addresses are tried in
  * turn while they refuse (ICMP port unreachable before any answer), e.g.
@@ -145,23 +175,37 @@ static int exchange(struct tool *t)
 	struct cli_exchange *x = &t->exchange;
 	const struct addrinfo *ai;
 	int status = CLI_EXIT_ERROR;
+	bool bind_failed;
 	int ret;
 
 	for (ai = t->ais; ai != NULL; ai = ai->ai_next) {
 		cli_exchange_reset(x);
 		cli_describe_addr(ai, t->where, sizeof(t->where));
-		t->sock = cli_socket_open(ai, t->uri.secure);
+		t->sock = cli_socket_open(ai, t->uri.secure, cfg, &bind_failed);
 		if (t->sock < 0) {
 			if (ai->ai_next != NULL) {
 				continue;
 			}
-			fprintf(stderr, "zcoap: cannot reach %s: %s\n", t->where,
-				strerror(-t->sock));
+			if (bind_failed && t->sock == -EAFNOSUPPORT) {
+				fprintf(stderr,
+					"zcoap: -a %s: not an address of the family of %s\n",
+					cfg->local_addr, t->where);
+			} else if (bind_failed) {
+				fprintf(stderr, "zcoap: cannot send from %s port %u: %s\n",
+					cfg->local_addr != NULL ? cfg->local_addr : "any address",
+					cfg->local_port, strerror(-t->sock));
+			} else {
+				fprintf(stderr, "zcoap: cannot reach %s: %s\n", t->where,
+					strerror(-t->sock));
+			}
 			return CLI_EXIT_IO;
 		}
 		if (cfg->verbose > 0) {
-			fprintf(stderr, "zcoap: %s %s -> %s\n", cli_method_name(cfg->method),
-				cfg->uri, t->where);
+			char local[NI_MAXHOST + NI_MAXSERV + 4];
+
+			cli_describe_local(t->sock, local, sizeof(local));
+			fprintf(stderr, "zcoap: %s %s -> %s (from %s)\n",
+				cli_method_name(cfg->method), cfg->uri, t->where, local);
 		}
 		if (t->uri.secure) {
 			ret = cli_dtls_session_start(&t->dtls, t->sock, ai, cfg, t->out, x->t_start,
@@ -180,10 +224,7 @@ static int exchange(struct tool *t)
 				drop_socket(t);
 				continue;
 			}
-			fprintf(stderr, "zcoap: request not sent: %s\n", zcoap_strerror(ret));
-			status = (ret == -EINVAL || ret == -ENOSPC) ? (int)CLI_EXIT_USAGE
-								    : (int)cli_exit_for_errno(ret);
-			return status == CLI_EXIT_ERROR ? CLI_EXIT_IO : status;
+			return not_sent(ret);
 		}
 		cli_exchange_wait(x);
 		if (!cli_exchange_end(x, ai->ai_next != NULL)) {
@@ -246,11 +287,23 @@ int main(int argc, char **argv)
 	if (status != GO_ON) {
 		goto out;
 	}
-	status = exchange(&t);
-	if (status != GO_ON) {
-		goto out;
+	status = CLI_EXIT_OK;
+	/* -G: one exchange after the other */
+	for (unsigned long i = 0; i < t.cfg.repeat; i++) {
+		int st = t.sock >= 0 ? exchange_again(&t) : exchange(&t);
+
+		if (st == GO_ON) {
+			st = (int)cli_exchange_outcome(&t.exchange, t.where, t.sock, t.uri.secure);
+		} else if (t.sock >= 0) {
+			drop_socket(&t); /* no request went out on it: start afresh */
+		}
+		if (status == CLI_EXIT_OK) {
+			status = st; /* the first failure decides */
+		}
+		if (st == CLI_EXIT_INTERRUPTED || st == CLI_EXIT_USAGE) {
+			break;
+		}
 	}
-	status = (int)cli_exchange_outcome(&t.exchange, t.where, t.sock, t.uri.secure);
 out:
 	return cleanup(&t, status);
 }

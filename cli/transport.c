@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -101,13 +102,64 @@ void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size)
 	snprintf(buf, size, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
 }
 
+/*
+ * -a/-p: bind @p fd to the local address and port of the command line, in
+ * the family of @p ai. Returns 0, -EAFNOSUPPORT when -a is of the other
+ * family, or the -errno of bind().
+ */
+static int bind_local(int fd, const struct addrinfo *ai, const struct cli_config *cfg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (ai->ai_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(cfg->local_port);
+		if (cfg->local_addr != NULL &&
+		    inet_pton(AF_INET, cfg->local_addr, &sin->sin_addr) != 1) {
+			return -EAFNOSUPPORT;
+		}
+		len = sizeof(*sin);
+	} else if (ai->ai_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(cfg->local_port);
+		if (cfg->local_addr != NULL &&
+		    inet_pton(AF_INET6, cfg->local_addr, &sin6->sin6_addr) != 1) {
+			return -EAFNOSUPPORT;
+		}
+		/* a link-local source needs the interface of the destination */
+		sin6->sin6_scope_id =
+		    ((const struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_scope_id;
+		len = sizeof(*sin6);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	return bind(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+}
+
 /* A UDP socket; connected to @p ai unless @p secure (zcoap_dtls_connect() connects it). */
-int cli_socket_open(const struct addrinfo *ai, bool secure)
+int cli_socket_open(const struct addrinfo *ai, bool secure, const struct cli_config *cfg,
+		    bool *bind_failed)
 {
 	int fd = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_UDP);
+	int ret;
 
+	*bind_failed = false;
 	if (fd < 0) {
 		return -errno;
+	}
+	if (cfg->local_addr != NULL || cfg->local_port != 0) {
+		ret = bind_local(fd, ai, cfg);
+		if (ret < 0) {
+			close(fd);
+			*bind_failed = true;
+			return ret;
+		}
 	}
 	if (secure) {
 		return fd;
@@ -123,6 +175,22 @@ int cli_socket_open(const struct addrinfo *ai, bool secure)
 		return -e;
 	}
 	return fd;
+}
+
+void cli_describe_local(int sock, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[NI_MAXHOST];
+	char serv[NI_MAXSERV];
+
+	if (getsockname(sock, (struct sockaddr *)&ss, &len) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), serv, sizeof(serv),
+			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(buf, size, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
 }
 
 /* Close a request socket; a DTLS one sends close_notify and wipes its session first. */

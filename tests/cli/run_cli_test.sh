@@ -895,6 +895,41 @@ include)
 		[ "$(tr -d '\r' <"$OUT")" = '2.04 Changed' ] || fail "no code on the terminal"
 	fi
 	;;
+local_repeat)
+	# -a/-p: where the request is sent from; -G: the request several times
+	start_server
+	run -v -a 127.0.0.1 "$URI/time"
+	expect_rc 0
+	expect_err_has '(from 127.0.0.1:'
+	start_silent # a bound, known port on 127.0.0.1 that is not ours
+	run -p "$SILENT_PORT" "$URI/time"
+	expect_rc 8
+	expect_err_has "cannot send from any address port $SILENT_PORT"
+	run -a ::1 "$URI/time"
+	expect_rc 8
+	expect_err_has 'not an address of the family'
+	for bad in "-a nosuch.example" "-a 127.0.0.1.1" "-p 70000" "-p x" "-G 0" "-G x" \
+		"-G 2 -s 1"; do
+		# shellcheck disable=SC2086
+		run $bad "$URI/time"
+		expect_rc 2
+	done
+	# a port we choose: the silent peer's, once it is gone; the same socket every time
+	kill "$SILENT_PID"
+	wait "$SILENT_PID" 2>/dev/null
+	run -v -G 3 -w --local-port "$SILENT_PORT" --local-address 127.0.0.1 "$URI/time"
+	expect_rc 0
+	expect_err_has "(from 127.0.0.1:$SILENT_PORT)"
+	[ "$(grep -c '< ACK 2.05' "$ERR")" -eq 3 ] || fail "-G 3: expected 3 answers"
+	[ "$(wc -l <"$OUT")" -eq 3 ] || fail "-G 3: expected 3 bodies"
+	run --json --repeat 2 "$URI/time"
+	expect_rc 0
+	[ "$(grep -c '"code":"2.05"' "$OUT")" -eq 2 ] || fail "--repeat 2 --json: two objects"
+	# the first failure decides the exit status; every response is shown
+	run -G 2 "$URI/no-such"
+	expect_rc 3
+	[ "$(grep -c '4.04 Not Found' "$ERR")" -eq 2 ] || fail "-G 2: two 4.04"
+	;;
 long_options)
 	# every short option has a long one, with the same effect
 	start_server
