@@ -33,11 +33,13 @@
 #define CLI_JSON_INLINE_MAX ((size_t)1024 * 1024)
 
 struct cli_output {
-	FILE *body;       /* stdout or the -o file */
-	bool own_file;    /* body was opened here */
-	char *tmp_path;   /* -o: the temporary file beside it, renamed on success (or NULL) */
-	const char *path; /* -o */
-	bool body_is_tty; /* a newline is added after bodies that lack one */
+	FILE *body;        /* stdout or the -o file */
+	bool own_file;     /* body was opened here */
+	char *tmp_path;    /* -o: the temporary file beside it, renamed on success (or NULL) */
+	const char *path;  /* -o */
+	bool body_is_tty;  /* a newline is added after bodies that lack one */
+	bool binary_guard; /* a terminal: a body with a NUL byte is not written (-o - writes it) */
+	bool binary_held;  /* ... and the current one had one: the rest is not written */
 	bool json;
 	bool newline; /* -w */
 	bool include; /* -i */
@@ -339,6 +341,7 @@ struct cli_output *cli_output_open(const struct cli_config *cfg)
 	} else {
 		out->body = stdout;
 		out->body_is_tty = isatty(STDOUT_FILENO) == 1;
+		out->binary_guard = out->body_is_tty && cfg->output == NULL && !cfg->json;
 	}
 	out->json = cfg->json;
 	out->newline = cfg->newline;
@@ -414,6 +417,7 @@ static void include_header(struct cli_output *out, uint8_t code, const struct co
 void cli_output_begin(struct cli_output *out, uint8_t code, const struct coap_packet *pkt)
 {
 	stream_abort(out);
+	out->binary_held = false;
 	if (out->include) {
 		include_header(out, code, pkt);
 	}
@@ -549,7 +553,19 @@ int cli_output_body(struct cli_output *out, size_t offset, const uint8_t *p, siz
 		}
 		write_diagnostic(p, len);
 	} else if (!out->json) {
-		if (fwrite(p, 1, len, out->body) != len || fflush(out->body) != 0) {
+		if (out->binary_guard && !out->binary_held && memchr(p, 0, len) != NULL) {
+			/* As curl: a NUL byte says binary, which can garble a terminal. */
+			out->binary_held = true;
+			cli_output_progress_done(out);
+			fprintf(
+			    stderr,
+			    "zcoap: warning: binary output can mess up your terminal: the body is "
+			    "not shown from byte %zu on; use -o FILE, or -o - to write it here "
+			    "anyway\n",
+			    out->written);
+		}
+		if (!out->binary_held &&
+		    (fwrite(p, 1, len, out->body) != len || fflush(out->body) != 0)) {
 			return -(errno != 0 ? errno : EIO);
 		}
 	}

@@ -407,6 +407,34 @@ progress_tty)
 	printf '\n' >>"$WORK/file"
 	cmp -s "$WORK/file" "$WORK/body" || fail "-o file differs"
 	;;
+binary_tty)
+	# a binary body is not written to a terminal (script(1)) unless -o - asks
+	command -v script >/dev/null 2>&1 || { echo "SKIP: script(1) (util-linux) is not installed"; exit 77; }
+	start_server
+	printf 'text then \000binary\001' >"$WORK/bin"
+	run -m put -f "$WORK/bin" "$URI/bin"
+	expect_rc 0
+	run "$URI/bin" # a pipe gets everything
+	cmp -s "$OUT" "$WORK/bin" || fail "binary body through a pipe differs"
+	LAST="script -c 'zcoap $URI/bin'"
+	script -q -e -c "$ZCOAP $URI/bin" /dev/null </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	expect_out_has 'binary output can mess up your terminal'
+	grep -qF 'text then' "$OUT" && fail "the binary body was written to the terminal"
+	LAST="script -c 'zcoap -o - $URI/bin'"
+	script -q -e -c "$ZCOAP -o - $URI/bin" /dev/null </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	expect_out_has 'text then'
+	grep -qF 'mess up' "$OUT" && fail "-o - still warned"
+	# text is shown as usual
+	LAST="script -c 'zcoap $URI/time'"
+	script -q -e -c "$ZCOAP $URI/time" /dev/null </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	grep -qF 'mess up' "$OUT" && fail "text taken for binary"
+	;;
 timeout)
 	start_silent
 	run -B 2 "coap://127.0.0.1:$SILENT_PORT/x"
