@@ -270,8 +270,9 @@ static void print_help(void)
 {
 	bool dtls = zcoap_dtls_available();
 
-	printf("Usage: zcoap [OPTIONS] URI\n"
-	       "A CoAP client (RFC 7252): sends one request and prints the response body.\n"
+	printf("Usage: zcoap [OPTIONS] URI...\n"
+	       "A CoAP client (RFC 7252): sends a request to each URI in turn and prints the\n"
+	       "response bodies. The exit status is that of the first request that failed.\n"
 	       "\n"
 	       "URI: coap://HOST[:PORT][/PATH][?QUERY] or coaps://... (DTLS, port 5684)%s\n"
 	       "  HOST is a name, an IPv4 address or [IPv6] with an optional zone: "
@@ -677,11 +678,17 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 	if (optind >= argc) {
 		return usage_error(err, errlen, "missing URI");
 	}
-	if (argc - optind > 1) {
-		return usage_error(err, errlen, "one URI expected, got \"%s\" and more",
-				   argv[optind + 1]);
-	}
+	cfg->uris = (const char *const *)&argv[optind];
+	cfg->n_uris = (size_t)(argc - optind);
 	cfg->uri = argv[optind];
+	if (cfg->n_uris > 1 && cfg->observe) {
+		return usage_error(err, errlen, "an observation takes one URI");
+	}
+	if (cfg->n_uris > 1 && cfg->payload_file != NULL && strcmp(cfg->payload_file, "-") == 0) {
+		return usage_error(err, errlen,
+				   "-f - reads standard input once: it cannot be sent to several "
+				   "URIs");
+	}
 	if (cfg->observe && cfg->repeat > 1) {
 		return usage_error(err, errlen, "-G cannot repeat an observation");
 	}

@@ -144,7 +144,9 @@ struct cli_config {
 	const char *local_addr;  /* -a: numeric address to send from, or NULL */
 	uint16_t local_port;     /* -p: port to send from, 0 when not given */
 	unsigned long repeat;    /* -G: times to send the request (1 by default) */
-	const char *uri;
+	const char *uri;         /* the first URI */
+	const char *const *uris; /* every URI, in command-line order */
+	size_t n_uris;
 };
 
 enum cli_args_result {
@@ -199,6 +201,9 @@ struct cli_output *cli_output_open(const struct cli_config *cfg);
  * named by -o is left as it was.
  */
 int cli_output_close(struct cli_output *out, bool success);
+
+/* The URI the next responses answer; with --json, each object names it ("uri"). NULL: none. */
+void cli_output_set_uri(struct cli_output *out, const char *uri);
 
 /*
  * A new response (or notification) starts: @p code is its code byte, @p pkt

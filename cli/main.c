@@ -3,19 +3,20 @@
  *
  * main.c -- the zcoap tool as a sequence of stages with one cleanup path:
  *
- *   command line and URI  (args.c, uri.c, dtls.c's checks)
- *   the request           (build.c: path, options, body)
- *   the addresses         (transport.c: resolution)
- *   start                 (output, self-pipe and signals, client, DTLS credentials)
- *   exchange              (per address: socket and DTLS session in transport.c,
+ *   command line and URIs (args.c; uri.c and dtls.c's checks of every URI)
+ *   start                 (output, self-pipe and signals, client)
+ *   then for each URI in turn (run_uri(), finish_uri()):
+ *     the request         (build.c: path, options, body)
+ *     the addresses       (transport.c: resolution; dtls.c: credentials)
+ *     exchange, -G times  (per address: socket and DTLS session in transport.c,
  *                          then request.c sends and waits)
- *   outcome               (request.c: messages and exit status)
+ *     outcome             (request.c: messages and exit status)
  *   cleanup               (everything a stage set up, in reverse order)
  *
  * The stages here return GO_ON or the exit status to leave with; those of
  * build.c and transport.c return CLI_EXIT_OK to carry on. Whatever the
- * stage reached, cleanup() undoes what was set up and gives the status.
- */
+ * stage reached, cleanup() undoes what was set up and gives the status:
+ * that of the first request that failed. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,12 +42,40 @@ struct tool {
 	struct cli_dtls dtls;
 	int sock;
 	char where[NI_MAXHOST + NI_MAXSERV + 4]; /* the address tried last */
+	const char *uri_text;                    /* the URI being requested */
 };
+
+/* Parse @p text into t->uri, with the DTLS checks of a coaps:// one. GO_ON or a status. */
+static int parse_uri(struct tool *t, const char *text)
+{
+	char err[512];
+
+	if (cli_uri_parse(text, &t->uri, err, sizeof(err)) < 0) {
+		fprintf(stderr, "zcoap: bad URI \"%s\": %s\n", text, err);
+		return CLI_EXIT_USAGE;
+	}
+	if (t->uri.secure) {
+		enum cli_exit st = cli_dtls_check(&t->cfg, &t->uri, err, sizeof(err));
+
+		if (st == CLI_EXIT_USAGE) {
+			fprintf(stderr, "zcoap: %s\nTry 'zcoap --help' for more information.\n",
+				err);
+			return (int)st;
+		}
+		if (st != CLI_EXIT_OK) {
+			fprintf(stderr, "zcoap: %s\n", err);
+			return (int)st;
+		}
+	}
+	return GO_ON;
+}
 
 static int parse_command_line(struct tool *t, int argc, char **argv)
 {
 	const struct cli_config *cfg = &t->cfg;
+	bool secure = false;
 	char err[512];
+	int status;
 
 	switch (cli_parse_args(argc, argv, &t->cfg, err, sizeof(err))) {
 	case CLI_ARGS_EXIT:
@@ -56,10 +85,6 @@ static int parse_command_line(struct tool *t, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	case CLI_ARGS_RUN:
 		break;
-	}
-	if (cli_uri_parse(cfg->uri, &t->uri, err, sizeof(err)) < 0) {
-		fprintf(stderr, "zcoap: bad URI \"%s\": %s\n", cfg->uri, err);
-		return CLI_EXIT_USAGE;
 	}
 
 	/* DTLS credentials come in pairs. */
@@ -71,31 +96,25 @@ static int parse_command_line(struct tool *t, int argc, char **argv)
 		fprintf(stderr, "zcoap: -j needs -c\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (t->uri.secure) {
-		enum cli_exit st = cli_dtls_check(cfg, &t->uri, err, sizeof(err));
-
-		if (st == CLI_EXIT_USAGE) {
-			fprintf(stderr, "zcoap: %s\nTry 'zcoap --help' for more information.\n",
-				err);
-			return (int)st;
+	/* Every URI is checked before anything is sent. */
+	for (size_t i = 0; i < cfg->n_uris; i++) {
+		status = parse_uri(t, cfg->uris[i]);
+		if (status != GO_ON) {
+			return status;
 		}
-		if (st != CLI_EXIT_OK) {
-			fprintf(stderr, "zcoap: %s\n", err);
-			return (int)st;
-		}
-	} else if (cfg->psk_key != NULL || cfg->cert_file != NULL || cfg->ca_file != NULL ||
-		   cfg->no_verify || cfg->server_name != NULL) {
+		secure = secure || t->uri.secure;
+	}
+	if (!secure && (cfg->psk_key != NULL || cfg->cert_file != NULL || cfg->ca_file != NULL ||
+			cfg->no_verify || cfg->server_name != NULL)) {
 		fprintf(stderr, "zcoap: warning: -k/-u/-c/-j/-C/-n/--server-name apply to coaps:// "
 				"only; ignored\n");
 	}
 	return GO_ON;
 }
 
-/* The output, the self-pipe and signals, the client and the DTLS credentials. */
+/* The output, the self-pipe and signals, and the client. */
 static int start(struct tool *t)
 {
-	char err[512];
-	int status;
 	int ret;
 
 	t->out = cli_output_open(&t->cfg);
@@ -104,7 +123,7 @@ static int start(struct tool *t)
 			t->cfg.output != NULL ? t->cfg.output : "output", strerror(errno));
 		return CLI_EXIT_IO;
 	}
-	if (cli_exchange_init(&t->exchange, &t->cfg, t->out, t->request.payload_len) < 0) {
+	if (cli_exchange_init(&t->exchange, &t->cfg, t->out, 0) < 0) {
 		return CLI_EXIT_IO;
 	}
 	ret = coap_client_init(&t->client, "zcoap");
@@ -115,14 +134,6 @@ static int start(struct tool *t)
 	t->client_started = true;
 	/* -v dumps, and the responses the library rejects (request.c) */
 	zcoap_client_set_trace(&t->client, cli_exchange_trace, &t->exchange);
-	if (t->uri.secure) {
-		/* After coap_client_init(): cleanup() unregisters and wipes the credentials. */
-		status = (int)cli_dtls_setup(&t->dtls, &t->cfg, &t->uri, err, sizeof(err));
-		if (status != CLI_EXIT_OK) {
-			fprintf(stderr, "zcoap: %s\n", err);
-			return status;
-		}
-	}
 	return GO_ON;
 }
 
@@ -238,6 +249,70 @@ static int exchange(struct tool *t)
 	return GO_ON;
 }
 
+/* What one URI set up: its socket, DTLS credentials, addresses and request. */
+static void finish_uri(struct tool *t)
+{
+	if (t->sock >= 0) {
+		cli_socket_close(t->sock, t->uri.secure);
+		t->sock = -1;
+	}
+	cli_dtls_cleanup(&t->dtls);
+	if (t->ais != NULL) {
+		freeaddrinfo(t->ais);
+		t->ais = NULL;
+	}
+	cli_request_free(&t->request);
+}
+
+/* The request to one URI (-G times); the exit status of the first that failed. */
+static int run_uri(struct tool *t, const char *text)
+{
+	char err[512];
+	int status = parse_uri(t, text); /* checked before: only fills t->uri again */
+
+	if (status != GO_ON) {
+		return status;
+	}
+	t->uri_text = text;
+	cli_output_set_uri(t->out, t->cfg.n_uris > 1 ? text : NULL);
+	status = (int)cli_request_build(&t->request, &t->cfg, &t->uri);
+	if (status != CLI_EXIT_OK) {
+		return status;
+	}
+	t->exchange.upload_total = t->request.payload_len;
+	status = (int)cli_resolve(&t->uri, &t->ais);
+	if (status != CLI_EXIT_OK) {
+		return status;
+	}
+	if (t->uri.secure) {
+		/* After coap_client_init(): finish_uri() unregisters and wipes the credentials. */
+		status = (int)cli_dtls_setup(&t->dtls, &t->cfg, &t->uri, err, sizeof(err));
+		if (status != CLI_EXIT_OK) {
+			fprintf(stderr, "zcoap: %s\n", err);
+			return status;
+		}
+	}
+	status = CLI_EXIT_OK;
+	/* -G: one exchange after the other */
+	for (unsigned long i = 0; i < t->cfg.repeat; i++) {
+		int st = t->sock >= 0 ? exchange_again(t) : exchange(t);
+
+		if (st == GO_ON) {
+			st = (int)cli_exchange_outcome(&t->exchange, t->where, t->sock,
+						       t->uri.secure);
+		} else if (t->sock >= 0) {
+			drop_socket(t); /* no request went out on it: start afresh */
+		}
+		if (status == CLI_EXIT_OK) {
+			status = st; /* the first failure decides */
+		}
+		if (st == CLI_EXIT_INTERRUPTED || st == CLI_EXIT_USAGE) {
+			break;
+		}
+	}
+	return status;
+}
+
 static int cleanup(struct tool *t, int status)
 {
 	int ret;
@@ -246,10 +321,7 @@ static int cleanup(struct tool *t, int status)
 	if (t->client_started) {
 		zcoap_client_deinit(&t->client);
 	}
-	if (t->sock >= 0) {
-		cli_socket_close(t->sock, t->uri.secure);
-	}
-	cli_dtls_cleanup(&t->dtls);
+	finish_uri(t);
 	cli_exchange_cleanup(&t->exchange);
 	/* -o FILE is replaced only on success: a failed request leaves it as it was. */
 	ret = cli_output_close(t->out, status == CLI_EXIT_OK);
@@ -258,10 +330,6 @@ static int cleanup(struct tool *t, int status)
 			t->cfg.output != NULL ? t->cfg.output : "the output", strerror(-ret));
 		status = CLI_EXIT_IO;
 	}
-	if (t->ais != NULL) {
-		freeaddrinfo(t->ais);
-	}
-	cli_request_free(&t->request);
 	return status;
 }
 
@@ -275,30 +343,21 @@ int main(int argc, char **argv)
 	if (status != GO_ON) {
 		goto out;
 	}
-	status = (int)cli_request_build(&t.request, &t.cfg, &t.uri);
-	if (status != CLI_EXIT_OK) {
-		goto out;
-	}
-	status = (int)cli_resolve(&t.uri, &t.ais);
-	if (status != CLI_EXIT_OK) {
-		goto out;
-	}
 	status = start(&t);
 	if (status != GO_ON) {
 		goto out;
 	}
 	status = CLI_EXIT_OK;
-	/* -G: one exchange after the other */
-	for (unsigned long i = 0; i < t.cfg.repeat; i++) {
-		int st = t.sock >= 0 ? exchange_again(&t) : exchange(&t);
+	/* Each URI in turn; the first failure decides the exit status. */
+	for (size_t i = 0; i < t.cfg.n_uris; i++) {
+		int st;
 
-		if (st == GO_ON) {
-			st = (int)cli_exchange_outcome(&t.exchange, t.where, t.sock, t.uri.secure);
-		} else if (t.sock >= 0) {
-			drop_socket(&t); /* no request went out on it: start afresh */
+		if (i > 0) {
+			finish_uri(&t);
 		}
+		st = run_uri(&t, t.cfg.uris[i]);
 		if (status == CLI_EXIT_OK) {
-			status = st; /* the first failure decides */
+			status = st;
 		}
 		if (st == CLI_EXIT_INTERRUPTED || st == CLI_EXIT_USAGE) {
 			break;

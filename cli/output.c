@@ -41,8 +41,9 @@ struct cli_output {
 	bool binary_guard; /* a terminal: a body with a NUL byte is not written (-o - writes it) */
 	bool binary_held;  /* ... and the current one had one: the rest is not written */
 	bool json;
-	bool newline; /* -w */
-	bool include; /* -i */
+	const char *uri; /* --json with several URIs: the one being answered */
+	bool newline;    /* -w */
+	bool include;    /* -i */
 	/* the response being delivered */
 	uint8_t code;
 	bool to_stderr; /* not 2.xx: the payload is a diagnostic */
@@ -485,6 +486,22 @@ static void stream_base64(struct cli_output *out, const uint8_t *p, size_t len)
 	out->carry_len += len - whole;
 }
 
+/* The start of a JSON object, with the URI it answers when there are several. */
+static void json_open(struct cli_output *out)
+{
+	fputc('{', out->body);
+	if (out->uri != NULL) {
+		fputs("\"uri\":", out->body);
+		json_string(out->body, out->uri);
+		fputc(',', out->body);
+	}
+}
+
+void cli_output_set_uri(struct cli_output *out, const char *uri)
+{
+	out->uri = uri;
+}
+
 /*
  * The body outgrew CLI_JSON_INLINE_MAX: open the object with what is known
  * now and write what was kept. The payload of a body this long is always
@@ -492,7 +509,8 @@ static void stream_base64(struct cli_output *out, const uint8_t *p, size_t len)
  */
 static void stream_begin(struct cli_output *out)
 {
-	fprintf(out->body, "{\"code\":\"%u.%02u\",\"payload_base64\":\"", out->code >> 5,
+	json_open(out);
+	fprintf(out->body, "\"code\":\"%u.%02u\",\"payload_base64\":\"", out->code >> 5,
 		out->code & 0x1Fu);
 	out->streaming = true;
 	out->carry_len = 0;
@@ -638,7 +656,8 @@ int cli_output_end(struct cli_output *out, const struct coap_packet *pkt, uint64
 		fprintf(f, ",\"elapsed_ms\":%llu,\"retransmissions\":%u}\n",
 			(unsigned long long)elapsed_ms, retransmissions);
 	} else if (out->json) {
-		fprintf(f, "{\"code\":\"%u.%02u\"", out->code >> 5, out->code & 0x1Fu);
+		json_open(out);
+		fprintf(f, "\"code\":\"%u.%02u\"", out->code >> 5, out->code & 0x1Fu);
 		if (has_observe) {
 			fprintf(f, ",\"observe\":%u", observe);
 		}
@@ -679,7 +698,8 @@ void cli_output_error(struct cli_output *out, const char *what, int err, const c
 	cli_output_progress_done(out);
 	if (out->json) {
 		stream_abort(out);
-		fputs("{\"error\":", out->body);
+		json_open(out);
+		fputs("\"error\":", out->body);
 		json_string(out->body, what);
 		fprintf(out->body, ",\"errno\":%d,\"message\":", err);
 		json_string(out->body, message != NULL ? message : zcoap_strerror(err));

@@ -804,7 +804,8 @@ usage)
 	for args in "-m foo coap://127.0.0.1/" "http://127.0.0.1/" "coap://127.0.0.1:70000/" \
 		"coap://127.0.0.1/%zz" "coap://127.0.0.1/%A" "coap://127.0.0.1?%4" \
 		"coap://[::1/x" "coap:///x" "coap://h/x#frag" "-T 0a coap://127.0.0.1/" \
-		"" "coap://127.0.0.1/ coap://127.0.0.1/" "-b 100 coap://127.0.0.1/" \
+		"" "-s 1 coap://127.0.0.1/ coap://127.0.0.1/" \
+		"-m put -f - coap://127.0.0.1/ coap://127.0.0.1/" "coap://127.0.0.1/ coap://[::1" "-b 100 coap://127.0.0.1/" \
 		"-B 0 coap://127.0.0.1/" "-B abc coap://127.0.0.1/" "-s -1 coap://127.0.0.1/" \
 		"--observe-count -1 coap://127.0.0.1/" "-s 0x coap://127.0.0.1/" "-e x -f y coap://127.0.0.1/" \
 		"--bogus coap://127.0.0.1/" "-t nosuch coap://127.0.0.1/" "-m" \
@@ -890,6 +891,43 @@ raw_path)
 	expect_out 'raw'
 	expect_err_has 'Uri-Path:"a&b"'
 	expect_err_has 'Uri-Query:"q=1"'
+	;;
+multi_uri)
+	# several URIs: each in turn, the first failure decides the exit status
+	need_python
+	start_server
+	run -w "$URI/time" "$URI/no-such" "$URI/.well-known/core"
+	expect_rc 3
+	expect_out_has '</time>'
+	[ "$(wc -l <"$OUT")" -eq 2 ] || fail "expected two bodies"
+	expect_err_has '4.04 Not Found'
+	start_silent
+	kill "$SILENT_PID"
+	wait "$SILENT_PID" 2>/dev/null
+	run --json "$URI/time" "coap://127.0.0.1:$SILENT_PORT/x" "$URI/no-such"
+	expect_rc 6
+	json_check '
+assert len(lines) == 3, lines
+assert lines[0]["uri"] == args[0] + "/time" and lines[0]["code"] == "2.05", lines[0]
+assert lines[1]["uri"] == "coap://127.0.0.1:" + args[1] + "/x", lines[1]
+assert lines[1]["error"] == "refused", lines[1]
+assert lines[2]["uri"] == args[0] + "/no-such" and lines[2]["code"] == "4.04", lines[2]
+' "$URI" "$SILENT_PORT"
+	# one URI: no "uri" field (the objects stay as they were)
+	run --json "$URI/time"
+	json_check 'assert "uri" not in lines[0], lines[0]'
+	# a PUT of one file to two resources, read back with -G
+	printf 'twice' >"$WORK/in"
+	run -m put -f "$WORK/in" "$URI/m1" "$URI/m2"
+	expect_rc 0
+	run -w "$URI/m1" "$URI/m2"
+	expect_rc 0
+	[ "$(cat "$OUT")" = "$(printf 'twice\ntwice')" ] || fail "bodies of m1 and m2"
+	# a bad URI anywhere is a usage error before anything is sent
+	run -m post -e x "$URI/m3" "coap://[::1"
+	expect_rc 2
+	run "$URI/m3"
+	expect_rc 3
 	;;
 include)
 	start_server
@@ -1049,6 +1087,15 @@ dtls_psk)
 	run -m post -e x -k "$PSK" -u zcoap "$SURI/time"
 	expect_rc 3
 	expect_err_has '4.05 Method Not Allowed'
+	# -G: the same session each time; several URIs: a session each
+	run -v -G 2 -w -k "$PSK" -u zcoap "$SURI/time"
+	expect_rc 0
+	[ "$(wc -l <"$OUT")" -eq 2 ] || fail "-G 2: two bodies"
+	[ "$(grep -c 'DTLS 1.2 session with' "$ERR")" -eq 1 ] || fail "-G 2: one handshake"
+	run -w -k "$PSK" -u zcoap "$SURI/time" "$NURI/.well-known/core"
+	expect_rc 0
+	expect_out_has '</time>'
+	[ "$(wc -l <"$OUT")" -eq 2 ] || fail "two URIs: two bodies"
 	;;
 dtls_psk_block)
 	start_dtls -k "$PSK"
