@@ -366,6 +366,12 @@ bool cli_exchange_end(struct cli_exchange *x, bool more_addresses);
 /* Report the outcome on stderr (and --json); the exit status. */
 enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, int sock,
 				   bool secure);
+/*
+ * Report a timeout on stderr (and --json) in the one wording of all of them:
+ * "timeout: no response from WHERE in N s (WHY)", WHY saying what ran out.
+ */
+void cli_report_timeout(struct cli_output *out, const char *where, uint64_t t_start,
+			const char *why);
 /* Close the self-pipe. Idempotent, and safe when cli_exchange_init() failed. */
 void cli_exchange_cleanup(struct cli_exchange *x);
 
@@ -410,6 +416,8 @@ int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addr
  */
 bool cli_dtls_session_error(int sock, const char *where, struct cli_output *out, uint64_t t_start,
 			    int *status);
+/* True when the DTLS session of @p sock has ended (cli_dtls_session_error() would report it). */
+bool cli_dtls_session_ended(int sock);
 
 /* ---- DTLS (dtls.c) ------------------------------------------------------- */
 

@@ -268,10 +268,11 @@ static void finish_uri(struct tool *t)
 static int run_uri(struct tool *t, const char *text)
 {
 	char err[512];
-	int status = parse_uri(t, text); /* checked before: only fills t->uri again */
+	int status;
 
-	if (status != GO_ON) {
-		return status;
+	/* checked by parse_command_line() (warnings included): only fills t->uri again */
+	if (cli_uri_parse(text, &t->uri, err, sizeof(err)) < 0) {
+		return CLI_EXIT_USAGE;
 	}
 	t->uri_text = text;
 	cli_output_set_uri(t->out, t->cfg.n_uris > 1 ? text : NULL);

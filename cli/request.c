@@ -538,14 +538,20 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 		status = CLI_EXIT_ERROR;
 	} else if (x->timed_out) {
 		if (cfg->observe && registered) {
-			fprintf(stderr,
-				"zcoap: timeout: -B %g s ran out after %lu notification(s)\n",
-				cfg->give_up_s, x->notifications);
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "-B %g s ran out after %lu notification(s)",
+				 cfg->give_up_s, x->notifications);
+			fprintf(stderr, "zcoap: timeout: %s\n", msg);
+			cli_output_error(x->out, "timeout", -ETIMEDOUT, msg,
+					 cli_now_ms() - x->t_start);
 		} else {
-			fprintf(stderr, "zcoap: timeout: no response from %s within %g s\n", where,
-				cfg->give_up_s);
+			cli_report_timeout(x->out, where, x->t_start, "-B");
 		}
-		cli_output_error(x->out, "timeout", -ETIMEDOUT, NULL, cli_now_ms() - x->t_start);
+		status = CLI_EXIT_TIMEOUT;
+	} else if (x->err == -ETIMEDOUT && !(secure && sock >= 0 && cli_dtls_session_ended(sock))) {
+		cli_report_timeout(x->out, where, x->t_start,
+				   "retransmissions exhausted, RFC 7252 §4.2");
 		status = CLI_EXIT_TIMEOUT;
 	} else if (x->err != 0 && secure && sock >= 0 && x->err != -ECONNREFUSED &&
 		   cli_dtls_session_error(sock, where, x->out, x->t_start, &status)) {
@@ -575,6 +581,19 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 		status = CLI_EXIT_ERROR;
 	}
 	return (enum cli_exit)status;
+}
+
+void cli_report_timeout(struct cli_output *out, const char *where, uint64_t t_start,
+			const char *why)
+{
+	uint64_t elapsed = cli_now_ms() - t_start;
+	char msg[200];
+
+	/* The one wording of every timeout, whatever ran out. */
+	snprintf(msg, sizeof(msg), "no response from %s in %.1f s (%s)", where,
+		 (double)elapsed / 1000.0, why);
+	fprintf(stderr, "zcoap: timeout: %s\n", msg);
+	cli_output_error(out, "timeout", -ETIMEDOUT, msg, elapsed);
 }
 
 void cli_exchange_cleanup(struct cli_exchange *x)

@@ -256,6 +256,39 @@ static int handshake(const struct cli_dtls *d, int sock, const struct addrinfo *
 	return ret;
 }
 
+/*
+ * The library names a credential it cannot use by its security tag ("CA
+ * certificate of tag 1 cannot be parsed"); the user knows files. Word the
+ * messages of the credential kinds the command line registers after the
+ * file that holds each; any other text is kept as it is.
+ */
+static void credential_message(const struct cli_config *cfg, char *why, size_t size)
+{
+	const char *key_file = cfg->key_file != NULL ? cfg->key_file : cfg->cert_file;
+
+	if (strncmp(why, "CA certificate of tag", 21) == 0 && cfg->ca_file != NULL) {
+		snprintf(why, size,
+			 "cannot parse CA file %s (-C): PEM or DER certificates expected",
+			 cfg->ca_file);
+	} else if (strncmp(why, "certificate of tag", 18) == 0 && cfg->cert_file != NULL) {
+		snprintf(why, size, "cannot parse certificate file %s (-c): PEM or DER expected",
+			 cfg->cert_file);
+	} else if (strncmp(why, "private key of tag", 18) == 0 && key_file != NULL &&
+		   strstr(why, "does not match") != NULL) {
+		snprintf(why, size, "the private key in %s does not match the certificate in %s",
+			 key_file, cfg->cert_file);
+	} else if (strncmp(why, "private key of tag", 18) == 0 && key_file != NULL) {
+		snprintf(why, size,
+			 "cannot parse the private key in %s (%s): PEM or DER, unencrypted, "
+			 "expected",
+			 key_file, cfg->key_file != NULL ? "-j" : "-c");
+	} else if (strncmp(why, "PSK or identity of tag", 22) == 0) {
+		snprintf(why, size,
+			 "the pre-shared key (-k) or identity (-u) is not usable (too "
+			 "long?)");
+	}
+}
+
 int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
 			   const struct cli_config *cfg, struct cli_output *out, uint64_t t_start,
 			   const char *where, int *status)
@@ -286,14 +319,34 @@ int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addr
 		snprintf(why, sizeof(why), "%s", zcoap_dtls_strerror(ret));
 	}
 	errno_tag(ret, tag, sizeof(tag));
+	if (ret == -ETIMEDOUT) {
+		cli_report_timeout(out, where, t_start, "DTLS handshake");
+		return ret;
+	}
 	if (ret == -EINVAL || ret == -ENOENT) {
 		/* the library found it before sending anything */
+		credential_message(cfg, why, sizeof(why));
 		fprintf(stderr, "zcoap: the DTLS credentials are not usable: %s (%s)\n", why, tag);
 	} else {
 		fprintf(stderr, "zcoap: DTLS handshake with %s failed: %s (%s)\n", where, why, tag);
+		if (ret == -EACCES && cfg->psk_key != NULL && cfg->ca_file == NULL &&
+		    cfg->cert_file == NULL) {
+			fprintf(stderr,
+				"zcoap: hint: check -k and -u: the key and identity must be "
+				"those the server has for this client (bytes given in hex "
+				"need the 0x prefix)\n");
+		}
 	}
 	cli_output_error(out, kind, ret, why, cli_now_ms() - t_start);
 	return ret == -EAGAIN ? -EIO : ret; /* -EAGAIN means "next address" to the caller */
+}
+
+bool cli_dtls_session_ended(int sock)
+{
+	char why[8];
+	int err = zcoap_dtls_last_error(sock, why, sizeof(why));
+
+	return !(err >= 0 || err == -EAGAIN || err == -EBADF);
 }
 
 bool cli_dtls_session_error(int sock, const char *where, struct cli_output *out, uint64_t t_start,

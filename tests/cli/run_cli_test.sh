@@ -440,7 +440,9 @@ timeout)
 	run -B 2 "coap://127.0.0.1:$SILENT_PORT/x"
 	expect_rc 5
 	expect_out_empty
-	expect_err_has 'timeout'
+	# the one wording of every timeout (issue 17)
+	expect_err_has "zcoap: timeout: no response from 127.0.0.1:$SILENT_PORT in 2."
+	expect_err_has 's (-B)'
 	run -B 1 -N "coap://127.0.0.1:$SILENT_PORT/x"
 	expect_rc 5
 	;;
@@ -873,6 +875,12 @@ dtls)
 	run -C "$WORK/bad.pem" --server-name localhost "coaps://127.0.0.1:9/x"
 	expect_rc 7
 	expect_err_has 'not usable'
+	# the file, not the library's security tag (issue 17)
+	expect_err_has "cannot parse CA file $WORK/bad.pem (-C)"
+	grep -qF 'of tag' "$ERR" && fail "message names a security tag"
+	run -n -c "$WORK/bad.pem" -j "$WORK/bad.pem" "coaps://localhost:9/x"
+	expect_rc 7
+	expect_err_has "cannot parse certificate file $WORK/bad.pem (-c)"
 	run -C "$WORK/bad.pem" -c "$WORK/bad.pem" "coaps://localhost:9/x"
 	expect_rc 2
 	expect_err_has 'holds no private key'
@@ -1161,6 +1169,7 @@ dtls_fail_psk)
 	expect_out_has '"error":"dtls"'
 	expect_out_has '"errno":-13'
 	[ "$(wc -l <"$OUT")" -eq 1 ] || fail "expected one JSON error line"
+	expect_err_has 'hint: check -k and -u'
 	stop_dtls
 	# nothing listens any more: ICMP port unreachable during the handshake
 	run -k "$PSK" -u zcoap "$SURI/time"
@@ -1170,7 +1179,8 @@ dtls_fail_psk)
 	start_silent
 	run -B 1 -k "$PSK" -u zcoap "coaps://127.0.0.1:$SILENT_PORT/time"
 	expect_rc 5
-	expect_err_has 'timed out'
+	expect_err_has "zcoap: timeout: no response from 127.0.0.1:$SILENT_PORT in 1."
+	expect_err_has 's (DTLS handshake)'
 	;;
 dtls_fail_cert)
 	make_pki
