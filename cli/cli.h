@@ -383,8 +383,11 @@ void cli_stop_signals(bool on);
 struct addrinfo;
 struct cli_dtls;
 
-/* The addresses of the URI's host and port (with its IPv6 zone); CLI_EXIT_IO after a message. */
-enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais);
+/*
+ * The addresses of the URI's host and port (with its IPv6 zone); CLI_EXIT_IO
+ * after a message (and, with --json, an error object on @p out).
+ */
+enum cli_exit cli_resolve(const struct cli_uri *uri, struct cli_output *out, struct addrinfo **ais);
 /* "192.0.2.1:5683" or "[2001:db8::1]:5683". */
 void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size);
 /*

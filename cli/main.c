@@ -281,7 +281,7 @@ static int run_uri(struct tool *t, const char *text)
 		return status;
 	}
 	t->exchange.upload_total = t->request.payload_len;
-	status = (int)cli_resolve(&t->uri, &t->ais);
+	status = (int)cli_resolve(&t->uri, t->out, &t->ais);
 	if (status != CLI_EXIT_OK) {
 		return status;
 	}

@@ -28,7 +28,7 @@
 #include "cli.h"
 #include "zcoap_dtls.h"
 
-enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais)
+enum cli_exit cli_resolve(const struct cli_uri *uri, struct cli_output *out, struct addrinfo **ais)
 {
 	struct addrinfo hints;
 	const struct addrinfo *ai;
@@ -51,8 +51,12 @@ enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais)
 	}
 	ret = getaddrinfo(hostbuf, portstr, &hints, ais);
 	if (ret != 0) {
-		fprintf(stderr, "zcoap: cannot resolve %s: %s\n", hostbuf,
-			ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		char msg[CLI_HOST_MAX_LEN + 128];
+
+		snprintf(msg, sizeof(msg), "cannot resolve %s: %s", hostbuf,
+			 ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		fprintf(stderr, "zcoap: %s\n", msg);
+		cli_output_error(out, "io", -ENOENT, msg, 0);
 		*ais = NULL;
 		return CLI_EXIT_IO;
 	}
@@ -71,9 +75,12 @@ enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais)
 			idx = if_nametoindex(uri->zone);
 		}
 		if (idx == 0) {
-			fprintf(stderr,
-				"zcoap: unknown network interface \"%s\" in the IPv6 zone\n",
-				uri->zone);
+			char msg[CLI_ZONE_MAX_LEN + 64];
+
+			snprintf(msg, sizeof(msg),
+				 "unknown network interface \"%s\" in the IPv6 zone", uri->zone);
+			fprintf(stderr, "zcoap: %s\n", msg);
+			cli_output_error(out, "io", -ENODEV, msg, 0);
 			freeaddrinfo(*ais);
 			*ais = NULL;
 			return CLI_EXIT_IO;

@@ -921,6 +921,15 @@ assert lines[1]["uri"] == "coap://127.0.0.1:" + args[1] + "/x", lines[1]
 assert lines[1]["error"] == "refused", lines[1]
 assert lines[2]["uri"] == args[0] + "/no-such" and lines[2]["code"] == "4.04", lines[2]
 ' "$URI" "$SILENT_PORT"
+	# an address that cannot be used (an unknown zone; no DNS query) has an object too
+	run --json "coap://[fe80::1%25nosuchif0]/x" "$URI/time"
+	expect_rc 8
+	json_check '
+assert len(lines) == 2, lines
+assert lines[0]["uri"] == "coap://[fe80::1%25nosuchif0]/x" and lines[0]["error"] == "io", lines[0]
+assert "nosuchif0" in lines[0]["message"], lines[0]
+assert lines[1]["code"] == "2.05", lines[1]
+'
 	# one URI: no "uri" field (the objects stay as they were)
 	run --json "$URI/time"
 	json_check 'assert "uri" not in lines[0], lines[0]'
