@@ -331,6 +331,7 @@ struct cli_exchange {
 	int rejected_err;        /* cli_msg_rejection() of the first one */
 	char rejected_why[160];  /* ... and its code and reason ("4.02 with ...") */
 	bool ended_by_rejection; /* the attempt ended on it, before any answer */
+	bool empty_ack;          /* an Empty ACK came: the response is a separate one */
 
 	/* main thread only */
 	bool timed_out;   /* -B ran out */

@@ -269,8 +269,16 @@ void cli_exchange_trace(bool outgoing, const uint8_t *data, size_t len, void *us
 		cli_dump_datagram(outgoing, data, len, &verbose);
 	}
 	/* Runs with the client lock held: it never calls the library. */
-	if (cli_msg_parse(data, len, &msg) < 0 || msg.code == COAP_CODE_EMPTY ||
-	    msg.type == COAP_TYPE_RESET) {
+	if (cli_msg_parse(data, len, &msg) < 0 || msg.type == COAP_TYPE_RESET) {
+		return;
+	}
+	if (msg.code == COAP_CODE_EMPTY) {
+		if (!outgoing && msg.type == COAP_TYPE_ACK) {
+			/* a separate response is to follow (RFC 7252 §5.2.2) */
+			pthread_mutex_lock(&x->lock);
+			x->empty_ack = true;
+			pthread_mutex_unlock(&x->lock);
+		}
 		return;
 	}
 	if (!outgoing) {
@@ -343,6 +351,7 @@ void cli_exchange_reset(struct cli_exchange *x)
 	x->rejected_err = 0;
 	x->rejected_why[0] = '\0';
 	x->ended_by_rejection = false;
+	x->empty_ack = false;
 	x->t_start = cli_now_ms();
 	pthread_mutex_unlock(&x->lock);
 	x->timed_out = false;
@@ -546,12 +555,19 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 			cli_output_error(x->out, "timeout", -ETIMEDOUT, msg,
 					 cli_now_ms() - x->t_start);
 		} else {
-			cli_report_timeout(x->out, where, x->t_start, "-B");
+			cli_report_timeout(x->out, where, x->t_start,
+					   x->empty_ack
+					       ? "-B; the server ACKed the request, but its "
+						 "separate response never came"
+					       : "-B");
 		}
 		status = CLI_EXIT_TIMEOUT;
 	} else if (x->err == -ETIMEDOUT && !(secure && sock >= 0 && cli_dtls_session_ended(sock))) {
-		cli_report_timeout(x->out, where, x->t_start,
-				   "retransmissions exhausted, RFC 7252 §4.2");
+		cli_report_timeout(
+		    x->out, where, x->t_start,
+		    x->empty_ack && x->notifications == 0
+			? "no separate response after the server's ACK, RFC 7252 §5.2.2"
+			: "retransmissions exhausted, RFC 7252 §4.2");
 		status = CLI_EXIT_TIMEOUT;
 	} else if (x->err != 0 && secure && sock >= 0 && x->err != -ECONNREFUSED &&
 		   cli_dtls_session_error(sock, where, x->out, x->t_start, &status)) {

@@ -2,11 +2,13 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * odd_peer.c -- a UDP peer on 127.0.0.1 that answers every CON request with
- * a piggybacked ACK the client must reject (RFC 7252 §4.2, §5.4.1), for the
- * zcoap tool's test of rejected responses:
+ * a piggybacked ACK the client must reject (RFC 7252 §4.2, §5.4.1), or with
+ * an Empty ACK alone, for the zcoap tool's tests of rejected responses and
+ * timeouts:
  *
  *   odd_peer class7     code 7.01 (a reserved class, RFC 7252 §12.1)
  *   odd_peer critical   2.05 with the critical option 9 (OSCORE), empty
+ *   odd_peer ack        an Empty ACK only: the separate response never comes
  *
  * Prints its port on the first line of stdout, then answers until killed or
  * for at most 60 seconds (a forgotten peer must not outlive the test run).
@@ -28,11 +30,12 @@
 int main(int argc, char **argv)
 {
 	bool class7 = argc > 1 && strcmp(argv[1], "class7") == 0;
+	bool ack = argc > 1 && strcmp(argv[1], "ack") == 0;
 	time_t end = time(NULL) + 60;
 	int fd;
 
-	if (argc != 2 || (!class7 && strcmp(argv[1], "critical") != 0)) {
-		fprintf(stderr, "usage: odd_peer class7|critical\n");
+	if (argc != 2 || (!class7 && !ack && strcmp(argv[1], "critical") != 0)) {
+		fprintf(stderr, "usage: odd_peer class7|critical|ack\n");
 		return 2;
 	}
 	fd = peer_socket_open();
@@ -60,6 +63,15 @@ int main(int argc, char **argv)
 		/* version 1, CON, a request code, a token that fits */
 		if (got < 4 || (in[0] >> 4) != 0x4 || tkl > 8 || (size_t)got < 4 + tkl ||
 		    in[1] == 0 || (in[1] >> 5) != 0) {
+			continue;
+		}
+		if (ack) {
+			out[0] = 0x60; /* version 1, ACK, no token */
+			out[1] = 0;    /* Empty */
+			memcpy(out + 2, in + 2, 2);
+			if (sendto(fd, out, 4, 0, (struct sockaddr *)&from, flen) < 0) {
+				break;
+			}
 			continue;
 		}
 		out[0] = (uint8_t)(0x60 | tkl); /* version 1, ACK */

@@ -445,6 +445,14 @@ timeout)
 	expect_err_has 's (-B)'
 	run -B 1 -N "coap://127.0.0.1:$SILENT_PORT/x"
 	expect_rc 5
+	# an Empty ACK, then nothing: the message says the server ACKed
+	[ -x "$ODD_PEER" ] || fail "no odd peer given"
+	"$ODD_PEER" ack >"$WORK/odd.port" &
+	PIDS+=("$!")
+	wait_until 10 test -s "$WORK/odd.port" || fail "odd peer did not start"
+	run -B 1 "coap://127.0.0.1:$(head -n 1 "$WORK/odd.port")/x"
+	expect_rc 5
+	expect_err_has 'the server ACKed the request, but its separate response never came'
 	;;
 refused)
 	start_silent
