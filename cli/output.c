@@ -18,7 +18,7 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -36,7 +36,7 @@ struct cli_output {
 	FILE *body;        /* stdout or the -o file */
 	bool own_file;     /* body was opened here */
 	char *tmp_path;    /* -o: the temporary file beside it, renamed on success (or NULL) */
-	const char *path;  /* -o */
+	char *path;        /* -o, or the file it links to */
 	bool body_is_tty;  /* a newline is added after bodies that lack one */
 	bool binary_guard; /* a terminal: a body with a NUL byte is not written (-o - writes it) */
 	bool binary_held;  /* ... and the current one had one: the rest is not written */
@@ -283,6 +283,13 @@ static FILE *open_output_file(struct cli_output *out, const char *path)
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		return fopen(path, "wb");
 	}
+	/* A symbolic link stays one: the file it names is replaced, beside it. */
+	out->path =
+	    lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : strdup(path);
+	if (out->path == NULL) {
+		return NULL;
+	}
+	path = out->path;
 	if (stat(path, &st) == 0) {
 		mode = st.st_mode & 07777; /* keep the file's permissions */
 	} else {
@@ -329,11 +336,11 @@ struct cli_output *cli_output_open(const struct cli_config *cfg)
 		return NULL;
 	}
 	if (cfg->output != NULL && strcmp(cfg->output, "-") != 0) {
-		out->path = cfg->output;
 		out->body = open_output_file(out, cfg->output);
 		if (out->body == NULL) {
 			int e = errno;
 
+			free(out->path);
 			free(out);
 			errno = e;
 			return NULL;
@@ -388,6 +395,7 @@ int cli_output_close(struct cli_output *out, bool success)
 		}
 		free(out->tmp_path);
 	}
+	free(out->path);
 	free(out->buf);
 	free(out);
 	return ret;

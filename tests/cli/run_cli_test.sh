@@ -809,6 +809,14 @@ output_file_safe)
 	run -o /dev/null "$URI/time"
 	expect_rc 0
 	[ -c /dev/null ] || fail "/dev/null is no longer a device"
+	# a symbolic link stays one; the file it names is replaced
+	ln -s keep.txt "$WORK/o/link"
+	run -o "$WORK/o/link" "$URI/time"
+	expect_rc 0
+	[ -L "$WORK/o/link" ] || fail "-o replaced the symbolic link"
+	[ "$(wc -c <"$keep")" -gt 0 ] && [ "$(wc -c <"$keep")" -lt 100 ] || fail "link target not written"
+	[ "$(ls -A "$WORK/o" | sort | tr '\n' ' ')" = "keep.txt link new " ] ||
+		fail "files left beside it: $(ls -A "$WORK/o")"
 	;;
 usage)
 	for args in "-m foo coap://127.0.0.1/" "http://127.0.0.1/" "coap://127.0.0.1:70000/" \
