@@ -12,9 +12,10 @@
  *   build.c      the request to send: options and body
  *   transport.c  addresses, sockets, the DTLS session
  *   dtls.c       DTLS credentials
- *   request.c    the exchange: response callback, waiting, outcome
- *   output.c     bodies, --json, progress bar
- *   dump.c       -v datagram dumps
+ *   request.c    the exchange: response callback, trace hook (responses the
+ *                library rejects), waiting, outcome
+ *   output.c     bodies, -i, --json, the -o file, progress bar
+ *   dump.c       -v datagram dumps, what the library rejects in a response
  */
 
 #ifndef ZCOAP_CLI_H

@@ -16,7 +16,8 @@
  * The stages here return GO_ON or the exit status to leave with; those of
  * build.c and transport.c return CLI_EXIT_OK to carry on. Whatever the
  * stage reached, cleanup() undoes what was set up and gives the status:
- * that of the first request that failed. */
+ * that of the first request that failed.
+ */
 
 #include <errno.h>
 #include <stdio.h>
