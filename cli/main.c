@@ -213,11 +213,15 @@ static int exchange(struct tool *t)
 			return CLI_EXIT_IO;
 		}
 		if (cfg->verbose > 0) {
-			char local[NI_MAXHOST + NI_MAXSERV + 4];
+			char local[NI_MAXHOST + NI_MAXSERV + 4] = "";
 
-			cli_describe_local(t->sock, local, sizeof(local));
-			fprintf(stderr, "zcoap: %s %s -> %s (from %s)\n",
-				cli_method_name(cfg->method), cfg->uri, t->where, local);
+			/* a DTLS socket is bound by its handshake, unless -a/-p bound it */
+			if (!t->uri.secure || cfg->local_addr != NULL || cfg->local_port != 0) {
+				cli_describe_local(t->sock, local, sizeof(local));
+			}
+			fprintf(stderr, "zcoap: %s %s -> %s%s%s%s\n", cli_method_name(cfg->method),
+				t->uri_text, t->where, local[0] != '\0' ? " (from " : "", local,
+				local[0] != '\0' ? ")" : "");
 		}
 		if (t->uri.secure) {
 			ret = cli_dtls_session_start(&t->dtls, t->sock, ai, cfg, t->out, x->t_start,
