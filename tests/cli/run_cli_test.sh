@@ -946,6 +946,10 @@ assert lines[0]["uri"] == "coap://[fe80::1%25nosuchif0]/x" and lines[0]["error"]
 assert "nosuchif0" in lines[0]["message"], lines[0]
 assert lines[1]["code"] == "2.05", lines[1]
 '
+	run -v "$URI/time" "$URI/.well-known/core"
+	expect_rc 0
+	expect_err_has "zcoap: GET $URI/time -> "
+	expect_err_has "zcoap: GET $URI/.well-known/core -> "
 	# one URI: no "uri" field (the objects stay as they were)
 	run --json "$URI/time"
 	json_check 'assert "uri" not in lines[0], lines[0]'
