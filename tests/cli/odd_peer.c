@@ -8,6 +8,8 @@
  *
  *   odd_peer class7     code 7.01 (a reserved class, RFC 7252 §12.1)
  *   odd_peer critical   2.05 with the critical option 9 (OSCORE), empty
+ *   odd_peer badlen     2.05 with a 3-byte Uri-Port (7): a critical option of a
+ *                       bad length (RFC 7252 §5.4.1, §5.10.1)
  *   odd_peer ack        an Empty ACK only: the separate response never comes
  *
  * Prints its port on the first line of stdout, then answers until killed or
@@ -31,11 +33,12 @@ int main(int argc, char **argv)
 {
 	bool class7 = argc > 1 && strcmp(argv[1], "class7") == 0;
 	bool ack = argc > 1 && strcmp(argv[1], "ack") == 0;
+	bool badlen = argc > 1 && strcmp(argv[1], "badlen") == 0;
 	time_t end = time(NULL) + 60;
 	int fd;
 
-	if (argc != 2 || (!class7 && !ack && strcmp(argv[1], "critical") != 0)) {
-		fprintf(stderr, "usage: odd_peer class7|critical|ack\n");
+	if (argc != 2 || (!class7 && !ack && !badlen && strcmp(argv[1], "critical") != 0)) {
+		fprintf(stderr, "usage: odd_peer class7|critical|badlen|ack\n");
 		return 2;
 	}
 	fd = peer_socket_open();
@@ -78,7 +81,12 @@ int main(int argc, char **argv)
 		out[1] = class7 ? (uint8_t)((7 << 5) | 1) : (uint8_t)((2 << 5) | 5);
 		memcpy(out + 2, in + 2, 2 + tkl); /* MID and token */
 		n = 4 + tkl;
-		if (!class7) {
+		if (badlen) {
+			out[n++] = 0x73; /* option delta 7 (Uri-Port), length 3 */
+			out[n++] = 0x01;
+			out[n++] = 0x02;
+			out[n++] = 0x03;
+		} else if (!class7) {
 			out[n++] = 0x90; /* option delta 9 (OSCORE), length 0 */
 		}
 		out[n++] = 0xFF;

@@ -502,7 +502,7 @@ l = lines[0]
 assert l["error"] == "rejected" and l["errno"] == -95, l
 assert "unknown critical option 2049" in l["message"], l
 '
-	for mode in class7 critical; do
+	for mode in class7 critical badlen; do
 		[ -x "$ODD_PEER" ] || fail "no odd peer given"
 		"$ODD_PEER" $mode >"$WORK/odd.port" &
 		ODD_PID=$!
@@ -511,11 +511,11 @@ assert "unknown critical option 2049" in l["message"], l
 		run -B 20 "coap://127.0.0.1:$(head -n 1 "$WORK/odd.port")/x"
 		expect_rc 1
 		expect_out_empty
-		if [ $mode = class7 ]; then
-			expect_err_has 'answered 7.01 with a code of the reserved class 7'
-		else
-			expect_err_has 'answered 2.05 with unknown critical option 9'
-		fi
+		case $mode in
+		class7) expect_err_has 'answered 7.01 with a code of the reserved class 7' ;;
+		critical) expect_err_has 'answered 2.05 with unknown critical option 9' ;;
+		badlen) expect_err_has 'answered 2.05 with critical option Uri-Port (7) of 3 bytes' ;;
+		esac
 		kill "$ODD_PID"
 		wait "$ODD_PID" 2>/dev/null
 		rm -f "$WORK/odd.port"
