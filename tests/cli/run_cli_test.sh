@@ -1083,6 +1083,7 @@ long_options)
 version_help)
 	run --help
 	expect_rc 0
+	[ -z "$(awk 'length > 80' "$OUT")" ] || fail "--help has lines over 80 columns"
 	# the man page describes every long option --help lists, and the other way round
 	man_page=$(dirname "$0")/../../docs/zcoap.1
 	[ -f "$man_page" ] || fail "no man page at $man_page"
