@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <getopt.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,10 +95,12 @@ static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
 		if (*s < '0' || *s > '9') {
 			return false;
 		}
-		if (v > (max - (unsigned long)(*s - '0')) / 10) {
+		unsigned long d = (unsigned long)(*s - '0');
+
+		if (d > max || v > (max - d) / 10) {
 			return false;
 		}
-		v = v * 10 + (unsigned long)(*s - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return true;
@@ -224,6 +229,7 @@ static int parse_user_option(const char *arg, struct cli_config *cfg, char *err,
 	if (vlen >= 2 && val[0] == '0' && (val[1] == 'x' || val[1] == 'X')) {
 		const char *h = val + 2;
 		size_t hlen = vlen - 2;
+		uint8_t bytes[MAX_COAP_CLIENT_OPTION_LEN];
 
 		if (hlen % 2 != 0) {
 			return usage_error(err, errlen, "-O %s: odd number of hex digits", arg);
@@ -241,9 +247,9 @@ static int parse_user_option(const char *arg, struct cli_config *cfg, char *err,
 			if (hi < 0 || lo < 0) {
 				return usage_error(err, errlen, "-O %s: bad hex digit", arg);
 			}
-			o->value[i / 2] = (uint8_t)(hi * 16 + lo);
+			bytes[i / 2] = (uint8_t)(hi * 16 + lo);
 		}
-		o->len = (uint8_t)(hlen / 2);
+		cli_option_set(o, (uint16_t)num, bytes, hlen / 2);
 	} else {
 		if (vlen > MAX_COAP_CLIENT_OPTION_LEN) {
 			return usage_error(err, errlen,
@@ -251,8 +257,7 @@ static int parse_user_option(const char *arg, struct cli_config *cfg, char *err,
 					   "for extra options)",
 					   arg, MAX_COAP_CLIENT_OPTION_LEN);
 		}
-		memcpy(o->value, val, vlen);
-		o->len = (uint8_t)vlen;
+		cli_option_set(o, (uint16_t)num, val, vlen);
 	}
 	if (num == COAP_OPTION_URI_HOST) {
 		cfg->suppress_uri_host = true; /* the user's Uri-Host replaces ours */
@@ -265,74 +270,108 @@ static void print_help(void)
 {
 	bool dtls = zcoap_dtls_available();
 
-	printf("Usage: zcoap [OPTIONS] URI\n"
-	       "A CoAP client (RFC 7252): sends one request and prints the response body.\n"
+	printf("Usage: zcoap [OPTIONS] URI...\n"
+	       "A CoAP client (RFC 7252): sends a request to each URI in turn and prints the\n"
+	       "response bodies. The exit status is that of the first request that failed.\n"
 	       "\n"
 	       "URI: coap://HOST[:PORT][/PATH][?QUERY] or coaps://... (DTLS, port 5684)%s\n"
-	       "  HOST is a name, an IPv4 address or [IPv6] with an optional zone: "
-	       "[fe80::1%%eth0].\n"
+	       "  HOST is a name, an IPv4 address or [IPv6] with an optional zone:\n"
+	       "  [fe80::1%%eth0].\n"
 	       "  PATH and QUERY are percent-decoded. Segments that hold an encoded '/', '?',\n"
 	       "  '&', NUL or non-UTF-8 byte (and empty ones) are sent as raw Uri-Path/Uri-Query\n"
 	       "  options, which may be at most %d bytes each; the path string may be at most\n"
 	       "  %d bytes. A host name of up to %d bytes is sent as Uri-Host.\n"
 	       "\n"
 	       "Request:\n"
-	       "  -m METHOD     get (default), post, put, delete, fetch, patch, ipatch\n"
-	       "  -e TEXT       request payload\n"
-	       "  -f FILE       request payload read from FILE ('-' = standard input)\n"
-	       "  -t FORMAT     Content-Format of the payload: a number or text/plain, link,\n"
-	       "                xml, octet (binary), exi, json, json-patch, merge-patch, cbor\n"
-	       "                (default: text/plain with -e, octet with -f)\n"
-	       "  -A FORMAT     Accept option (same names)\n"
-	       "  -O NUM[,VAL]  add option NUM; VAL is text or 0x-prefixed hex (at most %d bytes)\n"
-	       "                e.g. -O 17,0x28 (Accept: link-format); repeatable\n"
-	       "  -b SIZE       block size 16..%d (power of two) for Block2 responses (early\n"
-	       "                negotiation) and Block1 uploads (library default %d).\n"
-	       "  -N            send a non-confirmable (NON) request\n"
-	       "  -U            never send Uri-Host\n"
-	       "  -B SECONDS    give up after SECONDS (default 90; for an observation, until the\n"
-	       "                first notification unless -B is given)\n"
-	       "  -T TOKEN      not supported: the library chooses tokens\n"
+	       "  -m, --method METHOD  get (default), post, put, delete, fetch, patch, ipatch\n"
+	       "  -e, --payload TEXT   request payload\n"
+	       "  -f, --file FILE      request payload read from FILE ('-' = standard input)\n"
+	       "  -t, --content-format FORMAT\n"
+	       "                       Content-Format of the payload: a number or text/plain,\n"
+	       "                       link, xml, octet (binary), exi, json, json-patch,\n"
+	       "                       merge-patch, cbor (default: text/plain with -e, octet\n"
+	       "                       with -f)\n"
+	       "  -A, --accept FORMAT  Accept option (same names)\n"
+	       "  -O, --option NUM[,VAL]\n"
+	       "                       add option NUM; VAL is text or 0x-prefixed hex (at most\n"
+	       "                       %d bytes), e.g. -O 17,0x28 (Accept: link-format);\n"
+	       "                       repeatable\n"
+	       "  -b, --block-size SIZE\n"
+	       "                       block size 16..%d (power of two) for Block2 responses\n"
+	       "                       (early negotiation) and Block1 uploads (library default\n"
+	       "                       %d)\n"
+	       "  -N, --non            send a non-confirmable (NON) request\n"
+	       "  -U, --no-uri-host    never send Uri-Host\n"
+	       "  -P, --proxy URI      send the request to the forward-proxy at URI\n"
+	       "                       (coap://HOST[:PORT]) with the target as Proxy-Uri, or as\n"
+	       "                       Proxy-Scheme, Uri-Host, Uri-Port and the path when it is\n"
+	       "                       longer than an option holds\n"
+	       "  -K, --ping           send a CoAP ping (an Empty CON, answered with RST, RFC\n"
+	       "                       7252 §4.3) to the server (or the -P proxy) instead of a\n"
+	       "                       request\n"
+	       "  -H, --hop-limit N    Hop-Limit option (RFC 8768, 1..255) for requests through\n"
+	       "                       proxies\n"
+	       "  -B, --timeout SECONDS\n"
+	       "                       give up after SECONDS (default 90; for an observation,\n"
+	       "                       until the first notification unless -B is given)\n"
+	       "  -T, --token TOKEN    not supported: the library chooses tokens\n"
+	       "  -a, --local-address ADDR\n"
+	       "                       send from this numeric IPv4 or IPv6 address\n"
+	       "  -p, --local-port PORT\n"
+	       "                       send from this UDP port (default: an ephemeral one)\n"
+	       "  -G, --repeat COUNT   send the request COUNT times, one after the other; the\n"
+	       "                       exit status is that of the first that failed\n"
 	       "\n"
 	       "Observe (RFC 7641):\n"
-	       "  -s SECONDS          observe for SECONDS after the first notification, then\n"
-	       "                      deregister\n"
-	       "  --observe-count N   stop after N notifications, then deregister\n"
+	       "  -s, --observe SECONDS\n"
+	       "                       observe for SECONDS after the first notification, then\n"
+	       "                       deregister; 0: until interrupted (Ctrl-C deregisters)\n"
+	       "  --observe-count N    stop after N notifications, then deregister; 0: no limit\n"
 	       "\n"
 	       "Output:\n"
-	       "  -o FILE       write the response body to FILE instead of standard output\n"
-	       "  -w            write a newline after each complete body\n"
-	       "  --json        one JSON object per response/notification on standard output\n"
+	       "  -o, --output FILE    write the response body to FILE instead of standard\n"
+	       "                       output; FILE is replaced only on success (exit status 0);\n"
+	       "                       '-' is standard output, binary bodies included\n"
+	       "  -w, --newline        write a newline after each complete body\n"
+	       "  -i, --include        write the response code and options before each body\n"
+	       "                       (with a terminal as standard output, a response without\n"
+	       "                       a body shows its code even without -i)\n"
+	       "  --json               one JSON object per response/notification on standard\n"
+	       "                       output\n"
 	       "  --progress, --no-progress\n"
-	       "                force the block-wise progress bar on or off (default: on when\n"
-	       "                standard error is a terminal)\n"
-	       "  -v            print every datagram sent and received on standard error\n"
-	       "                (-vv adds payload previews)\n"
+	       "                       force the block-wise progress bar on or off (default: on\n"
+	       "                       when standard error is a terminal); never drawn on the\n"
+	       "                       terminal the body goes to\n"
+	       "  -v, --verbose        print every datagram sent and received on standard error\n"
+	       "                       (-vv adds payload previews)\n"
 	       "\n"
 	       "DTLS 1.2 (coaps://)%s:\n"
-	       "  -k KEY        pre-shared key: text, or 0x-prefixed hex bytes (with -u)\n"
-	       "  -u IDENTITY   PSK identity (with -k)\n"
-	       "  -C CAFILE     CA certificate(s) that must have signed the server's certificate,\n"
-	       "                PEM or DER; the certificate must also carry the host name\n"
-	       "  -c CERTFILE   client certificate, PEM or DER (for servers that ask for one)\n"
-	       "  -j KEYFILE    private key of -c, PEM or DER, unencrypted (default: a key in\n"
-	       "                the -c file)\n"
-	       "  --server-name NAME\n"
-	       "                name sent as SNI and checked in the server's certificate, or\n"
-	       "                an IP address checked in it (default: the URI host)\n"
-	       "  --session FILE\n"
-	       "                resume the DTLS session saved in FILE, and save the new one\n"
-	       "                there (it holds the session's secret: mode 0600)\n"
-	       "  -n            INSECURE: do not verify the server's certificate (anyone on the\n"
-	       "                path can impersonate the server)\n"
+	       "  -k, --psk KEY        pre-shared key: text, or 0x-prefixed hex bytes (with -u)\n"
+	       "  -u, --psk-identity IDENTITY\n"
+	       "                       PSK identity (with -k)\n"
+	       "  -C, --cacert CAFILE  CA certificate(s) that must have signed the server's\n"
+	       "                       certificate, PEM or DER; the certificate must also carry\n"
+	       "                       the host name\n"
+	       "  -c, --cert CERTFILE  client certificate, PEM or DER (for servers that ask for\n"
+	       "                       one)\n"
+	       "  -j, --key KEYFILE    private key of -c, PEM or DER, unencrypted (default: a\n"
+	       "                       key in the -c file)\n"
+	       "  --server-name NAME   name sent as SNI and checked in the server's certificate,\n"
+	       "                       or an IP address checked in it (default: the URI host)\n"
+	       "  --session FILE       resume the DTLS session saved in FILE, and save the new\n"
+	       "                       one there (it holds the session's secret: mode 0600)\n"
+	       "  -n, --insecure       INSECURE: do not verify the server's certificate (anyone\n"
+	       "                       on the path can impersonate the server)\n"
 	       "  coaps:// needs -k/-u or -C (-n also needs one of -C, -c, -k/-u). The handshake\n"
 	       "  gives up after 10 s, or -B when given.\n"
 	       "\n"
-	       "  --help        show this help\n"
-	       "  --version     show the version\n"
+	       "  -h, --help           show this help\n"
+	       "  --version            show the version\n"
 	       "\n"
 	       "Exit status:\n"
-	       "  0 2.xx response        1 other error (protocol, unexpected response code)\n"
+	       "  0 2.xx response; none where No-Response (-O 258,...) asked for none; -K: pong\n"
+	       "  1 other error (protocol, unexpected response code, a response the library\n"
+	       "    must reject)\n"
 	       "  2 usage error          3 4.xx response        4 5.xx response\n"
 	       "  5 timeout              6 reset (RST) or port unreachable\n"
 	       "  7 DTLS failure (handshake refused, certificate rejected, session ended by the\n"
@@ -347,18 +386,44 @@ static void print_help(void)
 }
 
 enum long_only {
-	OPT_HELP = 1000,
-	OPT_VERSION,
+	OPT_VERSION = 1000,
 	OPT_JSON,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_OBSERVE_COUNT,
 	OPT_SERVER_NAME,
 	OPT_SESSION,
+	OPT_PROXY,
 };
 
+/* Every short option has a long one (curl's names where curl has the option). */
 static const struct option long_options[] = {
-    {"help", no_argument, NULL, OPT_HELP},
+    {"method", required_argument, NULL, 'm'},
+    {"payload", required_argument, NULL, 'e'},
+    {"file", required_argument, NULL, 'f'},
+    {"content-format", required_argument, NULL, 't'},
+    {"accept", required_argument, NULL, 'A'},
+    {"option", required_argument, NULL, 'O'},
+    {"block-size", required_argument, NULL, 'b'},
+    {"non", no_argument, NULL, 'N'},
+    {"no-uri-host", no_argument, NULL, 'U'},
+    {"timeout", required_argument, NULL, 'B'},
+    {"token", required_argument, NULL, 'T'},
+    {"observe", required_argument, NULL, 's'},
+    {"output", required_argument, NULL, 'o'},
+    {"newline", no_argument, NULL, 'w'},
+    {"include", no_argument, NULL, 'i'},
+    {"local-address", required_argument, NULL, 'a'},
+    {"local-port", required_argument, NULL, 'p'},
+    {"repeat", required_argument, NULL, 'G'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"psk", required_argument, NULL, 'k'},
+    {"psk-identity", required_argument, NULL, 'u'},
+    {"cacert", required_argument, NULL, 'C'},
+    {"cert", required_argument, NULL, 'c'},
+    {"key", required_argument, NULL, 'j'},
+    {"insecure", no_argument, NULL, 'n'},
+    {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"json", no_argument, NULL, OPT_JSON},
     {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -366,6 +431,9 @@ static const struct option long_options[] = {
     {"observe-count", required_argument, NULL, OPT_OBSERVE_COUNT},
     {"server-name", required_argument, NULL, OPT_SERVER_NAME},
     {"session", required_argument, NULL, OPT_SESSION},
+    {"proxy", required_argument, NULL, OPT_PROXY},
+    {"hop-limit", required_argument, NULL, 'H'},
+    {"ping", no_argument, NULL, 'K'},
     {NULL, 0, NULL, 0},
 };
 
@@ -382,12 +450,14 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 	cfg->accept = -1;
 	cfg->give_up_s = 90.0;
 	cfg->progress = -1;
+	cfg->hop_limit = -1;
+	cfg->repeat = 1;
 	err[0] = '\0';
 
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvw", long_options,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwhia:p:G:P:H:K",
+				long_options, NULL)) != -1) {
 		switch (c) {
 		case 'm': {
 			bool found = false;
@@ -476,18 +546,39 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 		case 'U':
 			cfg->suppress_uri_host = true;
 			break;
+		case 'P':
+		case OPT_PROXY:
+			cfg->proxy = optarg;
+			break;
+		case 'K':
+			cfg->ping = true;
+			break;
+		case 'H':
+			/* RFC 8768 §3: 1..255; 0 is not a valid Hop-Limit */
+			if (!parse_ulong(optarg, 255, &v) || v == 0) {
+				return usage_error(err, errlen, "-H %s: hop limit must be 1..255",
+						   optarg);
+			}
+			cfg->hop_limit = (int)v;
+			break;
 		case 's':
-			if (!parse_seconds(optarg, &cfg->observe_s)) {
+			/* 0: no time limit (until Ctrl-C, or the server ends it) */
+			if (parse_ulong(optarg, 0, &v)) {
+				cfg->observe_s = 0.0;
+			} else if (!parse_seconds(optarg, &cfg->observe_s)) {
 				return usage_error(err, errlen,
-						   "-s %s: expected a positive number of seconds",
+						   "-s %s: expected a number of seconds (0: until "
+						   "interrupted)",
 						   optarg);
 			}
 			cfg->observe = true;
 			break;
 		case OPT_OBSERVE_COUNT:
-			if (!parse_ulong(optarg, 1000000000UL, &v) || v == 0) {
+			/* 0: no limit on the number of notifications */
+			if (!parse_ulong(optarg, 1000000000UL, &v)) {
 				return usage_error(err, errlen,
-						   "--observe-count %s: expected a positive number",
+						   "--observe-count %s: expected a number (0: no "
+						   "limit)",
 						   optarg);
 			}
 			cfg->observe_count = v;
@@ -557,6 +648,36 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 		case 'w':
 			cfg->newline = true;
 			break;
+		case 'i':
+			cfg->include = true;
+			break;
+		case 'a': {
+			struct in6_addr a6;
+
+			if (inet_pton(AF_INET, optarg, &a6) != 1 &&
+			    inet_pton(AF_INET6, optarg, &a6) != 1) {
+				return usage_error(err, errlen,
+						   "-a %s: expected a numeric IPv4 or IPv6 address",
+						   optarg);
+			}
+			cfg->local_addr = optarg;
+			break;
+		}
+		case 'p':
+			if (!parse_ulong(optarg, 65535, &v)) {
+				return usage_error(err, errlen, "-p %s: expected a port 0..65535",
+						   optarg);
+			}
+			cfg->local_port = (uint16_t)v;
+			break;
+		case 'G':
+			if (!parse_ulong(optarg, 1000000UL, &v) || v == 0) {
+				return usage_error(err, errlen,
+						   "-G %s: expected a count from 1 to 1000000",
+						   optarg);
+			}
+			cfg->repeat = v;
+			break;
 		case OPT_JSON:
 			cfg->json = true;
 			break;
@@ -566,7 +687,7 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 		case OPT_NO_PROGRESS:
 			cfg->progress = 0;
 			break;
-		case OPT_HELP:
+		case 'h':
 			print_help();
 			return CLI_ARGS_EXIT;
 		case OPT_VERSION:
@@ -577,6 +698,10 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			       zcoap_dtls_available() ? "yes" : "no");
 			return CLI_ARGS_EXIT;
 		case ':':
+			if (strncmp(argv[optind - 1], "--", 2) == 0) {
+				return usage_error(err, errlen, "option %s needs a value",
+						   argv[optind - 1]);
+			}
 			if (optopt != 0 && optopt < 256) {
 				return usage_error(err, errlen, "option -%c needs a value", optopt);
 			}
@@ -592,11 +717,27 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 	if (optind >= argc) {
 		return usage_error(err, errlen, "missing URI");
 	}
-	if (argc - optind > 1) {
-		return usage_error(err, errlen, "one URI expected, got \"%s\" and more",
-				   argv[optind + 1]);
-	}
+	cfg->uris = (const char *const *)&argv[optind];
+	cfg->n_uris = (size_t)(argc - optind);
 	cfg->uri = argv[optind];
+	if (cfg->n_uris > 1 && cfg->observe) {
+		return usage_error(err, errlen, "an observation takes one URI");
+	}
+	if (cfg->n_uris > 1 && cfg->payload_file != NULL && strcmp(cfg->payload_file, "-") == 0) {
+		return usage_error(err, errlen,
+				   "-f - reads standard input once: it cannot be sent to several "
+				   "URIs");
+	}
+	if (cfg->observe && cfg->repeat > 1) {
+		return usage_error(err, errlen, "-G cannot repeat an observation");
+	}
+	if (cfg->ping && (cfg->observe || cfg->payload_text != NULL || cfg->payload_file != NULL ||
+			  cfg->non_confirmable)) {
+		return usage_error(
+		    err, errlen,
+		    "-K sends an Empty CON (a CoAP ping): it cannot observe, carry a "
+		    "payload or be NON");
+	}
 	if (cfg->observe && cfg->method != COAP_METHOD_GET && cfg->method != COAP_METHOD_FETCH) {
 		return usage_error(err, errlen,
 				   "only GET and FETCH can observe (RFC 7641, RFC 8132)");

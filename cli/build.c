@@ -73,7 +73,7 @@ static int read_payload(const char *name, uint8_t **data, size_t *len)
 /* The options the command line asks for besides the URI's, appended at r->opts[*n]. */
 static enum cli_exit add_options(struct cli_request *r, const struct cli_config *cfg, size_t *n)
 {
-	struct coap_client_option extra[4 + CLI_MAX_USER_OPTIONS];
+	struct coap_client_option extra[5 + CLI_MAX_USER_OPTIONS];
 	size_t n_extra = 0;
 
 	memset(extra, 0, sizeof(extra));
@@ -121,15 +121,22 @@ static enum cli_exit add_options(struct cli_request *r, const struct cli_config 
 			extra[n_extra++] = b1;
 		}
 	}
+	if (cfg->hop_limit > 0) {
+		uint8_t h = (uint8_t)cfg->hop_limit;
+
+		cli_option_set(&extra[n_extra++], COAP_OPTION_HOP_LIMIT, &h, 1);
+	}
 	for (size_t i = 0; i < cfg->n_user_opts; i++) {
 		extra[n_extra++] = cfg->user_opts[i];
 	}
 	if (*n + n_extra > ZCOAP_CONFIG_MAX_EXTRA_OPTIONS) {
-		fprintf(stderr,
-			"zcoap: too many options: %zu needed (Uri-Host, raw "
-			"Uri-Path/Uri-Query, "
-			"Observe, Accept, Block2/Block1, -O) but this build sends at most %d\n",
-			*n + n_extra, ZCOAP_CONFIG_MAX_EXTRA_OPTIONS);
+		fprintf(
+		    stderr,
+		    "zcoap: too many options: %zu needed (Uri-Host, raw "
+		    "Uri-Path/Uri-Query, proxy options, "
+		    "Observe, Accept, Block2/Block1, Hop-Limit, -O) but this build sends at most "
+		    "%d\n",
+		    *n + n_extra, ZCOAP_CONFIG_MAX_EXTRA_OPTIONS);
 		return CLI_EXIT_USAGE;
 	}
 	memcpy(r->opts + *n, extra, n_extra * sizeof(extra[0]));
@@ -137,8 +144,81 @@ static enum cli_exit add_options(struct cli_request *r, const struct cli_config 
 	return CLI_EXIT_OK;
 }
 
+/* Append one option at r->opts[*n]; false (with a message) when the build's limit is reached. */
+static bool put_option(struct cli_request *r, size_t *n, uint16_t code, const void *val, size_t len)
+{
+	if (*n >= ZCOAP_CONFIG_MAX_EXTRA_OPTIONS) {
+		fprintf(stderr,
+			"zcoap: too many options for the proxy request: this build sends at "
+			"most %d extra options\n",
+			ZCOAP_CONFIG_MAX_EXTRA_OPTIONS);
+		return false;
+	}
+	cli_option_set(&r->opts[(*n)++], code, val, len);
+	return true;
+}
+
+/*
+ * A request through a forward-proxy (RFC 7252 §5.7.2): the target URI as
+ * Proxy-Uri when it fits in an option, else split into Proxy-Scheme,
+ * Uri-Host (a literal too: the destination is the proxy, §6.4 step 5),
+ * Uri-Port (when it differs from the proxy's port, §6.4 step 6) and the
+ * path and query.
+ */
+static enum cli_exit proxy_options(struct cli_request *r, const struct cli_config *cfg,
+				   const struct cli_uri *uri, const struct cli_uri *proxy,
+				   size_t *n)
+{
+	size_t ulen = strlen(cfg->uri);
+	char err[512];
+	char host[CLI_HOST_MAX_LEN + 3];
+	bool skipped = false;
+	int ret;
+
+	if (ulen <= MAX_COAP_CLIENT_OPTION_LEN) {
+		return put_option(r, n, COAP_OPTION_PROXY_URI, cfg->uri, ulen) ? CLI_EXIT_OK
+									       : CLI_EXIT_USAGE;
+	}
+	if (!put_option(r, n, COAP_OPTION_PROXY_SCHEME, uri->secure ? "coaps" : "coap",
+			uri->secure ? 5 : 4)) {
+		return CLI_EXIT_USAGE;
+	}
+	if (!cfg->suppress_uri_host) {
+		int hlen = snprintf(host, sizeof(host),
+				    uri->host_type == CLI_HOST_IPV6 ? "[%s]" : "%s", uri->host);
+
+		if (hlen < 0 || (size_t)hlen > MAX_COAP_CLIENT_OPTION_LEN) {
+			fprintf(stderr,
+				"zcoap: the target's host is longer than the %d bytes an option "
+				"holds in this build\n",
+				MAX_COAP_CLIENT_OPTION_LEN);
+			return CLI_EXIT_USAGE;
+		}
+		if (!put_option(r, n, COAP_OPTION_URI_HOST, host, (size_t)hlen)) {
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (uri->port != proxy->port) {
+		uint8_t p[2] = {(uint8_t)(uri->port >> 8), (uint8_t)uri->port};
+
+		/* shortest uint form (RFC 7252 §3.2) */
+		size_t plen = uri->port > 255 ? 2 : uri->port > 0 ? 1 : 0;
+
+		if (!put_option(r, n, COAP_OPTION_URI_PORT, p + 2 - plen, plen)) {
+			return CLI_EXIT_USAGE;
+		}
+	}
+	ret = cli_uri_build_request(uri, false, r->path, sizeof(r->path), r->opts,
+				    ZCOAP_CONFIG_MAX_EXTRA_OPTIONS, n, &skipped, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "zcoap: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
 enum cli_exit cli_request_build(struct cli_request *r, const struct cli_config *cfg,
-				const struct cli_uri *uri)
+				const struct cli_uri *uri, const struct cli_uri *proxy)
 {
 	char err[512];
 	size_t n_opts = 0;
@@ -148,18 +228,26 @@ enum cli_exit cli_request_build(struct cli_request *r, const struct cli_config *
 
 	memset(r, 0, sizeof(*r));
 
-	/* Path and query: what the library can split itself, the rest as options. */
-	ret = cli_uri_build_request(uri, !cfg->suppress_uri_host, r->path, sizeof(r->path), r->opts,
-				    ZCOAP_CONFIG_MAX_EXTRA_OPTIONS, &n_opts, &uri_host_skipped, err,
-				    sizeof(err));
-	if (ret < 0) {
-		fprintf(stderr, "zcoap: %s\n", err);
-		return CLI_EXIT_USAGE;
+	if (proxy != NULL) {
+		status = proxy_options(r, cfg, uri, proxy, &n_opts);
+		if (status != CLI_EXIT_OK) {
+			return status;
+		}
+	} else {
+		/* Path and query: what the library can split itself, the rest as options. */
+		ret = cli_uri_build_request(uri, !cfg->suppress_uri_host, r->path, sizeof(r->path),
+					    r->opts, ZCOAP_CONFIG_MAX_EXTRA_OPTIONS, &n_opts,
+					    &uri_host_skipped, err, sizeof(err));
+		if (ret < 0) {
+			fprintf(stderr, "zcoap: %s\n", err);
+			return CLI_EXIT_USAGE;
+		}
 	}
-	if (uri_host_skipped && cfg->verbose > 0) {
+	if (uri_host_skipped) {
+		/* Only in builds with short options (ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN 0). */
 		fprintf(stderr,
-			"zcoap: Uri-Host not sent: \"%s\" is longer than the %d bytes an extra "
-			"option may hold\n",
+			"zcoap: warning: Uri-Host not sent: \"%s\" is longer than the %d bytes an "
+			"extra option holds in this build\n",
 			uri->host, MAX_COAP_CLIENT_OPTION_LEN);
 	}
 	status = add_options(r, cfg, &n_opts);

@@ -12,9 +12,10 @@
  *   build.c      the request to send: options and body
  *   transport.c  addresses, sockets, the DTLS session
  *   dtls.c       DTLS credentials
- *   request.c    the exchange: response callback, waiting, outcome
- *   output.c     bodies, --json, progress bar
- *   dump.c       -v datagram dumps
+ *   request.c    the exchange: response callback, trace hook (responses the
+ *                library rejects), waiting, outcome
+ *   output.c     bodies, -i, --json, the -o file, progress bar
+ *   dump.c       -v datagram dumps, what the library rejects in a response
  */
 
 #ifndef ZCOAP_CLI_H
@@ -25,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "coap.h"
@@ -107,6 +109,24 @@ int cli_uri_build_request(const struct cli_uri *uri, bool uri_host, char *path, 
 			  struct coap_client_option *opts, size_t max_opts, size_t *n_opts,
 			  bool *uri_host_skipped, char *err, size_t errlen);
 
+/*
+ * Fill @p o with option @p code and @p len value bytes (len <=
+ * MAX_COAP_CLIENT_OPTION_LEN); len is 8 or 16 bits by ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN.
+ */
+static inline void cli_option_set(struct coap_client_option *o, uint16_t code, const void *val,
+				  size_t len)
+{
+	o->code = code;
+#if ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN
+	o->len = (uint16_t)len;
+#else
+	o->len = (uint8_t)len;
+#endif
+	if (len > 0) {
+		memcpy(o->value, val, len);
+	}
+}
+
 /* ---- command line (args.c) ---------------------------------------------- */
 
 /* Most -O options kept (the library limits the total number of extra options anyway). */
@@ -125,6 +145,9 @@ struct cli_config {
 	struct coap_client_option user_opts[CLI_MAX_USER_OPTIONS]; /* -O */
 	size_t n_user_opts;
 	bool suppress_uri_host;      /* -O 3,... given */
+	const char *proxy;           /* -P/--proxy: URI of the forward-proxy, NULL when not given */
+	int hop_limit;               /* -H: Hop-Limit (RFC 8768), -1 when not given */
+	bool ping;                   /* -K: send a CoAP ping instead of a request */
 	bool observe;                /* -s or --observe-count */
 	double observe_s;            /* -s, 0 when not given */
 	unsigned long observe_count; /* --observe-count, 0 when not given */
@@ -141,7 +164,13 @@ struct cli_config {
 	bool json;                /* --json */
 	int progress;             /* -1 auto (isatty), 0 off, 1 on */
 	bool newline;             /* -w */
-	const char *uri;
+	bool include;             /* -i: the code and options before the body */
+	const char *local_addr;   /* -a: numeric address to send from, or NULL */
+	uint16_t local_port;      /* -p: port to send from, 0 when not given */
+	unsigned long repeat;     /* -G: times to send the request (1 by default) */
+	const char *uri;          /* the first URI */
+	const char *const *uris;  /* every URI, in command-line order */
+	size_t n_uris;
 };
 
 enum cli_args_result {
@@ -190,11 +219,21 @@ struct cli_output;
 
 /* Create the output sink: stdout or @p path, JSON or raw. NULL with errno set on failure. */
 struct cli_output *cli_output_open(const struct cli_config *cfg);
-/* Close; returns 0 or -errno (a failed flush or close is an I/O error). */
-int cli_output_close(struct cli_output *out);
+/*
+ * Close; returns 0 or -errno (a failed flush, close or rename is an I/O
+ * error). A -o file is put in place only when @p success; otherwise the file
+ * named by -o is left as it was.
+ */
+int cli_output_close(struct cli_output *out, bool success);
 
-/* A new response (or notification) starts: @p code is its code byte. */
-void cli_output_begin(struct cli_output *out, uint8_t code);
+/* The URI the next responses answer; with --json, each object names it ("uri"). NULL: none. */
+void cli_output_set_uri(struct cli_output *out, const char *uri);
+
+/*
+ * A new response (or notification) starts: @p code is its code byte, @p pkt
+ * the packet of its first block (for -i; may be NULL).
+ */
+void cli_output_begin(struct cli_output *out, uint8_t code, const struct coap_packet *pkt);
 /*
  * Payload bytes of the current response at body offset @p offset; returns 0
  * or -errno when writing failed (e.g. EPIPE).
@@ -231,12 +270,13 @@ struct cli_request {
 };
 
 /*
- * Build @p r from @p cfg and @p uri, reading the -f file. Messages go to
- * stderr. Returns CLI_EXIT_OK, CLI_EXIT_USAGE or CLI_EXIT_IO; call
- * cli_request_free() in any case.
+ * Build @p r from @p cfg and @p uri (the target), reading the -f file. With
+ * -P, @p proxy is the parsed proxy URI and the target goes in proxy options.
+ * Messages go to stderr. Returns CLI_EXIT_OK, CLI_EXIT_USAGE or CLI_EXIT_IO;
+ * call cli_request_free() in any case.
  */
 enum cli_exit cli_request_build(struct cli_request *r, const struct cli_config *cfg,
-				const struct cli_uri *uri);
+				const struct cli_uri *uri, const struct cli_uri *proxy);
 void cli_request_free(struct cli_request *r);
 
 /* ---- one exchange with the library (request.c) ----------------------------- */
@@ -280,6 +320,9 @@ enum cli_delivery {
 	CLI_DELIVERY_HIDDEN, /* began after we asked to stop: not shown */
 };
 
+/* Tokens of our latest requests the trace hook keeps, to recognise answers to them. */
+#define CLI_TRACE_TOKENS 8
+
 struct cli_exchange {
 	pthread_mutex_t lock; /* guards what the callback touches (to "main thread only") */
 	bool started;         /* cli_exchange_init() succeeded */
@@ -294,14 +337,29 @@ struct cli_exchange {
 	/* one attempt (cli_exchange_reset()) */
 	enum cli_phase phase; /* changed only by set_phase() */
 	enum cli_delivery delivery;
-	size_t body_bytes;           /* bytes of the current body written so far */
-	uint64_t t_start;            /* the attempt started (cli_now_ms()) */
-	uint64_t t_first;            /* the first complete answer arrived */
-	int err;                     /* negative errno of the final callback, or 0 */
-	int out_err;                 /* failed write of the output, or 0 */
-	bool have_code;              /* code holds the code that decides the exit status */
+	size_t body_bytes;     /* bytes of the current body written so far */
+	bool resp_has_observe; /* the current response's first block carried Observe */
+	uint32_t resp_observe; /* ... with this value (later blocks never carry it) */
+	uint64_t t_start;      /* the attempt started (cli_now_ms()) */
+	uint64_t t_first;      /* the first complete answer arrived */
+	int err;               /* negative errno of the final callback, or 0 */
+	int out_err;           /* failed write of the output, or 0 */
+	bool have_code;        /* code holds the code that decides the exit status */
+	bool no_response; /* ended with 0 and no packet: No-Response asked for none (RFC 7967) */
+	bool pong;        /* -K: the ping was answered */
+	uint8_t pong_retransmissions;
 	uint8_t code;                /* ... of the last answer shown */
 	unsigned long notifications; /* > 0: registered (RFC 7641 §3.2) */
+
+	/* the responses the library rejected (the trace hook sees them) */
+	uint8_t tokens[CLI_TRACE_TOKENS][COAP_TOKEN_MAX_LEN]; /* of our last requests */
+	uint8_t token_lens[CLI_TRACE_TOKENS];
+	unsigned int n_tokens;   /* requests seen so far (the ring holds the last ones) */
+	unsigned long rejected;  /* answers to our requests that the library rejected */
+	int rejected_err;        /* cli_msg_rejection() of the first one */
+	char rejected_why[160];  /* ... and its code and reason ("4.02 with ...") */
+	bool ended_by_rejection; /* the attempt ended on it, before any answer */
+	bool empty_ack;          /* an Empty ACK came: the response is a separate one */
 
 	/* main thread only */
 	bool timed_out;   /* -B ran out */
@@ -316,6 +374,14 @@ int cli_exchange_init(struct cli_exchange *x, const struct cli_config *cfg, stru
 		      size_t upload_total);
 /* A new attempt: everything but the setup of cli_exchange_init() starts over. */
 void cli_exchange_reset(struct cli_exchange *x);
+/*
+ * The trace hook of the client (zcoap_client_set_trace(), @p user_data the
+ * exchange): the -v dump, and the answers the library rejects, which it
+ * drops without a word (RFC 7252 §4.2). The first rejected answer to the
+ * request before any accepted one ends the attempt: the server answered,
+ * so waiting for the retransmissions to run out would only hide that.
+ */
+void cli_exchange_trace(bool outgoing, const uint8_t *data, size_t len, void *user_data);
 /* Send @p req on @p sock with the exchange's callback; coap_client_req()'s result. */
 int cli_exchange_send(struct cli_exchange *x, struct coap_client *client, int sock,
 		      struct coap_client_request *req);
@@ -329,6 +395,12 @@ bool cli_exchange_end(struct cli_exchange *x, bool more_addresses);
 /* Report the outcome on stderr (and --json); the exit status. */
 enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, int sock,
 				   bool secure);
+/*
+ * Report a timeout on stderr (and --json) in the one wording of all of them:
+ * "timeout: no response from WHERE in N s (WHY)", WHY saying what ran out.
+ */
+void cli_report_timeout(struct cli_output *out, const char *where, uint64_t t_start,
+			const char *why);
 /* Close the self-pipe. Idempotent, and safe when cli_exchange_init() failed. */
 void cli_exchange_cleanup(struct cli_exchange *x);
 
@@ -340,12 +412,22 @@ void cli_stop_signals(bool on);
 struct addrinfo;
 struct cli_dtls;
 
-/* The addresses of the URI's host and port (with its IPv6 zone); CLI_EXIT_IO after a message. */
-enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais);
+/*
+ * The addresses of the URI's host and port (with its IPv6 zone); CLI_EXIT_IO
+ * after a message (and, with --json, an error object on @p out).
+ */
+enum cli_exit cli_resolve(const struct cli_uri *uri, struct cli_output *out, struct addrinfo **ais);
 /* "192.0.2.1:5683" or "[2001:db8::1]:5683". */
 void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size);
-/* A UDP socket, connected to @p ai unless @p secure (the handshake connects it), or -errno. */
-int cli_socket_open(const struct addrinfo *ai, bool secure);
+/*
+ * A UDP socket, bound to -a/-p when given (*bind_failed tells when that
+ * failed), connected to @p ai unless @p secure (the handshake connects it),
+ * or -errno.
+ */
+int cli_socket_open(const struct addrinfo *ai, bool secure, const struct cli_config *cfg,
+		    bool *bind_failed);
+/* The local address of @p sock, as cli_describe_addr() writes it. */
+void cli_describe_local(int sock, char *buf, size_t size);
 /* Close a request socket; a DTLS one sends close_notify and wipes its session first. */
 void cli_socket_close(int sock, bool secure);
 /*
@@ -366,6 +448,8 @@ int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addr
  */
 bool cli_dtls_session_error(int sock, const char *where, struct cli_output *out, uint64_t t_start,
 			    int *status);
+/* True when the DTLS session of @p sock has ended (cli_dtls_session_error() would report it). */
+bool cli_dtls_session_ended(int sock);
 
 /* ---- DTLS (dtls.c) ------------------------------------------------------- */
 
@@ -464,6 +548,9 @@ enum cli_opt_kind {
 	CLI_OPT_BLOCK,
 };
 
+/* One option as -v shows it: Name:value ("Uri-Path:\"time\"", "Block2:0/M/1024"). */
+void cli_print_option(FILE *f, unsigned int num, const uint8_t *val, uint16_t len);
+
 /* Registered name of an option number, or NULL. */
 const char *cli_option_name(unsigned int num);
 /* Value format of an option number (opaque when unknown). */
@@ -471,6 +558,14 @@ enum cli_opt_kind cli_option_kind(unsigned int num);
 
 /* The trace hook given to zcoap_client_set_trace() for -v; @p user_data is an int* verbosity. */
 void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *user_data);
+
+/*
+ * Whether the library rejects response @p msg (RFC 7252 §4.2: a request or a
+ * reserved code class; §5.4.1: a critical option it does not know or of a bad
+ * length). Returns 0 when it accepts it, or a negative errno (-EBADMSG,
+ * -ENOTSUP) with the reason in @p why.
+ */
+int cli_msg_rejection(const struct cli_msg *msg, char *why, size_t size);
 
 /** Value of a hexadecimal digit, or -1 (uri.c; also used by args.c). */
 int cli_hex_value(char c);

@@ -123,7 +123,7 @@ static void print_escaped(FILE *f, const uint8_t *p, size_t len)
 	}
 }
 
-static void print_option(FILE *f, unsigned int num, const uint8_t *val, uint16_t len)
+void cli_print_option(FILE *f, unsigned int num, const uint8_t *val, uint16_t len)
 {
 	const char *name = cli_option_name(num);
 	enum cli_opt_kind kind = cli_option_kind(num);
@@ -224,7 +224,7 @@ void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *use
 			fputs(", ", stderr);
 		}
 		first = false;
-		print_option(stderr, num, val, vlen);
+		cli_print_option(stderr, num, val, vlen);
 	}
 	fprintf(stderr, "] payload=%zu", msg.payload_len);
 	if (verbose != NULL && *verbose >= 2 && msg.payload_len > 0) {
@@ -236,4 +236,87 @@ void cli_dump_datagram(bool outgoing, const uint8_t *data, size_t len, void *use
 	}
 	fputc('\n', stderr);
 	funlockfile(stderr);
+}
+
+/*
+ * The critical options the library understands in a response, with the
+ * lengths it accepts (RFC 7252 §5.10, RFC 7959 §2.1): any other critical
+ * option makes it reject the response (§5.4.1). Kept in step with the
+ * library's own table (src/codec/option.c), which the tool cannot reach.
+ */
+static const struct {
+	uint16_t num;
+	uint16_t min_len;
+	uint16_t max_len;
+	bool repeatable;
+} critical_rules[] = {
+    {COAP_OPTION_IF_MATCH, 0, 8, true},        {COAP_OPTION_URI_HOST, 1, 255, false},
+    {COAP_OPTION_IF_NONE_MATCH, 0, 0, false},  {COAP_OPTION_URI_PORT, 0, 2, false},
+    {COAP_OPTION_URI_PATH, 0, 255, true},      {COAP_OPTION_URI_QUERY, 0, 255, true},
+    {COAP_OPTION_ACCEPT, 0, 2, false},         {COAP_OPTION_BLOCK2, 0, 3, false},
+    {COAP_OPTION_BLOCK1, 0, 3, false},         {COAP_OPTION_PROXY_URI, 1, 1034, false},
+    {COAP_OPTION_PROXY_SCHEME, 1, 255, false},
+};
+
+int cli_msg_rejection(const struct cli_msg *msg, char *why, size_t size)
+{
+	struct zcoap_option_iter it;
+	const uint8_t *val;
+	uint16_t num;
+	uint16_t len;
+	uint16_t prev = 0;
+	bool first = true;
+	int r;
+
+	switch (msg->code >> 5) {
+	case 2:
+	case 4:
+	case 5:
+		break;
+	case 0:
+		snprintf(why, size, "a request code, not a response (RFC 7252 §4.2)");
+		return -EBADMSG;
+	default:
+		snprintf(why, size, "a code of the reserved class %u (RFC 7252 §12.1)",
+			 msg->code >> 5);
+		return -EBADMSG;
+	}
+	zcoap_option_iter_init(&it, &msg->pkt);
+	while ((r = zcoap_option_iter_next(&it, &num, &val, &len)) > 0) {
+		bool repeated = !first && num == prev;
+		bool known = false;
+
+		first = false;
+		prev = num;
+		if ((num & 1u) == 0) {
+			continue; /* elective: never a reason to reject */
+		}
+		for (size_t i = 0; i < sizeof(critical_rules) / sizeof(critical_rules[0]); i++) {
+			if (critical_rules[i].num != num) {
+				continue;
+			}
+			known = true;
+			if (len < critical_rules[i].min_len || len > critical_rules[i].max_len) {
+				snprintf(why, size,
+					 "critical option %s (%u) of %u bytes (RFC 7252 §5.4.1)",
+					 cli_option_name(num), num, len);
+				return -ENOTSUP;
+			}
+			if (repeated && !critical_rules[i].repeatable) {
+				snprintf(why, size,
+					 "critical option %s (%u) repeated (RFC 7252 §5.4.1)",
+					 cli_option_name(num), num);
+				return -ENOTSUP;
+			}
+		}
+		if (!known) {
+			snprintf(why, size, "unknown critical option %u (RFC 7252 §5.4.1)", num);
+			return -ENOTSUP;
+		}
+	}
+	if (r < 0) {
+		snprintf(why, size, "malformed options");
+		return -EBADMSG;
+	}
+	return 0;
 }

@@ -18,7 +18,10 @@
  */
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,11 +33,17 @@
 #define CLI_JSON_INLINE_MAX ((size_t)1024 * 1024)
 
 struct cli_output {
-	FILE *body;       /* stdout or the -o file */
-	bool own_file;    /* body was opened here */
-	bool body_is_tty; /* a newline is added after bodies that lack one */
+	FILE *body;        /* stdout or the -o file */
+	bool own_file;     /* body was opened here */
+	char *tmp_path;    /* -o: the temporary file beside it, renamed on success (or NULL) */
+	char *path;        /* -o, or the file it links to */
+	bool body_is_tty;  /* a newline is added after bodies that lack one */
+	bool binary_guard; /* a terminal: a body with a NUL byte is not written (-o - writes it) */
+	bool binary_held;  /* ... and the current one had one: the rest is not written */
 	bool json;
-	bool newline; /* -w */
+	const char *uri; /* --json with several URIs: the one being answered */
+	bool newline;    /* -w */
+	bool include;    /* -i */
 	/* the response being delivered */
 	uint8_t code;
 	bool to_stderr; /* not 2.xx: the payload is a diagnostic */
@@ -245,6 +254,80 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* True when descriptors @p a and @p b are the same terminal (e.g. stdout and stderr by default). */
+static bool same_terminal(int a, int b)
+{
+	struct stat sa;
+	struct stat sb;
+
+	if (isatty(a) != 1 || isatty(b) != 1 || fstat(a, &sa) != 0 || fstat(b, &sb) != 0) {
+		return false;
+	}
+	return sa.st_rdev == sb.st_rdev;
+}
+
+/*
+ * -o FILE: a regular file (or a new one) is written as a temporary file
+ * beside it, renamed over it only on success (cli_output_close()), so that a
+ * failed request never empties it; anything else (/dev/null, a FIFO, a
+ * terminal) is written directly. Returns the stream, or NULL with errno set.
+ */
+static FILE *open_output_file(struct cli_output *out, const char *path)
+{
+	struct stat st;
+	mode_t mode;
+	mode_t mask;
+	int fd;
+	int e;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		return fopen(path, "wb");
+	}
+	/* A symbolic link stays one: the file it names is replaced, beside it. */
+	out->path =
+	    lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : strdup(path);
+	if (out->path == NULL) {
+		return NULL;
+	}
+	path = out->path;
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777; /* keep the file's permissions */
+	} else {
+		mask = umask(0); /* single-threaded still: the client starts later */
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	out->tmp_path = malloc(strlen(path) + sizeof(".zcoap-XXXXXX"));
+	if (out->tmp_path == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	strcpy(out->tmp_path, path);
+	strcat(out->tmp_path, ".zcoap-XXXXXX");
+	fd = mkstemp(out->tmp_path);
+	if (fd < 0) {
+		e = errno;
+		free(out->tmp_path);
+		out->tmp_path = NULL;
+		errno = e;
+		return NULL;
+	}
+	if (fchmod(fd, mode) == 0) {
+		FILE *f = fdopen(fd, "wb");
+
+		if (f != NULL) {
+			return f;
+		}
+	}
+	e = errno;
+	close(fd);
+	unlink(out->tmp_path);
+	free(out->tmp_path);
+	out->tmp_path = NULL;
+	errno = e;
+	return NULL;
+}
+
 struct cli_output *cli_output_open(const struct cli_config *cfg)
 {
 	struct cli_output *out = calloc(1, sizeof(*out));
@@ -253,10 +336,11 @@ struct cli_output *cli_output_open(const struct cli_config *cfg)
 		return NULL;
 	}
 	if (cfg->output != NULL && strcmp(cfg->output, "-") != 0) {
-		out->body = fopen(cfg->output, "wb");
+		out->body = open_output_file(out, cfg->output);
 		if (out->body == NULL) {
 			int e = errno;
 
+			free(out->path);
 			free(out);
 			errno = e;
 			return NULL;
@@ -265,19 +349,29 @@ struct cli_output *cli_output_open(const struct cli_config *cfg)
 	} else {
 		out->body = stdout;
 		out->body_is_tty = isatty(STDOUT_FILENO) == 1;
+		out->binary_guard = out->body_is_tty && cfg->output == NULL && !cfg->json;
 	}
 	out->json = cfg->json;
 	out->newline = cfg->newline;
+	out->include = cfg->include && !cfg->json; /* --json has the options already */
 	if (cfg->progress >= 0) {
 		out->progress = cfg->progress == 1;
 	} else {
 		/* -v lines would break the bar apart, so -v turns the automatic one off */
 		out->progress = isatty(STDERR_FILENO) == 1 && cfg->verbose == 0;
 	}
+	/*
+	 * The bar redraws its line with a carriage return: on the terminal the
+	 * body goes to, that would overwrite the body's last line. Never there,
+	 * not even with --progress.
+	 */
+	if (same_terminal(fileno(out->body), STDERR_FILENO)) {
+		out->progress = false;
+	}
 	return out;
 }
 
-int cli_output_close(struct cli_output *out)
+int cli_output_close(struct cli_output *out, bool success)
 {
 	int ret = 0;
 
@@ -292,14 +386,50 @@ int cli_output_close(struct cli_output *out)
 	if (out->own_file && fclose(out->body) != 0 && ret == 0) {
 		ret = -(errno != 0 ? errno : EIO);
 	}
+	if (out->tmp_path != NULL) {
+		if (success && ret == 0 && rename(out->tmp_path, out->path) != 0) {
+			ret = -errno;
+		}
+		if (!success || ret != 0) {
+			unlink(out->tmp_path); /* the file named by -o stays as it was */
+		}
+		free(out->tmp_path);
+	}
+	free(out->path);
 	free(out->buf);
 	free(out);
 	return ret;
 }
 
-void cli_output_begin(struct cli_output *out, uint8_t code)
+/* -i: the code and the options of the response's first block, then an empty line (as curl -i). */
+static void include_header(struct cli_output *out, uint8_t code, const struct coap_packet *pkt)
+{
+	const char *reason = cli_code_reason(code);
+	struct cli_msg msg;
+	struct zcoap_option_iter it;
+	const uint8_t *val;
+	uint16_t num;
+	uint16_t len;
+
+	fprintf(out->body, "%u.%02u%s%s\n", code >> 5, code & 0x1Fu, reason[0] ? " " : "", reason);
+	if (pkt != NULL && pkt->data != NULL && cli_msg_parse(pkt->data, pkt->offset, &msg) == 0) {
+		zcoap_option_iter_init(&it, &msg.pkt);
+		while (zcoap_option_iter_next(&it, &num, &val, &len) > 0) {
+			cli_print_option(out->body, num, val, len);
+			fputc('\n', out->body);
+		}
+	}
+	fputc('\n', out->body);
+	fflush(out->body);
+}
+
+void cli_output_begin(struct cli_output *out, uint8_t code, const struct coap_packet *pkt)
 {
 	stream_abort(out);
+	out->binary_held = false;
+	if (out->include) {
+		include_header(out, code, pkt);
+	}
 	out->code = code;
 	out->written = 0;
 	out->buf_len = 0;
@@ -364,6 +494,22 @@ static void stream_base64(struct cli_output *out, const uint8_t *p, size_t len)
 	out->carry_len += len - whole;
 }
 
+/* The start of a JSON object, with the URI it answers when there are several. */
+static void json_open(struct cli_output *out)
+{
+	fputc('{', out->body);
+	if (out->uri != NULL) {
+		fputs("\"uri\":", out->body);
+		json_string(out->body, out->uri);
+		fputc(',', out->body);
+	}
+}
+
+void cli_output_set_uri(struct cli_output *out, const char *uri)
+{
+	out->uri = uri;
+}
+
 /*
  * The body outgrew CLI_JSON_INLINE_MAX: open the object with what is known
  * now and write what was kept. The payload of a body this long is always
@@ -371,7 +517,8 @@ static void stream_base64(struct cli_output *out, const uint8_t *p, size_t len)
  */
 static void stream_begin(struct cli_output *out)
 {
-	fprintf(out->body, "{\"code\":\"%u.%02u\",\"payload_base64\":\"", out->code >> 5,
+	json_open(out);
+	fprintf(out->body, "\"code\":\"%u.%02u\",\"payload_base64\":\"", out->code >> 5,
 		out->code & 0x1Fu);
 	out->streaming = true;
 	out->carry_len = 0;
@@ -432,7 +579,19 @@ int cli_output_body(struct cli_output *out, size_t offset, const uint8_t *p, siz
 		}
 		write_diagnostic(p, len);
 	} else if (!out->json) {
-		if (fwrite(p, 1, len, out->body) != len || fflush(out->body) != 0) {
+		if (out->binary_guard && !out->binary_held && memchr(p, 0, len) != NULL) {
+			/* As curl: a NUL byte says binary, which can garble a terminal. */
+			out->binary_held = true;
+			cli_output_progress_done(out);
+			fprintf(
+			    stderr,
+			    "zcoap: warning: binary output can mess up your terminal: the body is "
+			    "not shown from byte %zu on; use -o FILE, or -o - to write it here "
+			    "anyway\n",
+			    out->written);
+		}
+		if (!out->binary_held &&
+		    (fwrite(p, 1, len, out->body) != len || fflush(out->body) != 0)) {
 			return -(errno != 0 ? errno : EIO);
 		}
 	}
@@ -505,7 +664,8 @@ int cli_output_end(struct cli_output *out, const struct coap_packet *pkt, uint64
 		fprintf(f, ",\"elapsed_ms\":%llu,\"retransmissions\":%u}\n",
 			(unsigned long long)elapsed_ms, retransmissions);
 	} else if (out->json) {
-		fprintf(f, "{\"code\":\"%u.%02u\"", out->code >> 5, out->code & 0x1Fu);
+		json_open(out);
+		fprintf(f, "\"code\":\"%u.%02u\"", out->code >> 5, out->code & 0x1Fu);
 		if (has_observe) {
 			fprintf(f, ",\"observe\":%u", observe);
 		}
@@ -524,6 +684,12 @@ int cli_output_end(struct cli_output *out, const struct coap_packet *pkt, uint64
 		if (out->newline || (out->body_is_tty && out->last_byte != '\n')) {
 			fputc('\n', f);
 		}
+	} else if (!out->to_stderr && out->body_is_tty && !out->include) {
+		/* No body (a PUT's 2.04, say): on a terminal, say what came. */
+		const char *reason = cli_code_reason(out->code);
+
+		fprintf(f, "%u.%02u%s%s\n", out->code >> 5, out->code & 0x1Fu, reason[0] ? " " : "",
+			reason);
 	} else if (!out->to_stderr && out->newline) {
 		fputc('\n', f);
 	}
@@ -540,7 +706,8 @@ void cli_output_error(struct cli_output *out, const char *what, int err, const c
 	cli_output_progress_done(out);
 	if (out->json) {
 		stream_abort(out);
-		fputs("{\"error\":", out->body);
+		json_open(out);
+		fputs("\"error\":", out->body);
 		json_string(out->body, what);
 		fprintf(out->body, ",\"errno\":%d,\"message\":", err);
 		json_string(out->body, message != NULL ? message : zcoap_strerror(err));

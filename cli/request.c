@@ -91,8 +91,13 @@ static bool has_block2(const struct coap_packet *pkt)
 	return pkt != NULL && coap_get_block2_option(pkt, &more, &num) > 0;
 }
 
-/* The first block of a response (or notification) arrived. */
-static void response_begins(struct cli_exchange *x, uint8_t code)
+/*
+ * The first block of a response (or notification) arrived. Only this block
+ * carries Observe: the blocks after it answer requests of their own
+ * (RFC 7959 §2.6, RFC 7641 §3.2), so what it says is kept for the whole body.
+ */
+static void response_begins(struct cli_exchange *x, uint8_t code,
+			    const struct zcoap_response_info *info)
 {
 	bool hidden;
 
@@ -107,17 +112,18 @@ static void response_begins(struct cli_exchange *x, uint8_t code)
 	hidden = x->phase == CLI_PHASE_STOPPING || x->phase == CLI_PHASE_DEREGISTERING;
 	x->delivery = hidden ? CLI_DELIVERY_HIDDEN : CLI_DELIVERY_SHOWN;
 	x->body_bytes = 0;
+	x->resp_has_observe = info != NULL && info->has_observe;
+	x->resp_observe = x->resp_has_observe ? info->observe : 0;
 	if (!hidden) {
-		cli_output_begin(x->out, code);
+		cli_output_begin(x->out, code, info != NULL ? info->packet : NULL);
 	}
 }
 
 /* The last block of a response arrived: what it means for the exchange. */
-static void response_complete(struct cli_exchange *x, uint8_t code,
-			      const struct zcoap_response_info *info)
+static void response_complete(struct cli_exchange *x, uint8_t code)
 {
 	bool hidden = x->delivery == CLI_DELIVERY_HIDDEN;
-	bool observed = info != NULL && info->has_observe;
+	bool observed = x->resp_has_observe;
 
 	x->delivery = CLI_DELIVERY_NONE;
 	if (x->phase == CLI_PHASE_ANSWERING) {
@@ -176,6 +182,19 @@ static void on_response(int16_t result, size_t offset, const uint8_t *payload, s
 		set_phase(x, CLI_PHASE_DONE);
 		goto wake;
 	}
+	if (result == 0 && x->cfg->ping) {
+		/* RFC 7252 §4.3: the RST answering our Empty CON. */
+		x->pong = true;
+		x->pong_retransmissions = info != NULL ? info->retransmissions : 0;
+		set_phase(x, CLI_PHASE_DONE);
+		goto wake;
+	}
+	if (result == 0 && pkt == NULL) {
+		/* RFC 7967: the request's No-Response option asked for no answer and none came. */
+		x->no_response = true;
+		set_phase(x, CLI_PHASE_DONE);
+		goto wake;
+	}
 	code = (uint8_t)result;
 
 	/*
@@ -189,7 +208,7 @@ static void on_response(int16_t result, size_t offset, const uint8_t *payload, s
 	}
 
 	if (x->delivery == CLI_DELIVERY_NONE) {
-		response_begins(x, code);
+		response_begins(x, code, info);
 	}
 	hidden = x->delivery == CLI_DELIVERY_HIDDEN;
 	blockwise = has_block2(pkt);
@@ -224,17 +243,83 @@ static void on_response(int16_t result, size_t offset, const uint8_t *payload, s
 	/* A complete response or notification. */
 	if (!hidden) {
 		ret = cli_output_end(x->out, pkt, cli_now_ms() - x->t_start,
-				     info != NULL ? info->retransmissions : 0,
-				     info != NULL && info->has_observe,
-				     info != NULL ? info->observe : 0);
+				     info != NULL ? info->retransmissions : 0, x->resp_has_observe,
+				     x->resp_observe);
 		if (ret < 0) {
 			x->out_err = ret;
 		}
 	}
-	response_complete(x, code, info);
+	response_complete(x, code);
 wake:
 	wake(x);
 unlock:
+	pthread_mutex_unlock(&x->lock);
+}
+
+static bool token_ours(const struct cli_exchange *x, const struct cli_msg *msg)
+{
+	unsigned int n = x->n_tokens < CLI_TRACE_TOKENS ? x->n_tokens : CLI_TRACE_TOKENS;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (x->token_lens[i] == msg->tkl &&
+		    memcmp(x->tokens[i], msg->token, msg->tkl) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void cli_exchange_trace(bool outgoing, const uint8_t *data, size_t len, void *user_data)
+{
+	struct cli_exchange *x = user_data;
+	struct cli_msg msg;
+	char why[120];
+	int rej = 0;
+
+	if (x->cfg->verbose > 0) {
+		int verbose = x->cfg->verbose;
+
+		cli_dump_datagram(outgoing, data, len, &verbose);
+	}
+	/* Runs with the client lock held: it never calls the library. */
+	if (cli_msg_parse(data, len, &msg) < 0 || msg.type == COAP_TYPE_RESET) {
+		return;
+	}
+	if (msg.code == COAP_CODE_EMPTY) {
+		if (!outgoing && msg.type == COAP_TYPE_ACK) {
+			/* a separate response is to follow (RFC 7252 §5.2.2) */
+			pthread_mutex_lock(&x->lock);
+			x->empty_ack = true;
+			pthread_mutex_unlock(&x->lock);
+		}
+		return;
+	}
+	if (!outgoing) {
+		rej = cli_msg_rejection(&msg, why, sizeof(why));
+		if (rej == 0) {
+			return;
+		}
+	}
+	pthread_mutex_lock(&x->lock);
+	if (outgoing) {
+		if ((msg.code >> 5) == 0) {
+			unsigned int i = x->n_tokens++ % CLI_TRACE_TOKENS;
+
+			memcpy(x->tokens[i], msg.token, msg.tkl);
+			x->token_lens[i] = msg.tkl;
+		}
+	} else if (x->phase < CLI_PHASE_DONE && token_ours(x, &msg)) {
+		if (x->rejected++ == 0) {
+			x->rejected_err = rej;
+			snprintf(x->rejected_why, sizeof(x->rejected_why), "%u.%02u with %s",
+				 msg.code >> 5, msg.code & 0x1Fu, why);
+		}
+		if (x->phase == CLI_PHASE_WAITING) {
+			x->ended_by_rejection = true;
+			set_phase(x, CLI_PHASE_DONE);
+			wake(x);
+		}
+	}
 	pthread_mutex_unlock(&x->lock);
 }
 
@@ -268,10 +353,18 @@ void cli_exchange_reset(struct cli_exchange *x)
 	set_phase(x, CLI_PHASE_WAITING);
 	x->delivery = CLI_DELIVERY_NONE;
 	x->body_bytes = 0;
+	x->resp_has_observe = false;
+	x->resp_observe = 0;
 	x->err = 0;
 	x->out_err = 0;
 	x->have_code = false;
 	x->notifications = 0;
+	x->n_tokens = 0;
+	x->rejected = 0;
+	x->rejected_err = 0;
+	x->rejected_why[0] = '\0';
+	x->ended_by_rejection = false;
+	x->empty_ack = false;
 	x->t_start = cli_now_ms();
 	pthread_mutex_unlock(&x->lock);
 	x->timed_out = false;
@@ -285,6 +378,9 @@ int cli_exchange_send(struct cli_exchange *x, struct coap_client *client, int so
 	x->req = req;
 	req->cb = on_response;
 	req->user_data = x;
+	if (x->cfg->ping) {
+		return zcoap_client_ping(client, sock, NULL, on_response, x, 0, NULL);
+	}
 	return coap_client_req(client, sock, NULL, req, NULL);
 }
 
@@ -455,16 +551,39 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 	} else if (x->out_err != 0) {
 		fprintf(stderr, "zcoap: cannot write the output: %s\n", strerror(-x->out_err));
 		status = CLI_EXIT_IO;
+	} else if (x->rejected > 0 && !x->have_code &&
+		   (x->ended_by_rejection || x->timed_out || x->err == -ETIMEDOUT)) {
+		/* The server answered, but nothing it sent could be accepted. */
+		fprintf(stderr,
+			"zcoap: rejected: %s answered %s: a response a client must not accept, "
+			"dropped\n",
+			where, x->rejected_why);
+		cli_output_error(x->out, "rejected", x->rejected_err, x->rejected_why,
+				 cli_now_ms() - x->t_start);
+		status = CLI_EXIT_ERROR;
 	} else if (x->timed_out) {
 		if (cfg->observe && registered) {
-			fprintf(stderr,
-				"zcoap: timeout: -B %g s ran out after %lu notification(s)\n",
-				cfg->give_up_s, x->notifications);
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "-B %g s ran out after %lu notification(s)",
+				 cfg->give_up_s, x->notifications);
+			fprintf(stderr, "zcoap: timeout: %s\n", msg);
+			cli_output_error(x->out, "timeout", -ETIMEDOUT, msg,
+					 cli_now_ms() - x->t_start);
 		} else {
-			fprintf(stderr, "zcoap: timeout: no response from %s within %g s\n", where,
-				cfg->give_up_s);
+			cli_report_timeout(x->out, where, x->t_start,
+					   x->empty_ack
+					       ? "-B; the server ACKed the request, but its "
+						 "separate response never came"
+					       : "-B");
 		}
-		cli_output_error(x->out, "timeout", -ETIMEDOUT, NULL, cli_now_ms() - x->t_start);
+		status = CLI_EXIT_TIMEOUT;
+	} else if (x->err == -ETIMEDOUT && !(secure && sock >= 0 && cli_dtls_session_ended(sock))) {
+		cli_report_timeout(
+		    x->out, where, x->t_start,
+		    x->empty_ack && x->notifications == 0
+			? "no separate response after the server's ACK, RFC 7252 §5.2.2"
+			: "retransmissions exhausted, RFC 7252 §4.2");
 		status = CLI_EXIT_TIMEOUT;
 	} else if (x->err != 0 && secure && sock >= 0 && x->err != -ECONNREFUSED &&
 		   cli_dtls_session_error(sock, where, x->out, x->t_start, &status)) {
@@ -482,6 +601,22 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 		}
 		fprintf(stderr, "zcoap: %s: %s (%s)\n", kind, zcoap_strerror(x->err), where);
 		cli_output_error(x->out, kind, x->err, NULL, cli_now_ms() - x->t_start);
+	} else if (x->pong) {
+		uint64_t ms = cli_now_ms() - x->t_start;
+
+		if (cfg->json) {
+			printf("{\"pong\":true,\"elapsed_ms\":%llu,\"retransmissions\":%u}\n",
+			       (unsigned long long)ms, x->pong_retransmissions);
+		} else {
+			printf("pong from %s in %llu ms\n", where, (unsigned long long)ms);
+		}
+		status = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+	} else if (x->no_response) {
+		if (cfg->verbose > 0) {
+			fprintf(stderr,
+				"zcoap: done: no response, as the No-Response option asked\n");
+		}
+		status = CLI_EXIT_OK;
 	} else if (x->have_code) {
 		status = (int)cli_exit_for_code(x->code);
 		/* The final answer came before any notification. */
@@ -494,6 +629,19 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 		status = CLI_EXIT_ERROR;
 	}
 	return (enum cli_exit)status;
+}
+
+void cli_report_timeout(struct cli_output *out, const char *where, uint64_t t_start,
+			const char *why)
+{
+	uint64_t elapsed = cli_now_ms() - t_start;
+	char msg[200];
+
+	/* The one wording of every timeout, whatever ran out. */
+	snprintf(msg, sizeof(msg), "no response from %s in %.1f s (%s)", where,
+		 (double)elapsed / 1000.0, why);
+	fprintf(stderr, "zcoap: timeout: %s\n", msg);
+	cli_output_error(out, "timeout", -ETIMEDOUT, msg, elapsed);
 }
 
 void cli_exchange_cleanup(struct cli_exchange *x)

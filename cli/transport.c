@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -27,7 +28,7 @@
 #include "cli.h"
 #include "zcoap_dtls.h"
 
-enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais)
+enum cli_exit cli_resolve(const struct cli_uri *uri, struct cli_output *out, struct addrinfo **ais)
 {
 	struct addrinfo hints;
 	const struct addrinfo *ai;
@@ -50,8 +51,12 @@ enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais)
 	}
 	ret = getaddrinfo(hostbuf, portstr, &hints, ais);
 	if (ret != 0) {
-		fprintf(stderr, "zcoap: cannot resolve %s: %s\n", hostbuf,
-			ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		char msg[CLI_HOST_MAX_LEN + 128];
+
+		snprintf(msg, sizeof(msg), "cannot resolve %s: %s", hostbuf,
+			 ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		fprintf(stderr, "zcoap: %s\n", msg);
+		cli_output_error(out, "io", -ENOENT, msg, 0);
 		*ais = NULL;
 		return CLI_EXIT_IO;
 	}
@@ -70,9 +75,12 @@ enum cli_exit cli_resolve(const struct cli_uri *uri, struct addrinfo **ais)
 			idx = if_nametoindex(uri->zone);
 		}
 		if (idx == 0) {
-			fprintf(stderr,
-				"zcoap: unknown network interface \"%s\" in the IPv6 zone\n",
-				uri->zone);
+			char msg[CLI_ZONE_MAX_LEN + 64];
+
+			snprintf(msg, sizeof(msg),
+				 "unknown network interface \"%s\" in the IPv6 zone", uri->zone);
+			fprintf(stderr, "zcoap: %s\n", msg);
+			cli_output_error(out, "io", -ENODEV, msg, 0);
 			freeaddrinfo(*ais);
 			*ais = NULL;
 			return CLI_EXIT_IO;
@@ -101,13 +109,64 @@ void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size)
 	snprintf(buf, size, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
 }
 
+/*
+ * -a/-p: bind @p fd to the local address and port of the command line, in
+ * the family of @p ai. Returns 0, -EAFNOSUPPORT when -a is of the other
+ * family, or the -errno of bind().
+ */
+static int bind_local(int fd, const struct addrinfo *ai, const struct cli_config *cfg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (ai->ai_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(cfg->local_port);
+		if (cfg->local_addr != NULL &&
+		    inet_pton(AF_INET, cfg->local_addr, &sin->sin_addr) != 1) {
+			return -EAFNOSUPPORT;
+		}
+		len = sizeof(*sin);
+	} else if (ai->ai_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(cfg->local_port);
+		if (cfg->local_addr != NULL &&
+		    inet_pton(AF_INET6, cfg->local_addr, &sin6->sin6_addr) != 1) {
+			return -EAFNOSUPPORT;
+		}
+		/* a link-local source needs the interface of the destination */
+		sin6->sin6_scope_id =
+		    ((const struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_scope_id;
+		len = sizeof(*sin6);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	return bind(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+}
+
 /* A UDP socket; connected to @p ai unless @p secure (zcoap_dtls_connect() connects it). */
-int cli_socket_open(const struct addrinfo *ai, bool secure)
+int cli_socket_open(const struct addrinfo *ai, bool secure, const struct cli_config *cfg,
+		    bool *bind_failed)
 {
 	int fd = socket(ai->ai_family, SOCK_DGRAM, IPPROTO_UDP);
+	int ret;
 
+	*bind_failed = false;
 	if (fd < 0) {
 		return -errno;
+	}
+	if (cfg->local_addr != NULL || cfg->local_port != 0) {
+		ret = bind_local(fd, ai, cfg);
+		if (ret < 0) {
+			close(fd);
+			*bind_failed = true;
+			return ret;
+		}
 	}
 	if (secure) {
 		return fd;
@@ -123,6 +182,22 @@ int cli_socket_open(const struct addrinfo *ai, bool secure)
 		return -e;
 	}
 	return fd;
+}
+
+void cli_describe_local(int sock, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[NI_MAXHOST];
+	char serv[NI_MAXSERV];
+
+	if (getsockname(sock, (struct sockaddr *)&ss, &len) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), serv, sizeof(serv),
+			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(buf, size, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
 }
 
 /* Close a request socket; a DTLS one sends close_notify and wipes its session first. */
@@ -194,6 +269,39 @@ static int handshake(const struct cli_dtls *d, int sock, const struct addrinfo *
 	return ret;
 }
 
+/*
+ * The library names a credential it cannot use by its security tag ("CA
+ * certificate of tag 1 cannot be parsed"); the user knows files. Word the
+ * messages of the credential kinds the command line registers after the
+ * file that holds each; any other text is kept as it is.
+ */
+static void credential_message(const struct cli_config *cfg, char *why, size_t size)
+{
+	const char *key_file = cfg->key_file != NULL ? cfg->key_file : cfg->cert_file;
+
+	if (strncmp(why, "CA certificate of tag", 21) == 0 && cfg->ca_file != NULL) {
+		snprintf(why, size,
+			 "cannot parse CA file %s (-C): PEM or DER certificates expected",
+			 cfg->ca_file);
+	} else if (strncmp(why, "certificate of tag", 18) == 0 && cfg->cert_file != NULL) {
+		snprintf(why, size, "cannot parse certificate file %s (-c): PEM or DER expected",
+			 cfg->cert_file);
+	} else if (strncmp(why, "private key of tag", 18) == 0 && key_file != NULL &&
+		   strstr(why, "does not match") != NULL) {
+		snprintf(why, size, "the private key in %s does not match the certificate in %s",
+			 key_file, cfg->cert_file);
+	} else if (strncmp(why, "private key of tag", 18) == 0 && key_file != NULL) {
+		snprintf(why, size,
+			 "cannot parse the private key in %s (%s): PEM or DER, unencrypted, "
+			 "expected",
+			 key_file, cfg->key_file != NULL ? "-j" : "-c");
+	} else if (strncmp(why, "PSK or identity of tag", 22) == 0) {
+		snprintf(why, size,
+			 "the pre-shared key (-k) or identity (-u) is not usable (too "
+			 "long?)");
+	}
+}
+
 int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addrinfo *ai,
 			   const struct cli_config *cfg, struct cli_output *out, uint64_t t_start,
 			   const char *where, int *status)
@@ -224,14 +332,34 @@ int cli_dtls_session_start(const struct cli_dtls *d, int sock, const struct addr
 		snprintf(why, sizeof(why), "%s", zcoap_dtls_strerror(ret));
 	}
 	errno_tag(ret, tag, sizeof(tag));
+	if (ret == -ETIMEDOUT) {
+		cli_report_timeout(out, where, t_start, "DTLS handshake");
+		return ret;
+	}
 	if (ret == -EINVAL || ret == -ENOENT) {
 		/* the library found it before sending anything */
+		credential_message(cfg, why, sizeof(why));
 		fprintf(stderr, "zcoap: the DTLS credentials are not usable: %s (%s)\n", why, tag);
 	} else {
 		fprintf(stderr, "zcoap: DTLS handshake with %s failed: %s (%s)\n", where, why, tag);
+		if (ret == -EACCES && cfg->psk_key != NULL && cfg->ca_file == NULL &&
+		    cfg->cert_file == NULL) {
+			fprintf(stderr,
+				"zcoap: hint: check -k and -u: the key and identity must be "
+				"those the server has for this client (bytes given in hex "
+				"need the 0x prefix)\n");
+		}
 	}
 	cli_output_error(out, kind, ret, why, cli_now_ms() - t_start);
 	return ret == -EAGAIN ? -EIO : ret; /* -EAGAIN means "next address" to the caller */
+}
+
+bool cli_dtls_session_ended(int sock)
+{
+	char why[8];
+	int err = zcoap_dtls_last_error(sock, why, sizeof(why));
+
+	return !(err >= 0 || err == -EAGAIN || err == -EBADF);
 }
 
 bool cli_dtls_session_error(int sock, const char *where, struct cli_output *out, uint64_t t_start,

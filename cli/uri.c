@@ -566,11 +566,7 @@ static int add_option(struct coap_client_option *opts, size_t max_opts, size_t *
 			 MAX_COAP_CLIENT_OPTION_LEN);
 		return -E2BIG;
 	}
-	opts[*n_opts].code = code;
-	opts[*n_opts].len = (uint8_t)len;
-	if (len > 0) {
-		memcpy(opts[*n_opts].value, val, len);
-	}
+	cli_option_set(&opts[*n_opts], code, val, len);
 	(*n_opts)++;
 	return 0;
 }

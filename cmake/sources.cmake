@@ -29,6 +29,7 @@ set(ZCOAP_CORE_SOURCES
 # public API, the engine's I/O table, events, the sticky poll set, the thread.
 set(ZCOAP_CLIENT_SOURCES
     src/client/api.c
+    src/client/api_4_3.c
     src/client/lifecycle.c
     src/client/io.c
     src/client/events.c

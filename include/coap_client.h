@@ -26,8 +26,9 @@
  * DTLS socket from zcoap_dtls.h) and passes it to every request. Each client
  * owns one receive thread, started by coap_client_init(), which runs the
  * response callbacks (or none: zcoap_client_init_manual() in zcoap_loop.h,
- * where the application's own loop drives the client). A request ends with exactly one callback whose
- * @c last_block is true (a response, or a negative errno); observations
+ * where the application's own loop drives the client). A request ends with
+ * exactly one callback whose @c last_block is true (a response, or a
+ * negative errno); observations
  * (Observe = 0 in the extra options) stay active until cancelled,
  * deregistered or ended by the server.
  *
@@ -57,8 +58,11 @@ extern "C" {
 /**
  * @brief Response callback.
  *
- * @param result_code The response's code byte (e.g. 0x45 for 2.05) when >= 0,
- *        or a negative errno when the request failed locally:
+ * @param result_code The response's code byte (e.g. 0x45 for 2.05) when > 0;
+ *        0 when a request with a No-Response option (RFC 7967) ended without
+ *        a response, as it asked (offset 0, payload NULL, len 0, last_block
+ *        true, zcoap_client_response_info() NULL); or a negative errno when
+ *        the request failed locally:
  *        -ETIMEDOUT (no response), -ECONNRESET (the server sent RST, or
  *        closed the DTLS session), -ECANCELED (cancelled), -EIO (socket
  *        error), -ECONNREFUSED (ICMP port unreachable), -ECONNABORTED (fatal
@@ -76,10 +80,41 @@ extern "C" {
  * @param last_block True on the final callback of the response (and of the
  *        request, unless it is an active observation).
  * @param user_data The request's user_data.
+ *
+ * This is coap_client_response_cb_t by default (the Zephyr 4.2 shape).
  */
-typedef void (*coap_client_response_cb_t)(int16_t result_code, size_t offset,
-					  const uint8_t *payload, size_t len, bool last_block,
-					  void *user_data);
+typedef void (*zcoap_client_response_cb_4_2_t)(int16_t result_code, size_t offset,
+					       const uint8_t *payload, size_t len, bool last_block,
+					       void *user_data);
+
+/**
+ * @brief What a Zephyr 4.3 style response callback gets (Zephyr's
+ *        struct coap_client_response_data); same meaning as the arguments of
+ *        zcoap_client_response_cb_4_2_t.
+ */
+struct coap_client_response_data {
+	int16_t result_code;              /**< Response code byte, 0, or a negative errno */
+	const struct coap_packet *packet; /**< The response datagram, NULL for errors */
+	size_t offset;                    /**< Position of @c payload in the body */
+	const uint8_t *payload;           /**< Payload bytes, NULL when none */
+	size_t payload_len;               /**< Number of payload bytes */
+	bool last_block;                  /**< Final callback of the response */
+};
+
+/**
+ * @brief Response callback, Zephyr 4.3 shape: coap_client_response_cb_t when
+ *        ZCOAP_ZEPHYR_API_4_3 is defined before this header is included.
+ */
+typedef void (*zcoap_client_response_cb_4_3_t)(const struct coap_client_response_data *data,
+					       void *user_data);
+
+#ifdef ZCOAP_ZEPHYR_API_4_3
+/** The response callback of the request API in use (here Zephyr 4.3's). */
+typedef zcoap_client_response_cb_4_3_t coap_client_response_cb_t;
+#else
+/** The response callback of the request API in use (here Zephyr 4.2's, the default). */
+typedef zcoap_client_response_cb_4_2_t coap_client_response_cb_t;
+#endif
 
 /**
  * @brief Streaming upload callback (Zephyr 4.3 shape).
@@ -115,10 +150,20 @@ enum zcoap_observe_liveness {
 	ZCOAP_OBSERVE_WAIT = 2,
 };
 
-/** @brief An extra option of a request: raw value bytes (e.g. Observe 0 = len 1, value {0}). */
+/**
+ * @brief An extra option of a request: raw value bytes (e.g. Observe 0 = len 1, value {0}).
+ *
+ * With ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN (the default profile; Zephyr:
+ * CONFIG_COAP_EXTENDED_OPTIONS_LEN) @c len is 16 bits and a value may hold
+ * MAX_COAP_CLIENT_OPTION_LEN bytes; otherwise 12 bytes, as in Zephyr's default.
+ */
 struct coap_client_option {
-	uint16_t code;                             /**< Option number */
-	uint8_t len;                               /**< Value length, 0..12 */
+	uint16_t code; /**< Option number */
+#if ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN
+	uint16_t len; /**< Value length, 0..MAX_COAP_CLIENT_OPTION_LEN */
+#else
+	uint8_t len; /**< Value length, 0..12 */
+#endif
 	uint8_t value[MAX_COAP_CLIENT_OPTION_LEN]; /**< Value bytes */
 };
 
@@ -137,6 +182,7 @@ struct coap_client_option {
  * - Block1 (NUM 0) sets a smaller block size for uploading @c payload
  *   (zcoap extension); the client then sends its own Block1 options.
  */
+#ifndef ZCOAP_ZEPHYR_API_4_3
 struct coap_client_request {
 	enum coap_method method;      /**< Method */
 	bool confirmable;             /**< CON (true) or NON (false) */
@@ -153,7 +199,64 @@ struct coap_client_request {
 	coap_client_payload_cb_t payload_cb;
 	/** Observations only: what to do when notifications stop (zcoap extension). */
 	enum zcoap_observe_liveness observe_liveness;
+	/**
+	 * Overall deadline in milliseconds after coap_client_req() (zcoap
+	 * extension; 0 = none): when it passes, the request ends with
+	 * -ETIMEDOUT whatever it is doing -- retransmitting, waiting for a
+	 * separate response, or in the middle of a block-wise transfer. For an
+	 * observation it covers the registration only (until the first
+	 * notification).
+	 */
+	uint32_t deadline_ms;
+	/**
+	 * Multicast response window in milliseconds (Zephyr 4.4's name): required
+	 * (> 0) for a group destination (IPv4 224.0.0.0/4, IPv6 ff00::/8), which
+	 * must be NON; -EINVAL on a unicast request. Every response in the
+	 * window reaches @c cb with last_block false and its responder in
+	 * zcoap_client_response_info()->source; then one final callback
+	 * (0, 0, NULL, 0, true) with no response info.
+	 */
+	uint32_t multicast_timeout_ms;
 };
+#endif
+
+/**
+ * @brief A request in the Zephyr 4.3 shape: the path and the extra options
+ *        are arrays inside it, and the callback takes a
+ *        struct coap_client_response_data.
+ *
+ * With ZCOAP_ZEPHYR_API_4_3 defined before coap_client.h is included,
+ * `struct coap_client_request` is this structure and coap_client_req(),
+ * coap_client_cancel_request(), coap_client_deregister_observe() and
+ * zcoap_client_ping() are the _4_3 functions below (macros), so code written
+ * for Zephyr 4.3+ builds unchanged against the same library. Fields as in
+ * the default shape; Zephyr's order.
+ */
+struct zcoap_client_request_4_3 {
+	enum coap_method method;                  /**< Method */
+	bool confirmable;                         /**< CON (true) or NON (false) */
+	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1]; /**< "a/b?x=1&y=2", NUL-terminated */
+	enum coap_content_format fmt;             /**< Content-Format, sent only with a payload */
+	const uint8_t *payload;                   /**< Request body, or NULL */
+	size_t len;                               /**< Length of @c payload */
+	coap_client_payload_cb_t payload_cb;      /**< Streaming body source, or NULL */
+	zcoap_client_response_cb_4_3_t cb;        /**< Response callback, may be NULL */
+	/** Extra options, the first @c num_options used */
+	struct coap_client_option options[ZCOAP_CONFIG_MAX_EXTRA_OPTIONS];
+	uint8_t num_options;                          /**< Number of extra options */
+	void *user_data;                              /**< Passed to @c cb */
+	enum zcoap_observe_liveness observe_liveness; /**< As in the default shape */
+	uint32_t deadline_ms;                         /**< As in the default shape */
+	uint32_t multicast_timeout_ms;                /**< As in the default shape */
+};
+
+#ifdef ZCOAP_ZEPHYR_API_4_3
+#define coap_client_request            zcoap_client_request_4_3
+#define coap_client_req                zcoap_client_req_4_3
+#define coap_client_cancel_request     zcoap_client_cancel_request_4_3
+#define coap_client_deregister_observe zcoap_client_deregister_observe_4_3
+#define zcoap_client_ping              zcoap_client_ping_4_3
+#endif
 
 /** @cond INTERNAL_HIDDEN */
 #include "zcoap_client_types.h"
@@ -201,8 +304,8 @@ ZCOAP_API int coap_client_init(struct coap_client *client, const char *info);
  * @retval 0 The request was sent.
  * @retval -EINVAL NULL @p client, @p req or @p req->path, negative @p sock,
  *         a path longer than ZCOAP_CONFIG_MAX_PATH_LEN, more than
- *         ZCOAP_CONFIG_MAX_EXTRA_OPTIONS options, an option longer than 12
- *         bytes, an invalid method, an unsupported address family, or
+ *         ZCOAP_CONFIG_MAX_EXTRA_OPTIONS options, an option longer than
+ *         MAX_COAP_CLIENT_OPTION_LEN bytes, an invalid method, an unsupported address family, or
  *         unusable @p params.
  * @retval -EAGAIN All request slots are busy.
  * @retval -ESHUTDOWN @p client is not initialised.
@@ -282,6 +385,51 @@ ZCOAP_API struct coap_client_option coap_client_option_initial_block2(void);
  * @retval -EDEADLK Called from the client's own thread.
  */
 ZCOAP_API int zcoap_client_deinit(struct coap_client *client);
+
+/**
+ * @brief Send a CoAP ping: an Empty CON message, which a CoAP endpoint
+ *        answers with RST (RFC 7252 §4.3).
+ *
+ * Retransmitted like any CON message. @p cb gets one callback: result 0
+ * (offset 0, payload NULL, len 0, last_block true) when the RST (or an Empty
+ * ACK) arrives, with zcoap_client_response_info() describing it (source,
+ * retransmissions); or -ETIMEDOUT, -ECONNREFUSED (ICMP port unreachable),
+ * -ECANCELED or a send error, as for a request. A ping takes a request slot
+ * and matches cancel patterns by @p cb and @p user_data.
+ * @param client Initialised client.
+ * @param sock Socket, as for coap_client_req().
+ * @param addr Destination, or NULL when @p sock is connected.
+ * @param cb Callback, may be NULL.
+ * @param user_data Passed to @p cb.
+ * @param deadline_ms Overall deadline in ms (0 = none), as the request field.
+ * @param params Transmission parameters, or NULL for the defaults.
+ * @retval 0 The ping was sent.
+ * @retval <0 As coap_client_req().
+ */
+ZCOAP_API int zcoap_client_ping(struct coap_client *client, int sock, const struct sockaddr *addr,
+				coap_client_response_cb_t cb, void *user_data, uint32_t deadline_ms,
+				struct coap_transmission_parameters *params);
+
+/** @brief coap_client_req() for a request in the Zephyr 4.3 shape (see zcoap_client_request_4_3).
+ */
+ZCOAP_API int zcoap_client_req_4_3(struct coap_client *client, int sock,
+				   const struct sockaddr *addr,
+				   struct zcoap_client_request_4_3 *req,
+				   struct coap_transmission_parameters *params);
+
+/** @brief coap_client_cancel_request() with a pattern in the Zephyr 4.3 shape. */
+ZCOAP_API void zcoap_client_cancel_request_4_3(struct coap_client *client,
+					       struct zcoap_client_request_4_3 *req);
+
+/** @brief coap_client_deregister_observe() with a pattern in the Zephyr 4.3 shape. */
+ZCOAP_API int zcoap_client_deregister_observe_4_3(struct coap_client *client,
+						  struct zcoap_client_request_4_3 *req);
+
+/** @brief zcoap_client_ping() with a Zephyr 4.3 style callback. */
+ZCOAP_API int zcoap_client_ping_4_3(struct coap_client *client, int sock,
+				    const struct sockaddr *addr, zcoap_client_response_cb_4_3_t cb,
+				    void *user_data, uint32_t deadline_ms,
+				    struct coap_transmission_parameters *params);
 
 /** @brief Details of the response being delivered to the running callback. */
 struct zcoap_response_info {

@@ -17,7 +17,7 @@
  *
  * The CMake option `ZCOAP_PROFILE=constrained` selects Zephyr's defaults
  * (2 requests, 256-byte blocks and messages, 48-byte header room, 64-byte
- * paths, 2 extra options).
+ * paths, 2 extra options of at most 12 bytes each).
  *
  * RAM cost: `struct coap_client` holds ZCOAP_CONFIG_MAX_REQUESTS slots, each
  * with a MAX_COAP_MSG_LEN send buffer, a copy of the path and the extra
@@ -63,6 +63,23 @@
 /** Most extra options per request (struct coap_client_request.num_options). */
 #ifndef ZCOAP_CONFIG_MAX_EXTRA_OPTIONS
 #define ZCOAP_CONFIG_MAX_EXTRA_OPTIONS 8
+#endif
+
+/**
+ * Long option values (Zephyr: CONFIG_COAP_EXTENDED_OPTIONS_LEN). When 1,
+ * struct coap_client_option has a 16-bit @c len and a value array of
+ * ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN_VALUE bytes, so that a Uri-Host (up to
+ * 255 bytes, RFC 7252 §5.10.1) or a Proxy-Uri can be sent. When 0, the
+ * layout is Zephyr's default: a uint8_t @c len and 12 value bytes. The
+ * default profile sets 1, the constrained profile 0.
+ */
+#ifndef ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN
+#define ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN 1
+#endif
+
+/** Value bytes of an extra option when ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN is 1 (13..1034). */
+#ifndef ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN_VALUE
+#define ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN_VALUE 270
 #endif
 
 /** Recently finished exchanges remembered per client to ACK or drop duplicates. */
@@ -115,7 +132,11 @@
 #define MAX_COAP_MSG_LEN (ZCOAP_CONFIG_MESSAGE_HEADER_SIZE + ZCOAP_CONFIG_MESSAGE_SIZE)
 
 /** Zephyr's name for the size of struct coap_client_option's value array. */
+#if ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN
+#define MAX_COAP_CLIENT_OPTION_LEN ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN_VALUE
+#else
 #define MAX_COAP_CLIENT_OPTION_LEN 12
+#endif
 
 #if ZCOAP_CONFIG_MAX_REQUESTS < 1 || ZCOAP_CONFIG_MAX_REQUESTS > 255
 #error "ZCOAP_CONFIG_MAX_REQUESTS must be 1..255"
@@ -131,6 +152,10 @@
 #endif
 #if ZCOAP_CONFIG_MESSAGE_HEADER_SIZE < 24
 #error "ZCOAP_CONFIG_MESSAGE_HEADER_SIZE must be at least 24"
+#endif
+#if ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN && (ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN_VALUE < 13 ||          \
+					  ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN_VALUE > 1034)
+#error "ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN_VALUE must be 13..1034 (RFC 7252 §5.10: Proxy-Uri)"
 #endif
 #if MAX_COAP_MSG_LEN > 65535
 #error "MAX_COAP_MSG_LEN must fit in 16 bits"

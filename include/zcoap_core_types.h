@@ -82,6 +82,17 @@ struct zcoap_observe_state {
 	uint8_t reg_tkl;
 };
 
+/*
+ * Room for the values of one request's extra options: every option at its
+ * largest, but never more than a message can carry (a request whose
+ * options need more could not be sent anyway: -ENOSPC).
+ */
+#if ZCOAP_CONFIG_MAX_EXTRA_OPTIONS * MAX_COAP_CLIENT_OPTION_LEN < MAX_COAP_MSG_LEN
+#define ZCOAP_SLOT_OPTION_BYTES (ZCOAP_CONFIG_MAX_EXTRA_OPTIONS * MAX_COAP_CLIENT_OPTION_LEN)
+#else
+#define ZCOAP_SLOT_OPTION_BYTES MAX_COAP_MSG_LEN
+#endif
+
 /** One request in flight. */
 struct zcoap_slot {
 	uint32_t serial; /* unique per request; 0 when free */
@@ -101,11 +112,13 @@ struct zcoap_slot {
 	uint8_t retries_left;
 	uint8_t retransmissions; /* of the message in flight */
 	uint8_t echo_retries;
+	uint8_t noresp; /* No-Response classes suppressed (RFC 7967 §2.1 bits), see zc_noresp_*() */
 	uint8_t echo_len; /* Echo value to send with this request */
 	uint8_t echo[ZCOAP_CONFIG_ECHO_MAX_LEN];
 	int32_t last_rx_mid; /* -1 none; duplicate detection */
 	uint32_t timeout_ms; /* current retransmission timeout */
 	int64_t deadline;    /* next timer (ms), INT64_MAX = none */
+	int64_t end;         /* overall deadline (request's deadline_ms), INT64_MAX = none */
 	struct coap_transmission_parameters params;
 	/* the request, copied */
 	int sock;
@@ -118,12 +131,17 @@ struct zcoap_slot {
 	coap_client_response_cb_t cb;
 	coap_client_payload_cb_t payload_cb;
 	void *user_data;
+	bool cb_4_3;           /* cb is a zcoap_client_response_cb_4_3_t (Zephyr 4.3 shape) */
+	bool multicast;        /* sent to a group: any source, many responses (RFC 7252 §8) */
+	uint32_t mc_window_ms; /* multicast_timeout_ms */
 	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1];
 	struct {
 		uint16_t code;
-		uint8_t len;
-		uint8_t value[12];
+		uint16_t len;
+		uint16_t off; /* of the value in opt_bytes */
 	} options[ZCOAP_CONFIG_MAX_EXTRA_OPTIONS];
+	/* the extra options' values, packed (zc_opt_value()) */
+	uint8_t opt_bytes[ZCOAP_SLOT_OPTION_BYTES];
 	struct zcoap_block2_state b2;
 	struct zcoap_block1_state b1;
 	struct zcoap_observe_state obs;
@@ -162,6 +180,7 @@ struct zcoap_event {
 	bool last_block;
 	bool final;      /* the request ended with this event */
 	bool has_packet; /* the received packet describes it */
+	bool cb_4_3;     /* cb is a zcoap_client_response_cb_4_3_t */
 };
 
 /*

@@ -13,6 +13,7 @@ packages=(
 	libmbedtls-dev                      # DTLS transport (Mbed TLS 2.28)
 	clang clang-format                  # format check, fuzz targets
 	valgrind python3 openssl ca-certificates
+	iproute2 util-linux # network namespaces for the multicast interop test (ip, unshare)
 	"$@"
 )
 

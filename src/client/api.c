@@ -31,8 +31,13 @@ static socklen_t address_length(const struct sockaddr *addr)
 	}
 }
 
-int coap_client_req(struct coap_client *client, int sock, const struct sockaddr *addr,
-		    struct coap_client_request *req, struct coap_transmission_parameters *params)
+/*
+ * coap_client_req() and zcoap_client_ping(), and their Zephyr 4.3 shapes
+ * (api_4_3.c, @p cb_4_3): the engine tells a ping by its method 0.
+ */
+int zc_client_submit(struct coap_client *client, int sock, const struct sockaddr *addr,
+		     const struct coap_client_request *req,
+		     const struct coap_transmission_parameters *params, bool cb_4_3)
 {
 	struct zcoap_client_private *priv;
 	socklen_t addrlen = address_length(addr);
@@ -76,6 +81,9 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 		}
 		priv->defer = NULL;
 		serial = zc_engine_last_serial(&priv->eng);
+		if (r == 0 && cb_4_3) {
+			zc_engine_set_cb_4_3(&priv->eng, serial);
+		}
 		/* Only a new socket or an earlier deadline needs the thread's poll() redone. */
 		wake = r == 0 && zc_poll_set_needs_wake_locked(client, sock, known);
 	}
@@ -102,6 +110,38 @@ int coap_client_req(struct coap_client *client, int sock, const struct sockaddr 
 		zc_thread_wake(client);
 	}
 	return r;
+}
+
+int coap_client_req(struct coap_client *client, int sock, const struct sockaddr *addr,
+		    struct coap_client_request *req, struct coap_transmission_parameters *params)
+{
+	if (req != NULL && (unsigned int)req->method == COAP_CODE_EMPTY) {
+		return -EINVAL; /* not a method; a ping is zcoap_client_ping() */
+	}
+	return zc_client_submit(client, sock, addr, req, params, false);
+}
+
+int zc_client_ping(struct coap_client *client, int sock, const struct sockaddr *addr,
+		   coap_client_response_cb_t cb, void *user_data, uint32_t deadline_ms,
+		   const struct coap_transmission_parameters *params, bool cb_4_3)
+{
+	struct coap_client_request req = {
+	    .method = (enum coap_method)COAP_CODE_EMPTY,
+	    .confirmable = true,
+	    .path = "",
+	    .cb = cb,
+	    .user_data = user_data,
+	    .deadline_ms = deadline_ms,
+	};
+
+	return zc_client_submit(client, sock, addr, &req, params, cb_4_3);
+}
+
+int zcoap_client_ping(struct coap_client *client, int sock, const struct sockaddr *addr,
+		      coap_client_response_cb_t cb, void *user_data, uint32_t deadline_ms,
+		      struct coap_transmission_parameters *params)
+{
+	return zc_client_ping(client, sock, addr, cb, user_data, deadline_ms, params, false);
 }
 
 void zc_client_cancel_locked(struct coap_client *client, const struct coap_client_request *pattern)

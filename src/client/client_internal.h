@@ -42,6 +42,20 @@ static inline bool zc_client_initialised(const struct coap_client *client)
  */
 void zc_client_cancel_locked(struct coap_client *client, const struct coap_client_request *pattern);
 
+/*
+ * Admit and send a request (api.c): coap_client_req() with @p cb_4_3 false;
+ * api_4_3.c passes a converted Zephyr 4.3 request whose cb is really a
+ * zcoap_client_response_cb_4_3_t, with @p cb_4_3 true.
+ */
+int zc_client_submit(struct coap_client *client, int sock, const struct sockaddr *addr,
+		     const struct coap_client_request *req,
+		     const struct coap_transmission_parameters *params, bool cb_4_3);
+
+/* zcoap_client_ping() and its 4.3 shape (api.c). */
+int zc_client_ping(struct coap_client *client, int sock, const struct sockaddr *addr,
+		   coap_client_response_cb_t cb, void *user_data, uint32_t deadline_ms,
+		   const struct coap_transmission_parameters *params, bool cb_4_3);
+
 /* ---- io.c --------------------------------------------------------------- */
 
 /**

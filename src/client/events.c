@@ -147,7 +147,24 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 			priv->loop_callbacks++;
 		}
 		zc_port_mutex_unlock(&priv->lock);
-		ev->cb(ev->code, ev->offset, ev->payload, ev->len, ev->last_block, ev->user_data);
+		if (ev->cb_4_3) {
+			/* A request in the Zephyr 4.3 shape (api_4_3.c). */
+			struct coap_client_response_data data = {
+			    .result_code = ev->code,
+			    .packet = current_info != NULL ? current_info->packet : NULL,
+			    .offset = ev->offset,
+			    .payload = ev->payload,
+			    .payload_len = ev->len,
+			    .last_block = ev->last_block,
+			};
+			zcoap_client_response_cb_4_3_t cb43 =
+			    (zcoap_client_response_cb_4_3_t)(void (*)(void))ev->cb;
+
+			cb43(&data, ev->user_data);
+		} else {
+			ev->cb(ev->code, ev->offset, ev->payload, ev->len, ev->last_block,
+			       ev->user_data);
+		}
 		zc_port_mutex_lock(&priv->lock);
 		current_info = saved_info;
 		if (self) {

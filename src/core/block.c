@@ -105,7 +105,7 @@ uint8_t zc_block_requested_szx(const struct zcoap_slot *s, uint16_t code)
 		uint8_t szx;
 
 		if (s->options[i].code == code &&
-		    zcoap_block_decode(s->options[i].value, s->options[i].len, &num, &more, &szx) ==
+		    zcoap_block_decode(zc_opt_value(s, i), s->options[i].len, &num, &more, &szx) ==
 			0 &&
 		    szx < CONFIG_SZX) {
 			return szx;

@@ -54,6 +54,12 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 		     socklen_t addrlen, const struct coap_client_request *req,
 		     const struct coap_transmission_parameters *params);
 
+/**
+ * Mark the request @p serial (just submitted) as having a Zephyr 4.3 style
+ * callback (zcoap_client_request_4_3): its events carry cb_4_3.
+ */
+void zc_engine_set_cb_4_3(struct zcoap_engine *eng, uint32_t serial);
+
 /** Serial of the request the last successful zc_engine_submit() started. */
 uint32_t zc_engine_last_serial(const struct zcoap_engine *eng);
 

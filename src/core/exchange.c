@@ -67,6 +67,7 @@ void zc_set_phase(struct zcoap_engine *eng, struct zcoap_slot *s, enum zcoap_pha
 static void enter_observing(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 {
 	zc_set_phase(eng, s, ZCOAP_PHASE_OBSERVING);
+	s->end = ZC_NO_DEADLINE; /* registered: an overall deadline covered the registration */
 	s->deadline = zc_observe_deadline(s, now);
 }
 
@@ -84,6 +85,7 @@ void zc_emit(struct zcoap_engine *eng, struct zcoap_slot *s, int code, size_t of
 	}
 	ev = &eng->events[eng->n_events++];
 	ev->cb = s->cb;
+	ev->cb_4_3 = s->cb_4_3;
 	ev->user_data = s->user_data;
 	ev->serial = s->serial;
 	ev->slot = (uint8_t)(s - eng->slots);
@@ -139,6 +141,24 @@ void zc_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int err)
 		/* A late (separate or NON) response gets RST, not silence. */
 		s->linger = true;
 	}
+	zc_free(eng, s);
+}
+
+/*
+ * The end of a request without a response, and not a failure: one wanting
+ * none (RFC 7967 No-Response), or a multicast window that is over. One final
+ * callback (0, 0, NULL, 0, true) with no packet, then the slot is free.
+ */
+static void complete_without_response(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	zc_emit(eng, s, 0, 0, NULL, 0, true, true, false);
+	zc_free(eng, s);
+}
+
+void zc_exchange_on_pong(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	/* The RST (or Empty ACK) answering a ping: result 0, the packet in the response info. */
+	zc_emit(eng, s, 0, 0, NULL, 0, true, true, true);
 	zc_free(eng, s);
 }
 
@@ -205,9 +225,17 @@ static void arm_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t no
 		s->retries_left = s->params.max_retransmission;
 		s->timeout_ms = zc_initial_timeout(&s->params, rnd);
 		s->deadline = now + s->timeout_ms;
+	} else if (s->multicast) {
+		s->msg = ZCOAP_MSG_WAIT_RESPONSE;
+		s->deadline = now + s->mc_window_ms;
 	} else {
 		s->msg = ZCOAP_MSG_WAIT_RESPONSE;
-		s->deadline = now + zc_non_window(&s->params);
+		/*
+		 * RFC 7967: a NON request that suppresses every response class
+		 * is done once sent; the client thread completes it at once
+		 * (zc_exchange_on_timer()), never from coap_client_req().
+		 */
+		s->deadline = zc_noresp_all(s) ? now : now + zc_non_window(&s->params);
 	}
 }
 
@@ -224,6 +252,8 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 		/* RFC 7641 §3.3.1/§3.6: re- and deregistration reuse the registration token. */
 		memcpy(s->token, s->obs.reg_token, s->obs.reg_tkl);
 		s->tkl = s->obs.reg_tkl;
+	} else if (zc_is_ping(s)) {
+		s->tkl = 0; /* an Empty message has no token (RFC 7252 §4.1) */
 	} else {
 		fresh_token(eng, s);
 	}
@@ -387,6 +417,7 @@ void zc_exchange_on_response(struct zcoap_engine *eng, struct zcoap_slot *s, con
 	case ZCOAP_PHASE_REQUEST:
 		/* RFC 7959 §2.9.3: a body sent whole was too large; maybe go block-wise. */
 		if (rx->code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE && zc_has_body(s)) {
+			s->noresp = 0; /* a block-wise upload needs every response */
 			v = zc_block1_on_response(s, rx);
 			apply(eng, s, rx, &v);
 			return;
@@ -408,6 +439,11 @@ void zc_exchange_on_empty_ack(struct zcoap_engine *eng, struct zcoap_slot *s, in
 {
 	/* RFC 7252 §5.2.2: the Empty ACK stops retransmission; the response comes later. */
 	if (s->msg == ZCOAP_MSG_WAIT_ACK) {
+		if (zc_noresp_all(s) && s->phase == ZCOAP_PHASE_REQUEST) {
+			/* RFC 7967: the server has it and will not answer: done. */
+			complete_without_response(eng, s);
+			return;
+		}
 		s->msg = ZCOAP_MSG_WAIT_RESPONSE;
 		s->deadline = now + eng->separate_timeout_ms;
 	}
@@ -465,6 +501,18 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 		retransmit(eng, s, now);
 		break;
 	case ZCOAP_MSG_WAIT_RESPONSE:
+		if (s->multicast) {
+			complete_without_response(eng, s);
+			break;
+		}
+		if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST) {
+			/*
+			 * RFC 7967: silence may be the server suppressing a
+			 * class we said we do not want; not a failure.
+			 */
+			complete_without_response(eng, s);
+			break;
+		}
 		/* NON window, separate-response wait or a continuation: give up. */
 		zc_fail(eng, s, -ETIMEDOUT);
 		break;
@@ -479,6 +527,40 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 		send_next(eng, s, now, false);
 		break;
 	}
+}
+
+void zc_exchange_on_multicast_response(struct zcoap_engine *eng, struct zcoap_slot *s,
+				       const struct zc_rx *rx)
+{
+	const uint8_t *v;
+	uint16_t vlen;
+
+	/*
+	 * RFC 7252 §8.2: a response to a multicast request is NON; a CON one
+	 * is dropped (neither ACKed nor reset: the responder gives up on its
+	 * own). Block-wise responses are dropped too (no per-responder
+	 * block-wise transfer, docs/design/exchanges.md). Never an RST.
+	 */
+	if (rx->type != COAP_TYPE_NON_CON || zc_rx_option(rx, COAP_OPTION_BLOCK2, &v, &vlen) == 0 ||
+	    zc_rx_option(rx, COAP_OPTION_BLOCK1, &v, &vlen) == 0) {
+		return;
+	}
+	zc_emit(eng, s, rx->code, 0, rx->payload, rx->payload_len, false, false, true);
+}
+
+void zc_exchange_on_end(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	if (s->multicast) {
+		complete_without_response(eng, s);
+		return;
+	}
+	if (s->noresp != 0 && s->phase == ZCOAP_PHASE_REQUEST &&
+	    s->msg == ZCOAP_MSG_WAIT_RESPONSE) {
+		/* Delivered (NON sent, or CON acknowledged) and silence was allowed (RFC 7967). */
+		complete_without_response(eng, s);
+		return;
+	}
+	zc_fail(eng, s, -ETIMEDOUT);
 }
 
 /* ---- the application ends an exchange ----------------------------------------- */

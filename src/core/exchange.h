@@ -59,6 +59,23 @@ static inline bool zc_sockaddr_v4(const struct sockaddr *a, socklen_t alen, uint
 	return false;
 }
 
+/* Whether @p a is a group address: IPv4 224.0.0.0/4 (also v4-mapped), IPv6 ff00::/8. */
+static inline bool zc_sockaddr_multicast(const struct sockaddr *a, socklen_t alen)
+{
+	uint32_t v4;
+	in_port_t port;
+
+	if (zc_sockaddr_v4(a, alen, &v4, &port)) {
+		return (ntohl(v4) >> 28) == 0xEU;
+	}
+	if (a->sa_family == AF_INET6 && alen >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)(const void *)a;
+
+		return x->sin6_addr.s6_addr[0] == 0xFFU;
+	}
+	return false;
+}
+
 /*
  * Whether two endpoints are the same (RFC 7252 §5.3.2 matching, §4.5
  * deduplication, RFC 9175 Echo). A dual-stack socket (AF_INET6 with
@@ -108,7 +125,8 @@ static inline bool zc_endpoint_match(const struct zcoap_slot *s, int sock,
 	if (s->sock != sock) {
 		return false;
 	}
-	if (s->addrlen == 0 || src == NULL || srclen == 0) {
+	/* RFC 7252 §8.2: responses to a group request come from each responder's own address. */
+	if (s->multicast || s->addrlen == 0 || src == NULL || srclen == 0) {
 		return true;
 	}
 	return zc_sockaddr_equal((const struct sockaddr *)&s->addr, s->addrlen, src, srclen);
@@ -179,6 +197,13 @@ void zc_exchange_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, in
 
 /** The deadline of @p s passed. */
 void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
+/** The Empty ACK or RST answering the ping @p s arrived (receive.c parsed it into eng->rx). */
+void zc_exchange_on_pong(struct zcoap_engine *eng, struct zcoap_slot *s);
+/** A response (matched by token) to the multicast request @p s (RFC 7252 §8.2). */
+void zc_exchange_on_multicast_response(struct zcoap_engine *eng, struct zcoap_slot *s,
+				       const struct zc_rx *rx);
+/** The overall deadline of @p s (the request's deadline_ms) passed. */
+void zc_exchange_on_end(struct zcoap_engine *eng, struct zcoap_slot *s);
 
 /**
  * End @p s because the application cancelled it: tell the server an

@@ -81,6 +81,11 @@ int zc_build_message(struct zcoap_slot *s, bool confirmable)
 	uint16_t n;
 	int r;
 
+	if (zc_is_ping(s)) {
+		zc_build_empty(s->tx, COAP_TYPE_CON, s->mid);
+		s->tx_len = 4;
+		return 0;
+	}
 	if (patch_continuation(s)) {
 		return 0;
 	}
@@ -126,7 +131,7 @@ int zc_build_message(struct zcoap_slot *s, bool confirmable)
 				continue;
 			}
 		}
-		r = coap_packet_append_option(&p, code, s->options[i].value, s->options[i].len);
+		r = coap_packet_append_option(&p, code, zc_opt_value(s, i), s->options[i].len);
 		if (r < 0) {
 			return r;
 		}

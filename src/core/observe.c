@@ -28,7 +28,7 @@ bool zc_observe_is_register(const struct zcoap_slot *s)
 		}
 		/* Value 0 (empty or zero bytes) registers; 1 would deregister. */
 		for (unsigned int j = 0; j < s->options[i].len; j++) {
-			if (s->options[i].value[j] != 0) {
+			if (zc_opt_value(s, i)[j] != 0) {
 				return false;
 			}
 		}

@@ -24,6 +24,28 @@
 #include "coap_client.h"
 #include "core/engine.h"
 
+/*
+ * No-Response (RFC 7967): whether the request waits for a response at all.
+ * Only a request that is not an observation nor a block-wise upload uses
+ * it (docs/design/exchanges.md); noresp holds its suppressed classes.
+ */
+static inline bool zc_noresp_all(const struct zcoap_slot *s)
+{
+	return s->noresp == COAP_NO_RESPONSE_SUPPRESS_ALL;
+}
+
+/* A CoAP ping (RFC 7252 §4.3: Empty CON, answered with RST): method 0. */
+static inline bool zc_is_ping(const struct zcoap_slot *s)
+{
+	return s->method == COAP_CODE_EMPTY;
+}
+
+/* The value bytes of the request's i-th extra option. */
+static inline const uint8_t *zc_opt_value(const struct zcoap_slot *s, unsigned int i)
+{
+	return s->opt_bytes + s->options[i].off;
+}
+
 /** A received response, decoded once by receive.c. */
 struct zc_rx {
 	int sock;

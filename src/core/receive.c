@@ -63,14 +63,24 @@ static void handle_empty(struct zcoap_engine *eng, int64_t now, uint8_t type, ui
 		(void)zc_send_empty(eng, COAP_TYPE_RESET, mid, sock, src, srclen);
 		break;
 	case COAP_TYPE_ACK:
-		s = match_by_mid(eng, mid, sock, src, srclen);
-		if (s != NULL) {
-			zc_exchange_on_empty_ack(eng, s, now);
-		}
-		break;
 	case COAP_TYPE_RESET:
 		s = match_by_mid(eng, mid, sock, src, srclen);
-		if (s != NULL) {
+		if (s == NULL) {
+			break;
+		}
+		if (s->multicast) {
+			break; /* a responder's RST or ACK does not end a group request */
+		}
+		if (zc_is_ping(s)) {
+			/* RFC 7252 §4.3: the RST (or an Empty ACK) is the ping's answer. */
+			eng->rx_src = src;
+			eng->rx_srclen = srclen;
+			eng->rx_has_observe = false;
+			eng->rx_observe = 0;
+			zc_exchange_on_pong(eng, s);
+		} else if (type == COAP_TYPE_ACK) {
+			zc_exchange_on_empty_ack(eng, s, now);
+		} else {
 			zc_fail(eng, s, -ECONNRESET);
 		}
 		break;
@@ -82,7 +92,8 @@ static void handle_empty(struct zcoap_engine *eng, int64_t now, uint8_t type, ui
 
 static bool response_matches(const struct zcoap_slot *s, const struct zc_rx *rx)
 {
-	if (!zc_endpoint_match(s, rx->sock, rx->src, rx->srclen)) {
+	/* A ping has no token and gets no response, only RST or an Empty ACK. */
+	if (zc_is_ping(s) || !zc_endpoint_match(s, rx->sock, rx->src, rx->srclen)) {
 		return false;
 	}
 	if (rx->type == COAP_TYPE_ACK) {
@@ -136,6 +147,16 @@ static void handle_response(struct zcoap_engine *eng, struct zc_rx *rx)
 		}
 		/* Unknown token: RFC 7252 §5.3.2 / RFC 7641 §3.6 -- reject with RST. */
 		(void)zc_send_empty(eng, COAP_TYPE_RESET, rx->mid, rx->sock, rx->src, rx->srclen);
+		return;
+	}
+	if (s->multicast) {
+		/* Responders have their own MID spaces: no dedup, no ACK, no RST (RFC 7252 §8.2).
+		 */
+		eng->rx_src = rx->src;
+		eng->rx_srclen = rx->srclen;
+		eng->rx_has_observe = rx->has_observe;
+		eng->rx_observe = rx->observe;
+		zc_exchange_on_multicast_response(eng, s, rx);
 		return;
 	}
 	if (rx->type != COAP_TYPE_ACK && s->last_rx_mid == (int32_t)rx->mid) {
@@ -193,6 +214,9 @@ static void handle_truncated(struct zcoap_engine *eng, const struct zc_rx *rx)
 {
 	struct zcoap_slot *s = match_response(eng, rx);
 
+	if (s != NULL && s->multicast) {
+		return; /* a truncated answer to a group request: dropped, never reset */
+	}
 	if (s == NULL) {
 		if (rx->type == COAP_TYPE_CON && zc_dedup_find(eng, rx)) {
 			/* Our ACK was lost and the server sends it again (RFC 7252 §4.5). */

@@ -24,13 +24,48 @@ void zc_engine_init(struct zcoap_engine *eng, const struct zc_engine_io *io, voi
 	}
 }
 
+/*
+ * The classes a No-Response option suppresses (RFC 7967 §2.1), 0 when it is
+ * absent or the request does not use it: an observation wants its
+ * notifications, and a block-wise upload needs the response to each block.
+ */
+static uint8_t zc_noresp_classes(const struct zcoap_slot *s)
+{
+	uint32_t v = 0;
+
+	if (s->obs.wanted || s->b1.blockwise) {
+		return 0;
+	}
+	for (unsigned int i = 0; i < s->num_options; i++) {
+		const uint8_t *p = zc_opt_value(s, i);
+
+		if (s->options[i].code != COAP_OPTION_NO_RESPONSE) {
+			continue;
+		}
+		/* A uint of 0..1 bytes; leading zero bytes are allowed (RFC 7252 §3.2). */
+		v = 0;
+		for (unsigned int j = 0; j < s->options[i].len; j++) {
+			v = (v << 8) | p[j];
+		}
+	}
+	return (uint8_t)(v & COAP_NO_RESPONSE_SUPPRESS_ALL);
+}
+
 /* Checks a request; on success *path_len is the length of its path. */
 static int check_request(const struct coap_client_request *req, int sock, size_t *path_len)
 {
+	size_t total = 0;
+
 	if (req == NULL || req->path == NULL || sock < 0) {
 		return -EINVAL;
 	}
-	if (req->method < COAP_METHOD_GET || req->method > COAP_METHOD_IPATCH) {
+	if ((unsigned int)req->method == COAP_CODE_EMPTY) {
+		/* A CoAP ping (zcoap_client_ping()): an Empty CON and nothing else. */
+		if (!req->confirmable || req->path[0] != '\0' || req->num_options > 0 ||
+		    req->payload != NULL || req->payload_cb != NULL || req->len > 0) {
+			return -EINVAL;
+		}
+	} else if (req->method < COAP_METHOD_GET || req->method > COAP_METHOD_IPATCH) {
 		return -EINVAL;
 	}
 	*path_len = strnlen(req->path, ZCOAP_CONFIG_MAX_PATH_LEN + 1);
@@ -45,6 +80,11 @@ static int check_request(const struct coap_client_request *req, int sock, size_t
 		if (req->options[i].len > MAX_COAP_CLIENT_OPTION_LEN) {
 			return -EINVAL;
 		}
+		total += req->options[i].len;
+	}
+	/* More option bytes than a message holds could never be sent. */
+	if (total > ZCOAP_SLOT_OPTION_BYTES) {
+		return -ENOSPC;
 	}
 	if (req->payload == NULL && req->payload_cb == NULL && req->len > 0) {
 		return -EINVAL;
@@ -77,6 +117,14 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	    (addrlen == 0 || addrlen > (socklen_t)sizeof(struct sockaddr_storage))) {
 		return -EINVAL;
 	}
+	/* RFC 7252 §8.1: a group request is NON and waits for a window of responses. */
+	if ((addr != NULL && zc_sockaddr_multicast(addr, addrlen)) !=
+	    (req->multicast_timeout_ms > 0)) {
+		return -EINVAL;
+	}
+	if (req->multicast_timeout_ms > 0 && req->confirmable) {
+		return -EINVAL;
+	}
 	s = zc_free_slot(eng);
 	if (s == NULL) {
 		return -EAGAIN;
@@ -89,6 +137,7 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	memset(s, 0, offsetof(struct zcoap_slot, path));
 	memset(&s->b2, 0, offsetof(struct zcoap_slot, tx) - offsetof(struct zcoap_slot, b2));
 	s->deadline = ZC_NO_DEADLINE;
+	s->end = req->deadline_ms > 0 ? now + (int64_t)req->deadline_ms : ZC_NO_DEADLINE;
 	s->last_rx_mid = -1;
 	s->params = p;
 	s->sock = sock;
@@ -106,19 +155,26 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	s->user_data = req->user_data;
 	memcpy(s->path, req->path, path_len + 1U);
 	s->num_options = req->num_options;
-	for (unsigned int i = 0; i < req->num_options; i++) {
+	for (unsigned int i = 0, off = 0; i < req->num_options; i++) {
 		s->options[i].code = req->options[i].code;
 		s->options[i].len = req->options[i].len;
-		memcpy(s->options[i].value, req->options[i].value, req->options[i].len);
+		s->options[i].off = (uint16_t)off;
+		memcpy(s->opt_bytes + off, req->options[i].value, req->options[i].len);
+		off += req->options[i].len;
 	}
 	/* Early negotiation (RFC 7959 §2.4): keep asking for the size the app asked for. */
 	s->b2.szx = zc_block_requested_szx(s, COAP_OPTION_BLOCK2);
 	s->obs.wanted = zc_observe_is_register(s);
+	s->multicast = req->multicast_timeout_ms > 0;
+	s->mc_window_ms = req->multicast_timeout_ms;
 	s->obs.liveness = (uint8_t)req->observe_liveness;
 	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
 
-	/* RFC 9175 §2.3: an Echo value goes back only to the endpoint that sent it. */
-	if (eng->echo.pending && eng->echo.sock == sock &&
+	/*
+	 * RFC 9175 §2.3: an Echo value goes back only to the endpoint that sent
+	 * it -- with a request: a ping (an Empty message) cannot carry it.
+	 */
+	if (eng->echo.pending && !zc_is_ping(s) && eng->echo.sock == sock &&
 	    (eng->echo.addrlen == 0) == (s->addrlen == 0) &&
 	    (s->addrlen == 0 ||
 	     zc_sockaddr_equal((const struct sockaddr *)&eng->echo.addr, eng->echo.addrlen,
@@ -136,6 +192,13 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	if (r == 0 && s->b1.blockwise) {
 		zc_set_phase(eng, s, ZCOAP_PHASE_UPLOAD);
 	}
+	s->noresp = zc_noresp_classes(s);
+	if (r == 0 && s->multicast && (s->obs.wanted || s->b1.blockwise)) {
+		r = -EINVAL; /* no observation, nor a body larger than one block, to a group */
+	}
+	if (s->multicast) {
+		s->noresp = 0; /* the window decides */
+	}
 	if (r == 0) {
 		r = zc_send_new(eng, s, now);
 	}
@@ -146,8 +209,18 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	if (s->echo_len > 0) {
 		eng->echo.pending = false;
 	}
-	eng->last_deadline = s->deadline;
+	eng->last_deadline = s->deadline < s->end ? s->deadline : s->end;
 	return 0;
+}
+
+void zc_engine_set_cb_4_3(struct zcoap_engine *eng, uint32_t serial)
+{
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		if (eng->slots[i].serial == serial) {
+			eng->slots[i].cb_4_3 = true;
+		}
+	}
 }
 
 int zc_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial)

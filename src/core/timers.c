@@ -14,7 +14,9 @@ void zc_engine_tick(struct zcoap_engine *eng, int64_t now)
 	{
 		struct zcoap_slot *s = &eng->slots[i];
 
-		if (s->deadline <= now) {
+		if (s->end <= now) {
+			zc_exchange_on_end(eng, s);
+		} else if (s->deadline <= now) {
 			zc_exchange_on_timer(eng, s, now);
 		}
 	}
@@ -28,6 +30,9 @@ int64_t zc_engine_next_deadline(const struct zcoap_engine *eng)
 	{
 		if (eng->slots[i].deadline < d) {
 			d = eng->slots[i].deadline;
+		}
+		if (eng->slots[i].end < d) {
+			d = eng->slots[i].end;
 		}
 	}
 	return d;

@@ -219,6 +219,15 @@ int zc_port_socket_error(int sock);
  */
 int zc_port_errqueue_errno(const void *control, size_t len);
 
+/**
+ * Have the OS queue the ICMP errors of socket @p sock with their addresses
+ * (Linux: IP_RECVERR, and IPV6_RECVERR on an IPv6 socket, whose IPv4-mapped
+ * destinations report through IP_RECVERR). Best effort: a port or socket
+ * without an error queue leaves it as it is.
+ * @param family The socket's address family (AF_INET or AF_INET6).
+ */
+void zc_port_errqueue_enable(int sock, int family);
+
 /* ---- process ----------------------------------------------------------- */
 
 /**

@@ -117,8 +117,10 @@ bool zc_transport_error(int sock, int recv_err, struct zc_transport_err *e);
 /**
  * Whether @p sock can carry CoAP messages for the transport that owns it
  * (UDP: a datagram socket; a stream socket would need RFC 8323 framing, and
- * writing to one whose peer closed raises SIGPIPE). One system call: the
- * client calls it once per socket it does not watch yet.
+ * writing to one whose peer closed raises SIGPIPE). A few system calls: the
+ * client calls it once per socket it does not watch yet. UDP also turns on
+ * IP_RECVERR / IPV6_RECVERR on an unconnected socket, so that ICMP errors
+ * reach the requests to the endpoint they name (udp.c).
  * @retval 0 Usable.
  * @retval -EPROTOTYPE Not a datagram socket.
  * @retval <0 The socket cannot be queried (-EBADF, -ENOTSOCK).

@@ -222,6 +222,29 @@ static bool udp_error(void *ctx, int sock, int recv_err, struct zc_transport_err
 	return true;
 }
 
+/*
+ * An unconnected socket learns of an ICMP error (port unreachable: the
+ * server is not listening) only through the error queue, which Linux keeps
+ * only with IP_RECVERR / IPV6_RECVERR; without it the request would wait
+ * for its whole timeout. Each entry names the failed datagram's
+ * destination, so the client ends only the requests to that endpoint
+ * (udp_error()). A connected socket needs nothing: its one peer's error
+ * comes as SO_ERROR. Best effort: a socket that refuses keeps the timeout.
+ */
+static void enable_recverr(int sock)
+{
+	struct sockaddr_storage me;
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(me);
+	socklen_t plen = sizeof(peer);
+
+	if (getpeername(sock, (struct sockaddr *)&peer, &plen) == 0 ||
+	    getsockname(sock, (struct sockaddr *)&me, &len) < 0) {
+		return;
+	}
+	zc_port_errqueue_enable(sock, me.ss_family);
+}
+
 static int udp_check(void *ctx, int sock)
 {
 	int type = socket_type(sock);
@@ -230,7 +253,11 @@ static int udp_check(void *ctx, int sock)
 	if (type < 0) {
 		return type;
 	}
-	return type == SOCK_DGRAM ? 0 : -EPROTOTYPE;
+	if (type != SOCK_DGRAM) {
+		return -EPROTOTYPE;
+	}
+	enable_recverr(sock);
+	return 0;
 }
 
 static int udp_close(void *ctx, int sock)

@@ -395,14 +395,35 @@ static void test_build_plain(void **state)
 	assert_int_equal(r.n_opts, 0);
 	assert_string_equal(r.path, "x");
 
-	/* a name longer than an extra option can hold is not sent */
+	/*
+	 * a name longer than an extra option can hold is not sent (only with
+	 * 12-byte options: ZCOAP_CONFIG_EXTENDED_OPTIONS_LEN 0); a 251-byte
+	 * name goes as Uri-Host with long options (issue 14)
+	 */
 	build("coap://thirteen-bytes/x", true, &r);
 	assert_int_equal(r.ret, 0);
-	assert_true(r.skipped);
-	assert_int_equal(r.n_opts, 0);
+	assert_int_equal(r.skipped, MAX_COAP_CLIENT_OPTION_LEN < 13);
+	assert_int_equal(r.n_opts, MAX_COAP_CLIENT_OPTION_LEN < 13 ? 0 : 1);
 	build("coap://twelve-bytes/x", true, &r);
 	assert_false(r.skipped);
 	assert_int_equal(r.n_opts, 1);
+	{
+		char text[300];
+		char label[61];
+
+		memset(label, 'a', 60);
+		label[60] = '\0';
+		snprintf(text, sizeof(text), "coap://%s.%s.%s.%s.example/x", label, label, label,
+			 label);
+		build(text, true, &r);
+		assert_int_equal(r.ret, 0);
+		assert_int_equal(r.skipped, MAX_COAP_CLIENT_OPTION_LEN < 251);
+		if (MAX_COAP_CLIENT_OPTION_LEN >= 251) {
+			assert_int_equal(r.n_opts, 1);
+			assert_int_equal(r.opts[0].code, COAP_OPTION_URI_HOST);
+			assert_int_equal(r.opts[0].len, 251);
+		}
+	}
 
 	/* '/' in a query argument needs no escaping from the library's split */
 	build("coap://1.2.3.4/p?a=/b", true, &r);
@@ -449,10 +470,19 @@ static void test_build_raw_options(void **state)
 	assert_int_equal(r.n_opts, 2);
 	assert_opt(&r.opts[1], COAP_OPTION_URI_PATH, "", 0);
 
-	/* a raw segment longer than 12 bytes cannot be expressed */
-	build("coap://1.2.3.4/thirteen-byte%2F", true, &r);
-	assert_int_equal(r.ret, -E2BIG);
-	assert_non_null(strstr(r.err, "longer than 12"));
+	/* a raw segment longer than an option holds cannot be expressed */
+	{
+		char text[600];
+		char msg[32];
+		int n = snprintf(text, sizeof(text), "coap://1.2.3.4/");
+
+		memset(text + n, 'x', MAX_COAP_CLIENT_OPTION_LEN);
+		snprintf(text + n + MAX_COAP_CLIENT_OPTION_LEN, 4, "%%2F");
+		build(text, true, &r);
+		assert_int_equal(r.ret, -E2BIG);
+		snprintf(msg, sizeof(msg), "longer than %d", MAX_COAP_CLIENT_OPTION_LEN);
+		assert_non_null(strstr(r.err, msg));
+	}
 
 	/* more raw segments than extra options */
 	build("coap://1.2.3.4/%2F/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q", true, &r);

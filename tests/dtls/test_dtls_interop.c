@@ -835,8 +835,14 @@ static void test_psk_connect_start(void **state)
 	start_psk_server(f);
 	rc = zcoap_dtls_connect_start(sock, (struct sockaddr *)&f->srv.dtls_addr,
 				      sizeof(f->srv.dtls_addr), &cfg, &wait);
-	assert_int_equal(rc, -EINPROGRESS);
-	assert_int_equal(coap_client_req(&f->client, sock, NULL, &r, NULL), -ENOTCONN);
+	/*
+	 * Usually still running; on loopback the server's flights may all have
+	 * arrived while the start call stepped the handshake (documented: 0).
+	 */
+	assert_true(rc == -EINPROGRESS || rc == 0);
+	if (rc == -EINPROGRESS) {
+		assert_int_equal(coap_client_req(&f->client, sock, NULL, &r, NULL), -ENOTCONN);
+	}
 	while (rc == -EINPROGRESS) {
 		struct pollfd p = {.fd = sock, .events = POLLIN};
 

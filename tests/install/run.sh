@@ -6,6 +6,8 @@
 #       libzcoap.a plus `pkg-config --static --libs zcoap` (Libs.private),
 #   (b) with a separate CMake project: find_package(zcoap) + zcoap::zcoap (shared),
 #   (c) the same project linking zcoap::zcoap_static,
+#   (d) tests/install/app_4_3.c, written in the Zephyr 4.3 shape, with
+#       -DZCOAP_ZEPHYR_API_4_3 against the same shared library,
 # and runs each program; it also compiles the example program of README.md,
 # and checks that libzcoap.so exports exactly the installed headers' functions.
 #
@@ -111,6 +113,13 @@ fi
 # app_shared finds the library through the build RPATH CMake gives imported targets.
 "$work/consumer/app_shared" "$profile"
 "$work/consumer/app_static" "$profile"
+
+step "(d) Zephyr 4.3 shape: app_4_3.c with -DZCOAP_ZEPHYR_API_4_3 against the same library"
+# shellcheck disable=SC2046
+"$cc" "${flags[@]}" -std=c11 -Wall -Wextra -Werror -DZCOAP_ZEPHYR_API_4_3 -o "$work/app_4_3" \
+	"$here/app_4_3.c" $(pkg-config --cflags --libs zcoap) -lpthread
+uses_prefix_lib "$work/app_4_3" || fail "app_4_3 does not use $libdir/libzcoap.so"
+LD_LIBRARY_PATH=$libdir "$work/app_4_3" || fail "app_4_3 (Zephyr 4.3 shape) failed"
 
 step "README example compiles against the installed headers"
 awk '/<!-- example:begin -->/{on=1; next} /<!-- example:end -->/{on=0} on && !/^```/' \

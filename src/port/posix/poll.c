@@ -110,3 +110,22 @@ int zc_port_errqueue_errno(const void *control, size_t len)
 #endif
 	return 0;
 }
+
+void zc_port_errqueue_enable(int sock, int family)
+{
+#if defined(IP_RECVERR)
+	int on = 1;
+
+	if (family == AF_INET6) {
+#if defined(IPV6_RECVERR)
+		(void)setsockopt(sock, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
+#endif
+		(void)setsockopt(sock, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+	} else if (family == AF_INET) {
+		(void)setsockopt(sock, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+	}
+#else
+	(void)sock;
+	(void)family;
+#endif
+}

@@ -172,7 +172,7 @@ static void test_submit_invalid(void **state)
 	bad.num_options = ZCOAP_CONFIG_MAX_EXTRA_OPTIONS + 1;
 	assert_int_equal(fk_submit(f, &bad, &p), -EINVAL);
 	bad.num_options = 1;
-	many[0].len = 13;
+	many[0].len = MAX_COAP_CLIENT_OPTION_LEN + 1;
 	assert_int_equal(fk_submit(f, &bad, &p), -EINVAL);
 	many[0].len = 1;
 	bad.options = NULL;
