@@ -1,0 +1,87 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * tcp_internal.h -- what the files of the CoAP-over-TCP client share:
+ * client.c (the API), rx.c (the receive thread), request.c (building
+ * requests) and stream.c (the socket calls, the only OS calls of src/tcp/).
+ */
+#ifndef ZC_TCP_INTERNAL_H
+#define ZC_TCP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "coap_client_tcp.h"
+
+/* ---- stream.c: socket calls ---------------------------------------------- */
+
+/** socket(), the configuration callback, then a blocking connect(). The descriptor or -errno. */
+int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
+			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data);
+/** Write all of @p buf (partial writes are continued). 0 or -errno. */
+int zc_tcp_sock_send_all(int fd, const uint8_t *buf, size_t len);
+/** One non-blocking read: bytes read, -EAGAIN for none, -ECONNRESET at end of stream, -errno. */
+long zc_tcp_sock_recv(int fd, uint8_t *buf, size_t cap);
+/** Shut down both directions (wakes a poll() on it). */
+void zc_tcp_sock_shutdown(int fd);
+/** close(). */
+void zc_tcp_sock_close(int fd);
+
+/* ---- request.c ------------------------------------------------------------ */
+
+/** Block size in bytes of an SZX (7: a BERT unit, 1024). */
+static inline uint32_t zc_tcp_szx_bytes(uint8_t szx)
+{
+	return szx >= 6 ? 1024U : 16U << szx;
+}
+
+/**
+ * Build the next message of slot @p s in client->send_buf and send it
+ * (lock held): the request itself, a Block1 block at s->up_offset
+ * (@p chunk, @p chunk_len, s->up_last) or a Block2 continuation.
+ * @retval 0 Sent. @retval -EMSGSIZE Too big for the buffer or the server.
+ * @retval other A send error: the connection is shut down (the thread ends it).
+ */
+int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, const uint8_t *chunk,
+			size_t chunk_len);
+
+/** Send a built message (lock held). On a send error the connection is shut down. */
+int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt);
+
+/**
+ * The Block1 chunk of @p s at s->up_offset (lock NOT held: may call the
+ * payload callback): sets *chunk, *len and s->up_last.
+ */
+int zc_tcp_upload_chunk(struct zcoap_tcp_slot *s, size_t room, const uint8_t **chunk, size_t *len,
+			bool *last);
+
+/** Payload bytes one block may carry towards the server (SZX of s, Max-Message-Size). */
+size_t zc_tcp_block_room(const struct coap_client_tcp *c, const struct zcoap_tcp_slot *s);
+
+/* ---- rx.c ------------------------------------------------------------------- */
+
+/** The receive thread's body. */
+void zc_tcp_thread(void *arg);
+
+/** A failed request to report once the lock is released. */
+struct zc_tcp_failure {
+	coap_client_tcp_response_cb_t cb;
+	void *user_data;
+	int err;
+};
+
+/**
+ * End every open request with @p err (lock held): frees the slots and
+ * fills @p out (ZCOAP_CONFIG_MAX_REQUESTS entries). Returns the count.
+ */
+unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out);
+
+/** Report the failures (lock NOT held). */
+void zc_tcp_report(const struct zc_tcp_failure *f, unsigned int n);
+
+/** End the connection (lock held): shut down, close, forget; fails every request with @p err. */
+unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out);
+
+#endif /* ZC_TCP_INTERNAL_H */
