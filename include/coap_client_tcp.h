@@ -33,12 +33,15 @@
  * library lock held; every function may be called from inside a callback.
  *
  * A request ends with exactly one callback whose @c last_block is true: the
- * response, or a negative errno in @c result_code (the connection was lost:
- * -ECONNRESET or the socket's error; no response in time: -ETIMEDOUT; the
- * request was cancelled: -ECANCELED; the server sent a malformed message:
- * -EBADMSG). Observations (Observe = 0 in the extra options) stay open and
- * get one callback with @c last_block true per notification until the
- * server ends them, the connection ends or they are cancelled.
+ * response, or a negative errno in @c result_code (docs/errors.md; the
+ * connection was lost: -ECONNRESET or the socket's error; the server sent
+ * Abort: -ECONNABORTED; no response in time: -ETIMEDOUT; cancelled or
+ * closed: -ECANCELED; the server sent a malformed message: -EBADMSG).
+ * Observations (Observe = 0 in the extra options) stay open and get one
+ * callback with @c last_block true per notification until the server ends
+ * them, the connection ends or they are cancelled (a cancelled observation
+ * is deregistered with Observe = 1). The callbacks of cancelled requests
+ * run on the thread that cancelled them.
  *
  * Memory: everything lives in the caller's struct coap_client_tcp, sized at
  * compile time by zcoap_config.h. No heap memory is used.
@@ -209,11 +212,12 @@ struct zcoap_tcp_slot {
 	uint8_t tkl;
 	uint8_t token[COAP_TOKEN_MAX_LEN];
 	bool used;
-	bool observe;   /* registered an observation (Observe = 0 on GET) */
-	bool observing; /* a notification arrived: no response deadline any more */
-	bool in_body;   /* a Block2 body is being fetched */
-	bool up_last;   /* the Block1 block in flight is the last */
-	bool uploading; /* a Block1 upload is under way */
+	bool observe;    /* registered an observation (Observe = 0 on GET) */
+	bool observing;  /* a notification arrived: no response deadline any more */
+	bool in_body;    /* a Block2 body is being fetched */
+	bool up_last;    /* the Block1 block in flight is the last */
+	bool uploading;  /* a Block1 upload is under way */
+	bool deregister; /* build the request as an Observe = 1 deregistration */
 };
 /** @endcond */
 
@@ -231,11 +235,12 @@ struct coap_client_tcp {
 	bool initialised;
 	bool stop;
 	bool connected;
-	bool peer_csm;     /* the server's CSM arrived */
-	bool peer_bwt;     /* ... with Block-Wise-Transfer */
-	bool ping_pending; /* a Ping is waiting for its Pong */
-	bool released;     /* the server sent Release: no new requests */
-	uint32_t peer_mms; /* the server's Max-Message-Size (1152 until its CSM) */
+	bool peer_csm;       /* the server's CSM arrived */
+	bool peer_bwt;       /* ... with Block-Wise-Transfer */
+	bool ping_pending;   /* a Ping is waiting for its Pong */
+	bool released;       /* the server sent Release: no new requests */
+	uint32_t peer_mms;   /* the server's Max-Message-Size (1152 until its CSM) */
+	uint32_t timeout_ms; /* answer deadline of a request (zcoap_client_tcp_set_timeout()) */
 	coap_client_tcp_event_cb_t event_cb;
 	void *event_cb_user_data;
 	coap_client_tcp_socket_config_cb_t socket_config_cb;
@@ -348,6 +353,14 @@ ZCOAP_API void coap_client_tcp_set_event_cb(struct coap_client_tcp *client,
 ZCOAP_API void zcoap_client_tcp_set_socket_config_cb(struct coap_client_tcp *client,
 						     coap_client_tcp_socket_config_cb_t cb,
 						     void *user_data);
+
+/**
+ * zcoap extension: how long a request waits for its response (or for the
+ * next block of it) before it ends with -ETIMEDOUT, for requests sent from
+ * now on. The default is ZCOAP_CONFIG_TCP_TIMEOUT_MS.
+ * @retval 0 Set. @retval -EINVAL NULL or uninitialised client, or 0 ms.
+ */
+ZCOAP_API int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint32_t timeout_ms);
 
 /**
  * zcoap extension: close the connection (if any), stop and join the receive

@@ -37,6 +37,7 @@ int coap_client_tcp_init(struct coap_client_tcp *client, const char *info)
 	memset(client, 0, sizeof(*client));
 	client->fd = -1;
 	client->peer_mms = ZC_TCP_DEFAULT_MMS;
+	client->timeout_ms = ZCOAP_CONFIG_TCP_TIMEOUT_MS;
 	if (zc_port_mutex_init(&client->lock) != 0) {
 		return -EAGAIN;
 	}
@@ -231,6 +232,11 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 	s->deadline = INT64_MAX; /* set when the request goes out */
 	s->observe = registers_observation(req);
 	s->b1_szx = config_szx();
+	/* A block and the room for header and options fit the server's Max-Message-Size. */
+	while (s->b1_szx > 0 &&
+	       (16U << s->b1_szx) + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms) {
+		s->b1_szx--;
+	}
 	/* A body that does not fit one message, or one given by blocks, goes block-wise. */
 	s->uploading = req->payload_cb != NULL || req->len > ZCOAP_CONFIG_MESSAGE_SIZE;
 	new_token(client, s);
@@ -294,6 +300,17 @@ static void cancel_all(struct coap_client_tcp *client, bool reset)
 		return;
 	}
 	zc_port_mutex_lock(&client->lock);
+	/* RFC 7641 §3.6: deregister observations, as TCP has no RST to reject notifications. */
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		struct zcoap_tcp_slot *s = &client->requests[i];
+
+		if (s->used && s->observing && client->fd >= 0) {
+			s->deregister = true;
+			s->in_body = false;
+			s->uploading = false;
+			(void)zc_tcp_send_request(client, s, NULL, 0);
+		}
+	}
 	n = zc_tcp_fail_all(client, -ECANCELED, f);
 	if (reset) {
 		client->peer_csm = false;
@@ -420,6 +437,17 @@ void zcoap_client_tcp_set_socket_config_cb(struct coap_client_tcp *client,
 	client->socket_config_cb = cb;
 	client->socket_config_cb_user_data = user_data;
 	zc_port_mutex_unlock(&client->lock);
+}
+
+int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint32_t timeout_ms)
+{
+	if (client == NULL || !client->initialised || timeout_ms == 0) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	client->timeout_ms = timeout_ms;
+	zc_port_mutex_unlock(&client->lock);
+	return 0;
 }
 
 int zcoap_client_tcp_deinit(struct coap_client_tcp *client)

@@ -37,14 +37,6 @@ int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt)
 	return r;
 }
 
-size_t zc_tcp_block_room(const struct coap_client_tcp *c, const struct zcoap_tcp_slot *s)
-{
-	size_t room = zc_tcp_szx_bytes(s->b1_szx);
-
-	(void)c;
-	return room;
-}
-
 int zc_tcp_upload_chunk(struct zcoap_tcp_slot *s, size_t room, const uint8_t **chunk, size_t *len,
 			bool *last)
 {
@@ -95,10 +87,13 @@ int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, con
 		/* The library writes the block options of a transfer it runs itself. */
 		if ((o->code == COAP_OPTION_BLOCK2 && s->in_body) ||
 		    (o->code == COAP_OPTION_BLOCK1 && s->uploading) ||
-		    (o->code == COAP_OPTION_OBSERVE && s->in_body)) {
+		    (o->code == COAP_OPTION_OBSERVE && (s->in_body || s->deregister))) {
 			continue;
 		}
 		r = coap_packet_append_option(&pkt, o->code, o->value, o->len);
+	}
+	if (r == 0 && s->deregister) {
+		r = coap_append_option_int(&pkt, COAP_OPTION_OBSERVE, 1);
 	}
 	if (r == 0 && has_body) {
 		r = coap_append_option_int(&pkt, COAP_OPTION_CONTENT_FORMAT, s->req.fmt);
@@ -131,6 +126,6 @@ int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, con
 	if (r != 0) {
 		return r;
 	}
-	s->deadline = zc_port_now_ms() + ZCOAP_CONFIG_TCP_TIMEOUT_MS;
+	s->deadline = zc_port_now_ms() + c->timeout_ms;
 	return zc_tcp_send_pkt(c, &pkt);
 }

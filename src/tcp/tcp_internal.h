@@ -57,9 +57,6 @@ int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt);
 int zc_tcp_upload_chunk(struct zcoap_tcp_slot *s, size_t room, const uint8_t **chunk, size_t *len,
 			bool *last);
 
-/** Payload bytes one block may carry towards the server (SZX of s, Max-Message-Size). */
-size_t zc_tcp_block_room(const struct coap_client_tcp *c, const struct zcoap_tcp_slot *s);
-
 /* ---- rx.c ------------------------------------------------------------------- */
 
 /** The receive thread's body. */

@@ -50,6 +50,9 @@ static struct tcp_peer peer;
 static struct result res;
 static struct events ev;
 static uint8_t upload[BODY_LEN];
+static uint8_t obs_token[8];
+static int dereg_seen;
+static bool dereg_same_token;
 static size_t uploaded;
 
 static void on_response(const struct coap_client_tcp_response_data *d, void *user_data)
@@ -121,6 +124,8 @@ static int setup(void **state)
 	}
 	memset(upload, 0, sizeof(upload));
 	uploaded = 0;
+	dereg_seen = 0;
+	dereg_same_token = false;
 	memset(&client, 0, sizeof(client));
 	assert_int_equal(coap_client_tcp_init(&client, "tcp_test"), 0);
 	coap_client_tcp_set_event_cb(&client, on_event, &ev);
@@ -173,7 +178,7 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 	uint16_t vlen;
 
 	if (code == ZC_TCP_CSM) {
-		tcp_peer_csm(p, 8192, true);
+		tcp_peer_csm(p, p->ctx != NULL ? *(const uint32_t *)p->ctx : 8192, true);
 		return true;
 	}
 	if (code == ZC_TCP_PING) {
@@ -242,6 +247,24 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 			tcp_peer_send(p, &out, 0);
 		}
 		tcp_peer_msg(p, &out, COAP_RESPONSE_CODE_NOT_FOUND, pkt);
+		tcp_peer_send(p, &out, 0);
+	} else if (has_path(pkt, "obs1")) {
+		/* One notification; the observation stays until the client deregisters. */
+		int obs = coap_get_option_int(pkt, COAP_OPTION_OBSERVE);
+
+		tcp_peer_msg(p, &out, COAP_RESPONSE_CODE_CONTENT, pkt);
+		if (obs == 0) {
+			coap_append_option_int(&out, COAP_OPTION_OBSERVE, 5);
+			coap_header_get_token(pkt, obs_token);
+		} else if (obs == 1) {
+			uint8_t tok[8];
+
+			assert_int_equal(coap_header_get_token(pkt, tok), 8);
+			dereg_same_token = memcmp(tok, obs_token, 8) == 0;
+			dereg_seen++;
+		}
+		coap_packet_append_payload_marker(&out);
+		coap_packet_append_payload(&out, (const uint8_t *)"v", 1);
 		tcp_peer_send(p, &out, 0);
 	} else if (has_path(pkt, "silent")) {
 		/* no answer */
@@ -408,6 +431,73 @@ static void test_observe(void **state)
 	assert_int_equal(res.code, COAP_RESPONSE_CODE_NOT_FOUND);
 	assert_memory_equal(res.data, "n2", 2);
 	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
+}
+
+static void test_observe_cancel_deregisters(void **state)
+{
+	struct coap_client_tcp_request req = get_req("obs1");
+
+	(void)state;
+	req.options[0].code = COAP_OPTION_OBSERVE;
+	req.options[0].len = 0;
+	req.num_options = 1;
+	connect_peer(serve);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0); /* the first notification */
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CONTENT);
+	assert_true(coap_client_tcp_has_ongoing_exchange(&client));
+	coap_client_tcp_cancel_requests(&client);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, -ECANCELED);
+	/* The server got a GET with Observe = 1 and the registration's token. */
+	while (dereg_seen == 0) {
+		assert_int_equal(tcp_wait(&peer.frame_sem), 0);
+	}
+	assert_true(dereg_same_token);
+	/* Its answer (a token no request has now) is dropped: one callback more would fail. */
+	assert_int_equal(coap_client_tcp_ping(&client), 0);
+	assert_int_equal(tcp_wait(&ev.sem), 0); /* CSM or Pong */
+	while (ev.pong == 0) {
+		assert_int_equal(tcp_wait(&ev.sem), 0);
+	}
+	assert_int_equal(res.last_blocks, 2);
+}
+
+static void test_timeout(void **state)
+{
+	struct coap_client_tcp_request req = get_req("silent");
+
+	(void)state;
+	assert_int_equal(zcoap_client_tcp_set_timeout(&client, 0), -EINVAL);
+	assert_int_equal(zcoap_client_tcp_set_timeout(&client, 50), 0);
+	connect_peer(serve);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, -ETIMEDOUT);
+	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
+}
+
+static void test_block1_fits_server_mms(void **state)
+{
+	static const uint32_t mms = 300;
+	struct coap_client_tcp_request req = get_req("up");
+
+	(void)state;
+	req.method = COAP_METHOD_PUT;
+	req.payload = body;
+	req.len = 2500;
+	tcp_peer_start(&peer, serve, (void *)&mms);
+	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
+						 sizeof(peer.addr), IPPROTO_TCP),
+			 0);
+	assert_int_equal(tcp_wait(&ev.sem), 0); /* the server's CSM: 300 bytes at most */
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CHANGED);
+	assert_int_equal(uploaded, 2500);
+	assert_memory_equal(upload, body, 2500);
+	/* A 16..128-byte block plus the header room fits 300 bytes: more than 10 blocks. */
+	assert_true(peer.frames > 10);
 }
 
 static void test_ping_pong(void **state)
@@ -620,6 +710,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_block1_upload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_payload_cb, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_observe_cancel_deregisters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_block1_fits_server_mms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
