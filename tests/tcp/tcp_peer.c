@@ -35,9 +35,13 @@ int tcp_wait(sem_t *s)
 void tcp_peer_write(struct tcp_peer *p, const void *data, size_t len)
 {
 	const uint8_t *b = data;
+	int fd;
 
+	pthread_mutex_lock(&p->lock);
+	fd = p->cfd;
+	pthread_mutex_unlock(&p->lock);
 	while (len > 0) {
-		ssize_t n = send(p->cfd, b, len, MSG_NOSIGNAL);
+		ssize_t n = send(fd, b, len, MSG_NOSIGNAL);
 
 		if (n <= 0) {
 			return;
@@ -89,10 +93,44 @@ void tcp_peer_csm(struct tcp_peer *p, uint32_t mms, bool bwt)
 
 void tcp_peer_hangup(struct tcp_peer *p)
 {
-	shutdown(p->cfd, SHUT_RDWR);
+	pthread_mutex_lock(&p->lock);
+	if (p->cfd >= 0) {
+		shutdown(p->cfd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&p->lock);
 }
 
-static void serve(struct tcp_peer *p)
+unsigned int tcp_peer_frames(struct tcp_peer *p)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->frames;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+uint8_t tcp_peer_code(struct tcp_peer *p, unsigned int i)
+{
+	uint8_t c;
+
+	pthread_mutex_lock(&p->lock);
+	c = i < sizeof(p->codes) ? p->codes[i] : 0;
+	pthread_mutex_unlock(&p->lock);
+	return c;
+}
+
+uint8_t tcp_peer_first_code(struct tcp_peer *p)
+{
+	uint8_t c;
+
+	pthread_mutex_lock(&p->lock);
+	c = p->first_code;
+	pthread_mutex_unlock(&p->lock);
+	return c;
+}
+
+static void serve(struct tcp_peer *p, int cfd)
 {
 	static uint8_t rx[ZCOAP_TCP_RX_HEADROOM + 70000];
 	struct zcoap_tcp_stream s;
@@ -101,7 +139,7 @@ static void serve(struct tcp_peer *p)
 
 	zc_tcp_stream_init(&s, rx, 70000);
 	for (;;) {
-		ssize_t n = recv(p->cfd, buf, sizeof(buf), 0);
+		ssize_t n = recv(cfd, buf, sizeof(buf), 0);
 		size_t pos = 0;
 
 		if (n <= 0) {
@@ -123,6 +161,8 @@ static void serve(struct tcp_peer *p)
 			if (zc_tcp_stream_packet(&s, &pkt) != 0) {
 				return;
 			}
+			go_on = p->handler(p, &pkt);
+			pthread_mutex_lock(&p->lock);
 			if (first) {
 				p->first_code = coap_header_get_code(&pkt);
 				first = false;
@@ -131,7 +171,7 @@ static void serve(struct tcp_peer *p)
 				p->codes[p->frames] = coap_header_get_code(&pkt);
 			}
 			p->frames++;
-			go_on = p->handler(p, &pkt);
+			pthread_mutex_unlock(&p->lock);
 			sem_post(&p->frame_sem);
 			if (!go_on) {
 				return;
@@ -145,8 +185,9 @@ static void *peer_main(void *arg)
 {
 	struct tcp_peer *p = arg;
 
-	while (!p->stop) {
+	for (;;) {
 		int fd = accept(p->lfd, NULL, NULL);
+		bool stop;
 
 		if (fd < 0) {
 			if (errno == EINTR) {
@@ -154,11 +195,18 @@ static void *peer_main(void *arg)
 			}
 			break;
 		}
+		pthread_mutex_lock(&p->lock);
 		p->cfd = fd;
-		serve(p);
+		stop = p->stop;
+		pthread_mutex_unlock(&p->lock);
+		if (!stop) {
+			serve(p, fd);
+		}
+		pthread_mutex_lock(&p->lock);
 		shutdown(fd, SHUT_RDWR);
 		close(fd);
 		p->cfd = -1;
+		pthread_mutex_unlock(&p->lock);
 		sem_post(&p->closed_sem);
 	}
 	return NULL;
@@ -175,6 +223,7 @@ void tcp_peer_start(struct tcp_peer *p, tcp_peer_handler handler, void *ctx)
 	p->cfd = -1;
 	sem_init(&p->frame_sem, 0, 0);
 	sem_init(&p->closed_sem, 0, 0);
+	pthread_mutex_init(&p->lock, NULL);
 	p->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(p->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	p->addr.sin_family = AF_INET;
@@ -190,12 +239,15 @@ void tcp_peer_start(struct tcp_peer *p, tcp_peer_handler handler, void *ctx)
 
 void tcp_peer_stop(struct tcp_peer *p)
 {
+	pthread_mutex_lock(&p->lock);
 	p->stop = true;
 	shutdown(p->lfd, SHUT_RDWR);
 	if (p->cfd >= 0) {
 		shutdown(p->cfd, SHUT_RDWR);
 	}
+	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
+	pthread_mutex_destroy(&p->lock);
 	close(p->lfd);
 	sem_destroy(&p->frame_sem);
 	sem_destroy(&p->closed_sem);

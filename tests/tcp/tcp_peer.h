@@ -28,13 +28,14 @@ struct tcp_peer {
 	pthread_t thread;
 	tcp_peer_handler handler;
 	void *ctx;
-	sem_t frame_sem;  /* posted after each handled frame */
-	sem_t closed_sem; /* posted when a connection ended */
+	sem_t frame_sem;      /* posted after each handled frame */
+	sem_t closed_sem;     /* posted when a connection ended */
+	pthread_mutex_t lock; /* frames, first_code, codes, cfd, stop */
 	unsigned int frames;
 	uint8_t first_code; /* code of the first frame of the last connection */
 	uint8_t codes[64];  /* codes of the frames of all connections, in order */
 	bool stop;
-	uint8_t tx[4096];
+	uint8_t tx[4096]; /* the peer thread's send buffer (tcp_peer_msg()) */
 };
 
 /** Start the peer thread (listening on 127.0.0.1, a free port). */
@@ -53,6 +54,20 @@ void tcp_peer_write(struct tcp_peer *p, const void *data, size_t len);
 void tcp_peer_csm(struct tcp_peer *p, uint32_t mms, bool bwt);
 /** Hang up the current connection (from the handler: return false instead). */
 void tcp_peer_hangup(struct tcp_peer *p);
+
+/** Frames handled so far (all connections). */
+unsigned int tcp_peer_frames(struct tcp_peer *p);
+/** Code of frame @p i (0 when beyond the record). */
+uint8_t tcp_peer_code(struct tcp_peer *p, unsigned int i);
+/** Code of the first frame of the last connection. */
+uint8_t tcp_peer_first_code(struct tcp_peer *p);
+
+/** Frames handled so far (all connections). */
+unsigned int tcp_peer_frames(struct tcp_peer *p);
+/** Code of frame @p i (0 when beyond the record). */
+uint8_t tcp_peer_code(struct tcp_peer *p, unsigned int i);
+/** Code of the first frame of the last connection. */
+uint8_t tcp_peer_first_code(struct tcp_peer *p);
 
 /** sem_wait bounded by 20 s (a test guard against hangs, not a timing assertion). */
 int tcp_wait(sem_t *s);

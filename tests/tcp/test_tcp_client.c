@@ -26,20 +26,21 @@
 
 static uint8_t body[BODY_LEN];
 
+/* Written on the client's thread, read on the test's: atomics (the data only after a sem). */
 struct result {
 	sem_t done; /* posted on last_block */
 	sem_t any;  /* posted on every callback */
-	int calls;
-	int16_t code;
-	size_t total;
+	_Atomic int calls;
+	_Atomic int code;
+	_Atomic size_t total;
 	uint8_t data[BODY_LEN];
-	bool bad_offset;
-	int last_blocks;
+	_Atomic bool bad_offset;
+	_Atomic int last_blocks;
 };
 
 struct events {
 	sem_t sem;
-	int csm, pong, release, abort_ev;
+	_Atomic int csm, pong, release, abort_ev;
 	char alt[64];
 	uint32_t hold_off;
 	uint16_t bad_opt;
@@ -51,8 +52,9 @@ static struct result res;
 static struct events ev;
 static uint8_t upload[BODY_LEN];
 static uint8_t obs_token[8];
-static int dereg_seen;
-static bool dereg_same_token;
+static _Atomic int dereg_seen;
+static _Atomic bool dereg_same_token;
+static uint8_t mbuf[512]; /* the test thread's send buffer */
 static size_t uploaded;
 
 static void on_response(const struct coap_client_tcp_response_data *d, void *user_data)
@@ -284,7 +286,7 @@ static void test_get_csm_first(void **state)
 	(void)state;
 	connect_peer(serve);
 	assert_int_equal(tcp_wait(&peer.frame_sem), 0); /* the client's CSM */
-	assert_int_equal(peer.first_code, ZC_TCP_CSM);
+	assert_int_equal(tcp_peer_first_code(&peer), ZC_TCP_CSM);
 	assert_int_equal(tcp_wait(&ev.sem), 0); /* the server's CSM reported */
 	assert_int_equal(ev.csm, 1);
 	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
@@ -497,7 +499,7 @@ static void test_block1_fits_server_mms(void **state)
 	assert_int_equal(uploaded, 2500);
 	assert_memory_equal(upload, body, 2500);
 	/* A 16..128-byte block plus the header room fits 300 bytes: more than 10 blocks. */
-	assert_true(peer.frames > 10);
+	assert_true(tcp_peer_frames(&peer) > 10);
 }
 
 static void test_ping_pong(void **state)
@@ -511,11 +513,11 @@ static void test_ping_pong(void **state)
 	assert_int_equal(tcp_wait(&ev.sem), 0);
 	assert_int_equal(ev.pong, 1);
 	/* The server pings: the client answers with a Pong. */
-	tcp_peer_msg(&peer, &out, ZC_TCP_PING, NULL);
+	assert_int_equal(zc_tcp_build_ping(&out, mbuf, sizeof(mbuf), ZC_TCP_PING, false), 0);
 	tcp_peer_send(&peer, &out, 0);
 	for (;;) {
 		assert_int_equal(tcp_wait(&peer.frame_sem), 0);
-		if (peer.codes[peer.frames - 1] == ZC_TCP_PONG) {
+		if (tcp_peer_code(&peer, tcp_peer_frames(&peer) - 1) == ZC_TCP_PONG) {
 			break;
 		}
 	}
@@ -529,8 +531,7 @@ static void test_release(void **state)
 	(void)state;
 	connect_peer(serve);
 	assert_int_equal(tcp_wait(&ev.sem), 0); /* CSM */
-	assert_int_equal(
-	    zc_tcp_build_release(&out, peer.tx, sizeof(peer.tx), "coap+tcp://[::1]", 30), 0);
+	assert_int_equal(zc_tcp_build_release(&out, mbuf, sizeof(mbuf), "coap+tcp://[::1]", 30), 0);
 	tcp_peer_send(&peer, &out, 3);
 	assert_int_equal(tcp_wait(&ev.sem), 0);
 	assert_int_equal(ev.release, 1);
@@ -542,7 +543,7 @@ static void test_release(void **state)
 	assert_int_equal(coap_client_tcp_release(&client, NULL, 0), 0);
 	for (;;) {
 		assert_int_equal(tcp_wait(&peer.frame_sem), 0);
-		if (peer.codes[peer.frames - 1] == ZC_TCP_RELEASE) {
+		if (tcp_peer_code(&peer, tcp_peer_frames(&peer) - 1) == ZC_TCP_RELEASE) {
 			break;
 		}
 	}
@@ -560,7 +561,7 @@ static void test_abort(void **state)
 	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
 	assert_int_equal(tcp_wait(&peer.frame_sem), 0); /* CSM */
 	assert_int_equal(tcp_wait(&peer.frame_sem), 0); /* the request */
-	assert_int_equal(zc_tcp_build_abort(&out, peer.tx, sizeof(peer.tx), 5, "bye"), 0);
+	assert_int_equal(zc_tcp_build_abort(&out, mbuf, sizeof(mbuf), 5, "bye"), 0);
 	tcp_peer_send(&peer, &out, 0);
 	assert_int_equal(tcp_wait(&res.done), 0);
 	assert_int_equal(res.code, -ECONNABORTED);
@@ -621,7 +622,7 @@ static void test_malformed_frame_aborts(void **state)
 	assert_int_equal(res.code, -EBADMSG);
 	/* The client told the server why (7.05 Abort) before closing. */
 	assert_int_equal(tcp_wait(&peer.closed_sem), 0);
-	assert_int_equal(peer.codes[peer.frames - 1], ZC_TCP_ABORT);
+	assert_int_equal(tcp_peer_code(&peer, tcp_peer_frames(&peer) - 1), ZC_TCP_ABORT);
 }
 
 static bool critical_csm(struct tcp_peer *p, const struct coap_packet *pkt)
@@ -643,9 +644,9 @@ static void test_unknown_critical_csm_option(void **state)
 	connect_peer(critical_csm);
 	(void)coap_client_tcp_req(&client, &req); /* may race with the Abort */
 	assert_int_equal(tcp_wait(&peer.closed_sem), 0);
-	for (i = 0; i < peer.frames && peer.codes[i] != ZC_TCP_ABORT; i++) {
+	for (i = 0; i < tcp_peer_frames(&peer) && tcp_peer_code(&peer, i) != ZC_TCP_ABORT; i++) {
 	}
-	assert_true(i < peer.frames); /* an Abort went out */
+	assert_true(i < tcp_peer_frames(&peer)); /* an Abort went out */
 }
 
 static void test_cancel_and_close(void **state)

@@ -30,14 +30,15 @@
 
 #define BIG (1024 * 1024)
 
+/* Written on the client's thread, read on the test's: atomics (the data only after a sem). */
 struct result {
 	sem_t done;
 	sem_t block;
-	int16_t code;
-	size_t total;
-	size_t blocks;
-	bool bad_offset;
-	int notifications;
+	_Atomic int code;
+	_Atomic size_t total;
+	_Atomic size_t blocks;
+	_Atomic bool bad_offset;
+	_Atomic int notifications;
 	size_t kill_at; /* kill the server when this offset is reached (0: never) */
 	pid_t server;
 	uint8_t *buf;
@@ -48,8 +49,8 @@ static struct lc_server srv;
 static struct coap_client_tcp client;
 static struct result res;
 static sem_t ev_sem;
-static int csm_events;
-static int pongs;
+static _Atomic int csm_events;
+static _Atomic int pongs;
 static uint8_t big[BIG];
 
 static const char *const args[] = {"-d", "10", "-v", "0", NULL};
@@ -194,7 +195,7 @@ static void test_put_get_1mib(void **state)
 
 	(void)state;
 	put_big("blob");
-	memset(&res.total, 0, sizeof(res.total));
+	res.total = 0;
 	res.blocks = 0;
 	assert_int_equal(coap_client_tcp_req(&client, &get), 0);
 	assert_int_equal(tcp_wait(&res.done), 0);
