@@ -110,9 +110,17 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	zc_tcp_stream_init(&client->stream, client->recv_buf, MAX_COAP_TCP_MSG_LEN);
 	/* RFC 8323 §5.3: the CSM is the first message of each side. */
 	r = send_csm(client, MAX_COAP_TCP_MSG_LEN);
+	if (r != 0) {
+		struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
+		unsigned int n = zc_tcp_drop_connection(client, r, f);
+
+		zc_port_mutex_unlock(&client->lock);
+		zc_tcp_report(f, n);
+		return r;
+	}
 	zc_port_wake_signal(&client->wake);
 	zc_port_mutex_unlock(&client->lock);
-	return r;
+	return 0;
 }
 
 int coap_client_tcp_close(struct coap_client_tcp *client)
@@ -238,7 +246,8 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 		s->b1_szx--;
 	}
 	/* A body that does not fit one message, or one given by blocks, goes block-wise. */
-	s->uploading = req->payload_cb != NULL || req->len > ZCOAP_CONFIG_MESSAGE_SIZE;
+	s->uploading = req->payload_cb != NULL || req->len > ZCOAP_CONFIG_MESSAGE_SIZE ||
+		       req->len + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms;
 	new_token(client, s);
 	zc_port_mutex_unlock(&client->lock);
 
