@@ -731,6 +731,89 @@ static void test_api_errors(void **state)
 	assert_int_equal(coap_client_tcp_csm_req(&client, 512, NULL, NULL), 0);
 }
 
+static uint32_t rng_state = 0x9E3779B9U;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
+/* Answers each request with a damaged response (or noise), then hangs up. */
+static bool hostile(struct tcp_peer *p, const struct coap_packet *pkt)
+{
+	struct coap_packet out;
+	const uint8_t *frame;
+	size_t len;
+	uint8_t copy[1200];
+	uint32_t kind = rnd() % 4;
+
+	if (coap_header_get_code(pkt) == ZC_TCP_CSM) {
+		if (rnd() % 2 == 0) {
+			tcp_peer_csm(p, 1 + rnd() % 9000, rnd() % 2 == 0);
+		}
+		return true;
+	}
+	if ((coap_header_get_code(pkt) >> 5) == 7) {
+		return true;
+	}
+	tcp_peer_msg(p, &out, kind == 3 ? ZC_TCP_RELEASE : (uint8_t)(0x40 | (rnd() % 8)), pkt);
+	if (kind == 1) {
+		coap_append_option_int(&out, COAP_OPTION_OBSERVE, rnd() % 5);
+	}
+	if (kind == 2) {
+		coap_append_option_int(&out, COAP_OPTION_BLOCK2, rnd() % 64);
+	}
+	coap_packet_append_payload_marker(&out);
+	coap_packet_append_payload(&out, body, (uint16_t)(rnd() % 300 + 1));
+	assert_int_equal(zc_tcp_frame_seal(&out, &frame, &len), 0);
+	memcpy(copy, frame, len);
+	for (unsigned int k = 0; k < rnd() % 4; k++) {
+		copy[rnd() % len] ^= (uint8_t)(1U << (rnd() % 8));
+	}
+	tcp_peer_write(p, copy, rnd() % 5 == 0 ? rnd() % len : len);
+	return false;
+}
+
+/* Damaged responses and hang-ups: every request ends exactly once, never hangs. */
+static void test_hostile_peer(void **state)
+{
+	int calls;
+	int ended = 0;
+
+	(void)state;
+	tcp_peer_start(&peer, hostile, NULL);
+	for (int round = 0; round < 150; round++) {
+		struct coap_client_tcp_request req = get_req("x");
+
+		(void)coap_client_tcp_close(&client);
+		assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
+							 sizeof(peer.addr), IPPROTO_TCP),
+				 0);
+		if (round % 2 == 0) {
+			req.options[0].code = COAP_OPTION_OBSERVE;
+			req.options[0].len = 0;
+			req.num_options = 1;
+		}
+		if (coap_client_tcp_req(&client, &req) != 0) {
+			continue; /* e.g. the connection already went */
+		}
+		/* Notifications may come first: wait for the request to be gone. */
+		do {
+			assert_int_equal(tcp_wait(&res.done), 0);
+		} while (coap_client_tcp_has_ongoing_exchange(&client));
+		calls = res.calls;
+		assert_int_equal(tcp_wait(&peer.closed_sem), 0);
+		(void)coap_client_tcp_close(&client);
+		/* Nothing after the end: the hang-up and the close reported nothing more. */
+		assert_int_equal(res.calls, calls);
+		ended++;
+	}
+	assert_true(ended > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -752,6 +835,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unknown_critical_csm_option, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_and_close, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_peer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -458,6 +458,100 @@ static void test_signal_parse(void **state)
 	assert_int_equal(zc_tcp_signal_parse(&pkt, &sig), -EINVAL);
 }
 
+/* ---- hostile streams --------------------------------------------------------- */
+
+static uint32_t rng_state = 0x2545F491U;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
+/*
+ * Random and mutated streams in random pieces: the decoder consumes within
+ * bounds, never stores past its capacity (ASan), and every frame it
+ * completes is either refused or parses and walks cleanly.
+ */
+static void test_stream_hostile(void **state)
+{
+	static uint8_t data[4096];
+	static uint8_t rx[ZCOAP_TCP_RX_HEADROOM + 300];
+	size_t base = make_stream(data);
+
+	(void)state;
+	for (unsigned int round = 0; round < 3000; round++) {
+		struct zcoap_tcp_stream s;
+		size_t n = base;
+		size_t pos = 0;
+
+		if (round % 3 == 0) {
+			n = 1 + rnd() % 600; /* pure noise */
+			for (size_t i = 0; i < n; i++) {
+				data[i] = (uint8_t)rnd();
+			}
+		} else {
+			n = make_stream(data); /* a valid stream with a few bytes flipped */
+			for (unsigned int k = 0; k < 1 + rnd() % 4; k++) {
+				data[rnd() % n] ^= (uint8_t)(1U << (rnd() % 8));
+			}
+			n = rnd() % 4 == 0 ? rnd() % n : n; /* sometimes cut short */
+		}
+		zc_tcp_stream_init(&s, rx, 300);
+		while (pos < n) {
+			size_t piece = 1 + rnd() % 64;
+			bool complete = false;
+			long r;
+
+			if (piece > n - pos) {
+				piece = n - pos;
+			}
+			r = zc_tcp_stream_feed(&s, data + pos, piece, &complete);
+			if (r < 0) {
+				assert_true(r == -EBADMSG || r == -EMSGSIZE);
+				break;
+			}
+			assert_true((size_t)r <= piece);
+			assert_true(s.body_len <= 300);
+			pos += (size_t)r;
+			if (complete) {
+				struct coap_packet pkt;
+				int p = zc_tcp_stream_packet(&s, &pkt);
+
+				if (p == 0) {
+					struct zcoap_option_iter it;
+					struct zc_tcp_signal sig;
+					uint16_t num;
+					uint16_t len;
+					const uint8_t *v;
+					int w;
+
+					zcoap_option_iter_init(&it, &pkt);
+					while ((w = zcoap_option_iter_next(&it, &num, &v, &len)) ==
+					       1) {
+					}
+					assert_int_equal(w, 0);
+					if ((coap_header_get_code(&pkt) >> 5) == 7) {
+						int q = zc_tcp_signal_parse(&pkt, &sig);
+
+						assert_true(q == 0 || q == -ENOTSUP ||
+							    q == -EBADMSG);
+						if (sig.alt_addr != NULL) {
+							assert_true(sig.alt_addr_len >= 1 &&
+								    sig.alt_addr_len <= 255);
+						}
+					}
+				} else {
+					assert_true(p == -EBADMSG || p == -ENOMSG);
+				}
+				zc_tcp_stream_next(&s);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +568,7 @@ int main(void)
 	    cmocka_unit_test(test_stream_32bit_length),
 	    cmocka_unit_test(test_stream_malformed_body),
 	    cmocka_unit_test(test_signal_parse),
+	    cmocka_unit_test(test_stream_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
