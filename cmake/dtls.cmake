@@ -21,7 +21,7 @@
 # MBEDTLS_ROOT (CMake variable or environment) points at a custom installation.
 
 set(ZCOAP_HAVE_DTLS OFF)
-set(ZCOAP_DTLS_SOURCES src/transport/dtls/none.c)
+set(ZCOAP_DTLS_SOURCES src/transport/dtls/none.c src/transport/tls/none.c)
 set(ZCOAP_DTLS_LIBRARIES "")
 set(ZCOAP_DTLS_INCLUDE_DIRS "")
 set(ZCOAP_DTLS_PKGCONFIG_LIBS "")
@@ -109,7 +109,8 @@ set(ZCOAP_DTLS_SOURCES
     src/transport/dtls/mbedtls_bio.c
     src/transport/dtls/mbedtls_record.c
     src/transport/dtls/mbedtls_diag.c
-    src/transport/dtls/mbedtls_rng.c)
+    src/transport/dtls/mbedtls_rng.c
+    src/transport/tls/mbedtls_tls.c)
 # Link order matters for static archives: ssl needs x509 needs crypto.
 set(ZCOAP_DTLS_LIBRARIES ${ZCOAP_MBEDTLS_LIBRARY} ${ZCOAP_MBEDX509_LIBRARY}
                          ${ZCOAP_MBEDCRYPTO_LIBRARY})

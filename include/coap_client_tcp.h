@@ -46,8 +46,10 @@
  * Memory: everything lives in the caller's struct coap_client_tcp, sized at
  * compile time by zcoap_config.h. No heap memory is used.
  *
- * Not implemented yet (see docs/design/tcp.md): TLS (@c proto
- * IPPROTO_TLS_1_2 returns -EPROTONOSUPPORT) and BERT uploads.
+ * CoAP over TLS (coaps+tcp): set the credentials' security tags with
+ * zcoap_client_tcp_set_tls_config() (the store of zcoap_dtls.h), then
+ * connect with IPPROTO_TLS_1_2; the handshake runs in
+ * coap_client_tcp_connect(). Not implemented yet (docs/design/tcp.md): BERT uploads.
  */
 
 #ifndef ZCOAP_COAP_CLIENT_TCP_H
@@ -61,6 +63,7 @@
 #include "coap.h"
 #include "coap_client.h"
 #include "zcoap_config.h"
+#include "zcoap_dtls.h"
 #include "zcoap_export.h"
 
 #ifdef __cplusplus
@@ -230,7 +233,12 @@ struct coap_client_tcp {
 	struct zcoap_port_mutex lock; /* everything below, and writing to the stream */
 	struct zcoap_port_thread thread;
 	struct zcoap_port_wake wake;
-	int fd;            /* the connection, -1 when none */
+	int fd;       /* the connection, -1 when none */
+	void *tls;    /* its TLS session (src/transport/tls/), NULL for plain TCP */
+	bool tls_set; /* tls_cfg holds a configuration */
+	struct zcoap_dtls_config tls_cfg;
+	zcoap_sec_tag_t tls_tags[ZCOAP_DTLS_MAX_SEC_TAGS];
+	char tls_host[256];
 	uint32_t conn_gen; /* counts connections: a stale error does not end a new one */
 	bool initialised;
 	bool stop;
@@ -266,15 +274,17 @@ ZCOAP_API int coap_client_tcp_init(struct coap_client_tcp *client, const char *i
 
 /**
  * Open a connection to @p addr, send the client's CSM and start reading.
- * Blocks until the TCP connection is established (or fails).
- * @param proto IPPROTO_TCP (coap+tcp). IPPROTO_TLS_1_2 (coaps+tcp) is not
- *        implemented yet: -EPROTONOSUPPORT.
+ * Blocks until the TCP connection (and the TLS handshake) is done or fails.
+ * @param proto IPPROTO_TCP (coap+tcp), or IPPROTO_TLS_1_2 (coaps+tcp, TLS 1.2
+ *        with ALPN "coap", with the configuration of zcoap_client_tcp_set_tls_config()).
  * @retval 0 Connected.
  * @retval -EINVAL Bad arguments, or the client is not initialised.
  * @retval -EISCONN Already connected (call coap_client_tcp_close() first).
- * @retval -EPROTONOSUPPORT @p proto is neither.
- * @retval other The negative errno of socket() or connect(), or of the socket configuration
- *         callback.
+ * @retval -EPROTONOSUPPORT @p proto is neither, or TLS in a build without Mbed TLS.
+ * @retval -EINVAL TLS without a configuration, or with unusable credentials.
+ * @retval other The negative errno of socket() or connect(), of the socket configuration
+ *         callback, or a TLS handshake failure as for DTLS (-ETIMEDOUT, -EACCES,
+ *         -EKEYREJECTED, -EKEYEXPIRED, -ECONNABORTED, -ENOENT; docs/errors.md).
  */
 ZCOAP_API int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockaddr *addr,
 				      socklen_t addrlen, int proto);
@@ -353,6 +363,18 @@ ZCOAP_API void coap_client_tcp_set_event_cb(struct coap_client_tcp *client,
 ZCOAP_API void zcoap_client_tcp_set_socket_config_cb(struct coap_client_tcp *client,
 						     coap_client_tcp_socket_config_cb_t cb,
 						     void *user_data);
+
+/**
+ * zcoap extension: the TLS configuration for IPPROTO_TLS_1_2 connections
+ * (Zephyr sets it with TLS socket options). It is copied, with its security
+ * tags and host name: @c sec_tags, @c hostname, @c peer_verify,
+ * @c skip_hostname_check and @c handshake_timeout_ms are used; the DTLS-only
+ * fields (retransmission, MTU) and @c ciphersuites are ignored. NULL clears it.
+ * @retval 0 Set. @retval -EINVAL NULL or uninitialised client, no tags, more than
+ *         ZCOAP_DTLS_MAX_SEC_TAGS, or a host name over 255 bytes.
+ */
+ZCOAP_API int zcoap_client_tcp_set_tls_config(struct coap_client_tcp *client,
+					      const struct zcoap_dtls_config *cfg);
 
 /**
  * zcoap extension: how long a request waits for its response (or for the

@@ -116,6 +116,11 @@
 #define ZCOAP_CONFIG_TCP_TIMEOUT_MS 60000U
 #endif
 
+/** CoAP over TLS (coaps+tcp): TLS sessions open at a time in the process (a fixed table). */
+#ifndef ZCOAP_CONFIG_TCP_TLS_SESSIONS
+#define ZCOAP_CONFIG_TCP_TLS_SESSIONS 4
+#endif
+
 /** CoAP over TCP: bytes read from the stream per recv() (a buffer of struct coap_client_tcp). */
 #ifndef ZCOAP_CONFIG_TCP_READ_CHUNK
 #define ZCOAP_CONFIG_TCP_READ_CHUNK 1024

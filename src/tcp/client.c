@@ -69,14 +69,17 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 {
 	coap_client_tcp_socket_config_cb_t cfg;
 	void *cfg_ud;
+	struct zcoap_dtls_config tls_cfg;
+	zcoap_sec_tag_t tags[ZCOAP_DTLS_MAX_SEC_TAGS];
+	char host[sizeof(client->tls_host)];
+	void *tls = NULL;
 	int fd;
 	int r;
 
 	if (client == NULL || !client->initialised || addr == NULL || addrlen == 0) {
 		return -EINVAL;
 	}
-	if (proto != IPPROTO_TCP) {
-		/* TLS (IPPROTO_TLS_1_2) is not implemented yet: docs/design/tcp.md. */
+	if (proto != IPPROTO_TCP && proto != IPPROTO_TLS_1_2) {
 		return -EPROTONOSUPPORT;
 	}
 	zc_port_mutex_lock(&client->lock);
@@ -84,22 +87,39 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 		zc_port_mutex_unlock(&client->lock);
 		return -EISCONN;
 	}
+	if (proto == IPPROTO_TLS_1_2 && !client->tls_set) {
+		zc_port_mutex_unlock(&client->lock);
+		return -EINVAL;
+	}
 	cfg = client->socket_config_cb;
 	cfg_ud = client->socket_config_cb_user_data;
+	tls_cfg = client->tls_cfg;
+	memcpy(tags, client->tls_tags, sizeof(tags));
+	memcpy(host, client->tls_host, sizeof(host));
 	zc_port_mutex_unlock(&client->lock);
+	tls_cfg.sec_tags = tags;
+	tls_cfg.hostname = tls_cfg.hostname != NULL ? host : NULL;
 
 	fd = zc_tcp_sock_connect(addr, addrlen, cfg, cfg_ud);
 	if (fd < 0) {
 		return fd;
 	}
+	if (proto == IPPROTO_TLS_1_2) {
+		r = zc_tcp_tls_open(fd, &tls_cfg, &tls);
+		if (r != 0) {
+			zc_tcp_sock_close(fd, NULL);
+			return r;
+		}
+	}
 	zc_port_mutex_lock(&client->lock);
 	if (client->fd >= 0) {
 		/* Another thread connected meanwhile. */
 		zc_port_mutex_unlock(&client->lock);
-		zc_tcp_sock_close(fd);
+		zc_tcp_sock_close(fd, tls);
 		return -EISCONN;
 	}
 	client->fd = fd;
+	client->tls = tls;
 	client->conn_gen++;
 	client->connected = true;
 	client->released = false;
@@ -446,6 +466,36 @@ void zcoap_client_tcp_set_socket_config_cb(struct coap_client_tcp *client,
 	client->socket_config_cb = cb;
 	client->socket_config_cb_user_data = user_data;
 	zc_port_mutex_unlock(&client->lock);
+}
+
+int zcoap_client_tcp_set_tls_config(struct coap_client_tcp *client,
+				    const struct zcoap_dtls_config *cfg)
+{
+	if (client == NULL || !client->initialised) {
+		return -EINVAL;
+	}
+	if (cfg != NULL &&
+	    (cfg->sec_tags == NULL || cfg->sec_tag_count == 0 ||
+	     cfg->sec_tag_count > ZCOAP_DTLS_MAX_SEC_TAGS ||
+	     (cfg->hostname != NULL &&
+	      (cfg->hostname[0] == '\0' ||
+	       strnlen(cfg->hostname, sizeof(client->tls_host)) >= sizeof(client->tls_host))))) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	client->tls_set = cfg != NULL;
+	if (cfg != NULL) {
+		client->tls_cfg = *cfg;
+		memcpy(client->tls_tags, cfg->sec_tags,
+		       cfg->sec_tag_count * sizeof(cfg->sec_tags[0]));
+		client->tls_cfg.sec_tags = client->tls_tags;
+		if (cfg->hostname != NULL) {
+			strcpy(client->tls_host, cfg->hostname);
+			client->tls_cfg.hostname = client->tls_host;
+		}
+	}
+	zc_port_mutex_unlock(&client->lock);
+	return 0;
 }
 
 int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint32_t timeout_ms)

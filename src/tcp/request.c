@@ -28,7 +28,7 @@ int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt)
 	if (len > c->peer_mms) {
 		return -EMSGSIZE;
 	}
-	r = zc_tcp_sock_send_all(c->fd, frame, len);
+	r = zc_tcp_sock_send_all(c->fd, c->tls, frame, len);
 	if (r != 0) {
 		/* The receive thread sees the end of the stream and fails every request. */
 		zc_tcp_sock_shutdown(c->fd);

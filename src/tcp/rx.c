@@ -55,9 +55,9 @@ void zc_tcp_report(const struct zc_tcp_failure *f, unsigned int n)
 unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out)
 {
 	if (c->fd >= 0) {
-		zc_tcp_sock_shutdown(c->fd);
-		zc_tcp_sock_close(c->fd);
+		zc_tcp_sock_close(c->fd, c->tls);
 		c->fd = -1;
+		c->tls = NULL;
 	}
 	c->connected = false;
 	c->released = false;
@@ -437,7 +437,7 @@ void zc_tcp_thread(void *arg)
 	zc_port_mutex_lock(&c->lock);
 	while (!c->stop) {
 		struct zc_port_pollfd pfd[2];
-		int timeout = expire(c);
+		int timeout = zc_tcp_sock_pending(c->tls) ? 0 : expire(c);
 		int fd = c->fd;
 		uint32_t conn_gen = c->conn_gen;
 		long got;
@@ -458,10 +458,11 @@ void zc_tcp_thread(void *arg)
 		}
 		zc_port_mutex_lock(&c->lock);
 		/* Read only the connection polled, still open (close() bumps conn_gen). */
-		if (fd < 0 || pfd[1].revents == 0 || c->conn_gen != conn_gen || c->fd != fd) {
+		if (fd < 0 || c->conn_gen != conn_gen || c->fd != fd ||
+		    (pfd[1].revents == 0 && !zc_tcp_sock_pending(c->tls))) {
 			continue;
 		}
-		got = zc_tcp_sock_recv(fd, c->chunk, sizeof(c->chunk));
+		got = zc_tcp_sock_recv(fd, c->tls, c->chunk, sizeof(c->chunk));
 		if (got == -EAGAIN) {
 			continue;
 		}

@@ -2,13 +2,15 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * stream.c -- the socket calls of the CoAP-over-TCP client: the only file of
- * src/tcp/ that calls the OS (socket operations only; scripts/check-layers.sh).
+ * src/tcp/ that calls the OS (socket operations only; scripts/check-layers.sh),
+ * and the door to TLS (src/transport/tls/) for coaps+tcp connections.
  */
 #include <errno.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "tcp/tcp_internal.h"
+#include "transport/tls/tls.h"
 
 int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
 			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data)
@@ -52,8 +54,20 @@ int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
 	return fd;
 }
 
-int zc_tcp_sock_send_all(int fd, const uint8_t *buf, size_t len)
+int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls)
 {
+	struct zc_tls *t = NULL;
+	int r = zc_tls_open(fd, cfg, &t);
+
+	*tls = t;
+	return r;
+}
+
+int zc_tcp_sock_send_all(int fd, void *tls, const uint8_t *buf, size_t len)
+{
+	if (tls != NULL) {
+		return zc_tls_send(tls, buf, len);
+	}
 	while (len > 0) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 
@@ -69,10 +83,13 @@ int zc_tcp_sock_send_all(int fd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-long zc_tcp_sock_recv(int fd, uint8_t *buf, size_t cap)
+long zc_tcp_sock_recv(int fd, void *tls, uint8_t *buf, size_t cap)
 {
 	ssize_t n;
 
+	if (tls != NULL) {
+		return zc_tls_recv(tls, buf, cap);
+	}
 	do {
 		n = recv(fd, buf, cap, MSG_DONTWAIT);
 	} while (n < 0 && errno == EINTR);
@@ -87,7 +104,16 @@ void zc_tcp_sock_shutdown(int fd)
 	(void)shutdown(fd, SHUT_RDWR);
 }
 
-void zc_tcp_sock_close(int fd)
+bool zc_tcp_sock_pending(const void *tls)
 {
+	return tls != NULL && zc_tls_pending(tls);
+}
+
+void zc_tcp_sock_close(int fd, void *tls)
+{
+	if (tls != NULL) {
+		zc_tls_close(tls); /* close_notify */
+	}
+	(void)shutdown(fd, SHUT_RDWR); /* wakes a poll() on it */
 	(void)close(fd);
 }

@@ -20,14 +20,19 @@
 /** socket(), the configuration callback, then a blocking connect(). The descriptor or -errno. */
 int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
 			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data);
-/** Write all of @p buf (partial writes are continued). 0 or -errno. */
-int zc_tcp_sock_send_all(int fd, const uint8_t *buf, size_t len);
+/** TLS handshake on the connected @p fd (blocking); *tls is the session. 0 or -errno. */
+int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls);
+/** Write all of @p buf (partial writes are continued; through @p tls when not NULL). 0 or -errno.
+ */
+int zc_tcp_sock_send_all(int fd, void *tls, const uint8_t *buf, size_t len);
 /** One non-blocking read: bytes read, -EAGAIN for none, -ECONNRESET at end of stream, -errno. */
-long zc_tcp_sock_recv(int fd, uint8_t *buf, size_t cap);
+long zc_tcp_sock_recv(int fd, void *tls, uint8_t *buf, size_t cap);
+/** TLS holds decrypted bytes not read yet (poll() would not see them). */
+bool zc_tcp_sock_pending(const void *tls);
 /** Shut down both directions (wakes a poll() on it). */
 void zc_tcp_sock_shutdown(int fd);
-/** close(). */
-void zc_tcp_sock_close(int fd);
+/** End the TLS session (if any: close_notify), shut down and close(). */
+void zc_tcp_sock_close(int fd, void *tls);
 
 /* ---- request.c ------------------------------------------------------------ */
 

@@ -709,6 +709,9 @@ static void test_api_errors(void **state)
 	assert_int_equal(coap_client_tcp_init(&client, NULL), -EALREADY);
 	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
 						 sizeof(peer.addr), IPPROTO_TLS_1_2),
+			 -EINVAL); /* TLS without zcoap_client_tcp_set_tls_config() */
+	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
+						 sizeof(peer.addr), IPPROTO_UDP),
 			 -EPROTONOSUPPORT);
 	assert_int_equal(coap_client_tcp_connect(NULL, (struct sockaddr *)&peer.addr,
 						 sizeof(peer.addr), IPPROTO_TCP),
