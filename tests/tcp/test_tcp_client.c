@@ -710,6 +710,17 @@ static void test_api_errors(void **state)
 	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
 						 sizeof(peer.addr), IPPROTO_TLS_1_2),
 			 -EINVAL); /* TLS without zcoap_client_tcp_set_tls_config() */
+	{
+		const zcoap_sec_tag_t tags[] = {4242}; /* no credentials */
+		struct zcoap_dtls_config tls = {.sec_tags = tags, .sec_tag_count = 1};
+
+		assert_int_equal(zcoap_client_tcp_set_tls_config(&client, &tls), 0);
+		/* Without Mbed TLS, TLS is not there; with it, the tag has no credentials. */
+		assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
+							 sizeof(peer.addr), IPPROTO_TLS_1_2),
+				 zcoap_dtls_available() ? -ENOENT : -EPROTONOSUPPORT);
+		assert_int_equal(zcoap_client_tcp_set_tls_config(&client, NULL), 0);
+	}
 	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
 						 sizeof(peer.addr), IPPROTO_UDP),
 			 -EPROTONOSUPPORT);
