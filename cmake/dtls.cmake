@@ -21,6 +21,7 @@
 # MBEDTLS_ROOT (CMake variable or environment) points at a custom installation.
 
 set(ZCOAP_HAVE_DTLS OFF)
+# Without Mbed TLS: DTLS and the TLS of CoAP over TCP refuse (-ENOTSUP, -EPROTONOSUPPORT).
 set(ZCOAP_DTLS_SOURCES src/transport/dtls/none.c src/transport/tls/none.c)
 set(ZCOAP_DTLS_LIBRARIES "")
 set(ZCOAP_DTLS_INCLUDE_DIRS "")
@@ -102,7 +103,8 @@ if(NOT zcoap_mbedtls_found)
 endif()
 
 set(ZCOAP_HAVE_DTLS ON)
-# The only files that include Mbed TLS headers (src/transport/dtls/mbedtls_internal.h).
+# The only files that include Mbed TLS headers (src/transport/dtls/mbedtls_internal.h),
+# and the TLS of CoAP over TCP (src/transport/tls/, docs/design/tcp.md).
 set(ZCOAP_DTLS_SOURCES
     src/transport/dtls/mbedtls_session.c
     src/transport/dtls/mbedtls_config.c

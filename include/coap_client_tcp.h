@@ -275,11 +275,12 @@ ZCOAP_API int coap_client_tcp_init(struct coap_client_tcp *client, const char *i
 /**
  * Open a connection to @p addr, send the client's CSM and start reading.
  * Blocks until the TCP connection (and the TLS handshake) is done or fails.
+ * A connection already open is closed first, as coap_client_tcp_close() does.
  * @param proto IPPROTO_TCP (coap+tcp), or IPPROTO_TLS_1_2 (coaps+tcp, TLS 1.2
  *        with ALPN "coap", with the configuration of zcoap_client_tcp_set_tls_config()).
  * @retval 0 Connected.
  * @retval -EINVAL Bad arguments, or the client is not initialised.
- * @retval -EISCONN Already connected (call coap_client_tcp_close() first).
+ * @retval -EISCONN Another thread connected the client meanwhile.
  * @retval -EPROTONOSUPPORT @p proto is neither, or TLS in a build without Mbed TLS.
  * @retval -EINVAL TLS without a configuration, or with unusable credentials.
  * @retval other The negative errno of socket() or connect(), of the socket configuration

@@ -82,11 +82,10 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	if (proto != IPPROTO_TCP && proto != IPPROTO_TLS_1_2) {
 		return -EPROTONOSUPPORT;
 	}
+	/* As Zephyr: a new connection replaces the current one (its requests end with -ECANCELED).
+	 */
+	(void)coap_client_tcp_close(client);
 	zc_port_mutex_lock(&client->lock);
-	if (client->fd >= 0) {
-		zc_port_mutex_unlock(&client->lock);
-		return -EISCONN;
-	}
 	if (proto == IPPROTO_TLS_1_2 && !client->tls_set) {
 		zc_port_mutex_unlock(&client->lock);
 		return -EINVAL;

@@ -734,9 +734,15 @@ static void test_api_errors(void **state)
 	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
 						 sizeof(peer.addr), IPPROTO_TCP),
 			 0);
+	/* Connecting again replaces the connection: its requests end with -ECANCELED. */
+	req = get_req("silent");
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
 	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
 						 sizeof(peer.addr), IPPROTO_TCP),
-			 -EISCONN);
+			 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, -ECANCELED);
+	req = get_req("hello");
 	memset(req.path, 'a', sizeof(req.path)); /* no NUL */
 	assert_int_equal(coap_client_tcp_req(&client, &req), -EINVAL);
 	req = get_req("hello");
