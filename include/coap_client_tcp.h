@@ -235,6 +235,7 @@ struct coap_client_tcp {
 	struct zcoap_port_wake wake;
 	int fd;       /* the connection, -1 when none */
 	void *tls;    /* its TLS session (src/transport/tls/), NULL for plain TCP */
+	int send_err; /* the error that made a write shut the connection down */
 	bool tls_set; /* tls_cfg holds a configuration */
 	struct zcoap_dtls_config tls_cfg;
 	zcoap_sec_tag_t tls_tags[ZCOAP_DTLS_MAX_SEC_TAGS];
@@ -380,7 +381,10 @@ ZCOAP_API int zcoap_client_tcp_set_tls_config(struct coap_client_tcp *client,
 /**
  * zcoap extension: how long a request waits for its response (or for the
  * next block of it) before it ends with -ETIMEDOUT, for requests sent from
- * now on. The default is ZCOAP_CONFIG_TCP_TIMEOUT_MS.
+ * now on. The default is ZCOAP_CONFIG_TCP_TIMEOUT_MS. It also bounds, for
+ * connections opened from now on, connect() and each write to a server
+ * that does not read (SO_SNDTIMEO): the connection then ends and every
+ * request with -ETIMEDOUT.
  * @retval 0 Set. @retval -EINVAL NULL or uninitialised client, or 0 ms.
  */
 ZCOAP_API int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint32_t timeout_ms);

@@ -49,7 +49,7 @@ src/common/      yes      no       std public
 src/tcp/         yes      no       std <sys/socket.h> <netinet/in.h> public codec port/port.h
 src/tcp/frame    yes      no       std public codec
 src/tcp/signal   yes      no       std public codec
-src/tcp/stream   sockets  no       std <sys/socket.h> <unistd.h> public transport
+src/tcp/stream   sockets  no       std <sys/socket.h> <sys/time.h> <unistd.h> public transport
 cli/             no       no       std os public cli
 include/         yes      no       <stdbool.h> <stddef.h> <stdint.h> <sys/socket.h> public
 '

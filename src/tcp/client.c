@@ -73,6 +73,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	zcoap_sec_tag_t tags[ZCOAP_DTLS_MAX_SEC_TAGS];
 	char host[sizeof(client->tls_host)];
 	void *tls = NULL;
+	uint32_t timeout_ms;
 	int fd;
 	int r;
 
@@ -92,6 +93,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	}
 	cfg = client->socket_config_cb;
 	cfg_ud = client->socket_config_cb_user_data;
+	timeout_ms = client->timeout_ms;
 	tls_cfg = client->tls_cfg;
 	memcpy(tags, client->tls_tags, sizeof(tags));
 	memcpy(host, client->tls_host, sizeof(host));
@@ -99,7 +101,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	tls_cfg.sec_tags = tags;
 	tls_cfg.hostname = tls_cfg.hostname != NULL ? host : NULL;
 
-	fd = zc_tcp_sock_connect(addr, addrlen, cfg, cfg_ud);
+	fd = zc_tcp_sock_connect(addr, addrlen, cfg, cfg_ud, timeout_ms);
 	if (fd < 0) {
 		return fd;
 	}
@@ -119,6 +121,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	}
 	client->fd = fd;
 	client->tls = tls;
+	client->send_err = 0;
 	client->conn_gen++;
 	client->connected = true;
 	client->released = false;

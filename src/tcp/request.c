@@ -30,7 +30,8 @@ int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt)
 	}
 	r = zc_tcp_sock_send_all(c->fd, c->tls, frame, len);
 	if (r != 0) {
-		/* The receive thread sees the end of the stream and fails every request. */
+		/* The receive thread sees the end of the stream and fails every request with r. */
+		c->send_err = r;
 		zc_tcp_sock_shutdown(c->fd);
 		zc_port_wake_signal(&c->wake);
 	}

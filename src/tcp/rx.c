@@ -467,7 +467,7 @@ void zc_tcp_thread(void *arg)
 			continue;
 		}
 		if (got < 0) {
-			drop(c, (int)got);
+			drop(c, c->send_err != 0 ? c->send_err : (int)got);
 			continue;
 		}
 		consume(c, conn_gen, (size_t)got);

@@ -7,19 +7,32 @@
  */
 #include <errno.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "tcp/tcp_internal.h"
 #include "transport/tls/tls.h"
 
 int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
-			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data)
+			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data,
+			uint32_t send_timeout_ms)
 {
 	int fd = socket(addr->sa_family, SOCK_STREAM, 0);
+	struct timeval tv = {.tv_sec = (time_t)(send_timeout_ms / 1000U),
+			     .tv_usec = (suseconds_t)((send_timeout_ms % 1000U) * 1000U)};
 	int r;
 
 	if (fd < 0) {
 		return -errno;
+	}
+	/*
+	 * Writes block with the client's lock held: a server that stops reading
+	 * must not stall the client for ever. On Linux this bounds connect() too.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
+		r = -errno;
+		close(fd);
+		return r;
 	}
 	if (cfg != NULL) {
 		r = cfg(fd, cfg_user_data);
@@ -75,7 +88,8 @@ int zc_tcp_sock_send_all(int fd, void *tls, const uint8_t *buf, size_t len)
 			if (errno == EINTR) {
 				continue;
 			}
-			return -errno;
+			/* SO_SNDTIMEO passed: the server has not read for that long. */
+			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 		}
 		buf += n;
 		len -= (size_t)n;

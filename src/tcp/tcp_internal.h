@@ -17,9 +17,13 @@
 
 /* ---- stream.c: socket calls ---------------------------------------------- */
 
-/** socket(), the configuration callback, then a blocking connect(). The descriptor or -errno. */
+/**
+ * socket(), the configuration callback, a send timeout of @p send_timeout_ms
+ * (SO_SNDTIMEO), then a blocking connect(). The descriptor or -errno.
+ */
 int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
-			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data);
+			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data,
+			uint32_t send_timeout_ms);
 /** TLS handshake on the connected @p fd (blocking); *tls is the session. 0 or -errno. */
 int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls);
 /** Write all of @p buf (partial writes are continued; through @p tls when not NULL). 0 or -errno.

@@ -6,6 +6,7 @@
  * Block2 (and BERT), Block1, Observe, Ping/Pong both ways, Release, Abort,
  * a malformed frame, a lost connection, cancel and close.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -14,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -751,6 +754,48 @@ static void test_api_errors(void **state)
 	assert_int_equal(coap_client_tcp_csm_req(&client, 512, NULL, NULL), 0);
 }
 
+static int small_sndbuf(int fd, void *user_data)
+{
+	int size = 4096;
+
+	(void)user_data;
+	return setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+/* A server that accepts and never reads: writes block, and give up after the timeout. */
+static void test_server_not_reading(void **state)
+{
+	struct coap_client_tcp_request req = get_req("x");
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(a);
+	int rcv = 4096;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	int r = 0;
+
+	(void)state;
+	tcp_peer_start(&peer, serve, NULL); /* unused; teardown stops it */
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(lfd >= 0);
+	assert_int_equal(setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)), 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+	zcoap_client_tcp_set_socket_config_cb(&client, small_sndbuf, NULL);
+	assert_int_equal(zcoap_client_tcp_set_timeout(&client, 200), 0);
+	assert_int_equal(
+	    coap_client_tcp_connect(&client, (struct sockaddr *)&a, sizeof(a), IPPROTO_TCP), 0);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	/* Fill the server's receive buffer and ours: a write finally gives up. */
+	for (int i = 0; i < 1000000 && r == 0; i++) {
+		r = coap_client_tcp_release(&client,
+					    "coap+tcp://a-long-alternative-address.example", 1);
+	}
+	assert_true(r == -ETIMEDOUT || r == -ENOTCONN);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, -ETIMEDOUT);
+	close(lfd);
+}
+
 static uint32_t rng_state = 0x9E3779B9U;
 
 static uint32_t rnd(void)
@@ -856,6 +901,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cancel_and_close, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_server_not_reading, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
