@@ -65,10 +65,8 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 	if (n >= 0) {
 		return (int)n;
 	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		return MBEDTLS_ERR_SSL_WANT_WRITE;
-	}
-	t->sock_err = errno;
+	/* The socket blocks with a send timeout (SO_SNDTIMEO): EAGAIN is that timeout. */
+	t->sock_err = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
 	return MBEDTLS_ERR_NET_SEND_FAILED;
 }
 
