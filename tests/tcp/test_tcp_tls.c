@@ -16,8 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -282,6 +284,38 @@ static void test_config_errors(void **state)
 	assert_int_equal(connect_with(99, NULL), -ENOENT);
 }
 
+static int small_sndbuf(int fd, void *user_data)
+{
+	int size = 4096;
+
+	(void)user_data;
+	return setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+/* The server stops (SIGSTOP) after the handshake: a TLS write gives up, nothing hangs. */
+static void test_server_stopped(void **state)
+{
+	struct coap_client_tcp_request req = req_of(COAP_METHOD_GET, "");
+	int r = 0;
+
+	(void)state;
+	start_psk();
+	zcoap_client_tcp_set_socket_config_cb(&client, small_sndbuf, NULL);
+	assert_int_equal(zcoap_client_tcp_set_timeout(&client, 300), 0);
+	assert_int_equal(connect_with(TAG_PSK, NULL), 0);
+	get_banner();
+	assert_int_equal(kill(srv.pid, SIGSTOP), 0);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	for (int i = 0; i < 10000000 && r == 0; i++) {
+		r = coap_client_tcp_release(&client,
+					    "coap+tcp://a-long-alternative-address.example", 1);
+	}
+	assert_true(r == -ETIMEDOUT || r == -ENOTCONN);
+	assert_int_equal(tcp_wait(&done), 0);
+	assert_int_equal(code, -ETIMEDOUT);
+	kill(srv.pid, SIGCONT);
+}
+
 static int make_pki(void)
 {
 	char cmd[800];
@@ -313,6 +347,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_ca_expired_no_hostname, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_server_stopped, setup, teardown),
 	};
 	static const char wrong[] = "not-the-right-key";
 	char cmd[600];
