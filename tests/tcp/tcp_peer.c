@@ -32,6 +32,25 @@ int tcp_wait(sem_t *s)
 	return 0;
 }
 
+int tcp_wait_listening(const struct sockaddr_in *addr)
+{
+	for (int i = 0; i < 500; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		int r;
+
+		if (fd < 0) {
+			return -1;
+		}
+		r = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+		close(fd);
+		if (r == 0) {
+			return 0;
+		}
+		poll(NULL, 0, 10); /* retry a refused connection */
+	}
+	return -1;
+}
+
 void tcp_peer_write(struct tcp_peer *p, const void *data, size_t len)
 {
 	const uint8_t *b = data;

@@ -69,6 +69,15 @@ uint8_t tcp_peer_code(struct tcp_peer *p, unsigned int i);
 /** Code of the first frame of the last connection. */
 uint8_t tcp_peer_first_code(struct tcp_peer *p);
 
+/**
+ * Wait until something accepts TCP connections on @p addr (a server child
+ * process that answers on UDP may not have its TCP listener yet, or could
+ * not bind the TCP port because another process holds it: the servers'
+ * ports are probed with UDP only): up to 5 s of attempts, 10 ms apart.
+ * 0 when it does, -1 when it never did (start the server again).
+ */
+int tcp_wait_listening(const struct sockaddr_in *addr);
+
 /** sem_wait bounded by 20 s (a test guard against hangs, not a timing assertion). */
 int tcp_wait(sem_t *s);
 

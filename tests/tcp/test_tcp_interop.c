@@ -103,8 +103,19 @@ static int setup(void **state)
 	if (lc_server_binary() == NULL) {
 		return 0;
 	}
-	if (lc_server_start(&srv, args) != 0) {
-		return -1;
+	/* It answered on UDP; its TCP listener may come a moment later, or not at all when
+	 * another process holds that TCP port: then on another port. */
+	for (int attempt = 0;; attempt++) {
+		if (lc_server_start(&srv, args) != 0) {
+			return -1;
+		}
+		if (tcp_wait_listening(&srv.addr) == 0) {
+			break;
+		}
+		lc_server_stop(&srv);
+		if (attempt == 2) {
+			return -1;
+		}
 	}
 	memset(&res, 0, sizeof(res));
 	res.buf = rx;

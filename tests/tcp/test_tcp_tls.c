@@ -112,7 +112,18 @@ static int start(const char *const *extra)
 	char log[512];
 
 	snprintf(log, sizeof(log), "%s/server-tcp-%s.log", pki_dir, TCP_TLS_FLAVOUR);
-	return dtls_srv_start(&srv, TCP_TLS_FLAVOUR, log, extra);
+	/* It answered on UDP; its TLS listener (port + 1) may come a moment later, or not at all
+	 * when another process holds that TCP port: then on other ports. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (dtls_srv_start(&srv, TCP_TLS_FLAVOUR, log, extra) != 0) {
+			return -1;
+		}
+		if (tcp_wait_listening(&srv.dtls_addr) == 0) {
+			return 0;
+		}
+		dtls_srv_stop(&srv);
+	}
+	return -1;
 }
 
 static void start_psk(void)
