@@ -267,6 +267,8 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 	size_t off = 0;
 	uint32_t gen = s->gen;
 	uint32_t conn_gen = c->conn_gen;
+	bool has_obs = zcoap_option_find(pkt, COAP_OPTION_OBSERVE, &v, &vlen) == 0;
+	bool continuation = s->in_body; /* the answer to a Block2 continuation request */
 
 	if (s->uploading) {
 		if (code == COAP_RESPONSE_CODE_CONTINUE && !s->up_last) {
@@ -276,8 +278,9 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 		}
 		s->uploading = false; /* the final response (or an error) */
 	}
-	if (s->observe && success && zcoap_option_find(pkt, COAP_OPTION_OBSERVE, &v, &vlen) == 0) {
+	if (s->observe && success && has_obs) {
 		s->observing = true;
+		continuation = false;
 		if (s->in_body) {
 			/* A new notification replaces a body still being fetched. */
 			s->in_body = false;
@@ -317,8 +320,12 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 		}
 	}
 	s->in_body = false;
-	if (s->observing && success) {
-		/* RFC 7641 over TCP (RFC 8323 §7): the observation goes on. */
+	/*
+	 * RFC 7641 over TCP (RFC 8323 §7): the observation goes on after a
+	 * notification (or the last block of one); a response without Observe
+	 * or with an error code ends it (§3.2, §4.2).
+	 */
+	if (s->observing && success && (has_obs || continuation)) {
 		s->offset = 0;
 		s->deadline = INT64_MAX;
 	} else {

@@ -267,6 +267,13 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 		}
 		tcp_peer_msg(p, &out, COAP_RESPONSE_CODE_NOT_FOUND, pkt);
 		tcp_peer_send(p, &out, 0);
+	} else if (has_path(pkt, "obs2")) {
+		/* A notification, then a 2.05 without Observe: the observation is over. */
+		tcp_peer_msg(p, &out, COAP_RESPONSE_CODE_CONTENT, pkt);
+		coap_append_option_int(&out, COAP_OPTION_OBSERVE, 7);
+		tcp_peer_send(p, &out, 0);
+		tcp_peer_msg(p, &out, COAP_RESPONSE_CODE_CONTENT, pkt);
+		tcp_peer_send(p, &out, 0);
 	} else if (has_path(pkt, "obs1")) {
 		/* One notification; the observation stays until the client deregisters. */
 		int obs = coap_get_option_int(pkt, COAP_OPTION_OBSERVE);
@@ -458,6 +465,22 @@ static void test_observe(void **state)
 	assert_int_equal(res.last_blocks, 4);
 	assert_int_equal(res.code, COAP_RESPONSE_CODE_NOT_FOUND);
 	assert_memory_equal(res.data, "n2", 2);
+	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
+}
+
+static void test_observe_ended_without_observe_option(void **state)
+{
+	struct coap_client_tcp_request req = get_req("obs2");
+
+	(void)state;
+	req.options[0].code = COAP_OPTION_OBSERVE;
+	req.options[0].len = 0;
+	req.num_options = 1;
+	connect_peer(serve);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CONTENT);
 	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
 }
 
@@ -890,6 +913,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_block1_payload_cb, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe_cancel_deregisters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_observe_ended_without_observe_option, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_fits_server_mms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
