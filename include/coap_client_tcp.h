@@ -257,7 +257,8 @@ struct coap_client_tcp {
 	struct zcoap_tcp_slot requests[ZCOAP_CONFIG_MAX_REQUESTS];
 	struct zcoap_tcp_stream stream;
 	char alt_addr[256]; /* NUL-terminated Alternative-Address of the last Release */
-	uint8_t chunk[ZCOAP_CONFIG_TCP_READ_CHUNK];
+	uint8_t
+	    chunk[MAX_COAP_TCP_MSG_LEN]; /* one recv() (sizes recorded in zcoap_build_config.h) */
 	uint8_t send_buf[ZCOAP_TCP_TX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
 	uint8_t recv_buf[ZCOAP_TCP_RX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
 	/** @endcond */

@@ -121,11 +121,6 @@
 #define ZCOAP_CONFIG_TCP_TLS_SESSIONS 4
 #endif
 
-/** CoAP over TCP: bytes read from the stream per recv() (a buffer of struct coap_client_tcp). */
-#ifndef ZCOAP_CONFIG_TCP_READ_CHUNK
-#define ZCOAP_CONFIG_TCP_READ_CHUNK 1024
-#endif
-
 /** Name of the receive thread when coap_client_init() gets NULL. */
 #ifndef ZCOAP_CONFIG_THREAD_NAME
 #define ZCOAP_CONFIG_THREAD_NAME "coap_client"
@@ -157,9 +152,6 @@
 #endif
 #if MAX_COAP_MSG_LEN + 12 > 65535
 #error "MAX_COAP_MSG_LEN plus 12 bytes of CoAP-over-TCP header room must fit in 16 bits"
-#endif
-#if ZCOAP_CONFIG_TCP_READ_CHUNK < 16
-#error "ZCOAP_CONFIG_TCP_READ_CHUNK must be at least 16"
 #endif
 
 #endif /* ZCOAP_CONFIG_H */
