@@ -21,7 +21,8 @@
 # MBEDTLS_ROOT (CMake variable or environment) points at a custom installation.
 
 set(ZCOAP_HAVE_DTLS OFF)
-set(ZCOAP_DTLS_SOURCES src/transport/dtls/none.c)
+# Without Mbed TLS: DTLS and the TLS of CoAP over TCP refuse (-ENOTSUP, -EPROTONOSUPPORT).
+set(ZCOAP_DTLS_SOURCES src/transport/dtls/none.c src/transport/tls/none.c)
 set(ZCOAP_DTLS_LIBRARIES "")
 set(ZCOAP_DTLS_INCLUDE_DIRS "")
 set(ZCOAP_DTLS_PKGCONFIG_LIBS "")
@@ -102,7 +103,8 @@ if(NOT zcoap_mbedtls_found)
 endif()
 
 set(ZCOAP_HAVE_DTLS ON)
-# The only files that include Mbed TLS headers (src/transport/dtls/mbedtls_internal.h).
+# The only files that include Mbed TLS headers (src/transport/dtls/mbedtls_internal.h),
+# and the TLS of CoAP over TCP (src/transport/tls/, docs/design/tcp.md).
 set(ZCOAP_DTLS_SOURCES
     src/transport/dtls/mbedtls_session.c
     src/transport/dtls/mbedtls_config.c
@@ -111,7 +113,8 @@ set(ZCOAP_DTLS_SOURCES
     src/transport/dtls/mbedtls_diag.c
     src/transport/dtls/mbedtls_rng.c
     src/transport/dtls/mbedtls_identity.c
-    src/transport/dtls/mbedtls_resume.c)
+    src/transport/dtls/mbedtls_resume.c
+    src/transport/tls/mbedtls_tls.c)
 # Link order matters for static archives: ssl needs x509 needs crypto.
 set(ZCOAP_DTLS_LIBRARIES ${ZCOAP_MBEDTLS_LIBRARY} ${ZCOAP_MBEDX509_LIBRARY}
                          ${ZCOAP_MBEDCRYPTO_LIBRARY})

@@ -52,6 +52,20 @@ set(ZCOAP_TRANSPORT_SOURCES
     src/transport/dtls/errors.c
 )
 
+# CoAP over TCP (RFC 8323, include/coap_client_tcp.h, docs/design/tcp.md): the
+# framing codec (frame.c, signal.c: pure), the client (client.c, rx.c,
+# request.c: no OS call but through the port) and its socket calls
+# (stream.c). Built into the library with the client layer.
+set(ZCOAP_TCP_SOURCES
+    src/tcp/frame.c
+    src/tcp/signal.c
+    src/tcp/request.c
+    src/tcp/client.c
+    src/tcp/rx.c
+    src/tcp/stream.c
+)
+list(APPEND ZCOAP_CLIENT_SOURCES ${ZCOAP_TCP_SOURCES})
+
 # The OS behind src/port/port.h; an RTOS port replaces this list (and folder).
 set(ZCOAP_PORT_SOURCES
     src/port/posix/clock_random.c

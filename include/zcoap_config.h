@@ -123,6 +123,21 @@
 #define ZCOAP_CONFIG_LINGER_MS 45000U
 #endif
 
+/**
+ * CoAP over TCP (coap_client_tcp.h): how long a request waits for its
+ * response, or for the next block of it, before it ends with -ETIMEDOUT (ms).
+ * TCP retransmits by itself, so there is one deadline and no resending
+ * (RFC 8323 §3.3). An observation has no deadline once a notification arrived.
+ */
+#ifndef ZCOAP_CONFIG_TCP_TIMEOUT_MS
+#define ZCOAP_CONFIG_TCP_TIMEOUT_MS 60000U
+#endif
+
+/** CoAP over TLS (coaps+tcp): TLS sessions open at a time in the process (a fixed table). */
+#ifndef ZCOAP_CONFIG_TCP_TLS_SESSIONS
+#define ZCOAP_CONFIG_TCP_TLS_SESSIONS 4
+#endif
+
 /** Name of the receive thread when coap_client_init() gets NULL. */
 #ifndef ZCOAP_CONFIG_THREAD_NAME
 #define ZCOAP_CONFIG_THREAD_NAME "coap_client"
@@ -159,6 +174,9 @@
 #endif
 #if MAX_COAP_MSG_LEN > 65535
 #error "MAX_COAP_MSG_LEN must fit in 16 bits"
+#endif
+#if MAX_COAP_MSG_LEN + 12 > 65535
+#error "MAX_COAP_MSG_LEN plus 12 bytes of CoAP-over-TCP header room must fit in 16 bits"
 #endif
 
 #endif /* ZCOAP_CONFIG_H */

@@ -46,6 +46,10 @@ src/client/      yes      no       std <sys/socket.h> <netinet/in.h> public code
 src/transport/   sockets  no       std <sys/socket.h> <unistd.h> mbedtls public common transport port/port.h
 src/port/        no       no       std os public port
 src/common/      yes      no       std public
+src/tcp/         yes      no       std <sys/socket.h> <netinet/in.h> public codec port/port.h
+src/tcp/frame    yes      no       std public codec
+src/tcp/signal   yes      no       std public codec
+src/tcp/stream   sockets  no       std <sys/socket.h> <sys/time.h> <unistd.h> public transport
 cli/             no       no       std os public cli
 include/         yes      no       <stdbool.h> <stddef.h> <stdint.h> <sys/socket.h> public
 '

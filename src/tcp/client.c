@@ -1,0 +1,532 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * client.c -- the API of coap_client_tcp.h: lifecycle, connection, requests,
+ * signalling and cancellation. The receive thread is rx.c.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "port/port.h"
+#include "tcp/frame.h"
+#include "tcp/tcp_internal.h"
+#include "zcoap_option.h"
+
+/* SZX of ZCOAP_CONFIG_BLOCK_SIZE. */
+static uint8_t config_szx(void)
+{
+	uint8_t szx = 0;
+
+	while ((16U << szx) < ZCOAP_CONFIG_BLOCK_SIZE) {
+		szx++;
+	}
+	return szx;
+}
+
+int coap_client_tcp_init(struct coap_client_tcp *client, const char *info)
+{
+	int r;
+
+	if (client == NULL) {
+		return -EINVAL;
+	}
+	if (client->initialised) {
+		return -EALREADY;
+	}
+	memset(client, 0, sizeof(*client));
+	client->fd = -1;
+	client->peer_mms = ZC_TCP_DEFAULT_MMS;
+	client->timeout_ms = ZCOAP_CONFIG_TCP_TIMEOUT_MS;
+	if (zc_port_mutex_init(&client->lock) != 0) {
+		return -EAGAIN;
+	}
+	if (zc_port_wake_init(&client->wake) != 0) {
+		zc_port_mutex_destroy(&client->lock);
+		return -EAGAIN;
+	}
+	r = zc_port_thread_create(&client->thread, info != NULL ? info : ZCOAP_CONFIG_THREAD_NAME,
+				  zc_tcp_thread, client);
+	if (r != 0) {
+		zc_port_wake_destroy(&client->wake);
+		zc_port_mutex_destroy(&client->lock);
+		return r;
+	}
+	client->initialised = true;
+	return 0;
+}
+
+static int send_csm(struct coap_client_tcp *c, uint32_t mms)
+{
+	struct coap_packet pkt;
+	int r = zc_tcp_build_csm(&pkt, c->send_buf, sizeof(c->send_buf), mms, true);
+
+	return r == 0 ? zc_tcp_send_pkt(c, &pkt) : r;
+}
+
+int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockaddr *addr,
+			    socklen_t addrlen, int proto)
+{
+	coap_client_tcp_socket_config_cb_t cfg;
+	void *cfg_ud;
+	struct zcoap_dtls_config tls_cfg;
+	zcoap_sec_tag_t tags[ZCOAP_DTLS_MAX_SEC_TAGS];
+	char host[sizeof(client->tls_host)];
+	void *tls = NULL;
+	uint32_t timeout_ms;
+	int fd;
+	int r;
+
+	if (client == NULL || !client->initialised || addr == NULL || addrlen == 0) {
+		return -EINVAL;
+	}
+	if (proto != IPPROTO_TCP && proto != IPPROTO_TLS_1_2) {
+		return -EPROTONOSUPPORT;
+	}
+	/* As Zephyr: a new connection replaces the current one (its requests end with -ECANCELED).
+	 */
+	(void)coap_client_tcp_close(client);
+	zc_port_mutex_lock(&client->lock);
+	if (proto == IPPROTO_TLS_1_2 && !client->tls_set) {
+		zc_port_mutex_unlock(&client->lock);
+		return -EINVAL;
+	}
+	cfg = client->socket_config_cb;
+	cfg_ud = client->socket_config_cb_user_data;
+	timeout_ms = client->timeout_ms;
+	tls_cfg = client->tls_cfg;
+	memcpy(tags, client->tls_tags, sizeof(tags));
+	memcpy(host, client->tls_host, sizeof(host));
+	zc_port_mutex_unlock(&client->lock);
+	tls_cfg.sec_tags = tags;
+	tls_cfg.hostname = tls_cfg.hostname != NULL ? host : NULL;
+
+	fd = zc_tcp_sock_connect(addr, addrlen, cfg, cfg_ud, timeout_ms);
+	if (fd < 0) {
+		return fd;
+	}
+	if (proto == IPPROTO_TLS_1_2) {
+		r = zc_tcp_tls_open(fd, &tls_cfg, &tls);
+		if (r != 0) {
+			zc_tcp_sock_close(fd, NULL);
+			return r;
+		}
+	}
+	zc_port_mutex_lock(&client->lock);
+	if (client->fd >= 0) {
+		/* Another thread connected meanwhile. */
+		zc_port_mutex_unlock(&client->lock);
+		zc_tcp_sock_close(fd, tls);
+		return -EISCONN;
+	}
+	client->fd = fd;
+	client->tls = tls;
+	client->send_err = 0;
+	client->conn_gen++;
+	client->connected = true;
+	client->released = false;
+	client->peer_csm = false;
+	client->peer_bwt = false;
+	client->ping_pending = false;
+	client->peer_mms = ZC_TCP_DEFAULT_MMS;
+	zc_tcp_stream_init(&client->stream, client->recv_buf, MAX_COAP_TCP_MSG_LEN);
+	/* RFC 8323 §5.3: the CSM is the first message of each side. */
+	r = send_csm(client, MAX_COAP_TCP_MSG_LEN);
+	if (r != 0) {
+		struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
+		unsigned int n = zc_tcp_drop_connection(client, r, f);
+
+		zc_port_mutex_unlock(&client->lock);
+		zc_tcp_report(f, n);
+		return r;
+	}
+	zc_port_wake_signal(&client->wake);
+	zc_port_mutex_unlock(&client->lock);
+	return 0;
+}
+
+int coap_client_tcp_close(struct coap_client_tcp *client)
+{
+	struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
+	unsigned int n;
+
+	if (client == NULL || !client->initialised) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	if (client->fd < 0) {
+		zc_port_mutex_unlock(&client->lock);
+		return -ENOTCONN;
+	}
+	n = zc_tcp_drop_connection(client, -ECANCELED, f);
+	zc_port_wake_signal(&client->wake);
+	zc_port_mutex_unlock(&client->lock);
+	zc_tcp_report(f, n);
+	return 0;
+}
+
+static bool request_valid(const struct coap_client_tcp_request *req)
+{
+	if (req->cb == NULL || req->num_options > MAX_TCP_EXTRA_OPTIONS ||
+	    memchr(req->path, '\0', sizeof(req->path)) == NULL) {
+		return false;
+	}
+	for (uint8_t i = 0; i < req->num_options; i++) {
+		if (req->options[i].len > sizeof(req->options[i].value)) {
+			return false;
+		}
+	}
+	if (req->len > 0 && req->payload == NULL && req->payload_cb == NULL) {
+		return false;
+	}
+	return req->method >= COAP_METHOD_GET && req->method <= COAP_METHOD_IPATCH;
+}
+
+static struct zcoap_tcp_slot *take_slot(struct coap_client_tcp *c)
+{
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		if (!c->requests[i].used) {
+			return &c->requests[i];
+		}
+	}
+	return NULL;
+}
+
+static bool registers_observation(const struct coap_client_tcp_request *req)
+{
+	if (req->method != COAP_METHOD_GET && req->method != COAP_METHOD_FETCH) {
+		return false;
+	}
+	for (uint8_t i = 0; i < req->num_options; i++) {
+		const struct coap_client_tcp_option *o = &req->options[i];
+
+		if (o->code == COAP_OPTION_OBSERVE && zcoap_option_uint(o->value, o->len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A token no open request uses (RFC 8323 §3.2: tokens match responses to requests). */
+static void new_token(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
+{
+	bool clash;
+
+	do {
+		if (zc_port_random(s->token, COAP_TOKEN_MAX_LEN) != 0) {
+			/* No randomness: a counter still keeps the tokens apart. */
+			memset(s->token, 0, sizeof(s->token));
+			memcpy(s->token, &s->gen, sizeof(s->gen));
+			s->token[7] = (uint8_t)(s - c->requests);
+		}
+		clash = false;
+		for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+			const struct zcoap_tcp_slot *o = &c->requests[i];
+
+			if (o != s && o->used &&
+			    memcmp(o->token, s->token, COAP_TOKEN_MAX_LEN) == 0) {
+				clash = true;
+			}
+		}
+	} while (clash);
+	s->tkl = COAP_TOKEN_MAX_LEN;
+}
+
+int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_request *req)
+{
+	struct zcoap_tcp_slot *s;
+	const uint8_t *chunk = NULL;
+	size_t chunk_len = 0;
+	bool last = true;
+	uint32_t gen;
+	int r;
+
+	if (client == NULL || !client->initialised || req == NULL || !request_valid(req)) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	if (client->fd < 0 || client->released) {
+		zc_port_mutex_unlock(&client->lock);
+		return -ENOTCONN;
+	}
+	s = take_slot(client);
+	if (s == NULL) {
+		zc_port_mutex_unlock(&client->lock);
+		return -EAGAIN;
+	}
+	gen = s->gen + 1;
+	memset(s, 0, sizeof(*s));
+	s->gen = gen;
+	s->used = true;
+	s->req = *req;
+	s->deadline = INT64_MAX; /* set when the request goes out */
+	s->observe = registers_observation(req);
+	s->b1_szx = config_szx();
+	/* A block and the room for header and options fit the server's Max-Message-Size. */
+	while (s->b1_szx > 0 &&
+	       (16U << s->b1_szx) + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms) {
+		s->b1_szx--;
+	}
+	/* A body that does not fit one message, or one given by blocks, goes block-wise. */
+	s->uploading = req->payload_cb != NULL || req->len > ZCOAP_CONFIG_MESSAGE_SIZE ||
+		       req->len + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms;
+	new_token(client, s);
+	zc_port_mutex_unlock(&client->lock);
+
+	if (s->uploading) {
+		r = zc_tcp_upload_chunk(s, zc_tcp_szx_bytes(s->b1_szx), &chunk, &chunk_len, &last);
+	} else {
+		chunk = req->payload;
+		chunk_len = req->len;
+		r = 0;
+	}
+
+	zc_port_mutex_lock(&client->lock);
+	if (!s->used || s->gen != gen) {
+		/* Cancelled (with its callback) while the first block was fetched. */
+		zc_port_mutex_unlock(&client->lock);
+		return r < 0 ? r : 0;
+	}
+	s->up_last = last;
+	s->up_len = chunk_len;
+	if (r == 0) {
+		r = zc_tcp_send_request(client, s, chunk, chunk_len);
+	}
+	if (r != 0) {
+		s->used = false;
+		s->gen++;
+	}
+	zc_port_wake_signal(&client->wake); /* the thread takes the new deadline */
+	zc_port_mutex_unlock(&client->lock);
+	return r;
+}
+
+int coap_client_tcp_csm_req(struct coap_client_tcp *client, uint32_t max_block_size,
+			    coap_client_tcp_response_cb_t cb, void *user_data)
+{
+	int r;
+
+	(void)cb;
+	(void)user_data;
+	if (client == NULL || !client->initialised || max_block_size == 0) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	if (client->fd < 0) {
+		r = -ENOTCONN;
+	} else {
+		r = send_csm(client, max_block_size < MAX_COAP_TCP_MSG_LEN ? max_block_size
+									   : MAX_COAP_TCP_MSG_LEN);
+	}
+	zc_port_mutex_unlock(&client->lock);
+	return r;
+}
+
+static void cancel_all(struct coap_client_tcp *client, bool reset)
+{
+	struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
+	unsigned int n;
+
+	if (client == NULL || !client->initialised) {
+		return;
+	}
+	zc_port_mutex_lock(&client->lock);
+	/* RFC 7641 §3.6: deregister observations, as TCP has no RST to reject notifications. */
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		struct zcoap_tcp_slot *s = &client->requests[i];
+
+		if (s->used && s->observing && client->fd >= 0) {
+			s->deregister = true;
+			s->in_body = false;
+			s->uploading = false;
+			(void)zc_tcp_send_request(client, s, NULL, 0);
+		}
+	}
+	n = zc_tcp_fail_all(client, -ECANCELED, f);
+	if (reset) {
+		client->peer_csm = false;
+		client->peer_bwt = false;
+		client->ping_pending = false;
+		client->peer_mms = ZC_TCP_DEFAULT_MMS;
+	}
+	zc_port_wake_signal(&client->wake);
+	zc_port_mutex_unlock(&client->lock);
+	zc_tcp_report(f, n);
+}
+
+void coap_client_tcp_cancel_requests(struct coap_client_tcp *client)
+{
+	cancel_all(client, false);
+}
+
+void coap_client_tcp_cancel_and_reset_all(struct coap_client_tcp *client)
+{
+	cancel_all(client, true);
+}
+
+struct coap_client_tcp_option coap_client_tcp_option_initial_block2(struct coap_client_tcp *client)
+{
+	struct coap_client_tcp_option o = {.code = COAP_OPTION_BLOCK2};
+	uint8_t szx = config_szx();
+	uint8_t tmp[4];
+
+	if (client != NULL && client->initialised) {
+		zc_port_mutex_lock(&client->lock);
+		/* BERT (RFC 8323 §6): both sides said Block-Wise-Transfer and a 1024-byte block
+		 * fits. */
+		if (client->peer_csm && client->peer_bwt && ZCOAP_CONFIG_BLOCK_SIZE == 1024 &&
+		    client->peer_mms >= 1024U + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE) {
+			szx = 7;
+		}
+		zc_port_mutex_unlock(&client->lock);
+	}
+	o.len = (uint8_t)zcoap_uint_encode(szx, tmp);
+	memcpy(o.value, tmp, o.len);
+	return o;
+}
+
+bool coap_client_tcp_has_ongoing_exchange(struct coap_client_tcp *client)
+{
+	bool any = false;
+
+	if (client == NULL || !client->initialised) {
+		return false;
+	}
+	zc_port_mutex_lock(&client->lock);
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		any = any || client->requests[i].used;
+	}
+	zc_port_mutex_unlock(&client->lock);
+	return any;
+}
+
+int coap_client_tcp_ping(struct coap_client_tcp *client)
+{
+	struct coap_packet pkt;
+	int r;
+
+	if (client == NULL || !client->initialised) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	if (client->fd < 0) {
+		r = -ENOTCONN;
+	} else {
+		r = zc_tcp_build_ping(&pkt, client->send_buf, sizeof(client->send_buf), ZC_TCP_PING,
+				      false);
+		if (r == 0) {
+			r = zc_tcp_send_pkt(client, &pkt);
+		}
+		client->ping_pending = client->ping_pending || r == 0;
+	}
+	zc_port_mutex_unlock(&client->lock);
+	return r;
+}
+
+int coap_client_tcp_release(struct coap_client_tcp *client, const char *alt_addr,
+			    uint32_t hold_off_sec)
+{
+	struct coap_packet pkt;
+	int r;
+
+	if (client == NULL || !client->initialised) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	if (client->fd < 0) {
+		r = -ENOTCONN;
+	} else {
+		r = zc_tcp_build_release(&pkt, client->send_buf, sizeof(client->send_buf), alt_addr,
+					 hold_off_sec);
+		if (r == 0) {
+			r = zc_tcp_send_pkt(client, &pkt);
+		}
+	}
+	zc_port_mutex_unlock(&client->lock);
+	return r;
+}
+
+void coap_client_tcp_set_event_cb(struct coap_client_tcp *client, coap_client_tcp_event_cb_t cb,
+				  void *user_data)
+{
+	if (client == NULL || !client->initialised) {
+		return;
+	}
+	zc_port_mutex_lock(&client->lock);
+	client->event_cb = cb;
+	client->event_cb_user_data = user_data;
+	zc_port_mutex_unlock(&client->lock);
+}
+
+void zcoap_client_tcp_set_socket_config_cb(struct coap_client_tcp *client,
+					   coap_client_tcp_socket_config_cb_t cb, void *user_data)
+{
+	if (client == NULL || !client->initialised) {
+		return;
+	}
+	zc_port_mutex_lock(&client->lock);
+	client->socket_config_cb = cb;
+	client->socket_config_cb_user_data = user_data;
+	zc_port_mutex_unlock(&client->lock);
+}
+
+int zcoap_client_tcp_set_tls_config(struct coap_client_tcp *client,
+				    const struct zcoap_dtls_config *cfg)
+{
+	if (client == NULL || !client->initialised) {
+		return -EINVAL;
+	}
+	if (cfg != NULL &&
+	    (cfg->sec_tags == NULL || cfg->sec_tag_count == 0 ||
+	     cfg->sec_tag_count > ZCOAP_DTLS_MAX_SEC_TAGS ||
+	     (cfg->hostname != NULL &&
+	      (cfg->hostname[0] == '\0' ||
+	       strnlen(cfg->hostname, sizeof(client->tls_host)) >= sizeof(client->tls_host))))) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	client->tls_set = cfg != NULL;
+	if (cfg != NULL) {
+		client->tls_cfg = *cfg;
+		memcpy(client->tls_tags, cfg->sec_tags,
+		       cfg->sec_tag_count * sizeof(cfg->sec_tags[0]));
+		client->tls_cfg.sec_tags = client->tls_tags;
+		if (cfg->hostname != NULL) {
+			strcpy(client->tls_host, cfg->hostname);
+			client->tls_cfg.hostname = client->tls_host;
+		}
+	}
+	zc_port_mutex_unlock(&client->lock);
+	return 0;
+}
+
+int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint32_t timeout_ms)
+{
+	if (client == NULL || !client->initialised || timeout_ms == 0) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	client->timeout_ms = timeout_ms;
+	zc_port_mutex_unlock(&client->lock);
+	return 0;
+}
+
+int zcoap_client_tcp_deinit(struct coap_client_tcp *client)
+{
+	if (client == NULL || !client->initialised) {
+		return -EINVAL;
+	}
+	if (zc_port_thread_is_self(&client->thread)) {
+		return -EDEADLK;
+	}
+	(void)coap_client_tcp_close(client);
+	zc_port_mutex_lock(&client->lock);
+	client->stop = true;
+	zc_port_wake_signal(&client->wake);
+	zc_port_mutex_unlock(&client->lock);
+	zc_port_thread_join(&client->thread);
+	zc_port_wake_destroy(&client->wake);
+	zc_port_mutex_destroy(&client->lock);
+	client->initialised = false;
+	return 0;
+}

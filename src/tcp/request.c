@@ -1,0 +1,132 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * request.c -- building and sending the messages of a request over TCP:
+ * the request, its Block1 blocks (RFC 7959) and its Block2 continuations
+ * (RFC 7959; BERT, RFC 8323 §6, SZX 7), with the codec of coap.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "port/port.h"
+#include "tcp/frame.h"
+#include "tcp/tcp_internal.h"
+
+int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt)
+{
+	const uint8_t *frame;
+	size_t len;
+	int r;
+
+	if (c->fd < 0) {
+		return -ENOTCONN;
+	}
+	r = zc_tcp_frame_seal(pkt, &frame, &len);
+	if (r != 0) {
+		return r;
+	}
+	if (len > c->peer_mms) {
+		return -EMSGSIZE;
+	}
+	r = zc_tcp_sock_send_all(c->fd, c->tls, frame, len);
+	if (r != 0) {
+		/* The receive thread sees the end of the stream and fails every request with r. */
+		c->send_err = r;
+		zc_tcp_sock_shutdown(c->fd);
+		zc_port_wake_signal(&c->wake);
+	}
+	return r;
+}
+
+int zc_tcp_upload_chunk(struct zcoap_tcp_slot *s, size_t room, const uint8_t **chunk, size_t *len,
+			bool *last)
+{
+	if (s->req.payload_cb != NULL) {
+		size_t want = room;
+		bool l = false;
+		int r = s->req.payload_cb(s->up_offset, chunk, &want, &l, s->req.user_data);
+
+		if (r < 0) {
+			return r;
+		}
+		if (want > room || (want > 0 && *chunk == NULL) || (want < room && !l)) {
+			/* RFC 7959 §2.3: every block but the last is full. */
+			return -EINVAL;
+		}
+		*len = want;
+		*last = l;
+		return 0;
+	}
+	*chunk = s->req.payload != NULL ? s->req.payload + s->up_offset : NULL;
+	*len = s->req.len - s->up_offset < room ? s->req.len - s->up_offset : room;
+	*last = s->up_offset + *len >= s->req.len;
+	return 0;
+}
+
+static int append_block(struct coap_packet *pkt, uint16_t number, uint32_t num, bool more,
+			uint8_t szx)
+{
+	return coap_append_option_int(pkt, number, (num << 4) | (more ? 0x08U : 0U) | szx);
+}
+
+int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, const uint8_t *chunk,
+			size_t chunk_len)
+{
+	struct coap_packet pkt;
+	bool has_body = s->req.payload != NULL || s->req.payload_cb != NULL;
+	uint8_t i;
+	int r;
+
+	r = zc_tcp_msg_init(&pkt, c->send_buf, sizeof(c->send_buf), (uint8_t)s->req.method,
+			    s->token, s->tkl);
+	if (r == 0) {
+		r = coap_packet_set_path(&pkt, s->req.path);
+	}
+	for (i = 0; r == 0 && i < s->req.num_options; i++) {
+		const struct coap_client_tcp_option *o = &s->req.options[i];
+
+		/* The library writes the block options of a transfer it runs itself. */
+		if ((o->code == COAP_OPTION_BLOCK2 && s->in_body) ||
+		    (o->code == COAP_OPTION_BLOCK1 && s->uploading) ||
+		    (o->code == COAP_OPTION_OBSERVE && (s->in_body || s->deregister))) {
+			continue;
+		}
+		r = coap_packet_append_option(&pkt, o->code, o->value, o->len);
+	}
+	if (r == 0 && s->deregister) {
+		r = coap_append_option_int(&pkt, COAP_OPTION_OBSERVE, 1);
+	}
+	if (r == 0 && has_body) {
+		r = coap_append_option_int(&pkt, COAP_OPTION_CONTENT_FORMAT, s->req.fmt);
+	}
+	if (r == 0 && s->uploading) {
+		uint32_t unit = zc_tcp_szx_bytes(s->b1_szx);
+
+		r = append_block(&pkt, COAP_OPTION_BLOCK1, (uint32_t)(s->up_offset / unit),
+				 !s->up_last, s->b1_szx);
+		if (r == 0 && s->up_offset == 0 && s->req.payload_cb == NULL) {
+			r = coap_append_option_int(&pkt, COAP_OPTION_SIZE1,
+						   (unsigned int)s->req.len);
+		}
+	}
+	if (r == 0 && s->in_body) {
+		r = append_block(&pkt, COAP_OPTION_BLOCK2, s->b2_num, false, s->b2_szx);
+	}
+	if (r == 0 && chunk_len > 0) {
+		if (chunk_len > UINT16_MAX) {
+			return -EMSGSIZE;
+		}
+		r = coap_packet_append_payload_marker(&pkt);
+		if (r == 0) {
+			r = coap_packet_append_payload(&pkt, chunk, (uint16_t)chunk_len);
+		}
+	}
+	if (r == -ENOSPC) {
+		return -EMSGSIZE;
+	}
+	if (r != 0) {
+		return r;
+	}
+	s->deadline = zc_port_now_ms() + c->timeout_ms;
+	return zc_tcp_send_pkt(c, &pkt);
+}

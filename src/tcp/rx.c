@@ -1,0 +1,483 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * rx.c -- the receive thread of the CoAP-over-TCP client: reads the stream,
+ * decodes frames (frame.c), answers and reports signalling messages, matches
+ * responses to requests by token, runs block-wise transfers and
+ * observations, expires deadlines, and ends every request when the
+ * connection ends. Callbacks run with the client's lock released; after each
+ * one the thread checks that the connection and the slot are still the ones
+ * it was working on (a callback may cancel, close or reconnect).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "port/port.h"
+#include "tcp/frame.h"
+#include "tcp/tcp_internal.h"
+#include "zcoap_option.h"
+
+static void free_slot(struct zcoap_tcp_slot *s)
+{
+	s->used = false;
+	s->gen++;
+}
+
+unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		struct zcoap_tcp_slot *s = &c->requests[i];
+
+		if (s->used) {
+			out[n].cb = s->req.cb;
+			out[n].user_data = s->req.user_data;
+			out[n].err = err;
+			n++;
+			free_slot(s);
+		}
+	}
+	return n;
+}
+
+void zc_tcp_report(const struct zc_tcp_failure *f, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct coap_client_tcp_response_data d = {.result_code = (int16_t)f[i].err,
+							  .last_block = true};
+
+		f[i].cb(&d, f[i].user_data);
+	}
+}
+
+unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out)
+{
+	if (c->fd >= 0) {
+		zc_tcp_sock_close(c->fd, c->tls);
+		c->fd = -1;
+		c->tls = NULL;
+	}
+	c->connected = false;
+	c->released = false;
+	c->ping_pending = false;
+	c->conn_gen++;
+	return zc_tcp_fail_all(c, err, out);
+}
+
+/* Run failures with the lock released. */
+static void report_unlocked(struct coap_client_tcp *c, const struct zc_tcp_failure *f,
+			    unsigned int n)
+{
+	if (n > 0) {
+		zc_port_mutex_unlock(&c->lock);
+		zc_tcp_report(f, n);
+		zc_port_mutex_lock(&c->lock);
+	}
+}
+
+static void drop(struct coap_client_tcp *c, int err)
+{
+	struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
+	unsigned int n = zc_tcp_drop_connection(c, err, f);
+
+	report_unlocked(c, f, n);
+}
+
+/* RFC 8323 §5.6: tell the server why, then end the connection. */
+static void protocol_abort(struct coap_client_tcp *c, uint16_t bad_option, const char *why, int err)
+{
+	struct coap_packet pkt;
+
+	if (zc_tcp_build_abort(&pkt, c->send_buf, sizeof(c->send_buf), bad_option, why) == 0) {
+		(void)zc_tcp_send_pkt(c, &pkt);
+	}
+	drop(c, err);
+}
+
+static void fail_slot(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, int err)
+{
+	struct zc_tcp_failure f = {s->req.cb, s->req.user_data, err};
+
+	free_slot(s);
+	report_unlocked(c, &f, 1);
+}
+
+static void emit(struct coap_client_tcp *c, enum coap_client_tcp_event ev,
+		 const union coap_client_tcp_event_data *data)
+{
+	coap_client_tcp_event_cb_t cb = c->event_cb;
+	void *ud = c->event_cb_user_data;
+
+	if (cb != NULL) {
+		zc_port_mutex_unlock(&c->lock);
+		cb(c, ev, data, ud);
+		zc_port_mutex_lock(&c->lock);
+	}
+}
+
+static void handle_signal(struct coap_client_tcp *c, const struct coap_packet *pkt)
+{
+	struct zc_tcp_signal sig;
+	union coap_client_tcp_event_data data;
+	struct coap_packet out;
+	uint32_t gen = c->conn_gen;
+	int r = zc_tcp_signal_parse(pkt, &sig);
+
+	if (r == -ENOTSUP) {
+		protocol_abort(c, sig.code == ZC_TCP_CSM ? sig.bad_option : 0,
+			       "unknown critical option", -EPROTO);
+		return;
+	}
+	if (r != 0) {
+		protocol_abort(c, 0, "bad signalling option", -EBADMSG);
+		return;
+	}
+	memset(&data, 0, sizeof(data));
+	switch (sig.code) {
+	case ZC_TCP_CSM:
+		c->peer_csm = true;
+		if (sig.has_mms) {
+			c->peer_mms = sig.max_message_size;
+		}
+		c->peer_bwt = c->peer_bwt || sig.block_wise;
+		emit(c, COAP_CLIENT_TCP_EVENT_CSM_UPDATED, NULL);
+		break;
+	case ZC_TCP_PING:
+		if (zc_tcp_build_ping(&out, c->send_buf, sizeof(c->send_buf), ZC_TCP_PONG,
+				      sig.custody) == 0) {
+			(void)zc_tcp_send_pkt(c, &out);
+		}
+		break;
+	case ZC_TCP_PONG:
+		c->ping_pending = false;
+		emit(c, COAP_CLIENT_TCP_EVENT_PONG_RECEIVED, NULL);
+		break;
+	case ZC_TCP_RELEASE:
+		c->released = true;
+		if (sig.alt_addr != NULL) {
+			memcpy(c->alt_addr, sig.alt_addr, sig.alt_addr_len);
+			c->alt_addr[sig.alt_addr_len] = '\0';
+			data.release.alt_addr = c->alt_addr;
+		}
+		data.release.hold_off_sec = sig.hold_off;
+		emit(c, COAP_CLIENT_TCP_EVENT_RELEASE, &data);
+		break;
+	case ZC_TCP_ABORT:
+		data.abort.bad_csm_option = sig.bad_csm_option;
+		emit(c, COAP_CLIENT_TCP_EVENT_ABORT, &data);
+		if (c->conn_gen == gen) {
+			drop(c, -ECONNABORTED);
+		}
+		break;
+	default:
+		break; /* unknown signalling codes are ignored */
+	}
+}
+
+static void deliver(struct coap_client_tcp *c, coap_client_tcp_response_cb_t cb, void *ud,
+		    const struct coap_packet *pkt, size_t off, const uint8_t *payload,
+		    uint16_t plen, bool last)
+{
+	struct coap_client_tcp_response_data d = {
+	    .result_code = (int16_t)coap_header_get_code(pkt),
+	    .packet = pkt,
+	    .offset = off,
+	    .payload = plen > 0 ? payload : NULL,
+	    .payload_len = plen,
+	    .last_block = last,
+	};
+
+	zc_port_mutex_unlock(&c->lock);
+	cb(&d, ud);
+	zc_port_mutex_lock(&c->lock);
+}
+
+static bool still(const struct coap_client_tcp *c, const struct zcoap_tcp_slot *s, uint32_t gen,
+		  uint32_t conn_gen)
+{
+	return s->used && s->gen == gen && c->conn_gen == conn_gen && c->fd >= 0;
+}
+
+/* The server asked for the next Block1 block (2.31 Continue). */
+static void continue_upload(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
+{
+	struct zcoap_tcp_slot copy = *s;
+	uint32_t gen = s->gen;
+	uint32_t conn_gen = c->conn_gen;
+	const uint8_t *chunk = NULL;
+	size_t len = 0;
+	bool last = true;
+	int r;
+
+	zc_port_mutex_unlock(&c->lock);
+	r = zc_tcp_upload_chunk(&copy, zc_tcp_szx_bytes(copy.b1_szx), &chunk, &len, &last);
+	zc_port_mutex_lock(&c->lock);
+	if (!still(c, s, gen, conn_gen)) {
+		return;
+	}
+	if (r == 0) {
+		s->up_len = len;
+		s->up_last = last;
+		r = zc_tcp_send_request(c, s, chunk, len);
+	}
+	if (r != 0) {
+		fail_slot(c, s, r);
+	}
+}
+
+/* Decode a Block2 value; SZX 7 is BERT over TCP (RFC 8323 §6). */
+static int block2_of(const struct coap_packet *pkt, bool *present, uint32_t *num, bool *more,
+		     uint8_t *szx)
+{
+	const uint8_t *v;
+	uint16_t vlen;
+	uint32_t val;
+
+	*present = zcoap_option_find(pkt, COAP_OPTION_BLOCK2, &v, &vlen) == 0;
+	if (!*present) {
+		return 0;
+	}
+	if (vlen > 3) {
+		return -EBADMSG;
+	}
+	val = zcoap_option_uint(v, vlen);
+	*num = val >> 4;
+	*more = (val & 0x08U) != 0;
+	*szx = (uint8_t)(val & 0x07U);
+	return 0;
+}
+
+static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
+			    const struct coap_packet *pkt)
+{
+	coap_client_tcp_response_cb_t cb = s->req.cb;
+	void *ud = s->req.user_data;
+	uint8_t code = coap_header_get_code(pkt);
+	bool success = (code >> 5) == 2;
+	uint16_t plen = 0;
+	const uint8_t *payload = coap_packet_get_payload(pkt, &plen);
+	const uint8_t *v;
+	uint16_t vlen;
+	bool has_b2;
+	bool more = false;
+	uint32_t num = 0;
+	uint8_t szx = 0;
+	size_t off = 0;
+	uint32_t gen = s->gen;
+	uint32_t conn_gen = c->conn_gen;
+	bool has_obs = zcoap_option_find(pkt, COAP_OPTION_OBSERVE, &v, &vlen) == 0;
+	bool continuation = s->in_body; /* the answer to a Block2 continuation request */
+
+	if (s->uploading) {
+		if (code == COAP_RESPONSE_CODE_CONTINUE && !s->up_last) {
+			s->up_offset += s->up_len;
+			continue_upload(c, s);
+			return;
+		}
+		s->uploading = false; /* the final response (or an error) */
+	}
+	if (s->observe && success && has_obs) {
+		s->observing = true;
+		continuation = false;
+		if (s->in_body) {
+			/* A new notification replaces a body still being fetched. */
+			s->in_body = false;
+			s->offset = 0;
+		}
+	}
+	if (block2_of(pkt, &has_b2, &num, &more, &szx) != 0) {
+		fail_slot(c, s, -EBADMSG);
+		return;
+	}
+	if (has_b2 && success) {
+		uint32_t unit = zc_tcp_szx_bytes(szx);
+		size_t expect = s->in_body ? s->offset : 0;
+
+		/* RFC 7959 §2.2: the block asked for, and full blocks until the last one. */
+		if ((uint64_t)num * unit != expect ||
+		    (more && (szx == 7 ? plen == 0 || plen % 1024U != 0 : plen != unit))) {
+			fail_slot(c, s, -EBADMSG);
+			return;
+		}
+		off = expect;
+		s->offset = expect + plen;
+		if (more) {
+			s->in_body = true;
+			s->b2_szx = szx;
+			s->b2_num = szx == 7 ? num + plen / 1024U : num + 1U;
+			s->deadline = INT64_MAX; /* set again when the continuation goes out */
+			deliver(c, cb, ud, pkt, off, payload, plen, false);
+			if (still(c, s, gen, conn_gen) && s->in_body) {
+				int r = zc_tcp_send_request(c, s, NULL, 0);
+
+				if (r != 0) {
+					fail_slot(c, s, r);
+				}
+			}
+			return;
+		}
+	}
+	s->in_body = false;
+	/*
+	 * RFC 7641 over TCP (RFC 8323 §7): the observation goes on after a
+	 * notification (or the last block of one); a response without Observe
+	 * or with an error code ends it (§3.2, §4.2).
+	 */
+	if (s->observing && success && (has_obs || continuation)) {
+		s->offset = 0;
+		s->deadline = INT64_MAX;
+	} else {
+		free_slot(s);
+	}
+	deliver(c, cb, ud, pkt, off, payload, plen, true);
+}
+
+static struct zcoap_tcp_slot *slot_of(struct coap_client_tcp *c, const uint8_t *token, uint8_t tkl)
+{
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		struct zcoap_tcp_slot *s = &c->requests[i];
+
+		if (s->used && s->tkl == tkl && memcmp(s->token, token, tkl) == 0) {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void handle_frame(struct coap_client_tcp *c)
+{
+	struct coap_packet pkt;
+	struct zcoap_tcp_slot *s;
+	uint8_t code;
+	int r = zc_tcp_stream_packet(&c->stream, &pkt);
+
+	if (r == -ENOMSG) {
+		return; /* RFC 8323 §4.4: an Empty message is ignored */
+	}
+	if (r != 0) {
+		protocol_abort(c, 0, "malformed message", -EBADMSG);
+		return;
+	}
+	code = coap_header_get_code(&pkt);
+	switch (code >> 5) {
+	case 7:
+		handle_signal(c, &pkt);
+		return;
+	case 2:
+	case 4:
+	case 5:
+		break;
+	default:
+		return; /* a request (a client serves none) or a reserved class */
+	}
+	s = slot_of(c, c->stream.token, c->stream.tkl);
+	if (s != NULL) {
+		handle_response(c, s, &pkt);
+	}
+}
+
+/* Feed @p got bytes of c->chunk to the decoder (lock held). */
+static void consume(struct coap_client_tcp *c, uint32_t conn_gen, size_t got)
+{
+	size_t pos = 0;
+
+	while (pos < got) {
+		bool complete;
+		long r = zc_tcp_stream_feed(&c->stream, c->chunk + pos, got - pos, &complete);
+
+		if (r < 0) {
+			protocol_abort(c, 0, r == -EMSGSIZE ? "message too big" : "bad header",
+				       (int)r);
+			return;
+		}
+		pos += (size_t)r;
+		if (complete) {
+			handle_frame(c);
+			if (c->conn_gen != conn_gen || c->fd < 0) {
+				return;
+			}
+			zc_tcp_stream_next(&c->stream);
+		}
+	}
+}
+
+/* Expire deadlines; returns the poll timeout in ms (-1: none). */
+static int expire(struct coap_client_tcp *c)
+{
+	struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
+	unsigned int n = 0;
+	int64_t now = zc_port_now_ms();
+	int64_t next = INT64_MAX;
+
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		struct zcoap_tcp_slot *s = &c->requests[i];
+
+		if (!s->used) {
+			continue;
+		}
+		if (s->deadline <= now) {
+			f[n].cb = s->req.cb;
+			f[n].user_data = s->req.user_data;
+			f[n].err = -ETIMEDOUT;
+			n++;
+			free_slot(s);
+		} else if (s->deadline < next) {
+			next = s->deadline;
+		}
+	}
+	if (n > 0) {
+		report_unlocked(c, f, n);
+		return 0; /* look again: the callbacks took time and may have added requests */
+	}
+	if (next == INT64_MAX) {
+		return -1;
+	}
+	return next - now > INT_MAX ? INT_MAX : (int)(next - now);
+}
+
+void zc_tcp_thread(void *arg)
+{
+	struct coap_client_tcp *c = arg;
+
+	zc_port_mutex_lock(&c->lock);
+	while (!c->stop) {
+		struct zc_port_pollfd pfd[2];
+		int timeout = zc_tcp_sock_pending(c->tls) ? 0 : expire(c);
+		int fd = c->fd;
+		uint32_t conn_gen = c->conn_gen;
+		long got;
+
+		if (c->stop) {
+			break;
+		}
+		pfd[0].fd = zc_port_wake_fd(&c->wake);
+		pfd[0].events = ZC_PORT_POLL_IN;
+		pfd[0].revents = 0;
+		pfd[1].fd = fd;
+		pfd[1].events = ZC_PORT_POLL_IN;
+		pfd[1].revents = 0;
+		zc_port_mutex_unlock(&c->lock);
+		(void)zc_port_poll(pfd, fd >= 0 ? 2U : 1U, timeout);
+		if (pfd[0].revents != 0) {
+			zc_port_wake_drain(&c->wake);
+		}
+		zc_port_mutex_lock(&c->lock);
+		/* Read only the connection polled, still open (close() bumps conn_gen). */
+		if (fd < 0 || c->conn_gen != conn_gen || c->fd != fd ||
+		    (pfd[1].revents == 0 && !zc_tcp_sock_pending(c->tls))) {
+			continue;
+		}
+		got = zc_tcp_sock_recv(fd, c->tls, c->chunk, sizeof(c->chunk));
+		if (got == -EAGAIN) {
+			continue;
+		}
+		if (got < 0) {
+			drop(c, c->send_err != 0 ? c->send_err : (int)got);
+			continue;
+		}
+		consume(c, conn_gen, (size_t)got);
+	}
+	zc_port_mutex_unlock(&c->lock);
+}

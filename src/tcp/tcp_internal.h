@@ -1,0 +1,93 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * tcp_internal.h -- what the files of the CoAP-over-TCP client share:
+ * client.c (the API), rx.c (the receive thread), request.c (building
+ * requests) and stream.c (the socket calls, the only OS calls of src/tcp/).
+ */
+#ifndef ZC_TCP_INTERNAL_H
+#define ZC_TCP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "coap_client_tcp.h"
+
+/* ---- stream.c: socket calls ---------------------------------------------- */
+
+/**
+ * socket(), the configuration callback, a send timeout of @p send_timeout_ms
+ * (SO_SNDTIMEO), then a blocking connect(). The descriptor or -errno.
+ */
+int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
+			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data,
+			uint32_t send_timeout_ms);
+/** TLS handshake on the connected @p fd (blocking); *tls is the session. 0 or -errno. */
+int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls);
+/** Write all of @p buf (partial writes are continued; through @p tls when not NULL). 0 or -errno.
+ */
+int zc_tcp_sock_send_all(int fd, void *tls, const uint8_t *buf, size_t len);
+/** One non-blocking read: bytes read, -EAGAIN for none, -ECONNRESET at end of stream, -errno. */
+long zc_tcp_sock_recv(int fd, void *tls, uint8_t *buf, size_t cap);
+/** TLS holds decrypted bytes not read yet (poll() would not see them). */
+bool zc_tcp_sock_pending(const void *tls);
+/** Shut down both directions (wakes a poll() on it). */
+void zc_tcp_sock_shutdown(int fd);
+/** End the TLS session (if any: close_notify), shut down and close(). */
+void zc_tcp_sock_close(int fd, void *tls);
+
+/* ---- request.c ------------------------------------------------------------ */
+
+/** Block size in bytes of an SZX (7: a BERT unit, 1024). */
+static inline uint32_t zc_tcp_szx_bytes(uint8_t szx)
+{
+	return szx >= 6 ? 1024U : 16U << szx;
+}
+
+/**
+ * Build the next message of slot @p s in client->send_buf and send it
+ * (lock held): the request itself, a Block1 block at s->up_offset
+ * (@p chunk, @p chunk_len, s->up_last) or a Block2 continuation.
+ * @retval 0 Sent. @retval -EMSGSIZE Too big for the buffer or the server.
+ * @retval other A send error: the connection is shut down (the thread ends it).
+ */
+int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, const uint8_t *chunk,
+			size_t chunk_len);
+
+/** Send a built message (lock held). On a send error the connection is shut down. */
+int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt);
+
+/**
+ * The Block1 chunk of @p s at s->up_offset (lock NOT held: may call the
+ * payload callback): sets *chunk, *len and s->up_last.
+ */
+int zc_tcp_upload_chunk(struct zcoap_tcp_slot *s, size_t room, const uint8_t **chunk, size_t *len,
+			bool *last);
+
+/* ---- rx.c ------------------------------------------------------------------- */
+
+/** The receive thread's body. */
+void zc_tcp_thread(void *arg);
+
+/** A failed request to report once the lock is released. */
+struct zc_tcp_failure {
+	coap_client_tcp_response_cb_t cb;
+	void *user_data;
+	int err;
+};
+
+/**
+ * End every open request with @p err (lock held): frees the slots and
+ * fills @p out (ZCOAP_CONFIG_MAX_REQUESTS entries). Returns the count.
+ */
+unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out);
+
+/** Report the failures (lock NOT held). */
+void zc_tcp_report(const struct zc_tcp_failure *f, unsigned int n);
+
+/** End the connection (lock held): shut down, close, forget; fails every request with @p err. */
+unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out);
+
+#endif /* ZC_TCP_INTERNAL_H */

@@ -1,0 +1,446 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * mbedtls_tls.c -- TLS 1.2 over a connected TCP socket with Mbed TLS, for
+ * CoAP over TLS (RFC 8323 §4.1: ALPN "coap"). The credentials come from the
+ * security-tag store shared with DTLS (src/transport/dtls/credentials.c);
+ * certificates are verified unless the configuration sets
+ * ZCOAP_TLS_PEER_VERIFY_NONE; with only a PSK, only PSK suites are offered.
+ * Sessions live in a fixed table; Mbed TLS allocates its record buffers and
+ * parsed certificates itself, as for DTLS.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/version.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/platform.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/x509_crt.h>
+
+#include "port/port.h"
+#include "transport/dtls/credentials.h"
+#include "transport/tls/tls.h"
+#include "zcoap_config.h"
+
+#define MAX_SUITES 64
+
+struct zc_tls {
+	bool used;
+	int fd;
+	int sock_err;     /* errno of the last failed send/recv */
+	int64_t deadline; /* of the handshake */
+	mbedtls_ssl_context ssl;
+	mbedtls_ssl_config conf;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_x509_crt ca;
+	mbedtls_x509_crt own;
+	mbedtls_pk_context key;
+	int suites[MAX_SUITES + 1];
+};
+
+static struct zc_tls sessions[ZCOAP_CONFIG_TCP_TLS_SESSIONS];
+static struct zc_port_static_mutex table_lock = ZC_PORT_STATIC_MUTEX_INIT;
+
+static const char *alpn[] = {"coap", NULL};
+
+static int entropy(void *ctx, unsigned char *out, size_t len)
+{
+	(void)ctx;
+	return zc_port_random(out, len) == 0 ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+}
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct zc_tls *t = ctx;
+	ssize_t n;
+
+	do {
+		n = send(t->fd, buf, len, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0) {
+		return (int)n;
+	}
+	/* The socket blocks with a send timeout (SO_SNDTIMEO): EAGAIN is that timeout. */
+	t->sock_err = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
+	return MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+	struct zc_tls *t = ctx;
+	ssize_t n;
+
+	do {
+		n = recv(t->fd, buf, len, MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0) {
+		return (int)n; /* 0: end of stream */
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	}
+	t->sock_err = errno;
+	return MBEDTLS_ERR_NET_RECV_FAILED;
+}
+
+/* The handshake's reads: wait for data until the handshake's deadline. */
+static int bio_recv_timeout(void *ctx, unsigned char *buf, size_t len, uint32_t timeout)
+{
+	struct zc_tls *t = ctx;
+
+	(void)timeout;
+	for (;;) {
+		struct zc_port_pollfd p = {.fd = t->fd, .events = ZC_PORT_POLL_IN};
+		int64_t left = t->deadline - zc_port_now_ms();
+		int r;
+
+		if (left <= 0) {
+			return MBEDTLS_ERR_SSL_TIMEOUT;
+		}
+		r = zc_port_poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (r == 0 || r == -EINTR) {
+			continue;
+		}
+		r = bio_recv(ctx, buf, len);
+		if (r != MBEDTLS_ERR_SSL_WANT_READ) {
+			return r;
+		}
+	}
+}
+
+static bool looks_pem(const uint8_t *d, size_t len)
+{
+	static const char begin[] = "-----BEGIN ";
+
+	while (len > 0 && (*d == ' ' || *d == '\t' || *d == '\r' || *d == '\n')) {
+		d++;
+		len--;
+	}
+	return len >= sizeof(begin) - 1 && memcmp(d, begin, sizeof(begin) - 1) == 0;
+}
+
+/* A certificate (into @p crt) or a key (into @p pk); PEM without its NUL gets a terminated copy. */
+static int parse_blob(const struct zc_credential *c, mbedtls_x509_crt *crt, mbedtls_pk_context *pk)
+{
+	const unsigned char *buf = c->data;
+	unsigned char *copy = NULL;
+	size_t len = c->len;
+	int ret;
+
+	if (len == 0) {
+		return -EINVAL;
+	}
+	if (looks_pem(c->data, c->len) && c->data[c->len - 1] != '\0') {
+		copy = mbedtls_calloc(1, c->len + 1);
+		if (copy == NULL) {
+			return -ENOMEM;
+		}
+		memcpy(copy, c->data, c->len);
+		buf = copy;
+		len = c->len + 1;
+	}
+	if (crt != NULL) {
+		ret = mbedtls_x509_crt_parse(crt, buf, len);
+	} else {
+#if MBEDTLS_VERSION_MAJOR >= 3
+		ret = mbedtls_pk_parse_key(pk, buf, len, NULL, 0, mbedtls_ctr_drbg_random, NULL);
+#else
+		ret = mbedtls_pk_parse_key(pk, buf, len, NULL, 0);
+#endif
+	}
+	if (copy != NULL) {
+		mbedtls_platform_zeroize(copy, len);
+		mbedtls_free(copy);
+	}
+	return ret == 0 ? 0 : -EINVAL;
+}
+
+/* Credentials of the tags: every CA; certificate + key and PSK + identity from the first tag. */
+static int load_credentials(struct zc_tls *t, const struct zcoap_dtls_config *cfg, bool *have_ca,
+			    bool *have_own, bool *have_psk)
+{
+	const struct zc_credential *cert = NULL;
+	const struct zc_credential *key = NULL;
+	const struct zc_credential *psk = NULL;
+	const struct zc_credential *psk_id = NULL;
+	int rc = 0;
+
+	*have_ca = *have_own = *have_psk = false;
+	zc_credentials_lock();
+	for (size_t i = 0; i < cfg->sec_tag_count && rc == 0; i++) {
+		zcoap_sec_tag_t tag = cfg->sec_tags[i];
+		const struct zc_credential *c = zc_credential_next(tag, NULL);
+
+		if (c == NULL) {
+			rc = -ENOENT;
+		}
+		for (; c != NULL && rc == 0; c = zc_credential_next(tag, c)) {
+			if (c->type == ZCOAP_TLS_CREDENTIAL_CA_CERTIFICATE) {
+				rc = parse_blob(c, &t->ca, NULL);
+				*have_ca = true;
+			}
+		}
+		if (cert == NULL && key == NULL) {
+			cert = zc_credential_find(tag, ZCOAP_TLS_CREDENTIAL_PUBLIC_CERTIFICATE);
+			key = zc_credential_find(tag, ZCOAP_TLS_CREDENTIAL_PRIVATE_KEY);
+		}
+		if (psk == NULL && psk_id == NULL) {
+			psk = zc_credential_find(tag, ZCOAP_TLS_CREDENTIAL_PSK);
+			psk_id = zc_credential_find(tag, ZCOAP_TLS_CREDENTIAL_PSK_ID);
+		}
+	}
+	if (rc == 0 && ((cert == NULL) != (key == NULL) || (psk == NULL) != (psk_id == NULL))) {
+		rc = -EINVAL; /* half a pair */
+	}
+	if (rc == 0 && cert != NULL) {
+		rc = parse_blob(cert, &t->own, NULL);
+		if (rc == 0) {
+			rc = parse_blob(key, NULL, &t->key);
+		}
+		if (rc == 0 && mbedtls_ssl_conf_own_cert(&t->conf, &t->own, &t->key) != 0) {
+			rc = -EINVAL;
+		}
+		*have_own = rc == 0;
+	}
+	if (rc == 0 && psk != NULL) {
+		size_t id_len = psk_id->len;
+
+		if (id_len > 1 && psk_id->data[id_len - 1] == '\0') {
+			id_len--; /* a C string with its NUL counted */
+		}
+		if (mbedtls_ssl_conf_psk(&t->conf, psk->data, psk->len, psk_id->data, id_len) !=
+		    0) {
+			rc = -EINVAL;
+		}
+		*have_psk = rc == 0;
+	}
+	zc_credentials_unlock();
+	return rc;
+}
+
+/* Only PSK suites (with only a PSK there is nothing to verify a certificate with). */
+static void psk_suites(struct zc_tls *t)
+{
+	const int *all = mbedtls_ssl_list_ciphersuites();
+	size_t n = 0;
+
+	for (size_t i = 0; all[i] != 0 && n < MAX_SUITES; i++) {
+		const mbedtls_ssl_ciphersuite_t *s = mbedtls_ssl_ciphersuite_from_id(all[i]);
+
+		if (s != NULL && (s->key_exchange == MBEDTLS_KEY_EXCHANGE_PSK ||
+				  s->key_exchange == MBEDTLS_KEY_EXCHANGE_ECDHE_PSK ||
+				  s->key_exchange == MBEDTLS_KEY_EXCHANGE_DHE_PSK)) {
+			t->suites[n++] = all[i];
+		}
+	}
+	t->suites[n] = 0;
+	mbedtls_ssl_conf_ciphersuites(&t->conf, t->suites);
+}
+
+static int handshake_error(struct zc_tls *t, int ret)
+{
+	uint32_t flags;
+
+	switch (ret) {
+	case MBEDTLS_ERR_SSL_TIMEOUT:
+		return -ETIMEDOUT;
+	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+		flags = mbedtls_ssl_get_verify_result(&t->ssl);
+		return (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) != 0
+			   ? -EKEYEXPIRED
+			   : -EKEYREJECTED;
+	case MBEDTLS_ERR_SSL_INVALID_MAC:
+		return -EACCES; /* PSK mismatch: the server's Finished does not verify */
+	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+		return -ECONNABORTED;
+	case MBEDTLS_ERR_SSL_CONN_EOF:
+	case MBEDTLS_ERR_NET_CONN_RESET:
+		return -ECONNRESET;
+	case MBEDTLS_ERR_NET_SEND_FAILED:
+	case MBEDTLS_ERR_NET_RECV_FAILED:
+		return t->sock_err != 0 ? -t->sock_err : -EIO;
+	default:
+		return -ECONNABORTED;
+	}
+}
+
+static void session_free(struct zc_tls *t)
+{
+	mbedtls_ssl_free(&t->ssl);
+	mbedtls_ssl_config_free(&t->conf);
+	mbedtls_ctr_drbg_free(&t->drbg);
+	mbedtls_x509_crt_free(&t->ca);
+	mbedtls_x509_crt_free(&t->own);
+	mbedtls_pk_free(&t->key);
+	zc_port_static_mutex_lock(&table_lock);
+	t->used = false;
+	zc_port_static_mutex_unlock(&table_lock);
+}
+
+static int setup(struct zc_tls *t, const struct zcoap_dtls_config *cfg)
+{
+	static const unsigned char pers[] = "zcoap-tls";
+	bool have_ca;
+	bool have_own;
+	bool have_psk;
+	bool verify = cfg->peer_verify == ZCOAP_TLS_PEER_VERIFY_REQUIRED;
+	int rc;
+
+	if (mbedtls_ctr_drbg_seed(&t->drbg, entropy, NULL, pers, sizeof(pers) - 1) != 0 ||
+	    mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
+					MBEDTLS_SSL_TRANSPORT_STREAM,
+					MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+		return -ENOMEM;
+	}
+	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+	mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3);
+	if (mbedtls_ssl_conf_alpn_protocols(&t->conf, alpn) != 0) {
+		return -EINVAL;
+	}
+	rc = load_credentials(t, cfg, &have_ca, &have_own, &have_psk);
+	if (rc != 0) {
+		return rc;
+	}
+	if (have_psk && !have_ca) {
+		psk_suites(t);
+	} else if (verify && !have_ca) {
+		return -EINVAL; /* nothing to verify the server's certificate with */
+	}
+	if (verify && have_ca && cfg->hostname == NULL && !cfg->skip_hostname_check) {
+		return -EINVAL; /* a verified certificate needs a name to check */
+	}
+	mbedtls_ssl_conf_authmode(&t->conf, verify && have_ca ? MBEDTLS_SSL_VERIFY_REQUIRED
+							      : MBEDTLS_SSL_VERIFY_NONE);
+	if (have_ca) {
+		mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+	}
+	(void)have_own;
+	if (mbedtls_ssl_setup(&t->ssl, &t->conf) != 0) {
+		return -ENOMEM;
+	}
+	if (cfg->hostname != NULL && !cfg->skip_hostname_check &&
+	    mbedtls_ssl_set_hostname(&t->ssl, cfg->hostname) != 0) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out)
+{
+	struct zc_tls *t = NULL;
+	uint32_t timeout;
+	int ret;
+	int rc;
+
+	*out = NULL;
+	if (cfg == NULL || cfg->sec_tags == NULL || cfg->sec_tag_count == 0 ||
+	    cfg->sec_tag_count > ZCOAP_DTLS_MAX_SEC_TAGS ||
+	    (cfg->peer_verify != ZCOAP_TLS_PEER_VERIFY_REQUIRED &&
+	     cfg->peer_verify != ZCOAP_TLS_PEER_VERIFY_NONE)) {
+		return -EINVAL;
+	}
+	zc_port_static_mutex_lock(&table_lock);
+	for (size_t i = 0; i < ZCOAP_CONFIG_TCP_TLS_SESSIONS; i++) {
+		if (!sessions[i].used) {
+			t = &sessions[i];
+			t->used = true;
+			break;
+		}
+	}
+	zc_port_static_mutex_unlock(&table_lock);
+	if (t == NULL) {
+		return -EAGAIN;
+	}
+	t->fd = fd;
+	t->sock_err = 0;
+	mbedtls_ssl_init(&t->ssl);
+	mbedtls_ssl_config_init(&t->conf);
+	mbedtls_ctr_drbg_init(&t->drbg);
+	mbedtls_x509_crt_init(&t->ca);
+	mbedtls_x509_crt_init(&t->own);
+	mbedtls_pk_init(&t->key);
+	rc = setup(t, cfg);
+	if (rc != 0) {
+		session_free(t);
+		return rc;
+	}
+	timeout = cfg->handshake_timeout_ms != 0 ? cfg->handshake_timeout_ms
+						 : ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
+	t->deadline = zc_port_now_ms() + timeout;
+	mbedtls_ssl_conf_read_timeout(&t->conf, timeout);
+	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, bio_recv_timeout);
+	do {
+		ret = mbedtls_ssl_handshake(&t->ssl);
+	} while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+	if (ret != 0) {
+		rc = handshake_error(t, ret);
+		session_free(t);
+		return rc;
+	}
+	/* From now on the client's thread reads without blocking, after poll(). */
+	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+	*out = t;
+	return 0;
+}
+
+int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		int n = mbedtls_ssl_write(&t->ssl, buf, len);
+
+		if (n == MBEDTLS_ERR_SSL_WANT_WRITE || n == MBEDTLS_ERR_SSL_WANT_READ) {
+			continue;
+		}
+		if (n < 0) {
+			return n == MBEDTLS_ERR_NET_SEND_FAILED && t->sock_err != 0 ? -t->sock_err
+										    : -EIO;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+long zc_tls_recv(struct zc_tls *t, uint8_t *buf, size_t cap)
+{
+	int n = mbedtls_ssl_read(&t->ssl, buf, cap);
+
+	if (n > 0) {
+		return n;
+	}
+	switch (n) {
+	case MBEDTLS_ERR_SSL_WANT_READ:
+	case MBEDTLS_ERR_SSL_WANT_WRITE:
+		return -EAGAIN;
+	case 0:
+	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+	case MBEDTLS_ERR_SSL_CONN_EOF:
+		return -ECONNRESET;
+	case MBEDTLS_ERR_NET_RECV_FAILED:
+		return t->sock_err != 0 ? -t->sock_err : -EIO;
+	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+		return -ECONNABORTED;
+	default:
+		return -EBADMSG; /* a record that does not authenticate */
+	}
+}
+
+bool zc_tls_pending(const struct zc_tls *t)
+{
+	return mbedtls_ssl_get_bytes_avail(&t->ssl) > 0;
+}
+
+void zc_tls_close(struct zc_tls *t)
+{
+	if (t == NULL) {
+		return;
+	}
+	(void)mbedtls_ssl_close_notify(&t->ssl);
+	session_free(t);
+}

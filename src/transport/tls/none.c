@@ -1,0 +1,43 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * none.c -- TLS over TCP in a build without Mbed TLS: no session can be opened.
+ */
+#include <errno.h>
+
+#include "transport/tls/tls.h"
+
+int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out)
+{
+	(void)fd;
+	(void)cfg;
+	*out = NULL;
+	return -EPROTONOSUPPORT;
+}
+
+int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len)
+{
+	(void)t;
+	(void)buf;
+	(void)len;
+	return -ENOTCONN;
+}
+
+long zc_tls_recv(struct zc_tls *t, uint8_t *buf, size_t cap)
+{
+	(void)t;
+	(void)buf;
+	(void)cap;
+	return -ENOTCONN;
+}
+
+bool zc_tls_pending(const struct zc_tls *t)
+{
+	(void)t;
+	return false;
+}
+
+void zc_tls_close(struct zc_tls *t)
+{
+	(void)t;
+}

@@ -1,0 +1,48 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * tls.h -- TLS over a connected TCP socket for CoAP over TLS (coaps+tcp,
+ * RFC 8323 §4): a session on the application's credential store
+ * (zcoap_tls_credential_add(), the DTLS store), ALPN "coap", TLS 1.2,
+ * certificates verified unless the configuration says otherwise.
+ * mbedtls_tls.c with Mbed TLS, none.c without. Not thread-safe per session:
+ * the caller (the TCP client) serialises every call on one session.
+ */
+#ifndef ZC_TRANSPORT_TLS_H
+#define ZC_TRANSPORT_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zcoap_dtls.h"
+
+struct zc_tls;
+
+/**
+ * Run the handshake on the connected socket @p fd (blocking, bounded by
+ * cfg->handshake_timeout_ms, 10 s when 0).
+ * @param[out] out The session.
+ * @retval 0 Done.
+ * @retval -EPROTONOSUPPORT Built without Mbed TLS.
+ * @retval -EAGAIN Every session slot (ZCOAP_CONFIG_TCP_TLS_SESSIONS) is in use.
+ * @retval -EINVAL A bad configuration or unusable credentials.
+ * @retval -ENOENT A security tag without credentials.
+ * @retval -ETIMEDOUT, -EACCES, -EKEYREJECTED, -EKEYEXPIRED, -ECONNABORTED,
+ *         -ECONNRESET Handshake failures, as for DTLS (docs/errors.md).
+ */
+int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out);
+
+/** Write all of @p buf. 0 or a negative errno. */
+int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len);
+
+/** Read what is there: bytes, -EAGAIN (nothing yet), -ECONNRESET (closed), or -errno. */
+long zc_tls_recv(struct zc_tls *t, uint8_t *buf, size_t cap);
+
+/** Decrypted bytes are waiting (read them before polling the socket again). */
+bool zc_tls_pending(const struct zc_tls *t);
+
+/** Send close_notify (best effort), free the session. Does not close the socket. */
+void zc_tls_close(struct zc_tls *t);
+
+#endif /* ZC_TRANSPORT_TLS_H */
