@@ -7,7 +7,7 @@
  * nothing here may reach into src/. main.c runs the stages; each other file
  * has one job:
  *
- *   args.c       the command line
+ *   args.c       the command line (help.c: the --help text)
  *   uri.c        URI parsing (and the request path and query)
  *   build.c      the request to send: options and body
  *   transport.c  addresses, sockets, the DTLS session
@@ -190,6 +190,9 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
  * key is empty or the hex is malformed.
  */
 int cli_psk_decode(const char *text, uint8_t *out, size_t *len);
+
+/* Print the --help text (help.c). */
+void cli_print_help(void);
 
 /* Content-Format by name ("json", "text/plain", ...) or number; -1 when unknown. */
 int cli_content_format_parse(const char *s);
