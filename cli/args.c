@@ -12,6 +12,7 @@
 #include <getopt.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <math.h>
 #include <stdio.h>
@@ -297,6 +298,7 @@ static const struct option long_options[] = {
     {"local-address", required_argument, NULL, 'a'},
     {"local-port", required_argument, NULL, 'p'},
     {"repeat", required_argument, NULL, 'G'},
+    {"interface", required_argument, NULL, 'I'},
     {"verbose", no_argument, NULL, 'v'},
     {"psk", required_argument, NULL, 'k'},
     {"psk-identity", required_argument, NULL, 'u'},
@@ -337,7 +339,7 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwhia:p:G:P:H:K",
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwhia:p:G:P:H:KI:",
 				long_options, NULL)) != -1) {
 		switch (c) {
 		case 'm': {
@@ -558,6 +560,14 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 						   optarg);
 			}
 			cfg->repeat = v;
+			break;
+		case 'I':
+			cfg->ifindex = if_nametoindex(optarg);
+			if (cfg->ifindex == 0) {
+				return usage_error(err, errlen, "-I %s: no such network interface",
+						   optarg);
+			}
+			cfg->iface = optarg;
 			break;
 		case OPT_JSON:
 			cfg->json = true;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # run_cli_test.sh ZCOAP SILENT_PEER CASE [DTLS_SERVER MAKE_CERTS [BODY_PEER PEAK_RSS
-#                 [EXAMPLE_OBSERVE ODD_PEER README_EXAMPLE]]]
+#                 [EXAMPLE_OBSERVE ODD_PEER README_EXAMPLE [GROUP_PEER]]]]
 # -- one end-to-end case of the zcoap tool against libcoap's coap-server-notls
 # on an ephemeral loopback port, or (dtls_* cases) against coap-server-openssl
 # run by DTLS_SERVER (tests/cli/dtls_server_runner.c) with a PKI made by
@@ -10,7 +10,8 @@
 # (tests/cli/body_peer.c: bodies of any length) with zcoap's peak memory
 # measured by PEAK_RSS (tests/cli/peak_rss.c). EXAMPLE_OBSERVE is
 # examples/observe.c built, ODD_PEER tests/cli/odd_peer.c (answers a client
-# must reject), README_EXAMPLE the README's minimal program.
+# must reject), README_EXAMPLE the README's minimal program, GROUP_PEER
+# tests/cli/group_peer.c (two responders in a multicast group on loopback).
 #
 # Exit 0 = pass, 1 = fail, 77 = skipped (no server, no openssl CLI, no DTLS in
 # this build, or no python3 for the JSON cases). Every wait is a poll with a
@@ -28,6 +29,7 @@ PEAK_RSS=${7:-}
 EXAMPLE_OBSERVE=${8:-}
 ODD_PEER=${9:-}
 README_EXAMPLE=${10:-}
+GROUP_PEER=${11:-}
 
 SERVER=${COAP_SERVER:-}
 if [ -z "$SERVER" ]; then
@@ -520,6 +522,75 @@ assert "unknown critical option 2049" in l["message"], l
 		wait "$ODD_PID" 2>/dev/null
 		rm -f "$WORK/odd.port"
 	done
+	;;
+multicast)
+	# a group URI (issue 14 point 1): a NON request on an unconnected socket,
+	# one line (one JSON object) per responder with its address, -B the window
+	need_python
+	[ -x "$GROUP_PEER" ] || fail "no group peer given"
+	G=239.255.0.189
+	start_group() {
+		"$GROUP_PEER" $G "$1" >"$WORK/group.out" &
+		GROUP_PID=$!
+		PIDS+=("$GROUP_PID")
+		wait_until 10 test -s "$WORK/group.out" || fail "group peer did not start"
+		GPORT=$(head -n 1 "$WORK/group.out")
+		if [ "$GPORT" = skip ]; then
+			echo "SKIP: the kernel refuses to join a multicast group on loopback"
+			exit 77
+		fi
+	}
+	start_group two
+	run -v -I lo -B 3 "coap://$G:$GPORT/whoami"
+	if [ "$RC" -eq 8 ] && grep -qF 'unreachable' "$ERR"; then
+		echo "SKIP: no route for the group on loopback"
+		exit 77
+	fi
+	expect_rc 0
+	expect_err_has "> NON 0.01 GET"
+	[ "$(wc -l <"$OUT")" -eq 1 ] || fail "expected one line on stdout (the 2.05 responder)"
+	grep -qE '^127\.0\.0\.1:[0-9]+: hello A$' "$OUT" || fail "no line of responder A"
+	grep -qE '^127\.0\.0\.1:[0-9]+: 4\.04 Not Found: gone B$' "$ERR" ||
+		fail "no line of responder B"
+	grep -qF 'RST' "$ERR" && fail "a responder got an RST"
+	run --json -I lo -B 3 --interface lo "coap://$G:$GPORT/whoami"
+	expect_rc 0
+	json_check '
+assert len(lines) == 2, lines
+by = {l["code"]: l for l in lines}
+assert set(by) == {"2.05", "4.04"}, lines
+assert by["2.05"]["payload"] == "hello A" and by["4.04"]["payload"] == "gone B", lines
+for l in lines:
+    assert l["source"].startswith("127.0.0.1:"), l
+assert by["2.05"]["source"] != by["4.04"]["source"], lines
+'
+	kill "$GROUP_PID"
+	wait "$GROUP_PID" 2>/dev/null
+	# nobody answers: a timeout (5) when the window ends
+	start_group silent
+	run -I lo -B 1 "coap://$G:$GPORT/whoami"
+	expect_rc 5
+	expect_out_empty
+	expect_err_has "timeout: no response from $G:$GPORT in"
+	expect_err_has "(no responder in the multicast window)"
+	wait_until 10 grep -qF 'got 2' "$WORK/group.out" || fail "the members did not hear it"
+	run --json -I lo -B 1 "coap://$G:$GPORT/whoami"
+	expect_rc 5
+	json_check '
+assert len(lines) == 1 and lines[0]["error"] == "timeout", lines
+'
+	# what a group cannot do
+	run -s 5 "coap://$G:$GPORT/x"
+	expect_rc 2
+	expect_err_has "is a multicast group"
+	run -K "coap://$G:$GPORT"
+	expect_rc 2
+	run "coap://[ff02::fd]:$GPORT/x"
+	expect_rc 2
+	expect_err_has "link-local group: name the interface with -I"
+	run -I zcoap-no-such0 "coap://$G:$GPORT/x"
+	expect_rc 2
+	expect_err_has "-I zcoap-no-such0: no such network interface"
 	;;
 observe)
 	start_server
