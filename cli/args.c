@@ -421,11 +421,20 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 				return (enum cli_args_result)ret;
 			}
 			break;
-		case 'T':
-			return usage_error(err, errlen,
-					   "-T is not supported: the zcoap library chooses a fresh "
-					   "random token for every request and offers no way to "
-					   "set one");
+		case 'T': {
+			size_t tlen;
+
+			/* as -k: text, or 0x-prefixed hex bytes; RFC 7252 §5.3.1: 1..8 bytes */
+			if (cli_psk_decode(optarg, NULL, &tlen) < 0 || tlen > COAP_TOKEN_MAX_LEN) {
+				return usage_error(err, errlen,
+						   "-T %s: a token is 1 to 8 bytes: text, or 0x "
+						   "followed by 2 to 16 hex digits",
+						   optarg);
+			}
+			(void)cli_psk_decode(optarg, cfg->token, &tlen);
+			cfg->token_len = (uint8_t)tlen;
+			break;
+		}
 		case 'U':
 			cfg->suppress_uri_host = true;
 			break;

@@ -298,6 +298,9 @@ enum cli_exit cli_request_build(struct cli_request *r, const struct cli_config *
 	}
 	r->req.options = r->opts;
 	r->req.num_options = (uint8_t)n_opts;
+	/* -T: the library uses it for the request itself, fresh tokens for continuations */
+	memcpy(r->req.token, cfg->token, cfg->token_len);
+	r->req.token_len = cfg->token_len;
 	return CLI_EXIT_OK;
 }
 

@@ -168,10 +168,12 @@ struct cli_config {
 	const char *local_addr;   /* -a: numeric address to send from, or NULL */
 	uint16_t local_port;      /* -p: port to send from, 0 when not given */
 	unsigned long repeat;     /* -G: times to send the request (1 by default) */
-	const char *iface;        /* -I: interface of a multicast group, or NULL */
-	unsigned int ifindex;     /* ... its index */
-	const char *uri;          /* the first URI */
-	const char *const *uris;  /* every URI, in command-line order */
+	uint8_t token[COAP_TOKEN_MAX_LEN]; /* -T */
+	uint8_t token_len;                 /* ... bytes of it, 0 when not given */
+	const char *iface;                 /* -I: interface of a multicast group, or NULL */
+	unsigned int ifindex;              /* ... its index */
+	const char *uri;                   /* the first URI */
+	const char *const *uris;           /* every URI, in command-line order */
 	size_t n_uris;
 };
 

@@ -215,6 +215,19 @@ struct coap_client_request {
 	 * (0, 0, NULL, 0, true) with no response info.
 	 */
 	uint32_t multicast_timeout_ms;
+	/**
+	 * The request's own token (zcoap extension): @c token_len bytes (1..8)
+	 * of @c token, or 0 (the default) to let the library choose 8 random
+	 * bytes (RFC 9175 §4). It must differ from the tokens of the requests
+	 * in flight (-EEXIST), and a ping takes none (-EINVAL). It is used by
+	 * the request itself (retransmissions, Echo retries, the first Block1
+	 * block) and, for an observation, by its registration,
+	 * re-registrations and deregistration (RFC 7641 §3.3.1, §3.6);
+	 * block-wise continuations (the next Block1 blocks, the Block2
+	 * requests for the rest of a body) get fresh random tokens.
+	 */
+	uint8_t token[COAP_TOKEN_MAX_LEN];
+	uint8_t token_len; /**< Bytes of @c token used, 0..8; 0: the library's */
 };
 #endif
 
@@ -246,6 +259,8 @@ struct zcoap_client_request_4_3 {
 	enum zcoap_observe_liveness observe_liveness; /**< As in the default shape */
 	uint32_t deadline_ms;                         /**< As in the default shape */
 	uint32_t multicast_timeout_ms;                /**< As in the default shape */
+	uint8_t token[COAP_TOKEN_MAX_LEN];            /**< As in the default shape */
+	uint8_t token_len;                            /**< As in the default shape */
 };
 
 #ifdef ZCOAP_ZEPHYR_API_4_3

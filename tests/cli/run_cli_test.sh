@@ -523,6 +523,38 @@ assert "unknown critical option 2049" in l["message"], l
 		rm -f "$WORK/odd.port"
 	done
 	;;
+token)
+	# -T (coap-client's letter): the request's own token, 1..8 bytes of text or
+	# 0x hex; block-wise continuations get fresh tokens, an observation's
+	# deregistration reuses the registration's (RFC 7641 §3.6)
+	start_server
+	run -v -T ab "$URI/time"
+	expect_rc 0
+	grep -qE '^zcoap: > CON 0\.01 GET mid=[0-9]+ token=6162 \[' "$ERR" || fail "token ab not sent"
+	grep -qE '^zcoap: < ACK 2\.05 Content mid=[0-9]+ token=6162 ' "$ERR" || fail "no answer to ab"
+	run -v --token 0x0102030405060708 -G 2 "$URI/time"
+	expect_rc 0
+	[ "$(grep -c '^zcoap: > CON 0.01 GET .*token=0102030405060708 ' "$ERR")" -eq 2 ] ||
+		fail "-G 2 should send the token twice"
+	run -v -T blk -b 256 "$URI/example_data"
+	expect_rc 0
+	[ "$(grep -c '^zcoap: > ' "$ERR")" -ge 2 ] || fail "expected a block-wise transfer"
+	[ "$(grep -c '^zcoap: > .*token=626c6b ' "$ERR")" -eq 1 ] ||
+		fail "only the first request carries the token"
+	grep '^zcoap: > ' "$ERR" | tail -n +2 | grep -qvE 'token=[0-9a-f]{16} ' &&
+		fail "continuations must have fresh 8-byte tokens"
+	run -v -T ob --observe-count 1 "$URI/time"
+	expect_rc 0
+	grep -qE '^zcoap: > CON 0\.01 GET mid=[0-9]+ token=6f62 \[Observe:0,' "$ERR" ||
+		fail "registration without the token"
+	grep -qE '^zcoap: > (CON|NON) 0\.01 GET mid=[0-9]+ token=6f62 \[Observe:1,' "$ERR" ||
+		fail "deregistration without the token"
+	for bad in 123456789 "" 0x 0x123 0x0102030405060708aa 0xzz; do
+		run -T "$bad" "$URI/time"
+		expect_rc 2
+		expect_err_has "a token is 1 to 8 bytes"
+	done
+	;;
 multicast)
 	# a group URI (issue 14 point 1): a NON request on an unconnected socket,
 	# one line (one JSON object) per responder with its address, -B the window
@@ -895,7 +927,7 @@ output_file_safe)
 usage)
 	for args in "-m foo coap://127.0.0.1/" "http://127.0.0.1/" "coap://127.0.0.1:70000/" \
 		"coap://127.0.0.1/%zz" "coap://127.0.0.1/%A" "coap://127.0.0.1?%4" \
-		"coap://[::1/x" "coap:///x" "coap://h/x#frag" "-T 0a coap://127.0.0.1/" \
+		"coap://[::1/x" "coap:///x" "coap://h/x#frag" "-T 0x0 coap://127.0.0.1/" \
 		"" "-s 1 coap://127.0.0.1/ coap://127.0.0.1/" \
 		"-m put -f - coap://127.0.0.1/ coap://127.0.0.1/" "coap://127.0.0.1/ coap://[::1" "-b 100 coap://127.0.0.1/" \
 		"-B 0 coap://127.0.0.1/" "-B abc coap://127.0.0.1/" "-s -1 coap://127.0.0.1/" \
@@ -1122,9 +1154,9 @@ long_options)
 	run --newline --observe 1 "$URI/time"
 	expect_rc 0
 	[ -s "$OUT" ] || fail "--observe: no notification"
-	run --token 0a "$URI/lo"
-	expect_rc 2
-	expect_err_has '-T is not supported'
+	run -v --token 0a "$URI/lo"
+	expect_rc 0
+	expect_err_has ' token=3061 '
 	run --method
 	expect_rc 2
 	expect_err_has 'option --method needs a value'
