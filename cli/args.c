@@ -373,9 +373,12 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			break;
 		case 't':
 		case 'A': {
-			int fmt = cli_content_format_parse(optarg);
+			/* -t none: the payload goes without Content-Format */
+			int fmt = c == 't' && strcmp(optarg, "none") == 0
+				      ? CLI_FORMAT_NONE
+				      : cli_content_format_parse(optarg);
 
-			if (fmt < 0) {
+			if (fmt == -1) {
 				return usage_error(err, errlen,
 						   "-%c %s: unknown content format (a number "
 						   "0..65535 or a name such as text/plain, json, "

@@ -129,19 +129,22 @@ static inline void cli_option_set(struct coap_client_option *o, uint16_t code, c
 
 /* ---- command line (args.c) ---------------------------------------------- */
 
+/* -t none: the payload is sent without Content-Format (no_content_format). */
+#define CLI_FORMAT_NONE (-2)
+
 /* Most -O options kept (the library limits the total number of extra options anyway). */
 #define CLI_MAX_USER_OPTIONS 16
 
 struct cli_config {
 	enum coap_method method;
-	const char *payload_text;                                  /* -e */
-	const char *payload_file;                                  /* -f ("-" = stdin) */
-	int content_format;                                        /* -t, -1 when not given */
-	int accept;                                                /* -A, -1 when not given */
-	unsigned int block_size;                                   /* -b, 0 when not given */
-	double give_up_s;                                          /* -B */
-	bool give_up_given;                                        /* -B was on the command line */
-	bool non_confirmable;                                      /* -N */
+	const char *payload_text; /* -e */
+	const char *payload_file; /* -f ("-" = stdin) */
+	int content_format;       /* -t, -1 when not given, CLI_FORMAT_NONE for -t none */
+	int accept;               /* -A, -1 when not given */
+	unsigned int block_size;  /* -b, 0 when not given */
+	double give_up_s;         /* -B */
+	bool give_up_given;       /* -B was on the command line */
+	bool non_confirmable;     /* -N */
 	struct coap_client_option user_opts[CLI_MAX_USER_OPTIONS]; /* -O */
 	size_t n_user_opts;
 	bool suppress_uri_host;      /* -O 3,... given */

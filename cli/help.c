@@ -37,7 +37,7 @@ void cli_print_help(void)
 	       "                       Content-Format of the payload: a number or text/plain,\n"
 	       "                       link, xml, octet (binary), exi, json, json-patch,\n"
 	       "                       merge-patch, cbor (default: text/plain with -e, octet\n"
-	       "                       with -f)\n"
+	       "                       with -f); none: send the payload without Content-Format\n"
 	       "  -A, --accept FORMAT  Accept option (same names)\n"
 	       "  -O, --option NUM[,VAL]\n"
 	       "                       add option NUM; VAL is text or 0x-prefixed hex (at most\n"

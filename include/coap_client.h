@@ -228,6 +228,12 @@ struct coap_client_request {
 	 */
 	uint8_t token[COAP_TOKEN_MAX_LEN];
 	uint8_t token_len; /**< Bytes of @c token used, 0..8; 0: the library's */
+	/**
+	 * Send the body without a Content-Format option (zcoap extension; RFC
+	 * 7252 §5.10.3: the server then has to guess or refuse). @c fmt is
+	 * ignored. Without a body it changes nothing.
+	 */
+	bool no_content_format;
 };
 #endif
 
@@ -261,6 +267,7 @@ struct zcoap_client_request_4_3 {
 	uint32_t multicast_timeout_ms;                /**< As in the default shape */
 	uint8_t token[COAP_TOKEN_MAX_LEN];            /**< As in the default shape */
 	uint8_t token_len;                            /**< As in the default shape */
+	bool no_content_format;                       /**< As in the default shape */
 };
 
 #ifdef ZCOAP_ZEPHYR_API_4_3

@@ -136,6 +136,7 @@ struct zcoap_slot {
 	uint32_t mc_window_ms; /* multicast_timeout_ms */
 	uint8_t user_tkl;      /* the request's own token (token_len), 0: the library's */
 	uint8_t user_token[8];
+	bool no_fmt; /* the request's no_content_format: no Content-Format with the body */
 	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1];
 	struct {
 		uint16_t code;

@@ -195,6 +195,7 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	s->obs.wanted = zc_observe_is_register(s);
 	s->multicast = req->multicast_timeout_ms > 0;
 	s->mc_window_ms = req->multicast_timeout_ms;
+	s->no_fmt = req->no_content_format;
 	s->user_tkl = req->token_len;
 	memcpy(s->user_token, req->token, req->token_len);
 	s->obs.liveness = (uint8_t)req->observe_liveness;

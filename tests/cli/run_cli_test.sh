@@ -555,6 +555,29 @@ token)
 		expect_err_has "a token is 1 to 8 bytes"
 	done
 	;;
+no_content_format)
+	# -t none: a payload without Content-Format (issue 17), every block too
+	start_server
+	run -v -m put -t none -e hello "$URI/example_data"
+	expect_rc 0
+	grep -qE '^zcoap: > CON 0\.03 PUT .*payload=5$' "$ERR" || fail "no PUT with the payload"
+	grep '^zcoap: > ' "$ERR" | grep -qF 'Content-Format' && fail "Content-Format sent"
+	run "$URI/example_data"
+	expect_rc 0
+	expect_out "hello"
+	head -c 300 /dev/zero | tr '\0' x >"$WORK/big"
+	run -v -m put -t none -b 64 -f "$WORK/big" "$URI/example_data"
+	expect_rc 0
+	[ "$(grep -c '^zcoap: > CON 0.03 PUT ' "$ERR")" -ge 5 ] || fail "expected a block-wise upload"
+	grep '^zcoap: > ' "$ERR" | grep -qF 'Content-Format' && fail "Content-Format sent with a block"
+	# without -t none the option is there, and -A none is no format
+	run -v -m put -e hello "$URI/example_data"
+	expect_rc 0
+	grep -qE '^zcoap: > CON 0\.03 PUT .*Content-Format:text/plain' "$ERR" ||
+		fail "Content-Format missing by default"
+	run -A none "$URI/example_data"
+	expect_rc 2
+	;;
 multicast)
 	# a group URI (issue 14 point 1): a NON request on an unconnected socket,
 	# one line (one JSON object) per responder with its address, -B the window

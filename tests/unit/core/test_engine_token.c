@@ -4,7 +4,9 @@
  * test_engine_token.c -- the application's own token (coap_client_request
  * .token/.token_len, a zcoap extension; the tool's -T) on the fake clock:
  * which messages carry it, which get fresh tokens, and the checks at
- * admission (length, uniqueness among the requests in flight).
+ * admission (length, uniqueness among the requests in flight). Also the
+ * other request extension of the tool's issue 17: a body without
+ * Content-Format (no_content_format, the tool's -t none).
  */
 
 #include <stdarg.h>
@@ -236,6 +238,67 @@ static void test_token_observe_register_deregister(void **state)
 	assert_token(&m, "ob");
 }
 
+/* ---- no_content_format ---- */
+
+/* A body without Content-Format; by default (and with fmt 0) the option is there. */
+static void test_no_content_format(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = fk_req(COAP_METHOD_PUT, true, "p", &u1);
+	struct fk_msg m;
+	uint32_t cf = 99;
+
+	r.payload = (const uint8_t *)"hi";
+	r.len = 2;
+	r.fmt = COAP_CONTENT_FORMAT_APP_JSON;
+	r.no_content_format = true;
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 0, &m);
+	assert_int_equal(fk_opt_count(&m, COAP_OPTION_CONTENT_FORMAT), 0);
+	assert_int_equal(m.payload_len, 2);
+	fk_reply_ack(f, &m, COAP_RESPONSE_CODE_CHANGED, NULL, 0);
+	r.no_content_format = false;
+	r.fmt = COAP_CONTENT_FORMAT_TEXT_PLAIN;
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	fk_sent_msg(f, 1, &m);
+	assert_true(fk_opt_uint(&m, COAP_OPTION_CONTENT_FORMAT, &cf));
+	assert_int_equal(cf, 0);
+}
+
+/* Every block of a Block1 upload goes without it. */
+static void test_no_content_format_blockwise(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_option b1 = {.code = COAP_OPTION_BLOCK1, .len = 1, .value = {0}};
+	struct coap_client_request r = fk_req(COAP_METHOD_PUT, true, "up", &u1);
+	uint8_t body[40];
+	struct fk_msg m, resp;
+
+	memset(body, 'u', sizeof(body));
+	r.payload = body;
+	r.len = sizeof(body);
+	r.options = &b1;
+	r.num_options = 1;
+	r.no_content_format = true;
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		fk_last_msg(f, &m);
+		assert_int_equal(fk_opt_count(&m, COAP_OPTION_CONTENT_FORMAT), 0);
+		assert_true(m.payload_len > 0);
+		fk_msg_reply(&resp, &m, COAP_TYPE_ACK,
+			     i < 2 ? COAP_RESPONSE_CODE_CONTINUE : COAP_RESPONSE_CODE_CHANGED,
+			     m.mid);
+		fk_msg_opt_uint(&resp, COAP_OPTION_BLOCK1, fk_block(i, i < 2, 0));
+		fk_deliver_msg(f, &resp);
+	}
+	assert_int_equal(fk_nsent(f), 3);
+	/* two 2.31 Continue, then the final 2.04 */
+	assert_int_equal(fk_nev(f), 3);
+	assert_true(fk_ev(f, 2)->last_block);
+	assert_int_equal(fk_ev(f, 2)->code, COAP_RESPONSE_CODE_CHANGED);
+	assert_false(zc_engine_busy(&f->eng));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +311,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_token_block1_first_block_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_observe_register_deregister, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_no_content_format, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_content_format_blockwise, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
