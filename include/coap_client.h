@@ -97,6 +97,14 @@ struct coap_client_response_data {
 	const uint8_t *payload;           /**< Payload bytes, NULL when none */
 	size_t payload_len;               /**< Number of payload bytes */
 	bool last_block;                  /**< Final callback of the response */
+	/**
+	 * Zephyr 4.4's multicast fields: the responder of this response
+	 * (zcoap_client_response_info()->source), so each answer to a group
+	 * request names its sender; NULL in callbacks without a response (errors,
+	 * the final callback that ends a multicast window) and on connected sockets.
+	 */
+	const struct sockaddr *source;
+	socklen_t source_len; /**< Length of @c source, 0 when it is NULL */
 };
 
 /**

@@ -585,6 +585,7 @@ multicast)
 	[ -x "$GROUP_PEER" ] || fail "no group peer given"
 	G=239.255.0.189
 	start_group() {
+		rm -f "$WORK/group.out" # the old one could pass for the new peer's
 		"$GROUP_PEER" $G "$1" >"$WORK/group.out" &
 		GROUP_PID=$!
 		PIDS+=("$GROUP_PID")
