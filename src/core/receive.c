@@ -298,11 +298,20 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 		reject(eng, rx.type, rx.mid, sock, src, srclen);
 		return;
 	}
+	rx.tkl = coap_header_get_token(&eng->rx, rx.token);
 	if (zc_response_check_options(&eng->rx) < 0) {
-		reject(eng, rx.type, rx.mid, sock, src, srclen);
+		const struct zcoap_slot *s = match_response(eng, &rx);
+
+		/*
+		 * A group member's answer is dropped, never reset (RFC 7252
+		 * §8.2; §4.3 allows silence for NON): an RST would tell that
+		 * member to forget us. A CON answer is dropped anyway.
+		 */
+		if (s == NULL || !s->multicast) {
+			reject(eng, rx.type, rx.mid, sock, src, srclen);
+		}
 		return;
 	}
-	rx.tkl = coap_header_get_token(&eng->rx, rx.token);
 	if (truncated) {
 		handle_truncated(eng, &rx);
 		return;

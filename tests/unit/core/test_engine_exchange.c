@@ -717,6 +717,40 @@ static void test_multicast_dropped(void **state)
 	assert_noresp_done(fk_ev(f, 0));
 }
 
+/*
+ * A member's answer with a critical option we do not know (RFC 7252 §5.4.1),
+ * CON or NON: dropped like the other unusable answers, never reset -- an
+ * RST would tell that member to forget us (found by fuzz_client).
+ */
+static void test_multicast_critical_option_dropped(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = mc_req(1000);
+	struct sockaddr_in a = fk_addr4("192.0.2.12", 5683);
+	struct fk_msg m, resp;
+
+	assert_int_equal(mc_submit(f, &r), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_msg_reply(&resp, &m, COAP_TYPE_CON, COAP_RESPONSE_CODE_CONTENT, 0x2234);
+	fk_msg_opt(&resp, 9, "", 0); /* OSCORE: critical, unknown to the library */
+	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	fk_msg_reply(&resp, &m, COAP_TYPE_NON_CON, COAP_RESPONSE_CODE_CONTENT, 0x2235);
+	fk_msg_opt(&resp, 2049, "x", 1);
+	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	assert_int_equal(fk_nev(f), 0);
+	assert_int_equal(fk_nsent(f), 1);
+	/* the same answer to an unknown token still gets its RST */
+	fk_msg_init(&resp, COAP_TYPE_CON, COAP_RESPONSE_CODE_CONTENT, 0x2236,
+		    (const uint8_t *)"zzzzzzzz", 8);
+	fk_msg_opt(&resp, 9, "", 0);
+	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	assert_int_equal(fk_nsent(f), 2);
+	assert_true(fk_is_rst(fk_sent(f, 1), 0x2236));
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	assert_noresp_done(fk_ev(f, 0));
+}
+
 /* Zephyr's test_multicast_get_timeout: no answer at all is not an error. */
 static void test_multicast_silence(void **state)
 {
@@ -766,6 +800,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_multicast_responses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multicast_dropped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multicast_silence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multicast_critical_option_dropped, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
