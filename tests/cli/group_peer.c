@@ -8,6 +8,7 @@
  *                             2.05 "hello A", responder B with a NON 4.04
  *                             "gone B", each from a unicast socket of its own
  *                             on 127.0.0.1 (as RFC 7252 §8.1 has it)
+ *   group_peer GROUP errors   both answer with a NON 4.04 ("gone A", "gone B")
  *   group_peer GROUP silent   both hear the request and never answer
  *
  * A CON request (RFC 7252 §8.1 forbids it) is not answered. Prints the
@@ -110,6 +111,7 @@ int main(int argc, char **argv)
 {
 	struct in_addr group;
 	bool silent = argc == 3 && strcmp(argv[2], "silent") == 0;
+	bool errors = argc == 3 && strcmp(argv[2], "errors") == 0;
 	time_t end = time(NULL) + 60;
 	int fds[2];
 	int reply[2];
@@ -117,8 +119,8 @@ int main(int argc, char **argv)
 	uint16_t mid = 0x4000;
 
 	if (argc != 3 || inet_pton(AF_INET, argv[1], &group) != 1 ||
-	    (!silent && strcmp(argv[2], "two") != 0)) {
-		fprintf(stderr, "usage: group_peer GROUP two|silent\n");
+	    (!silent && !errors && strcmp(argv[2], "two") != 0)) {
+		fprintf(stderr, "usage: group_peer GROUP two|errors|silent\n");
 		return 2;
 	}
 	fds[0] = member(group, 0);
@@ -163,8 +165,9 @@ int main(int argc, char **argv)
 				continue;
 			}
 			if (i == 0) {
-				answer(reply[0], in, (size_t)n, &from, (2 << 5) | 5, mid++,
-				       "hello A");
+				answer(reply[0], in, (size_t)n, &from,
+				       errors ? (4 << 5) | 4 : (2 << 5) | 5, mid++,
+				       errors ? "gone A" : "hello A");
 			} else {
 				answer(reply[1], in, (size_t)n, &from, (4 << 5) | 4, mid++,
 				       "gone B");

@@ -622,6 +622,15 @@ assert by["2.05"]["source"] != by["4.04"]["source"], lines
 '
 	kill "$GROUP_PID"
 	wait "$GROUP_PID" 2>/dev/null
+	# only 4.xx answers: the status of the first one (3), both on stderr
+	start_group errors
+	run -I lo -B 3 "coap://$G:$GPORT/whoami"
+	expect_rc 3
+	expect_out_empty
+	grep -qE '^127\.0\.0\.1:[0-9]+: 4\.04 Not Found: gone A$' "$ERR" || fail "no line of A"
+	grep -qE '^127\.0\.0\.1:[0-9]+: 4\.04 Not Found: gone B$' "$ERR" || fail "no line of B"
+	kill "$GROUP_PID"
+	wait "$GROUP_PID" 2>/dev/null
 	# nobody answers: a timeout (5) when the window ends
 	start_group silent
 	run -I lo -B 1 "coap://$G:$GPORT/whoami"
