@@ -737,6 +737,22 @@ static void test_multicast_critical_option_dropped(void **state)
 	fk_msg_reply(&resp, &m, COAP_TYPE_NON_CON, COAP_RESPONSE_CODE_CONTENT, 0x2235);
 	fk_msg_opt(&resp, 2049, "x", 1);
 	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	/* a malformed one (option delta nibble 15, RFC 7252 §3.1), and one cut short */
+	{
+		uint8_t bad[4 + 8 + 2] = {(uint8_t)(0x40 | m.tkl), COAP_RESPONSE_CODE_CONTENT, 0x22,
+					  0x37};
+
+		assert_int_equal(m.tkl, 8);
+		memcpy(bad + 4, m.token, 8);
+		bad[12] = 0xF1;
+		bad[13] = 0x00;
+		fk_deliver_from(f, f->sock, (const struct sockaddr *)&a, sizeof(a), bad,
+				sizeof(bad));
+	}
+	fk_msg_reply(&resp, &m, COAP_TYPE_CON, COAP_RESPONSE_CODE_CONTENT, 0x2238);
+	fk_msg_opt(&resp, COAP_OPTION_ETAG, "abcd", 4);
+	fk_msg_payload(&resp, "xyz", 3);
+	fk_deliver_trunc_from(f, (const struct sockaddr *)&a, sizeof(a), &resp, 4 + 8 + 3);
 	assert_int_equal(fk_nev(f), 0);
 	assert_int_equal(fk_nsent(f), 1);
 	/* the same answer to an unknown token still gets its RST */
