@@ -635,11 +635,11 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 		return usage_error(err, errlen, "-G cannot repeat an observation");
 	}
 	if (cfg->ping && (cfg->observe || cfg->payload_text != NULL || cfg->payload_file != NULL ||
-			  cfg->non_confirmable)) {
+			  cfg->non_confirmable || cfg->token_len > 0)) {
 		return usage_error(
 		    err, errlen,
 		    "-K sends an Empty CON (a CoAP ping): it cannot observe, carry a "
-		    "payload or be NON");
+		    "payload or a token (-T), or be NON");
 	}
 	if (cfg->observe && cfg->method != COAP_METHOD_GET && cfg->method != COAP_METHOD_FETCH) {
 		return usage_error(err, errlen,

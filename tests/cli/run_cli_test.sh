@@ -549,6 +549,9 @@ token)
 		fail "registration without the token"
 	grep -qE '^zcoap: > (CON|NON) 0\.01 GET mid=[0-9]+ token=6f62 \[Observe:1,' "$ERR" ||
 		fail "deregistration without the token"
+	run -K -T ab "$URI"
+	expect_rc 2
+	expect_err_has "cannot observe, carry a payload or a token (-T)"
 	for bad in 123456789 "" 0x 0x123 0x0102030405060708aa 0xzz; do
 		run -T "$bad" "$URI/time"
 		expect_rc 2
