@@ -12,6 +12,7 @@
 #include <getopt.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <math.h>
 #include <stdio.h>
@@ -266,125 +267,6 @@ static int parse_user_option(const char *arg, struct cli_config *cfg, char *err,
 	return CLI_ARGS_RUN;
 }
 
-static void print_help(void)
-{
-	bool dtls = zcoap_dtls_available();
-
-	printf("Usage: zcoap [OPTIONS] URI...\n"
-	       "A CoAP client (RFC 7252): sends a request to each URI in turn and prints the\n"
-	       "response bodies. The exit status is that of the first request that failed.\n"
-	       "\n"
-	       "URI: coap://HOST[:PORT][/PATH][?QUERY] or coaps://... (DTLS, port 5684)%s\n"
-	       "  HOST is a name, an IPv4 address or [IPv6] with an optional zone:\n"
-	       "  [fe80::1%%eth0].\n"
-	       "  PATH and QUERY are percent-decoded. Segments that hold an encoded '/', '?',\n"
-	       "  '&', NUL or non-UTF-8 byte (and empty ones) are sent as raw Uri-Path/Uri-Query\n"
-	       "  options, which may be at most %d bytes each; the path string may be at most\n"
-	       "  %d bytes. A host name of up to %d bytes is sent as Uri-Host.\n"
-	       "\n"
-	       "Request:\n"
-	       "  -m, --method METHOD  get (default), post, put, delete, fetch, patch, ipatch\n"
-	       "  -e, --payload TEXT   request payload\n"
-	       "  -f, --file FILE      request payload read from FILE ('-' = standard input)\n"
-	       "  -t, --content-format FORMAT\n"
-	       "                       Content-Format of the payload: a number or text/plain,\n"
-	       "                       link, xml, octet (binary), exi, json, json-patch,\n"
-	       "                       merge-patch, cbor (default: text/plain with -e, octet\n"
-	       "                       with -f)\n"
-	       "  -A, --accept FORMAT  Accept option (same names)\n"
-	       "  -O, --option NUM[,VAL]\n"
-	       "                       add option NUM; VAL is text or 0x-prefixed hex (at most\n"
-	       "                       %d bytes), e.g. -O 17,0x28 (Accept: link-format);\n"
-	       "                       repeatable\n"
-	       "  -b, --block-size SIZE\n"
-	       "                       block size 16..%d (power of two) for Block2 responses\n"
-	       "                       (early negotiation) and Block1 uploads (library default\n"
-	       "                       %d)\n"
-	       "  -N, --non            send a non-confirmable (NON) request\n"
-	       "  -U, --no-uri-host    never send Uri-Host\n"
-	       "  -P, --proxy URI      send the request to the forward-proxy at URI\n"
-	       "                       (coap://HOST[:PORT]) with the target as Proxy-Uri, or as\n"
-	       "                       Proxy-Scheme, Uri-Host, Uri-Port and the path when it is\n"
-	       "                       longer than an option holds\n"
-	       "  -K, --ping           send a CoAP ping (an Empty CON, answered with RST, RFC\n"
-	       "                       7252 §4.3) to the server (or the -P proxy) instead of a\n"
-	       "                       request\n"
-	       "  -H, --hop-limit N    Hop-Limit option (RFC 8768, 1..255) for requests through\n"
-	       "                       proxies\n"
-	       "  -B, --timeout SECONDS\n"
-	       "                       give up after SECONDS (default 90; for an observation,\n"
-	       "                       until the first notification unless -B is given)\n"
-	       "  -T, --token TOKEN    not supported: the library chooses tokens\n"
-	       "  -a, --local-address ADDR\n"
-	       "                       send from this numeric IPv4 or IPv6 address\n"
-	       "  -p, --local-port PORT\n"
-	       "                       send from this UDP port (default: an ephemeral one)\n"
-	       "  -G, --repeat COUNT   send the request COUNT times, one after the other; the\n"
-	       "                       exit status is that of the first that failed\n"
-	       "\n"
-	       "Observe (RFC 7641):\n"
-	       "  -s, --observe SECONDS\n"
-	       "                       observe for SECONDS after the first notification, then\n"
-	       "                       deregister; 0: until interrupted (Ctrl-C deregisters)\n"
-	       "  --observe-count N    stop after N notifications, then deregister; 0: no limit\n"
-	       "\n"
-	       "Output:\n"
-	       "  -o, --output FILE    write the response body to FILE instead of standard\n"
-	       "                       output; FILE is replaced only on success (exit status 0);\n"
-	       "                       '-' is standard output, binary bodies included\n"
-	       "  -w, --newline        write a newline after each complete body\n"
-	       "  -i, --include        write the response code and options before each body\n"
-	       "                       (with a terminal as standard output, a response without\n"
-	       "                       a body shows its code even without -i)\n"
-	       "  --json               one JSON object per response/notification on standard\n"
-	       "                       output\n"
-	       "  --progress, --no-progress\n"
-	       "                       force the block-wise progress bar on or off (default: on\n"
-	       "                       when standard error is a terminal); never drawn on the\n"
-	       "                       terminal the body goes to\n"
-	       "  -v, --verbose        print every datagram sent and received on standard error\n"
-	       "                       (-vv adds payload previews)\n"
-	       "\n"
-	       "DTLS 1.2 (coaps://)%s:\n"
-	       "  -k, --psk KEY        pre-shared key: text, or 0x-prefixed hex bytes (with -u)\n"
-	       "  -u, --psk-identity IDENTITY\n"
-	       "                       PSK identity (with -k)\n"
-	       "  -C, --cacert CAFILE  CA certificate(s) that must have signed the server's\n"
-	       "                       certificate, PEM or DER; the certificate must also carry\n"
-	       "                       the host name\n"
-	       "  -c, --cert CERTFILE  client certificate, PEM or DER (for servers that ask for\n"
-	       "                       one)\n"
-	       "  -j, --key KEYFILE    private key of -c, PEM or DER, unencrypted (default: a\n"
-	       "                       key in the -c file)\n"
-	       "  --server-name NAME   name sent as SNI and checked in the server's certificate,\n"
-	       "                       or an IP address checked in it (default: the URI host)\n"
-	       "  --session FILE       resume the DTLS session saved in FILE, and save the new\n"
-	       "                       one there (it holds the session's secret: mode 0600)\n"
-	       "  -n, --insecure       INSECURE: do not verify the server's certificate (anyone\n"
-	       "                       on the path can impersonate the server)\n"
-	       "  coaps:// needs -k/-u or -C (-n also needs one of -C, -c, -k/-u). The handshake\n"
-	       "  gives up after 10 s, or -B when given.\n"
-	       "\n"
-	       "  -h, --help           show this help\n"
-	       "  --version            show the version\n"
-	       "\n"
-	       "Exit status:\n"
-	       "  0 2.xx response; none where No-Response (-O 258,...) asked for none; -K: pong\n"
-	       "  1 other error (protocol, unexpected response code, a response the library\n"
-	       "    must reject)\n"
-	       "  2 usage error          3 4.xx response        4 5.xx response\n"
-	       "  5 timeout              6 reset (RST) or port unreachable\n"
-	       "  7 DTLS failure (handshake refused, certificate rejected, session ended by the\n"
-	       "    server) or no DTLS in this build\n"
-	       "  8 local I/O error (file, socket, name resolution)\n"
-	       "  130 interrupted (SIGINT/SIGTERM) before an answer; an observation ended by\n"
-	       "      Ctrl-C after a 2.xx notification exits with its status (0)\n",
-	       dtls ? "" : " (not in this build)", MAX_COAP_CLIENT_OPTION_LEN,
-	       ZCOAP_CONFIG_MAX_PATH_LEN, MAX_COAP_CLIENT_OPTION_LEN, MAX_COAP_CLIENT_OPTION_LEN,
-	       ZCOAP_CONFIG_BLOCK_SIZE, ZCOAP_CONFIG_BLOCK_SIZE,
-	       dtls ? "" : "; not available in this build");
-}
-
 enum long_only {
 	OPT_VERSION = 1000,
 	OPT_JSON,
@@ -416,6 +298,7 @@ static const struct option long_options[] = {
     {"local-address", required_argument, NULL, 'a'},
     {"local-port", required_argument, NULL, 'p'},
     {"repeat", required_argument, NULL, 'G'},
+    {"interface", required_argument, NULL, 'I'},
     {"verbose", no_argument, NULL, 'v'},
     {"psk", required_argument, NULL, 'k'},
     {"psk-identity", required_argument, NULL, 'u'},
@@ -456,7 +339,7 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 
 	opterr = 0; /* we word the messages ourselves */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwhia:p:G:P:H:K",
+	while ((c = getopt_long(argc, argv, ":m:e:f:t:A:b:B:NO:T:Us:o:k:u:c:j:C:nvwhia:p:G:P:H:KI:",
 				long_options, NULL)) != -1) {
 		switch (c) {
 		case 'm': {
@@ -490,9 +373,12 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			break;
 		case 't':
 		case 'A': {
-			int fmt = cli_content_format_parse(optarg);
+			/* -t none: the payload goes without Content-Format */
+			int fmt = c == 't' && strcmp(optarg, "none") == 0
+				      ? CLI_FORMAT_NONE
+				      : cli_content_format_parse(optarg);
 
-			if (fmt < 0) {
+			if (fmt == -1) {
 				return usage_error(err, errlen,
 						   "-%c %s: unknown content format (a number "
 						   "0..65535 or a name such as text/plain, json, "
@@ -538,11 +424,20 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 				return (enum cli_args_result)ret;
 			}
 			break;
-		case 'T':
-			return usage_error(err, errlen,
-					   "-T is not supported: the zcoap library chooses a fresh "
-					   "random token for every request and offers no way to "
-					   "set one");
+		case 'T': {
+			size_t tlen;
+
+			/* as -k: text, or 0x-prefixed hex bytes; RFC 7252 §5.3.1: 1..8 bytes */
+			if (cli_psk_decode(optarg, NULL, &tlen) < 0 || tlen > COAP_TOKEN_MAX_LEN) {
+				return usage_error(err, errlen,
+						   "-T %s: a token is 1 to 8 bytes: text, or 0x "
+						   "followed by 2 to 16 hex digits",
+						   optarg);
+			}
+			(void)cli_psk_decode(optarg, cfg->token, &tlen);
+			cfg->token_len = (uint8_t)tlen;
+			break;
+		}
 		case 'U':
 			cfg->suppress_uri_host = true;
 			break;
@@ -678,6 +573,14 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			}
 			cfg->repeat = v;
 			break;
+		case 'I':
+			cfg->ifindex = if_nametoindex(optarg);
+			if (cfg->ifindex == 0) {
+				return usage_error(err, errlen, "-I %s: no such network interface",
+						   optarg);
+			}
+			cfg->iface = optarg;
+			break;
 		case OPT_JSON:
 			cfg->json = true;
 			break;
@@ -688,7 +591,7 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 			cfg->progress = 0;
 			break;
 		case 'h':
-			print_help();
+			cli_print_help();
 			return CLI_ARGS_EXIT;
 		case OPT_VERSION:
 			printf("zcoap %s (CoAP client; block size %d, message size %d, %d extra "
@@ -732,11 +635,11 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
 		return usage_error(err, errlen, "-G cannot repeat an observation");
 	}
 	if (cfg->ping && (cfg->observe || cfg->payload_text != NULL || cfg->payload_file != NULL ||
-			  cfg->non_confirmable)) {
+			  cfg->non_confirmable || cfg->token_len > 0)) {
 		return usage_error(
 		    err, errlen,
 		    "-K sends an Empty CON (a CoAP ping): it cannot observe, carry a "
-		    "payload or be NON");
+		    "payload or a token (-T), or be NON");
 	}
 	if (cfg->observe && cfg->method != COAP_METHOD_GET && cfg->method != COAP_METHOD_FETCH) {
 		return usage_error(err, errlen,

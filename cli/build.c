@@ -277,7 +277,7 @@ enum cli_exit cli_request_build(struct cli_request *r, const struct cli_config *
 		}
 		memcpy(r->payload, cfg->payload_text, r->payload_len + 1);
 	}
-	if (r->payload == NULL && cfg->content_format >= 0) {
+	if (r->payload == NULL && cfg->content_format != -1) {
 		fprintf(stderr, "zcoap: warning: -t has no effect without a payload (-e or -f)\n");
 	}
 
@@ -288,9 +288,13 @@ enum cli_exit cli_request_build(struct cli_request *r, const struct cli_config *
 	if (r->payload != NULL) {
 		int fmt = cfg->content_format;
 
-		if (fmt < 0) {
+		if (fmt == -1) {
 			fmt = cfg->payload_text != NULL ? COAP_CONTENT_FORMAT_TEXT_PLAIN
 							: COAP_CONTENT_FORMAT_APP_OCTET_STREAM;
+		}
+		if (fmt == CLI_FORMAT_NONE) {
+			r->req.no_content_format = true; /* RFC 7252 §5.10.3: none at all */
+			fmt = 0;
 		}
 		r->req.fmt = (enum coap_content_format)fmt;
 		r->req.payload = r->payload;
@@ -298,6 +302,9 @@ enum cli_exit cli_request_build(struct cli_request *r, const struct cli_config *
 	}
 	r->req.options = r->opts;
 	r->req.num_options = (uint8_t)n_opts;
+	/* -T: the library uses it for the request itself, fresh tokens for continuations */
+	memcpy(r->req.token, cfg->token, cfg->token_len);
+	r->req.token_len = cfg->token_len;
 	return CLI_EXIT_OK;
 }
 

@@ -7,7 +7,7 @@
  * nothing here may reach into src/. main.c runs the stages; each other file
  * has one job:
  *
- *   args.c       the command line
+ *   args.c       the command line (help.c: the --help text)
  *   uri.c        URI parsing (and the request path and query)
  *   build.c      the request to send: options and body
  *   transport.c  addresses, sockets, the DTLS session
@@ -129,19 +129,22 @@ static inline void cli_option_set(struct coap_client_option *o, uint16_t code, c
 
 /* ---- command line (args.c) ---------------------------------------------- */
 
+/* -t none: the payload is sent without Content-Format (no_content_format). */
+#define CLI_FORMAT_NONE (-2)
+
 /* Most -O options kept (the library limits the total number of extra options anyway). */
 #define CLI_MAX_USER_OPTIONS 16
 
 struct cli_config {
 	enum coap_method method;
-	const char *payload_text;                                  /* -e */
-	const char *payload_file;                                  /* -f ("-" = stdin) */
-	int content_format;                                        /* -t, -1 when not given */
-	int accept;                                                /* -A, -1 when not given */
-	unsigned int block_size;                                   /* -b, 0 when not given */
-	double give_up_s;                                          /* -B */
-	bool give_up_given;                                        /* -B was on the command line */
-	bool non_confirmable;                                      /* -N */
+	const char *payload_text; /* -e */
+	const char *payload_file; /* -f ("-" = stdin) */
+	int content_format;       /* -t, -1 when not given, CLI_FORMAT_NONE for -t none */
+	int accept;               /* -A, -1 when not given */
+	unsigned int block_size;  /* -b, 0 when not given */
+	double give_up_s;         /* -B */
+	bool give_up_given;       /* -B was on the command line */
+	bool non_confirmable;     /* -N */
 	struct coap_client_option user_opts[CLI_MAX_USER_OPTIONS]; /* -O */
 	size_t n_user_opts;
 	bool suppress_uri_host;      /* -O 3,... given */
@@ -168,8 +171,12 @@ struct cli_config {
 	const char *local_addr;   /* -a: numeric address to send from, or NULL */
 	uint16_t local_port;      /* -p: port to send from, 0 when not given */
 	unsigned long repeat;     /* -G: times to send the request (1 by default) */
-	const char *uri;          /* the first URI */
-	const char *const *uris;  /* every URI, in command-line order */
+	uint8_t token[COAP_TOKEN_MAX_LEN]; /* -T */
+	uint8_t token_len;                 /* ... bytes of it, 0 when not given */
+	const char *iface;                 /* -I: interface of a multicast group, or NULL */
+	unsigned int ifindex;              /* ... its index */
+	const char *uri;                   /* the first URI */
+	const char *const *uris;           /* every URI, in command-line order */
 	size_t n_uris;
 };
 
@@ -190,6 +197,9 @@ enum cli_args_result cli_parse_args(int argc, char **argv, struct cli_config *cf
  * key is empty or the hex is malformed.
  */
 int cli_psk_decode(const char *text, uint8_t *out, size_t *len);
+
+/* Print the --help text (help.c). */
+void cli_print_help(void);
 
 /* Content-Format by name ("json", "text/plain", ...) or number; -1 when unknown. */
 int cli_content_format_parse(const char *s);
@@ -228,6 +238,11 @@ int cli_output_close(struct cli_output *out, bool success);
 
 /* The URI the next responses answer; with --json, each object names it ("uri"). NULL: none. */
 void cli_output_set_uri(struct cli_output *out, const char *uri);
+/*
+ * Multicast: the responder of the next response ("127.0.0.1:5683"), which
+ * --json names ("source") and the raw output puts before it; NULL: none.
+ */
+void cli_output_set_source(struct cli_output *out, const char *source);
 
 /*
  * A new response (or notification) starts: @p code is its code byte, @p pkt
@@ -347,6 +362,8 @@ struct cli_exchange {
 	bool have_code;        /* code holds the code that decides the exit status */
 	bool no_response; /* ended with 0 and no packet: No-Response asked for none (RFC 7967) */
 	bool pong;        /* -K: the ping was answered */
+	bool multicast;   /* the request went to a group: one answer per responder */
+	unsigned long responders; /* multicast: answers shown so far */
 	uint8_t pong_retransmissions;
 	uint8_t code;                /* ... of the last answer shown */
 	unsigned long notifications; /* > 0: registered (RFC 7641 §3.2) */
@@ -382,9 +399,13 @@ void cli_exchange_reset(struct cli_exchange *x);
  * so waiting for the retransmissions to run out would only hide that.
  */
 void cli_exchange_trace(bool outgoing, const uint8_t *data, size_t len, void *user_data);
-/* Send @p req on @p sock with the exchange's callback; coap_client_req()'s result. */
+/*
+ * Send @p req on @p sock with the exchange's callback; coap_client_req()'s
+ * result. @p group: the multicast group @p sock is not connected to (the
+ * request then has multicast_timeout_ms set), or NULL for a connected socket.
+ */
 int cli_exchange_send(struct cli_exchange *x, struct coap_client *client, int sock,
-		      struct coap_client_request *req);
+		      struct coap_client_request *req, const struct sockaddr *group);
 /* Wait until the outcome of the request sent is known (or -B, -s, Ctrl-C end the wait). */
 void cli_exchange_wait(struct cli_exchange *x);
 /*
@@ -419,10 +440,21 @@ struct cli_dtls;
 enum cli_exit cli_resolve(const struct cli_uri *uri, struct cli_output *out, struct addrinfo **ais);
 /* "192.0.2.1:5683" or "[2001:db8::1]:5683". */
 void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size);
+/* The same for a socket address. */
+void cli_describe_sockaddr(const struct sockaddr *sa, socklen_t len, char *buf, size_t size);
+/* True when @p sa is a multicast group (IPv4 224.0.0.0/4, IPv6 ff00::/8). */
+bool cli_addr_is_group(const struct sockaddr *sa);
+/*
+ * Multicast (RFC 7252 §8): the window of a request to a group in ms: -B, or
+ * CLI_MULTICAST_WINDOW_MS when -B is not given.
+ */
+#define CLI_MULTICAST_WINDOW_MS 10000u
+uint32_t cli_multicast_window_ms(const struct cli_config *cfg);
 /*
  * A UDP socket, bound to -a/-p when given (*bind_failed tells when that
- * failed), connected to @p ai unless @p secure (the handshake connects it),
- * or -errno.
+ * failed), connected to @p ai unless @p secure (the handshake connects it)
+ * or @p ai is a multicast group (the socket stays unconnected, to hear the
+ * responders' unicast answers, with -I as its multicast interface), or -errno.
  */
 int cli_socket_open(const struct addrinfo *ai, bool secure, const struct cli_config *cfg,
 		    bool *bind_failed);

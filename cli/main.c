@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <netdb.h>
+#include <netinet/in.h>
 
 #include "cli.h"
 
@@ -44,6 +45,7 @@ struct tool {
 	bool client_started;
 	struct cli_dtls dtls;
 	int sock;
+	const struct sockaddr *group;            /* the multicast group sent to, or NULL */
 	char where[NI_MAXHOST + NI_MAXSERV + 4]; /* the address tried last */
 	const char *uri_text;                    /* the URI being requested */
 };
@@ -184,12 +186,60 @@ static int exchange_again(struct tool *t)
 	int ret;
 
 	cli_exchange_reset(x);
-	ret = cli_exchange_send(x, &t->client, t->sock, &t->request.req);
+	ret = cli_exchange_send(x, &t->client, t->sock, &t->request.req, t->group);
 	if (ret < 0) {
 		return not_sent(ret);
 	}
 	cli_exchange_wait(x);
 	(void)cli_exchange_end(x, false);
+	return GO_ON;
+}
+
+/*
+ * The request to @p ai: to a multicast group (RFC 7252 §8) it is NON, with
+ * the -B window, on an unconnected socket; what cannot go to a group is a
+ * usage error. GO_ON or a status.
+ */
+static int prepare_destination(struct tool *t, const struct addrinfo *ai)
+{
+	const struct cli_config *cfg = &t->cfg;
+	struct coap_client_request *req = &t->request.req;
+
+	t->group = NULL;
+	req->confirmable = !cfg->non_confirmable;
+	req->multicast_timeout_ms = 0;
+	if (!cli_addr_is_group(ai->ai_addr)) {
+		if (cfg->iface != NULL && cfg->verbose > 0) {
+			fprintf(stderr, "zcoap: -I applies to multicast groups only; ignored\n");
+		}
+		return GO_ON;
+	}
+	if (t->conn->secure || cfg->observe || cfg->ping) {
+		fprintf(stderr,
+			"zcoap: %s is a multicast group: coaps://, -s/--observe-count "
+			"and -K cannot be used with it\n",
+			t->where);
+		return CLI_EXIT_USAGE;
+	}
+	if (ai->ai_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)ai->ai_addr;
+
+		/* a link- or interface-local group needs an interface (RFC 4007 §6) */
+		if (sin6->sin6_scope_id == 0 && cfg->ifindex != 0) {
+			sin6->sin6_scope_id = cfg->ifindex;
+		}
+		if (sin6->sin6_scope_id == 0 && (IN6_IS_ADDR_MC_LINKLOCAL(&sin6->sin6_addr) ||
+						 IN6_IS_ADDR_MC_NODELOCAL(&sin6->sin6_addr))) {
+			fprintf(stderr,
+				"zcoap: %s is a link-local group: name the interface with -I "
+				"IFNAME or a zone ([ff02::fd%%25eth0])\n",
+				t->where);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	t->group = ai->ai_addr;
+	req->confirmable = false;
+	req->multicast_timeout_ms = cli_multicast_window_ms(cfg);
 	return GO_ON;
 }
 
@@ -211,6 +261,11 @@ static int exchange(struct tool *t)
 	for (ai = t->ais; ai != NULL; ai = ai->ai_next) {
 		cli_exchange_reset(x);
 		cli_describe_addr(ai, t->where, sizeof(t->where));
+		status = prepare_destination(t, ai);
+		if (status != GO_ON) {
+			return status;
+		}
+		status = CLI_EXIT_ERROR;
 		t->sock = cli_socket_open(ai, t->conn->secure, cfg, &bind_failed);
 		if (t->sock < 0) {
 			if (ai->ai_next != NULL) {
@@ -233,8 +288,10 @@ static int exchange(struct tool *t)
 		if (cfg->verbose > 0) {
 			char local[NI_MAXHOST + NI_MAXSERV + 4] = "";
 
-			/* a DTLS socket is bound by its handshake, unless -a/-p bound it */
-			if (!t->conn->secure || cfg->local_addr != NULL || cfg->local_port != 0) {
+			/* a DTLS socket is bound by its handshake, unless -a/-p bound it; */
+			/* an unconnected (group) socket is bound by its first send */
+			if ((!t->conn->secure && t->group == NULL) || cfg->local_addr != NULL ||
+			    cfg->local_port != 0) {
 				cli_describe_local(t->sock, local, sizeof(local));
 			}
 			fprintf(stderr, "zcoap: %s %s -> %s%s%s%s\n",
@@ -253,7 +310,7 @@ static int exchange(struct tool *t)
 				return status;
 			}
 		}
-		ret = cli_exchange_send(x, &t->client, t->sock, &t->request.req);
+		ret = cli_exchange_send(x, &t->client, t->sock, &t->request.req, t->group);
 		if (ret < 0) {
 			if (ret == -ECONNREFUSED && ai->ai_next != NULL) {
 				drop_socket(t);

@@ -41,9 +41,10 @@ struct cli_output {
 	bool binary_guard; /* a terminal: a body with a NUL byte is not written (-o - writes it) */
 	bool binary_held;  /* ... and the current one had one: the rest is not written */
 	bool json;
-	const char *uri; /* --json with several URIs: the one being answered */
-	bool newline;    /* -w */
-	bool include;    /* -i */
+	const char *uri;    /* --json with several URIs: the one being answered */
+	const char *source; /* multicast: the responder, or NULL */
+	bool newline;       /* -w */
+	bool include;       /* -i */
 	/* the response being delivered */
 	uint8_t code;
 	bool to_stderr; /* not 2.xx: the payload is a diagnostic */
@@ -427,6 +428,10 @@ void cli_output_begin(struct cli_output *out, uint8_t code, const struct coap_pa
 {
 	stream_abort(out);
 	out->binary_held = false;
+	if (out->source != NULL && (!out->json || (code >> 5) != 2)) {
+		/* multicast: each answer on a line of its own, after its responder */
+		fprintf((code >> 5) != 2 ? stderr : out->body, "%s: ", out->source);
+	}
 	if (out->include) {
 		include_header(out, code, pkt);
 	}
@@ -503,11 +508,21 @@ static void json_open(struct cli_output *out)
 		json_string(out->body, out->uri);
 		fputc(',', out->body);
 	}
+	if (out->source != NULL) {
+		fputs("\"source\":", out->body);
+		json_string(out->body, out->source);
+		fputc(',', out->body);
+	}
 }
 
 void cli_output_set_uri(struct cli_output *out, const char *uri)
 {
 	out->uri = uri;
+}
+
+void cli_output_set_source(struct cli_output *out, const char *source)
+{
+	out->source = source;
 }
 
 /*
@@ -681,10 +696,11 @@ int cli_output_end(struct cli_output *out, const struct coap_packet *pkt, uint64
 		fprintf(f, "\",\"elapsed_ms\":%llu,\"retransmissions\":%u}\n",
 			(unsigned long long)elapsed_ms, retransmissions);
 	} else if (!out->to_stderr && out->written > 0) {
-		if (out->newline || (out->body_is_tty && out->last_byte != '\n')) {
+		if (out->newline ||
+		    ((out->body_is_tty || out->source != NULL) && out->last_byte != '\n')) {
 			fputc('\n', f);
 		}
-	} else if (!out->to_stderr && out->body_is_tty && !out->include) {
+	} else if (!out->to_stderr && (out->body_is_tty || out->source != NULL) && !out->include) {
 		/* No body (a PUT's 2.04, say): on a terminal, say what came. */
 		const char *reason = cli_code_reason(out->code);
 

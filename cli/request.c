@@ -25,10 +25,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netdb.h>
+
 #include "cli.h"
 
 /* How long to wait for the answer to a deregistration before giving up on it. */
 #define DEREGISTER_WAIT_MS 2000u
+/* Multicast: how long after the window the tool waits for the library to end it. */
+#define MULTICAST_GRACE_MS 2000u
 
 static volatile sig_atomic_t got_signal;
 static int signal_wake_fd = -1;
@@ -159,6 +163,43 @@ static void response_complete(struct cli_exchange *x, uint8_t code)
 	}
 }
 
+/*
+ * Multicast (RFC 7252 §8.2): every answer in the window is one complete
+ * response of one responder (the library drops block-wise ones), shown with
+ * its source; the final callback, without response info, ends the window.
+ * The code that decides the exit status is the first 2.xx, or else the
+ * first answer's.
+ */
+static void multicast_response(struct cli_exchange *x, uint8_t code, const uint8_t *payload,
+			       size_t len, const struct zcoap_response_info *info)
+{
+	char source[NI_MAXHOST + NI_MAXSERV + 4];
+	int ret;
+
+	if (info == NULL) {
+		set_phase(x, CLI_PHASE_DONE);
+		return;
+	}
+	set_phase(x, CLI_PHASE_ANSWERING);
+	cli_describe_sockaddr(info->source, info->source_len, source, sizeof(source));
+	cli_output_set_source(x->out, source);
+	cli_output_begin(x->out, code, info->packet);
+	ret = cli_output_body(x->out, 0, payload, len);
+	if (ret == 0) {
+		ret = cli_output_end(x->out, info->packet, cli_now_ms() - x->t_start, 0,
+				     info->has_observe, info->observe);
+	}
+	cli_output_set_source(x->out, NULL);
+	if (ret < 0) {
+		x->out_err = ret;
+	}
+	x->responders++;
+	if (!x->have_code || ((x->code >> 5) != 2 && (code >> 5) == 2)) {
+		x->code = code;
+		x->have_code = true;
+	}
+}
+
 static void on_response(int16_t result, size_t offset, const uint8_t *payload, size_t len,
 			bool last_block, void *user_data)
 {
@@ -180,6 +221,10 @@ static void on_response(int16_t result, size_t offset, const uint8_t *payload, s
 			x->err = result;
 		}
 		set_phase(x, CLI_PHASE_DONE);
+		goto wake;
+	}
+	if (x->multicast) {
+		multicast_response(x, (uint8_t)result, payload, len, info);
 		goto wake;
 	}
 	if (result == 0 && x->cfg->ping) {
@@ -314,7 +359,8 @@ void cli_exchange_trace(bool outgoing, const uint8_t *data, size_t len, void *us
 			snprintf(x->rejected_why, sizeof(x->rejected_why), "%u.%02u with %s",
 				 msg.code >> 5, msg.code & 0x1Fu, why);
 		}
-		if (x->phase == CLI_PHASE_WAITING) {
+		/* one responder of a group speaks for none of the others */
+		if (x->phase == CLI_PHASE_WAITING && !x->multicast) {
 			x->ended_by_rejection = true;
 			set_phase(x, CLI_PHASE_DONE);
 			wake(x);
@@ -365,6 +411,8 @@ void cli_exchange_reset(struct cli_exchange *x)
 	x->rejected_why[0] = '\0';
 	x->ended_by_rejection = false;
 	x->empty_ack = false;
+	x->multicast = false;
+	x->responders = 0;
 	x->t_start = cli_now_ms();
 	pthread_mutex_unlock(&x->lock);
 	x->timed_out = false;
@@ -372,16 +420,19 @@ void cli_exchange_reset(struct cli_exchange *x)
 }
 
 int cli_exchange_send(struct cli_exchange *x, struct coap_client *client, int sock,
-		      struct coap_client_request *req)
+		      struct coap_client_request *req, const struct sockaddr *group)
 {
 	x->client = client;
 	x->req = req;
 	req->cb = on_response;
 	req->user_data = x;
+	pthread_mutex_lock(&x->lock);
+	x->multicast = group != NULL;
+	pthread_mutex_unlock(&x->lock);
 	if (x->cfg->ping) {
 		return zcoap_client_ping(client, sock, NULL, on_response, x, 0, NULL);
 	}
-	return coap_client_req(client, sock, NULL, req, NULL);
+	return coap_client_req(client, sock, group, req, NULL);
 }
 
 static void drain(int fd)
@@ -422,6 +473,11 @@ void cli_exchange_wait(struct cli_exchange *x)
 	const struct cli_config *cfg = x->cfg;
 	uint64_t give_up_at = x->t_start + (uint64_t)(cfg->give_up_s * 1000.0);
 	uint64_t dereg_until = 0;
+
+	if (x->multicast) {
+		/* the library ends the window (-B) itself: this is only a safety net */
+		give_up_at = x->t_start + cli_multicast_window_ms(cfg) + MULTICAST_GRACE_MS;
+	}
 
 	for (;;) {
 		enum cli_phase phase;
@@ -601,6 +657,10 @@ enum cli_exit cli_exchange_outcome(struct cli_exchange *x, const char *where, in
 		}
 		fprintf(stderr, "zcoap: %s: %s (%s)\n", kind, zcoap_strerror(x->err), where);
 		cli_output_error(x->out, kind, x->err, NULL, cli_now_ms() - x->t_start);
+	} else if (x->multicast && x->responders == 0) {
+		cli_report_timeout(x->out, where, x->t_start,
+				   "no responder in the multicast window");
+		status = CLI_EXIT_TIMEOUT;
 	} else if (x->pong) {
 		uint64_t ms = cli_now_ms() - x->t_start;
 

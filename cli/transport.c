@@ -97,16 +97,71 @@ enum cli_exit cli_resolve(const struct cli_uri *uri, struct cli_output *out, str
 
 void cli_describe_addr(const struct addrinfo *ai, char *buf, size_t size)
 {
-	const struct sockaddr *sa = ai->ai_addr;
+	cli_describe_sockaddr(ai->ai_addr, ai->ai_addrlen, buf, size);
+}
+
+void cli_describe_sockaddr(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
 	char host[NI_MAXHOST];
 	char serv[NI_MAXSERV];
 
-	if (getnameinfo(sa, ai->ai_addrlen, host, sizeof(host), serv, sizeof(serv),
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+	if (sa == NULL || getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv),
+				      NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		snprintf(buf, size, "?");
 		return;
 	}
 	snprintf(buf, size, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
+}
+
+bool cli_addr_is_group(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)sa;
+
+		return IN_MULTICAST(ntohl(sin->sin_addr.s_addr));
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+
+		return IN6_IS_ADDR_MULTICAST(&sin6->sin6_addr);
+	}
+	return false;
+}
+
+uint32_t cli_multicast_window_ms(const struct cli_config *cfg)
+{
+	double ms = cfg->give_up_s * 1000.0;
+
+	if (!cfg->give_up_given) {
+		return CLI_MULTICAST_WINDOW_MS;
+	}
+	return ms < 1.0 ? 1u : ms > 4000000000.0 ? 4000000000u : (uint32_t)ms;
+}
+
+/*
+ * A group: the socket stays unconnected (a socket connected to a group
+ * hears nothing from the responders' unicast addresses) and -I, when
+ * given, chooses the interface the request leaves on.
+ */
+static int group_socket_setup(int fd, const struct addrinfo *ai, const struct cli_config *cfg)
+{
+	if (cfg->ifindex == 0) {
+		return 0;
+	}
+	if (ai->ai_family == AF_INET) {
+		struct ip_mreqn mreq;
+
+		memset(&mreq, 0, sizeof(mreq));
+		mreq.imr_ifindex = (int)cfg->ifindex;
+		return setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0 ? -errno
+											    : 0;
+	} else {
+		int idx = (int)cfg->ifindex;
+
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx)) < 0
+			   ? -errno
+			   : 0;
+	}
 }
 
 /*
@@ -169,6 +224,14 @@ int cli_socket_open(const struct addrinfo *ai, bool secure, const struct cli_con
 		}
 	}
 	if (secure) {
+		return fd;
+	}
+	if (cli_addr_is_group(ai->ai_addr)) {
+		ret = group_socket_setup(fd, ai, cfg);
+		if (ret < 0) {
+			close(fd);
+			return ret;
+		}
 		return fd;
 	}
 	/*

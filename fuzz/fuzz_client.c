@@ -9,7 +9,11 @@
  * ::ffff:192.0.2.1, as on a dual-stack socket), a Block1 PUT (body larger than a message), a GET
  * that asks for small Block2 blocks, a CON Observe GET, a streaming POST
  * (payload_cb) on a connected socket, and a NON Observe FETCH to an IPv6
- * server. The input is then cut into records, each one of
+ * server; and the kinds of exchange of docs/design/exchanges.md: a CoAP
+ * ping (an Empty CON), a NON POST with No-Response (2.xx suppressed), an
+ * overall deadline, the application's own 3-byte token and no
+ * Content-Format, and a NON GET to the IPv4 group 239.255.0.1 with a
+ * multicast window. The input is then cut into records, each one of
  *
  *   - a datagram delivered to the engine (whole or marked truncated), from
  *     the server or from a foreign endpoint, optionally patched with the
@@ -24,18 +28,15 @@
  *     endpoint (zc_engine_fail_endpoint()).
  *
  * Layout: a config byte (bits 0-1 transmission parameters, 2-3 liveness of
- * the Observe GET, 4-5 first message ID, 6 early Block2 for the Block2 GET,
- * 7 a 500 ms separate-response timeout), an RNG seed byte, then records
- * led by an op byte (bit 7 also resubmits ended requests):
- *   op & 7 in 0..2  datagram: route byte (bits 0-2 source, 3-5 slot k,
- *                   6 insert slot k's token -- its registration token with
- *                   op bit 4 --, 7 patch in slot k's MID), 16-bit length,
- *                   bytes; op bit 3 marks it truncated;
- *   3               advance the clock by a 16-bit number of ms and tick;
- *   4               jump to the next deadline (+ op >> 3 ms) and tick;
- *   5               action byte: cancel one, cancel all, deregister, resubmit;
- *   6               script byte: result of the next send, payload_cb failure;
- *   7               the previous datagram again; with op bit 3 instead an
+ * the Observe GET -- bit 3 also a 300 ms instead of 2 s multicast window --, 4-5 first message ID,
+ * 6 early Block2 for the Block2 GET, 7 a 500 ms separate-response timeout), an RNG seed byte, then
+ * records led by an op byte (bit 7 also resubmits ended requests): op & 7 in 0..2  datagram: route
+ * byte (bits 0-2 source, 3-5 slot k, 6 insert slot k's token -- its registration token with op bit
+ * 4 --, 7 patch in slot k's MID), 16-bit length, bytes; op bit 3 marks it truncated, op bit 5 adds
+ * 8 to k (the slots past the eighth); 3               advance the clock by a 16-bit number of ms
+ * and tick; 4               jump to the next deadline (+ op >> 3 ms) and tick; 5 action byte:
+ * cancel one, cancel all, deregister, resubmit; 6               script byte: result of the next
+ * send, payload_cb failure; 7               the previous datagram again; with op bit 3 instead an
  *                   ICMP error: byte bit 0 the socket, bits 1-2 the errno.
  * Sources (route bits 0-2): 0 the server, 1 the server as ::ffff:192.0.2.1
  * (a dual-stack socket's view of it), 2 its address with another port, 3
@@ -56,14 +57,20 @@
  *     continue exactly where the previous chunk ended (RFC 7959);
  *   - a datagram from an endpoint changes no request bound to another
  *     endpoint (RFC 7252 §5.3.2) and produces no event for it; an IPv4
- *     endpoint and its v4-mapped form are the same endpoint;
+ *     endpoint and its v4-mapped form are the same endpoint; the one
+ *     exception is the multicast request, which any endpoint on its socket
+ *     may answer (RFC 7252 §8.2), each answer a whole response at offset 0
+ *     with last_block false, never ACKed or reset;
+ *   - a final event with result 0 and no packet only ends the No-Response
+ *     request or the multicast window;
  *   - a truncated datagram is never delivered, and one that is not a
  *     response (class other than 2, 4, 5) changes no request at all;
  *   - an ICMP error ends exactly the requests on its socket, sends nothing;
  *   - per datagram at most one Empty ACK/RST (4 bytes, the datagram's MID,
  *     to its source, never for an ACK or RST, ACK only for a CON) and at
  *     most one new request; requests go only to their own server, carry an
- *     8-byte token and parse; no message ID is sent more than
+ *     8-byte token (the library's), the application's own or none (a ping:
+ *     an Empty CON, 4 bytes) and parse; no message ID is sent more than
  *     1 + MAX_RETRANSMIT times (RFC 7252 §4.2);
  *   - a cancel sends nothing but, for an observation, a NON deregistration;
  *   - after a tick the next deadline lies in the future, and every request
@@ -109,7 +116,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_SUBMITS  48 /* submissions per input, first round included */
 #define SILENT_STEPS 256
 
-enum req_id { R_CON, R_NON, R_PUT1, R_GET2, R_OBS, R_STREAM, R_OBS6, NREQ };
+enum req_id {
+	R_CON,
+	R_NON,
+	R_PUT1,
+	R_GET2,
+	R_OBS,
+	R_STREAM,
+	R_OBS6,
+	R_PING,   /* a CoAP ping (RFC 7252 §4.3) */
+	R_NORESP, /* NON POST, No-Response 2.xx, deadline, own token, no Content-Format */
+	R_MCAST,  /* NON GET to a group, with a multicast window (RFC 7252 §8) */
+	NREQ
+};
+
+/* R_NORESP's own token (coap_client_request.token). */
+static const uint8_t user_token[3] = {'n', 'r', '!'};
 
 struct app {
 	struct coap_client_request req;
@@ -119,6 +141,7 @@ struct app {
 	int sock;
 	bool observe;
 	bool upload;
+	bool quiet_end; /* may end with (0, no packet): No-Response, multicast window */
 	size_t body_len;
 	/* the request in flight */
 	bool active;
@@ -144,6 +167,7 @@ struct step {
 	uint8_t rx_code;
 	uint16_t rx_mid;
 	bool rx_has_header;
+	bool rx_multicast;     /* its token is R_MCAST's (the only one with that token) */
 	unsigned int replies;  /* Empty ACK/RST sent */
 	unsigned int requests; /* requests sent */
 };
@@ -186,6 +210,7 @@ static struct sockaddr_in foreign_port4; /* the server's address, another port *
 static struct sockaddr_in foreign_addr4; /* another host, the server's port */
 static struct sockaddr_in6 server6;
 static struct sockaddr_in6 foreign_scope6; /* the server's address with another scope id */
+static struct sockaddr_in group4;          /* R_MCAST's group */
 
 /* ---- deterministic replacements ------------------------------------------ */
 
@@ -244,6 +269,8 @@ static void init_addresses(void)
 	inet_pton(AF_INET6, "2001:db8::1", &server6.sin6_addr);
 	foreign_scope6 = server6;
 	foreign_scope6.sin6_scope_id = 2;
+	group4 = server4;
+	inet_pton(AF_INET, "239.255.0.1", &group4.sin_addr);
 }
 
 static bool addr_equal(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
@@ -313,11 +340,29 @@ static int fake_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t
 	CHECK(coap_packet_parse(&pkt, copy, (uint16_t)len, NULL, 0) == 0);
 	type = (uint8_t)((buf[0] >> 4) & 3U);
 
-	if (buf[1] == COAP_CODE_EMPTY) {
+	if (buf[1] == COAP_CODE_EMPTY && type == COAP_TYPE_CON) {
+		/* A ping (R_PING): an Empty CON, no token, to its server (RFC 7252 §4.3). */
+		uint16_t mid = (uint16_t)((buf[2] << 8) | buf[3]);
+
+		CHECK(len == 4 && (buf[0] & 0x0F) == 0);
+		CHECK(
+		    sock == SOCK_UNCONN &&
+		    addr_equal(addr, addrlen, (const struct sockaddr *)&server4, sizeof(server4)));
+		CHECK(st->kind == STEP_SUBMIT || st->kind == STEP_TICK);
+		st->requests++;
+		CHECK(st->kind != STEP_SUBMIT || st->requests <= 1);
+		if (res == 0) {
+			F.mid_sends[mid]++;
+			CHECK(F.mid_sends[mid] <=
+			      1U + (F.use_params ? F.params.max_retransmission : 4U));
+		}
+	} else if (buf[1] == COAP_CODE_EMPTY) {
 		/* An Empty ACK or RST answers the datagram being processed (RFC 7252 §4.2). */
 		CHECK(len == 4 && (buf[0] & 0x0F) == 0);
 		CHECK(type == COAP_TYPE_ACK || type == COAP_TYPE_RESET);
 		CHECK(st->kind == STEP_RECEIVE && st->rx_has_header);
+		/* The members of a group are never ACKed or reset (RFC 7252 §8.2). */
+		CHECK(!st->rx_multicast);
 		CHECK(sock == st->sock);
 		CHECK(((uint16_t)(buf[2] << 8) | buf[3]) == st->rx_mid);
 		/* Never answer an ACK or a RST; only a CON is acknowledged. */
@@ -333,17 +378,21 @@ static int fake_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t
 	} else {
 		uint16_t mid = (uint16_t)((buf[2] << 8) | buf[3]);
 
-		/* A request, to the request's own server, with an 8-byte token. */
+		/* A request, to the request's own server, with an 8-byte token or R_NORESP's. */
 		CHECK(type == COAP_TYPE_CON || type == COAP_TYPE_NON_CON);
 		CHECK(buf[1] >= COAP_METHOD_GET && buf[1] <= COAP_METHOD_IPATCH);
-		CHECK((buf[0] & 0x0F) == 8);
+		CHECK((buf[0] & 0x0F) == 8 ||
+		      ((buf[0] & 0x0F) == sizeof(user_token) &&
+		       memcmp(buf + 4, user_token, sizeof(user_token)) == 0));
 		if (sock == SOCK_UNCONN) {
 			CHECK(addr_equal(addr, addrlen, (const struct sockaddr *)&server4,
 					 sizeof(server4)) ||
 			      addr_equal(addr, addrlen, (const struct sockaddr *)&server4m,
 					 sizeof(server4m)) ||
 			      addr_equal(addr, addrlen, (const struct sockaddr *)&server6,
-					 sizeof(server6)));
+					 sizeof(server6)) ||
+			      addr_equal(addr, addrlen, (const struct sockaddr *)&group4,
+					 sizeof(group4)));
 		} else {
 			CHECK(addr == NULL && addrlen == 0);
 		}
@@ -481,6 +530,35 @@ static void setup_apps(uint8_t cfg)
 	a->observe = true;
 	a->dst = (const struct sockaddr *)&server6;
 	a->dstlen = sizeof(server6);
+
+	a = &F.apps[R_PING];
+	a->req.method = (enum coap_method)COAP_CODE_EMPTY;
+	a->req.path = "";
+	a->req.options = NULL;
+
+	a = &F.apps[R_NORESP];
+	a->req.path = "quiet";
+	a->req.method = COAP_METHOD_POST;
+	a->req.confirmable = false;
+	a->req.payload = fetch_body;
+	a->req.len = sizeof(fetch_body);
+	a->req.no_content_format = true;
+	memcpy(a->req.token, user_token, sizeof(user_token));
+	a->req.token_len = sizeof(user_token);
+	a->req.deadline_ms = 3000;
+	a->opts[0].code = COAP_OPTION_NO_RESPONSE;
+	a->opts[0].len = 1;
+	a->opts[0].value[0] = COAP_NO_RESPONSE_SUPPRESS_2_XX;
+	a->req.num_options = 1;
+	a->quiet_end = true;
+
+	a = &F.apps[R_MCAST];
+	a->req.path = ".well-known/core";
+	a->req.confirmable = false;
+	a->req.multicast_timeout_ms = (cfg & 0x08) ? 300 : 2000;
+	a->dst = (const struct sockaddr *)&group4;
+	a->dstlen = sizeof(group4);
+	a->quiet_end = true;
 }
 
 static struct zcoap_slot *slot_of(const struct app *a)
@@ -574,6 +652,10 @@ static void drain(void)
 			CHECK(ev->final && ev->offset == 0 && ev->payload == NULL && ev->len == 0);
 			CHECK(!ev->has_packet);
 			CHECK(known_error(ev->code));
+		} else if (!ev->has_packet) {
+			/* No-Response's silence, or the end of a multicast window. */
+			CHECK(ev->code == 0 && a->quiet_end);
+			CHECK(ev->final && ev->offset == 0 && ev->payload == NULL && ev->len == 0);
 		} else {
 			struct zcoap_response_info info;
 
@@ -587,7 +669,12 @@ static void drain(void)
 			zc_engine_response_info(eng, &info);
 			CHECK(info.packet == &eng->rx);
 			CHECK(info.source_len == F.st.srclen);
-			check_offset(a, ev);
+			if (a == &F.apps[R_MCAST]) {
+				/* Each member's answer is whole (block-wise ones are dropped). */
+				CHECK(ev->offset == 0 && !ev->last_block && !ev->final);
+			} else {
+				check_offset(a, ev);
+			}
 		}
 		if (ev->final) {
 			a->active = false;
@@ -738,7 +825,7 @@ static bool may_touch(const struct zcoap_slot *s, int sock, const struct sockadd
 	if (s->sock != sock) {
 		return false;
 	}
-	if (s->addrlen == 0 || srclen == 0) {
+	if (s->addrlen == 0 || srclen == 0 || s->multicast) {
 		return true;
 	}
 	return same_endpoint((const struct sockaddr *)&s->addr, s->addrlen, src, srclen);
@@ -773,6 +860,16 @@ static void deliver(const uint8_t *bytes, size_t len, uint8_t route, bool trunca
 		F.st.rx_type = (uint8_t)((F.rx[0] >> 4) & 3U);
 		F.st.rx_code = F.rx[1];
 		F.st.rx_mid = (uint16_t)((F.rx[2] << 8) | F.rx[3]);
+	}
+	{
+		const struct zcoap_slot *mc = slot_of(&F.apps[R_MCAST]);
+		size_t tkl = len >= 1 ? (size_t)(F.rx[0] & 0x0F) : 0;
+
+		/* a response (class 2, 4, 5) with R_MCAST's token, on its socket */
+		F.st.rx_multicast =
+		    mc != NULL && F.apps[R_MCAST].active && len >= 4 + tkl && (F.rx[1] >> 5) >= 2 &&
+		    (F.rx[1] >> 5) != 3 && (F.rx[1] >> 5) <= 5 && tkl == mc->tkl &&
+		    memcmp(F.rx + 4, mc->token, tkl) == 0 && sock == mc->sock && srclen > 0;
 	}
 	zc_engine_receive(&F.eng, F.now, sock, src, srclen, F.rx, len, truncated);
 
@@ -829,13 +926,14 @@ static uint16_t take16(struct reader *r)
  * 4-byte header (TKL set to its length; the observation's registration
  * token when @p reg_token), bit 7 patches in slot k's message ID.
  */
-static void record_datagram(struct reader *r, bool truncated, bool reg_token)
+static void record_datagram(struct reader *r, bool truncated, bool reg_token, bool high_slot)
 {
 	uint8_t route = take8(r);
 	size_t want = take16(r) % (MAX_COAP_MSG_LEN + 1U);
 	uint8_t dgram[MAX_COAP_MSG_LEN + 8];
 	size_t len = want < r->n ? want : r->n;
-	const struct zcoap_slot *s = &F.eng.slots[((route >> 3) & 7U) % ZCOAP_CONFIG_MAX_REQUESTS];
+	const struct zcoap_slot *s =
+	    &F.eng.slots[(((route >> 3) & 7U) + (high_slot ? 8U : 0U)) % ZCOAP_CONFIG_MAX_REQUESTS];
 	bool patch_token = (route & 0x40) != 0;
 	bool patch_mid = (route & 0x80) != 0;
 
@@ -1058,7 +1156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0:
 		case 1:
 		case 2:
-			record_datagram(&r, (op & 0x08) != 0, (op & 0x10) != 0);
+			record_datagram(&r, (op & 0x08) != 0, (op & 0x10) != 0, (op & 0x20) != 0);
 			break;
 		case 3:
 			F.now += take16(&r);

@@ -5,14 +5,17 @@
 # fuzz_client (fuzz/fuzz_client.c) into fuzz/corpus/client/seed-*.
 #
 # Input format (see fuzz_client.c): config byte, RNG byte, then records.
-#   datagram:  op (0 | 8 truncated | 0x10 registration token), route, len16, bytes
+#   datagram:  op (0 | 8 truncated | 0x10 registration token | 0x20 slot k + 8), route,
+#              len16, bytes
 #              route: bits 0-2 source, bits 3-5 slot k, 0x40 insert slot k's token,
 #              0x80 patch in slot k's MID
 #   advance:   3, ms16            jump to deadline: 4 (+ extra ms << 3)
 #   action:    5, arg             script: 6, arg          repeat last datagram: 7
 #   ICMP error: 0x0f, arg (bit 0 connected socket, bits 1-2 errno)
 # Slots of the first round: 0 CON GET, 1 NON GET, 2 Block1 PUT, 3 Block2 GET,
-# 4 Observe GET, 5 streaming POST (connected socket), 6 NON Observe FETCH (IPv6).
+# 4 Observe GET, 5 streaming POST (connected socket), 6 NON Observe FETCH (IPv6),
+# 7 ping, 8 NON POST with No-Response 2.xx and its own token "nr!", 9 NON GET to
+# the group 239.255.0.1 (multicast window 2 s, 300 ms with config bit 3).
 # Slot 1's server is given as ::ffff:192.0.2.1; source 1 is the server in that form.
 import os
 import struct
@@ -58,8 +61,8 @@ def block(num, more, szx):
     return uint((num << 4) | (8 if more else 0) | szx)
 
 
-def dgram(route, data, trunc=False, reg=False):
-    op = (8 if trunc else 0) | (0x10 if reg else 0)
+def dgram(route, data, trunc=False, reg=False, high=False):
+    op = (8 if trunc else 0) | (0x10 if reg else 0) | (0x20 if high else 0)
     return bytes([op, route]) + struct.pack(">H", len(data)) + data
 
 
@@ -187,6 +190,24 @@ seeds["separate-block2-dup"] = (H + dgram(slot(3) | MID, msg(ACK, 0))
                                 + REPEAT
                                 + dgram(slot(3) | TOK | MID, msg(ACK, 0x45, [(B2, block(1, False, 6))], b"end"))
                                 + REPEAT)
+
+# Issue 14 / 17: ping, No-Response with its own token, multicast.
+seeds["ping-rst"] = H + dgram(slot(7) | MID, msg(RST, 0)) + action(3)
+seeds["ping-ack-timeout"] = (H + dgram(SRC_FADDR | slot(7) | MID, msg(RST, 0))
+                             + dgram(slot(7) | MID, msg(ACK, 0)) + action(3) + deadline() * 8)
+seeds["noresp-other-class"] = (H + dgram(slot(0) | TOK, msg(NON, code(4, 4), [], b"no", mid=21), high=True)
+                               + action(3) + advance(2500) + deadline())
+seeds["noresp-silence"] = H + deadline() * 3 + dgram(slot(0) | TOK, msg(NON, 0x45, [], b"late", mid=22), high=True)
+seeds["multicast"] = (bytes([0x09, 0x00])
+                      + dgram(SRC_FADDR | slot(1) | TOK, msg(NON, 0x45, [], b"m1", mid=1), high=True)
+                      + dgram(SRC_SERVER | slot(1) | TOK, msg(NON, 0x45, [], b"m2", mid=1), high=True)
+                      + REPEAT
+                      + dgram(SRC_FPORT | slot(1) | TOK, msg(CON, 0x45, [], b"con", mid=2), high=True)
+                      + dgram(SRC_FADDR | slot(1) | TOK, msg(NON, 0x45, [(B2, block(0, True, 2))], bytes(64), mid=3), high=True)
+                      + dgram(SRC_FADDR | slot(1) | TOK, msg(NON, code(4, 4), [], b"x", mid=4), high=True)
+                      + dgram(SRC_SERVER | slot(1) | MID, msg(RST, 0), high=True)
+                      + dgram(SRC_CONN | slot(1) | TOK, msg(NON, 0x45, [], b"conn", mid=5), high=True)
+                      + deadline() + action(3))
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "client")
 os.makedirs(out, exist_ok=True)

@@ -99,6 +99,14 @@ struct coap_client_response_data {
 	const uint8_t *payload;           /**< Payload bytes, NULL when none */
 	size_t payload_len;               /**< Number of payload bytes */
 	bool last_block;                  /**< Final callback of the response */
+	/**
+	 * Zephyr 4.4's multicast fields: the responder of this response
+	 * (zcoap_client_response_info()->source), so each answer to a group
+	 * request names its sender; NULL in callbacks without a response (errors,
+	 * the final callback that ends a multicast window) and on connected sockets.
+	 */
+	const struct sockaddr *source;
+	socklen_t source_len; /**< Length of @c source, 0 when it is NULL */
 };
 
 /**
@@ -217,6 +225,25 @@ struct coap_client_request {
 	 * (0, 0, NULL, 0, true) with no response info.
 	 */
 	uint32_t multicast_timeout_ms;
+	/**
+	 * The request's own token (zcoap extension): @c token_len bytes (1..8)
+	 * of @c token, or 0 (the default) to let the library choose 8 random
+	 * bytes (RFC 9175 §4). It must differ from the tokens of the requests
+	 * in flight (-EEXIST), and a ping takes none (-EINVAL). It is used by
+	 * the request itself (retransmissions, Echo retries, the first Block1
+	 * block) and, for an observation, by its registration,
+	 * re-registrations and deregistration (RFC 7641 §3.3.1, §3.6);
+	 * block-wise continuations (the next Block1 blocks, the Block2
+	 * requests for the rest of a body) get fresh random tokens.
+	 */
+	uint8_t token[COAP_TOKEN_MAX_LEN];
+	uint8_t token_len; /**< Bytes of @c token used, 0..8; 0: the library's */
+	/**
+	 * Send the body without a Content-Format option (zcoap extension; RFC
+	 * 7252 §5.10.3: the server then has to guess or refuse). @c fmt is
+	 * ignored. Without a body it changes nothing.
+	 */
+	bool no_content_format;
 };
 #endif
 
@@ -248,6 +275,9 @@ struct zcoap_client_request_4_3 {
 	enum zcoap_observe_liveness observe_liveness; /**< As in the default shape */
 	uint32_t deadline_ms;                         /**< As in the default shape */
 	uint32_t multicast_timeout_ms;                /**< As in the default shape */
+	uint8_t token[COAP_TOKEN_MAX_LEN];            /**< As in the default shape */
+	uint8_t token_len;                            /**< As in the default shape */
+	bool no_content_format;                       /**< As in the default shape */
 };
 
 #ifdef ZCOAP_ZEPHYR_API_4_3

@@ -134,6 +134,9 @@ struct zcoap_slot {
 	bool cb_4_3;           /* cb is a zcoap_client_response_cb_4_3_t (Zephyr 4.3 shape) */
 	bool multicast;        /* sent to a group: any source, many responses (RFC 7252 §8) */
 	uint32_t mc_window_ms; /* multicast_timeout_ms */
+	uint8_t user_tkl;      /* the request's own token (token_len), 0: the library's */
+	uint8_t user_token[8];
+	bool no_fmt; /* the request's no_content_format: no Content-Format with the body */
 	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1];
 	struct {
 		uint16_t code;

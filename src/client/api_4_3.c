@@ -37,6 +37,9 @@ static int convert(const struct zcoap_client_request_4_3 *in, struct coap_client
 	out->observe_liveness = in->observe_liveness;
 	out->deadline_ms = in->deadline_ms;
 	out->multicast_timeout_ms = in->multicast_timeout_ms;
+	memcpy(out->token, in->token, sizeof(out->token));
+	out->token_len = in->token_len;
+	out->no_content_format = in->no_content_format;
 	return 0;
 }
 

@@ -156,6 +156,8 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 			    .payload = ev->payload,
 			    .payload_len = ev->len,
 			    .last_block = ev->last_block,
+			    .source = current_info != NULL ? current_info->source : NULL,
+			    .source_len = current_info != NULL ? current_info->source_len : 0,
 			};
 			zcoap_client_response_cb_4_3_t cb43 =
 			    (zcoap_client_response_cb_4_3_t)(void (*)(void))ev->cb;

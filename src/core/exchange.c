@@ -254,6 +254,10 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 		s->tkl = s->obs.reg_tkl;
 	} else if (zc_is_ping(s)) {
 		s->tkl = 0; /* an Empty message has no token (RFC 7252 §4.1) */
+	} else if (s->user_tkl > 0 && zc_is_first_message(s)) {
+		/* the application's own token (checked unique at admission) */
+		memcpy(s->token, s->user_token, s->user_tkl);
+		s->tkl = s->user_tkl;
 	} else {
 		fresh_token(eng, s);
 	}

@@ -151,6 +151,17 @@ static inline bool zc_in_body(const struct zcoap_slot *s)
 	return s->phase == ZCOAP_PHASE_DOWNLOAD || s->phase == ZCOAP_PHASE_NOTIFICATION;
 }
 
+/**
+ * The message to send is the request itself (its first send, an Echo retry,
+ * a restarted upload's first block), not a block-wise continuation: the one
+ * that carries the application's own token (coap_client_request.token).
+ */
+static inline bool zc_is_first_message(const struct zcoap_slot *s)
+{
+	return (s->phase == ZCOAP_PHASE_REQUEST && !s->b1.blockwise) ||
+	       (s->phase == ZCOAP_PHASE_UPLOAD && s->b1.offset == 0);
+}
+
 /** The server keeps us: a notification was accepted and no deregistration is out. */
 static inline bool zc_observing(const struct zcoap_slot *s)
 {

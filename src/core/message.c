@@ -100,8 +100,11 @@ int zc_build_message(struct zcoap_slot *s, bool confirmable)
 		return r;
 	}
 	message_body(s, &body, &body_len);
-	/* Content-Format only with a body (Zephyr's rule, RFC 7252 §5.10.3). */
-	if (zc_has_body(s) && (body_phase || body_len > 0)) {
+	/*
+	 * Content-Format only with a body (Zephyr's rule, RFC 7252 §5.10.3),
+	 * unless the application asked for none (no_content_format).
+	 */
+	if (zc_has_body(s) && !s->no_fmt && (body_phase || body_len > 0)) {
 		r = coap_append_option_int(&p, COAP_OPTION_CONTENT_FORMAT, s->fmt);
 		if (r < 0) {
 			return r;

@@ -191,6 +191,28 @@ static void handle_response(struct zcoap_engine *eng, struct zc_rx *rx)
 	zc_exchange_on_response(eng, s, rx);
 }
 
+/*
+ * Whether a datagram that must be rejected (malformed, cut short before its
+ * payload marker, an unknown critical option) answers a multicast request:
+ * its header and token are read as they came. A group member's answer is
+ * dropped, never reset (RFC 7252 §8.2; §4.3 allows silence for NON): an RST
+ * would tell that member to forget us, and a CON answer is dropped anyway.
+ */
+static bool from_group_member(struct zcoap_engine *eng, struct zc_rx *rx, const uint8_t *data,
+			      size_t len)
+{
+	const struct zcoap_slot *s;
+	size_t tkl = data[0] & 0x0FU;
+
+	if (tkl > COAP_TOKEN_MAX_LEN || len < COAP_FIXED_HEADER_SIZE + tkl) {
+		return false;
+	}
+	rx->tkl = (uint8_t)tkl;
+	memcpy(rx->token, data + COAP_FIXED_HEADER_SIZE, tkl);
+	s = match_response(eng, rx);
+	return s != NULL && s->multicast;
+}
+
 /* The fixed header of a received datagram (at least 4 bytes) and where it came from. */
 static void rx_header(struct zc_rx *rx, int64_t now, int sock, const struct sockaddr *src,
 		      socklen_t srclen, const uint8_t *data)
@@ -273,7 +295,9 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 		r = -EMSGSIZE; /* no payload marker kept: the option area may go on */
 	}
 	if (r < 0) {
-		reject(eng, rx.type, rx.mid, sock, src, srclen);
+		if (!from_group_member(eng, &rx, data, len)) {
+			reject(eng, rx.type, rx.mid, sock, src, srclen);
+		}
 		return;
 	}
 	if (rx.code == COAP_CODE_EMPTY) {
@@ -299,7 +323,9 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 		return;
 	}
 	if (zc_response_check_options(&eng->rx) < 0) {
-		reject(eng, rx.type, rx.mid, sock, src, srclen);
+		if (!from_group_member(eng, &rx, data, len)) {
+			reject(eng, rx.type, rx.mid, sock, src, srclen);
+		}
 		return;
 	}
 	rx.tkl = coap_header_get_token(&eng->rx, rx.token);

@@ -51,6 +51,26 @@ static uint8_t zc_noresp_classes(const struct zcoap_slot *s)
 	return (uint8_t)(v & COAP_NO_RESPONSE_SUPPRESS_ALL);
 }
 
+/*
+ * Whether a request in flight (a lingering one included) uses @p tok as its
+ * token or registration token: an application's own token must not
+ * (RFC 7252 §5.3.1, RFC 9175 §4), or responses could not be told apart.
+ */
+static bool token_in_use(struct zcoap_engine *eng, const uint8_t *tok, uint8_t tkl)
+{
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		const struct zcoap_slot *s = &eng->slots[i];
+
+		if ((!zc_is_ping(s) && zc_token_equal(s->token, s->tkl, tok, tkl)) ||
+		    (s->obs.reg_tkl > 0 &&
+		     zc_token_equal(s->obs.reg_token, s->obs.reg_tkl, tok, tkl))) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Checks a request; on success *path_len is the length of its path. */
 static int check_request(const struct coap_client_request *req, int sock, size_t *path_len)
 {
@@ -89,6 +109,11 @@ static int check_request(const struct coap_client_request *req, int sock, size_t
 	if (req->payload == NULL && req->payload_cb == NULL && req->len > 0) {
 		return -EINVAL;
 	}
+	/* RFC 7252 §5.3.1: 0..8 bytes; an Empty message (a ping) has none (§4.1) */
+	if (req->token_len > COAP_TOKEN_MAX_LEN ||
+	    (req->token_len > 0 && (unsigned int)req->method == COAP_CODE_EMPTY)) {
+		return -EINVAL;
+	}
 	if ((unsigned int)req->fmt > 65535U ||
 	    (unsigned int)req->observe_liveness > ZCOAP_OBSERVE_WAIT) {
 		return -EINVAL;
@@ -124,6 +149,9 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	}
 	if (req->multicast_timeout_ms > 0 && req->confirmable) {
 		return -EINVAL;
+	}
+	if (req->token_len > 0 && token_in_use(eng, req->token, req->token_len)) {
+		return -EEXIST;
 	}
 	s = zc_free_slot(eng);
 	if (s == NULL) {
@@ -167,6 +195,9 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	s->obs.wanted = zc_observe_is_register(s);
 	s->multicast = req->multicast_timeout_ms > 0;
 	s->mc_window_ms = req->multicast_timeout_ms;
+	s->no_fmt = req->no_content_format;
+	s->user_tkl = req->token_len;
+	memcpy(s->user_token, req->token, req->token_len);
 	s->obs.liveness = (uint8_t)req->observe_liveness;
 	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
 

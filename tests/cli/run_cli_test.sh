@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # run_cli_test.sh ZCOAP SILENT_PEER CASE [DTLS_SERVER MAKE_CERTS [BODY_PEER PEAK_RSS
-#                 [EXAMPLE_OBSERVE ODD_PEER README_EXAMPLE]]]
+#                 [EXAMPLE_OBSERVE ODD_PEER README_EXAMPLE [GROUP_PEER]]]]
 # -- one end-to-end case of the zcoap tool against libcoap's coap-server-notls
 # on an ephemeral loopback port, or (dtls_* cases) against coap-server-openssl
 # run by DTLS_SERVER (tests/cli/dtls_server_runner.c) with a PKI made by
@@ -10,7 +10,8 @@
 # (tests/cli/body_peer.c: bodies of any length) with zcoap's peak memory
 # measured by PEAK_RSS (tests/cli/peak_rss.c). EXAMPLE_OBSERVE is
 # examples/observe.c built, ODD_PEER tests/cli/odd_peer.c (answers a client
-# must reject), README_EXAMPLE the README's minimal program.
+# must reject), README_EXAMPLE the README's minimal program, GROUP_PEER
+# tests/cli/group_peer.c (two responders in a multicast group on loopback).
 #
 # Exit 0 = pass, 1 = fail, 77 = skipped (no server, no openssl CLI, no DTLS in
 # this build, or no python3 for the JSON cases). Every wait is a poll with a
@@ -28,6 +29,7 @@ PEAK_RSS=${7:-}
 EXAMPLE_OBSERVE=${8:-}
 ODD_PEER=${9:-}
 README_EXAMPLE=${10:-}
+GROUP_PEER=${11:-}
 
 SERVER=${COAP_SERVER:-}
 if [ -z "$SERVER" ]; then
@@ -521,6 +523,143 @@ assert "unknown critical option 2049" in l["message"], l
 		rm -f "$WORK/odd.port"
 	done
 	;;
+token)
+	# -T (coap-client's letter): the request's own token, 1..8 bytes of text or
+	# 0x hex; block-wise continuations get fresh tokens, an observation's
+	# deregistration reuses the registration's (RFC 7641 §3.6)
+	start_server
+	run -v -T ab "$URI/time"
+	expect_rc 0
+	grep -qE '^zcoap: > CON 0\.01 GET mid=[0-9]+ token=6162 \[' "$ERR" || fail "token ab not sent"
+	grep -qE '^zcoap: < ACK 2\.05 Content mid=[0-9]+ token=6162 ' "$ERR" || fail "no answer to ab"
+	run -v --token 0x0102030405060708 -G 2 "$URI/time"
+	expect_rc 0
+	[ "$(grep -c '^zcoap: > CON 0.01 GET .*token=0102030405060708 ' "$ERR")" -eq 2 ] ||
+		fail "-G 2 should send the token twice"
+	run -v -T blk -b 256 "$URI/example_data"
+	expect_rc 0
+	[ "$(grep -c '^zcoap: > ' "$ERR")" -ge 2 ] || fail "expected a block-wise transfer"
+	[ "$(grep -c '^zcoap: > .*token=626c6b ' "$ERR")" -eq 1 ] ||
+		fail "only the first request carries the token"
+	grep '^zcoap: > ' "$ERR" | tail -n +2 | grep -qvE 'token=[0-9a-f]{16} ' &&
+		fail "continuations must have fresh 8-byte tokens"
+	run -v -T ob --observe-count 1 "$URI/time"
+	expect_rc 0
+	grep -qE '^zcoap: > CON 0\.01 GET mid=[0-9]+ token=6f62 \[Observe:0,' "$ERR" ||
+		fail "registration without the token"
+	grep -qE '^zcoap: > (CON|NON) 0\.01 GET mid=[0-9]+ token=6f62 \[Observe:1,' "$ERR" ||
+		fail "deregistration without the token"
+	run -K -T ab "$URI"
+	expect_rc 2
+	expect_err_has "cannot observe, carry a payload or a token (-T)"
+	for bad in 123456789 "" 0x 0x123 0x0102030405060708aa 0xzz; do
+		run -T "$bad" "$URI/time"
+		expect_rc 2
+		expect_err_has "a token is 1 to 8 bytes"
+	done
+	;;
+no_content_format)
+	# -t none: a payload without Content-Format (issue 17), every block too
+	start_server
+	run -v -m put -t none -e hello "$URI/example_data"
+	expect_rc 0
+	grep -qE '^zcoap: > CON 0\.03 PUT .*payload=5$' "$ERR" || fail "no PUT with the payload"
+	grep '^zcoap: > ' "$ERR" | grep -qF 'Content-Format' && fail "Content-Format sent"
+	run "$URI/example_data"
+	expect_rc 0
+	expect_out "hello"
+	head -c 300 /dev/zero | tr '\0' x >"$WORK/big"
+	run -v -m put -t none -b 64 -f "$WORK/big" "$URI/example_data"
+	expect_rc 0
+	[ "$(grep -c '^zcoap: > CON 0.03 PUT ' "$ERR")" -ge 5 ] || fail "expected a block-wise upload"
+	grep '^zcoap: > ' "$ERR" | grep -qF 'Content-Format' && fail "Content-Format sent with a block"
+	# without -t none the option is there, and -A none is no format
+	run -v -m put -e hello "$URI/example_data"
+	expect_rc 0
+	grep -qE '^zcoap: > CON 0\.03 PUT .*Content-Format:text/plain' "$ERR" ||
+		fail "Content-Format missing by default"
+	run -A none "$URI/example_data"
+	expect_rc 2
+	;;
+multicast)
+	# a group URI (issue 14 point 1): a NON request on an unconnected socket,
+	# one line (one JSON object) per responder with its address, -B the window
+	need_python
+	[ -x "$GROUP_PEER" ] || fail "no group peer given"
+	G=239.255.0.189
+	start_group() {
+		rm -f "$WORK/group.out" # the old one could pass for the new peer's
+		"$GROUP_PEER" $G "$1" >"$WORK/group.out" &
+		GROUP_PID=$!
+		PIDS+=("$GROUP_PID")
+		wait_until 10 test -s "$WORK/group.out" || fail "group peer did not start"
+		GPORT=$(head -n 1 "$WORK/group.out")
+		if [ "$GPORT" = skip ]; then
+			echo "SKIP: the kernel refuses to join a multicast group on loopback"
+			exit 77
+		fi
+	}
+	start_group two
+	run -v -I lo -B 3 "coap://$G:$GPORT/whoami"
+	if [ "$RC" -eq 8 ] && grep -qF 'unreachable' "$ERR"; then
+		echo "SKIP: no route for the group on loopback"
+		exit 77
+	fi
+	expect_rc 0
+	expect_err_has "> NON 0.01 GET"
+	[ "$(wc -l <"$OUT")" -eq 1 ] || fail "expected one line on stdout (the 2.05 responder)"
+	grep -qE '^127\.0\.0\.1:[0-9]+: hello A$' "$OUT" || fail "no line of responder A"
+	grep -qE '^127\.0\.0\.1:[0-9]+: 4\.04 Not Found: gone B$' "$ERR" ||
+		fail "no line of responder B"
+	grep -qF 'RST' "$ERR" && fail "a responder got an RST"
+	run --json -I lo -B 3 --interface lo "coap://$G:$GPORT/whoami"
+	expect_rc 0
+	json_check '
+assert len(lines) == 2, lines
+by = {l["code"]: l for l in lines}
+assert set(by) == {"2.05", "4.04"}, lines
+assert by["2.05"]["payload"] == "hello A" and by["4.04"]["payload"] == "gone B", lines
+for l in lines:
+    assert l["source"].startswith("127.0.0.1:"), l
+assert by["2.05"]["source"] != by["4.04"]["source"], lines
+'
+	kill "$GROUP_PID"
+	wait "$GROUP_PID" 2>/dev/null
+	# only 4.xx answers: the status of the first one (3), both on stderr
+	start_group errors
+	run -I lo -B 3 "coap://$G:$GPORT/whoami"
+	expect_rc 3
+	expect_out_empty
+	grep -qE '^127\.0\.0\.1:[0-9]+: 4\.04 Not Found: gone A$' "$ERR" || fail "no line of A"
+	grep -qE '^127\.0\.0\.1:[0-9]+: 4\.04 Not Found: gone B$' "$ERR" || fail "no line of B"
+	kill "$GROUP_PID"
+	wait "$GROUP_PID" 2>/dev/null
+	# nobody answers: a timeout (5) when the window ends
+	start_group silent
+	run -I lo -B 1 "coap://$G:$GPORT/whoami"
+	expect_rc 5
+	expect_out_empty
+	expect_err_has "timeout: no response from $G:$GPORT in"
+	expect_err_has "(no responder in the multicast window)"
+	wait_until 10 grep -qF 'got 2' "$WORK/group.out" || fail "the members did not hear it"
+	run --json -I lo -B 1 "coap://$G:$GPORT/whoami"
+	expect_rc 5
+	json_check '
+assert len(lines) == 1 and lines[0]["error"] == "timeout", lines
+'
+	# what a group cannot do
+	run -s 5 "coap://$G:$GPORT/x"
+	expect_rc 2
+	expect_err_has "is a multicast group"
+	run -K "coap://$G:$GPORT"
+	expect_rc 2
+	run "coap://[ff02::fd]:$GPORT/x"
+	expect_rc 2
+	expect_err_has "link-local group: name the interface with -I"
+	run -I zcoap-no-such0 "coap://$G:$GPORT/x"
+	expect_rc 2
+	expect_err_has "-I zcoap-no-such0: no such network interface"
+	;;
 observe)
 	start_server
 	run -v -w --observe-count 3 "$URI/time"
@@ -824,7 +963,7 @@ output_file_safe)
 usage)
 	for args in "-m foo coap://127.0.0.1/" "http://127.0.0.1/" "coap://127.0.0.1:70000/" \
 		"coap://127.0.0.1/%zz" "coap://127.0.0.1/%A" "coap://127.0.0.1?%4" \
-		"coap://[::1/x" "coap:///x" "coap://h/x#frag" "-T 0a coap://127.0.0.1/" \
+		"coap://[::1/x" "coap:///x" "coap://h/x#frag" "-T 0x0 coap://127.0.0.1/" \
 		"" "-s 1 coap://127.0.0.1/ coap://127.0.0.1/" \
 		"-m put -f - coap://127.0.0.1/ coap://127.0.0.1/" "coap://127.0.0.1/ coap://[::1" "-b 100 coap://127.0.0.1/" \
 		"-B 0 coap://127.0.0.1/" "-B abc coap://127.0.0.1/" "-s -1 coap://127.0.0.1/" \
@@ -1051,9 +1190,9 @@ long_options)
 	run --newline --observe 1 "$URI/time"
 	expect_rc 0
 	[ -s "$OUT" ] || fail "--observe: no notification"
-	run --token 0a "$URI/lo"
-	expect_rc 2
-	expect_err_has '-T is not supported'
+	run -v --token 0a "$URI/lo"
+	expect_rc 0
+	expect_err_has ' token=3061 '
 	run --method
 	expect_rc 2
 	expect_err_has 'option --method needs a value'

@@ -44,6 +44,9 @@ struct ev43 {
 	bool has_packet;
 	uint8_t packet_code;
 	char payload[64];
+	bool has_source;
+	struct sockaddr_in source; /* when has_source and IPv4 */
+	socklen_t source_len;
 };
 
 struct log43 {
@@ -69,6 +72,11 @@ static void on_response(const struct coap_client_response_data *data, void *user
 		e->has_packet = data->packet != NULL;
 		if (data->packet != NULL) {
 			e->packet_code = coap_header_get_code(data->packet);
+		}
+		e->has_source = data->source != NULL;
+		e->source_len = data->source_len;
+		if (data->source != NULL && data->source_len == sizeof(e->source)) {
+			memcpy(&e->source, data->source, sizeof(e->source));
 		}
 		if (data->payload != NULL && data->payload_len < sizeof(e->payload)) {
 			memcpy(e->payload, data->payload, data->payload_len);
@@ -256,6 +264,45 @@ static void test_43_unterminated_path(void **state)
 	assert_false(peer_pending(&f->peer));
 }
 
+/*
+ * Zephyr 4.4's data->source/source_len: the responder of each response on an
+ * unconnected socket (what names the members of a group, RFC 7252 §8); NULL
+ * in a callback without a response (here a cancel, as for the end of a
+ * multicast window).
+ */
+static void test_43_source(void **state)
+{
+	struct fixture *f = *state;
+	struct coap_client_request req = {
+	    .method = COAP_METHOD_GET,
+	    .confirmable = true,
+	    .path = "who",
+	    .cb = on_response,
+	    .user_data = &f->log,
+	};
+	const struct sockaddr_in *peer =
+	    (const struct sockaddr_in *)(const void *)peer_sa(&f->peer);
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, peer_sa(&f->peer), &req, NULL), 0);
+	assert_int_equal(peer_recv(&f->peer, &f->req, PEER_WAIT_MS), 0);
+	assert_int_equal(
+	    peer_reply(&f->peer, &f->req, COAP_RESPONSE_CODE_CONTENT, NULL, 0, "me", 2), 0);
+	assert_true(log_wait(&f->log, 1));
+	assert_true(f->log.ev[0].has_source);
+	assert_int_equal(f->log.ev[0].source_len, sizeof(struct sockaddr_in));
+	assert_int_equal(f->log.ev[0].source.sin_family, AF_INET);
+	assert_int_equal(f->log.ev[0].source.sin_port, peer->sin_port);
+	assert_int_equal(f->log.ev[0].source.sin_addr.s_addr, peer->sin_addr.s_addr);
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, peer_sa(&f->peer), &req, NULL), 0);
+	assert_int_equal(peer_recv(&f->peer, &f->req, PEER_WAIT_MS), 0);
+	coap_client_cancel_requests(&f->client);
+	assert_true(log_wait(&f->log, 2));
+	assert_int_equal(f->log.ev[1].code, -ECANCELED);
+	assert_false(f->log.ev[1].has_source);
+	assert_int_equal(f->log.ev[1].source_len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +310,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_43_error_and_cancel, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_43_payload_cb_and_ping, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_43_unterminated_path, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_43_source, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -717,6 +717,56 @@ static void test_multicast_dropped(void **state)
 	assert_noresp_done(fk_ev(f, 0));
 }
 
+/*
+ * A member's answer with a critical option we do not know (RFC 7252 §5.4.1),
+ * CON or NON: dropped like the other unusable answers, never reset -- an
+ * RST would tell that member to forget us (found by fuzz_client).
+ */
+static void test_multicast_critical_option_dropped(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = mc_req(1000);
+	struct sockaddr_in a = fk_addr4("192.0.2.12", 5683);
+	struct fk_msg m, resp;
+
+	assert_int_equal(mc_submit(f, &r), 0);
+	fk_sent_msg(f, 0, &m);
+	fk_msg_reply(&resp, &m, COAP_TYPE_CON, COAP_RESPONSE_CODE_CONTENT, 0x2234);
+	fk_msg_opt(&resp, 9, "", 0); /* OSCORE: critical, unknown to the library */
+	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	fk_msg_reply(&resp, &m, COAP_TYPE_NON_CON, COAP_RESPONSE_CODE_CONTENT, 0x2235);
+	fk_msg_opt(&resp, 2049, "x", 1);
+	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	/* a malformed one (option delta nibble 15, RFC 7252 §3.1), and one cut short */
+	{
+		uint8_t bad[4 + 8 + 2] = {(uint8_t)(0x40 | m.tkl), COAP_RESPONSE_CODE_CONTENT, 0x22,
+					  0x37};
+
+		assert_int_equal(m.tkl, 8);
+		memcpy(bad + 4, m.token, 8);
+		bad[12] = 0xF1;
+		bad[13] = 0x00;
+		fk_deliver_from(f, f->sock, (const struct sockaddr *)&a, sizeof(a), bad,
+				sizeof(bad));
+	}
+	fk_msg_reply(&resp, &m, COAP_TYPE_CON, COAP_RESPONSE_CODE_CONTENT, 0x2238);
+	fk_msg_opt(&resp, COAP_OPTION_ETAG, "abcd", 4);
+	fk_msg_payload(&resp, "xyz", 3);
+	fk_deliver_trunc_from(f, (const struct sockaddr *)&a, sizeof(a), &resp, 4 + 8 + 3);
+	assert_int_equal(fk_nev(f), 0);
+	assert_int_equal(fk_nsent(f), 1);
+	/* the same answer to an unknown token still gets its RST */
+	fk_msg_init(&resp, COAP_TYPE_CON, COAP_RESPONSE_CODE_CONTENT, 0x2236,
+		    (const uint8_t *)"zzzzzzzz", 8);
+	fk_msg_opt(&resp, 9, "", 0);
+	fk_deliver_msg_from(f, (const struct sockaddr *)&a, sizeof(a), &resp);
+	assert_int_equal(fk_nsent(f), 2);
+	assert_true(fk_is_rst(fk_sent(f, 1), 0x2236));
+	assert_true(fk_step(f));
+	assert_int_equal(fk_nev(f), 1);
+	assert_noresp_done(fk_ev(f, 0));
+}
+
 /* Zephyr's test_multicast_get_timeout: no answer at all is not an error. */
 static void test_multicast_silence(void **state)
 {
@@ -766,6 +816,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_multicast_responses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multicast_dropped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multicast_silence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multicast_critical_option_dropped, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
