@@ -844,7 +844,14 @@ assert {"name": "Block2", "number": 23, "value": (n // 1024 - 1) << 4 | 6} in l[
 assert isinstance(l["elapsed_ms"], int)
 '
 	grown=$((PEAK_KIB - small_kib))
-	[ "$grown" -lt 8192 ] || fail "peak RSS grew by $grown KiB for a 16 MiB body"
+	# Under ASan the allocator's quarantine and shadow memory add a few MiB
+	# that vary from run to run (9 MiB seen once in CI); a body held in
+	# memory would still cost more than 16 MiB.
+	limit=8192
+	if ldd "$ZCOAP" 2>/dev/null | grep -q libasan; then
+		limit=12288
+	fi
+	[ "$grown" -lt "$limit" ] || fail "peak RSS grew by $grown KiB for a 16 MiB body"
 	# an endless body: the object is closed as incomplete when -B runs out
 	run_peak --json -B 1 "$BODY_URI/endless"
 	expect_rc 5
@@ -856,7 +863,7 @@ assert len(data) > 1024 and data == (bytes(range(251)) * (len(data) // 251 + 1))
 assert lines[1]["error"] == "timeout", lines[1]
 '
 	grown=$((PEAK_KIB - small_kib))
-	[ "$grown" -lt 8192 ] || fail "peak RSS grew by $grown KiB for an endless body"
+	[ "$grown" -lt "$limit" ] || fail "peak RSS grew by $grown KiB for an endless body"
 	;;
 json_error)
 	need_python
