@@ -232,9 +232,23 @@ static void new_token(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
 	s->tkl = COAP_TOKEN_MAX_LEN;
 }
 
+/* The SZX of a Block1 option among the request's options; 7 when there is none. */
+static uint8_t asked_b1_szx(const struct coap_client_tcp_request *req)
+{
+	for (uint8_t i = 0; i < req->num_options; i++) {
+		const struct coap_client_tcp_option *o = &req->options[i];
+
+		if (o->code == COAP_OPTION_BLOCK1 && o->len <= 3) {
+			return (uint8_t)(zcoap_option_uint(o->value, o->len) & 7U);
+		}
+	}
+	return 7;
+}
+
 int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_request *req)
 {
 	struct zcoap_tcp_slot *s;
+	uint8_t asked;
 	const uint8_t *chunk = NULL;
 	size_t chunk_len = 0;
 	bool last = true;
@@ -262,6 +276,14 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 	s->deadline = INT64_MAX; /* set when the request goes out */
 	s->observe = registers_observation(req);
 	s->b1_szx = config_szx();
+	/*
+	 * zcoap extension, as for UDP: a Block1 option among the request's
+	 * options asks for uploads in blocks of its (smaller) SZX.
+	 */
+	asked = asked_b1_szx(req);
+	if (asked < s->b1_szx) {
+		s->b1_szx = asked;
+	}
 	/* A block and the room for header and options fit the server's Max-Message-Size. */
 	while (s->b1_szx > 0 &&
 	       (16U << s->b1_szx) + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms) {
@@ -269,7 +291,8 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 	}
 	/* A body that does not fit one message, or one given by blocks, goes block-wise. */
 	s->uploading = req->payload_cb != NULL || req->len > ZCOAP_CONFIG_MESSAGE_SIZE ||
-		       req->len + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms;
+		       req->len + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms ||
+		       (asked < 7 && req->len > zc_tcp_szx_bytes(s->b1_szx));
 	new_token(client, s);
 	zc_port_mutex_unlock(&client->lock);
 

@@ -558,6 +558,29 @@ static void test_block1_fits_server_mms(void **state)
 	assert_memory_equal(upload, body, 600);
 }
 
+/* A Block1 option in the request asks for smaller blocks (zcoap extension, as for UDP). */
+static void test_block1_requested_size(void **state)
+{
+	struct coap_client_tcp_request req = get_req("up");
+
+	(void)state;
+	req.method = COAP_METHOD_PUT;
+	req.payload = body;
+	req.len = 600;
+	req.options[0].code = COAP_OPTION_BLOCK1;
+	req.options[0].len = 1;
+	req.options[0].value[0] = 2; /* NUM 0, M 0, SZX 2: 64 bytes */
+	req.num_options = 1;
+	connect_peer(serve);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CHANGED);
+	assert_int_equal(uploaded, 600);
+	assert_memory_equal(upload, body, 600);
+	/* the CSM and ten 64-byte blocks (the server checks each block's NUM and size) */
+	assert_true(tcp_peer_frames(&peer) >= 11);
+}
+
 static void test_ping_pong(void **state)
 {
 	struct coap_packet out;
@@ -917,6 +940,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_fits_server_mms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_block1_requested_size, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
