@@ -260,8 +260,8 @@ struct coap_client_tcp {
 	uint8_t
 	    chunk[MAX_COAP_TCP_MSG_LEN]; /* one recv() (sizes recorded in zcoap_build_config.h) */
 	uint8_t send_buf[ZCOAP_TCP_TX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
-	uint8_t recv_buf[ZCOAP_TCP_RX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
-	/** @endcond */
+	uint8_t recv_buf[ZCOAP_TCP_RX_HEADROOM + ZCOAP_CONFIG_TCP_MESSAGE_SIZE]; /* one message */
+										 /** @endcond */
 };
 
 /**
