@@ -32,6 +32,8 @@
 
 /* How long to wait for the answer to a deregistration before giving up on it. */
 #define TCP_DEREGISTER_WAIT_MS 2000u
+/* How long to wait for the server's CSM before the first request goes out anyway. */
+#define TCP_CSM_WAIT_MS 1000u
 
 /* What the callbacks share with the main thread (under lock). */
 struct tcp_run {
@@ -45,6 +47,7 @@ struct tcp_run {
 	bool stopping;        /* we asked to stop: answers are not shown */
 	bool done;            /* the final callback came */
 	bool pong;            /* -K: answered */
+	bool csm;             /* the server's CSM arrived */
 	bool resp_observe;    /* the current response carries Observe */
 	uint32_t observe_val; /* ... with this value */
 	size_t body_bytes;
@@ -193,6 +196,8 @@ static void on_tcp_event(struct coap_client_tcp *client, enum coap_client_tcp_ev
 		if (r->cfg->verbose > 0) {
 			fprintf(stderr, "zcoap: the server's CSM arrived\n");
 		}
+		r->csm = true;
+		tcp_wake(r);
 		break;
 	case COAP_CLIENT_TCP_EVENT_PONG_RECEIVED:
 		if (r->cfg->ping && !r->done) {
@@ -495,6 +500,40 @@ static enum cli_exit tcp_connect(const struct cli_tcp_args *a, char *where, size
 	return st;
 }
 
+/*
+ * Wait (at most TCP_CSM_WAIT_MS) for the server's CSM, which every server
+ * sends first (RFC 8323 §5.3): its Max-Message-Size and Block-Wise-Transfer
+ * decide whether uploads go in BERT blocks. A signal ends the wait early
+ * (the request then sees it: the byte stays for tcp_wait() to read).
+ */
+static void tcp_wait_csm(struct tcp_run *r, int wake_rd)
+{
+	uint64_t until = cli_now_ms() + TCP_CSM_WAIT_MS;
+
+	for (;;) {
+		uint64_t now = cli_now_ms();
+		struct pollfd pfd = {.fd = wake_rd, .events = POLLIN};
+		bool csm;
+
+		pthread_mutex_lock(&r->lock);
+		csm = r->csm;
+		pthread_mutex_unlock(&r->lock);
+		if (csm || now >= until) {
+			return;
+		}
+		if (poll(&pfd, 1, (int)(until - now)) > 0) {
+			char c;
+
+			if (read(wake_rd, &c, 1) == 1 && c == 's') {
+				/* put the signal back for tcp_wait() */
+				if (write(r->wake_wr, "s", 1) < 0) {
+				}
+				return;
+			}
+		}
+	}
+}
+
 /* One request (or -K ping) on the open connection; its exit status. */
 static enum cli_exit tcp_once(const struct cli_tcp_args *a, struct tcp_run *r,
 			      struct coap_client_tcp_request *req, const char *where)
@@ -602,6 +641,7 @@ enum cli_exit cli_tcp_run(const struct cli_tcp_args *a)
 	}
 	status = tcp_connect(a, where, sizeof(where));
 	if (status == CLI_EXIT_OK) {
+		tcp_wait_csm(&r, a->wake_rd);
 		snprintf(a->where, a->where_size, "%s", where);
 		/* -G: one request after the other on the same connection */
 		for (unsigned long i = 0; i < a->cfg->repeat; i++) {

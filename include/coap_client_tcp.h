@@ -49,7 +49,13 @@
  * CoAP over TLS (coaps+tcp): set the credentials' security tags with
  * zcoap_client_tcp_set_tls_config() (the store of zcoap_dtls.h), then
  * connect with IPPROTO_TLS_1_2; the handshake runs in
- * coap_client_tcp_connect(). Not implemented yet (docs/design/tcp.md): BERT uploads.
+ * coap_client_tcp_connect().
+ *
+ * Block-wise transfers use BERT (RFC 8323 §6) when both CSMs allow it:
+ * downloads with coap_client_tcp_option_initial_block2(), uploads by
+ * themselves once the server's CSM has arrived (blocks of k x 1024 bytes
+ * that fit its Max-Message-Size). A Block1 option in a request's options
+ * asks for uploads in blocks of its smaller SZX instead (zcoap extension).
  */
 
 #ifndef ZCOAP_COAP_CLIENT_TCP_H

@@ -249,6 +249,7 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 {
 	struct zcoap_tcp_slot *s;
 	uint8_t asked;
+	size_t room;
 	const uint8_t *chunk = NULL;
 	size_t chunk_len = 0;
 	bool last = true;
@@ -283,6 +284,9 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 	asked = asked_b1_szx(req);
 	if (asked < s->b1_szx) {
 		s->b1_szx = asked;
+	} else if (zc_tcp_bert_up_units(client) >= 2) {
+		/* BERT (RFC 8323 §6): both CSMs allow it and a block of 2 KiB or more fits. */
+		s->b1_szx = 7;
 	}
 	/* A block and the room for header and options fit the server's Max-Message-Size. */
 	while (s->b1_szx > 0 &&
@@ -290,6 +294,7 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 		s->b1_szx--;
 	}
 	/* A body that does not fit one message, or one given by blocks, goes block-wise. */
+	room = zc_tcp_up_room(client, s);
 	s->uploading = req->payload_cb != NULL || req->len > ZCOAP_CONFIG_MESSAGE_SIZE ||
 		       req->len + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms ||
 		       (asked < 7 && req->len > zc_tcp_szx_bytes(s->b1_szx));
@@ -297,7 +302,7 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 	zc_port_mutex_unlock(&client->lock);
 
 	if (s->uploading) {
-		r = zc_tcp_upload_chunk(s, zc_tcp_szx_bytes(s->b1_szx), &chunk, &chunk_len, &last);
+		r = zc_tcp_upload_chunk(s, room, &chunk, &chunk_len, &last);
 	} else {
 		chunk = req->payload;
 		chunk_len = req->len;

@@ -216,7 +216,7 @@ tcp_get)
 	[ "$(wc -l <"$OUT")" -eq 3 ] || fail "-G 3 gave $(wc -l <"$OUT") answers"
 	;;
 tcp_methods)
-	start_server
+	start_server -v 7
 	run -v -m post -e hello "$URI/dyn"
 	expect_rc 0
 	expect_err_has '2.01 Created'
@@ -236,6 +236,8 @@ tcp_methods)
 	head -c 307200 /dev/urandom >"$WORK/big.bin"
 	run -m put -f "$WORK/big.bin" "$URI/big"
 	expect_rc 0
+	# BERT upload (RFC 8323 §6): the server saw Block1 blocks of several 1024-byte units
+	grep -q 'Block1:0/M/BERT' "$WORK/server.log" || fail "the upload did not use BERT blocks"
 	run -o "$WORK/got.bin" "$URI/big"
 	expect_rc 0
 	cmp -s "$WORK/big.bin" "$WORK/got.bin" || fail "download differs from the upload"

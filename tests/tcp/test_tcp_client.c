@@ -267,7 +267,9 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 		}
 		up_blocks++;
 		up_szx = val & 7U;
-		assert_int_equal((size_t)(val >> 4) * (16U << (val & 7)), uploaded);
+		/* NUM counts blocks, or 1024-byte units for BERT (SZX 7, RFC 8323 §6) */
+		assert_int_equal((size_t)(val >> 4) * ((val & 7) == 7 ? 1024U : 16U << (val & 7)),
+				 uploaded);
 		memcpy(upload + uploaded, pl, plen);
 		uploaded += plen;
 		tcp_peer_msg(p, &out,
@@ -628,6 +630,33 @@ static void test_block1_requested_size(void **state)
 	/* ten 64-byte blocks (the server checks each block's NUM against the bytes so far) */
 	assert_int_equal(up_blocks, 10);
 	assert_int_equal(up_szx, 2);
+}
+
+/* BERT uploads (RFC 8323 §6): blocks of k x 1024 bytes, k from the server's Max-Message-Size. */
+static void test_bert_upload(void **state)
+{
+	static const uint32_t mms = 3200; /* (3200 - header room) / 1024: 3 units a block */
+	struct coap_client_tcp_request req = get_req("up");
+
+	(void)state;
+	if (ZCOAP_CONFIG_BLOCK_SIZE != 1024 || ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > 128) {
+		skip();
+	}
+	req.method = COAP_METHOD_PUT;
+	req.payload = body;
+	req.len = BODY_LEN;
+	tcp_peer_start(&peer, serve, (void *)&mms);
+	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
+						 sizeof(peer.addr), IPPROTO_TCP),
+			 0);
+	assert_int_equal(tcp_wait(&ev.sem), 0); /* the server's CSM: BWT, 3200 bytes */
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CHANGED);
+	assert_int_equal(uploaded, BODY_LEN);
+	assert_memory_equal(upload, body, BODY_LEN);
+	assert_int_equal(up_blocks, 2); /* 3072 bytes (NUM 0), then 1928 (NUM 3) */
+	assert_int_equal(up_szx, 7);
 }
 
 static void test_ping_pong(void **state)
@@ -991,6 +1020,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_fits_server_mms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_requested_size, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bert_upload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
