@@ -253,7 +253,9 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 		coap_packet_append_payload_marker(&out);
 		coap_packet_append_payload(&out, body + off, (uint16_t)n);
 		tcp_peer_send(p, &out, 1000);
-	} else if (has_path(pkt, "up")) {
+	} else if (has_path(pkt, "up") || has_path(pkt, "upshrink")) {
+		/* "upshrink" answers with SZX 4 (256 bytes): the size to go on with */
+		bool shrink = has_path(pkt, "upshrink");
 		uint32_t val;
 		const uint8_t *pl;
 		uint16_t plen = 0;
@@ -275,7 +277,8 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 		tcp_peer_msg(p, &out,
 			     (val & 8) ? COAP_RESPONSE_CODE_CONTINUE : COAP_RESPONSE_CODE_CHANGED,
 			     pkt);
-		coap_append_option_int(&out, COAP_OPTION_BLOCK1, val);
+		coap_append_option_int(&out, COAP_OPTION_BLOCK1,
+				       shrink && (val & 7U) > 4U ? (val & ~7U) | 4U : val);
 		tcp_peer_send(p, &out, 0);
 	} else if (has_path(pkt, "obs")) {
 		/* Three notifications, then the server ends the observation with 4.04. */
@@ -659,6 +662,33 @@ static void test_bert_upload(void **state)
 	assert_int_equal(up_szx, 7);
 }
 
+/* RFC 7959 §2.3: a smaller block size in the server's 2.31 is used from the next block on. */
+static void test_block1_server_shrinks(void **state)
+{
+	struct coap_client_tcp_request req = get_req("upshrink");
+
+	(void)state;
+	if (ZCOAP_CONFIG_BLOCK_SIZE < 512) {
+		skip();
+	}
+	req.method = COAP_METHOD_PUT;
+	req.payload = body;
+	req.len = 2500;
+	/* Block1 SZX 5 (512 bytes) asked for: no BERT, whenever the server's CSM comes */
+	req.options[0].code = COAP_OPTION_BLOCK1;
+	req.options[0].len = 1;
+	req.options[0].value[0] = 5;
+	req.num_options = 1;
+	connect_peer(serve);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CHANGED);
+	assert_int_equal(uploaded, 2500);
+	assert_memory_equal(upload, body, 2500);
+	assert_int_equal(up_blocks, 9); /* 512 bytes, then 256-byte blocks: 1 + 8 */
+	assert_int_equal(up_szx, 4);    /* the last blocks were 256 bytes */
+}
+
 static void test_ping_pong(void **state)
 {
 	struct coap_packet out;
@@ -1021,6 +1051,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_block1_fits_server_mms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_requested_size, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bert_upload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_block1_server_shrinks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
