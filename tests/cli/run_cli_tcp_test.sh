@@ -236,8 +236,11 @@ tcp_methods)
 	head -c 307200 /dev/urandom >"$WORK/big.bin"
 	run -m put -f "$WORK/big.bin" "$URI/big"
 	expect_rc 0
-	# BERT upload (RFC 8323 §6): the server saw Block1 blocks of several 1024-byte units
-	grep -q 'Block1:0/M/BERT' "$WORK/server.log" || fail "the upload did not use BERT blocks"
+	# BERT upload (RFC 8323 §6, builds with 1024-byte blocks): the server saw Block1 blocks
+	# of several 1024-byte units
+	if "$ZCOAP" --version | grep -qF 'block size 1024,'; then
+		grep -q 'Block1:0/M/BERT' "$WORK/server.log" || fail "the upload did not use BERT blocks"
+	fi
 	run -o "$WORK/got.bin" "$URI/big"
 	expect_rc 0
 	cmp -s "$WORK/big.bin" "$WORK/got.bin" || fail "download differs from the upload"
