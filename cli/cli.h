@@ -16,6 +16,8 @@
  *                library rejects), waiting, outcome
  *   output.c     bodies, -i, --json, the -o file, progress bar
  *   dump.c       -v datagram dumps, what the library rejects in a response
+ *   tcp.c        coap+tcp:// and coaps+tcp:// (coap_client_tcp.h): connection,
+ *                exchange and outcome
  */
 
 #ifndef ZCOAP_CLI_H
