@@ -55,7 +55,8 @@
  * downloads with coap_client_tcp_option_initial_block2(), uploads by
  * themselves once the server's CSM has arrived (blocks of k x 1024 bytes
  * that fit its Max-Message-Size). A Block1 option in a request's options
- * asks for uploads in blocks of its smaller SZX instead (zcoap extension).
+ * asks for uploads in blocks of its SZX instead, at most
+ * ZCOAP_CONFIG_BLOCK_SIZE and never BERT (zcoap extension).
  */
 
 #ifndef ZCOAP_COAP_CLIENT_TCP_H

@@ -282,8 +282,9 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 	 * options asks for uploads in blocks of its (smaller) SZX.
 	 */
 	asked = asked_b1_szx(req);
-	if (asked < s->b1_szx) {
-		s->b1_szx = asked;
+	if (asked < 7) {
+		/* a size asked for: that one (capped at the build's), never BERT */
+		s->b1_szx = asked < s->b1_szx ? asked : s->b1_szx;
 	} else if (zc_tcp_bert_up_units(client) >= 2) {
 		/* BERT (RFC 8323 §6): both CSMs allow it and a block of 2 KiB or more fits. */
 		s->b1_szx = 7;

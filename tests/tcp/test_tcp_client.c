@@ -489,6 +489,10 @@ static void test_block1_payload_cb(void **state)
 	cb_calls = 0;
 	req.method = COAP_METHOD_POST;
 	req.payload_cb = give_body;
+	/* Block1 in the build's block size: no BERT, whenever the server's CSM comes */
+	req.options[0] = coap_client_tcp_option_initial_block2(NULL);
+	req.options[0].code = COAP_OPTION_BLOCK1;
+	req.num_options = 1;
 	connect_peer(serve);
 	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
 	assert_int_equal(tcp_wait(&res.done), 0);
