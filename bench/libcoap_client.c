@@ -11,6 +11,8 @@
  *        zbench_libcoap inflight <port> <n> <k>   (NSTART raised to k)
  *        zbench_libcoap block <port>              (COAP_BLOCK_USE_LIBCOAP: libcoap
  *                                                  asks for the next blocks itself)
+ *        zbench_libcoap tcpblock <port>           the same over TCP (RFC 8323), the
+ *                                                  connection set-up measured too
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -179,7 +181,40 @@ static void run_block(void)
 	free(body);
 }
 
-#define USAGE "usage: %s seq <port> <n> | inflight <port> <n> <k> | block <port>"
+/* CoAP over TCP: the session (connection and CSM exchange) is part of the measurement. */
+static void run_tcp_block(const coap_address_t *dst)
+{
+	uint64_t t0;
+	uint64_t c0;
+
+	body = calloc(1, ZBENCH_BODY_SIZE);
+	if (body == NULL) {
+		zbench_die("libcoap: out of memory");
+	}
+	coap_register_response_handler(ctx, on_block);
+	t0 = zbench_now_ns();
+	c0 = zbench_cpu_ns();
+	session = coap_new_client_session(ctx, NULL, dst, COAP_PROTO_TCP);
+	if (session == NULL) {
+		zbench_die("libcoap: coap_new_client_session (TCP) failed");
+	}
+	send_get("big");
+	while (!body_done) {
+		if (coap_io_process(ctx, COAP_IO_WAIT) < 0) {
+			zbench_die("libcoap: coap_io_process failed");
+		}
+	}
+	if (failure) {
+		zbench_die("libcoap: TCP block download failed");
+	}
+	zbench_report(zbench_now_ns() - t0, zbench_cpu_ns() - c0, blocks);
+	if (!zbench_body_ok(body, body_len)) {
+		exit(1);
+	}
+	free(body);
+}
+
+#define USAGE "usage: %s seq <port> <n> | inflight <port> <n> <k> | block <port> | tcpblock <port>"
 
 int main(int argc, char **argv)
 {
@@ -194,7 +229,7 @@ int main(int argc, char **argv)
 	if (ctx == NULL) {
 		zbench_die("libcoap: coap_new_context failed");
 	}
-	if (strcmp(argv[1], "block") == 0) {
+	if (strcmp(argv[1], "block") == 0 || strcmp(argv[1], "tcpblock") == 0) {
 		/* Before the session: a session takes the block mode of its context. */
 		coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP);
 	}
@@ -203,6 +238,13 @@ int main(int argc, char **argv)
 	dst.addr.sin.sin_port = htons((uint16_t)zbench_arg(argv[2], "port"));
 	dst.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	dst.size = sizeof(dst.addr.sin);
+	if (strcmp(argv[1], "tcpblock") == 0) {
+		run_tcp_block(&dst);
+		coap_session_release(session);
+		coap_free_context(ctx);
+		coap_cleanup();
+		return 0;
+	}
 	session = coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
 	if (session == NULL) {
 		zbench_die("libcoap: coap_new_client_session failed");

@@ -68,7 +68,9 @@ command -v strace >/dev/null 2>&1 && HAVE_STRACE=1
 
 TMP=$(mktemp -d)
 RESPONDER_PID=
+TCP_SERVER_PID=
 cleanup() {
+	[ -n "$TCP_SERVER_PID" ] && { kill "$TCP_SERVER_PID" 2>/dev/null || true; wait "$TCP_SERVER_PID" 2>/dev/null || true; }
 	if [ -n "$RESPONDER_PID" ]; then
 		kill "$RESPONDER_PID" 2>/dev/null || true
 		wait "$RESPONDER_PID" 2>/dev/null || true
@@ -172,6 +174,41 @@ for _ in $(seq "$ROUNDS"); do
 		run "sc_$k" "$B/zbench_zcoap_wide" inflight "$PORT" "$FLIGHT_N" "$k"
 	done
 done
+
+# ---- 7. CoAP over TCP: 1 MiB download from libcoap's coap-server-notls ----------
+# The responder speaks UDP only, so both clients download from libcoap's server
+# (dynamic resources, -d), which holds the body zbench_zcoap_tcp put stores first.
+# The measurement includes the connection and the CSM exchange for both.
+HAVE_TCP=0
+TCP_SERVER=$(command -v coap-server-notls || true)
+# tcp_listen_port <pid>: the TCP port the process listens on, from /proc/net/tcp
+tcp_listen_port() {
+	local inodes
+	inodes=$(for fd in /proc/"$1"/fd/*; do readlink "$fd" 2>/dev/null; done | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
+	awk -v inodes="$inodes" 'BEGIN { n = split(inodes, a, "\n"); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+		FNR > 1 && $4 == "0A" && ($10 in want) { split($2, la, ":"); print la[2]; exit }' /proc/net/tcp |
+		while read -r hex; do echo $((16#$hex)); done
+}
+if [ $HAVE_LIBCOAP = 1 ] && [ -n "$TCP_SERVER" ] && [ -x "$B/zbench_zcoap_tcp" ]; then
+	"${PRIO[@]}" "$TCP_SERVER" -A 127.0.0.1 -p 0 -d 5 >"$TMP/tcp-server.log" 2>&1 &
+	TCP_SERVER_PID=$!
+	TPORT=
+	for _ in $(seq 1 100); do
+		TPORT=$(tcp_listen_port "$TCP_SERVER_PID")
+		[ -n "$TPORT" ] && break
+		sleep 0.05
+	done
+	[ -n "$TPORT" ] || { echo "coap-server-notls did not listen on TCP" >&2; exit 1; }
+	"$B/zbench_zcoap_tcp" put "$TPORT" || { echo "storing the 1 MiB body failed" >&2; exit 1; }
+	# a warm-up round each, which also tells the number of messages of each download
+	TCP_ZN=$(field "$("$B/zbench_zcoap_tcp" block "$TPORT")" n)
+	TCP_LN=$(field "$("$B/zbench_libcoap" tcpblock "$TPORT")" n)
+	for _ in $(seq "$ROUNDS"); do
+		run tcp_zcoap "$B/zbench_zcoap_tcp" block "$TPORT"
+		run tcp_libcoap "$B/zbench_libcoap" tcpblock "$TPORT"
+	done
+	HAVE_TCP=1
+fi
 
 # ---- 4./5. callgrind and heap ------------------------------------------------
 declare -A IR AL
@@ -298,3 +335,18 @@ for k in $SCALE_KS; do
 	fi
 	echo "| $k | $(us "$w") | $(us "$(m "sc_$k" cpu)") | $i | $(ratio "$w" "$w1") | $ir |"
 done
+echo
+echo "7. CoAP over TCP (RFC 8323): download of 1 MiB from libcoap's coap-server-notls, connection included"
+echo
+if [ $HAVE_TCP = 1 ]; then
+	tms=$(sed -n 's/^#define ZCOAP_CONFIG_TCP_MESSAGE_SIZE \([0-9]*\).*/\1/p' "$BUILD/include/zcoap_build_config.h")
+	z=$(m tcp_zcoap total)
+	l=$(m tcp_libcoap total)
+	echo "| client | ms | messages received | zcoap time / libcoap time |"
+	echo "|---|---:|---:|---:|"
+	echo "| zcoap (BERT, ZCOAP_CONFIG_TCP_MESSAGE_SIZE $tms) | $(awk -v a="$z" 'BEGIN {printf "%.2f", a / 1e6}') | $TCP_ZN | $(ratio "$z" "$l") |"
+	echo "| libcoap (its Max-Message-Size takes the whole body) | $(awk -v a="$l" 'BEGIN {printf "%.2f", a / 1e6}') | $TCP_LN | 1.00 |"
+	echo "(goal of issue 15: zcoap ≤ 0.80 x libcoap; see docs/performance.md, section 7)"
+else
+	echo "coap-server-notls, libcoap or zbench_zcoap_tcp missing: skipped"
+fi

@@ -16,6 +16,8 @@
  *                library rejects), waiting, outcome
  *   output.c     bodies, -i, --json, the -o file, progress bar
  *   dump.c       -v datagram dumps, what the library rejects in a response
+ *   tcp.c        coap+tcp:// and coaps+tcp:// (coap_client_tcp.h): connection,
+ *                exchange and outcome
  */
 
 #ifndef ZCOAP_CLI_H
@@ -74,7 +76,8 @@ struct cli_seg {
 
 /* A parsed coap:// or coaps:// URI with every component percent-decoded. */
 struct cli_uri {
-	bool secure;                     /* coaps:// */
+	bool secure;                     /* coaps:// or coaps+tcp:// */
+	bool tcp;                        /* coap+tcp:// or coaps+tcp:// (RFC 8323 §8) */
 	enum cli_host_type host_type;    /* what host holds */
 	char host[CLI_HOST_MAX_LEN + 1]; /* name (lower case) or literal, no brackets or zone */
 	char zone[CLI_ZONE_MAX_LEN + 1]; /* IPv6 zone id ("" when none) */
@@ -548,6 +551,36 @@ const char *cli_dtls_suite_name(int suite);
 
 /* Symbolic name of an errno value ("EKEYREJECTED"), or NULL. */
 const char *cli_errno_name(int err);
+
+/* ---- coap+tcp:// and coaps+tcp:// (tcp.c) -------------------------------- */
+
+/* The security tag every credential of a run goes under (dtls.c; tcp.c for TLS). */
+#define CLI_DTLS_TAG 1
+
+/* What one coap+tcp:// or coaps+tcp:// URI is run with (main.c fills it). */
+struct cli_tcp_args {
+	const struct cli_config *cfg;
+	const struct cli_uri *conn;        /* where the connection goes (the URI, or -P's) */
+	const char *uri_text;              /* the URI being requested */
+	const struct cli_request *request; /* build.c's request */
+	const struct addrinfo *ais;        /* cli_resolve()'s addresses */
+	const struct cli_dtls *dtls;       /* coaps+tcp://: cli_dtls_setup()'s credentials */
+	struct cli_output *out;
+	int wake_rd; /* the self-pipe of cli_exchange_init(): callbacks and signals wake it */
+	int wake_wr;
+	char *where; /* the address connected to, for the caller */
+	size_t where_size;
+};
+
+/* Options that cannot apply over TCP: CLI_EXIT_OK, or CLI_EXIT_USAGE with a message. */
+enum cli_exit cli_tcp_check(const struct cli_config *cfg, char *err, size_t errlen);
+
+/*
+ * Connect, send the request -G times on the connection (or -K: a Ping),
+ * report each outcome as request.c does for UDP and close. The exit status
+ * of the first request that failed.
+ */
+enum cli_exit cli_tcp_run(const struct cli_tcp_args *a);
 
 /* ---- datagram dump (dump.c) --------------------------------------------- */
 

@@ -23,9 +23,6 @@
 #include "cli.h"
 #include "zcoap_dtls.h"
 
-/* The one security tag of a run: every credential of the command line goes under it. */
-#define CLI_DTLS_TAG 1
-
 /* Credential files beyond this are surely not a certificate, a key or a CA bundle. */
 #define CLI_CRED_FILE_MAX ((size_t)4 * 1024 * 1024)
 

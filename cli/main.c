@@ -5,7 +5,8 @@
  *
  *   command line and URIs (args.c; uri.c and dtls.c's checks of every URI)
  *   start                 (output, self-pipe and signals, client)
- *   then for each URI in turn (run_uri(), finish_uri()):
+ *   then for each URI in turn (run_uri(), finish_uri()); coap+tcp:// and
+ *   coaps+tcp:// run their exchange in tcp.c instead:
  *     the request         (build.c: path, options, body)
  *     the addresses       (transport.c: resolution; dtls.c: credentials)
  *     exchange, -G times  (per address: socket and DTLS session in transport.c,
@@ -63,6 +64,10 @@ static int parse_uri(struct tool *t, const char *text)
 		return CLI_EXIT_USAGE;
 	}
 	t->conn = t->cfg.proxy != NULL ? &t->proxy : &t->uri;
+	if (t->conn->tcp && cli_tcp_check(&t->cfg, err, sizeof(err)) != CLI_EXIT_OK) {
+		fprintf(stderr, "zcoap: %s\nTry 'zcoap --help' for more information.\n", err);
+		return CLI_EXIT_USAGE;
+	}
 	if (t->conn->secure) {
 		enum cli_exit st = cli_dtls_check(&t->cfg, t->conn, err, sizeof(err));
 
@@ -374,6 +379,23 @@ static int run_uri(struct tool *t, const char *text)
 			fprintf(stderr, "zcoap: %s\n", err);
 			return status;
 		}
+	}
+	if (t->conn->tcp) {
+		struct cli_tcp_args a = {
+		    .cfg = &t->cfg,
+		    .conn = t->conn,
+		    .uri_text = text,
+		    .request = &t->request,
+		    .ais = t->ais,
+		    .dtls = &t->dtls,
+		    .out = t->out,
+		    .wake_rd = t->exchange.wake_rd,
+		    .wake_wr = t->exchange.wake_wr,
+		    .where = t->where,
+		    .where_size = sizeof(t->where),
+		};
+
+		return (int)cli_tcp_run(&a);
 	}
 	status = CLI_EXIT_OK;
 	/* -G: one exchange after the other */

@@ -47,6 +47,27 @@ static char lower(char c)
 }
 
 /*
+ * Whether the scheme of @p len bytes at @p text is @p base, or @p base
+ * followed by "+tcp" (compared without case, RFC 3986 §3.1).
+ */
+static bool scheme_is(const char *text, size_t len, const char *base)
+{
+	static const char tcp[] = "+tcp";
+	size_t n = strlen(base);
+	size_t i;
+
+	if (len != n && len != n + sizeof(tcp) - 1) {
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		if (lower(text[i]) != (i < n ? base[i] : tcp[i - n])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
  * Percent-decode @p len bytes of @p s (RFC 3986 §2.1) into @p out, which has
  * room for at least @p len bytes (decoding never grows the text). Every '%'
  * must be followed by two hex digits *inside* the component.
@@ -438,20 +459,24 @@ int cli_uri_parse(const char *text, struct cli_uri *uri, char *err, size_t errle
 		}
 	}
 	if (i == 0 || i >= len || text[i] != ':') {
-		return fail(err, errlen, "URI must start with coap:// or coaps://");
+		return fail(err, errlen,
+			    "URI must start with coap://, coaps://, coap+tcp:// or coaps+tcp://");
 	}
-	if (i == 4 && lower(text[0]) == 'c' && lower(text[1]) == 'o' && lower(text[2]) == 'a' &&
-	    lower(text[3]) == 'p') {
+	/* coap, coaps (RFC 7252 §6), coap+tcp, coaps+tcp (RFC 8323 §8.1, §8.2) */
+	uri->tcp = false;
+	if ((i == 4 || i == 8) && scheme_is(text, i, "coap")) {
 		uri->secure = false;
 		uri->port = 5683;
-	} else if (i == 5 && lower(text[0]) == 'c' && lower(text[1]) == 'o' &&
-		   lower(text[2]) == 'a' && lower(text[3]) == 'p' && lower(text[4]) == 's') {
+	} else if ((i == 5 || i == 9) && scheme_is(text, i, "coaps")) {
 		uri->secure = true;
 		uri->port = 5684;
 	} else {
-		return fail(err, errlen, "unsupported scheme \"%.*s\" (use coap:// or coaps://)",
+		return fail(err, errlen,
+			    "unsupported scheme \"%.*s\" (use coap://, coaps://, coap+tcp:// or "
+			    "coaps+tcp://)",
 			    (int)(i > 32 ? 32 : i), text);
 	}
+	uri->tcp = i == 8 || i == 9;
 	if (len - i < 3 || text[i + 1] != '/' || text[i + 2] != '/') {
 		return fail(err, errlen, "missing \"//\" after the scheme");
 	}

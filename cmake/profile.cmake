@@ -8,6 +8,8 @@ if(ZCOAP_PROFILE STREQUAL "constrained")
   set(ZCOAP_CFG_MAX_EXTRA_OPTIONS 2)
   set(ZCOAP_CFG_DEDUP_ENTRIES 4)
   set(ZCOAP_CFG_EXTENDED_OPTIONS_LEN 0)
+  # CoAP over TCP: the receive buffer holds one message of the sizes above (no BERT gain).
+  set(ZCOAP_CFG_TCP_MESSAGE_SIZE 304)
 elseif(ZCOAP_PROFILE STREQUAL "default")
   set(ZCOAP_CFG_MAX_REQUESTS 16)
   set(ZCOAP_CFG_BLOCK_SIZE 1024)
@@ -17,6 +19,9 @@ elseif(ZCOAP_PROFILE STREQUAL "default")
   set(ZCOAP_CFG_MAX_EXTRA_OPTIONS 8)
   set(ZCOAP_CFG_DEDUP_ENTRIES 16)
   set(ZCOAP_CFG_EXTENDED_OPTIONS_LEN 1)
+  # CoAP over TCP: BERT responses of up to 15 x 1024 bytes in one message, kept within
+  # one TLS record (docs/performance.md, section 7; docs/design/tcp.md).
+  set(ZCOAP_CFG_TCP_MESSAGE_SIZE 16384)
 else()
   message(FATAL_ERROR "ZCOAP_PROFILE must be 'default' or 'constrained'")
 endif()
@@ -25,7 +30,8 @@ set(ZCOAP_CFG_ECHO_MAX_LEN 40)
 set(ZCOAP_CFG_EXTENDED_OPTIONS_LEN_VALUE 270)
 # Individual values may still be overridden: -DZCOAP_CFG_MAX_REQUESTS=256
 foreach(k MAX_REQUESTS BLOCK_SIZE MESSAGE_SIZE MESSAGE_HEADER_SIZE MAX_PATH_LEN MAX_EXTRA_OPTIONS
-          DEDUP_ENTRIES ECHO_MAX_LEN EXTENDED_OPTIONS_LEN EXTENDED_OPTIONS_LEN_VALUE)
+          DEDUP_ENTRIES ECHO_MAX_LEN EXTENDED_OPTIONS_LEN EXTENDED_OPTIONS_LEN_VALUE
+          TCP_MESSAGE_SIZE)
   if(DEFINED CACHE{ZCOAP_CFG_${k}})
     set(ZCOAP_CFG_${k} "$CACHE{ZCOAP_CFG_${k}}")
   endif()

@@ -49,7 +49,14 @@
  * CoAP over TLS (coaps+tcp): set the credentials' security tags with
  * zcoap_client_tcp_set_tls_config() (the store of zcoap_dtls.h), then
  * connect with IPPROTO_TLS_1_2; the handshake runs in
- * coap_client_tcp_connect(). Not implemented yet (docs/design/tcp.md): BERT uploads.
+ * coap_client_tcp_connect().
+ *
+ * Block-wise transfers use BERT (RFC 8323 §6) when both CSMs allow it:
+ * downloads with coap_client_tcp_option_initial_block2(), uploads by
+ * themselves once the server's CSM has arrived (blocks of k x 1024 bytes
+ * that fit its Max-Message-Size). A Block1 option in a request's options
+ * asks for uploads in blocks of its SZX instead, at most
+ * ZCOAP_CONFIG_BLOCK_SIZE and never BERT (zcoap extension).
  */
 
 #ifndef ZCOAP_COAP_CLIENT_TCP_H
@@ -260,8 +267,8 @@ struct coap_client_tcp {
 	uint8_t
 	    chunk[MAX_COAP_TCP_MSG_LEN]; /* one recv() (sizes recorded in zcoap_build_config.h) */
 	uint8_t send_buf[ZCOAP_TCP_TX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
-	uint8_t recv_buf[ZCOAP_TCP_RX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
-	/** @endcond */
+	uint8_t recv_buf[ZCOAP_TCP_RX_HEADROOM + ZCOAP_CONFIG_TCP_MESSAGE_SIZE]; /* one message */
+										 /** @endcond */
 };
 
 /**

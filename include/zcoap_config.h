@@ -133,6 +133,17 @@
 #define ZCOAP_CONFIG_TCP_TIMEOUT_MS 60000U
 #endif
 
+/**
+ * CoAP over TCP (coap_client_tcp.h): the largest message the client receives,
+ * in bytes (header room and payload), advertised as its Max-Message-Size in
+ * the CSM (RFC 8323 §5.3.1) and the size of its receive buffer. Larger than
+ * MAX_COAP_MSG_LEN, it lets BERT responses (RFC 8323 §6) carry several
+ * 1024-byte units per message: fewer round trips per download.
+ */
+#ifndef ZCOAP_CONFIG_TCP_MESSAGE_SIZE
+#define ZCOAP_CONFIG_TCP_MESSAGE_SIZE (ZCOAP_CONFIG_MESSAGE_HEADER_SIZE + ZCOAP_CONFIG_MESSAGE_SIZE)
+#endif
+
 /** CoAP over TLS (coaps+tcp): TLS sessions open at a time in the process (a fixed table). */
 #ifndef ZCOAP_CONFIG_TCP_TLS_SESSIONS
 #define ZCOAP_CONFIG_TCP_TLS_SESSIONS 4
@@ -177,6 +188,9 @@
 #endif
 #if MAX_COAP_MSG_LEN + 12 > 65535
 #error "MAX_COAP_MSG_LEN plus 12 bytes of CoAP-over-TCP header room must fit in 16 bits"
+#endif
+#if ZCOAP_CONFIG_TCP_MESSAGE_SIZE < MAX_COAP_MSG_LEN || ZCOAP_CONFIG_TCP_MESSAGE_SIZE + 12 > 65535
+#error "ZCOAP_CONFIG_TCP_MESSAGE_SIZE must be MAX_COAP_MSG_LEN..65523"
 #endif
 
 #endif /* ZCOAP_CONFIG_H */

@@ -129,9 +129,9 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	client->peer_bwt = false;
 	client->ping_pending = false;
 	client->peer_mms = ZC_TCP_DEFAULT_MMS;
-	zc_tcp_stream_init(&client->stream, client->recv_buf, MAX_COAP_TCP_MSG_LEN);
+	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
 	/* RFC 8323 §5.3: the CSM is the first message of each side. */
-	r = send_csm(client, MAX_COAP_TCP_MSG_LEN);
+	r = send_csm(client, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
 	if (r != 0) {
 		struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
 		unsigned int n = zc_tcp_drop_connection(client, r, f);
@@ -232,9 +232,24 @@ static void new_token(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
 	s->tkl = COAP_TOKEN_MAX_LEN;
 }
 
+/* The SZX of a Block1 option among the request's options; 7 when there is none. */
+static uint8_t asked_b1_szx(const struct coap_client_tcp_request *req)
+{
+	for (uint8_t i = 0; i < req->num_options; i++) {
+		const struct coap_client_tcp_option *o = &req->options[i];
+
+		if (o->code == COAP_OPTION_BLOCK1 && o->len <= 3) {
+			return (uint8_t)(zcoap_option_uint(o->value, o->len) & 7U);
+		}
+	}
+	return 7;
+}
+
 int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_request *req)
 {
 	struct zcoap_tcp_slot *s;
+	uint8_t asked;
+	size_t room;
 	const uint8_t *chunk = NULL;
 	size_t chunk_len = 0;
 	bool last = true;
@@ -262,19 +277,33 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 	s->deadline = INT64_MAX; /* set when the request goes out */
 	s->observe = registers_observation(req);
 	s->b1_szx = config_szx();
+	/*
+	 * zcoap extension, as for UDP: a Block1 option among the request's
+	 * options asks for uploads in blocks of its (smaller) SZX.
+	 */
+	asked = asked_b1_szx(req);
+	if (asked < 7) {
+		/* a size asked for: that one (capped at the build's), never BERT */
+		s->b1_szx = asked < s->b1_szx ? asked : s->b1_szx;
+	} else if (zc_tcp_bert_up_units(client) >= 2) {
+		/* BERT (RFC 8323 §6): both CSMs allow it and a block of 2 KiB or more fits. */
+		s->b1_szx = 7;
+	}
 	/* A block and the room for header and options fit the server's Max-Message-Size. */
 	while (s->b1_szx > 0 &&
 	       (16U << s->b1_szx) + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms) {
 		s->b1_szx--;
 	}
 	/* A body that does not fit one message, or one given by blocks, goes block-wise. */
+	room = zc_tcp_up_room(client, s);
 	s->uploading = req->payload_cb != NULL || req->len > ZCOAP_CONFIG_MESSAGE_SIZE ||
-		       req->len + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms;
+		       req->len + ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > client->peer_mms ||
+		       (asked < 7 && req->len > zc_tcp_szx_bytes(s->b1_szx));
 	new_token(client, s);
 	zc_port_mutex_unlock(&client->lock);
 
 	if (s->uploading) {
-		r = zc_tcp_upload_chunk(s, zc_tcp_szx_bytes(s->b1_szx), &chunk, &chunk_len, &last);
+		r = zc_tcp_upload_chunk(s, room, &chunk, &chunk_len, &last);
 	} else {
 		chunk = req->payload;
 		chunk_len = req->len;
@@ -315,8 +344,9 @@ int coap_client_tcp_csm_req(struct coap_client_tcp *client, uint32_t max_block_s
 	if (client->fd < 0) {
 		r = -ENOTCONN;
 	} else {
-		r = send_csm(client, max_block_size < MAX_COAP_TCP_MSG_LEN ? max_block_size
-									   : MAX_COAP_TCP_MSG_LEN);
+		r = send_csm(client, max_block_size < ZCOAP_CONFIG_TCP_MESSAGE_SIZE
+					 ? max_block_size
+					 : ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
 	}
 	zc_port_mutex_unlock(&client->lock);
 	return r;

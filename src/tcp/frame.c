@@ -60,6 +60,12 @@ int zc_tcp_msg_init(struct coap_packet *pkt, uint8_t *buf, size_t size, uint8_t 
 
 int zc_tcp_frame_seal(const struct coap_packet *pkt, const uint8_t **frame, size_t *len)
 {
+	return zc_tcp_frame_seal_extra(pkt, 0, frame, len);
+}
+
+int zc_tcp_frame_seal_extra(const struct coap_packet *pkt, uint32_t extra, const uint8_t **frame,
+			    size_t *len)
+{
 	uint8_t *d;
 	uint8_t tkl;
 	uint8_t nibble;
@@ -79,6 +85,10 @@ int zc_tcp_frame_seal(const struct coap_packet *pkt, const uint8_t **frame, size
 		return -EINVAL;
 	}
 	body_len = (uint32_t)(pkt->offset - COAP_FIXED_HEADER_SIZE - tkl);
+	if (extra > UINT32_MAX - body_len) {
+		return -EMSGSIZE;
+	}
+	body_len += extra; /* payload bytes the caller sends right after the frame */
 	nibble = len_nibble(body_len, &ext_bytes);
 	/*
 	 * The token stays where the RFC 7252 header put it (d + 4); the Code

@@ -62,6 +62,16 @@ size_t zc_tcp_header_len(uint32_t body_len, uint8_t tkl);
 int zc_tcp_frame_seal(const struct coap_packet *pkt, const uint8_t **frame, size_t *len);
 
 /**
+ * As zc_tcp_frame_seal(), for a message whose last @p extra payload bytes
+ * are not in @p pkt (which ends with the payload marker): the Len/Extended
+ * Length count them, and the caller sends them right after *len bytes of
+ * *frame (BERT uploads, RFC 8323 §6, sent from the caller's body without a
+ * copy). -EMSGSIZE when the length does not fit 32 bits.
+ */
+int zc_tcp_frame_seal_extra(const struct coap_packet *pkt, uint32_t extra, const uint8_t **frame,
+			    size_t *len);
+
+/**
  * Start building a message for the stream: coap_packet_init() at
  * buf + ZCOAP_TCP_TX_HEADROOM with version 1, type 0 and ID 0.
  * @param size Bytes of @p buf, the headroom included.

@@ -14,6 +14,12 @@
 
 int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt)
 {
+	return zc_tcp_send_pkt_extra(c, pkt, NULL, 0);
+}
+
+int zc_tcp_send_pkt_extra(struct coap_client_tcp *c, const struct coap_packet *pkt,
+			  const uint8_t *extra, size_t extra_len)
+{
 	const uint8_t *frame;
 	size_t len;
 	int r;
@@ -21,14 +27,21 @@ int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt)
 	if (c->fd < 0) {
 		return -ENOTCONN;
 	}
-	r = zc_tcp_frame_seal(pkt, &frame, &len);
+	if (extra_len > c->peer_mms) {
+		return -EMSGSIZE;
+	}
+	r = zc_tcp_frame_seal_extra(pkt, (uint32_t)extra_len, &frame, &len);
 	if (r != 0) {
 		return r;
 	}
-	if (len > c->peer_mms) {
+	if (len + extra_len > c->peer_mms) {
 		return -EMSGSIZE;
 	}
+	/* Under the client's lock: no other frame goes out between the two parts. */
 	r = zc_tcp_sock_send_all(c->fd, c->tls, frame, len);
+	if (r == 0 && extra_len > 0) {
+		r = zc_tcp_sock_send_all(c->fd, c->tls, extra, extra_len);
+	}
 	if (r != 0) {
 		/* The receive thread sees the end of the stream and fails every request with r. */
 		c->send_err = r;
@@ -36,6 +49,25 @@ int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt)
 		zc_port_wake_signal(&c->wake);
 	}
 	return r;
+}
+
+size_t zc_tcp_up_room(const struct coap_client_tcp *c, const struct zcoap_tcp_slot *s)
+{
+	return s->b1_szx == 7 ? zc_tcp_bert_up_units(c) * 1024U : zc_tcp_szx_bytes(s->b1_szx);
+}
+
+unsigned int zc_tcp_bert_up_units(const struct coap_client_tcp *c)
+{
+	uint32_t room;
+	unsigned int k;
+
+	if (ZCOAP_CONFIG_BLOCK_SIZE != 1024 || !c->peer_csm || !c->peer_bwt ||
+	    c->peer_mms < ZCOAP_CONFIG_MESSAGE_HEADER_SIZE) {
+		return 0;
+	}
+	room = c->peer_mms - ZCOAP_CONFIG_MESSAGE_HEADER_SIZE;
+	k = room / 1024U;
+	return k > ZC_TCP_BERT_UP_MAX_UNITS ? ZC_TCP_BERT_UP_MAX_UNITS : k;
 }
 
 int zc_tcp_upload_chunk(struct zcoap_tcp_slot *s, size_t room, const uint8_t **chunk, size_t *len,
@@ -113,10 +145,15 @@ int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, con
 		r = append_block(&pkt, COAP_OPTION_BLOCK2, s->b2_num, false, s->b2_szx);
 	}
 	if (r == 0 && chunk_len > 0) {
-		if (chunk_len > UINT16_MAX) {
-			return -EMSGSIZE;
-		}
 		r = coap_packet_append_payload_marker(&pkt);
+		if (r == 0 && chunk_len > (size_t)(pkt.max_len - pkt.offset)) {
+			/* A BERT block larger than the send buffer: sent after the frame, no copy.
+			 */
+			if (r == 0) {
+				s->deadline = zc_port_now_ms() + c->timeout_ms;
+				return zc_tcp_send_pkt_extra(c, &pkt, chunk, chunk_len);
+			}
+		}
 		if (r == 0) {
 			r = coap_packet_append_payload(&pkt, chunk, (uint16_t)chunk_len);
 		}

@@ -207,12 +207,13 @@ static void continue_upload(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
 	uint32_t gen = s->gen;
 	uint32_t conn_gen = c->conn_gen;
 	const uint8_t *chunk = NULL;
+	size_t room = zc_tcp_up_room(c, s);
 	size_t len = 0;
 	bool last = true;
 	int r;
 
 	zc_port_mutex_unlock(&c->lock);
-	r = zc_tcp_upload_chunk(&copy, zc_tcp_szx_bytes(copy.b1_szx), &chunk, &len, &last);
+	r = zc_tcp_upload_chunk(&copy, room, &chunk, &len, &last);
 	zc_port_mutex_lock(&c->lock);
 	if (!still(c, s, gen, conn_gen)) {
 		return;
@@ -272,7 +273,23 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 
 	if (s->uploading) {
 		if (code == COAP_RESPONSE_CODE_CONTINUE && !s->up_last) {
+			uint8_t want;
+
 			s->up_offset += s->up_len;
+			/*
+			 * RFC 7959 §2.3: the block size of the server's 2.31 is the
+			 * one to go on with when it is smaller (a server without BERT
+			 * answers a BERT block with its own size). Every size divides
+			 * the bytes sent so far, all in whole blocks of a larger size.
+			 */
+			if (zcoap_option_find(pkt, COAP_OPTION_BLOCK1, &v, &vlen) == 0 &&
+			    vlen <= 3) {
+				want = (uint8_t)(zcoap_option_uint(v, vlen) & 7U);
+				if (want < s->b1_szx &&
+				    s->up_offset % zc_tcp_szx_bytes(want) == 0) {
+					s->b1_szx = want;
+				}
+			}
 			continue_upload(c, s);
 			return;
 		}

@@ -60,6 +60,26 @@ int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, con
 int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt);
 
 /**
+ * Send @p pkt (which ends with the payload marker) followed by @p extra_len
+ * payload bytes at @p extra, as one message (lock held).
+ */
+int zc_tcp_send_pkt_extra(struct coap_client_tcp *c, const struct coap_packet *pkt,
+			  const uint8_t *extra, size_t extra_len);
+
+/* Most 1024-byte units in one BERT upload block (64 KiB). */
+#define ZC_TCP_BERT_UP_MAX_UNITS 64U
+
+/**
+ * BERT uploads (RFC 8323 §6): the 1024-byte units one Block1 block may carry
+ * with the server's CSM (Block-Wise-Transfer and its Max-Message-Size), or 0
+ * when BERT is not possible (lock held).
+ */
+unsigned int zc_tcp_bert_up_units(const struct coap_client_tcp *c);
+
+/** Bytes of the next Block1 block of @p s (lock held). */
+size_t zc_tcp_up_room(const struct coap_client_tcp *c, const struct zcoap_tcp_slot *s);
+
+/**
  * The Block1 chunk of @p s at s->up_offset (lock NOT held: may call the
  * payload callback): sets *chunk, *len and s->up_last.
  */

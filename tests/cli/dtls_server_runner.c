@@ -7,6 +7,8 @@
  * used) and waits until the server answers.
  *
  * Usage: cli_dtls_server LOGFILE [SERVER OPTIONS...]
+ * ($ZCOAP_CLI_SERVER_FLAVOUR=gnutls runs coap-server-gnutls instead; the
+ * coaps port also takes coaps+tcp connections, RFC 8323.)
  * Prints the coaps port on the first line of stdout once the server is ready
  * (exit 77 when coap-server-openssl is not installed), then waits for SIGTERM
  * or SIGINT, or 120 s at most (a forgotten server must not outlive the test),
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,6 +27,7 @@
 int main(int argc, char **argv)
 {
 	struct dtls_srv srv;
+	const char *flavour;
 	struct timespec limit = {120, 0};
 	sigset_t stop;
 	int rc;
@@ -32,13 +36,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s LOGFILE [SERVER OPTIONS...]\n", argv[0]);
 		return 2;
 	}
-	rc = dtls_srv_start(&srv, "openssl", argv[1], (const char *const *)&argv[2]);
+	flavour = getenv("ZCOAP_CLI_SERVER_FLAVOUR");
+	if (flavour == NULL || strcmp(flavour, "gnutls") != 0) {
+		flavour = "openssl";
+	}
+	rc = dtls_srv_start(&srv, flavour, argv[1], (const char *const *)&argv[2]);
 	if (rc == -ENOENT) {
-		fprintf(stderr, "coap-server-openssl is not installed\n");
+		fprintf(stderr, "coap-server-%s is not installed\n", flavour);
 		return 77;
 	}
 	if (rc < 0) {
-		fprintf(stderr, "coap-server-openssl did not start: %s\n", strerror(-rc));
+		fprintf(stderr, "coap-server-%s did not start: %s\n", flavour, strerror(-rc));
 		return 1;
 	}
 

@@ -130,6 +130,32 @@ static void test_good(void **state)
 	}
 }
 
+/* coap+tcp:// and coaps+tcp:// (RFC 8323 §8.1, §8.2): their flag and default ports. */
+static void test_tcp_schemes(void **state)
+{
+	static const struct {
+		const char *text;
+		bool secure;
+		bool tcp;
+		unsigned int port;
+	} cases[] = {
+	    {"coap+tcp://h/x", false, true, 5683}, {"COAPS+TCP://h", true, true, 5684},
+	    {"Coap+Tcp://h:99/", false, true, 99}, {"coaps+tcp://[::1]:7/", true, true, 7},
+	    {"coap://h", false, false, 5683},      {"coaps://h", true, false, 5684},
+	};
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (parse(cases[i].text, err, sizeof(err)) != 0) {
+			fail_msg("\"%s\" rejected: %s", cases[i].text, err);
+		}
+		assert_int_equal(uri.secure, cases[i].secure);
+		assert_int_equal(uri.tcp, cases[i].tcp);
+		assert_int_equal(uri.port, cases[i].port);
+	}
+}
+
 struct bad_case {
 	const char *text;
 	const char *msg; /* a word the error message must contain */
@@ -143,7 +169,10 @@ static const struct bad_case bad[] = {
     {"//h/x", "coap://"},
     {"127.0.0.1/x", "coap://"},
     {"http://h/", "unsupported scheme"},
-    {"coap+tcp://h/", "unsupported scheme"},
+    {"coap+udp://h/", "unsupported scheme"},
+    {"coaps+tc://h/", "unsupported scheme"},
+    {"coap+tcpx://h/", "unsupported scheme"},
+    {"coap+://h/", "unsupported scheme"},
     {"coapx://h/", "unsupported scheme"},
     {"coap://", "missing host"},
     {"coap:///x", "missing host"},
@@ -516,6 +545,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_good),
+	    cmocka_unit_test(test_tcp_schemes),
 	    cmocka_unit_test(test_bad),
 	    cmocka_unit_test(test_lengths),
 	    cmocka_unit_test(test_nul_byte),

@@ -3,12 +3,13 @@
  *
  * dtls_server.c -- start, probe and stop libcoap's DTLS example servers.
  *
- * libcoap's server listens for coap on -p PORT and for coaps on PORT+1, so
- * a free pair of ports is found by binding both (127.0.0.1, then closing
- * them); a server that exits at start because another process took one
- * meanwhile is retried on a fresh pair. Readiness is probed with a CoAP
- * ping on the plain port, which must be answered with RST (RFC 7252 §4.3);
- * both endpoints are bound before the server enters its loop.
+ * libcoap's server listens for coap on -p PORT and for coaps on PORT+1,
+ * each over UDP and TCP (coap+tcp, coaps+tcp: RFC 8323), so a free pair of
+ * ports is found by binding both over UDP (127.0.0.1, then closing them)
+ * and checking that TCP can bind them too; a server that exits at start because another process
+ * took one meanwhile is retried on a fresh pair. Readiness is probed with a CoAP ping on the plain
+ * port, which must be answered with RST (RFC 7252 §4.3); both endpoints are bound before the server
+ * enters its loop.
  */
 
 #include "dtls_server.h"
@@ -105,7 +106,26 @@ static int bind_loopback(uint16_t port, uint16_t *got)
 	return fd;
 }
 
-/* A port P such that P and P+1 are both free on 127.0.0.1. */
+/* Whether a TCP listener could bind 127.0.0.1:@p port (with SO_REUSEADDR, as libcoap). */
+static bool tcp_port_free(uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
+
+	if (fd < 0) {
+		return false;
+	}
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(port);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* A port P such that P and P+1 are both free on 127.0.0.1, for UDP and TCP. */
 static int free_port_pair(uint16_t *port)
 {
 	for (int i = 0; i < 50; i++) {
@@ -124,8 +144,10 @@ static int free_port_pair(uint16_t *port)
 		close(a);
 		if (b >= 0) {
 			close(b);
-			*port = p;
-			return 0;
+			if (tcp_port_free(p) && tcp_port_free((uint16_t)(p + 1))) {
+				*port = p;
+				return 0;
+			}
 		}
 	}
 	return -EADDRINUSE;

@@ -3,8 +3,11 @@
  *
  * libcoap_server.c -- start, probe and stop coap-server-notls for interop tests.
  *
- * The port is found by binding a UDP socket to 127.0.0.1:0 and closing it;
- * another process may take it before the server binds, so a server that
+ * The port is found by binding a UDP socket to 127.0.0.1:0 and closing it,
+ * and is kept only when TCP can bind it too (libcoap also listens for
+ * coap+tcp on the same port, RFC 8323; a taken TCP port leaves the server
+ * running without it). Another process may take it before the server
+ * binds, so a server that
  * exits at start is retried on a fresh port. Readiness is probed with a
  * CoAP ping (CON Empty), which a server must answer with RST (RFC 7252 §4.3).
  */
@@ -73,7 +76,41 @@ const char *lc_server_binary(void)
 	return NULL;
 }
 
+static int free_udp_port(uint16_t *port);
+
+/* Whether a TCP listener could bind 127.0.0.1:@p port (with SO_REUSEADDR, as libcoap). */
+static bool tcp_port_free(uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
+
+	if (fd < 0) {
+		return false;
+	}
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(port);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* A loopback port free for UDP and for TCP. */
 static int free_port(uint16_t *port)
+{
+	for (int i = 0; i < 50; i++) {
+		int r = free_udp_port(port);
+
+		if (r < 0 || tcp_port_free(*port)) {
+			return r;
+		}
+	}
+	return -EADDRINUSE;
+}
+
+static int free_udp_port(uint16_t *port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t len = sizeof(a);

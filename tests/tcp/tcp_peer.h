@@ -35,7 +35,7 @@ struct tcp_peer {
 	uint8_t first_code; /* code of the first frame of the last connection */
 	uint8_t codes[64];  /* codes of the frames of all connections, in order */
 	bool stop;
-	uint8_t tx[4096]; /* the peer thread's send buffer (tcp_peer_msg()) */
+	uint8_t tx[8192]; /* the peer thread's send buffer (tcp_peer_msg()) */
 };
 
 /** Start the peer thread (listening on 127.0.0.1, a free port). */

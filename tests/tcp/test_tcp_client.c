@@ -60,6 +60,8 @@ static _Atomic int dereg_seen;
 static _Atomic bool dereg_same_token;
 static uint8_t mbuf[512]; /* the test thread's send buffer */
 static size_t uploaded;
+static _Atomic unsigned int up_blocks; /* Block1 blocks of "up" received */
+static _Atomic unsigned int up_szx;    /* SZX of the last of them */
 
 static void on_response(const struct coap_client_tcp_response_data *d, void *user_data)
 {
@@ -234,7 +236,26 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 		coap_packet_append_payload_marker(&out);
 		coap_packet_append_payload(&out, body + off, (uint16_t)n);
 		tcp_peer_send(p, &out, 100);
-	} else if (has_path(pkt, "up")) {
+	} else if (has_path(pkt, "bert4")) {
+		/* BERT with four 1024-byte units per message (RFC 8323 §6). */
+		uint32_t num = 0;
+		size_t off;
+		size_t n;
+
+		if (zcoap_option_find(pkt, COAP_OPTION_BLOCK2, &v, &vlen) == 0) {
+			num = zcoap_option_uint(v, vlen) >> 4;
+		}
+		off = (size_t)num * 1024U;
+		n = BODY_LEN - off < 4096U ? BODY_LEN - off : 4096U;
+		tcp_peer_msg(p, &out, COAP_RESPONSE_CODE_CONTENT, pkt);
+		coap_append_option_int(&out, COAP_OPTION_BLOCK2,
+				       (num << 4) | (off + n < BODY_LEN ? 8U : 0U) | 7U);
+		coap_packet_append_payload_marker(&out);
+		coap_packet_append_payload(&out, body + off, (uint16_t)n);
+		tcp_peer_send(p, &out, 1000);
+	} else if (has_path(pkt, "up") || has_path(pkt, "upshrink")) {
+		/* "upshrink" answers with SZX 4 (256 bytes): the size to go on with */
+		bool shrink = has_path(pkt, "upshrink");
 		uint32_t val;
 		const uint8_t *pl;
 		uint16_t plen = 0;
@@ -244,14 +265,20 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 		pl = coap_packet_get_payload(pkt, &plen);
 		if ((val >> 4) == 0) {
 			uploaded = 0; /* a new upload */
+			up_blocks = 0;
 		}
-		assert_int_equal((size_t)(val >> 4) * (16U << (val & 7)), uploaded);
+		up_blocks++;
+		up_szx = val & 7U;
+		/* NUM counts blocks, or 1024-byte units for BERT (SZX 7, RFC 8323 §6) */
+		assert_int_equal((size_t)(val >> 4) * ((val & 7) == 7 ? 1024U : 16U << (val & 7)),
+				 uploaded);
 		memcpy(upload + uploaded, pl, plen);
 		uploaded += plen;
 		tcp_peer_msg(p, &out,
 			     (val & 8) ? COAP_RESPONSE_CODE_CONTINUE : COAP_RESPONSE_CODE_CHANGED,
 			     pkt);
-		coap_append_option_int(&out, COAP_OPTION_BLOCK1, val);
+		coap_append_option_int(&out, COAP_OPTION_BLOCK1,
+				       shrink && (val & 7U) > 4U ? (val & ~7U) | 4U : val);
 		tcp_peer_send(p, &out, 0);
 	} else if (has_path(pkt, "obs")) {
 		/* Three notifications, then the server ends the observation with 4.04. */
@@ -362,7 +389,7 @@ static void test_block2_download(void **state)
 	{
 		size_t unit = 1024;
 
-		while (unit + 64 > MAX_COAP_TCP_MSG_LEN) {
+		while (unit + 64 > ZCOAP_CONFIG_TCP_MESSAGE_SIZE) {
 			unit /= 2;
 		}
 		assert_int_equal(res.calls, (BODY_LEN + unit - 1) / unit);
@@ -391,6 +418,32 @@ static void test_bert_download(void **state)
 	assert_false(res.bad_offset);
 	assert_int_equal(res.total, BODY_LEN);
 	assert_memory_equal(res.data, body, BODY_LEN);
+}
+
+/*
+ * The client's receive buffer (ZCOAP_CONFIG_TCP_MESSAGE_SIZE) is its
+ * Max-Message-Size, and BERT responses of several units fill it.
+ */
+static void test_bert_multi_unit(void **state)
+{
+	struct coap_client_tcp_request req = get_req("bert4");
+
+	(void)state;
+	if (ZCOAP_CONFIG_TCP_MESSAGE_SIZE < 4096 + 64 || ZCOAP_CONFIG_BLOCK_SIZE != 1024) {
+		skip();
+	}
+	connect_peer(serve);
+	assert_int_equal(tcp_wait(&ev.sem), 0); /* the server's CSM */
+	assert_int_equal(client_mms, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+	req.options[0] = coap_client_tcp_option_initial_block2(&client);
+	req.num_options = 1;
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CONTENT);
+	assert_false(res.bad_offset);
+	assert_int_equal(res.total, BODY_LEN);
+	assert_memory_equal(res.data, body, BODY_LEN);
+	assert_int_equal(res.calls, 2); /* 4096 bytes, then the 904 left */
 }
 
 static void test_block1_upload(void **state)
@@ -436,6 +489,10 @@ static void test_block1_payload_cb(void **state)
 	cb_calls = 0;
 	req.method = COAP_METHOD_POST;
 	req.payload_cb = give_body;
+	/* Block1 in the build's block size: no BERT, whenever the server's CSM comes */
+	req.options[0] = coap_client_tcp_option_initial_block2(NULL);
+	req.options[0].code = COAP_OPTION_BLOCK1;
+	req.num_options = 1;
 	connect_peer(serve);
 	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
 	assert_int_equal(tcp_wait(&res.done), 0);
@@ -556,6 +613,84 @@ static void test_block1_fits_server_mms(void **state)
 	assert_int_equal(res.code, COAP_RESPONSE_CODE_CHANGED);
 	assert_int_equal(uploaded, 600);
 	assert_memory_equal(upload, body, 600);
+}
+
+/* A Block1 option in the request asks for smaller blocks (zcoap extension, as for UDP). */
+static void test_block1_requested_size(void **state)
+{
+	struct coap_client_tcp_request req = get_req("up");
+
+	(void)state;
+	req.method = COAP_METHOD_PUT;
+	req.payload = body;
+	req.len = 600;
+	req.options[0].code = COAP_OPTION_BLOCK1;
+	req.options[0].len = 1;
+	req.options[0].value[0] = 2; /* NUM 0, M 0, SZX 2: 64 bytes */
+	req.num_options = 1;
+	connect_peer(serve);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CHANGED);
+	assert_int_equal(uploaded, 600);
+	assert_memory_equal(upload, body, 600);
+	/* ten 64-byte blocks (the server checks each block's NUM against the bytes so far) */
+	assert_int_equal(up_blocks, 10);
+	assert_int_equal(up_szx, 2);
+}
+
+/* BERT uploads (RFC 8323 §6): blocks of k x 1024 bytes, k from the server's Max-Message-Size. */
+static void test_bert_upload(void **state)
+{
+	static const uint32_t mms = 3200; /* (3200 - header room) / 1024: 3 units a block */
+	struct coap_client_tcp_request req = get_req("up");
+
+	(void)state;
+	if (ZCOAP_CONFIG_BLOCK_SIZE != 1024 || ZCOAP_CONFIG_MESSAGE_HEADER_SIZE > 128) {
+		skip();
+	}
+	req.method = COAP_METHOD_PUT;
+	req.payload = body;
+	req.len = BODY_LEN;
+	tcp_peer_start(&peer, serve, (void *)&mms);
+	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
+						 sizeof(peer.addr), IPPROTO_TCP),
+			 0);
+	assert_int_equal(tcp_wait(&ev.sem), 0); /* the server's CSM: BWT, 3200 bytes */
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CHANGED);
+	assert_int_equal(uploaded, BODY_LEN);
+	assert_memory_equal(upload, body, BODY_LEN);
+	assert_int_equal(up_blocks, 2); /* 3072 bytes (NUM 0), then 1928 (NUM 3) */
+	assert_int_equal(up_szx, 7);
+}
+
+/* RFC 7959 §2.3: a smaller block size in the server's 2.31 is used from the next block on. */
+static void test_block1_server_shrinks(void **state)
+{
+	struct coap_client_tcp_request req = get_req("upshrink");
+
+	(void)state;
+	if (ZCOAP_CONFIG_BLOCK_SIZE < 512) {
+		skip();
+	}
+	req.method = COAP_METHOD_PUT;
+	req.payload = body;
+	req.len = 2500;
+	/* Block1 SZX 5 (512 bytes) asked for: no BERT, whenever the server's CSM comes */
+	req.options[0].code = COAP_OPTION_BLOCK1;
+	req.options[0].len = 1;
+	req.options[0].value[0] = 5;
+	req.num_options = 1;
+	connect_peer(serve);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CHANGED);
+	assert_int_equal(uploaded, 2500);
+	assert_memory_equal(upload, body, 2500);
+	assert_int_equal(up_blocks, 9); /* 512 bytes, then 256-byte blocks: 1 + 8 */
+	assert_int_equal(up_szx, 4);    /* the last blocks were 256 bytes */
 }
 
 static void test_ping_pong(void **state)
@@ -909,6 +1044,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_not_found_and_concurrent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block2_download, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bert_download, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bert_multi_unit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_upload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_payload_cb, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe, setup, teardown),
@@ -917,6 +1053,9 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block1_fits_server_mms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_block1_requested_size, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bert_upload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_block1_server_shrinks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
