@@ -240,6 +240,14 @@ struct coap_client_tcp {
 	struct zcoap_port_mutex lock; /* everything below, and writing to the stream */
 	struct zcoap_port_thread thread;
 	struct zcoap_port_wake wake;
+	/*
+	 * The response callback the receive thread is running (lock released),
+	 * and the condition it signals when it returns: another thread that
+	 * ends that request waits for it before running the final callback.
+	 */
+	struct zcoap_port_cond cb_cond;
+	coap_client_tcp_response_cb_t running_cb;
+	void *running_ud;
 	int fd;       /* the connection, -1 when none */
 	void *tls;    /* its TLS session (src/transport/tls/), NULL for plain TCP */
 	int send_err; /* the error that made a write shut the connection down */

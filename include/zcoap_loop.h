@@ -54,6 +54,11 @@
  *   callback; if another thread is inside a processing call, it waits for
  *   that call to return (which it does at once, with -ESHUTDOWN). No call
  *   may start after zcoap_client_deinit() returned.
+ * - Before zcoap_client_deinit(), remove the descriptors of the last
+ *   zcoap_client_get_fds() from your loop (epoll_ctl(EPOLL_CTL_DEL), uv_poll_stop
+ *   ...): deinit closes the client's own descriptors (the wake-up object and
+ *   the duplicates of lingering sockets), and an epoll set cannot forget a
+ *   descriptor after it was closed while the socket behind it stays open.
  */
 
 #ifndef ZCOAP_LOOP_H

@@ -107,6 +107,17 @@ void zc_linger_take_locked(struct coap_client *client)
 					old = j;
 				}
 			}
+			if (priv->manual) {
+				/*
+				 * An application's epoll may watch the oldest one's
+				 * descriptor: it is retired in two rounds
+				 * (zc_linger_expire_locked()), never closed here;
+				 * this socket goes without a linger.
+				 */
+				priv->linger[old].done = true;
+				zc_port_fd_close(d);
+				continue;
+			}
 			drop(priv, old);
 		}
 		i = priv->n_linger++;
@@ -176,6 +187,7 @@ int64_t zc_linger_expire_locked(struct coap_client *client, int64_t now)
 			if (priv->manual && !priv->linger[i].unlisted) {
 				priv->linger[i].done = true;
 				priv->linger[i].unlisted = true;
+				next = now; /* come back at once to close it */
 				i++;
 				continue;
 			}

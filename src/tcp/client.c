@@ -45,9 +45,15 @@ int coap_client_tcp_init(struct coap_client_tcp *client, const char *info)
 		zc_port_mutex_destroy(&client->lock);
 		return -EAGAIN;
 	}
+	if (zc_port_cond_init(&client->cb_cond) != 0) {
+		zc_port_wake_destroy(&client->wake);
+		zc_port_mutex_destroy(&client->lock);
+		return -EAGAIN;
+	}
 	r = zc_port_thread_create(&client->thread, info != NULL ? info : ZCOAP_CONFIG_THREAD_NAME,
 				  zc_tcp_thread, client);
 	if (r != 0) {
+		zc_port_cond_destroy(&client->cb_cond);
 		zc_port_wake_destroy(&client->wake);
 		zc_port_mutex_destroy(&client->lock);
 		return r;
@@ -136,8 +142,8 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 		struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
 		unsigned int n = zc_tcp_drop_connection(client, r, f);
 
+		zc_tcp_report_locked(client, f, n);
 		zc_port_mutex_unlock(&client->lock);
-		zc_tcp_report(f, n);
 		return r;
 	}
 	zc_port_wake_signal(&client->wake);
@@ -160,8 +166,8 @@ int coap_client_tcp_close(struct coap_client_tcp *client)
 	}
 	n = zc_tcp_drop_connection(client, -ECANCELED, f);
 	zc_port_wake_signal(&client->wake);
+	zc_tcp_report_locked(client, f, n);
 	zc_port_mutex_unlock(&client->lock);
-	zc_tcp_report(f, n);
 	return 0;
 }
 
@@ -380,8 +386,8 @@ static void cancel_all(struct coap_client_tcp *client, bool reset)
 		client->peer_mms = ZC_TCP_DEFAULT_MMS;
 	}
 	zc_port_wake_signal(&client->wake);
+	zc_tcp_report_locked(client, f, n);
 	zc_port_mutex_unlock(&client->lock);
-	zc_tcp_report(f, n);
 }
 
 void coap_client_tcp_cancel_requests(struct coap_client_tcp *client)
@@ -555,6 +561,7 @@ int zcoap_client_tcp_deinit(struct coap_client_tcp *client)
 	zc_port_wake_signal(&client->wake);
 	zc_port_mutex_unlock(&client->lock);
 	zc_port_thread_join(&client->thread);
+	zc_port_cond_destroy(&client->cb_cond);
 	zc_port_wake_destroy(&client->wake);
 	zc_port_mutex_destroy(&client->lock);
 	client->initialised = false;

@@ -42,14 +42,36 @@ unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_f
 	return n;
 }
 
-void zc_tcp_report(const struct zc_tcp_failure *f, unsigned int n)
+static bool running_one_of(const struct coap_client_tcp *c, const struct zc_tcp_failure *f,
+			   unsigned int n)
 {
+	for (unsigned int i = 0; i < n; i++) {
+		if (c->running_cb == f[i].cb && c->running_ud == f[i].user_data) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void zc_tcp_report_locked(struct coap_client_tcp *c, const struct zc_tcp_failure *f, unsigned int n)
+{
+	if (n == 0) {
+		return;
+	}
+	/* The receive thread itself (a callback that cancels) cannot wait for itself. */
+	if (!zc_port_thread_is_self(&c->thread)) {
+		while (c->running_cb != NULL && running_one_of(c, f, n)) {
+			zc_port_cond_wait(&c->cb_cond, &c->lock);
+		}
+	}
+	zc_port_mutex_unlock(&c->lock);
 	for (unsigned int i = 0; i < n; i++) {
 		struct coap_client_tcp_response_data d = {.result_code = (int16_t)f[i].err,
 							  .last_block = true};
 
 		f[i].cb(&d, f[i].user_data);
 	}
+	zc_port_mutex_lock(&c->lock);
 }
 
 unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out)
@@ -70,11 +92,7 @@ unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct z
 static void report_unlocked(struct coap_client_tcp *c, const struct zc_tcp_failure *f,
 			    unsigned int n)
 {
-	if (n > 0) {
-		zc_port_mutex_unlock(&c->lock);
-		zc_tcp_report(f, n);
-		zc_port_mutex_lock(&c->lock);
-	}
+	zc_tcp_report_locked(c, f, n);
 }
 
 static void drop(struct coap_client_tcp *c, int err)
@@ -189,9 +207,18 @@ static void deliver(struct coap_client_tcp *c, coap_client_tcp_response_cb_t cb,
 	    .last_block = last,
 	};
 
+	/* Nested (a callback's own request call ended in a delivery): keep the outer one. */
+	coap_client_tcp_response_cb_t outer_cb = c->running_cb;
+	void *outer_ud = c->running_ud;
+
+	c->running_cb = cb;
+	c->running_ud = ud;
 	zc_port_mutex_unlock(&c->lock);
 	cb(&d, ud);
 	zc_port_mutex_lock(&c->lock);
+	c->running_cb = outer_cb;
+	c->running_ud = outer_ud;
+	zc_port_cond_broadcast(&c->cb_cond);
 }
 
 static bool still(const struct coap_client_tcp *c, const struct zcoap_tcp_slot *s, uint32_t gen,

@@ -104,8 +104,16 @@ struct zc_tcp_failure {
  */
 unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out);
 
-/** Report the failures (lock NOT held). */
-void zc_tcp_report(const struct zc_tcp_failure *f, unsigned int n);
+/**
+ * Run the final callbacks of failures (lock held; released while they run,
+ * held again on return). Called from another thread than the receive
+ * thread, it first waits until the receive thread is not running a callback
+ * of one of these requests: the final callback, where applications free
+ * user_data, is the last one of its request (as for the UDP client,
+ * docs/design/threading.md).
+ */
+void zc_tcp_report_locked(struct coap_client_tcp *c, const struct zc_tcp_failure *f,
+			  unsigned int n);
 
 /** End the connection (lock held): shut down, close, forget; fails every request with @p err. */
 unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out);

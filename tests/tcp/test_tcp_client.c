@@ -9,12 +9,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -859,6 +861,70 @@ static void test_cancel_and_close(void **state)
 	assert_int_equal(coap_client_tcp_ping(&client), -ENOTCONN);
 }
 
+/*
+ * A cancel from another thread while the receive thread runs a block
+ * callback of the same request: the final -ECANCELED (where applications
+ * free user_data) runs only once that callback has returned, and the cancel
+ * returns only then (found in review: it ran concurrently).
+ */
+static sem_t in_block, release_block;
+static _Atomic int block_running, final_during_block, cancel_returned;
+
+static void blocking_cb(const struct coap_client_tcp_response_data *d, void *user_data)
+{
+	(void)user_data;
+	if (d->result_code > 0 && !d->last_block && d->offset == 0) {
+		struct timespec until;
+
+		block_running = 1;
+		sem_post(&in_block);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		(void)sem_timedwait(&release_block, &until);
+		block_running = 0;
+	} else if (d->last_block) {
+		final_during_block = block_running;
+		sem_post(&res.done);
+	}
+}
+
+static void *cancel_main(void *arg)
+{
+	(void)arg;
+	coap_client_tcp_cancel_requests(&client);
+	cancel_returned = 1;
+	return NULL;
+}
+
+static void test_cancel_waits_for_running_callback(void **state)
+{
+	struct coap_client_tcp_request req = get_req("big");
+	pthread_t canceller;
+
+	(void)state;
+	sem_init(&in_block, 0, 0);
+	sem_init(&release_block, 0, 0);
+	block_running = 0;
+	final_during_block = 0;
+	cancel_returned = 0;
+	req.cb = blocking_cb;
+	connect_peer(serve);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&in_block), 0);
+	assert_int_equal(pthread_create(&canceller, NULL, cancel_main, NULL), 0);
+	/* It must not return while the block callback runs (a bounded wait for what must not come).
+	 */
+	usleep(200000);
+	assert_int_equal(cancel_returned, 0);
+	sem_post(&release_block);
+	pthread_join(canceller, NULL);
+	assert_int_equal(cancel_returned, 1);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(final_during_block, 0);
+	sem_destroy(&in_block);
+	sem_destroy(&release_block);
+}
+
 static void test_api_errors(void **state)
 {
 	struct coap_client_tcp_request req = get_req("hello");
@@ -1041,6 +1107,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_get_csm_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cancel_waits_for_running_callback, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_not_found_and_concurrent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block2_download, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bert_download, setup, teardown),
