@@ -384,6 +384,35 @@ ZCOAP_API int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, so
 				       const struct zcoap_dtls_config *cfg, int *wait_ms);
 
 /**
+ * @brief Start making @p sock a DTLS socket whose handshake the client drives.
+ *
+ * The same checks, set-up and first flight (ClientHello) as
+ * zcoap_dtls_connect(), then it returns at once. Hand @p sock to
+ * coap_client_req() right away: the client that uses it steps the
+ * handshake -- its receive thread, or in event-loop mode
+ * zcoap_client_process() and the foreign-loop calls (zcoap_loop.h) --
+ * whenever the socket is readable or the DTLS retransmission timer or the
+ * handshake timeout is due. Nothing blocks: the client's other requests go
+ * on meanwhile.
+ * Requests submitted before the handshake completes are held by the socket
+ * (up to 8 messages; coap_client_req() returns 0) and sent when it completes;
+ * their CoAP timers run from submission. If the handshake fails, each of
+ * them ends with the handshake's error in its callback (-ETIMEDOUT,
+ * -EACCES, -EKEYREJECTED, ... as zcoap_dtls_connect() would return it),
+ * and later coap_client_req() calls on @p sock return that error.
+ * The handshake is stepped only while a request uses @p sock;
+ * zcoap_dtls_handshake_continue() also steps it (e.g. to wait for it
+ * without a request), and zcoap_dtls_close() abandons it.
+ * @param sock, peer, peerlen, cfg As for zcoap_dtls_connect().
+ * @retval -EINPROGRESS The handshake runs.
+ * @retval 0 The handshake is already complete.
+ * @retval <0 Every error of zcoap_dtls_connect() (the socket is then a
+ *         failed DTLS socket, to release with zcoap_dtls_close()).
+ */
+ZCOAP_API int zcoap_dtls_connect_async(int sock, const struct sockaddr *peer, socklen_t peerlen,
+				       const struct zcoap_dtls_config *cfg);
+
+/**
  * @brief Advance a handshake started by zcoap_dtls_connect_start(); never blocks.
  *
  * Reads what the server sent, retransmits a flight whose timer expired, and

@@ -30,6 +30,8 @@ static const struct zc_transport_ops dtls_transport = {
     .send = zc_dtls_op_send,
     .recv = zc_dtls_op_recv,
     .close = zc_dtls_op_close,
+    .error = zc_dtls_op_error,
+    .deadline = zc_dtls_op_deadline,
 };
 
 static struct session sessions[ZCOAP_DTLS_MAX_SESSIONS];
@@ -69,6 +71,7 @@ static struct session *session_lock(int fd)
  */
 static void contexts_free(struct dtls_state *st)
 {
+	zc_dtls_pending_drop(st);
 	if (!st->live) {
 		return;
 	}
@@ -415,8 +418,7 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 	return rc;
 }
 
-/* One step of an application-driven handshake, as zcoap_dtls_handshake_continue(). Lock held. */
-static int step_locked(struct dtls_state *st, int *wait_ms)
+int zc_dtls_step_locked(struct dtls_state *st, int *wait_ms)
 {
 	char why[ZC_DTLS_DETAIL_LEN] = "";
 	int64_t wait = 0;
@@ -443,7 +445,25 @@ int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, socklen_t pe
 	}
 	zc_port_mutex_lock(&s->lock);
 	s->st.app_driven = true;
-	rc = step_locked(&s->st, wait_ms); /* sends the ClientHello */
+	rc = zc_dtls_step_locked(&s->st, wait_ms); /* sends the ClientHello */
+	zc_port_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int zcoap_dtls_connect_async(int sock, const struct sockaddr *peer, socklen_t peerlen,
+			     const struct zcoap_dtls_config *cfg)
+{
+	struct session *s = NULL;
+	int rc = connect_begin(sock, peer, peerlen, cfg, &s);
+
+	if (rc < 0) {
+		return rc;
+	}
+	zc_port_mutex_lock(&s->lock);
+	s->st.app_driven =
+	    true; /* zcoap_dtls_handshake_continue() and close work as for _start() */
+	s->st.client_driven = true;
+	rc = zc_dtls_step_locked(&s->st, NULL); /* sends the ClientHello */
 	zc_port_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -463,7 +483,7 @@ int zcoap_dtls_handshake_continue(int sock, int *wait_ms)
 	} else if (!s->st.app_driven) {
 		rc = -EBUSY; /* zcoap_dtls_connect() runs it in another thread */
 	} else {
-		rc = step_locked(&s->st, wait_ms);
+		rc = zc_dtls_step_locked(&s->st, wait_ms);
 	}
 	zc_port_mutex_unlock(&s->lock);
 	return rc;

@@ -1,0 +1,401 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * test_dtls_async.c -- a DTLS handshake the client drives
+ * (zcoap_dtls_connect_async(), issue 16 point 1), against libcoap's
+ * coap-server-openssl / coap-server-gnutls (DTLS_FLAVOUR), PSK:
+ * - thread mode: two requests submitted right after the start wait for the
+ *   handshake (held by the socket) and get their responses;
+ * - event-loop mode, with zcoap_client_process() and with the foreign-loop
+ *   calls (get_fds / fd_ready / timeout);
+ * - a silent port: the client's receive thread retransmits the ClientHello
+ *   and fails the request with -ETIMEDOUT at the handshake timeout, while a
+ *   plain request of the same client to the server completes meanwhile;
+ * - a wrong PSK: the waiting request ends with the handshake's -EACCES, a
+ *   later coap_client_req() on the socket returns it too.
+ * Waits are bounded by counts or by generous "did not hang" limits, never
+ * used as synchronisation.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "coap.h"
+#include "coap_client.h"
+#include "dtls_server.h"
+#include "recorder.h"
+#include "zcoap_dtls.h"
+#include "zcoap_loop.h"
+
+#ifndef DTLS_FLAVOUR
+#define DTLS_FLAVOUR "openssl"
+#endif
+
+#define WAIT_MS 10000
+/* Handshake timeout of the failure cases. */
+#define FAIL_HS_MS 3000
+/* Generous bound (no timing precision implied): "did not hang". */
+#define HANG_BOUND_MS (FAIL_HS_MS + 7000)
+
+#define PSK_KEY      "zcoap-secret-psk"
+#define PSK_IDENTITY "zcoap-client"
+
+enum { TAG_PSK = 10, TAG_PSK_WRONG = 11 };
+
+struct fx {
+	struct coap_client client;
+	bool manual;
+	struct recorder rec;
+	struct dtls_srv srv;
+	bool srv_running;
+	int sock;
+};
+
+static int udp_socket(void)
+{
+	return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+static void start_psk_server(struct fx *f)
+{
+	static const char *const args[] = {"-k", PSK_KEY, "-h", "zcoap-hint", "-d", "10", NULL};
+	char log[256];
+
+	snprintf(log, sizeof(log), "/tmp/zcoap-dtls-async-%s-%d.log", DTLS_FLAVOUR, (int)getpid());
+	assert_int_equal(dtls_srv_start(&f->srv, DTLS_FLAVOUR, log, args), 0);
+	f->srv_running = true;
+}
+
+static struct coap_client_request request(struct fx *f, const char *path)
+{
+	struct coap_client_request r = {
+	    .method = COAP_METHOD_GET,
+	    .confirmable = true,
+	    .path = path,
+	    .fmt = COAP_CONTENT_FORMAT_TEXT_PLAIN,
+	    .cb = recorder_cb,
+	    .user_data = &f->rec,
+	};
+
+	return r;
+}
+
+/* A PSK socket to the fixture's server with the handshake left to the client. */
+static int start_async(struct fx *f, zcoap_sec_tag_t tag, const struct sockaddr_in *to)
+{
+	zcoap_sec_tag_t tags[] = {tag};
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags,
+	    .sec_tag_count = 1,
+	    .handshake_timeout_ms = FAIL_HS_MS,
+	    .retransmit_min_ms = 500,
+	};
+	int rc;
+
+	f->sock = udp_socket();
+	assert_true(f->sock >= 0);
+	rc = zcoap_dtls_connect_async(f->sock, (const struct sockaddr *)to, sizeof(*to), &cfg);
+	/* On loopback the start call may already have seen the whole handshake (then 0). */
+	assert_true(rc == -EINPROGRESS || rc == 0);
+	return rc;
+}
+
+/* Two requests submitted at once; both must get 2.05 with the expected bodies. */
+static void submit_two(struct fx *f)
+{
+	struct coap_client_request a = request(f, "time");
+	struct coap_client_request b = request(f, "/.well-known/core");
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &a, NULL), 0);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &b, NULL), 0);
+}
+
+/*
+ * Start the handshake and submit two requests while the server is stopped
+ * (SIGSTOP), so that they are certainly submitted before the handshake
+ * completes; then let the server go on.
+ */
+static void start_and_submit_held(struct fx *f)
+{
+	assert_int_equal(kill(f->srv.pid, SIGSTOP), 0);
+	assert_int_equal(start_async(f, TAG_PSK, &f->srv.dtls_addr), -EINPROGRESS);
+	submit_two(f);
+	assert_int_equal(zcoap_dtls_ciphersuite(f->sock), -ENOTCONN); /* not up yet */
+	assert_int_equal(recorder_count(&f->rec), 0);
+	assert_int_equal(kill(f->srv.pid, SIGCONT), 0);
+}
+
+static void check_two(struct fx *f)
+{
+	bool seen_core = false;
+
+	assert_int_equal(recorder_count(&f->rec), 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct rec_event ev = recorder_get(&f->rec, i);
+
+		assert_int_equal(ev.code, COAP_RESPONSE_CODE_CONTENT);
+		assert_true(ev.last_block);
+		assert_true(ev.len > 0);
+		for (size_t k = 0; k + 7 <= ev.len && !seen_core; k++) {
+			seen_core = memcmp(ev.payload + k, "</time>", 7) == 0;
+		}
+	}
+	assert_true(seen_core);
+	assert_true(zcoap_dtls_ciphersuite(f->sock) > 0);
+}
+
+/* ---- thread mode --------------------------------------------------------------------- */
+
+static void test_async_requests_wait_for_handshake(void **state)
+{
+	struct fx *f = *state;
+
+	start_psk_server(f);
+	start_and_submit_held(f);
+	assert_true(recorder_wait(&f->rec, 2, WAIT_MS));
+	check_two(f);
+	/* The socket goes on like any DTLS socket. */
+	{
+		struct coap_client_request c = request(f, "time");
+
+		assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &c, NULL), 0);
+		assert_true(recorder_wait(&f->rec, 3, WAIT_MS));
+		assert_int_equal(recorder_get(&f->rec, 2).code, COAP_RESPONSE_CODE_CONTENT);
+	}
+}
+
+/* A bound socket that never answers: what the client sends to it is counted. */
+static int silent_peer(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int s = udp_socket();
+
+	assert_true(s >= 0);
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)addr, sizeof(*addr)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)addr, &len), 0);
+	return s;
+}
+
+static int drain_count(int s)
+{
+	uint8_t buf[2048];
+	int n = 0;
+
+	while (recv(s, buf, sizeof(buf), MSG_DONTWAIT) >= 0) {
+		n++;
+	}
+	return n;
+}
+
+static void test_async_silent_peer(void **state)
+{
+	struct fx *f = *state;
+	struct sockaddr_in silent_addr;
+	int silent = silent_peer(&silent_addr);
+	struct recorder plain_rec;
+	struct coap_client_request d = request(f, "time");
+	struct coap_client_request p = request(f, "time");
+	int plain = udp_socket();
+	int64_t t0;
+	int64_t t_fail;
+	char why[256];
+
+	start_psk_server(f);
+	recorder_init(&plain_rec);
+	p.user_data = &plain_rec;
+	t0 = dtls_now_ms();
+	assert_int_equal(start_async(f, TAG_PSK, &silent_addr), -EINPROGRESS);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &d, NULL), 0);
+	/* The same client's plain request goes through while the handshake hangs. */
+	assert_true(plain >= 0);
+	assert_int_equal(
+	    coap_client_req(&f->client, plain, (struct sockaddr *)&f->srv.udp_addr, &p, NULL), 0);
+	assert_true(recorder_wait(&plain_rec, 1, WAIT_MS));
+	assert_int_equal(recorder_get(&plain_rec, 0).code, COAP_RESPONSE_CODE_CONTENT);
+	if (recorder_count(&f->rec) != 0) {
+		/* Only possible on a machine stalled for the whole handshake timeout. */
+		print_message("  note: the plain response came after the handshake failed\n");
+	}
+	/* The waiting request ends with the handshake's own error. */
+	assert_true(recorder_wait(&f->rec, 1, HANG_BOUND_MS));
+	t_fail = dtls_now_ms();
+	assert_int_equal(recorder_get(&f->rec, 0).code, -ETIMEDOUT);
+	assert_true(recorder_get(&f->rec, 0).last_block);
+	print_message("  handshake failed after %lld ms (timeout %d ms)\n",
+		      (long long)(t_fail - t0), FAIL_HS_MS);
+	assert_true(t_fail - t0 < HANG_BOUND_MS);
+	/* The client thread retransmitted the ClientHello (RFC 6347 §4.2.4) by itself. */
+	assert_true(drain_count(silent) >= 2);
+	/* Later requests on the socket get the same error at once. */
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &d, NULL), -ETIMEDOUT);
+	assert_int_equal(zcoap_dtls_last_error(f->sock, why, sizeof(why)), -ETIMEDOUT);
+	assert_int_equal(recorder_count(&f->rec), 1);
+	close(plain);
+	close(silent);
+	recorder_destroy(&plain_rec);
+}
+
+static void test_async_wrong_psk(void **state)
+{
+	struct fx *f = *state;
+	struct coap_client_request d = request(f, "time");
+
+	start_psk_server(f);
+	(void)start_async(f, TAG_PSK_WRONG, &f->srv.dtls_addr);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &d, NULL), 0);
+	assert_true(recorder_wait(&f->rec, 1, HANG_BOUND_MS));
+	assert_int_equal(recorder_get(&f->rec, 0).code, -EACCES);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &d, NULL), -EACCES);
+}
+
+/* ---- event-loop mode ------------------------------------------------------------------- */
+
+static void test_async_manual_process(void **state)
+{
+	struct fx *f = *state;
+	int calls = 0;
+
+	start_psk_server(f);
+	start_and_submit_held(f);
+	while (recorder_count(&f->rec) < 2) {
+		/* Each call waits for a datagram or the next step; bounded by a count. */
+		assert_true(++calls < 200);
+		assert_true(zcoap_client_process(&f->client, 1000) >= 0);
+	}
+	print_message("  %d zcoap_client_process() calls\n", calls);
+	check_two(f);
+}
+
+static void test_async_foreign_loop(void **state)
+{
+	struct fx *f = *state;
+	int calls = 0;
+
+	start_psk_server(f);
+	start_and_submit_held(f);
+	while (recorder_count(&f->rec) < 2) {
+		int fds[ZCOAP_CLIENT_MAX_FDS];
+		struct pollfd p[ZCOAP_CLIENT_MAX_FDS];
+		int timeout = -1;
+		int n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, &timeout);
+		int ready;
+
+		assert_true(++calls < 200);
+		assert_true(n > 0 && n <= ZCOAP_CLIENT_MAX_FDS);
+		/* The handshake's socket is watched: a request uses it. */
+		for (int i = 0; i < n; i++) {
+			p[i].fd = fds[i];
+			p[i].events = POLLIN;
+			p[i].revents = 0;
+		}
+		ready = poll(p, (nfds_t)n, timeout < 0 || timeout > 1000 ? 1000 : timeout);
+		assert_true(ready >= 0);
+		if (ready == 0) {
+			assert_true(zcoap_client_timeout(&f->client) >= 0);
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			if (p[i].revents != 0) {
+				assert_true(zcoap_client_fd_ready(&f->client, p[i].fd,
+								  (unsigned int)p[i].revents) >= 0);
+				break; /* the set may change: ask again */
+			}
+		}
+	}
+	check_two(f);
+}
+
+/* ---- fixture --------------------------------------------------------------------------- */
+
+static int setup_mode(void **state, bool manual)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL) {
+		return -1;
+	}
+	f->sock = -1;
+	f->manual = manual;
+	recorder_init(&f->rec);
+	if ((manual ? zcoap_client_init_manual(&f->client)
+		    : coap_client_init(&f->client, "dtls-async")) != 0) {
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_mode(state, false);
+}
+
+static int setup_manual(void **state)
+{
+	return setup_mode(state, true);
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	coap_client_cancel_requests(&f->client);
+	assert_int_equal(zcoap_client_deinit(&f->client), 0);
+	if (f->sock >= 0) {
+		assert_int_equal(zcoap_dtls_close(f->sock), 0);
+	}
+	if (f->srv_running) {
+		dtls_srv_stop(&f->srv);
+	}
+	recorder_destroy(&f->rec);
+	free(f);
+	return 0;
+}
+
+int main(void)
+{
+	static const char wrong[] = "not-the-right-key";
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_async_requests_wait_for_handshake, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_async_silent_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_async_wrong_psk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_async_manual_process, setup_manual, teardown),
+	    cmocka_unit_test_setup_teardown(test_async_foreign_loop, setup_manual, teardown),
+	};
+	int rc = 0;
+
+	if (!zcoap_dtls_available()) {
+		printf("skip: built without DTLS\n");
+		return 77;
+	}
+	if (dtls_srv_binary(DTLS_FLAVOUR) == NULL) {
+		printf("skip: coap-server-%s not installed\n", DTLS_FLAVOUR);
+		return 77;
+	}
+	rc |= zcoap_tls_credential_add(TAG_PSK, ZCOAP_TLS_CREDENTIAL_PSK, PSK_KEY, strlen(PSK_KEY));
+	rc |= zcoap_tls_credential_add(TAG_PSK, ZCOAP_TLS_CREDENTIAL_PSK_ID, PSK_IDENTITY,
+				       strlen(PSK_IDENTITY));
+	rc |=
+	    zcoap_tls_credential_add(TAG_PSK_WRONG, ZCOAP_TLS_CREDENTIAL_PSK, wrong, strlen(wrong));
+	rc |= zcoap_tls_credential_add(TAG_PSK_WRONG, ZCOAP_TLS_CREDENTIAL_PSK_ID, PSK_IDENTITY,
+				       strlen(PSK_IDENTITY));
+	if (rc != 0) {
+		return 1;
+	}
+	return cmocka_run_group_tests_name("dtls_async_" DTLS_FLAVOUR, tests, NULL, NULL);
+}
