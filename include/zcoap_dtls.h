@@ -180,6 +180,38 @@ enum zcoap_tls_session_cache {
 	ZCOAP_TLS_SESSION_CACHE_ENABLED = 1,
 };
 
+/** A step of the reconnect policy (zcoap_dtls_config.reconnect_attempts), for event_cb. */
+enum zcoap_dtls_event_type {
+	/** The session was lost: @c err says why (-ECONNRESET, -ECONNABORTED, -ECONNREFUSED,
+	   -EBADMSG). */
+	ZCOAP_DTLS_EVENT_LOST = 1,
+	/** Handshake attempt number @c attempt starts (@c resuming: a session is offered). */
+	ZCOAP_DTLS_EVENT_RECONNECTING = 2,
+	/** Attempt @c attempt failed with @c err; another follows after a delay. */
+	ZCOAP_DTLS_EVENT_ATTEMPT_FAILED = 3,
+	/** The session is up again (@c resumed: abbreviated handshake); observations register
+	   again. */
+	ZCOAP_DTLS_EVENT_RECONNECTED = 4,
+	/** Every attempt failed: the socket's requests end with @c err. */
+	ZCOAP_DTLS_EVENT_GAVE_UP = 5,
+};
+
+/** One reconnect step, as event_cb gets it. */
+struct zcoap_dtls_event {
+	enum zcoap_dtls_event_type type;
+	int err;          /**< LOST, ATTEMPT_FAILED, GAVE_UP: negative errno; else 0 */
+	unsigned attempt; /**< RECONNECTING, ATTEMPT_FAILED, RECONNECTED: 1, 2, ... */
+	bool resuming;    /**< RECONNECTING: a session is offered */
+	bool resumed;     /**< RECONNECTED: the server resumed it */
+};
+
+/**
+ * Reports a reconnect step of @p sock. Runs in the thread that drives the
+ * socket (the client's loop thread) with internal locks held: record or
+ * log only; it must not call zcoap or coap_client functions.
+ */
+typedef void (*zcoap_dtls_event_cb_t)(int sock, const struct zcoap_dtls_event *ev, void *user);
+
 /**
  * @brief How to set up a DTLS socket. Zero every field you do not set.
  *
@@ -239,6 +271,24 @@ struct zcoap_dtls_config {
 	const void *session;
 	/** Length of @c session. */
 	size_t session_len;
+	/**
+	 * Reconnect policy (opt-in; 0: off, the default). When the session is
+	 * lost -- the server's fatal alert or close_notify, ICMP port
+	 * unreachable, or 8 records in a row that fail to decrypt -- the socket
+	 * runs up to this many new handshakes (offering the lost session for
+	 * resumption, except after a fatal alert, RFC 5246 §7.2.2) instead of
+	 * ending its requests. The client using it drives them (as for
+	 * zcoap_dtls_connect_async()); messages sent meanwhile are held; once
+	 * it is up again, every observation on the socket registers again
+	 * (RFC 7641 §3.3.1). Each attempt has the handshake timeout.
+	 */
+	uint8_t reconnect_attempts;
+	/** Wait before the second attempt, doubled for each further one (at most 30 s); 0: 1000. */
+	uint32_t reconnect_delay_ms;
+	/** Optional: each reconnect step (zcoap_dtls_event_cb_t). */
+	zcoap_dtls_event_cb_t event_cb;
+	/** Passed to @c event_cb. */
+	void *event_user;
 };
 
 /** What the handshake of a DTLS socket cost (zcoap_dtls_handshake_info()). */

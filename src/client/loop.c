@@ -125,6 +125,12 @@ static bool read_socket_locked(struct coap_client *client, int sock, short reven
 		if (n == -EAGAIN) {
 			return true;
 		}
+		if (n == ZC_TRANSPORT_RECONNECTED) {
+			/* A DTLS reconnect completed: the server may have lost our observations. */
+			zc_engine_reregister_socket(&priv->eng, sock, zc_port_now_ms());
+			zc_run_events_locked(client);
+			continue;
+		}
 		if (n < 0) {
 			struct zc_transport_err e;
 			bool whole = zc_transport_error(sock, (int)n, &e) &&

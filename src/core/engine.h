@@ -110,6 +110,12 @@ int zc_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request 
 int zc_engine_deregister(struct zcoap_engine *eng, int64_t now,
 			 const struct coap_client_request *pattern);
 
+/**
+ * The transport re-established the session of @p sock (a DTLS reconnect):
+ * every observation on it that waits for notifications registers again.
+ */
+void zc_engine_reregister_socket(struct zcoap_engine *eng, int sock, int64_t now);
+
 /** Fail every active request on @p sock with the negative errno @p err. */
 void zc_engine_fail_socket(struct zcoap_engine *eng, int sock, int err);
 

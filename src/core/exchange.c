@@ -529,6 +529,15 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 	}
 }
 
+void zc_exchange_reregister(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	if (s->msg != ZCOAP_MSG_NONE || s->phase != ZCOAP_PHASE_OBSERVING) {
+		return; /* not waiting for notifications: its own timers carry on */
+	}
+	zc_set_phase(eng, s, ZCOAP_PHASE_REREGISTER);
+	send_next(eng, s, now, false);
+}
+
 void zc_exchange_on_multicast_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 				       const struct zc_rx *rx)
 {

@@ -56,6 +56,13 @@ struct zc_transport_err {
 	bool exact;
 };
 
+/**
+ * zc_transport_recv(): the transport re-established the socket's session
+ * (a DTLS reconnect): nothing was read, the socket's observations must
+ * register again. Not an errno value.
+ */
+#define ZC_TRANSPORT_RECONNECTED (-100001L)
+
 /** zc_transport_deadline(): the transport needs no step without a datagram. */
 #define ZC_TRANSPORT_NO_DEADLINE INT64_MAX
 

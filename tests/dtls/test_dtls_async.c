@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -319,6 +321,228 @@ static void test_async_foreign_loop(void **state)
 	check_two(f);
 }
 
+/* ---- reconnect and re-register (issue 16 point 3) --------------------------------------- */
+
+#define MAX_DTLS_EVENTS 64
+
+/* The reconnect steps event_cb reported (the client thread), with their times. */
+static struct {
+	pthread_mutex_t lock;
+	size_t n;
+	struct zcoap_dtls_event ev[MAX_DTLS_EVENTS];
+	int64_t at[MAX_DTLS_EVENTS];
+} events = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void on_dtls_event(int sock, const struct zcoap_dtls_event *ev, void *user)
+{
+	(void)sock;
+	(void)user;
+	pthread_mutex_lock(&events.lock);
+	if (events.n < MAX_DTLS_EVENTS) {
+		events.ev[events.n] = *ev;
+		events.at[events.n] = dtls_now_ms();
+		events.n++;
+	}
+	pthread_mutex_unlock(&events.lock);
+}
+
+static const char *event_name(enum zcoap_dtls_event_type t)
+{
+	switch (t) {
+	case ZCOAP_DTLS_EVENT_LOST:
+		return "lost";
+	case ZCOAP_DTLS_EVENT_RECONNECTING:
+		return "reconnecting";
+	case ZCOAP_DTLS_EVENT_ATTEMPT_FAILED:
+		return "attempt failed";
+	case ZCOAP_DTLS_EVENT_RECONNECTED:
+		return "reconnected";
+	case ZCOAP_DTLS_EVENT_GAVE_UP:
+		return "gave up";
+	}
+	return "?";
+}
+
+/* Whether event_cb reported @p type (the first at or after index @p from: its index in *at). */
+static bool event_seen(enum zcoap_dtls_event_type type, size_t from, size_t *at)
+{
+	bool seen = false;
+
+	pthread_mutex_lock(&events.lock);
+	for (size_t i = from; i < events.n && !seen; i++) {
+		if (events.ev[i].type == type) {
+			seen = true;
+			if (at != NULL) {
+				*at = i;
+			}
+		}
+	}
+	pthread_mutex_unlock(&events.lock);
+	return seen;
+}
+
+/* Wait (bounded by a count of short recorder waits) until event_cb reported @p type. */
+static bool wait_event(struct recorder *r, enum zcoap_dtls_event_type type, size_t *at)
+{
+	for (int i = 0; i < 200 && !event_seen(type, 0, at); i++) {
+		(void)recorder_wait(r, recorder_count(r) + 1, 250);
+	}
+	return event_seen(type, 0, at);
+}
+
+static void print_transcript(int64_t t0)
+{
+	pthread_mutex_lock(&events.lock);
+	for (size_t i = 0; i < events.n; i++) {
+		const struct zcoap_dtls_event *ev = &events.ev[i];
+
+		print_message("  %5lld ms  dtls event: %s", (long long)(events.at[i] - t0),
+			      event_name(ev->type));
+		if (ev->attempt > 0) {
+			print_message(", attempt %u", ev->attempt);
+		}
+		if (ev->err != 0) {
+			print_message(", %s", zcoap_strerror(ev->err));
+		}
+		if (ev->type == ZCOAP_DTLS_EVENT_RECONNECTING) {
+			print_message(ev->resuming ? ", session offered" : ", full handshake");
+		}
+		if (ev->type == ZCOAP_DTLS_EVENT_RECONNECTED) {
+			print_message(ev->resumed ? ", resumed" : ", not resumed");
+		}
+		print_message("\n");
+	}
+	pthread_mutex_unlock(&events.lock);
+}
+
+/*
+ * The server is killed (SIGKILL: no close_notify, no last notification)
+ * during an observation of /time and started again on the same port. A GET
+ * the application sends meanwhile meets the closed port (ICMP port
+ * unreachable): with the reconnect policy the socket reconnects by itself
+ * (attempts that find the port still closed fail fast and are retried after
+ * a delay), the observation registers again, notifications continue, and
+ * the GET, held meanwhile, is answered. The observation's callback never
+ * sees an error. The transcript is printed (times from the first request).
+ */
+static void test_reconnect_observe_restart(void **state)
+{
+	static const char *const args[] = {"-k", PSK_KEY, "-h", "zcoap-hint", "-d", "10", NULL};
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	static const struct coap_client_option obs = {
+	    .code = COAP_OPTION_OBSERVE, .len = 1, .value = {0}};
+	struct fx *f = *state;
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags,
+	    .sec_tag_count = 1,
+	    .session_cache = ZCOAP_TLS_SESSION_CACHE_ENABLED,
+	    .handshake_timeout_ms = FAIL_HS_MS,
+	    .reconnect_attempts = 10,
+	    .reconnect_delay_ms = 200,
+	    .event_cb = on_dtls_event,
+	};
+	struct coap_client_request r = request(f, "time");
+	struct coap_client_request g = request(f, "time");
+	struct recorder get_rec;
+	int64_t t0;
+	size_t before;
+	size_t after;
+	size_t up = 0;
+	int status;
+
+	pthread_mutex_lock(&events.lock);
+	events.n = 0;
+	pthread_mutex_unlock(&events.lock);
+	recorder_init(&get_rec);
+	g.user_data = &get_rec;
+	start_psk_server(f);
+	f->sock = udp_socket();
+	assert_int_equal(zcoap_dtls_connect(f->sock, (struct sockaddr *)&f->srv.dtls_addr,
+					    sizeof(f->srv.dtls_addr), &cfg),
+			 0);
+	r.options = &obs;
+	r.num_options = 1;
+	t0 = dtls_now_ms();
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &r, NULL), 0);
+	assert_true(recorder_wait(&f->rec, 2, WAIT_MS));
+	before = recorder_count(&f->rec);
+
+	/* The server dies without a word. */
+	assert_int_equal(kill(f->srv.pid, SIGKILL), 0);
+	assert_int_equal(waitpid(f->srv.pid, &status, 0), f->srv.pid);
+	f->srv.pid = -1;
+	print_message("  %5lld ms  server killed (SIGKILL) after %zu notifications\n",
+		      (long long)(dtls_now_ms() - t0), before);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &g, NULL), 0);
+	print_message("  %5lld ms  GET /time sent\n", (long long)(dtls_now_ms() - t0));
+	assert_true(wait_event(&f->rec, ZCOAP_DTLS_EVENT_LOST, NULL));
+	assert_int_equal(dtls_srv_restart(&f->srv, DTLS_FLAVOUR, args), 0);
+	print_message("  %5lld ms  server running again on port %u\n",
+		      (long long)(dtls_now_ms() - t0), (unsigned int)f->srv.port + 1);
+	assert_true(wait_event(&f->rec, ZCOAP_DTLS_EVENT_RECONNECTED, &up));
+	after = recorder_count(&f->rec);
+	/* Notifications from the restarted server: two more after the reconnect. */
+	assert_true(recorder_wait(&f->rec, after + 2, WAIT_MS));
+	assert_true(recorder_wait(&get_rec, 1, WAIT_MS));
+	print_message("  %5lld ms  %zu notifications after the reconnect; GET answered %d.%02d\n",
+		      (long long)(dtls_now_ms() - t0), recorder_count(&f->rec) - after,
+		      recorder_get(&get_rec, 0).code >> 5, recorder_get(&get_rec, 0).code & 31);
+	print_transcript(t0);
+
+	pthread_mutex_lock(&events.lock);
+	assert_true(events.n >= 3);
+	assert_int_equal(events.ev[0].type, ZCOAP_DTLS_EVENT_LOST);
+	assert_int_equal(events.ev[0].err, -ECONNREFUSED); /* ICMP port unreachable */
+	assert_int_equal(events.ev[1].type, ZCOAP_DTLS_EVENT_RECONNECTING);
+	assert_true(events.ev[1].resuming); /* the lost session is offered first */
+	pthread_mutex_unlock(&events.lock);
+	for (size_t i = 0; i < recorder_count(&f->rec); i++) {
+		struct rec_event ev = recorder_get(&f->rec, i);
+
+		/* Never an error: the observation went on through the restart. */
+		assert_int_equal(ev.code, COAP_RESPONSE_CODE_CONTENT);
+		assert_true(ev.has_observe);
+	}
+	assert_int_equal(recorder_get(&get_rec, 0).code, COAP_RESPONSE_CODE_CONTENT);
+	assert_false(event_seen(ZCOAP_DTLS_EVENT_GAVE_UP, 0, NULL));
+	assert_true(zcoap_dtls_ciphersuite(f->sock) > 0);
+	coap_client_cancel_requests(&f->client);
+	recorder_destroy(&get_rec);
+}
+
+/* Without the policy (the default) the same loss ends the socket's requests, as before. */
+static void test_no_reconnect_by_default(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	static const struct coap_client_option obs = {
+	    .code = COAP_OPTION_OBSERVE, .len = 1, .value = {0}};
+	struct fx *f = *state;
+	struct zcoap_dtls_config cfg = {.sec_tags = tags, .sec_tag_count = 1};
+	struct coap_client_request r = request(f, "time");
+	struct coap_client_request g = request(f, "time");
+	size_t n;
+	int status;
+
+	start_psk_server(f);
+	f->sock = udp_socket();
+	assert_int_equal(zcoap_dtls_connect(f->sock, (struct sockaddr *)&f->srv.dtls_addr,
+					    sizeof(f->srv.dtls_addr), &cfg),
+			 0);
+	r.options = &obs;
+	r.num_options = 1;
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &r, NULL), 0);
+	assert_true(recorder_wait(&f->rec, 1, WAIT_MS));
+	assert_int_equal(kill(f->srv.pid, SIGKILL), 0);
+	assert_int_equal(waitpid(f->srv.pid, &status, 0), f->srv.pid);
+	f->srv.pid = -1;
+	n = recorder_count(&f->rec);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &g, NULL), 0);
+	/* Both requests end with the ICMP error. */
+	assert_true(recorder_wait(&f->rec, n + 2, WAIT_MS));
+	assert_int_equal(recorder_get(&f->rec, n).code, -ECONNREFUSED);
+	assert_int_equal(recorder_get(&f->rec, n + 1).code, -ECONNREFUSED);
+}
+
 /* ---- fixture --------------------------------------------------------------------------- */
 
 static int setup_mode(void **state, bool manual)
@@ -376,6 +600,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_async_wrong_psk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_async_manual_process, setup_manual, teardown),
 	    cmocka_unit_test_setup_teardown(test_async_foreign_loop, setup_manual, teardown),
+	    cmocka_unit_test_setup_teardown(test_reconnect_observe_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_reconnect_by_default, setup, teardown),
 	};
 	int rc = 0;
 

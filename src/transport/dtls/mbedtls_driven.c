@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <mbedtls/platform.h>
+#include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
 
 #include "transport/dtls/mbedtls_internal.h"
@@ -88,6 +89,7 @@ static int pending_flush(struct dtls_state *st)
 
 long zc_dtls_driven_step_locked(struct dtls_state *st)
 {
+	bool reconnect = st->rc_attempt != 0;
 	int rc = zc_dtls_step_locked(st, NULL);
 
 	if (rc == -EINPROGRESS) {
@@ -96,7 +98,11 @@ long zc_dtls_driven_step_locked(struct dtls_state *st)
 	if (rc < 0) {
 		return rc; /* the session is FAILED with rc; the held messages are freed */
 	}
-	return pending_flush(st);
+	rc = pending_flush(st);
+	if (rc == 0 && reconnect) {
+		return ZC_TRANSPORT_RECONNECTED; /* the client registers its observations again */
+	}
+	return rc;
 }
 
 int64_t zc_dtls_op_deadline(void *ctx, int sock)
@@ -107,7 +113,9 @@ int64_t zc_dtls_op_deadline(void *ctx, int sock)
 	if (s == NULL) {
 		return when;
 	}
-	if (s->st.state == ZC_DTLS_CONNECTING && s->st.client_driven) {
+	if (s->st.state == ZC_DTLS_CONNECTING && s->st.client_driven && s->st.rc_retry_at != 0) {
+		when = s->st.rc_retry_at; /* a reconnect attempt waits for its delay */
+	} else if (s->st.state == ZC_DTLS_CONNECTING && s->st.client_driven) {
 		int64_t t = zc_dtls_timer_remaining(&s->st.timer);
 
 		when = s->st.hs_deadline_ms;
@@ -124,8 +132,31 @@ bool zc_dtls_op_error(void *ctx, int sock, int recv_err, struct zc_transport_err
 	struct session *s;
 
 	if (recv_err == 0) {
+		bool got;
+
+		s = zc_dtls_session_lock_ctx(ctx, sock);
+		if (s == NULL) {
+			return zc_transport_udp.error(NULL, sock, 0, e);
+		}
+		if (s->st.state == ZC_DTLS_CONNECTING && s->st.client_driven) {
+			/*
+			 * A handshake the client drives takes the socket's error
+			 * itself (ICMP port unreachable: its receive fails), so that
+			 * it fails or, reconnecting, tries again.
+			 */
+			zc_port_mutex_unlock(&s->lock);
+			return false;
+		}
 		/* The descriptor is still a UDP socket underneath: its queue is UDP's. */
-		return zc_transport_udp.error(NULL, sock, 0, e);
+		got = zc_transport_udp.error(NULL, sock, 0, e);
+		if (got && e->err == -ECONNREFUSED && s->st.state == ZC_DTLS_UP &&
+		    zc_dtls_reconnect_begin_locked(&s->st, -ECONNREFUSED,
+						   MBEDTLS_ERR_NET_SEND_FAILED)) {
+			/* The server's process is gone (ICMP): the reconnect policy took over. */
+			got = false;
+		}
+		zc_port_mutex_unlock(&s->lock);
+		return got;
 	}
 	/* A session transport's receive error ends its session: every exchange on it. */
 	e->err = recv_err;
@@ -134,9 +165,9 @@ bool zc_dtls_op_error(void *ctx, int sock, int recv_err, struct zc_transport_err
 	e->exact = false;
 	s = zc_dtls_session_lock_ctx(ctx, sock);
 	if (s != NULL) {
-		/* The handshake the client drove failed: its requests get that error as it is. */
-		e->exact = s->st.client_driven && !s->st.was_up && s->st.state == ZC_DTLS_FAILED &&
-			   s->st.error == recv_err;
+		/* A handshake the client drove failed (also a reconnect): its error as it is. */
+		e->exact =
+		    s->st.client_driven && s->st.state == ZC_DTLS_FAILED && s->st.error == recv_err;
 		zc_port_mutex_unlock(&s->lock);
 	}
 	return true;

@@ -122,6 +122,14 @@ struct dtls_state {
 	bool app_driven;          /* zcoap_dtls_connect_start(): the application steps it */
 	bool client_driven;       /* zcoap_dtls_connect_async(): the client using it steps it */
 	uint8_t n_pending;        /* messages held until the handshake completes (client_driven) */
+	uint8_t rc_attempts;      /* reconnect policy: attempts per loss (0: off) */
+	uint8_t rc_attempt;       /* the attempt running (0: no reconnect) */
+	uint8_t bad_records;      /* records in a row that failed to decrypt (reconnect) */
+	uint32_t rc_delay_ms;     /* wait before the second attempt */
+	int64_t rc_retry_at;      /* the next attempt starts then (0: none waiting) */
+	int rc_lost;              /* why the session was lost */
+	zcoap_dtls_event_cb_t event_cb;
+	void *event_user;
 	uint16_t pending_len[ZC_DTLS_PENDING_MAX];
 	uint8_t *pending[ZC_DTLS_PENDING_MAX]; /* Mbed TLS heap, zeroised when freed */
 	int cache_slot;     /* resumption cache entry of this session + 1; 0: none */
@@ -203,6 +211,33 @@ int64_t zc_dtls_op_deadline(void *ctx, int sock);
 
 /* The transport table's error operation: a client-driven handshake's failure is exact. */
 bool zc_dtls_op_error(void *ctx, int sock, int recv_err, struct zc_transport_err *e);
+
+/* ---- mbedtls_reconnect.c: the reconnect policy (zcoap_dtls_config.reconnect_attempts) ---- */
+
+/* Keep the policy of @p cfg in the session (at connect). */
+void zc_dtls_reconnect_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg);
+
+/*
+ * The established session ended with @p err (Mbed TLS's @p ret): start
+ * reconnecting when the policy allows (true: the session is CONNECTING and
+ * client-driven again), else false. Lock held.
+ */
+bool zc_dtls_reconnect_begin_locked(struct dtls_state *st, int err, int ret);
+
+/*
+ * A reconnect attempt failed with @p err: schedule the next (true) or give
+ * up (false: the caller fails the session). Lock held.
+ */
+bool zc_dtls_reconnect_retry_locked(struct dtls_state *st, int err);
+
+/*
+ * Before a step: an attempt waiting for its delay starts when it is due.
+ * @return 0 to step now, or -EINPROGRESS with the ms left in @p wait_ms.
+ */
+int zc_dtls_reconnect_due_locked(struct dtls_state *st, int64_t *wait_ms);
+
+/* The handshake of a reconnect completed: report it. Lock held. */
+void zc_dtls_reconnect_done_locked(struct dtls_state *st);
 
 /* ---- mbedtls_config.c ---- */
 
@@ -306,6 +341,9 @@ bool zc_dtls_resume_fallback(struct dtls_state *st, int ret);
 
 /** The session ended by a fatal alert: it must not be resumed (RFC 5246 §7.2.2). */
 void zc_dtls_resume_forget(struct dtls_state *st);
+
+/* Offer @p sn (the session just lost) in the next ClientHello. */
+bool zc_dtls_resume_offer_session(struct dtls_state *st, const mbedtls_ssl_session *sn);
 
 /* ---- mbedtls_rng.c ---- */
 

@@ -48,6 +48,9 @@ static int session_end_locked(struct dtls_state *st, int ret)
 	char why[ZC_DTLS_DETAIL_LEN];
 	int err = zc_dtls_session_error(st, ret, why, sizeof(why));
 
+	if (zc_dtls_reconnect_begin_locked(st, err, ret)) {
+		return -EAGAIN; /* the reconnect policy runs a new handshake (CONNECTING) */
+	}
 	zc_dtls_session_fail_locked(st, err, why);
 	return err;
 }
@@ -96,6 +99,10 @@ int zc_dtls_op_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t 
 	} else {
 		rc = session_end_locked(st, ret);
 	}
+	if (st->state == ZC_DTLS_CONNECTING) {
+		/* The session was lost and is being re-established: hold the message. */
+		rc = zc_dtls_pending_add(st, buf, len);
+	}
 	zc_port_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -125,7 +132,7 @@ long zc_dtls_op_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct socka
 	if (st->state == ZC_DTLS_CONNECTING) {
 		/* Client-driven handshake: this call is its step. */
 		rc = zc_dtls_driven_step_locked(st);
-		if (rc < 0) {
+		if (rc < 0 || st->state != ZC_DTLS_UP) {
 			zc_port_mutex_unlock(&s->lock);
 			return rc;
 		}

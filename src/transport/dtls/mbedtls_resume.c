@@ -301,6 +301,11 @@ void zc_dtls_resume_done(struct dtls_state *st)
 	}
 }
 
+bool zc_dtls_resume_offer_session(struct dtls_state *st, const mbedtls_ssl_session *sn)
+{
+	return offer(st, sn);
+}
+
 bool zc_dtls_resume_fallback(struct dtls_state *st, int ret)
 {
 	switch (ret) {

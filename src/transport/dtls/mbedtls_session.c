@@ -391,6 +391,7 @@ static int connect_begin(int sock, const struct sockaddr *peer, socklen_t peerle
 		return rc;
 	}
 	zc_dtls_resume_offer(st, cfg, peer, peerlen);
+	zc_dtls_reconnect_setup(st, cfg);
 	handshake_begin(st, cfg);
 	*out = s;
 	return 0;
@@ -422,13 +423,24 @@ int zc_dtls_step_locked(struct dtls_state *st, int *wait_ms)
 {
 	char why[ZC_DTLS_DETAIL_LEN] = "";
 	int64_t wait = 0;
-	int rc = handshake_step(st, why, sizeof(why), &wait);
+	/* A reconnect attempt waiting for its delay does not step yet. */
+	int rc = zc_dtls_reconnect_due_locked(st, &wait);
 
 	if (rc == 0) {
+		rc = handshake_step(st, why, sizeof(why), &wait);
+	}
+	if (rc == 0) {
 		handshake_finish_locked(st);
+		zc_dtls_reconnect_done_locked(st);
 	} else if (rc != -EINPROGRESS) {
-		zc_dtls_session_fail_locked(st, rc, why);
-	} else if (wait_ms != NULL) {
+		if (zc_dtls_reconnect_retry_locked(st, rc)) {
+			/* The reconnect policy tries again after a delay. */
+			rc = zc_dtls_reconnect_due_locked(st, &wait);
+		} else {
+			zc_dtls_session_fail_locked(st, rc, why);
+		}
+	}
+	if (rc == -EINPROGRESS && wait_ms != NULL) {
 		*wait_ms = wait > INT_MAX ? INT_MAX : (int)wait;
 	}
 	return rc;
