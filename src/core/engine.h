@@ -34,6 +34,12 @@ struct zc_engine_io {
 	void (*random)(void *ctx, uint8_t *buf, size_t len);
 	/** Optional: observe every datagram sent (true) or received (false). */
 	void (*trace)(void *ctx, bool outgoing, const uint8_t *buf, size_t len);
+	/**
+	 * Optional: the peer on @p sock may be gone -- an observation's
+	 * re-registration after its liveness check (RFC 7641 §3.3.1) went
+	 * unanswered until its first retransmission, which is sent right after.
+	 */
+	void (*peer_silent)(void *ctx, int sock);
 };
 
 /** No deadline. */

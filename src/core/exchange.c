@@ -471,6 +471,11 @@ static void retransmit(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t n
 		zc_fail(eng, s, -ETIMEDOUT);
 		return;
 	}
+	if (s->phase == ZCOAP_PHASE_REREGISTER && s->retransmissions == 0 &&
+	    eng->io->peer_silent != NULL) {
+		/* Silence past the liveness rule, and the re-registration unanswered. */
+		eng->io->peer_silent(eng->io_ctx, s->sock);
+	}
 	r = send_tx(eng, s);
 	if (r == -EAGAIN || r == -EWOULDBLOCK || r == -ENOBUFS) {
 		/* The socket is full; retry soon without using up a retransmission. */

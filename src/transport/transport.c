@@ -209,6 +209,20 @@ int64_t zc_transport_deadline(int sock)
 	return t->deadline != NULL ? t->deadline(ctx, sock) : ZC_TRANSPORT_NO_DEADLINE;
 }
 
+void zc_transport_peer_silent(int sock)
+{
+	void *ctx = NULL;
+	const struct zc_transport_ops *t;
+
+	if (atomic_load_explicit(&high, memory_order_relaxed) == 0) {
+		return;
+	}
+	t = zc_transport_owner(sock, &ctx);
+	if (t->peer_silent != NULL) {
+		t->peer_silent(ctx, sock);
+	}
+}
+
 int zc_transport_check(int sock)
 {
 	void *ctx;

@@ -94,6 +94,8 @@ struct zc_transport_ops {
 	int (*check)(void *ctx, int sock);
 	/** Optional: same contract as zc_transport_deadline(). */
 	int64_t (*deadline)(void *ctx, int sock);
+	/** Optional: same contract as zc_transport_peer_silent(). */
+	void (*peer_silent)(void *ctx, int sock);
 };
 
 /** The plain UDP transport (udp.c): every descriptor nobody registered. */
@@ -154,6 +156,14 @@ int zc_transport_check(int sock);
  *         ZC_TRANSPORT_NO_DEADLINE.
  */
 int64_t zc_transport_deadline(int sock);
+
+/**
+ * The client suspects the peer of @p sock is gone (an observation stayed
+ * silent past its liveness check and its re-registration is unanswered). A
+ * session transport may re-establish the session (DTLS with a reconnect
+ * policy); the datagrams sent meanwhile are then held. Nothing for UDP.
+ */
+void zc_transport_peer_silent(int sock);
 
 /**
  * End whatever session the owning transport runs on @p sock and close() it.

@@ -516,6 +516,69 @@ static void test_reconnect_observe_restart(void **state)
 	recorder_destroy(&get_rec);
 }
 
+/*
+ * The server is killed and restarted while nothing is sent: the client only
+ * sees silence. The observation's liveness rule (libcoap's /time has
+ * Max-Age 1: after 1 s + ZCOAP_CONFIG_OBSERVE_MARGIN_MS) re-registers on the
+ * old session, which the new server process drops; when that is unanswered
+ * too (its first retransmission), the reconnect policy runs a new handshake,
+ * the held re-registration goes out on it, and notifications continue.
+ */
+static void test_reconnect_after_silence(void **state)
+{
+	static const char *const args[] = {"-k", PSK_KEY, "-h", "zcoap-hint", "-d", "10", NULL};
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	static const struct coap_client_option obs = {
+	    .code = COAP_OPTION_OBSERVE, .len = 1, .value = {0}};
+	struct fx *f = *state;
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags,
+	    .sec_tag_count = 1,
+	    .handshake_timeout_ms = FAIL_HS_MS,
+	    .reconnect_attempts = 3,
+	    .reconnect_delay_ms = 200,
+	    .event_cb = on_dtls_event,
+	};
+	struct coap_client_request r = request(f, "time");
+	int64_t t0;
+	size_t after;
+	int status;
+
+	pthread_mutex_lock(&events.lock);
+	events.n = 0;
+	pthread_mutex_unlock(&events.lock);
+	start_psk_server(f);
+	f->sock = udp_socket();
+	assert_int_equal(zcoap_dtls_connect(f->sock, (struct sockaddr *)&f->srv.dtls_addr,
+					    sizeof(f->srv.dtls_addr), &cfg),
+			 0);
+	r.options = &obs;
+	r.num_options = 1;
+	t0 = dtls_now_ms();
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &r, NULL), 0);
+	assert_true(recorder_wait(&f->rec, 2, WAIT_MS));
+	assert_int_equal(kill(f->srv.pid, SIGKILL), 0);
+	assert_int_equal(waitpid(f->srv.pid, &status, 0), f->srv.pid);
+	f->srv.pid = -1;
+	assert_int_equal(dtls_srv_restart(&f->srv, DTLS_FLAVOUR, args), 0);
+	print_message("  %5lld ms  server killed and running again\n",
+		      (long long)(dtls_now_ms() - t0));
+	assert_true(wait_event(&f->rec, ZCOAP_DTLS_EVENT_RECONNECTED, NULL));
+	after = recorder_count(&f->rec);
+	assert_true(recorder_wait(&f->rec, after + 2, WAIT_MS));
+	print_message("  %5lld ms  2 notifications after the reconnect\n",
+		      (long long)(dtls_now_ms() - t0));
+	print_transcript(t0);
+	pthread_mutex_lock(&events.lock);
+	assert_int_equal(events.ev[0].type, ZCOAP_DTLS_EVENT_LOST);
+	assert_int_equal(events.ev[0].err, -ETIMEDOUT); /* silence */
+	pthread_mutex_unlock(&events.lock);
+	for (size_t i = 0; i < recorder_count(&f->rec); i++) {
+		assert_int_equal(recorder_get(&f->rec, i).code, COAP_RESPONSE_CODE_CONTENT);
+	}
+	coap_client_cancel_requests(&f->client);
+}
+
 /* Without the policy (the default) the same loss ends the socket's requests, as before. */
 static void test_no_reconnect_by_default(void **state)
 {
@@ -607,6 +670,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_async_manual_process, setup_manual, teardown),
 	    cmocka_unit_test_setup_teardown(test_async_foreign_loop, setup_manual, teardown),
 	    cmocka_unit_test_setup_teardown(test_reconnect_observe_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reconnect_after_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_reconnect_by_default, setup, teardown),
 	};
 	int rc = 0;

@@ -209,6 +209,9 @@ long zc_dtls_driven_step_locked(struct dtls_state *st);
 /* The transport table's deadline operation (zc_transport_deadline()). */
 int64_t zc_dtls_op_deadline(void *ctx, int sock);
 
+/* The transport table's peer_silent operation: a reconnect when the policy allows. */
+void zc_dtls_op_peer_silent(void *ctx, int sock);
+
 /* The transport table's error operation: a client-driven handshake's failure is exact. */
 bool zc_dtls_op_error(void *ctx, int sock, int recv_err, struct zc_transport_err *e);
 

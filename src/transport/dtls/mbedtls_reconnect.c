@@ -148,6 +148,21 @@ int zc_dtls_reconnect_due_locked(struct dtls_state *st, int64_t *wait_ms)
 	return 0;
 }
 
+void zc_dtls_op_peer_silent(void *ctx, int sock)
+{
+	struct session *s = zc_dtls_session_lock_ctx(ctx, sock);
+
+	if (s == NULL) {
+		return;
+	}
+	/*
+	 * A server that restarted drops the records of a session it no longer
+	 * knows, without a word: silence is all the client sees.
+	 */
+	(void)zc_dtls_reconnect_begin_locked(&s->st, -ETIMEDOUT, 0);
+	zc_port_mutex_unlock(&s->lock);
+}
+
 void zc_dtls_reconnect_done_locked(struct dtls_state *st)
 {
 	if (st->rc_attempt == 0) {

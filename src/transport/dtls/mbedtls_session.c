@@ -32,6 +32,7 @@ static const struct zc_transport_ops dtls_transport = {
     .close = zc_dtls_op_close,
     .error = zc_dtls_op_error,
     .deadline = zc_dtls_op_deadline,
+    .peer_silent = zc_dtls_op_peer_silent,
 };
 
 static struct session sessions[ZCOAP_DTLS_MAX_SESSIONS];
