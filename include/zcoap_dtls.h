@@ -274,7 +274,8 @@ struct zcoap_dtls_config {
 	/**
 	 * Reconnect policy (opt-in; 0: off, the default). When the session is
 	 * lost -- the server's fatal alert or close_notify, ICMP port
-	 * unreachable, or 8 records in a row that fail to decrypt -- the socket
+	 * unreachable, 8 records that fail to decrypt, or an observation's
+	 * re-registration after its liveness check unanswered -- the socket
 	 * runs up to this many new handshakes (offering the lost session for
 	 * resumption, except after a fatal alert, RFC 5246 §7.2.2) instead of
 	 * ending its requests. The client using it drives them (as for
