@@ -182,8 +182,10 @@ enum zcoap_tls_session_cache {
 
 /** A step of the reconnect policy (zcoap_dtls_config.reconnect_attempts), for event_cb. */
 enum zcoap_dtls_event_type {
-	/** The session was lost: @c err says why (-ECONNRESET, -ECONNABORTED, -ECONNREFUSED,
-	   -EBADMSG). */
+	/**
+	 * The session was lost: @c err says why (-ECONNRESET, -ECONNABORTED,
+	 * -ECONNREFUSED, -EBADMSG, -ETIMEDOUT: silence).
+	 */
 	ZCOAP_DTLS_EVENT_LOST = 1,
 	/** Handshake attempt number @c attempt starts (@c resuming: a session is offered). */
 	ZCOAP_DTLS_EVENT_RECONNECTING = 2,
