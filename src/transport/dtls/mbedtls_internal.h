@@ -124,7 +124,6 @@ struct dtls_state {
 	uint8_t n_pending;        /* messages held until the handshake completes (client_driven) */
 	uint8_t rc_attempts;      /* reconnect policy: attempts per loss (0: off) */
 	uint8_t rc_attempt;       /* the attempt running (0: no reconnect) */
-	uint8_t bad_records;      /* records in a row that failed to decrypt (reconnect) */
 	uint32_t rc_delay_ms;     /* wait before the second attempt */
 	int64_t rc_retry_at;      /* the next attempt starts then (0: none waiting) */
 	int rc_lost;              /* why the session was lost */
