@@ -53,7 +53,16 @@
 #define PSK_KEY      "zcoap-secret-psk"
 #define PSK_IDENTITY "zcoap-client"
 
-enum { TAG_PSK = 10, TAG_PSK_WRONG = 11 };
+enum { TAG_PSK = 10, TAG_PSK_WRONG = 11, TAG_PKI = 20 };
+
+#ifndef DTLS_CERT_SCRIPT
+#error "DTLS_CERT_SCRIPT must name make_certs.sh"
+#endif
+
+/* The run's PKI (make_certs.sh): the server's certificate names "localhost". */
+static char pki_dir[256];
+static uint8_t *pki_blob[3];
+static size_t pki_len[3];
 
 struct fx {
 	struct coap_client client;
@@ -93,13 +102,29 @@ static struct coap_client_request request(struct fx *f, const char *path)
 	return r;
 }
 
-/* A PSK socket to the fixture's server with the handshake left to the client. */
-static int start_async(struct fx *f, zcoap_sec_tag_t tag, const struct sockaddr_in *to)
+static void start_pki_server(struct fx *f)
+{
+	static char c[300], k[300], ca[300];
+	const char *args[] = {"-c", c, "-j", k, "-C", ca, "-d", "10", NULL};
+	char log[320];
+
+	snprintf(c, sizeof(c), "%s/server.crt", pki_dir);
+	snprintf(k, sizeof(k), "%s/server.key", pki_dir);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", pki_dir);
+	snprintf(log, sizeof(log), "%s/server-%s.log", pki_dir, DTLS_FLAVOUR);
+	assert_int_equal(dtls_srv_start(&f->srv, DTLS_FLAVOUR, log, args), 0);
+	f->srv_running = true;
+}
+
+/* A socket to @p to with the handshake left to the client (@p host: certificate mode). */
+static int start_async_cfg(struct fx *f, zcoap_sec_tag_t tag, const char *host,
+			   const struct sockaddr_in *to)
 {
 	zcoap_sec_tag_t tags[] = {tag};
 	struct zcoap_dtls_config cfg = {
 	    .sec_tags = tags,
 	    .sec_tag_count = 1,
+	    .hostname = host,
 	    .handshake_timeout_ms = FAIL_HS_MS,
 	    .retransmit_min_ms = 500,
 	};
@@ -111,6 +136,12 @@ static int start_async(struct fx *f, zcoap_sec_tag_t tag, const struct sockaddr_
 	/* On loopback the start call may already have seen the whole handshake (then 0). */
 	assert_true(rc == -EINPROGRESS || rc == 0);
 	return rc;
+}
+
+/* A PSK socket to @p to with the handshake left to the client. */
+static int start_async(struct fx *f, zcoap_sec_tag_t tag, const struct sockaddr_in *to)
+{
+	return start_async_cfg(f, tag, NULL, to);
 }
 
 /* Two requests submitted at once; both must get 2.05 with the expected bodies. */
@@ -128,14 +159,19 @@ static void submit_two(struct fx *f)
  * (SIGSTOP), so that they are certainly submitted before the handshake
  * completes; then let the server go on.
  */
-static void start_and_submit_held(struct fx *f)
+static void start_and_submit_held_cfg(struct fx *f, zcoap_sec_tag_t tag, const char *host)
 {
 	assert_int_equal(kill(f->srv.pid, SIGSTOP), 0);
-	assert_int_equal(start_async(f, TAG_PSK, &f->srv.dtls_addr), -EINPROGRESS);
+	assert_int_equal(start_async_cfg(f, tag, host, &f->srv.dtls_addr), -EINPROGRESS);
 	submit_two(f);
 	assert_int_equal(zcoap_dtls_ciphersuite(f->sock), -ENOTCONN); /* not up yet */
 	assert_int_equal(recorder_count(&f->rec), 0);
 	assert_int_equal(kill(f->srv.pid, SIGCONT), 0);
+}
+
+static void start_and_submit_held(struct fx *f)
+{
+	start_and_submit_held_cfg(f, TAG_PSK, NULL);
 }
 
 static void check_two(struct fx *f)
@@ -262,6 +298,34 @@ static void test_async_wrong_psk(void **state)
 	assert_true(recorder_wait(&f->rec, 1, HANG_BOUND_MS));
 	assert_int_equal(recorder_get(&f->rec, 0).code, -EACCES);
 	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &d, NULL), -EACCES);
+}
+
+/* Certificates: the same with an ECDSA certificate for "localhost" and a client certificate. */
+static void test_async_pki_requests_wait(void **state)
+{
+	struct fx *f = *state;
+
+	start_pki_server(f);
+	start_and_submit_held_cfg(f, TAG_PKI, "localhost");
+	assert_true(recorder_wait(&f->rec, 2, WAIT_MS));
+	check_two(f);
+}
+
+/* A certificate that does not name the server: the waiting request gets -EKEYREJECTED. */
+static void test_async_pki_wrong_name(void **state)
+{
+	struct fx *f = *state;
+	struct coap_client_request d = request(f, "time");
+	char why[256];
+
+	start_pki_server(f);
+	(void)start_async_cfg(f, TAG_PKI, "not-the-server.example", &f->srv.dtls_addr);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &d, NULL), 0);
+	assert_true(recorder_wait(&f->rec, 1, HANG_BOUND_MS));
+	assert_int_equal(recorder_get(&f->rec, 0).code, -EKEYREJECTED);
+	assert_int_equal(zcoap_dtls_last_error(f->sock, why, sizeof(why)), -EKEYREJECTED);
+	print_message("  %s\n", why);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &d, NULL), -EKEYREJECTED);
 }
 
 /* ---- event-loop mode ------------------------------------------------------------------- */
@@ -659,6 +723,55 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Read @p file of the PKI (PEM with its NUL counted: Mbed TLS wants it). */
+static int pki_load(int i, const char *file)
+{
+	char path[300];
+	FILE *fp;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", pki_dir, file);
+	fp = fopen(path, "rb");
+	if (fp == NULL || fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) <= 0 ||
+	    fseek(fp, 0, SEEK_SET) != 0) {
+		if (fp != NULL) {
+			fclose(fp);
+		}
+		return -1;
+	}
+	pki_blob[i] = calloc(1, (size_t)n + 1);
+	if (pki_blob[i] == NULL || fread(pki_blob[i], 1, (size_t)n, fp) != (size_t)n) {
+		fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	pki_len[i] = (size_t)n + 1;
+	return 0;
+}
+
+static int make_pki(void)
+{
+	char cmd[800];
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(pki_dir, sizeof(pki_dir), "%s/zcoap-dtls-async-XXXXXX",
+		 tmp != NULL ? tmp : "/tmp");
+	if (mkdtemp(pki_dir) == NULL) {
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "sh '%s' '%s' > /dev/null", DTLS_CERT_SCRIPT, pki_dir);
+	if (system(cmd) != 0 || pki_load(0, "ca.crt") != 0 || pki_load(1, "client.crt") != 0 ||
+	    pki_load(2, "client.key") != 0) {
+		return -1;
+	}
+	return zcoap_tls_credential_add(TAG_PKI, ZCOAP_TLS_CREDENTIAL_CA_CERTIFICATE, pki_blob[0],
+					pki_len[0]) |
+	       zcoap_tls_credential_add(TAG_PKI, ZCOAP_TLS_CREDENTIAL_PUBLIC_CERTIFICATE,
+					pki_blob[1], pki_len[1]) |
+	       zcoap_tls_credential_add(TAG_PKI, ZCOAP_TLS_CREDENTIAL_PRIVATE_KEY, pki_blob[2],
+					pki_len[2]);
+}
+
 int main(void)
 {
 	static const char wrong[] = "not-the-right-key";
@@ -667,6 +780,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_async_silent_peer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_async_wrong_psk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_async_pki_requests_wait, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_async_pki_wrong_name, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_async_manual_process, setup_manual, teardown),
 	    cmocka_unit_test_setup_teardown(test_async_foreign_loop, setup_manual, teardown),
 	    cmocka_unit_test_setup_teardown(test_reconnect_observe_restart, setup, teardown),
@@ -690,8 +805,23 @@ int main(void)
 	    zcoap_tls_credential_add(TAG_PSK_WRONG, ZCOAP_TLS_CREDENTIAL_PSK, wrong, strlen(wrong));
 	rc |= zcoap_tls_credential_add(TAG_PSK_WRONG, ZCOAP_TLS_CREDENTIAL_PSK_ID, PSK_IDENTITY,
 				       strlen(PSK_IDENTITY));
-	if (rc != 0) {
+	if (system("openssl version > /dev/null 2>&1") != 0) {
+		printf("skip: openssl command line tool not installed\n");
+		return 77;
+	}
+	if (rc != 0 || make_pki() != 0) {
+		fprintf(stderr, "could not set up the credentials or the PKI in %s\n", pki_dir);
 		return 1;
 	}
-	return cmocka_run_group_tests_name("dtls_async_" DTLS_FLAVOUR, tests, NULL, NULL);
+	rc = cmocka_run_group_tests_name("dtls_async_" DTLS_FLAVOUR, tests, NULL, NULL);
+	for (int i = 0; i < 3; i++) {
+		free(pki_blob[i]);
+	}
+	if (getenv("ZCOAP_DTLS_KEEP_PKI") == NULL) {
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki_dir);
+		(void)system(cmd);
+	}
+	return rc;
 }
