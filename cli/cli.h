@@ -509,6 +509,8 @@ struct cli_dtls {
 	const char *session_file; /* --session FILE, or NULL */
 	uint8_t *session;         /* its contents (a saved session: secret), or NULL */
 	size_t session_len;
+	bool reconnect; /* observing (-s): re-run a lost session's handshake, re-register */
+	bool verbose;   /* -v: report the reconnect steps */
 };
 
 /*

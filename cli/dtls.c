@@ -195,6 +195,8 @@ enum cli_exit cli_dtls_setup(struct cli_dtls *d, const struct cli_config *cfg,
 	memset(d, 0, sizeof(*d));
 	d->hostname = server_name(cfg, uri);
 	d->verify = !cfg->no_verify;
+	d->reconnect = cfg->observe;
+	d->verbose = cfg->verbose > 0;
 	d->certificates = cfg->psk_key == NULL || cfg->ca_file != NULL || cfg->cert_file != NULL;
 
 	if (cfg->psk_key != NULL) {
@@ -285,6 +287,29 @@ enum cli_exit cli_dtls_setup(struct cli_dtls *d, const struct cli_config *cfg,
 	return CLI_EXIT_OK;
 }
 
+/* -v: the reconnect steps (runs on the client's thread; it only prints). */
+static void reconnect_event(int sock, const struct zcoap_dtls_event *ev, void *user)
+{
+	static const char *const names[] = {
+	    "?", "session lost", "reconnecting", "attempt failed", "reconnected", "gave up"};
+	unsigned int t = (unsigned int)ev->type < 6 ? (unsigned int)ev->type : 0;
+
+	(void)sock;
+	(void)user;
+	fprintf(stderr, "zcoap: DTLS %s", names[t]);
+	if (ev->attempt > 0) {
+		fprintf(stderr, " (attempt %u)", ev->attempt);
+	}
+	if (ev->err != 0) {
+		fprintf(stderr, ": %s", zcoap_strerror(ev->err));
+	}
+	fprintf(stderr, "%s\n",
+		ev->type == ZCOAP_DTLS_EVENT_RECONNECTED
+		    ? (ev->resumed ? ", resumed; observations registered again"
+				   : ", full handshake; observations registered again")
+		    : "");
+}
+
 int cli_dtls_connect(const struct cli_dtls *d, int sock, const struct sockaddr *peer,
 		     socklen_t peerlen, uint32_t timeout_ms)
 {
@@ -301,6 +326,12 @@ int cli_dtls_connect(const struct cli_dtls *d, int sock, const struct sockaddr *
 	/* The library offers it only when it was saved for the same server name. */
 	cfg.session = d->session;
 	cfg.session_len = d->session != NULL ? d->session_len : 0;
+	if (d->reconnect) {
+		/* An observation survives a server restart (docs/design/dtls.md). */
+		cfg.reconnect_attempts = 8;
+		cfg.reconnect_delay_ms = 500;
+		cfg.event_cb = d->verbose ? reconnect_event : NULL;
+	}
 	return zcoap_dtls_connect(sock, peer, peerlen, &cfg);
 }
 

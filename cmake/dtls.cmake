@@ -114,6 +114,8 @@ set(ZCOAP_DTLS_SOURCES
     src/transport/dtls/mbedtls_rng.c
     src/transport/dtls/mbedtls_identity.c
     src/transport/dtls/mbedtls_resume.c
+    src/transport/dtls/mbedtls_driven.c
+    src/transport/dtls/mbedtls_reconnect.c
     src/transport/tls/mbedtls_tls.c)
 # Link order matters for static archives: ssl needs x509 needs crypto.
 set(ZCOAP_DTLS_LIBRARIES ${ZCOAP_MBEDTLS_LIBRARY} ${ZCOAP_MBEDX509_LIBRARY}

@@ -180,6 +180,40 @@ enum zcoap_tls_session_cache {
 	ZCOAP_TLS_SESSION_CACHE_ENABLED = 1,
 };
 
+/** A step of the reconnect policy (zcoap_dtls_config.reconnect_attempts), for event_cb. */
+enum zcoap_dtls_event_type {
+	/**
+	 * The session was lost: @c err says why (-ECONNRESET, -ECONNABORTED,
+	 * -ECONNREFUSED, -EBADMSG, -ETIMEDOUT: silence).
+	 */
+	ZCOAP_DTLS_EVENT_LOST = 1,
+	/** Handshake attempt number @c attempt starts (@c resuming: a session is offered). */
+	ZCOAP_DTLS_EVENT_RECONNECTING = 2,
+	/** Attempt @c attempt failed with @c err; another follows after a delay. */
+	ZCOAP_DTLS_EVENT_ATTEMPT_FAILED = 3,
+	/** The session is up again (@c resumed: abbreviated handshake); observations register
+	   again. */
+	ZCOAP_DTLS_EVENT_RECONNECTED = 4,
+	/** Every attempt failed: the socket's requests end with @c err. */
+	ZCOAP_DTLS_EVENT_GAVE_UP = 5,
+};
+
+/** One reconnect step, as event_cb gets it. */
+struct zcoap_dtls_event {
+	enum zcoap_dtls_event_type type;
+	int err;          /**< LOST, ATTEMPT_FAILED, GAVE_UP: negative errno; else 0 */
+	unsigned attempt; /**< RECONNECTING, ATTEMPT_FAILED, RECONNECTED: 1, 2, ... */
+	bool resuming;    /**< RECONNECTING: a session is offered */
+	bool resumed;     /**< RECONNECTED: the server resumed it */
+};
+
+/**
+ * Reports a reconnect step of @p sock. Runs in the thread that drives the
+ * socket (the client's loop thread) with internal locks held: record or
+ * log only; it must not call zcoap or coap_client functions.
+ */
+typedef void (*zcoap_dtls_event_cb_t)(int sock, const struct zcoap_dtls_event *ev, void *user);
+
 /**
  * @brief How to set up a DTLS socket. Zero every field you do not set.
  *
@@ -239,6 +273,25 @@ struct zcoap_dtls_config {
 	const void *session;
 	/** Length of @c session. */
 	size_t session_len;
+	/**
+	 * Reconnect policy (opt-in; 0: off, the default). When the session is
+	 * lost -- the server's fatal alert or close_notify, ICMP port
+	 * unreachable, 8 records that fail to decrypt, or an observation's
+	 * re-registration after its liveness check unanswered -- the socket
+	 * runs up to this many new handshakes (offering the lost session for
+	 * resumption, except after a fatal alert, RFC 5246 §7.2.2) instead of
+	 * ending its requests. The client using it drives them (as for
+	 * zcoap_dtls_connect_async()); messages sent meanwhile are held; once
+	 * it is up again, every observation on the socket registers again
+	 * (RFC 7641 §3.3.1). Each attempt has the handshake timeout.
+	 */
+	uint8_t reconnect_attempts;
+	/** Wait before the second attempt, doubled for each further one (at most 30 s); 0: 1000. */
+	uint32_t reconnect_delay_ms;
+	/** Optional: each reconnect step (zcoap_dtls_event_cb_t). */
+	zcoap_dtls_event_cb_t event_cb;
+	/** Passed to @c event_cb. */
+	void *event_user;
 };
 
 /** What the handshake of a DTLS socket cost (zcoap_dtls_handshake_info()). */
@@ -382,6 +435,35 @@ ZCOAP_API int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_
  */
 ZCOAP_API int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, socklen_t peerlen,
 				       const struct zcoap_dtls_config *cfg, int *wait_ms);
+
+/**
+ * @brief Start making @p sock a DTLS socket whose handshake the client drives.
+ *
+ * The same checks, set-up and first flight (ClientHello) as
+ * zcoap_dtls_connect(), then it returns at once. Hand @p sock to
+ * coap_client_req() right away: the client that uses it steps the
+ * handshake -- its receive thread, or in event-loop mode
+ * zcoap_client_process() and the foreign-loop calls (zcoap_loop.h) --
+ * whenever the socket is readable or the DTLS retransmission timer or the
+ * handshake timeout is due. Nothing blocks: the client's other requests go
+ * on meanwhile.
+ * Requests submitted before the handshake completes are held by the socket
+ * (up to 8 messages; coap_client_req() returns 0) and sent when it completes;
+ * their CoAP timers run from submission. If the handshake fails, each of
+ * them ends with the handshake's error in its callback (-ETIMEDOUT,
+ * -EACCES, -EKEYREJECTED, ... as zcoap_dtls_connect() would return it),
+ * and later coap_client_req() calls on @p sock return that error.
+ * The handshake is stepped only while a request uses @p sock;
+ * zcoap_dtls_handshake_continue() also steps it (e.g. to wait for it
+ * without a request), and zcoap_dtls_close() abandons it.
+ * @param sock, peer, peerlen, cfg As for zcoap_dtls_connect().
+ * @retval -EINPROGRESS The handshake runs.
+ * @retval 0 The handshake is already complete.
+ * @retval <0 Every error of zcoap_dtls_connect() (the socket is then a
+ *         failed DTLS socket, to release with zcoap_dtls_close()).
+ */
+ZCOAP_API int zcoap_dtls_connect_async(int sock, const struct sockaddr *peer, socklen_t peerlen,
+				       const struct zcoap_dtls_config *cfg);
 
 /**
  * @brief Advance a handshake started by zcoap_dtls_connect_start(); never blocks.

@@ -233,6 +233,13 @@ int zc_loop_timeout(const struct zc_poll_round *round);
 unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
 				    int *timeout_ms, int *nsock);
 
+/**
+ * Step the transports whose deadline passed (a DTLS handshake the client
+ * drives: its retransmission timer, its timeout). Called with the engine's
+ * tick, in both modes.
+ */
+void zc_loop_transport_tick_locked(struct coap_client *client);
+
 /** After the wait: clear priv->polling, drain the wake-up object, read the ready descriptors. */
 void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_pollfd *fds,
 			     unsigned int n, int nsock);

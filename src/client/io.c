@@ -71,8 +71,16 @@ static void io_trace(void *ctx, bool outgoing, const uint8_t *buf, size_t len)
 	}
 }
 
+/* The transport may re-establish a session (a DTLS reconnect policy). */
+static void io_peer_silent(void *ctx, int sock)
+{
+	(void)ctx;
+	zc_transport_peer_silent(sock);
+}
+
 const struct zc_engine_io zc_client_io = {
     .send = io_send,
     .random = io_random,
     .trace = io_trace,
+    .peer_silent = io_peer_silent,
 };

@@ -22,8 +22,13 @@
  * session closed by the peer or ended by a fatal alert stay distinct;
  * anything else is a generic -EIO.
  */
-static int request_error(int err)
+static int request_error(const struct zc_transport_err *e)
 {
+	int err = e->err;
+
+	if (e->exact) {
+		return err; /* a DTLS handshake the client drove failed: its own error */
+	}
 	if (err < 0) {
 		err = -err;
 	}
@@ -57,11 +62,11 @@ static bool apply_error_locked(struct coap_client *client, int sock,
 
 	switch (e->scope) {
 	case ZC_TRANSPORT_SCOPE_SOCKET:
-		zc_engine_fail_socket(eng, sock, request_error(e->err));
+		zc_engine_fail_socket(eng, sock, request_error(e));
 		break;
 	case ZC_TRANSPORT_SCOPE_ENDPOINT:
 		zc_engine_fail_endpoint(eng, sock, (const struct sockaddr *)&e->addr, e->addrlen,
-					request_error(e->err));
+					request_error(e));
 		break;
 	default:
 		return false;
@@ -120,6 +125,12 @@ static bool read_socket_locked(struct coap_client *client, int sock, short reven
 		if (n == -EAGAIN) {
 			return true;
 		}
+		if (n == ZC_TRANSPORT_RECONNECTED) {
+			/* A DTLS reconnect completed: the server may have lost our observations. */
+			zc_engine_reregister_socket(&priv->eng, sock, zc_port_now_ms());
+			zc_run_events_locked(client);
+			continue;
+		}
 		if (n < 0) {
 			struct zc_transport_err e;
 			bool whole = zc_transport_error(sock, (int)n, &e) &&
@@ -147,6 +158,44 @@ static bool read_socket_locked(struct coap_client *client, int sock, short reven
 	return true;
 }
 
+/*
+ * Sockets whose transport must be stepped without a datagram (a DTLS
+ * handshake the client drives, zcoap_dtls_connect_async()): the earliest
+ * such time among the sockets of the round. One atomic load per socket
+ * when the process has no session socket.
+ */
+static int64_t transport_deadline_locked(const struct coap_client *client)
+{
+	const struct zcoap_client_private *priv = &client->priv;
+	int64_t when = ZC_NO_DEADLINE;
+
+	for (int i = 0; i < priv->n_poll_socks; i++) {
+		int64_t t;
+
+		if (!socket_in_use(client, priv->poll_socks[i])) {
+			continue;
+		}
+		t = zc_transport_deadline(priv->poll_socks[i]);
+		when = t < when ? t : when;
+	}
+	return when;
+}
+
+void zc_loop_transport_tick_locked(struct coap_client *client)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	int64_t now = zc_port_now_ms();
+
+	for (int i = 0; i < priv->n_poll_socks && !priv->stop; i++) {
+		int fd = priv->poll_socks[i];
+
+		/* The receive operation runs the due step (and reads what it may bring). */
+		if (socket_in_use(client, fd) && zc_transport_deadline(fd) <= now) {
+			(void)read_socket_locked(client, fd, 0);
+		}
+	}
+}
+
 int zc_loop_timeout(const struct zc_poll_round *round)
 {
 	if (round->deadline == ZC_NO_DEADLINE) {
@@ -165,6 +214,7 @@ unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_p
 	struct zcoap_client_private *priv = &client->priv;
 	struct zc_poll_round round;
 	int64_t linger_deadline;
+	int64_t step_deadline;
 	int nlinger;
 
 	zc_poll_set_prepare_locked(client, &round);
@@ -181,6 +231,11 @@ unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_p
 	if (linger_deadline < round.deadline) {
 		round.deadline = linger_deadline;
 		priv->poll_deadline = linger_deadline;
+	}
+	step_deadline = transport_deadline_locked(client);
+	if (step_deadline < round.deadline) {
+		round.deadline = step_deadline;
+		priv->poll_deadline = step_deadline;
 	}
 	nlinger =
 	    zc_linger_poll_fds_locked(client, &fds[1 + round.nsock], ZCOAP_CONFIG_MAX_REQUESTS);

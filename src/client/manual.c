@@ -75,6 +75,7 @@ static void tick_locked(struct coap_client *client)
 {
 	zc_engine_tick(&client->priv.eng, zc_port_now_ms());
 	zc_run_events_locked(client);
+	zc_loop_transport_tick_locked(client);
 }
 
 int zcoap_client_process(struct coap_client *client, int timeout_ms)

@@ -34,6 +34,12 @@ struct zc_engine_io {
 	void (*random)(void *ctx, uint8_t *buf, size_t len);
 	/** Optional: observe every datagram sent (true) or received (false). */
 	void (*trace)(void *ctx, bool outgoing, const uint8_t *buf, size_t len);
+	/**
+	 * Optional: the peer on @p sock may be gone -- an observation's
+	 * re-registration after its liveness check (RFC 7641 §3.3.1) went
+	 * unanswered until its first retransmission, which is sent right after.
+	 */
+	void (*peer_silent)(void *ctx, int sock);
 };
 
 /** No deadline. */
@@ -109,6 +115,12 @@ int zc_engine_cancel(struct zcoap_engine *eng, const struct coap_client_request 
  */
 int zc_engine_deregister(struct zcoap_engine *eng, int64_t now,
 			 const struct coap_client_request *pattern);
+
+/**
+ * The transport re-established the session of @p sock (a DTLS reconnect):
+ * every observation on it that waits for notifications registers again.
+ */
+void zc_engine_reregister_socket(struct zcoap_engine *eng, int sock, int64_t now);
 
 /** Fail every active request on @p sock with the negative errno @p err. */
 void zc_engine_fail_socket(struct zcoap_engine *eng, int sock, int err);

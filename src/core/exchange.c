@@ -475,6 +475,11 @@ static void retransmit(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t n
 		zc_fail(eng, s, -ETIMEDOUT);
 		return;
 	}
+	if (s->phase == ZCOAP_PHASE_REREGISTER && s->retransmissions == 0 &&
+	    eng->io->peer_silent != NULL) {
+		/* Silence past the liveness rule, and the re-registration unanswered. */
+		eng->io->peer_silent(eng->io_ctx, s->sock);
+	}
 	r = send_tx(eng, s);
 	if (r == -EAGAIN || r == -EWOULDBLOCK || r == -ENOBUFS) {
 		/* The socket is full; retry soon without using up a retransmission. */
@@ -531,6 +536,15 @@ void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_
 		send_next(eng, s, now, false);
 		break;
 	}
+}
+
+void zc_exchange_reregister(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	if (s->msg != ZCOAP_MSG_NONE || s->phase != ZCOAP_PHASE_OBSERVING) {
+		return; /* not waiting for notifications: its own timers carry on */
+	}
+	zc_set_phase(eng, s, ZCOAP_PHASE_REREGISTER);
+	send_next(eng, s, now, false);
 }
 
 void zc_exchange_on_multicast_response(struct zcoap_engine *eng, struct zcoap_slot *s,

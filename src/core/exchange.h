@@ -208,6 +208,13 @@ void zc_exchange_on_truncated(struct zcoap_engine *eng, struct zcoap_slot *s, in
 
 /** The deadline of @p s passed. */
 void zc_exchange_on_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
+
+/**
+ * An observation waiting for notifications registers again now (same
+ * token, RFC 7641 §3.3.1), as when its liveness check finds it stale:
+ * the transport re-established the session it ran on. Others: nothing.
+ */
+void zc_exchange_reregister(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
 /** The Empty ACK or RST answering the ping @p s arrived (receive.c parsed it into eng->rx). */
 void zc_exchange_on_pong(struct zcoap_engine *eng, struct zcoap_slot *s);
 /** A response (matched by token) to the multicast request @p s (RFC 7252 §8.2). */

@@ -327,6 +327,18 @@ int zc_engine_deregister(struct zcoap_engine *eng, int64_t now,
 	return err < 0 ? err : -ENOENT;
 }
 
+void zc_engine_reregister_socket(struct zcoap_engine *eng, int sock, int64_t now)
+{
+	ZC_FOR_EACH_ACTIVE(eng, i)
+	{
+		struct zcoap_slot *s = &eng->slots[i];
+
+		if (s->sock == sock) {
+			zc_exchange_reregister(eng, s, now);
+		}
+	}
+}
+
 void zc_engine_fail_socket(struct zcoap_engine *eng, int sock, int err)
 {
 	ZC_FOR_EACH_ACTIVE(eng, i)

@@ -182,6 +182,7 @@ bool zc_transport_error(int sock, int recv_err, struct zc_transport_err *e)
 	void *ctx;
 	const struct zc_transport_ops *t = zc_transport_owner(sock, &ctx);
 
+	e->exact = false;
 	if (t->error != NULL) {
 		return t->error(ctx, sock, recv_err, e);
 	}
@@ -194,6 +195,32 @@ bool zc_transport_error(int sock, int recv_err, struct zc_transport_err *e)
 	}
 	/* The descriptor is still a UDP socket underneath (DTLS): its queue is UDP's. */
 	return zc_transport_udp.error(NULL, sock, 0, e);
+}
+
+int64_t zc_transport_deadline(int sock)
+{
+	void *ctx = NULL;
+	const struct zc_transport_ops *t;
+
+	if (atomic_load_explicit(&high, memory_order_relaxed) == 0) {
+		return ZC_TRANSPORT_NO_DEADLINE;
+	}
+	t = zc_transport_owner(sock, &ctx);
+	return t->deadline != NULL ? t->deadline(ctx, sock) : ZC_TRANSPORT_NO_DEADLINE;
+}
+
+void zc_transport_peer_silent(int sock)
+{
+	void *ctx = NULL;
+	const struct zc_transport_ops *t;
+
+	if (atomic_load_explicit(&high, memory_order_relaxed) == 0) {
+		return;
+	}
+	t = zc_transport_owner(sock, &ctx);
+	if (t->peer_silent != NULL) {
+		t->peer_silent(ctx, sock);
+	}
 }
 
 int zc_transport_check(int sock)

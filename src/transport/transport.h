@@ -49,7 +49,22 @@ struct zc_transport_err {
 	enum zc_transport_scope scope; /**< Whom it concerns */
 	socklen_t addrlen;             /**< ZC_TRANSPORT_SCOPE_ENDPOINT: length of @p addr */
 	struct sockaddr_storage addr;  /**< ZC_TRANSPORT_SCOPE_ENDPOINT: the endpoint */
+	/**
+	 * The requests get @p err itself, not the client's generic mapping
+	 * (a DTLS handshake the client drove failed: -ETIMEDOUT, -EACCES, ...).
+	 */
+	bool exact;
 };
+
+/**
+ * zc_transport_recv(): the transport re-established the socket's session
+ * (a DTLS reconnect): nothing was read, the socket's observations must
+ * register again. Not an errno value.
+ */
+#define ZC_TRANSPORT_RECONNECTED (-100001L)
+
+/** zc_transport_deadline(): the transport needs no step without a datagram. */
+#define ZC_TRANSPORT_NO_DEADLINE INT64_MAX
 
 /**
  * One transport's operations. @p ctx is what the transport gave to
@@ -77,6 +92,10 @@ struct zc_transport_ops {
 	/** Optional: whether @p sock can carry this transport; same contract as
 	 * zc_transport_check(). */
 	int (*check)(void *ctx, int sock);
+	/** Optional: same contract as zc_transport_deadline(). */
+	int64_t (*deadline)(void *ctx, int sock);
+	/** Optional: same contract as zc_transport_peer_silent(). */
+	void (*peer_silent)(void *ctx, int sock);
 };
 
 /** The plain UDP transport (udp.c): every descriptor nobody registered. */
@@ -126,6 +145,25 @@ bool zc_transport_error(int sock, int recv_err, struct zc_transport_err *e);
  * @retval <0 The socket cannot be queried (-EBADF, -ENOTSOCK).
  */
 int zc_transport_check(int sock);
+
+/**
+ * When the owning transport must be stepped even if no datagram arrives: a
+ * DTLS handshake that the client drives (zcoap_dtls_connect_async()) has a
+ * retransmission timer and a deadline. The client then calls
+ * zc_transport_recv() on @p sock, which runs the step (and returns -EAGAIN
+ * while it goes on). One atomic load for a process without session sockets.
+ * @return The port clock's time (ms) of the next step, or
+ *         ZC_TRANSPORT_NO_DEADLINE.
+ */
+int64_t zc_transport_deadline(int sock);
+
+/**
+ * The client suspects the peer of @p sock is gone (an observation stayed
+ * silent past its liveness check and its re-registration is unanswered). A
+ * session transport may re-establish the session (DTLS with a reconnect
+ * policy); the datagrams sent meanwhile are then held. Nothing for UDP.
+ */
+void zc_transport_peer_silent(int sock);
 
 /**
  * End whatever session the owning transport runs on @p sock and close() it.

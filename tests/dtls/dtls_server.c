@@ -202,6 +202,52 @@ static int wait_ready(struct dtls_srv *s)
 	return rc;
 }
 
+/* Run @p bin on s->port (plain) and s->port + 1 (DTLS) and wait until it answers. */
+static int spawn_on_port(struct dtls_srv *s, const char *bin, const char *const *extra)
+{
+	char port[8];
+	const char *argv[40];
+	size_t argc = 0;
+	int rc;
+
+	snprintf(port, sizeof(port), "%u", (unsigned int)s->port);
+	argv[argc++] = bin;
+	argv[argc++] = "-A";
+	argv[argc++] = "127.0.0.1";
+	argv[argc++] = "-p";
+	argv[argc++] = port;
+	argv[argc++] = "-v";
+	argv[argc++] = "7";
+	for (size_t i = 0; extra != NULL && extra[i] != NULL && argc < 39; i++) {
+		argv[argc++] = extra[i];
+	}
+	argv[argc] = NULL;
+	s->pid = child_spawn(argv, s->log, true);
+	if (s->pid < 0) {
+		return (int)s->pid;
+	}
+	rc = wait_ready(s);
+	if (rc != 0) {
+		dtls_srv_stop(s);
+	}
+	return rc;
+}
+
+int dtls_srv_restart(struct dtls_srv *s, const char *flavour, const char *const *extra)
+{
+	const char *bin = dtls_srv_binary(flavour);
+	int rc = -EADDRINUSE;
+
+	if (bin == NULL) {
+		return -ENOENT;
+	}
+	/* The ports were just released; another process may take them meanwhile (rare). */
+	for (int attempt = 0; attempt < START_TRIES && rc != 0; attempt++) {
+		rc = spawn_on_port(s, bin, extra);
+	}
+	return rc;
+}
+
 int dtls_srv_start(struct dtls_srv *s, const char *flavour, const char *log,
 		   const char *const *extra)
 {
@@ -214,41 +260,19 @@ int dtls_srv_start(struct dtls_srv *s, const char *flavour, const char *log,
 		return -ENOENT;
 	}
 	for (int attempt = 0; attempt < START_TRIES; attempt++) {
-		char port[8];
-		const char *argv[40];
-		size_t argc = 0;
 		int rc = free_port_pair(&s->port);
 
 		if (rc < 0) {
 			return rc;
 		}
-		snprintf(port, sizeof(port), "%u", (unsigned int)s->port);
 		s->udp_addr.sin_family = AF_INET;
 		s->udp_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		s->udp_addr.sin_port = htons(s->port);
 		s->dtls_addr = s->udp_addr;
 		s->dtls_addr.sin_port = htons((uint16_t)(s->port + 1));
-		argv[argc++] = bin;
-		argv[argc++] = "-A";
-		argv[argc++] = "127.0.0.1";
-		argv[argc++] = "-p";
-		argv[argc++] = port;
-		argv[argc++] = "-v";
-		argv[argc++] = "7";
-		for (size_t i = 0; extra != NULL && extra[i] != NULL && argc < 39; i++) {
-			argv[argc++] = extra[i];
-		}
-		argv[argc] = NULL;
-
-		s->pid = child_spawn(argv, s->log, true);
-		if (s->pid < 0) {
-			return (int)s->pid;
-		}
-		rc = wait_ready(s);
-		if (rc == 0) {
+		if (spawn_on_port(s, bin, extra) == 0) {
 			return 0;
 		}
-		dtls_srv_stop(s);
 	}
 	return -EADDRINUSE;
 }

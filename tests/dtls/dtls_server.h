@@ -39,6 +39,12 @@ const char *dtls_srv_binary(const char *flavour);
 int dtls_srv_start(struct dtls_srv *s, const char *flavour, const char *log,
 		   const char *const *extra);
 
+/**
+ * Start the server of @p s again on the same ports (after dtls_srv_stop()),
+ * with the same log file (written anew). 0 or a negative errno.
+ */
+int dtls_srv_restart(struct dtls_srv *s, const char *flavour, const char *const *extra);
+
 /** SIGTERM the server, wait for it (bounded, then SIGKILL). Idempotent. */
 void dtls_srv_stop(struct dtls_srv *s);
 

@@ -161,6 +161,7 @@ static void test_not_supported(void **state)
 		assert_int_equal(zcoap_dtls_session_save(sock, blob, &len), -ENOTSUP);
 		assert_int_equal(zcoap_dtls_session_cache_purge(), -ENOTSUP);
 		assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -ENOTSUP);
+		assert_int_equal(zcoap_dtls_connect_async(sock, NULL, 0, &cfg), -ENOTSUP);
 		/* Wiping needs no DTLS. */
 		zcoap_dtls_session_clear(blob, sizeof(blob));
 		assert_memory_equal(blob, "\0\0\0\0", 4);
@@ -510,6 +511,66 @@ static void test_connect_start_abandoned(void **state)
 	close(quiet);
 }
 
+static void ignore_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len, bool last,
+		      void *user)
+{
+	(void)code;
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last;
+	(void)user;
+}
+
+/*
+ * zcoap_dtls_connect_async(): a request submitted during the handshake is
+ * held by the socket -- nothing of it leaves in plaintext: the peer sees
+ * DTLS handshake records only (content type 22) -- and the handshake can be
+ * abandoned with zcoap_dtls_close().
+ */
+static void test_connect_async_holds_requests(void **state)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = psk_cfg(tags);
+	struct coap_client_request req = {
+	    .method = COAP_METHOD_GET, .confirmable = true, .path = "time", .cb = ignore_cb};
+	struct coap_client_request non = req;
+	static struct coap_client client;
+	struct sockaddr_in srv;
+	int quiet = silent_server(&srv);
+	int sock = udp_socket();
+	uint8_t buf[2048];
+	int datagrams = 0;
+	ssize_t n;
+
+	(void)state;
+	non.confirmable = false;
+	assert_int_equal(coap_client_init(&client, "async"), 0);
+	assert_int_equal(zcoap_dtls_connect_async(sock, (struct sockaddr *)&srv, sizeof(srv), &cfg),
+			 -EINPROGRESS);
+	assert_true(zcoap_dtls_is_dtls(sock));
+	assert_int_equal(coap_client_req(&client, sock, NULL, &req, NULL), 0);
+	assert_int_equal(coap_client_req(&client, sock, NULL, &non, NULL), 0);
+	/* The application may step it too; it is still running. */
+	assert_int_equal(zcoap_dtls_handshake_continue(sock, NULL), -EINPROGRESS);
+	/* Wait for the ClientHello (bounded), then look at everything the peer got. */
+	{
+		struct pollfd p = {.fd = quiet, .events = POLLIN};
+
+		assert_int_equal(poll(&p, 1, 10000), 1);
+	}
+	while ((n = recv(quiet, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		datagrams++;
+		assert_int_equal(buf[0], 22); /* handshake, never a CoAP message */
+	}
+	assert_true(datagrams >= 1);
+	coap_client_cancel_requests(&client);
+	assert_int_equal(zcoap_dtls_close(sock), 0); /* abandons it: no -EBUSY */
+	assert_false(zcoap_dtls_is_dtls(sock));
+	assert_int_equal(zcoap_client_deinit(&client), 0);
+	close(quiet);
+}
+
 /* The session table holds ZCOAP_DTLS_MAX_SESSIONS sockets, failed ones included. */
 static void test_session_table_full(void **state)
 {
@@ -729,6 +790,7 @@ int main(void)
 	    cmocka_unit_test(test_silent_peer_timeout),
 	    cmocka_unit_test(test_connect_start_silent_peer),
 	    cmocka_unit_test(test_connect_start_abandoned),
+	    cmocka_unit_test(test_connect_async_holds_requests),
 	    cmocka_unit_test(test_session_table_full),
 	    cmocka_unit_test(test_reused_descriptor),
 	    cmocka_unit_test(test_close_during_handshake),

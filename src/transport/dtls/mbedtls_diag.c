@@ -129,7 +129,7 @@ static int negotiating_suite(const mbedtls_ssl_context *ssl)
 	return sn != NULL ? sn->MBED_FIELD(ciphersuite) : 0;
 }
 
-static bool suite_uses_psk(int id)
+bool zc_dtls_suite_is_psk(int id)
 {
 	const mbedtls_ssl_ciphersuite_t *info = mbedtls_ssl_ciphersuite_from_id(id);
 
@@ -212,7 +212,7 @@ int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *
 	 * server whose last flight was lost on the way: then name both.
 	 */
 	if (zc_dtls_awaits_server_finished(&st->ssl) &&
-	    suite_uses_psk(negotiating_suite(&st->ssl))) {
+	    zc_dtls_suite_is_psk(negotiating_suite(&st->ssl))) {
 		if (st->peer_after_finished) {
 			snprintf(why, n,
 				 "the server never accepted our Finished message within %u ms: the "

@@ -53,6 +53,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "port/port.h"
+#include "transport/transport.h"
 #include "zcoap_dtls.h"
 
 /* 3.x made the context fields private; 2.x has no MBEDTLS_PRIVATE. */
@@ -64,6 +65,8 @@
 
 /* Default offer: every suite of the mode this Mbed TLS build has (127 in Debian's 2.28). */
 #define ZC_DTLS_MAX_OFFERED_SUITES 128
+/* CoAP messages a client-driven handshake holds until it completes (mbedtls_driven.c). */
+#define ZC_DTLS_PENDING_MAX 8
 /* Room for the sentence zcoap_dtls_last_error() returns. */
 #define ZC_DTLS_DETAIL_LEN 200
 
@@ -117,9 +120,20 @@ struct dtls_state {
 	int64_t hs_deadline_ms;   /* ... and when it gives up */
 	int hs_forged;            /* the last failure that made it start over, 0 if none */
 	bool app_driven;          /* zcoap_dtls_connect_start(): the application steps it */
-	int cache_slot;           /* resumption cache entry of this session + 1; 0: none */
-	uint32_t cache_gen;       /* ... and its generation (the entry may be reused) */
-	bool verified; /* the session's server was authenticated (peer_verify REQUIRED) */
+	bool client_driven;       /* zcoap_dtls_connect_async(): the client using it steps it */
+	uint8_t n_pending;        /* messages held until the handshake completes (client_driven) */
+	uint8_t rc_attempts;      /* reconnect policy: attempts per loss (0: off) */
+	uint8_t rc_attempt;       /* the attempt running (0: no reconnect) */
+	uint32_t rc_delay_ms;     /* wait before the second attempt */
+	int64_t rc_retry_at;      /* the next attempt starts then (0: none waiting) */
+	int rc_lost;              /* why the session was lost */
+	zcoap_dtls_event_cb_t event_cb;
+	void *event_user;
+	uint16_t pending_len[ZC_DTLS_PENDING_MAX];
+	uint8_t *pending[ZC_DTLS_PENDING_MAX]; /* Mbed TLS heap, zeroised when freed */
+	int cache_slot;     /* resumption cache entry of this session + 1; 0: none */
+	uint32_t cache_gen; /* ... and its generation (the entry may be reused) */
+	bool verified;      /* the session's server was authenticated (peer_verify REQUIRED) */
 	uint8_t offer_master[48]; /* master secret of the offered session, until the end */
 	char host[256];           /* the configured host name ("" none), for saved sessions */
 	struct dtls_resume_key resume_key; /* (mbedtls_resume.c) */
@@ -167,6 +181,65 @@ void zc_dtls_session_fail_locked(struct dtls_state *st, int err, const char *tex
  * the slot, unregister, close(). -EBUSY during a handshake (nothing done).
  */
 int zc_dtls_op_close(void *ctx, int sock);
+
+/*
+ * One step of a handshake driven by zcoap_dtls_handshake_continue() or the
+ * client (never waits): 0 complete (the session is UP), -EINPROGRESS with
+ * the wait in @p wait_ms (may be NULL), or the failure (session FAILED).
+ * Lock held.
+ */
+int zc_dtls_step_locked(struct dtls_state *st, int *wait_ms);
+
+/* ---- mbedtls_driven.c: the handshake the client drives (zcoap_dtls_connect_async()) ---- */
+
+/* Hold one CoAP message until the handshake completes: 0, or -ENOBUFS/-ENOMEM. Lock held. */
+int zc_dtls_pending_add(struct dtls_state *st, const uint8_t *buf, size_t len);
+
+/* Free (zeroised) the messages held. */
+void zc_dtls_pending_drop(struct dtls_state *st);
+
+/*
+ * The receive operation's part for a client-driven session still
+ * handshaking: step it; -EAGAIN while it goes on, 0 once it completed (the
+ * held messages are sent), or the failure. Lock held.
+ */
+long zc_dtls_driven_step_locked(struct dtls_state *st);
+
+/* The transport table's deadline operation (zc_transport_deadline()). */
+int64_t zc_dtls_op_deadline(void *ctx, int sock);
+
+/* The transport table's peer_silent operation: a reconnect when the policy allows. */
+void zc_dtls_op_peer_silent(void *ctx, int sock);
+
+/* The transport table's error operation: a client-driven handshake's failure is exact. */
+bool zc_dtls_op_error(void *ctx, int sock, int recv_err, struct zc_transport_err *e);
+
+/* ---- mbedtls_reconnect.c: the reconnect policy (zcoap_dtls_config.reconnect_attempts) ---- */
+
+/* Keep the policy of @p cfg in the session (at connect). */
+void zc_dtls_reconnect_setup(struct dtls_state *st, const struct zcoap_dtls_config *cfg);
+
+/*
+ * The established session ended with @p err (Mbed TLS's @p ret): start
+ * reconnecting when the policy allows (true: the session is CONNECTING and
+ * client-driven again), else false. Lock held.
+ */
+bool zc_dtls_reconnect_begin_locked(struct dtls_state *st, int err, int ret);
+
+/*
+ * A reconnect attempt failed with @p err: schedule the next (true) or give
+ * up (false: the caller fails the session). Lock held.
+ */
+bool zc_dtls_reconnect_retry_locked(struct dtls_state *st, int err);
+
+/*
+ * Before a step: an attempt waiting for its delay starts when it is due.
+ * @return 0 to step now, or -EINPROGRESS with the ms left in @p wait_ms.
+ */
+int zc_dtls_reconnect_due_locked(struct dtls_state *st, int64_t *wait_ms);
+
+/* The handshake of a reconnect completed: report it. Lock held. */
+void zc_dtls_reconnect_done_locked(struct dtls_state *st);
 
 /* ---- mbedtls_config.c ---- */
 
@@ -271,6 +344,9 @@ bool zc_dtls_resume_fallback(struct dtls_state *st, int ret);
 /** The session ended by a fatal alert: it must not be resumed (RFC 5246 §7.2.2). */
 void zc_dtls_resume_forget(struct dtls_state *st);
 
+/* Offer @p sn (the session just lost) in the next ClientHello. */
+bool zc_dtls_resume_offer_session(struct dtls_state *st, const mbedtls_ssl_session *sn);
+
 /* ---- mbedtls_rng.c ---- */
 
 /** Seed the shared generator on first use (reseed in a forked child). 0 or -EIO. */
@@ -278,5 +354,8 @@ int zc_dtls_rng_setup(void);
 
 /** Mbed TLS's f_rng: random bytes from the shared generator. */
 int zc_dtls_rng_random(void *ctx, unsigned char *out, size_t len);
+
+/** Whether cipher suite @p id authenticates the server with a pre-shared key (mbedtls_diag.c). */
+bool zc_dtls_suite_is_psk(int id);
 
 #endif /* ZCOAP_TRANSPORT_DTLS_MBEDTLS_INTERNAL_H */

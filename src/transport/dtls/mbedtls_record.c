@@ -29,8 +29,13 @@ static struct session *lock_up_session(void *ctx, int sock, int *err)
 		*err = -EBADF;
 		return NULL;
 	}
+	if (s->st.state == ZC_DTLS_CONNECTING && s->st.client_driven) {
+		return s; /* the caller holds or steps (mbedtls_driven.c) */
+	}
 	if (s->st.state != ZC_DTLS_UP) {
-		*err = s->st.was_up && s->st.error != 0 ? s->st.error : -ENOTCONN;
+		/* A handshake the client drove keeps its failure for later requests. */
+		*err = (s->st.was_up || s->st.client_driven) && s->st.error != 0 ? s->st.error
+										 : -ENOTCONN;
 		zc_port_mutex_unlock(&s->lock);
 		return NULL;
 	}
@@ -43,6 +48,9 @@ static int session_end_locked(struct dtls_state *st, int ret)
 	char why[ZC_DTLS_DETAIL_LEN];
 	int err = zc_dtls_session_error(st, ret, why, sizeof(why));
 
+	if (zc_dtls_reconnect_begin_locked(st, err, ret)) {
+		return -EAGAIN; /* the reconnect policy runs a new handshake (CONNECTING) */
+	}
 	zc_dtls_session_fail_locked(st, err, why);
 	return err;
 }
@@ -65,6 +73,12 @@ int zc_dtls_op_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t 
 		return rc;
 	}
 	st = &s->st;
+	if (st->state == ZC_DTLS_CONNECTING) {
+		/* Client-driven handshake: held until it completes. */
+		rc = zc_dtls_pending_add(st, buf, len);
+		zc_port_mutex_unlock(&s->lock);
+		return rc;
+	}
 	st->io_errno = 0;
 	ret = mbedtls_ssl_write(&st->ssl, buf, len);
 	if (ret >= 0 && (size_t)ret == len) {
@@ -84,6 +98,10 @@ int zc_dtls_op_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t 
 		rc = -EAGAIN;
 	} else {
 		rc = session_end_locked(st, ret);
+	}
+	if (st->state == ZC_DTLS_CONNECTING) {
+		/* The session was lost and is being re-established: hold the message. */
+		rc = zc_dtls_pending_add(st, buf, len);
 	}
 	zc_port_mutex_unlock(&s->lock);
 	return rc;
@@ -111,7 +129,16 @@ long zc_dtls_op_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct socka
 		return err;
 	}
 	st = &s->st;
-	for (int k = 0; k < RECV_PENDING_MAX; k++) {
+	if (st->state == ZC_DTLS_CONNECTING) {
+		/* Client-driven handshake: this call is its step. */
+		rc = zc_dtls_driven_step_locked(st);
+		if (rc < 0 || st->state != ZC_DTLS_UP) {
+			zc_port_mutex_unlock(&s->lock);
+			return rc;
+		}
+		/* Complete: the server's data may already follow its Finished. */
+	}
+	for (int k = 0; k < RECV_PENDING_MAX && st->state == ZC_DTLS_UP; k++) {
 		int ret = mbedtls_ssl_read(&st->ssl, buf, cap);
 
 		if (ret > 0) {

@@ -82,25 +82,6 @@ static bool verifies(const struct zcoap_dtls_config *cfg)
 	return cfg->peer_verify == ZCOAP_TLS_PEER_VERIFY_REQUIRED && !cfg->skip_hostname_check;
 }
 
-/* Whether the session's cipher suite authenticated the server with a pre-shared key. */
-static bool suite_is_psk(int id)
-{
-	const mbedtls_ssl_ciphersuite_t *info = mbedtls_ssl_ciphersuite_from_id(id);
-
-	if (info == NULL) {
-		return false;
-	}
-	switch (info->MBED_FIELD(key_exchange)) {
-	case MBEDTLS_KEY_EXCHANGE_PSK:
-	case MBEDTLS_KEY_EXCHANGE_DHE_PSK:
-	case MBEDTLS_KEY_EXCHANGE_ECDHE_PSK:
-	case MBEDTLS_KEY_EXCHANGE_RSA_PSK:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* The address bytes as given are the key: a difference only costs a full handshake. */
 static bool key_matches(const struct cache_entry *e, const struct dtls_state *st)
 {
@@ -301,6 +282,11 @@ void zc_dtls_resume_done(struct dtls_state *st)
 	}
 }
 
+bool zc_dtls_resume_offer_session(struct dtls_state *st, const mbedtls_ssl_session *sn)
+{
+	return offer(st, sn);
+}
+
 bool zc_dtls_resume_fallback(struct dtls_state *st, int ret)
 {
 	switch (ret) {
@@ -364,7 +350,7 @@ int zc_dtls_resume_save(struct dtls_state *st, void *buf, size_t *len)
 	}
 	memcpy(out, blob_magic, sizeof(blob_magic));
 	out[BLOB_FLAGS] = (uint8_t)((st->verified ? BLOB_VERIFIED : 0u) |
-				    (suite_is_psk(st->suite) ? BLOB_PSK : 0u));
+				    (zc_dtls_suite_is_psk(st->suite) ? BLOB_PSK : 0u));
 	out[BLOB_HOST_LEN] = (uint8_t)host_len;
 	memcpy(out + BLOB_HEAD_SIZE, st->host, host_len);
 	ret = mbedtls_ssl_session_save(&sn, out + head, *len - head, &need);

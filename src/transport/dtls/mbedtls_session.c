@@ -30,6 +30,9 @@ static const struct zc_transport_ops dtls_transport = {
     .send = zc_dtls_op_send,
     .recv = zc_dtls_op_recv,
     .close = zc_dtls_op_close,
+    .error = zc_dtls_op_error,
+    .deadline = zc_dtls_op_deadline,
+    .peer_silent = zc_dtls_op_peer_silent,
 };
 
 static struct session sessions[ZCOAP_DTLS_MAX_SESSIONS];
@@ -69,6 +72,7 @@ static struct session *session_lock(int fd)
  */
 static void contexts_free(struct dtls_state *st)
 {
+	zc_dtls_pending_drop(st);
 	if (!st->live) {
 		return;
 	}
@@ -388,6 +392,7 @@ static int connect_begin(int sock, const struct sockaddr *peer, socklen_t peerle
 		return rc;
 	}
 	zc_dtls_resume_offer(st, cfg, peer, peerlen);
+	zc_dtls_reconnect_setup(st, cfg);
 	handshake_begin(st, cfg);
 	*out = s;
 	return 0;
@@ -415,18 +420,28 @@ int zcoap_dtls_connect(int sock, const struct sockaddr *peer, socklen_t peerlen,
 	return rc;
 }
 
-/* One step of an application-driven handshake, as zcoap_dtls_handshake_continue(). Lock held. */
-static int step_locked(struct dtls_state *st, int *wait_ms)
+int zc_dtls_step_locked(struct dtls_state *st, int *wait_ms)
 {
 	char why[ZC_DTLS_DETAIL_LEN] = "";
 	int64_t wait = 0;
-	int rc = handshake_step(st, why, sizeof(why), &wait);
+	/* A reconnect attempt waiting for its delay does not step yet. */
+	int rc = zc_dtls_reconnect_due_locked(st, &wait);
 
 	if (rc == 0) {
+		rc = handshake_step(st, why, sizeof(why), &wait);
+	}
+	if (rc == 0) {
 		handshake_finish_locked(st);
+		zc_dtls_reconnect_done_locked(st);
 	} else if (rc != -EINPROGRESS) {
-		zc_dtls_session_fail_locked(st, rc, why);
-	} else if (wait_ms != NULL) {
+		if (zc_dtls_reconnect_retry_locked(st, rc)) {
+			/* The reconnect policy tries again after a delay. */
+			rc = zc_dtls_reconnect_due_locked(st, &wait);
+		} else {
+			zc_dtls_session_fail_locked(st, rc, why);
+		}
+	}
+	if (rc == -EINPROGRESS && wait_ms != NULL) {
 		*wait_ms = wait > INT_MAX ? INT_MAX : (int)wait;
 	}
 	return rc;
@@ -443,7 +458,25 @@ int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, socklen_t pe
 	}
 	zc_port_mutex_lock(&s->lock);
 	s->st.app_driven = true;
-	rc = step_locked(&s->st, wait_ms); /* sends the ClientHello */
+	rc = zc_dtls_step_locked(&s->st, wait_ms); /* sends the ClientHello */
+	zc_port_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int zcoap_dtls_connect_async(int sock, const struct sockaddr *peer, socklen_t peerlen,
+			     const struct zcoap_dtls_config *cfg)
+{
+	struct session *s = NULL;
+	int rc = connect_begin(sock, peer, peerlen, cfg, &s);
+
+	if (rc < 0) {
+		return rc;
+	}
+	zc_port_mutex_lock(&s->lock);
+	s->st.app_driven =
+	    true; /* zcoap_dtls_handshake_continue() and close work as for _start() */
+	s->st.client_driven = true;
+	rc = zc_dtls_step_locked(&s->st, NULL); /* sends the ClientHello */
 	zc_port_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -463,7 +496,7 @@ int zcoap_dtls_handshake_continue(int sock, int *wait_ms)
 	} else if (!s->st.app_driven) {
 		rc = -EBUSY; /* zcoap_dtls_connect() runs it in another thread */
 	} else {
-		rc = step_locked(&s->st, wait_ms);
+		rc = zc_dtls_step_locked(&s->st, wait_ms);
 	}
 	zc_port_mutex_unlock(&s->lock);
 	return rc;

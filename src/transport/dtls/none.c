@@ -35,6 +35,16 @@ int zcoap_dtls_connect_start(int sock, const struct sockaddr *peer, socklen_t pe
 	return -ENOTSUP;
 }
 
+int zcoap_dtls_connect_async(int sock, const struct sockaddr *peer, socklen_t peerlen,
+			     const struct zcoap_dtls_config *cfg)
+{
+	(void)sock;
+	(void)peer;
+	(void)peerlen;
+	(void)cfg;
+	return -ENOTSUP;
+}
+
 int zcoap_dtls_handshake_continue(int sock, int *wait_ms)
 {
 	(void)sock;
