@@ -8,6 +8,9 @@
  * the server's address can do). RFC 6347 §4.1.2.7: invalid records SHOULD
  * be silently discarded, so the handshake must still succeed. And one that
  * drops the server's last flight: the error must say the handshake stalled.
+ * And, once a session is up, records that fail to decrypt sent to the client
+ * (right header and epoch, garbage body): dropped silently without the
+ * reconnect policy, a reconnect at the 8th with it (issue 16 point 3).
  *
  * Exits 77 (skipped) when the server is missing or the build has no DTLS.
  */
@@ -26,7 +29,10 @@
 
 #include <cmocka.h>
 
+#include "coap.h"
+#include "coap_client.h"
 #include "dtls_server.h"
+#include "recorder.h"
 #include "zcoap_dtls.h"
 
 #define PSK_KEY      "zcoap-secret-psk"
@@ -39,19 +45,26 @@ enum { TAG_PSK = 30 };
 enum {
 	CT_CHANGE_CIPHER_SPEC = 20,
 	CT_HANDSHAKE = 22,
+	CT_APPLICATION_DATA = 23,
 };
+
+/* Records that fail to decrypt before the reconnect policy counts the session as lost. */
+#define BADMAC_LIMIT 8
+#define WAIT_MS      10000
 
 /* What the relay does besides forwarding. */
 enum fault {
 	FAULT_NONE,
 	FAULT_FORGE,     /* a forged record to the client before its first flight goes out */
 	FAULT_DROP_LAST, /* once the client sent ChangeCipherSpec, drop all the server sends */
+	FAULT_GARBLE,    /* forward; on command, records that fail to decrypt to the client */
 };
 
 struct relay {
-	int front; /* the client talks to this one */
-	int back;  /* connected to the server */
-	int wake[2];
+	int front;   /* the client talks to this one */
+	int back;    /* connected to the server */
+	int wake[2]; /* to the thread: 'x' ends it, 'g' sends the garbled records */
+	int ack[2];  /* from the thread: one byte per 'g' done */
 	struct sockaddr_in addr;
 	struct sockaddr_in client;
 	bool have_client;
@@ -61,6 +74,10 @@ struct relay {
 	bool forged_sent;
 	bool client_ccs;      /* FAULT_DROP_LAST: the client's last flight went out */
 	unsigned int dropped; /* FAULT_DROP_LAST: server datagrams dropped since */
+	unsigned int garble;  /* FAULT_GARBLE: records per 'g' */
+	bool rebind;          /* FAULT_GARBLE: then talk to the server from a new port */
+	uint64_t garble_seq;  /* FAULT_GARBLE: sequence number of the next one */
+	unsigned int garbled; /* FAULT_GARBLE: records sent so far */
 	pthread_t thread;
 	bool running;
 };
@@ -82,6 +99,49 @@ static bool has_ccs(const uint8_t *p, size_t n)
 	return false;
 }
 
+/*
+ * FAULT_GARBLE: r->garble application-data records to the client, each in its
+ * own datagram, with the session's header (DTLS 1.2, epoch 1, a sequence
+ * number no record of the server's has used, so the replay window lets them
+ * through to decryption) and a body that fails to decrypt. With r->rebind the
+ * relay then forwards from a new port: the server sees a new client, as a
+ * server that lost our keys would.
+ */
+static void garble_now(struct relay *r)
+{
+	for (unsigned int i = 0; i < r->garble && r->have_client; i++) {
+		uint8_t rec[13 + 48];
+		uint64_t seq = r->garble_seq++;
+
+		rec[0] = CT_APPLICATION_DATA;
+		rec[1] = 0xFE;
+		rec[2] = 0xFD;
+		rec[3] = 0;
+		rec[4] = 1; /* epoch 1: the first session's keys */
+		for (int k = 0; k < 6; k++) {
+			rec[5 + k] = (uint8_t)(seq >> (8 * (5 - k)));
+		}
+		rec[11] = 0;
+		rec[12] = (uint8_t)(sizeof(rec) - 13);
+		memset(rec + 13, 0x5A ^ (int)i, sizeof(rec) - 13);
+		(void)sendto(r->front, rec, sizeof(rec), 0, (struct sockaddr *)&r->client,
+			     sizeof(r->client));
+		r->garbled++;
+	}
+	if (r->rebind) {
+		struct sockaddr_in server;
+		socklen_t len = sizeof(server);
+		int fresh = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		if (fresh >= 0 && getpeername(r->back, (struct sockaddr *)&server, &len) == 0 &&
+		    connect(fresh, (struct sockaddr *)&server, len) == 0 &&
+		    dup2(fresh, r->back) >= 0) {
+			close(fresh);
+		}
+	}
+	(void)write(r->ack[1], "a", 1);
+}
+
 static void *relay_thread(void *arg)
 {
 	struct relay *r = arg;
@@ -96,6 +156,12 @@ static void *relay_thread(void *arg)
 			continue;
 		}
 		if (p[2].revents != 0) {
+			char c = 'x';
+
+			if (read(r->wake[0], &c, 1) == 1 && c == 'g') {
+				garble_now(r);
+				continue;
+			}
 			return NULL;
 		}
 		if (p[0].revents & POLLIN) {
@@ -150,6 +216,8 @@ static void fault_relay_begin(struct relay *r, const struct sockaddr_in *server,
 	assert_int_equal(getsockname(r->front, (struct sockaddr *)&r->addr, &len), 0);
 	assert_int_equal(connect(r->back, (const struct sockaddr *)server, sizeof(*server)), 0);
 	assert_int_equal(pipe(r->wake), 0);
+	assert_int_equal(pipe(r->ack), 0);
+	r->garble_seq = 0x010000000000ULL; /* far above the server's own records */
 }
 
 static void fault_relay_run(struct relay *r)
@@ -178,6 +246,8 @@ static void fault_relay_end(struct relay *r)
 	close(r->back);
 	close(r->wake[0]);
 	close(r->wake[1]);
+	close(r->ack[0]);
+	close(r->ack[1]);
 }
 
 /* ---- fixture -------------------------------------------------------------------------- */
@@ -327,12 +397,214 @@ static void test_last_flight_lost(void **state)
 	assert_non_null(strstr(f->why, "pre-shared key"));
 }
 
+/* ---- records that fail to decrypt after the handshake (issue 16 point 3) ---------------- */
+
+#define MAX_DTLS_EVENTS 32
+
+/* What event_cb reported (the client's thread). */
+static struct {
+	pthread_mutex_t lock;
+	size_t n;
+	struct zcoap_dtls_event ev[MAX_DTLS_EVENTS];
+} events = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void on_dtls_event(int sock, const struct zcoap_dtls_event *ev, void *user)
+{
+	(void)sock;
+	(void)user;
+	pthread_mutex_lock(&events.lock);
+	if (events.n < MAX_DTLS_EVENTS) {
+		events.ev[events.n++] = *ev;
+	}
+	pthread_mutex_unlock(&events.lock);
+}
+
+static size_t events_count(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&events.lock);
+	n = events.n;
+	pthread_mutex_unlock(&events.lock);
+	return n;
+}
+
+static struct zcoap_dtls_event event_get(size_t i)
+{
+	struct zcoap_dtls_event ev;
+
+	pthread_mutex_lock(&events.lock);
+	ev = events.ev[i];
+	pthread_mutex_unlock(&events.lock);
+	return ev;
+}
+
+/* Whether event_cb reported @p type (its first index in *at). */
+static bool event_seen(enum zcoap_dtls_event_type type, size_t *at)
+{
+	size_t n = events_count();
+
+	for (size_t i = 0; i < n; i++) {
+		if (event_get(i).type == type) {
+			if (at != NULL) {
+				*at = i;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Wait (bounded by a count of short recorder waits) until event_cb reported @p type. */
+static bool wait_event(struct recorder *rec, enum zcoap_dtls_event_type type, size_t *at)
+{
+	for (int i = 0; i < 80 && !event_seen(type, at); i++) {
+		(void)recorder_wait(rec, recorder_count(rec) + 1, 250);
+	}
+	return event_seen(type, at);
+}
+
+struct session_fx {
+	struct coap_client client;
+	struct recorder rec;
+};
+
+/*
+ * A session through the relay (FAULT_GARBLE, left running), the handshake
+ * done by zcoap_dtls_connect(), with @p attempts as the reconnect policy.
+ */
+static void garble_session(struct fx *f, struct session_fx *c, uint8_t attempts)
+{
+	static const zcoap_sec_tag_t tags[] = {TAG_PSK};
+	struct zcoap_dtls_config cfg = {
+	    .sec_tags = tags,
+	    .sec_tag_count = 1,
+	    .handshake_timeout_ms = HS_MS,
+	    .reconnect_attempts = attempts,
+	    .reconnect_delay_ms = 200,
+	    .event_cb = on_dtls_event,
+	};
+
+	pthread_mutex_lock(&events.lock);
+	events.n = 0;
+	pthread_mutex_unlock(&events.lock);
+	recorder_init(&c->rec);
+	assert_int_equal(coap_client_init(&c->client, "dtls-faults"), 0);
+	fault_relay_begin(&f->relay, &f->srv.dtls_addr, FAULT_GARBLE);
+	fault_relay_run(&f->relay);
+	f->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(f->sock >= 0);
+	assert_int_equal(zcoap_dtls_connect(f->sock, (struct sockaddr *)&f->relay.addr,
+					    sizeof(f->relay.addr), &cfg),
+			 0);
+}
+
+static void garble_session_end(struct fx *f, struct session_fx *c)
+{
+	coap_client_cancel_requests(&c->client);
+	assert_int_equal(zcoap_client_deinit(&c->client), 0);
+	assert_int_equal(zcoap_dtls_close(f->sock), 0);
+	f->sock = -1;
+	recorder_destroy(&c->rec);
+}
+
+/* The relay sends @p count garbled records to the client; returns when they are out. */
+static void garble(struct relay *r, unsigned int count, bool rebind)
+{
+	struct pollfd p = {.fd = r->ack[0], .events = POLLIN};
+	char c;
+
+	r->garble = count;
+	r->rebind = rebind;
+	assert_int_equal(write(r->wake[1], "g", 1), 1); /* the pipe orders these writes */
+	assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+	assert_int_equal(read(r->ack[0], &c, 1), 1);
+}
+
+/*
+ * A GET of /time over the session: 2.05. The garbled records went out
+ * before it, so the client has read them when the answer comes.
+ */
+static void get_ok(struct fx *f, struct session_fx *c)
+{
+	struct coap_client_request g = {
+	    .method = COAP_METHOD_GET,
+	    .confirmable = true,
+	    .path = "time",
+	    .fmt = COAP_CONTENT_FORMAT_TEXT_PLAIN,
+	    .cb = recorder_cb,
+	    .user_data = &c->rec,
+	};
+	size_t n = recorder_count(&c->rec);
+
+	assert_int_equal(coap_client_req(&c->client, f->sock, NULL, &g, NULL), 0);
+	assert_true(recorder_wait(&c->rec, n + 1, WAIT_MS));
+	assert_int_equal(recorder_get(&c->rec, n).code, COAP_RESPONSE_CODE_CONTENT);
+}
+
+/*
+ * With the reconnect policy: BADMAC_LIMIT - 1 records that fail to decrypt
+ * are dropped (a GET after them is answered, no event), the next one makes
+ * the session lost (-EBADMSG) and the socket reconnects; a GET afterwards is
+ * answered on the new session. The relay then forwards from a new port, so
+ * the server sees a new client, like a server that lost our keys.
+ */
+static void test_badmac_reconnect(void **state)
+{
+	struct fx *f = *state;
+	struct session_fx c;
+	size_t lost = 0, up = 0;
+
+	garble_session(f, &c, 3);
+	get_ok(f, &c);
+	garble(&f->relay, BADMAC_LIMIT - 1, false);
+	get_ok(f, &c);
+	assert_int_equal(events_count(), 0); /* below the limit: nothing happened */
+	garble(&f->relay, 1, true);
+	/*
+	 * A client reads a socket only while requests use it: this GET meets
+	 * the 8th record, goes out on the old session (the server drops it) and
+	 * its retransmission is held until the new session is up.
+	 */
+	get_ok(f, &c);
+	assert_true(wait_event(&c.rec, ZCOAP_DTLS_EVENT_RECONNECTED, &up));
+	assert_true(event_seen(ZCOAP_DTLS_EVENT_LOST, &lost));
+	assert_true(lost < up);
+	assert_int_equal(event_get(lost).err, -EBADMSG);
+	assert_false(event_seen(ZCOAP_DTLS_EVENT_GAVE_UP, NULL));
+	assert_int_equal(f->relay.garbled, BADMAC_LIMIT);
+	get_ok(f, &c);
+	assert_true(zcoap_dtls_ciphersuite(f->sock) > 0);
+	garble_session_end(f, &c);
+}
+
+/*
+ * Without the policy (the default) such records are dropped silently (RFC
+ * 6347 §4.1.2.7), however many: the session goes on and requests are answered.
+ */
+static void test_badmac_dropped_by_default(void **state)
+{
+	struct fx *f = *state;
+	struct session_fx c;
+
+	garble_session(f, &c, 0);
+	get_ok(f, &c);
+	garble(&f->relay, 4 * BADMAC_LIMIT, false);
+	get_ok(f, &c);
+	assert_int_equal(f->relay.garbled, 4 * BADMAC_LIMIT);
+	assert_int_equal(events_count(), 0);
+	assert_true(zcoap_dtls_ciphersuite(f->sock) > 0);
+	garble_session_end(f, &c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_forged_server_hello, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_forged_unexpected_message, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_last_flight_lost, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_badmac_reconnect, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_badmac_dropped_by_default, setup, teardown),
 	};
 	int rc = 0;
 
