@@ -4,8 +4,12 @@
  * zcoap_client.c -- the zcoap side of the benchmarks, through the public
  * API only (coap_client.h), as an application would use it.
  *
- * Usage: zbench_zcoap seq <port> <n>         n CON GETs; the main thread waits
+ * Usage: zbench_zcoap seq <port> <n> [pause_us]  n CON GETs; the main thread waits
  *                                            for each callback, then sends the next
+ *                                            (after pause_us microseconds, if given:
+ *                                            the "quiet" case, where the receive
+ *                                            thread is always asleep in poll() when
+ *                                            the next request comes)
  *        zbench_zcoap inflight <port> <n> <k>  n CON GETs, k in flight: each
  *                                            callback submits the next request
  *        zbench_zcoap block <port>            1 MiB Block2 download of "big"
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_common.h"
 #include "coap_client.h"
@@ -77,8 +82,12 @@ static void seq_cb(int16_t code, size_t offset, const uint8_t *payload, size_t l
 	signal_done();
 }
 
-static void run_seq(unsigned long n)
+static void run_seq(unsigned long n, unsigned long pause_us)
 {
+	struct timespec pause = {
+	    .tv_sec = (time_t)(pause_us / 1000000UL),
+	    .tv_nsec = (long)(pause_us % 1000000UL) * 1000L,
+	};
 	struct coap_client_request req = {
 	    .method = COAP_METHOD_GET,
 	    .confirmable = true,
@@ -97,6 +106,13 @@ static void run_seq(unsigned long n)
 		wait_done();
 		if (failure != 0) {
 			zbench_die("zcoap: request %lu failed: %d", i, failure);
+		}
+		if (pause_us > 0) {
+			/* Not synchronisation: only lets the receive thread go to sleep. */
+			while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+			}
+			pause.tv_sec = (time_t)(pause_us / 1000000UL);
+			pause.tv_nsec = (long)(pause_us % 1000000UL) * 1000L;
 		}
 	}
 	zbench_report(zbench_now_ns() - t0, zbench_cpu_ns() - c0, n);
@@ -223,7 +239,8 @@ static void run_block(void)
 	free(body);
 }
 
-#define USAGE "usage: %s [m]seq <port> <n> | [m]inflight <port> <n> <k> | [m]block <port>"
+#define USAGE                                                                                      \
+	"usage: %s [m]seq <port> <n> [pause_us] | [m]inflight <port> <n> <k> | [m]block <port>"
 
 int main(int argc, char **argv)
 {
@@ -244,8 +261,8 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		zbench_die("zcoap: client init: %d", r);
 	}
-	if (strcmp(argv[1], "seq") == 0 && argc == 4) {
-		run_seq(zbench_arg(argv[3], "n"));
+	if (strcmp(argv[1], "seq") == 0 && (argc == 4 || argc == 5)) {
+		run_seq(zbench_arg(argv[3], "n"), argc == 5 ? zbench_arg(argv[4], "pause_us") : 0);
 	} else if (strcmp(argv[1], "inflight") == 0 && argc == 5) {
 		unsigned long k = zbench_arg(argv[4], "k");
 
