@@ -121,6 +121,10 @@ struct zcoap_client_private {
 	/* per entry of poll_socks: when it went idle, or -1 while it has requests */
 	int64_t poll_since[ZCOAP_CONFIG_MAX_REQUESTS];
 	bool polling; /* between setting those and retaking the lock */
+	/* thread mode: a request was admitted during this poll() without an identity check */
+	bool poll_trusted;
+	/* thread mode: a closed and reused number was seen: admissions check identities */
+	bool reuse_seen;
 	/*
 	 * Sockets read after their last exchange ended (src/client/linger.c):
 	 * through a descriptor of the client's own (dup), until a deadline or
@@ -134,8 +138,11 @@ struct zcoap_client_private {
 		uint64_t ino;
 		bool done;     /* over (a notification got RST, or released): close the duplicate */
 		bool rst_sent; /* the engine answered the datagram being handled with RST */
-		bool suspended; /* requests use the socket again: read as usual until they end */
+		bool suspended; /* requests use the socket, or it is idle for less than the grace */
 		bool unlisted; /* manual mode: over, left out of the last set; closed in the next */
+		bool trusted;  /* a request took it in its grace, unchecked, since @verified */
+		int64_t idle_since; /* when its last request ended; -1 while requests use it */
+		int64_t verified;   /* when the number was last seen naming the socket */
 	} linger[ZCOAP_CONFIG_MAX_REQUESTS];
 	uint16_t n_linger;
 	uint32_t linger_ms; /* 0: no linger (zcoap_client_set_linger()) */

@@ -124,6 +124,23 @@
 #endif
 
 /**
+ * How long a lingering socket must have been idle before the client reads
+ * it again through its own descriptor (ms, > 0). A request that comes on the
+ * socket sooner (a sequential loop's next one) finds the linger still
+ * suspended and costs no identity check (fstat()); the socket's identity is
+ * checked at most once per this period. Datagrams that arrive meanwhile
+ * wait in the socket's buffer: they belong to ended exchanges, and a CON one
+ * is retransmitted no sooner than ACK_TIMEOUT (2 s). docs/design/threading.md,
+ * "Linger".
+ */
+#ifndef ZCOAP_CONFIG_LINGER_GRACE_MS
+#define ZCOAP_CONFIG_LINGER_GRACE_MS 50U
+#endif
+#if ZCOAP_CONFIG_LINGER_GRACE_MS < 1 || ZCOAP_CONFIG_LINGER_GRACE_MS > 1000
+#error "ZCOAP_CONFIG_LINGER_GRACE_MS must be 1..1000"
+#endif
+
+/**
  * CoAP over TCP (coap_client_tcp.h): how long a request waits for its
  * response, or for the next block of it, before it ends with -ETIMEDOUT (ms).
  * TCP retransmits by itself, so there is one deadline and no resending

@@ -17,11 +17,13 @@
  * callback runs, while the request still holds the socket), and what the
  * engine sends in answer goes out through it too. While new requests use
  * the socket it is read as usual and the linger is suspended; it resumes
- * when they end. The duplicate keeps the socket (and its port) open until
- * the linger ends: at its deadline, once a notification got RST (the
- * server was told to stop), when the application's number turns out to
- * name another socket,
- * or at zcoap_client_deinit().
+ * once the socket has been idle for ZCOAP_CONFIG_LINGER_GRACE_MS, so that
+ * the next request of a sequential loop finds it still suspended and costs
+ * no identity check (the number is checked against the duplicate at most
+ * once per grace period). The duplicate keeps the socket (and its port)
+ * open until the linger ends: at its deadline, once a notification got RST
+ * (the server was told to stop), when the application's number turns out
+ * to name another socket, or at zcoap_client_deinit().
  * docs/design/threading.md, "Linger".
  */
 
@@ -36,6 +38,11 @@
 
 /* Datagrams read from a lingering socket per wake-up. */
 #define LINGER_BURST 8
+
+/* linger[].idle_since while requests use the socket. */
+#define IDLE_ACTIVE (-1)
+
+#define GRACE_MS ((int64_t)ZCOAP_CONFIG_LINGER_GRACE_MS)
 
 static void drop(struct zcoap_client_private *priv, unsigned int i)
 {
@@ -53,11 +60,29 @@ static int find_orig(const struct zcoap_client_private *priv, int sock)
 	return -1;
 }
 
+/* Whether the application's number still names entry @p i's socket (one fstat()). */
+static bool same_socket(const struct zcoap_client_private *priv, unsigned int i)
+{
+	uint64_t dev;
+	uint64_t ino;
+
+	return zc_port_fd_identity(priv->linger[i].orig, &dev, &ino) &&
+	       dev == priv->linger[i].dev && ino == priv->linger[i].ino;
+}
+
+/* The number names another socket now: end the entry (closed in zc_linger_expire_locked()). */
+static void disown(struct zcoap_client_private *priv, unsigned int i)
+{
+	priv->linger[i].orig = -1;
+	priv->linger[i].done = true;
+}
+
 void zc_linger_take_locked(struct coap_client *client)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
 	int n;
+	int64_t now;
 	int64_t until;
 
 	if (priv->eng.n_linger == 0) {
@@ -67,7 +92,8 @@ void zc_linger_take_locked(struct coap_client *client)
 	if (priv->linger_ms == 0 || priv->stop) {
 		return;
 	}
-	until = zc_port_now_ms() + priv->linger_ms;
+	now = zc_port_now_ms();
+	until = now + priv->linger_ms;
 	for (int k = 0; k < n; k++) {
 		void *ctx;
 		int i = find_orig(priv, socks[k]);
@@ -75,11 +101,29 @@ void zc_linger_take_locked(struct coap_client *client)
 		uint64_t dev;
 		uint64_t ino;
 
+		/*
+		 * Lingering already. A request that took it in its grace was
+		 * not checked: the application may have closed the socket and
+		 * got the number again for this one. Checked here (the ended
+		 * request still holds the socket, so the number is open) at
+		 * most once per grace period; another socket now gets an entry
+		 * of its own.
+		 */
+		if (i >= 0 && priv->linger[i].trusted &&
+		    now - priv->linger[i].verified >= GRACE_MS) {
+			if (same_socket(priv, (unsigned int)i)) {
+				priv->linger[i].verified = now;
+				priv->linger[i].trusted = false;
+			} else {
+				disown(priv, (unsigned int)i);
+				i = -1;
+			}
+		}
 		if (i >= 0) {
-			/* Its duplicate was checked against it when requests took it back. */
 			priv->linger[i].until = until;
 			priv->linger[i].done = false;
-			priv->linger[i].suspended = false;
+			priv->linger[i].suspended = true; /* resumes after the grace period */
+			priv->linger[i].idle_since = now;
 			priv->linger[i].unlisted = false;
 			continue;
 		}
@@ -127,9 +171,12 @@ void zc_linger_take_locked(struct coap_client *client)
 		priv->linger[i].dev = dev;
 		priv->linger[i].ino = ino;
 		priv->linger[i].done = false;
-		priv->linger[i].suspended = false;
+		priv->linger[i].suspended = true; /* resumes after the grace period */
+		priv->linger[i].idle_since = now;
+		priv->linger[i].verified = now;
+		priv->linger[i].trusted = false;
 		priv->linger[i].unlisted = false;
-		/* A thread asleep in poll() does not watch the new duplicate yet. */
+		/* A thread asleep in poll() does not wake for its grace period's end yet. */
 		if (priv->polling && !zc_loop_is_self(client)) {
 			zc_thread_wake(client);
 		}
@@ -140,28 +187,38 @@ void zc_linger_release_locked(struct coap_client *client, int sock)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	int i = find_orig(priv, sock);
-	uint64_t dev;
-	uint64_t ino;
+	int64_t now;
 
-	if (i < 0 || priv->linger[i].suspended) {
-		return;
+	if (i < 0 || (priv->linger[i].suspended && zc_engine_socket_active(&priv->eng, sock))) {
+		return; /* not lingering, or other requests use it (so it is open) */
 	}
 	/*
-	 * The socket is read as usual while requests use it; its linger
-	 * resumes when they end (zc_linger_expire_locked()), if the number
-	 * still names the socket the duplicate refers to. (One fstat(), only
-	 * while the socket lingers.) Otherwise the application closed it and
-	 * the number is another socket's now: end the linger. The duplicate
-	 * is not closed here: the client thread may be polling it; the next
+	 * The socket is read as usual while requests use it. In its grace
+	 * period (suspended, idle) the linger has not resumed: nothing else
+	 * reads the number, and no check is needed unless the last one is a
+	 * grace period old (one fstat() per period at most). If the
+	 * application closed the socket and got the number again meanwhile,
+	 * the old socket's datagrams wait in its buffer, and zc_linger_take_locked()
+	 * or the next check finds out. Past its grace period (lingering: the
+	 * client reads the duplicate) the number is checked now; if it names
+	 * another socket, the linger ends. The duplicate is not closed here:
+	 * the client thread may be polling it; the next
 	 * zc_linger_expire_locked() closes it.
 	 */
-	if (!priv->linger[i].done && zc_port_fd_identity(sock, &dev, &ino) &&
-	    dev == priv->linger[i].dev && ino == priv->linger[i].ino) {
-		priv->linger[i].suspended = true;
+	now = zc_port_now_ms();
+	if (priv->linger[i].suspended && now - priv->linger[i].verified < GRACE_MS) {
+		priv->linger[i].trusted = true;
+		priv->linger[i].idle_since = IDLE_ACTIVE;
 		return;
 	}
-	priv->linger[i].orig = -1;
-	priv->linger[i].done = true;
+	if (!priv->linger[i].done && same_socket(priv, (unsigned int)i)) {
+		priv->linger[i].suspended = true;
+		priv->linger[i].idle_since = IDLE_ACTIVE;
+		priv->linger[i].verified = now;
+		priv->linger[i].trusted = false;
+		return;
+	}
+	disown(priv, (unsigned int)i);
 }
 
 void zc_linger_close_all_locked(struct coap_client *client)
@@ -194,9 +251,20 @@ int64_t zc_linger_expire_locked(struct coap_client *client, int64_t now)
 			drop(priv, i);
 			continue;
 		}
-		if (priv->linger[i].suspended &&
-		    !zc_engine_socket_active(&priv->eng, priv->linger[i].orig)) {
-			priv->linger[i].suspended = false; /* its requests ended: linger again */
+		if (priv->linger[i].suspended) {
+			if (zc_engine_socket_active(&priv->eng, priv->linger[i].orig)) {
+				priv->linger[i].idle_since = IDLE_ACTIVE;
+			} else if (priv->linger[i].idle_since == IDLE_ACTIVE) {
+				priv->linger[i].idle_since = now; /* its requests ended */
+			}
+			if (priv->linger[i].idle_since != IDLE_ACTIVE &&
+			    now - priv->linger[i].idle_since >= GRACE_MS) {
+				priv->linger[i].suspended =
+				    false; /* idle long enough: linger again */
+			} else if (priv->linger[i].idle_since != IDLE_ACTIVE &&
+				   priv->linger[i].idle_since + GRACE_MS < next) {
+				next = priv->linger[i].idle_since + GRACE_MS; /* to resume it */
+			}
 		}
 		if (priv->linger[i].until < next) {
 			next = priv->linger[i].until;
