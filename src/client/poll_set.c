@@ -114,11 +114,19 @@ int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verifie
 		/*
 		 * A watched socket was checked when its first request was
 		 * admitted. A busy thread's set is trusted as the thread itself
-		 * trusts it (no system call); while the thread sleeps in poll()
-		 * the identity is checked here, once for this request and for
+		 * trusts it (no system call). So is a sleeping receive thread's
+		 * until the client has seen a closed and reused number (the
+		 * thread checks after a poll() that timed out, thread.c); from
+		 * then on, and in manual mode (a foreign loop's wait), the
+		 * identity is checked here, once for this request and for
 		 * zc_poll_set_needs_wake_locked().
 		 */
 		if (!priv->polling) {
+			return 0;
+		}
+		if (!priv->manual && !priv->reuse_seen) {
+			priv->poll_trusted = true;
+			*verified = true;
 			return 0;
 		}
 		if (zc_port_fd_identity(sock, &dev, &ino) && dev == priv->poll_dev[i] &&

@@ -15,6 +15,37 @@
 /* After poll() failed for another reason than a signal, wait this long rather than spin. */
 #define POLL_ERROR_BACKOFF_MS 10
 
+/*
+ * After a poll() that lasted until its deadline while requests were admitted on watched
+ * sockets without an identity check (zc_poll_set_admit_locked()): did the
+ * application close one and get its number again for another socket? The
+ * poll() then watched the old file and missed the new one's answer until
+ * its deadline. Then every later admission while the thread sleeps checks
+ * the identity (one fstat(), as it did before). Only sockets with requests
+ * are looked at: the application keeps those open, so the fstat() races
+ * with no close().
+ */
+static void check_trusted_locked(struct coap_client *client)
+{
+	struct zcoap_client_private *priv = &client->priv;
+
+	for (int i = 0; i < priv->n_poll_socks; i++) {
+		int fd = priv->poll_socks[i];
+		uint64_t dev;
+		uint64_t ino;
+
+		if (fd < 0 || !zc_engine_socket_active(&priv->eng, fd) ||
+		    !zc_port_fd_identity(fd, &dev, &ino)) {
+			continue;
+		}
+		if (dev != priv->poll_dev[i] || ino != priv->poll_ino[i]) {
+			priv->reuse_seen = true;
+			priv->poll_dev[i] = dev;
+			priv->poll_ino[i] = ino;
+		}
+	}
+}
+
 static void client_thread(void *arg)
 {
 	struct coap_client *client = arg;
@@ -47,6 +78,14 @@ static void client_thread(void *arg)
 		}
 
 		zc_port_mutex_lock(&priv->lock);
+		/*
+		 * Woken by its deadline (at which Linux's poll() looks at the
+		 * numbers once more, so a missed socket may show up ready).
+		 */
+		if (priv->poll_trusted && ready >= 0 && zc_port_now_ms() >= priv->poll_deadline) {
+			check_trusted_locked(client);
+		}
+		priv->poll_trusted = false;
 		zc_loop_dispatch_locked(client, fds, ready > 0 ? n : 0, nsock);
 	}
 	zc_port_mutex_unlock(&priv->lock);
