@@ -112,6 +112,13 @@ int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verifie
 			continue;
 		}
 		/*
+		 * In use again: its idle time starts anew when this request
+		 * ends, even if the thread never sees it active (a request that
+		 * ends within one poll() round; otherwise a sequential loop's
+		 * socket would leave the set a second after it first went idle).
+		 */
+		priv->poll_since[i] = SINCE_ACTIVE;
+		/*
 		 * A watched socket was checked when its first request was
 		 * admitted. A busy thread's set is trusted as the thread itself
 		 * trusts it (no system call). So is a sleeping receive thread's

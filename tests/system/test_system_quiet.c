@@ -130,6 +130,30 @@ static void test_quiet_sequential_no_identity_check(void **state)
 }
 
 /*
+ * The socket of a sequential loop stays watched for as long as the loop
+ * goes on, not only for the first second after it first went idle (the
+ * requests end within the thread's poll() rounds, so the thread never sees
+ * the socket with a request): no wake-up and no new identity check for
+ * it. The pause only lets more than that second pass, with every gap far
+ * below it.
+ */
+static void test_quiet_socket_stays_watched(void **state)
+{
+	struct sys *s = *state;
+	struct timespec pause = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
+
+	request(s, 1);
+	wait_in_poll();
+	fstat_count_reset();
+	for (size_t i = 2; i <= 26; i++) {
+		(void)nanosleep(&pause, NULL);
+		request(s, i);
+		wait_in_poll();
+	}
+	assert_int_equal(fstat_count(), 0);
+}
+
+/*
  * A closed and reused number while the thread sleeps: its poll() watches
  * the old socket, so the answer on the new one is read at its deadline (at
  * most 1 s later). The thread then checks the numbers of its requests,
@@ -162,6 +186,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_quiet_sequential_no_identity_check, sys_setup,
+					    sys_teardown),
+	    cmocka_unit_test_setup_teardown(test_quiet_socket_stays_watched, sys_setup,
 					    sys_teardown),
 	    cmocka_unit_test_setup_teardown(test_quiet_reused_number, sys_setup, sys_teardown),
 	};
