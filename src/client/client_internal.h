@@ -161,8 +161,10 @@ void zc_linger_take_locked(struct coap_client *client);
 
 /**
  * A request uses @p sock again: suspend its linger (it is read as usual)
- * until its requests end, or end it when the number names another socket
- * now.
+ * until its requests end and the socket was idle for
+ * ZCOAP_CONFIG_LINGER_GRACE_MS, or end it when the number names another
+ * socket now (checked past the grace period, and in it at most once per
+ * grace period).
  */
 void zc_linger_release_locked(struct coap_client *client, int sock);
 
@@ -172,8 +174,9 @@ void zc_linger_close_all_locked(struct coap_client *client);
 /**
  * Close the duplicates whose linger is over (deadline passed, an RST was
  * sent, or the socket was replaced) and resume suspended ones whose socket
- * has no request any more.
- * @return The earliest deadline of those left, or ZC_NO_DEADLINE.
+ * has had no request for the grace period.
+ * @return The earliest deadline of those left (a linger's end or a grace
+ *         period's), or ZC_NO_DEADLINE.
  */
 int64_t zc_linger_expire_locked(struct coap_client *client, int64_t now);
 

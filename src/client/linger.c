@@ -198,8 +198,8 @@ void zc_linger_release_locked(struct coap_client *client, int sock)
 	 * reads the number, and no check is needed unless the last one is a
 	 * grace period old (one fstat() per period at most). If the
 	 * application closed the socket and got the number again meanwhile,
-	 * the old socket's datagrams wait in its buffer, and zc_linger_take_locked()
-	 * or the next check finds out. Past its grace period (lingering: the
+	 * the old socket's datagrams wait in its buffer, and the next check
+	 * (here or in zc_linger_take_locked()) finds out. Past its grace period (lingering: the
 	 * client reads the duplicate) the number is checked now; if it names
 	 * another socket, the linger ends. The duplicate is not closed here:
 	 * the client thread may be polling it; the next
@@ -259,8 +259,8 @@ int64_t zc_linger_expire_locked(struct coap_client *client, int64_t now)
 			}
 			if (priv->linger[i].idle_since != IDLE_ACTIVE &&
 			    now - priv->linger[i].idle_since >= GRACE_MS) {
-				priv->linger[i].suspended =
-				    false; /* idle long enough: linger again */
+				/* Idle for the grace period: linger again. */
+				priv->linger[i].suspended = false;
 			} else if (priv->linger[i].idle_since != IDLE_ACTIVE &&
 				   priv->linger[i].idle_since + GRACE_MS < next) {
 				next = priv->linger[i].idle_since + GRACE_MS; /* to resume it */
