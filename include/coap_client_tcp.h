@@ -272,6 +272,13 @@ struct coap_client_tcp {
 	struct zcoap_tcp_slot requests[ZCOAP_CONFIG_MAX_REQUESTS];
 	struct zcoap_tcp_stream stream;
 	char alt_addr[256]; /* NUL-terminated Alternative-Address of the last Release */
+	/* Event-loop mode (include/zcoap_loop_tcp.h; src/tcp/loop.c, src/tcp/manual.c). */
+	bool manual;              /* zcoap_client_tcp_init_manual(): no receive thread */
+	bool processing;          /* a loop call is under way (one thread at a time) */
+	bool connecting;          /* a non-blocking connect on fd is under way */
+	int conn_err;             /* why the last connect attempt failed; 0: none */
+	int64_t connect_deadline; /* the connect under way fails with -ETIMEDOUT then */
+	uint32_t loop_callbacks;  /* callbacks run by the loop thread, counted */
 	uint8_t
 	    chunk[MAX_COAP_TCP_MSG_LEN]; /* one recv() (sizes recorded in zcoap_build_config.h) */
 	uint8_t send_buf[ZCOAP_TCP_TX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
