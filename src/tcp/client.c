@@ -174,6 +174,12 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	client->send_err = 0;
 	client->conn_gen++;
 	client->conn_err = 0;
+	client->released = false;
+	client->peer_csm = false;
+	client->peer_bwt = false;
+	client->ping_pending = false;
+	client->peer_mms = ZC_TCP_DEFAULT_MMS;
+	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
 	if (in_progress) {
 		/* The loop watches for writability, then sends the CSM (loop.c). */
 		client->connecting = true;
@@ -183,12 +189,6 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 		return 0;
 	}
 	client->connected = true;
-	client->released = false;
-	client->peer_csm = false;
-	client->peer_bwt = false;
-	client->ping_pending = false;
-	client->peer_mms = ZC_TCP_DEFAULT_MMS;
-	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
 	/* RFC 8323 §5.3: the CSM is the first message of each side. */
 	r = send_csm(client, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
 	if (r != 0) {
