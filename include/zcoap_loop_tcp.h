@@ -66,8 +66,8 @@
  * - coap_client_tcp_connect(), _req(), _cancel_requests(),
  *   _cancel_and_reset_all(), _ping(), _release(), _csm_req(), _close(),
  *   _has_ongoing_exchange(), the setters and zcoap_client_tcp_conn_state()
- *   may be called from any thread and from callbacks (connect from a
- *   callback only with IPPROTO_TCP: a TLS handshake would block the loop).
+ *   may be called from any thread and from callbacks (with IPPROTO_TLS_1_2
+ *   the handshake blocks the calling thread: from a callback, the loop).
  *   A call from another thread that changes what the loop waits for (a new
  *   connection, an earlier deadline) makes the client's wake-up descriptor,
  *   always part of the set, readable.

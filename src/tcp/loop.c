@@ -227,7 +227,9 @@ void zc_tcp_round_dispatch_locked(struct coap_client_tcp *c, const struct zc_tcp
 		return;
 	}
 	if (c->connecting) {
-		if (r->pfd[1].revents != 0) {
+		/* Writable, or an error: the connect has ended (a stale "readable" has not). */
+		if ((r->pfd[1].revents & (ZC_PORT_POLL_OUT | ZC_PORT_POLL_ERR | ZC_PORT_POLL_HUP |
+					  ZC_PORT_POLL_NVAL)) != 0) {
 			connect_done(c);
 		}
 		return;
