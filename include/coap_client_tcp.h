@@ -276,6 +276,7 @@ struct coap_client_tcp {
 	bool manual;              /* zcoap_client_tcp_init_manual(): no receive thread */
 	bool processing;          /* a loop call is under way (one thread at a time) */
 	bool connecting;          /* a non-blocking connect on fd is under way */
+	bool polling;             /* a loop sleeps on the set (process(), or after get_fds()) */
 	int conn_err;             /* why the last connect attempt failed; 0: none */
 	int64_t connect_deadline; /* the connect under way fails with -ETIMEDOUT then */
 	uint32_t loop_callbacks;  /* callbacks run by the loop thread, counted */

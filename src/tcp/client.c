@@ -76,6 +76,19 @@ int coap_client_tcp_init(struct coap_client_tcp *client, const char *info)
 	return 0;
 }
 
+/*
+ * Make the loop take a new connection or deadline (lock held). A manual-mode
+ * client's loop needs the wake-up only while it sleeps on the set; between
+ * rounds the next one computes its set and timeout anew: no extra system
+ * calls per request in a sequential loop.
+ */
+static void wake_loop(struct coap_client_tcp *c)
+{
+	if (!c->manual || c->polling) {
+		zc_port_wake_signal(&c->wake);
+	}
+}
+
 /* Why the last connect attempt failed (zcoap_client_tcp_conn_state()). */
 static void set_conn_err(struct coap_client_tcp *c, int err)
 {
@@ -184,7 +197,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 		/* The loop watches for writability, then sends the CSM (loop.c). */
 		client->connecting = true;
 		client->connect_deadline = zc_port_now_ms() + timeout_ms;
-		zc_port_wake_signal(&client->wake);
+		wake_loop(client);
 		zc_port_mutex_unlock(&client->lock);
 		return 0;
 	}
@@ -199,7 +212,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 		zc_port_mutex_unlock(&client->lock);
 		return r;
 	}
-	zc_port_wake_signal(&client->wake);
+	wake_loop(client);
 	zc_port_mutex_unlock(&client->lock);
 	return 0;
 }
@@ -392,7 +405,7 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 		s->used = false;
 		s->gen++;
 	}
-	zc_port_wake_signal(&client->wake); /* the thread takes the new deadline */
+	wake_loop(client); /* the loop takes the new deadline */
 	zc_port_mutex_unlock(&client->lock);
 	return r;
 }

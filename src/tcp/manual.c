@@ -91,9 +91,11 @@ int zcoap_client_tcp_process(struct coap_client_tcp *client, int timeout_ms)
 		if (timeout_ms >= 0 && (round.timeout < 0 || timeout_ms < round.timeout)) {
 			round.timeout = timeout_ms;
 		}
+		client->polling = true; /* a request from another thread wakes the poll() */
 		zc_port_mutex_unlock(&client->lock);
 		ready = zc_port_poll(round.pfd, round.n, round.timeout);
 		zc_port_mutex_lock(&client->lock);
+		client->polling = false;
 		if (ready < 0) {
 			round.pfd[0].revents = 0;
 			round.pfd[1].revents = 0;
@@ -124,6 +126,8 @@ int zcoap_client_tcp_get_fds(struct coap_client_tcp *client, int *fds, unsigned 
 	}
 	/* No callback here: a deadline that passed shows as timeout 0. */
 	zc_tcp_round_prepare_locked(client, &round, zc_tcp_round_timeout_locked(client));
+	/* The foreign loop sleeps on this set until it hands something over. */
+	client->polling = true;
 	for (unsigned int i = 0; i < round.n && (int)i < max; i++) {
 		fds[i] = round.pfd[i].fd;
 		events[i] = (unsigned int)round.pfd[i].events;
@@ -146,6 +150,7 @@ int zcoap_client_tcp_fd_ready(struct coap_client_tcp *client, int fd, unsigned i
 	if (r < 0) {
 		return r;
 	}
+	client->polling = false;
 	/* The round as it stands now: a descriptor of an earlier connection is ignored. */
 	zc_tcp_round_prepare_locked(client, &round, 0);
 	if (revents == 0) {
@@ -170,6 +175,7 @@ int zcoap_client_tcp_timeout(struct coap_client_tcp *client)
 	if (r < 0) {
 		return r;
 	}
+	client->polling = false;
 	(void)zc_tcp_expire_locked(client);
 	if (!client->stop) {
 		/* TLS bytes already decrypted (the timeout of get_fds was 0 for them). */
