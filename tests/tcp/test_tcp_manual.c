@@ -50,6 +50,7 @@ static struct result res;
 static struct result res2;
 static uint8_t body[BODY_LEN];
 static _Atomic int csm_events;
+static _Atomic int pongs;
 
 static void on_response(const struct coap_client_tcp_response_data *d, void *user_data)
 {
@@ -79,6 +80,8 @@ static void on_event(struct coap_client_tcp *c, enum coap_client_tcp_event e,
 	(void)user_data;
 	if (e == COAP_CLIENT_TCP_EVENT_CSM_UPDATED) {
 		csm_events++;
+	} else if (e == COAP_CLIENT_TCP_EVENT_PONG_RECEIVED) {
+		pongs++;
 	}
 }
 
@@ -158,6 +161,7 @@ static int setup(void **state)
 	memset(&res, 0, sizeof(res));
 	memset(&res2, 0, sizeof(res2));
 	csm_events = 0;
+	pongs = 0;
 	for (size_t i = 0; i < sizeof(body); i++) {
 		body[i] = (uint8_t)(i * 7 + (i >> 8));
 	}
@@ -294,10 +298,19 @@ static void test_get_without_thread(void **state)
 	assert_int_equal(zcoap_client_tcp_get_fds(&client, fds, events, 2, &timeout), 2);
 	assert_int_equal(events[1], ZCOAP_FD_IN);
 	assert_int_equal(timeout, -1); /* no request: nothing to time */
+	/* get_fds() means "the loop sleeps on this set"; a round ends that (it may run the
+	 * server's CSM event). */
+	assert_true(zcoap_client_tcp_process(&client, 0) >= 0);
 
 	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
 	assert_int_equal(zcoap_client_tcp_get_fds(&client, fds, events, 2, &timeout), 2);
 	assert_true(timeout > 0);
+	{
+		/* A request from the loop thread between rounds does not signal the wake-up. */
+		struct pollfd w = {.fd = fds[0], .events = POLLIN};
+
+		assert_int_equal(poll(&w, 1, 0), 0);
+	}
 	ran = drive_until(&res.finals, 1);
 	assert_int_equal(res.code, COAP_RESPONSE_CODE_CONTENT);
 	assert_int_equal(res.total, 5);
@@ -307,6 +320,10 @@ static void test_get_without_thread(void **state)
 	assert_int_equal(thread_count(), threads);
 	/* Idle: a round that waits not at all runs nothing. */
 	assert_int_equal(zcoap_client_tcp_process(&client, 0), 0);
+	/* Signalling works the same: Ping, its Pong from a loop call; Release goes out. */
+	assert_int_equal(coap_client_tcp_ping(&client), 0);
+	(void)drive_until(&pongs, 1);
+	assert_int_equal(coap_client_tcp_release(&client, NULL, 0), 0);
 }
 
 static void test_timeout_from_process(void **state)
@@ -621,6 +638,70 @@ static void test_requests_from_another_thread(void **state)
 	assert_int_equal(res2.code, -ETIMEDOUT);
 }
 
+/* zcoap_client_tcp_deinit() from another thread while this one is inside a loop call. */
+static sem_t in_cb_sem;
+static sem_t deinit_sem;
+static _Atomic bool deinit_started;
+static _Atomic int deinit_result;
+
+static void on_held(const struct coap_client_tcp_response_data *d, void *user_data)
+{
+	(void)user_data;
+	if (d->last_block) {
+		res.code = d->result_code;
+		res.finals++;
+		sem_post(&in_cb_sem);
+		(void)tcp_wait(&deinit_sem); /* the other thread is about to deinit */
+	}
+}
+
+static void *deinit_thread(void *arg)
+{
+	(void)arg;
+	if (tcp_wait(&in_cb_sem) != 0) {
+		deinit_result = -ETIMEDOUT;
+		return NULL;
+	}
+	deinit_started = true;
+	sem_post(&deinit_sem);
+	deinit_result = zcoap_client_tcp_deinit(&client); /* waits for the loop call to end */
+	return NULL;
+}
+
+static void test_deinit_from_another_thread(void **state)
+{
+	struct coap_client_tcp_request req = get_req("hello", NULL);
+	struct coap_client_tcp_request silent = get_req("silent", &res2);
+	pthread_t t;
+	int64_t guard = now_ms() + 20000;
+	int r = 0;
+
+	(void)state;
+	connect_peer();
+	sem_init(&in_cb_sem, 0, 0);
+	sem_init(&deinit_sem, 0, 0);
+	deinit_started = false;
+	deinit_result = 1;
+	req.cb = on_held;
+	assert_int_equal(coap_client_tcp_req(&client, &silent), 0);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(pthread_create(&t, NULL, deinit_thread, NULL), 0);
+	/* No loop call starts once deinit has begun (the contract). */
+	while (!deinit_started && now_ms() < guard) {
+		r = zcoap_client_tcp_process(&client, 1000);
+		assert_true(r >= 0 || r == -EINTR || r == -ESHUTDOWN);
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(deinit_result, 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CONTENT);
+	/* The open request ended with -ECANCELED (in the deinitialising thread). */
+	assert_int_equal(res2.finals, 1);
+	assert_int_equal(res2.code, -ECANCELED);
+	assert_false(client.initialised);
+	sem_destroy(&in_cb_sem);
+	sem_destroy(&deinit_sem);
+}
+
 static void test_api_errors(void **state)
 {
 	static struct coap_client_tcp threaded;
@@ -670,6 +751,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_requests_from_another_thread, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deinit_from_another_thread, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
 	};
 
