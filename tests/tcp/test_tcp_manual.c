@@ -120,18 +120,25 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 		coap_packet_append_payload(&out, (const uint8_t *)"hello", 5);
 		tcp_peer_send(p, &out, 1); /* one byte per write: partial reads */
 	} else if (has_path(pkt, "big")) {
+		/* Block2 in the largest block the client's receive buffer takes (SZX <= 6). */
 		uint32_t num = 0;
+		uint8_t szx = 6;
+		uint32_t unit;
 		size_t off;
 		size_t n;
 
+		while (szx > 0 && (16U << szx) + 64U > ZCOAP_CONFIG_TCP_MESSAGE_SIZE) {
+			szx--;
+		}
+		unit = 16U << szx;
 		if (zcoap_option_find(pkt, COAP_OPTION_BLOCK2, &v, &vlen) == 0) {
 			num = zcoap_option_uint(v, vlen) >> 4;
 		}
-		off = (size_t)num * 1024U;
-		n = BODY_LEN - off < 1024U ? BODY_LEN - off : 1024U;
+		off = (size_t)num * unit;
+		n = BODY_LEN - off < unit ? BODY_LEN - off : unit;
 		tcp_peer_msg(p, &out, COAP_RESPONSE_CODE_CONTENT, pkt);
 		coap_append_option_int(&out, COAP_OPTION_BLOCK2,
-				       (num << 4) | (off + n < BODY_LEN ? 8U : 0U) | 6U);
+				       (num << 4) | (off + n < BODY_LEN ? 8U : 0U) | szx);
 		coap_packet_append_payload_marker(&out);
 		coap_packet_append_payload(&out, body + off, (uint16_t)n);
 		tcp_peer_send(p, &out, 100);
