@@ -53,8 +53,8 @@ set(ZCOAP_TRANSPORT_SOURCES
 )
 
 # CoAP over TCP (RFC 8323, include/coap_client_tcp.h, docs/design/tcp.md): the
-# framing codec (frame.c, signal.c: pure), the client (client.c, rx.c,
-# request.c: no OS call but through the port) and its socket calls
+# framing codec (frame.c, signal.c: pure), the client (client.c, rx.c, loop.c,
+# manual.c, request.c: no OS call but through the port) and its socket calls
 # (stream.c). Built into the library with the client layer.
 set(ZCOAP_TCP_SOURCES
     src/tcp/frame.c
@@ -62,6 +62,8 @@ set(ZCOAP_TCP_SOURCES
     src/tcp/request.c
     src/tcp/client.c
     src/tcp/rx.c
+    src/tcp/loop.c
+    src/tcp/manual.c
     src/tcp/stream.c
 )
 list(APPEND ZCOAP_CLIENT_SOURCES ${ZCOAP_TCP_SOURCES})

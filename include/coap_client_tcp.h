@@ -31,6 +31,8 @@
  * Pong, Release and Abort through the event callback
  * (coap_client_tcp_set_event_cb()). Callbacks run on that thread with no
  * library lock held; every function may be called from inside a callback.
+ * zcoap_client_tcp_init_manual() (zcoap_loop_tcp.h) starts no thread
+ * instead: the application's own loop drives the client (event-loop mode).
  *
  * A request ends with exactly one callback whose @c last_block is true: the
  * response, or a negative errno in @c result_code (docs/errors.md; the
@@ -272,6 +274,14 @@ struct coap_client_tcp {
 	struct zcoap_tcp_slot requests[ZCOAP_CONFIG_MAX_REQUESTS];
 	struct zcoap_tcp_stream stream;
 	char alt_addr[256]; /* NUL-terminated Alternative-Address of the last Release */
+	/* Event-loop mode (include/zcoap_loop_tcp.h; src/tcp/loop.c, src/tcp/manual.c). */
+	bool manual;              /* zcoap_client_tcp_init_manual(): no receive thread */
+	bool processing;          /* a loop call is under way (one thread at a time) */
+	bool connecting;          /* a non-blocking connect on fd is under way */
+	bool polling;             /* a loop sleeps on the set (process(), or after get_fds()) */
+	int conn_err;             /* why the last connect attempt failed; 0: none */
+	int64_t connect_deadline; /* the connect under way fails with -ETIMEDOUT then */
+	uint32_t loop_callbacks;  /* callbacks run by the loop thread, counted */
 	uint8_t
 	    chunk[MAX_COAP_TCP_MSG_LEN]; /* one recv() (sizes recorded in zcoap_build_config.h) */
 	uint8_t send_buf[ZCOAP_TCP_TX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
@@ -291,7 +301,9 @@ ZCOAP_API int coap_client_tcp_init(struct coap_client_tcp *client, const char *i
 
 /**
  * Open a connection to @p addr, send the client's CSM and start reading.
- * Blocks until the TCP connection (and the TLS handshake) is done or fails.
+ * Blocks until the TCP connection (and the TLS handshake) is done or fails;
+ * in event-loop mode (zcoap_loop_tcp.h) an IPPROTO_TCP connect returns 0 at
+ * once and the loop completes it (zcoap_client_tcp_conn_state()).
  * A connection already open is closed first, as coap_client_tcp_close() does.
  * @param proto IPPROTO_TCP (coap+tcp), or IPPROTO_TLS_1_2 (coaps+tcp, TLS 1.2
  *        with ALPN "coap", with the configuration of zcoap_client_tcp_set_tls_config()).
@@ -321,6 +333,7 @@ ZCOAP_API int coap_client_tcp_close(struct coap_client_tcp *client);
  * @retval 0 Sent; the callback reports the outcome.
  * @retval -EINVAL Bad arguments (no callback, an unterminated path, too many options).
  * @retval -ENOTCONN Not connected.
+ * @retval -EINPROGRESS Event-loop mode: the connect is still under way.
  * @retval -EAGAIN Every request slot is in use.
  * @retval -EMSGSIZE The request does not fit the server's Max-Message-Size or the send buffer.
  * @retval other The error of sending (the connection is then closed).
@@ -408,8 +421,9 @@ ZCOAP_API int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint3
 /**
  * zcoap extension: close the connection (if any), stop and join the receive
  * thread and release the OS objects. Must not be called from a callback.
+ * In event-loop mode it waits for a loop call in another thread to return.
  * @retval 0 Done. @retval -EINVAL Not initialised.
- * @retval -EDEADLK Called on the receive thread.
+ * @retval -EDEADLK Called on the receive thread, or from a callback of a loop call.
  */
 ZCOAP_API int zcoap_client_tcp_deinit(struct coap_client_tcp *client);
 

@@ -191,6 +191,14 @@ int zc_port_fd_dup(int fd);
 void zc_port_fd_close(int fd);
 
 /**
+ * Make @p fd non-blocking (@p on) or blocking again (POSIX: fcntl O_NONBLOCK).
+ * The TCP client's event-loop mode connects without blocking
+ * (docs/design/tcp.md, "Manual mode").
+ * @return 0, or a negative errno.
+ */
+int zc_port_fd_set_nonblocking(int fd, bool on);
+
+/**
  * Take the pending error of a socket that zc_port_poll() reported with
  * ZC_PORT_POLL_ERR (SO_ERROR, e.g. ECONNREFUSED after an ICMP port
  * unreachable, RFC 1122 §4.1.3.3).

@@ -24,10 +24,8 @@ static uint8_t config_szx(void)
 	return szx;
 }
 
-int coap_client_tcp_init(struct coap_client_tcp *client, const char *info)
+int zc_tcp_init_common(struct coap_client_tcp *client, bool manual)
 {
-	int r;
-
 	if (client == NULL) {
 		return -EINVAL;
 	}
@@ -38,6 +36,7 @@ int coap_client_tcp_init(struct coap_client_tcp *client, const char *info)
 	client->fd = -1;
 	client->peer_mms = ZC_TCP_DEFAULT_MMS;
 	client->timeout_ms = ZCOAP_CONFIG_TCP_TIMEOUT_MS;
+	client->manual = manual;
 	if (zc_port_mutex_init(&client->lock) != 0) {
 		return -EAGAIN;
 	}
@@ -50,16 +49,54 @@ int coap_client_tcp_init(struct coap_client_tcp *client, const char *info)
 		zc_port_mutex_destroy(&client->lock);
 		return -EAGAIN;
 	}
+	return 0;
+}
+
+static void destroy_os_objects(struct coap_client_tcp *client)
+{
+	zc_port_cond_destroy(&client->cb_cond);
+	zc_port_wake_destroy(&client->wake);
+	zc_port_mutex_destroy(&client->lock);
+}
+
+int coap_client_tcp_init(struct coap_client_tcp *client, const char *info)
+{
+	int r = zc_tcp_init_common(client, false);
+
+	if (r != 0) {
+		return r;
+	}
 	r = zc_port_thread_create(&client->thread, info != NULL ? info : ZCOAP_CONFIG_THREAD_NAME,
 				  zc_tcp_thread, client);
 	if (r != 0) {
-		zc_port_cond_destroy(&client->cb_cond);
-		zc_port_wake_destroy(&client->wake);
-		zc_port_mutex_destroy(&client->lock);
+		destroy_os_objects(client);
 		return r;
 	}
 	client->initialised = true;
 	return 0;
+}
+
+/*
+ * Make the loop take a new connection or deadline (lock held). A manual-mode
+ * client's loop needs the wake-up only while it sleeps on the set; between
+ * rounds the next one computes its set and timeout anew: no extra system
+ * calls per request in a sequential loop.
+ */
+static void wake_loop(struct coap_client_tcp *c)
+{
+	if (!c->manual || c->polling) {
+		zc_port_wake_signal(&c->wake);
+	}
+}
+
+/* Why the last connect attempt failed (zcoap_client_tcp_conn_state()). */
+static void set_conn_err(struct coap_client_tcp *c, int err)
+{
+	zc_port_mutex_lock(&c->lock);
+	if (c->fd < 0) {
+		c->conn_err = err;
+	}
+	zc_port_mutex_unlock(&c->lock);
 }
 
 static int send_csm(struct coap_client_tcp *c, uint32_t mms)
@@ -80,12 +117,15 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	char host[sizeof(client->tls_host)];
 	void *tls = NULL;
 	uint32_t timeout_ms;
+	bool manual;
+	bool in_progress;
 	int fd;
 	int r;
 
 	if (client == NULL || !client->initialised || addr == NULL || addrlen == 0) {
 		return -EINVAL;
 	}
+	manual = client->manual;
 	if (proto != IPPROTO_TCP && proto != IPPROTO_TLS_1_2) {
 		return -EPROTONOSUPPORT;
 	}
@@ -107,14 +147,31 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	tls_cfg.sec_tags = tags;
 	tls_cfg.hostname = tls_cfg.hostname != NULL ? host : NULL;
 
-	fd = zc_tcp_sock_connect(addr, addrlen, cfg, cfg_ud, timeout_ms);
+	/*
+	 * Event-loop mode: plain TCP connects without blocking (the loop
+	 * completes it); TLS connects and shakes hands here, blocking.
+	 */
+	in_progress = false;
+	fd = zc_tcp_sock_connect(addr, addrlen, cfg, cfg_ud, timeout_ms,
+				 manual && proto == IPPROTO_TCP ? &in_progress : NULL);
 	if (fd < 0) {
+		set_conn_err(client, fd);
 		return fd;
+	}
+	if (manual && proto == IPPROTO_TCP && !in_progress) {
+		/* Connected at once (loopback may): blocking writes as in thread mode. */
+		r = zc_port_fd_set_nonblocking(fd, false);
+		if (r != 0) {
+			zc_tcp_sock_close(fd, NULL);
+			set_conn_err(client, r);
+			return r;
+		}
 	}
 	if (proto == IPPROTO_TLS_1_2) {
 		r = zc_tcp_tls_open(fd, &tls_cfg, &tls);
 		if (r != 0) {
 			zc_tcp_sock_close(fd, NULL);
+			set_conn_err(client, r);
 			return r;
 		}
 	}
@@ -129,13 +186,22 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	client->tls = tls;
 	client->send_err = 0;
 	client->conn_gen++;
-	client->connected = true;
+	client->conn_err = 0;
 	client->released = false;
 	client->peer_csm = false;
 	client->peer_bwt = false;
 	client->ping_pending = false;
 	client->peer_mms = ZC_TCP_DEFAULT_MMS;
 	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+	if (in_progress) {
+		/* The loop watches for writability, then sends the CSM (loop.c). */
+		client->connecting = true;
+		client->connect_deadline = zc_port_now_ms() + timeout_ms;
+		wake_loop(client);
+		zc_port_mutex_unlock(&client->lock);
+		return 0;
+	}
+	client->connected = true;
 	/* RFC 8323 §5.3: the CSM is the first message of each side. */
 	r = send_csm(client, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
 	if (r != 0) {
@@ -146,7 +212,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 		zc_port_mutex_unlock(&client->lock);
 		return r;
 	}
-	zc_port_wake_signal(&client->wake);
+	wake_loop(client);
 	zc_port_mutex_unlock(&client->lock);
 	return 0;
 }
@@ -164,11 +230,19 @@ int coap_client_tcp_close(struct coap_client_tcp *client)
 		zc_port_mutex_unlock(&client->lock);
 		return -ENOTCONN;
 	}
+	client->connecting = false;
 	n = zc_tcp_drop_connection(client, -ECANCELED, f);
 	zc_port_wake_signal(&client->wake);
 	zc_tcp_report_locked(client, f, n);
 	zc_port_mutex_unlock(&client->lock);
 	return 0;
+}
+
+/* Why a connection cannot take a message (lock held). */
+static int client_not_ready(const struct coap_client_tcp *c)
+{
+	/* Event-loop mode: the connect is still under way (zcoap_client_tcp_conn_state()). */
+	return c->fd >= 0 && c->connecting ? -EINPROGRESS : -ENOTCONN;
 }
 
 static bool request_valid(const struct coap_client_tcp_request *req)
@@ -266,9 +340,9 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 		return -EINVAL;
 	}
 	zc_port_mutex_lock(&client->lock);
-	if (client->fd < 0 || client->released) {
+	if (client->fd < 0 || client->released || client->connecting) {
 		zc_port_mutex_unlock(&client->lock);
-		return -ENOTCONN;
+		return client_not_ready(client);
 	}
 	s = take_slot(client);
 	if (s == NULL) {
@@ -331,7 +405,7 @@ int coap_client_tcp_req(struct coap_client_tcp *client, struct coap_client_tcp_r
 		s->used = false;
 		s->gen++;
 	}
-	zc_port_wake_signal(&client->wake); /* the thread takes the new deadline */
+	wake_loop(client); /* the loop takes the new deadline */
 	zc_port_mutex_unlock(&client->lock);
 	return r;
 }
@@ -347,8 +421,8 @@ int coap_client_tcp_csm_req(struct coap_client_tcp *client, uint32_t max_block_s
 		return -EINVAL;
 	}
 	zc_port_mutex_lock(&client->lock);
-	if (client->fd < 0) {
-		r = -ENOTCONN;
+	if (client->fd < 0 || client->connecting) {
+		r = client_not_ready(client);
 	} else {
 		r = send_csm(client, max_block_size < ZCOAP_CONFIG_TCP_MESSAGE_SIZE
 					 ? max_block_size
@@ -445,8 +519,8 @@ int coap_client_tcp_ping(struct coap_client_tcp *client)
 		return -EINVAL;
 	}
 	zc_port_mutex_lock(&client->lock);
-	if (client->fd < 0) {
-		r = -ENOTCONN;
+	if (client->fd < 0 || client->connecting) {
+		r = client_not_ready(client);
 	} else {
 		r = zc_tcp_build_ping(&pkt, client->send_buf, sizeof(client->send_buf), ZC_TCP_PING,
 				      false);
@@ -469,8 +543,8 @@ int coap_client_tcp_release(struct coap_client_tcp *client, const char *alt_addr
 		return -EINVAL;
 	}
 	zc_port_mutex_lock(&client->lock);
-	if (client->fd < 0) {
-		r = -ENOTCONN;
+	if (client->fd < 0 || client->connecting) {
+		r = client_not_ready(client);
 	} else {
 		r = zc_tcp_build_release(&pkt, client->send_buf, sizeof(client->send_buf), alt_addr,
 					 hold_off_sec);
@@ -552,18 +626,22 @@ int zcoap_client_tcp_deinit(struct coap_client_tcp *client)
 	if (client == NULL || !client->initialised) {
 		return -EINVAL;
 	}
-	if (zc_port_thread_is_self(&client->thread)) {
-		return -EDEADLK;
+	if (zc_tcp_loop_is_self(client)) {
+		return -EDEADLK; /* the receive thread, or a callback of a loop call */
 	}
 	(void)coap_client_tcp_close(client);
 	zc_port_mutex_lock(&client->lock);
 	client->stop = true;
 	zc_port_wake_signal(&client->wake);
+	/* Manual mode: a loop call in another thread returns at once (-ESHUTDOWN). */
+	while (client->manual && client->processing) {
+		zc_port_cond_wait(&client->cb_cond, &client->lock);
+	}
 	zc_port_mutex_unlock(&client->lock);
-	zc_port_thread_join(&client->thread);
-	zc_port_cond_destroy(&client->cb_cond);
-	zc_port_wake_destroy(&client->wake);
-	zc_port_mutex_destroy(&client->lock);
+	if (!client->manual) {
+		zc_port_thread_join(&client->thread);
+	}
+	destroy_os_objects(client);
 	client->initialised = false;
 	return 0;
 }

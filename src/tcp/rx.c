@@ -1,16 +1,15 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * rx.c -- the receive thread of the CoAP-over-TCP client: reads the stream,
- * decodes frames (frame.c), answers and reports signalling messages, matches
- * responses to requests by token, runs block-wise transfers and
- * observations, expires deadlines, and ends every request when the
- * connection ends. Callbacks run with the client's lock released; after each
+ * rx.c -- what the CoAP-over-TCP client does with the bytes its loop
+ * (loop.c) reads: decodes frames (frame.c), answers and reports signalling
+ * messages, matches responses to requests by token, runs block-wise
+ * transfers and observations, and ends every request when the connection
+ * ends. Callbacks run with the client's lock released; after each
  * one the thread checks that the connection and the slot are still the ones
  * it was working on (a callback may cancel, close or reconnect).
  */
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 
 #include "port/port.h"
@@ -40,38 +39,6 @@ unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_f
 		}
 	}
 	return n;
-}
-
-static bool running_one_of(const struct coap_client_tcp *c, const struct zc_tcp_failure *f,
-			   unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		if (c->running_cb == f[i].cb && c->running_ud == f[i].user_data) {
-			return true;
-		}
-	}
-	return false;
-}
-
-void zc_tcp_report_locked(struct coap_client_tcp *c, const struct zc_tcp_failure *f, unsigned int n)
-{
-	if (n == 0) {
-		return;
-	}
-	/* The receive thread itself (a callback that cancels) cannot wait for itself. */
-	if (!zc_port_thread_is_self(&c->thread)) {
-		while (c->running_cb != NULL && running_one_of(c, f, n)) {
-			zc_port_cond_wait(&c->cb_cond, &c->lock);
-		}
-	}
-	zc_port_mutex_unlock(&c->lock);
-	for (unsigned int i = 0; i < n; i++) {
-		struct coap_client_tcp_response_data d = {.result_code = (int16_t)f[i].err,
-							  .last_block = true};
-
-		f[i].cb(&d, f[i].user_data);
-	}
-	zc_port_mutex_lock(&c->lock);
 }
 
 unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out)
@@ -129,6 +96,7 @@ static void emit(struct coap_client_tcp *c, enum coap_client_tcp_event ev,
 	void *ud = c->event_cb_user_data;
 
 	if (cb != NULL) {
+		c->loop_callbacks++;
 		zc_port_mutex_unlock(&c->lock);
 		cb(c, ev, data, ud);
 		zc_port_mutex_lock(&c->lock);
@@ -213,6 +181,7 @@ static void deliver(struct coap_client_tcp *c, coap_client_tcp_response_cb_t cb,
 
 	c->running_cb = cb;
 	c->running_ud = ud;
+	c->loop_callbacks++;
 	zc_port_mutex_unlock(&c->lock);
 	cb(&d, ud);
 	zc_port_mutex_lock(&c->lock);
@@ -422,8 +391,7 @@ static void handle_frame(struct coap_client_tcp *c)
 	}
 }
 
-/* Feed @p got bytes of c->chunk to the decoder (lock held). */
-static void consume(struct coap_client_tcp *c, uint32_t conn_gen, size_t got)
+void zc_tcp_consume(struct coap_client_tcp *c, uint32_t conn_gen, size_t got)
 {
 	size_t pos = 0;
 
@@ -445,83 +413,4 @@ static void consume(struct coap_client_tcp *c, uint32_t conn_gen, size_t got)
 			zc_tcp_stream_next(&c->stream);
 		}
 	}
-}
-
-/* Expire deadlines; returns the poll timeout in ms (-1: none). */
-static int expire(struct coap_client_tcp *c)
-{
-	struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
-	unsigned int n = 0;
-	int64_t now = zc_port_now_ms();
-	int64_t next = INT64_MAX;
-
-	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-		struct zcoap_tcp_slot *s = &c->requests[i];
-
-		if (!s->used) {
-			continue;
-		}
-		if (s->deadline <= now) {
-			f[n].cb = s->req.cb;
-			f[n].user_data = s->req.user_data;
-			f[n].err = -ETIMEDOUT;
-			n++;
-			free_slot(s);
-		} else if (s->deadline < next) {
-			next = s->deadline;
-		}
-	}
-	if (n > 0) {
-		report_unlocked(c, f, n);
-		return 0; /* look again: the callbacks took time and may have added requests */
-	}
-	if (next == INT64_MAX) {
-		return -1;
-	}
-	return next - now > INT_MAX ? INT_MAX : (int)(next - now);
-}
-
-void zc_tcp_thread(void *arg)
-{
-	struct coap_client_tcp *c = arg;
-
-	zc_port_mutex_lock(&c->lock);
-	while (!c->stop) {
-		struct zc_port_pollfd pfd[2];
-		int timeout = zc_tcp_sock_pending(c->tls) ? 0 : expire(c);
-		int fd = c->fd;
-		uint32_t conn_gen = c->conn_gen;
-		long got;
-
-		if (c->stop) {
-			break;
-		}
-		pfd[0].fd = zc_port_wake_fd(&c->wake);
-		pfd[0].events = ZC_PORT_POLL_IN;
-		pfd[0].revents = 0;
-		pfd[1].fd = fd;
-		pfd[1].events = ZC_PORT_POLL_IN;
-		pfd[1].revents = 0;
-		zc_port_mutex_unlock(&c->lock);
-		(void)zc_port_poll(pfd, fd >= 0 ? 2U : 1U, timeout);
-		if (pfd[0].revents != 0) {
-			zc_port_wake_drain(&c->wake);
-		}
-		zc_port_mutex_lock(&c->lock);
-		/* Read only the connection polled, still open (close() bumps conn_gen). */
-		if (fd < 0 || c->conn_gen != conn_gen || c->fd != fd ||
-		    (pfd[1].revents == 0 && !zc_tcp_sock_pending(c->tls))) {
-			continue;
-		}
-		got = zc_tcp_sock_recv(fd, c->tls, c->chunk, sizeof(c->chunk));
-		if (got == -EAGAIN) {
-			continue;
-		}
-		if (got < 0) {
-			drop(c, c->send_err != 0 ? c->send_err : (int)got);
-			continue;
-		}
-		consume(c, conn_gen, (size_t)got);
-	}
-	zc_port_mutex_unlock(&c->lock);
 }

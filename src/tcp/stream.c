@@ -15,9 +15,11 @@
 
 int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
 			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data,
-			uint32_t send_timeout_ms)
+			uint32_t send_timeout_ms, bool *in_progress)
 {
-	int fd = socket(addr->sa_family, SOCK_STREAM, 0);
+	/* Event-loop mode: a non-blocking connect, completed by the application's loop. */
+	int fd =
+	    socket(addr->sa_family, SOCK_STREAM | (in_progress != NULL ? SOCK_NONBLOCK : 0), 0);
 	struct timeval tv = {.tv_sec = (time_t)(send_timeout_ms / 1000U),
 			     .tv_usec = (suseconds_t)((send_timeout_ms % 1000U) * 1000U)};
 	int r;
@@ -42,7 +44,12 @@ int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
 		}
 	}
 	r = connect(fd, addr, addrlen);
-	if (r != 0 && errno == EINTR) {
+	if (in_progress != NULL) {
+		*in_progress = r != 0 && (errno == EINPROGRESS || errno == EINTR);
+		if (r == 0 || *in_progress) {
+			return fd; /* connected, or on its way: the loop watches for writability */
+		}
+	} else if (r != 0 && errno == EINTR) {
 		/* The connection goes on in the background: wait for its outcome. */
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);

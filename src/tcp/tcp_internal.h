@@ -2,8 +2,10 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * tcp_internal.h -- what the files of the CoAP-over-TCP client share:
- * client.c (the API), rx.c (the receive thread), request.c (building
- * requests) and stream.c (the socket calls, the only OS calls of src/tcp/).
+ * client.c (the API), loop.c (the loop's round: receive thread and
+ * manual mode), manual.c (event-loop mode's API), rx.c (handling what was
+ * read), request.c (building requests) and stream.c (the socket calls, the only OS calls of
+ * src/tcp/).
  */
 #ifndef ZC_TCP_INTERNAL_H
 #define ZC_TCP_INTERNAL_H
@@ -14,16 +16,20 @@
 #include <sys/socket.h>
 
 #include "coap_client_tcp.h"
+#include "port/port.h"
 
 /* ---- stream.c: socket calls ---------------------------------------------- */
 
 /**
  * socket(), the configuration callback, a send timeout of @p send_timeout_ms
- * (SO_SNDTIMEO), then a blocking connect(). The descriptor or -errno.
+ * (SO_SNDTIMEO), then connect(): blocking when @p in_progress is NULL; else
+ * on a non-blocking socket, and *in_progress tells whether it is still under
+ * way (EINPROGRESS: the socket turns writable when it ends; SO_ERROR says
+ * how). The descriptor or -errno.
  */
 int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
 			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data,
-			uint32_t send_timeout_ms);
+			uint32_t send_timeout_ms, bool *in_progress);
 /** TLS handshake on the connected @p fd (blocking); *tls is the session. 0 or -errno. */
 int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls);
 /** Write all of @p buf (partial writes are continued; through @p tls when not NULL). 0 or -errno.
@@ -88,8 +94,12 @@ int zc_tcp_upload_chunk(struct zcoap_tcp_slot *s, size_t room, const uint8_t **c
 
 /* ---- rx.c ------------------------------------------------------------------- */
 
-/** The receive thread's body. */
-void zc_tcp_thread(void *arg);
+/**
+ * Feed @p got bytes of c->chunk, read from connection @p conn_gen, to the
+ * decoder and handle the messages they complete (lock held; released
+ * during callbacks).
+ */
+void zc_tcp_consume(struct coap_client_tcp *c, uint32_t conn_gen, size_t got);
 
 /** A failed request to report once the lock is released. */
 struct zc_tcp_failure {
@@ -106,7 +116,7 @@ unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_f
 
 /**
  * Run the final callbacks of failures (lock held; released while they run,
- * held again on return). Called from another thread than the receive
+ * held again on return; loop.c). Called from another thread than the loop
  * thread, it first waits until the receive thread is not running a callback
  * of one of these requests: the final callback, where applications free
  * user_data, is the last one of its request (as for the UDP client,
@@ -117,5 +127,57 @@ void zc_tcp_report_locked(struct coap_client_tcp *c, const struct zc_tcp_failure
 
 /** End the connection (lock held): shut down, close, forget; fails every request with @p err. */
 unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out);
+
+/* ---- client.c ----------------------------------------------------------------- */
+
+/** What coap_client_tcp_init() and zcoap_client_tcp_init_manual() share: all but the thread. */
+int zc_tcp_init_common(struct coap_client_tcp *client, bool manual);
+
+/* ---- loop.c: one round of the loop (receive thread and manual mode) -------- */
+
+/** The receive thread's body. */
+void zc_tcp_thread(void *arg);
+
+/** A client whose loop the calling thread runs (on its stack). */
+struct zc_tcp_loop_frame {
+	struct coap_client_tcp *client;
+	struct zc_tcp_loop_frame *next;
+};
+
+/** Make the calling thread @p c's loop thread until zc_tcp_loop_leave() (innermost first). */
+void zc_tcp_loop_enter(struct zc_tcp_loop_frame *f, struct coap_client_tcp *c);
+void zc_tcp_loop_leave(const struct zc_tcp_loop_frame *f);
+/** Whether the calling thread runs @p c's loop (its receive thread, or inside a loop call). */
+bool zc_tcp_loop_is_self(const struct coap_client_tcp *c);
+
+/**
+ * End the requests (with -ETIMEDOUT) and the connect under way whose
+ * deadline passed (lock held; released during the callbacks). Returns the
+ * milliseconds to the next deadline (-1: none; 0: look again).
+ */
+int zc_tcp_expire_locked(struct coap_client_tcp *c);
+
+/** Milliseconds to the next deadline without expiring anything (-1: none; 0: due). */
+int zc_tcp_round_timeout_locked(const struct coap_client_tcp *c);
+
+/** What a round waits for: the wake-up object, and the connection when there is one. */
+struct zc_tcp_round {
+	struct zc_port_pollfd pfd[2];
+	unsigned int n;    /* entries of pfd in use */
+	int timeout;       /* ms, -1: none */
+	int fd;            /* the connection polled (pfd[1]), -1: none */
+	uint32_t conn_gen; /* ... and its generation */
+};
+
+/** Set up a round (lock held) with @p timeout (0 when TLS holds bytes already). */
+void zc_tcp_round_prepare_locked(struct coap_client_tcp *c, struct zc_tcp_round *r, int timeout);
+
+/**
+ * Handle what the round's wait saw (lock held; released during callbacks):
+ * drain the wake-up object, complete a connect under way, or read the
+ * connection once and handle what arrived. Ignores a connection that was
+ * closed or replaced meanwhile.
+ */
+void zc_tcp_round_dispatch_locked(struct coap_client_tcp *c, const struct zc_tcp_round *r);
 
 #endif /* ZC_TCP_INTERNAL_H */

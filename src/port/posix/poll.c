@@ -61,6 +61,17 @@ int zc_port_fd_dup(int fd)
 	return d < 0 ? -errno : d;
 }
 
+int zc_port_fd_set_nonblocking(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0) {
+		return -errno;
+	}
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, fl) < 0 ? -errno : 0;
+}
+
 void zc_port_fd_close(int fd)
 {
 	/* POSIX leaves the descriptor's state unspecified after EINTR; Linux has closed it. */
