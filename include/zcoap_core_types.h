@@ -62,7 +62,8 @@ struct zcoap_block1_state {
 	uint64_t offset;        /* body offset of the block in flight */
 	uint16_t chunk;         /* payload bytes in the block in flight */
 	uint8_t szx;            /* block size in use */
-	uint8_t tag[8];         /* Request-Tag (RFC 9175 §3) */
+	uint8_t tag[8];         /* Request-Tag (RFC 9175 §3), once has_tag */
+	bool has_tag;           /* tag drawn (zc_send_new(): only block-wise bodies need one) */
 	bool blockwise;         /* the body goes block-wise (decided at setup or restart) */
 	bool last;              /* the block in flight is the last one */
 	uint8_t restarts;       /* uploads restarted after 4.13/4.08 */

@@ -199,7 +199,6 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	s->user_tkl = req->token_len;
 	memcpy(s->user_token, req->token, req->token_len);
 	s->obs.liveness = (uint8_t)req->observe_liveness;
-	eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
 
 	/*
 	 * RFC 9175 §2.3: an Echo value goes back only to the endpoint that sent
