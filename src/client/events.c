@@ -184,7 +184,13 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 void zc_run_events_locked(struct coap_client *client)
 {
 	struct zcoap_event evs[ZC_MAX_EVENTS];
-	unsigned int n = take_events_locked(client, evs);
+	unsigned int n;
+
+	/* Most engine calls (a tick with nothing due) queue nothing: no copy, no frame. */
+	if (client->priv.eng.n_events == 0 && client->priv.eng.n_linger == 0) {
+		return;
+	}
+	n = take_events_locked(client, evs);
 
 	/* Before any final callback: the application may close the socket in it. */
 	zc_linger_take_locked(client);
