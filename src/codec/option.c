@@ -402,15 +402,31 @@ int coap_packet_append_option(struct coap_packet *cpkt, uint16_t code, const uin
 	}
 
 	if (cpkt->opt_len == 0 || code >= cpkt->delta) {
-		/* Fast path: in order, append at the end. */
-		memset(&ip, 0, sizeof(ip));
-		ip.pos = end;
-		ip.prev = cpkt->opt_len == 0 ? 0 : cpkt->delta;
-	} else {
-		r = find_insert_point(cpkt, code, &ip);
-		if (r < 0) {
-			return r;
+		/* Fast path: in order, appended at the end, nothing to move. */
+		uint32_t delta = (uint32_t)code - (cpkt->opt_len == 0 ? 0U : cpkt->delta);
+		uint8_t *p = cpkt->data + end;
+
+		new_size = hdr_size(delta, len) + len;
+		if (end + new_size > cpkt->max_len) {
+			return -ENOSPC;
 		}
+		p += put_hdr(p, delta, len);
+		if (len <= 8) {
+			/* Most values are short (a path segment, a uint): no memcpy() call. */
+			for (uint32_t i = 0; i < len; i++) {
+				p[i] = value[i];
+			}
+		} else {
+			memcpy(p, value, len);
+		}
+		cpkt->delta = code;
+		cpkt->opt_len = (uint16_t)(cpkt->opt_len + new_size);
+		cpkt->offset = (uint16_t)(end + new_size);
+		return 0;
+	}
+	r = find_insert_point(cpkt, code, &ip);
+	if (r < 0) {
+		return r;
 	}
 	if (code < ip.prev) {
 		return -EINVAL; /* inconsistent delta bookkeeping */
