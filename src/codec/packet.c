@@ -70,7 +70,10 @@ uint8_t coap_header_get_token(const struct coap_packet *cpkt, uint8_t *token)
 	if (tkl > COAP_TOKEN_MAX_LEN || COAP_FIXED_HEADER_SIZE + tkl > cpkt->offset) {
 		return 0;
 	}
-	if (tkl > 0) {
+	if (tkl == 8) {
+		/* The usual length (zcoap's own tokens): a fixed-size copy, no memcpy() call. */
+		memcpy(token, cpkt->data + COAP_FIXED_HEADER_SIZE, 8);
+	} else if (tkl > 0) {
 		memcpy(token, cpkt->data + COAP_FIXED_HEADER_SIZE, tkl);
 	}
 	return tkl;
@@ -271,7 +274,9 @@ int coap_packet_init(struct coap_packet *cpkt, uint8_t *data, uint16_t max_len, 
 	data[1] = code;
 	data[2] = (uint8_t)(id >> 8);
 	data[3] = (uint8_t)(id & 0xFFU);
-	if (token_len > 0) {
+	if (token_len == 8) {
+		memcpy(data + COAP_FIXED_HEADER_SIZE, token, 8); /* the usual length, inline */
+	} else if (token_len > 0) {
 		memcpy(data + COAP_FIXED_HEADER_SIZE, token, token_len);
 	}
 
