@@ -29,6 +29,39 @@
  */
 int zc_response_check_options(const struct coap_packet *cpkt);
 
+/** Distinct option numbers a struct zc_opt_index records. */
+#define ZC_OPT_INDEX_MAX 8
+
+/**
+ * Where the first occurrence of each option number of a checked response
+ * is (zc_response_index_options()): the client looks up several options of
+ * every response (Block2, Size2, ETag, Observe ...), and a walk of the
+ * options per lookup was the largest cost of a Block2 download.
+ */
+struct zc_opt_index {
+	uint8_t n;     /* entries used */
+	bool complete; /* every option number of the packet has an entry */
+	struct {
+		uint16_t number;
+		uint16_t len;
+		const uint8_t *value; /* NULL when len is 0 */
+	} e[ZC_OPT_INDEX_MAX];
+};
+
+/**
+ * zc_response_check_options(), also filling @p idx (the same walk). @p idx
+ * is complete only when the check passed and the packet has at most
+ * ZC_OPT_INDEX_MAX distinct option numbers.
+ */
+int zc_response_index_options(const struct coap_packet *cpkt, struct zc_opt_index *idx);
+
+/**
+ * zc_option_get_checked() from a complete index of the same packet: the
+ * same answer without walking the options.
+ */
+int zc_opt_index_get(const struct zc_opt_index *idx, uint16_t number, const uint8_t **value,
+		     uint16_t *len);
+
 /**
  * First occurrence of an option whose length is inside its defined range
  * (RFC 7252 §5.4.3); an out-of-range first occurrence counts as absent, and

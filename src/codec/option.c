@@ -625,6 +625,11 @@ static bool is_critical(uint16_t number)
  */
 int zc_response_check_options(const struct coap_packet *cpkt)
 {
+	return zc_response_index_options(cpkt, NULL);
+}
+
+int zc_response_index_options(const struct coap_packet *cpkt, struct zc_opt_index *idx)
+{
 	struct zcoap_option_iter it;
 	const struct option_rule *rule;
 	const uint8_t *value;
@@ -632,8 +637,13 @@ int zc_response_check_options(const struct coap_packet *cpkt)
 	uint16_t len;
 	uint16_t prev = 0;
 	bool first = true;
+	bool fits = true;
 	int r;
 
+	if (idx != NULL) {
+		idx->n = 0;
+		idx->complete = false;
+	}
 	if (cpkt == NULL) {
 		return -EINVAL;
 	}
@@ -643,6 +653,17 @@ int zc_response_check_options(const struct coap_packet *cpkt)
 
 		first = false;
 		prev = num;
+		/* Numbers only ascend (deltas): the first of a run is the first occurrence. */
+		if (idx != NULL && !repeated) {
+			if (idx->n < ZC_OPT_INDEX_MAX) {
+				idx->e[idx->n].number = num;
+				idx->e[idx->n].len = len;
+				idx->e[idx->n].value = value;
+				idx->n++;
+			} else {
+				fits = false;
+			}
+		}
 		if (!is_critical(num)) {
 			continue; /* elective: consumers skip unusable occurrences */
 		}
@@ -652,7 +673,37 @@ int zc_response_check_options(const struct coap_packet *cpkt)
 			return -ENOTSUP;
 		}
 	}
-	return r < 0 ? -EILSEQ : 0;
+	if (r < 0) {
+		return -EILSEQ;
+	}
+	if (idx != NULL) {
+		idx->complete = fits;
+	}
+	return 0;
+}
+
+int zc_opt_index_get(const struct zc_opt_index *idx, uint16_t number, const uint8_t **value,
+		     uint16_t *len)
+{
+	const struct option_rule *rule;
+
+	for (unsigned int i = 0; i < idx->n && idx->e[i].number <= number; i++) {
+		if (idx->e[i].number != number) {
+			continue;
+		}
+		/* As zc_option_get_checked(): an out-of-range first occurrence is absent. */
+		rule = find_rule(number);
+		if (rule != NULL &&
+		    (idx->e[i].len < rule->min_len || idx->e[i].len > rule->max_len)) {
+			break;
+		}
+		*value = idx->e[i].value;
+		*len = idx->e[i].len;
+		return 0;
+	}
+	*value = NULL;
+	*len = 0;
+	return -ENOENT;
 }
 
 int zc_option_get_checked(const struct coap_packet *cpkt, uint16_t number, const uint8_t **value,

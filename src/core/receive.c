@@ -262,6 +262,7 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 		       socklen_t srclen, uint8_t *data, size_t len, bool truncated)
 {
 	struct zc_rx rx;
+	struct zc_opt_index opts;
 	const uint8_t *v;
 	uint16_t vlen;
 	struct coap_option first;
@@ -322,12 +323,13 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 		reject(eng, rx.type, rx.mid, sock, src, srclen);
 		return;
 	}
-	if (zc_response_check_options(&eng->rx) < 0) {
+	if (zc_response_index_options(&eng->rx, &opts) < 0) {
 		if (!from_group_member(eng, &rx, data, len)) {
 			reject(eng, rx.type, rx.mid, sock, src, srclen);
 		}
 		return;
 	}
+	rx.opts = &opts;
 	rx.tkl = coap_header_get_token(&eng->rx, rx.token);
 	if (truncated) {
 		handle_truncated(eng, &rx);

@@ -75,6 +75,8 @@ static const struct check_case cases[] = {
     {"notification", {{6, 3}, {12, 1}, {14, 2}, {23, 1}}, 4, 0, 6, 0, 3},
 };
 
+static void check_index_agrees(const char *name, const struct coap_packet *parsed, int expect);
+
 static void test_check_options_table(void **state)
 {
 	static uint8_t value[1100];
@@ -113,7 +115,89 @@ static void test_check_options_table(void **state)
 				      c->name, c->probe, r, len, c->probe_expect, c->probe_len);
 			fail();
 		}
+		check_index_agrees(c->name, &parsed, c->expect);
 	}
+}
+
+/*
+ * zc_response_index_options() gives the check's verdict, and its index
+ * answers every lookup exactly as zc_option_get_checked() does (value
+ * pointer and length included), for the numbers present and absent ones.
+ */
+static void check_index_agrees(const char *name, const struct coap_packet *parsed, int expect)
+{
+	static const uint16_t probes[] = {0,  1,  2,  3,  4,   5,   6,   7,   8,   9,
+					  11, 12, 13, 14, 15,  16,  17,  20,  23,  27,
+					  28, 35, 39, 60, 128, 252, 258, 292, 293, 65535};
+	struct zc_opt_index idx;
+	int r = zc_response_index_options(parsed, &idx);
+
+	if (r != expect) {
+		print_message("case '%s': index %d, want %d\n", name, r, expect);
+		fail();
+	}
+	if (r < 0) {
+		assert_false(idx.complete);
+		return;
+	}
+	assert_true(idx.complete);
+	for (size_t k = 0; k < ARRAY_SIZE(probes); k++) {
+		const uint8_t *v1 = (const uint8_t *)1;
+		const uint8_t *v2 = (const uint8_t *)2;
+		uint16_t l1 = 0xFFFF;
+		uint16_t l2 = 0xFFFE;
+		int r1 = zc_option_get_checked(parsed, probes[k], &v1, &l1);
+		int r2 = zc_opt_index_get(&idx, probes[k], &v2, &l2);
+
+		if (r1 != r2 || v1 != v2 || l1 != l2) {
+			print_message("case '%s': option %u: index %d/%p/%u, walk %d/%p/%u\n", name,
+				      probes[k], r2, (const void *)v2, l2, r1, (const void *)v1,
+				      l1);
+			fail();
+		}
+	}
+}
+
+/* More distinct numbers than the index holds: incomplete, so callers walk. */
+static void test_index_overflow(void **state)
+{
+	static const uint8_t one = 1;
+	struct coap_packet pkt;
+	struct coap_packet parsed;
+	struct zc_opt_index idx;
+	uint8_t buf[256];
+	const uint8_t *v;
+	uint16_t len;
+
+	(void)state;
+	assert_int_equal(coap_packet_init(&pkt, buf, sizeof(buf), 1, COAP_TYPE_ACK, 0, NULL,
+					  COAP_RESPONSE_CODE_CONTENT, 1),
+			 0);
+	for (uint16_t n = 2; n < 2 + 2 * (ZC_OPT_INDEX_MAX + 1); n += 2) {
+		assert_int_equal(coap_packet_append_option(&pkt, n, &one, 1), 0);
+	}
+	assert_int_equal(coap_packet_parse(&parsed, buf, pkt.offset, NULL, 0), 0);
+	assert_int_equal(zc_response_index_options(&parsed, &idx), 0);
+	assert_false(idx.complete);
+	assert_int_equal(idx.n, ZC_OPT_INDEX_MAX);
+	/* Exactly ZC_OPT_INDEX_MAX distinct numbers (repeats do not count) still fit. */
+	assert_int_equal(coap_packet_init(&pkt, buf, sizeof(buf), 1, COAP_TYPE_ACK, 0, NULL,
+					  COAP_RESPONSE_CODE_CONTENT, 1),
+			 0);
+	for (uint16_t n = 2; n < 2 + 2 * ZC_OPT_INDEX_MAX; n += 2) {
+		assert_int_equal(coap_packet_append_option(&pkt, n, &one, 1), 0);
+		assert_int_equal(coap_packet_append_option(&pkt, n, &one, 1), 0);
+	}
+	assert_int_equal(coap_packet_parse(&parsed, buf, pkt.offset, NULL, 0), 0);
+	assert_int_equal(zc_response_index_options(&parsed, &idx), 0);
+	assert_true(idx.complete);
+	assert_int_equal(zc_opt_index_get(&idx, 2 * ZC_OPT_INDEX_MAX, &v, &len), 0);
+	assert_int_equal(len, 1);
+	/* The first of the two occurrences: before the second one's header and value. */
+	assert_ptr_equal(v, parsed.data + parsed.offset - 3);
+	assert_int_equal(zc_opt_index_get(&idx, 3, &v, &len), -ENOENT);
+	assert_null(v);
+	assert_int_equal(len, 0);
 }
 
 static void test_check_options_malformed(void **state)
@@ -129,9 +213,12 @@ static void test_check_options_malformed(void **state)
 	};
 	const uint8_t *v;
 	uint16_t len;
+	struct zc_opt_index idx;
 
 	(void)state;
 	assert_int_equal(zc_response_check_options(&pkt), -EILSEQ);
+	assert_int_equal(zc_response_index_options(&pkt, &idx), -EILSEQ);
+	assert_false(idx.complete);
 	assert_int_equal(zc_option_get_checked(&pkt, 20, &v, &len), -ENOENT);
 	assert_int_equal(zc_response_check_options(NULL), -EINVAL);
 }
@@ -141,6 +228,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_check_options_table),
 	    cmocka_unit_test(test_check_options_malformed),
+	    cmocka_unit_test(test_index_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
