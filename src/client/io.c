@@ -36,12 +36,12 @@ static int io_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t a
 }
 
 /*
- * Every request takes 20 random bytes (token, Request-Tag, timeout jitter,
- * RFC 7252 §5.3.1 / RFC 9175 §3): one getrandom() per pool (1024 bytes, 64
- * in small configurations) instead of three system calls per request. The
- * bytes are the same CSPRNG output, only fetched ahead; each is handed out
- * once and wiped when taken. Called by the engine, so always under the
- * client lock.
+ * Every request takes 12 random bytes in one call (token and timeout
+ * jitter, RFC 7252 §5.3.1, §4.2), a block-wise body 8 more (Request-Tag,
+ * RFC 9175 §3): one getrandom() per pool (1024 bytes, 64 in small
+ * configurations) instead of a system call per request. The bytes are the
+ * same CSPRNG output, only fetched ahead; each is handed out once and wiped
+ * when taken. Called by the engine, so always under the client lock.
  */
 static void io_random(void *ctx, uint8_t *buf, size_t len)
 {
@@ -59,7 +59,7 @@ static void io_random(void *ctx, uint8_t *buf, size_t len)
 	p = priv->rand_pool + sizeof(priv->rand_pool) - priv->rand_left;
 	priv->rand_left = (uint16_t)(priv->rand_left - len);
 	/*
-	 * The engine takes 4 or 8 bytes at a time: word-sized copies inline,
+	 * The engine takes 4, 8 or 12 bytes at a time: word-sized copies inline,
 	 * where a memcpy() and a memset() call each cost more than the copy.
 	 */
 	for (; len >= 4; len -= 4, buf += 4, p += 4) {

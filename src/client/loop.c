@@ -210,6 +210,22 @@ void zc_loop_transport_tick_locked(struct coap_client *client)
 	}
 }
 
+void zc_loop_tick_locked(struct coap_client *client)
+{
+	struct zcoap_client_private *priv = &client->priv;
+
+	/*
+	 * No request: no timer to fire and no socket in use to step (the
+	 * state a sequential loop is in after each response): no clock read.
+	 */
+	if (priv->eng.n_active == 0) {
+		return;
+	}
+	zc_engine_tick(&priv->eng, zc_port_now_ms());
+	zc_run_events_locked(client);
+	zc_loop_transport_tick_locked(client);
+}
+
 int zc_loop_timeout(const struct zc_poll_round *round)
 {
 	if (round->deadline == ZC_NO_DEADLINE) {
