@@ -101,13 +101,16 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 	for (unsigned int i = 0; i < n; i++) {
 		const struct zcoap_event *ev = &evs[i];
 		const struct zcoap_response_info *saved_info = current_info;
-		struct zc_running_cb frame = {.serial = ev->serial, .outer = priv->running};
+		struct zc_running_cb frame; /* deferred is read only once has_deferred is set */
 		struct zc_running_cb *owner;
 		struct zcoap_response_info info;
 
 		if (ev->cb == NULL || !zc_engine_event_live(&priv->eng, ev)) {
 			continue;
 		}
+		frame.serial = ev->serial;
+		frame.outer = priv->running;
+		frame.has_deferred = false;
 		owner = self ? running_locked(priv, ev->serial) : NULL;
 		if (owner != NULL) {
 			/*
