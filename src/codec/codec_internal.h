@@ -56,6 +56,35 @@ struct zc_opt_index {
 int zc_response_index_options(const struct coap_packet *cpkt, struct zc_opt_index *idx);
 
 /**
+ * The per-option work of zc_response_index_options(), for a walk that is
+ * done anyway (zc_packet_parse_response()): zc_opt_walk_init(), then
+ * zc_opt_walk_step() for each option in wire order, then zc_opt_walk_end()
+ * with whether the walk found the options malformed.
+ */
+struct zc_opt_walk {
+	struct zc_opt_index *idx; /* may be NULL */
+	int check;                /* 0, or the verdict once an option failed */
+	uint16_t prev;
+	bool first;
+	bool fits;
+};
+
+void zc_opt_walk_init(struct zc_opt_walk *w, struct zc_opt_index *idx);
+void zc_opt_walk_step(struct zc_opt_walk *w, uint16_t num, const uint8_t *value, uint16_t len);
+/** @return zc_response_check_options()'s verdict; completes the index when it is 0. */
+int zc_opt_walk_end(struct zc_opt_walk *w, bool malformed);
+
+/**
+ * coap_packet_parse() of a received response without copying options out,
+ * and zc_response_index_options() in the same walk of its options.
+ * @param[out] check The option check's verdict (0, -ENOTSUP), valid when
+ *             the parse succeeded.
+ * @return coap_packet_parse()'s result.
+ */
+int zc_packet_parse_response(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
+			     struct zc_opt_index *idx, int *check);
+
+/**
  * zc_option_get_checked() from a complete index of the same packet: the
  * same answer without walking the options.
  */

@@ -628,58 +628,79 @@ int zc_response_check_options(const struct coap_packet *cpkt)
 	return zc_response_index_options(cpkt, NULL);
 }
 
-int zc_response_index_options(const struct coap_packet *cpkt, struct zc_opt_index *idx)
+void zc_opt_walk_init(struct zc_opt_walk *w, struct zc_opt_index *idx)
 {
-	struct zcoap_option_iter it;
-	const struct option_rule *rule;
-	const uint8_t *value;
-	uint16_t num;
-	uint16_t len;
-	uint16_t prev = 0;
-	bool first = true;
-	bool fits = true;
-	int r;
-
+	w->idx = idx;
+	w->check = 0;
+	w->prev = 0;
+	w->first = true;
+	w->fits = true;
 	if (idx != NULL) {
 		idx->n = 0;
 		idx->complete = false;
 	}
+}
+
+void zc_opt_walk_step(struct zc_opt_walk *w, uint16_t num, const uint8_t *value, uint16_t len)
+{
+	const struct option_rule *rule;
+	bool repeated = !w->first && num == w->prev;
+
+	if (w->check < 0) {
+		return; /* the verdict is in: the rest is not looked at */
+	}
+	w->first = false;
+	w->prev = num;
+	/* Numbers only ascend (deltas): the first of a run is the first occurrence. */
+	if (w->idx != NULL && !repeated) {
+		if (w->idx->n < ZC_OPT_INDEX_MAX) {
+			w->idx->e[w->idx->n].number = num;
+			w->idx->e[w->idx->n].len = len;
+			w->idx->e[w->idx->n].value = value;
+			w->idx->n++;
+		} else {
+			w->fits = false;
+		}
+	}
+	if (!is_critical(num)) {
+		return; /* elective: consumers skip unusable occurrences */
+	}
+	rule = find_rule(num);
+	if (rule == NULL || len < rule->min_len || len > rule->max_len ||
+	    (repeated && !rule->repeatable)) {
+		w->check = -ENOTSUP;
+	}
+}
+
+int zc_opt_walk_end(struct zc_opt_walk *w, bool malformed)
+{
+	if (w->check == 0 && malformed) {
+		w->check = -EILSEQ;
+	}
+	if (w->idx != NULL) {
+		w->idx->complete = w->check == 0 && w->fits;
+	}
+	return w->check;
+}
+
+int zc_response_index_options(const struct coap_packet *cpkt, struct zc_opt_index *idx)
+{
+	struct zcoap_option_iter it;
+	struct zc_opt_walk w;
+	const uint8_t *value;
+	uint16_t num;
+	uint16_t len;
+	int r = 0;
+
+	zc_opt_walk_init(&w, idx);
 	if (cpkt == NULL) {
 		return -EINVAL;
 	}
 	zcoap_option_iter_init(&it, cpkt);
-	while ((r = zcoap_option_iter_next(&it, &num, &value, &len)) == 1) {
-		bool repeated = !first && num == prev;
-
-		first = false;
-		prev = num;
-		/* Numbers only ascend (deltas): the first of a run is the first occurrence. */
-		if (idx != NULL && !repeated) {
-			if (idx->n < ZC_OPT_INDEX_MAX) {
-				idx->e[idx->n].number = num;
-				idx->e[idx->n].len = len;
-				idx->e[idx->n].value = value;
-				idx->n++;
-			} else {
-				fits = false;
-			}
-		}
-		if (!is_critical(num)) {
-			continue; /* elective: consumers skip unusable occurrences */
-		}
-		rule = find_rule(num);
-		if (rule == NULL || len < rule->min_len || len > rule->max_len ||
-		    (repeated && !rule->repeatable)) {
-			return -ENOTSUP;
-		}
+	while (w.check == 0 && (r = zcoap_option_iter_next(&it, &num, &value, &len)) == 1) {
+		zc_opt_walk_step(&w, num, value, len);
 	}
-	if (r < 0) {
-		return -EILSEQ;
-	}
-	if (idx != NULL) {
-		idx->complete = fits;
-	}
-	return 0;
+	return zc_opt_walk_end(&w, w.check == 0 && r < 0);
 }
 
 int zc_opt_index_get(const struct zc_opt_index *idx, uint16_t number, const uint8_t **value,
