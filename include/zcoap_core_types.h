@@ -62,7 +62,8 @@ struct zcoap_block1_state {
 	uint64_t offset;        /* body offset of the block in flight */
 	uint16_t chunk;         /* payload bytes in the block in flight */
 	uint8_t szx;            /* block size in use */
-	uint8_t tag[8];         /* Request-Tag (RFC 9175 §3) */
+	uint8_t tag[8];         /* Request-Tag (RFC 9175 §3), once has_tag */
+	bool has_tag;           /* tag drawn (zc_send_new(): only block-wise bodies need one) */
 	bool blockwise;         /* the body goes block-wise (decided at setup or restart) */
 	bool last;              /* the block in flight is the last one */
 	uint8_t restarts;       /* uploads restarted after 4.13/4.08 */
@@ -113,8 +114,7 @@ struct zcoap_slot {
 	uint8_t retransmissions; /* of the message in flight */
 	uint8_t echo_retries;
 	uint8_t noresp; /* No-Response classes suppressed (RFC 7967 §2.1 bits), see zc_noresp_*() */
-	uint8_t echo_len; /* Echo value to send with this request */
-	uint8_t echo[ZCOAP_CONFIG_ECHO_MAX_LEN];
+	uint8_t echo_len;    /* Echo value to send with this request (in echo[] below) */
 	int32_t last_rx_mid; /* -1 none; duplicate detection */
 	uint32_t timeout_ms; /* current retransmission timeout */
 	int64_t deadline;    /* next timer (ms), INT64_MAX = none */
@@ -122,8 +122,7 @@ struct zcoap_slot {
 	struct coap_transmission_parameters params;
 	/* the request, copied */
 	int sock;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
+	socklen_t addrlen; /* of addr below; 0: a connected socket */
 	uint16_t fmt;
 	uint8_t num_options;
 	const uint8_t *payload;
@@ -135,8 +134,15 @@ struct zcoap_slot {
 	bool multicast;        /* sent to a group: any source, many responses (RFC 7252 §8) */
 	uint32_t mc_window_ms; /* multicast_timeout_ms */
 	uint8_t user_tkl;      /* the request's own token (token_len), 0: the library's */
-	uint8_t user_token[8];
 	bool no_fmt; /* the request's no_content_format: no Content-Format with the body */
+	/*
+	 * From here to b2 submit does not clear the slot: only the bytes the
+	 * lengths above (addrlen, echo_len, user_tkl, the path's NUL, num_options)
+	 * cover are written and ever read.
+	 */
+	struct sockaddr_storage addr;
+	uint8_t echo[ZCOAP_CONFIG_ECHO_MAX_LEN];
+	uint8_t user_token[8];
 	char path[ZCOAP_CONFIG_MAX_PATH_LEN + 1];
 	struct {
 		uint16_t code;

@@ -220,6 +220,13 @@ void zc_loop_leave(const struct zc_loop_frame *frame);
 
 /* ---- loop.c ----------------------------------------------------------------- */
 
+/**
+ * The timers of a round: fire the engine's due timers, run their events,
+ * step the transports whose deadline passed (zc_loop_transport_tick_locked()).
+ * Nothing, not even a clock read, while the engine has no request.
+ */
+void zc_loop_tick_locked(struct coap_client *client);
+
 /** poll() timeout of a round: -1 for no deadline, else milliseconds (0: due). */
 int zc_loop_timeout(const struct zc_poll_round *round);
 

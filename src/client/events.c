@@ -101,13 +101,16 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 	for (unsigned int i = 0; i < n; i++) {
 		const struct zcoap_event *ev = &evs[i];
 		const struct zcoap_response_info *saved_info = current_info;
-		struct zc_running_cb frame = {.serial = ev->serial, .outer = priv->running};
+		struct zc_running_cb frame; /* deferred is read only once has_deferred is set */
 		struct zc_running_cb *owner;
 		struct zcoap_response_info info;
 
 		if (ev->cb == NULL || !zc_engine_event_live(&priv->eng, ev)) {
 			continue;
 		}
+		frame.serial = ev->serial;
+		frame.outer = priv->running;
+		frame.has_deferred = false;
 		owner = self ? running_locked(priv, ev->serial) : NULL;
 		if (owner != NULL) {
 			/*
@@ -184,7 +187,13 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 void zc_run_events_locked(struct coap_client *client)
 {
 	struct zcoap_event evs[ZC_MAX_EVENTS];
-	unsigned int n = take_events_locked(client, evs);
+	unsigned int n;
+
+	/* Most engine calls (a tick with nothing due) queue nothing: no copy, no frame. */
+	if (client->priv.eng.n_events == 0 && client->priv.eng.n_linger == 0) {
+		return;
+	}
+	n = take_events_locked(client, evs);
 
 	/* Before any final callback: the application may close the socket in it. */
 	zc_linger_take_locked(client);

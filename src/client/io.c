@@ -36,12 +36,12 @@ static int io_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t a
 }
 
 /*
- * Every request takes 20 random bytes (token, Request-Tag, timeout jitter,
- * RFC 7252 §5.3.1 / RFC 9175 §3): one getrandom() per pool (1024 bytes, 64
- * in small configurations) instead of three system calls per request. The
- * bytes are the same CSPRNG output, only fetched ahead; each is handed out
- * once and wiped when taken. Called by the engine, so always under the
- * client lock.
+ * Every request takes 12 random bytes in one call (token and timeout
+ * jitter, RFC 7252 §5.3.1, §4.2), a block-wise body 8 more (Request-Tag,
+ * RFC 9175 §3): one getrandom() per pool (1024 bytes, 64 in small
+ * configurations) instead of a system call per request. The bytes are the
+ * same CSPRNG output, only fetched ahead; each is handed out once and wiped
+ * when taken. Called by the engine, so always under the client lock.
  */
 static void io_random(void *ctx, uint8_t *buf, size_t len)
 {
@@ -57,9 +57,21 @@ static void io_random(void *ctx, uint8_t *buf, size_t len)
 		priv->rand_left = (uint16_t)sizeof(priv->rand_pool);
 	}
 	p = priv->rand_pool + sizeof(priv->rand_pool) - priv->rand_left;
-	memcpy(buf, p, len);
-	memset(p, 0, len);
 	priv->rand_left = (uint16_t)(priv->rand_left - len);
+	/*
+	 * The engine takes 4, 8 or 12 bytes at a time: word-sized copies inline,
+	 * where a memcpy() and a memset() call each cost more than the copy.
+	 */
+	for (; len >= 4; len -= 4, buf += 4, p += 4) {
+		static const uint8_t zero[4];
+
+		memcpy(buf, p, 4);
+		memcpy(p, zero, 4);
+	}
+	for (; len > 0; len--) {
+		*buf++ = *p;
+		*p++ = 0;
+	}
 }
 
 static void io_trace(void *ctx, bool outgoing, const uint8_t *buf, size_t len)

@@ -184,16 +184,46 @@ static int64_t transport_deadline_locked(const struct coap_client *client)
 void zc_loop_transport_tick_locked(struct coap_client *client)
 {
 	struct zcoap_client_private *priv = &client->priv;
-	int64_t now = zc_port_now_ms();
+	int64_t now = 0;
+	bool have_now = false;
 
 	for (int i = 0; i < priv->n_poll_socks && !priv->stop; i++) {
 		int fd = priv->poll_socks[i];
+		int64_t t;
 
+		if (!socket_in_use(client, fd)) {
+			continue;
+		}
+		/* The clock only for a transport that has a step to take (a DTLS handshake). */
+		t = zc_transport_deadline(fd);
+		if (t == ZC_TRANSPORT_NO_DEADLINE) {
+			continue;
+		}
+		if (!have_now) {
+			now = zc_port_now_ms();
+			have_now = true;
+		}
 		/* The receive operation runs the due step (and reads what it may bring). */
-		if (socket_in_use(client, fd) && zc_transport_deadline(fd) <= now) {
+		if (t <= now) {
 			(void)read_socket_locked(client, fd, 0);
 		}
 	}
+}
+
+void zc_loop_tick_locked(struct coap_client *client)
+{
+	struct zcoap_client_private *priv = &client->priv;
+
+	/*
+	 * No request: no timer to fire and no socket in use to step (the
+	 * state a sequential loop is in after each response): no clock read.
+	 */
+	if (priv->eng.n_active == 0) {
+		return;
+	}
+	zc_engine_tick(&priv->eng, zc_port_now_ms());
+	zc_run_events_locked(client);
+	zc_loop_transport_tick_locked(client);
 }
 
 int zc_loop_timeout(const struct zc_poll_round *round)

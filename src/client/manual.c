@@ -71,13 +71,6 @@ static int end(struct coap_client *client, const struct zc_processing *p)
 	return ran;
 }
 
-static void tick_locked(struct coap_client *client)
-{
-	zc_engine_tick(&client->priv.eng, zc_port_now_ms());
-	zc_run_events_locked(client);
-	zc_loop_transport_tick_locked(client);
-}
-
 int zcoap_client_process(struct coap_client *client, int timeout_ms)
 {
 	struct zcoap_client_private *priv;
@@ -104,7 +97,7 @@ int zcoap_client_process(struct coap_client *client, int timeout_ms)
 	zc_port_mutex_lock(&priv->lock);
 	zc_loop_dispatch_locked(client, fds, ready > 0 ? n : 0, nsock);
 	if (!priv->stop) {
-		tick_locked(client);
+		zc_loop_tick_locked(client);
 	}
 	r = priv->stop ? -ESHUTDOWN : 0;
 	n = (unsigned int)end(client, &p);
@@ -169,6 +162,6 @@ int zcoap_client_timeout(struct coap_client *client)
 		return r;
 	}
 	client->priv.polling = false;
-	tick_locked(client);
+	zc_loop_tick_locked(client);
 	return end(client, &p);
 }

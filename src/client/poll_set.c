@@ -32,21 +32,37 @@
 #define SINCE_ACTIVE (-1)
 
 /*
- * Fill priv->poll_socks for the next poll(): the sockets of the active
- * requests, then -- room permitting -- the sockets of the previous poll that
- * were not dropped and whose linger time (STICKY_LINGER_MS) is not over. One function on
- * purpose: it runs once per wake-up of the thread.
+ * Whether the active requests use exactly the sockets of the previous set,
+ * in its order, and every one of those had requests then too: the rebuild
+ * below would then produce the same set (same identities, nothing idle,
+ * no linger to wake for), so it is skipped.
  */
-void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round)
+static bool same_as_before(const struct zcoap_client_private *priv, const int *socks, int nact)
 {
-	struct zcoap_client_private *priv = &client->priv;
-	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
+	if (nact != priv->n_poll_socks) {
+		return false;
+	}
+	for (int i = 0; i < nact; i++) {
+		if (priv->poll_socks[i] != socks[i] || priv->poll_since[i] != SINCE_ACTIVE) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Rebuild priv->poll_socks for the next poll(): the sockets of the active
+ * requests (@p socks, @p nact of them), then -- room permitting -- the
+ * sockets of the previous poll that were not dropped and whose linger time
+ * (STICKY_LINGER_MS) is not over.
+ * @return The earliest end of an idle socket's linger, or ZC_NO_DEADLINE.
+ */
+static int64_t rebuild(struct zcoap_client_private *priv, int *socks, int nact, int64_t now)
+{
 	uint64_t dev[ZCOAP_CONFIG_MAX_REQUESTS];
 	uint64_t ino[ZCOAP_CONFIG_MAX_REQUESTS];
 	int64_t since[ZCOAP_CONFIG_MAX_REQUESTS];
-	int nact = zc_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
 	int n = nact;
-	int64_t now = zc_port_now_ms();
 	int64_t wake = ZC_NO_DEADLINE;
 
 	/* Identities: from the previous set when the socket was in it, else looked up now. */
@@ -89,9 +105,21 @@ void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round
 	memcpy(priv->poll_ino, ino, (size_t)n * sizeof(ino[0]));
 	memcpy(priv->poll_since, since, (size_t)n * sizeof(since[0]));
 	priv->n_poll_socks = n;
+	return wake;
+}
+
+void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
+	int nact = zc_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
+	int64_t now = zc_port_now_ms();
+	/* The steady state of a request loop has nothing to rebuild. */
+	int64_t wake =
+	    same_as_before(priv, socks, nact) ? ZC_NO_DEADLINE : rebuild(priv, socks, nact, now);
 
 	/* Wake for the engine's next deadline, or for the idle sockets' next step. */
-	round->nsock = n;
+	round->nsock = priv->n_poll_socks;
 	round->now = now;
 	round->deadline = zc_engine_next_deadline(&priv->eng);
 	if (wake < round->deadline) {

@@ -61,9 +61,7 @@ static void client_thread(void *arg)
 		int nsock;
 		int ready;
 
-		zc_engine_tick(&priv->eng, zc_port_now_ms());
-		zc_run_events_locked(client);
-		zc_loop_transport_tick_locked(client);
+		zc_loop_tick_locked(client);
 		if (priv->stop) {
 			break;
 		}

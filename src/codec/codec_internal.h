@@ -29,6 +29,68 @@
  */
 int zc_response_check_options(const struct coap_packet *cpkt);
 
+/** Distinct option numbers a struct zc_opt_index records. */
+#define ZC_OPT_INDEX_MAX 8
+
+/**
+ * Where the first occurrence of each option number of a checked response
+ * is (zc_response_index_options()): the client looks up several options of
+ * every response (Block2, Size2, ETag, Observe ...), and a walk of the
+ * options per lookup was the largest cost of a Block2 download.
+ */
+struct zc_opt_index {
+	uint8_t n;     /* entries used */
+	bool complete; /* every option number of the packet has an entry */
+	struct {
+		uint16_t number;
+		uint16_t len;
+		const uint8_t *value; /* NULL when len is 0 */
+	} e[ZC_OPT_INDEX_MAX];
+};
+
+/**
+ * zc_response_check_options(), also filling @p idx (the same walk). @p idx
+ * is complete only when the check passed and the packet has at most
+ * ZC_OPT_INDEX_MAX distinct option numbers.
+ */
+int zc_response_index_options(const struct coap_packet *cpkt, struct zc_opt_index *idx);
+
+/**
+ * The per-option work of zc_response_index_options(), for a walk that is
+ * done anyway (zc_packet_parse_response()): zc_opt_walk_init(), then
+ * zc_opt_walk_step() for each option in wire order, then zc_opt_walk_end()
+ * with whether the walk found the options malformed.
+ */
+struct zc_opt_walk {
+	struct zc_opt_index *idx; /* may be NULL */
+	int check;                /* 0, or the verdict once an option failed */
+	uint16_t prev;
+	bool first;
+	bool fits;
+};
+
+void zc_opt_walk_init(struct zc_opt_walk *w, struct zc_opt_index *idx);
+void zc_opt_walk_step(struct zc_opt_walk *w, uint16_t num, const uint8_t *value, uint16_t len);
+/** @return zc_response_check_options()'s verdict; completes the index when it is 0. */
+int zc_opt_walk_end(struct zc_opt_walk *w, bool malformed);
+
+/**
+ * coap_packet_parse() of a received response without copying options out,
+ * and zc_response_index_options() in the same walk of its options.
+ * @param[out] check The option check's verdict (0, -ENOTSUP), valid when
+ *             the parse succeeded.
+ * @return coap_packet_parse()'s result.
+ */
+int zc_packet_parse_response(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
+			     struct zc_opt_index *idx, int *check);
+
+/**
+ * zc_option_get_checked() from a complete index of the same packet: the
+ * same answer without walking the options.
+ */
+int zc_opt_index_get(const struct zc_opt_index *idx, uint16_t number, const uint8_t **value,
+		     uint16_t *len);
+
 /**
  * First occurrence of an option whose length is inside its defined range
  * (RFC 7252 §5.4.3); an out-of-range first occurrence counts as absent, and

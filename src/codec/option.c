@@ -402,15 +402,31 @@ int coap_packet_append_option(struct coap_packet *cpkt, uint16_t code, const uin
 	}
 
 	if (cpkt->opt_len == 0 || code >= cpkt->delta) {
-		/* Fast path: in order, append at the end. */
-		memset(&ip, 0, sizeof(ip));
-		ip.pos = end;
-		ip.prev = cpkt->opt_len == 0 ? 0 : cpkt->delta;
-	} else {
-		r = find_insert_point(cpkt, code, &ip);
-		if (r < 0) {
-			return r;
+		/* Fast path: in order, appended at the end, nothing to move. */
+		uint32_t delta = (uint32_t)code - (cpkt->opt_len == 0 ? 0U : cpkt->delta);
+		uint8_t *p = cpkt->data + end;
+
+		new_size = hdr_size(delta, len) + len;
+		if (end + new_size > cpkt->max_len) {
+			return -ENOSPC;
 		}
+		p += put_hdr(p, delta, len);
+		if (len <= 8) {
+			/* Most values are short (a path segment, a uint): no memcpy() call. */
+			for (uint32_t i = 0; i < len; i++) {
+				p[i] = value[i];
+			}
+		} else {
+			memcpy(p, value, len);
+		}
+		cpkt->delta = code;
+		cpkt->opt_len = (uint16_t)(cpkt->opt_len + new_size);
+		cpkt->offset = (uint16_t)(end + new_size);
+		return 0;
+	}
+	r = find_insert_point(cpkt, code, &ip);
+	if (r < 0) {
+		return r;
 	}
 	if (code < ip.prev) {
 		return -EINVAL; /* inconsistent delta bookkeeping */
@@ -609,34 +625,106 @@ static bool is_critical(uint16_t number)
  */
 int zc_response_check_options(const struct coap_packet *cpkt)
 {
-	struct zcoap_option_iter it;
+	return zc_response_index_options(cpkt, NULL);
+}
+
+void zc_opt_walk_init(struct zc_opt_walk *w, struct zc_opt_index *idx)
+{
+	w->idx = idx;
+	w->check = 0;
+	w->prev = 0;
+	w->first = true;
+	w->fits = true;
+	if (idx != NULL) {
+		idx->n = 0;
+		idx->complete = false;
+	}
+}
+
+void zc_opt_walk_step(struct zc_opt_walk *w, uint16_t num, const uint8_t *value, uint16_t len)
+{
 	const struct option_rule *rule;
+	bool repeated = !w->first && num == w->prev;
+
+	if (w->check < 0) {
+		return; /* the verdict is in: the rest is not looked at */
+	}
+	w->first = false;
+	w->prev = num;
+	/* Numbers only ascend (deltas): the first of a run is the first occurrence. */
+	if (w->idx != NULL && !repeated) {
+		if (w->idx->n < ZC_OPT_INDEX_MAX) {
+			w->idx->e[w->idx->n].number = num;
+			w->idx->e[w->idx->n].len = len;
+			w->idx->e[w->idx->n].value = value;
+			w->idx->n++;
+		} else {
+			w->fits = false;
+		}
+	}
+	if (!is_critical(num)) {
+		return; /* elective: consumers skip unusable occurrences */
+	}
+	rule = find_rule(num);
+	if (rule == NULL || len < rule->min_len || len > rule->max_len ||
+	    (repeated && !rule->repeatable)) {
+		w->check = -ENOTSUP;
+	}
+}
+
+int zc_opt_walk_end(struct zc_opt_walk *w, bool malformed)
+{
+	if (w->check == 0 && malformed) {
+		w->check = -EILSEQ;
+	}
+	if (w->idx != NULL) {
+		w->idx->complete = w->check == 0 && w->fits;
+	}
+	return w->check;
+}
+
+int zc_response_index_options(const struct coap_packet *cpkt, struct zc_opt_index *idx)
+{
+	struct zcoap_option_iter it;
+	struct zc_opt_walk w;
 	const uint8_t *value;
 	uint16_t num;
 	uint16_t len;
-	uint16_t prev = 0;
-	bool first = true;
-	int r;
+	int r = 0;
 
+	zc_opt_walk_init(&w, idx);
 	if (cpkt == NULL) {
 		return -EINVAL;
 	}
 	zcoap_option_iter_init(&it, cpkt);
-	while ((r = zcoap_option_iter_next(&it, &num, &value, &len)) == 1) {
-		bool repeated = !first && num == prev;
-
-		first = false;
-		prev = num;
-		if (!is_critical(num)) {
-			continue; /* elective: consumers skip unusable occurrences */
-		}
-		rule = find_rule(num);
-		if (rule == NULL || len < rule->min_len || len > rule->max_len ||
-		    (repeated && !rule->repeatable)) {
-			return -ENOTSUP;
-		}
+	while (w.check == 0 && (r = zcoap_option_iter_next(&it, &num, &value, &len)) == 1) {
+		zc_opt_walk_step(&w, num, value, len);
 	}
-	return r < 0 ? -EILSEQ : 0;
+	return zc_opt_walk_end(&w, w.check == 0 && r < 0);
+}
+
+int zc_opt_index_get(const struct zc_opt_index *idx, uint16_t number, const uint8_t **value,
+		     uint16_t *len)
+{
+	const struct option_rule *rule;
+
+	for (unsigned int i = 0; i < idx->n && idx->e[i].number <= number; i++) {
+		if (idx->e[i].number != number) {
+			continue;
+		}
+		/* As zc_option_get_checked(): an out-of-range first occurrence is absent. */
+		rule = find_rule(number);
+		if (rule != NULL &&
+		    (idx->e[i].len < rule->min_len || idx->e[i].len > rule->max_len)) {
+			break;
+		}
+		*value = idx->e[i].value;
+		*len = idx->e[i].len;
+		return 0;
+	}
+	*value = NULL;
+	*len = 0;
+	return -ENOENT;
 }
 
 int zc_option_get_checked(const struct coap_packet *cpkt, uint16_t number, const uint8_t **value,

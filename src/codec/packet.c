@@ -70,7 +70,10 @@ uint8_t coap_header_get_token(const struct coap_packet *cpkt, uint8_t *token)
 	if (tkl > COAP_TOKEN_MAX_LEN || COAP_FIXED_HEADER_SIZE + tkl > cpkt->offset) {
 		return 0;
 	}
-	if (tkl > 0) {
+	if (tkl == 8) {
+		/* The usual length (zcoap's own tokens): a fixed-size copy, no memcpy() call. */
+		memcpy(token, cpkt->data + COAP_FIXED_HEADER_SIZE, 8);
+	} else if (tkl > 0) {
 		memcpy(token, cpkt->data + COAP_FIXED_HEADER_SIZE, tkl);
 	}
 	return tkl;
@@ -176,9 +179,13 @@ bool coap_packet_is_request(const struct coap_packet *cpkt)
  * the iterator, which point into the message. Code classes 1, 6 and 7 are
  * reserved (§3) but are not a *format* error: deciding to reject them is the
  * receiver's business (the client engine does; a server would not).
+ *
+ * parse() is coap_packet_parse(), and with @p walk
+ * (zc_packet_parse_response()) also the option check and index of a
+ * response, in the same walk of the options.
  */
-int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
-		      struct coap_option *options, uint8_t opt_num)
+static int parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len, struct coap_option *options,
+		 uint8_t opt_num, struct zc_opt_walk *walk)
 {
 	struct coap_packet view;
 	struct zcoap_option_iter it;
@@ -238,6 +245,9 @@ int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
 				memcpy(options[count].value, value, n);
 			}
 		}
+		if (walk != NULL) {
+			zc_opt_walk_step(walk, number, value, vlen);
+		}
 		count++;
 	}
 	if (r < 0) {
@@ -253,6 +263,31 @@ int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
 	view.delta = it.number;
 	*cpkt = view;
 	return 0;
+}
+
+int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
+		      struct coap_option *options, uint8_t opt_num)
+{
+	return parse(cpkt, data, len, options, opt_num, NULL);
+}
+
+int zc_packet_parse_response(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
+			     struct zc_opt_index *idx, int *check)
+{
+	struct zc_opt_walk w;
+	int r;
+
+	zc_opt_walk_init(&w, idx);
+	r = parse(cpkt, data, len, NULL, 0, &w);
+	/*
+	 * The options of a parsed packet are well-formed: the same walk as
+	 * zc_response_index_options() on it, with the same verdict.
+	 */
+	*check = zc_opt_walk_end(&w, false);
+	if (r < 0 && idx != NULL) {
+		idx->complete = false;
+	}
+	return r;
 }
 
 int coap_packet_init(struct coap_packet *cpkt, uint8_t *data, uint16_t max_len, uint8_t ver,
@@ -271,7 +306,9 @@ int coap_packet_init(struct coap_packet *cpkt, uint8_t *data, uint16_t max_len, 
 	data[1] = code;
 	data[2] = (uint8_t)(id >> 8);
 	data[3] = (uint8_t)(id & 0xFFU);
-	if (token_len > 0) {
+	if (token_len == 8) {
+		memcpy(data + COAP_FIXED_HEADER_SIZE, token, 8); /* the usual length, inline */
+	} else if (token_len > 0) {
 		memcpy(data + COAP_FIXED_HEADER_SIZE, token, token_len);
 	}
 

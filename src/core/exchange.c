@@ -194,32 +194,58 @@ int zc_send_empty(struct zcoap_engine *eng, uint8_t type, uint16_t mid, int sock
 	return send_datagram(eng, sock, dst, dstlen, eng->ctl, 4);
 }
 
-static uint32_t rand32(struct zcoap_engine *eng)
+static uint32_t be32(const uint8_t b[4])
 {
-	uint8_t b[4];
-
-	eng->io->random(eng->io_ctx, b, sizeof(b));
 	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
 }
 
-/* RFC 7252 §5.3.1 / RFC 9175 §4: 8 CSPRNG bytes, unique among outstanding requests. */
-static void fresh_token(struct zcoap_engine *eng, struct zcoap_slot *s)
+/* Whether arming the timer of @p s takes a random value (the ACK_RANDOM_FACTOR jitter). */
+static bool wants_jitter(const struct zcoap_slot *s)
 {
-	uint8_t tok[8];
-
-	do {
-		eng->io->random(eng->io_ctx, tok, sizeof(tok));
-	} while (zc_token_owner(eng, tok) != NULL);
-	memcpy(s->token, tok, sizeof(tok));
-	s->tkl = 8;
+	return s->confirmable && zc_initial_timeout_span(&s->params) > 0;
 }
 
-/* The messaging layer (RFC 7252 §4.2): arm retransmission (CON) or the response window (NON). */
-static void arm_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+/*
+ * RFC 7252 §5.3.1 / RFC 9175 §4: 8 CSPRNG bytes, unique among outstanding
+ * requests. With @p jitter, 4 more CSPRNG bytes for arm_timer() come from
+ * the same call (one random() call per request instead of two).
+ */
+static void fresh_token(struct zcoap_engine *eng, struct zcoap_slot *s, uint8_t *jitter)
+{
+	uint8_t b[12];
+
+	eng->io->random(eng->io_ctx, b, jitter != NULL ? 12 : 8);
+	while (zc_token_owner(eng, b) != NULL) {
+		eng->io->random(eng->io_ctx, b, 8);
+	}
+	memcpy(s->token, b, 8);
+	s->tkl = 8;
+	if (jitter != NULL) {
+		memcpy(jitter, b + 8, 4);
+	}
+}
+
+/*
+ * The messaging layer (RFC 7252 §4.2): arm retransmission (CON) or the
+ * response window (NON). @p jitter: 4 random bytes already drawn for it
+ * (fresh_token()), or NULL to draw them here when needed.
+ */
+static void arm_timer(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now,
+		      const uint8_t *jitter)
 {
 	s->retransmissions = 0;
 	if (s->confirmable) {
-		uint32_t rnd = zc_initial_timeout_span(&s->params) > 0 ? rand32(eng) : 0;
+		uint32_t rnd = 0;
+
+		if (wants_jitter(s)) {
+			uint8_t b[4];
+
+			if (jitter == NULL) {
+				eng->io->random(eng->io_ctx, b, sizeof(b));
+				jitter = b;
+			}
+			rnd = be32(jitter);
+		}
 
 		s->msg = ZCOAP_MSG_WAIT_ACK;
 		s->retries_left = s->params.max_retransmission;
@@ -245,6 +271,8 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 	uint8_t old_tkl = s->tkl;
 	uint16_t old_mid = s->mid;
 	bool reuse_reg = s->phase == ZCOAP_PHASE_REREGISTER || s->phase == ZCOAP_PHASE_DEREGISTER;
+	uint8_t jitter[4];
+	bool have_jitter = false;
 	int r;
 
 	memcpy(old_token, s->token, sizeof(old_token));
@@ -259,7 +287,17 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 		memcpy(s->token, s->user_token, s->user_tkl);
 		s->tkl = s->user_tkl;
 	} else {
-		fresh_token(eng, s);
+		have_jitter = wants_jitter(s);
+		fresh_token(eng, s, have_jitter ? jitter : NULL);
+	}
+	if (s->b1.blockwise && !s->b1.has_tag) {
+		/*
+		 * RFC 9175 §3: one Request-Tag for every block of a body. Drawn
+		 * when the body first goes block-wise (at admission or when a
+		 * 4.13 restarts it in blocks), not for every request.
+		 */
+		eng->io->random(eng->io_ctx, s->b1.tag, sizeof(s->b1.tag));
+		s->b1.has_tag = true;
 	}
 	s->mid = coap_next_id();
 	r = zc_build_message(s, s->confirmable);
@@ -281,7 +319,7 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 	}
 	zc_tok_reindex(eng, s);
 	s->last_rx_mid = -1;
-	arm_timer(eng, s, now);
+	arm_timer(eng, s, now, have_jitter ? jitter : NULL);
 	return 0;
 }
 

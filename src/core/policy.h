@@ -64,6 +64,8 @@ struct zc_rx {
 	/* The parsed datagram (NULL for a truncated one) and the number of its first option. */
 	const struct coap_packet *pkt;
 	uint16_t first_opt;
+	/* Where pkt's options are (receive.c), or NULL: zc_rx_option() walks them. */
+	const struct zc_opt_index *opts;
 };
 
 /**
@@ -79,6 +81,9 @@ static inline int zc_rx_option(const struct zc_rx *rx, uint16_t number, const ui
 		*value = NULL;
 		*len = 0;
 		return -ENOENT;
+	}
+	if (rx->opts != NULL && rx->opts->complete) {
+		return zc_opt_index_get(rx->opts, number, value, len);
 	}
 	return zc_option_get_checked(rx->pkt, number, value, len);
 }

@@ -262,9 +262,10 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 		       socklen_t srclen, uint8_t *data, size_t len, bool truncated)
 {
 	struct zc_rx rx;
+	struct zc_opt_index opts;
 	const uint8_t *v;
 	uint16_t vlen;
-	struct coap_option first;
+	int opt_check;
 	int r;
 
 	if (eng->io->trace != NULL) {
@@ -280,17 +281,18 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 	rx_header(&rx, now, sock, src, srclen, data);
 
 	/*
-	 * With one option slot the parser reports the first option's number
-	 * (zc_rx_option()). A truncated datagram is parsed as far as it was
-	 * kept: the checks below apply to it as to any other (RFC 7252 §4.2,
-	 * §5.4.1). Its option area is complete only if the payload marker was
-	 * kept; otherwise an option cut off, or one that did not arrive at all,
-	 * could be an unrecognised critical one, so the datagram is rejected
-	 * like a malformed message (docs/design/block-wise.md).
+	 * The parser also checks the options (opt_check, used below) and
+	 * records where each number first occurs (opts): one walk of the
+	 * options, and the lookups of the policies read the index
+	 * (zc_rx_option(); the first number bounds them). A truncated datagram is parsed as far as
+	 * it was kept: the checks below apply to it as to any other (RFC 7252 §4.2, §5.4.1). Its
+	 * option area is complete only if the payload marker was kept; otherwise an option cut off,
+	 * or one that did not arrive at all, could be an unrecognised critical one, so the datagram
+	 * is rejected like a malformed message (docs/design/block-wise.md).
 	 */
-	r = coap_packet_parse(&eng->rx, data, (uint16_t)len, &first, 1);
+	r = zc_packet_parse_response(&eng->rx, data, (uint16_t)len, &opts, &opt_check);
 	rx.pkt = &eng->rx;
-	rx.first_opt = first.delta;
+	rx.first_opt = opts.n > 0 ? opts.e[0].number : 0;
 	if (r == 0 && truncated && coap_packet_get_payload(&eng->rx, &vlen) == NULL) {
 		r = -EMSGSIZE; /* no payload marker kept: the option area may go on */
 	}
@@ -322,12 +324,13 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 		reject(eng, rx.type, rx.mid, sock, src, srclen);
 		return;
 	}
-	if (zc_response_check_options(&eng->rx) < 0) {
+	if (opt_check < 0) {
 		if (!from_group_member(eng, &rx, data, len)) {
 			reject(eng, rx.type, rx.mid, sock, src, srclen);
 		}
 		return;
 	}
+	rx.opts = &opts;
 	rx.tkl = coap_header_get_token(&eng->rx, rx.token);
 	if (truncated) {
 		handle_truncated(eng, &rx);
