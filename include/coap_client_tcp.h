@@ -207,6 +207,16 @@ struct zcoap_tcp_stream {
 	uint8_t tkl;
 	uint8_t tok_got;
 	uint8_t token[COAP_TOKEN_MAX_LEN];
+	/*
+	 * Streamed reception (a body over cap, docs/design/tcp.md): the options
+	 * stay at the start of buf, the payload passes through the rest of it.
+	 */
+	uint32_t max_msg;   /* longest frame accepted (the Max-Message-Size advertised) */
+	uint32_t head_len;  /* options and payload marker at the start of buf */
+	uint32_t piece_off; /* payload offset of the piece in buf */
+	uint32_t piece_len; /* payload bytes in buf after the head */
+	bool streamed;      /* this frame's body is over cap: its payload comes in pieces */
+	bool oversize;      /* ... and its options do not fit cap: the frame is skipped */
 };
 
 struct zcoap_tcp_slot {
@@ -272,6 +282,12 @@ struct coap_client_tcp {
 	struct zcoap_tcp_slot requests[ZCOAP_CONFIG_MAX_REQUESTS];
 	struct zcoap_tcp_stream stream;
 	char alt_addr[256]; /* NUL-terminated Alternative-Address of the last Release */
+	/* Streamed reception (src/tcp/rx.c): the request the pieces of a frame go to. */
+	struct zcoap_tcp_slot *rx_slot; /* NULL: the rest of the frame is dropped */
+	uint32_t rx_gen;                /* the slot's generation then */
+	size_t rx_base;                 /* response-body offset of the frame's payload */
+	bool rx_more;                   /* a Block2 continuation follows its last piece */
+	bool rx_final;                  /* the request ends with its last piece */
 	uint8_t
 	    chunk[MAX_COAP_TCP_MSG_LEN]; /* one recv() (sizes recorded in zcoap_build_config.h) */
 	uint8_t send_buf[ZCOAP_TCP_TX_HEADROOM + MAX_COAP_TCP_MSG_LEN];

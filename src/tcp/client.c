@@ -135,9 +135,11 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	client->peer_bwt = false;
 	client->ping_pending = false;
 	client->peer_mms = ZC_TCP_DEFAULT_MMS;
-	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE,
+			   ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
+	client->rx_slot = NULL;
 	/* RFC 8323 §5.3: the CSM is the first message of each side. */
-	r = send_csm(client, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+	r = send_csm(client, ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
 	if (r != 0) {
 		struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
 		unsigned int n = zc_tcp_drop_connection(client, r, f);
@@ -350,9 +352,9 @@ int coap_client_tcp_csm_req(struct coap_client_tcp *client, uint32_t max_block_s
 	if (client->fd < 0) {
 		r = -ENOTCONN;
 	} else {
-		r = send_csm(client, max_block_size < ZCOAP_CONFIG_TCP_MESSAGE_SIZE
+		r = send_csm(client, max_block_size < ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE
 					 ? max_block_size
-					 : ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+					 : ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
 	}
 	zc_port_mutex_unlock(&client->lock);
 	return r;

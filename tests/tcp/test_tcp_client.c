@@ -423,8 +423,8 @@ static void test_bert_download(void **state)
 }
 
 /*
- * The client's receive buffer (ZCOAP_CONFIG_TCP_MESSAGE_SIZE) is its
- * Max-Message-Size, and BERT responses of several units fill it.
+ * The client advertises ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE as its
+ * Max-Message-Size, and BERT responses of several units come whole.
  */
 static void test_bert_multi_unit(void **state)
 {
@@ -436,7 +436,7 @@ static void test_bert_multi_unit(void **state)
 	}
 	connect_peer(serve);
 	assert_int_equal(tcp_wait(&ev.sem), 0); /* the server's CSM */
-	assert_int_equal(client_mms, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+	assert_int_equal(client_mms, ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
 	req.options[0] = coap_client_tcp_option_initial_block2(&client);
 	req.num_options = 1;
 	assert_int_equal(coap_client_tcp_req(&client, &req), 0);

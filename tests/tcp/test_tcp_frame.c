@@ -268,7 +268,7 @@ static void test_stream_split_at_every_offset(void **state)
 		struct seen seen;
 
 		memset(&seen, 0, sizeof(seen));
-		zc_tcp_stream_init(&s, rx, 512);
+		zc_tcp_stream_init(&s, rx, 512, 512);
 		decode(&s, data, k, &seen);
 		decode(&s, data + k, n - k, &seen);
 		check_seen(&seen);
@@ -280,7 +280,7 @@ static void test_stream_split_at_every_offset(void **state)
 			struct seen seen;
 
 			memset(&seen, 0, sizeof(seen));
-			zc_tcp_stream_init(&s, rx, 512);
+			zc_tcp_stream_init(&s, rx, 512, 512);
 			decode(&s, data, i, &seen);
 			decode(&s, data + i, j - i, &seen);
 			decode(&s, data + j, n - j, &seen);
@@ -299,7 +299,7 @@ static void test_stream_byte_by_byte(void **state)
 
 	(void)state;
 	memset(&seen, 0, sizeof(seen));
-	zc_tcp_stream_init(&s, rx, 512);
+	zc_tcp_stream_init(&s, rx, 512, 512);
 	for (size_t k = 0; k < n; k++) {
 		decode(&s, data + k, 1, &seen);
 	}
@@ -314,7 +314,7 @@ static void test_stream_reserved_tkl(void **state)
 	bool complete;
 
 	(void)state;
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, bad, sizeof(bad), &complete), -EBADMSG);
 }
 
@@ -330,12 +330,12 @@ static void test_stream_too_big(void **state)
 	bool complete;
 
 	(void)state;
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, big, sizeof(big), &complete), -EMSGSIZE);
-	zc_tcp_stream_init(&s, rx, 8);
+	zc_tcp_stream_init(&s, rx, 8, 8);
 	assert_int_equal(zc_tcp_stream_feed(&s, small, sizeof(small), &complete), -EMSGSIZE);
 	/* 4-byte Extended Length: 0xFFFFFFFF + 65805 does not wrap around. */
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, huge, sizeof(huge), &complete), -EMSGSIZE);
 }
 
@@ -351,7 +351,7 @@ static void test_stream_32bit_length(void **state)
 	(void)state;
 	memset(body, 0xEE, sizeof(body));
 	body[0] = 0xFF;
-	zc_tcp_stream_init(&s, rx, sizeof(body));
+	zc_tcp_stream_init(&s, rx, sizeof(body), sizeof(body) + 6);
 	assert_int_equal(zc_tcp_stream_feed(&s, hdr, sizeof(hdr), &complete), (long)sizeof(hdr));
 	assert_false(complete);
 	assert_int_equal(zc_tcp_stream_feed(&s, body, sizeof(body), &complete), (long)sizeof(body));
@@ -374,16 +374,16 @@ static void test_stream_malformed_body(void **state)
 	bool complete;
 
 	(void)state;
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, marker_only, 3, &complete), 3);
 	assert_true(complete);
 	assert_int_equal(zc_tcp_stream_packet(&s, &pkt), -EBADMSG);
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, short_opt, 3, &complete), 3);
 	assert_true(complete);
 	assert_int_equal(zc_tcp_stream_packet(&s, &pkt), -EBADMSG);
 	/* Not complete yet: no packet. */
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, short_opt, 1, &complete), 1);
 	assert_false(complete);
 	assert_int_equal(zc_tcp_stream_packet(&s, &pkt), -EINVAL);
@@ -398,7 +398,7 @@ static int parse_frame(const uint8_t *frame, size_t len, struct zc_tcp_signal *s
 	struct zcoap_tcp_stream s;
 	bool complete;
 
-	zc_tcp_stream_init(&s, rx, 512);
+	zc_tcp_stream_init(&s, rx, 512, 512);
 	assert_int_equal(zc_tcp_stream_feed(&s, frame, len, &complete), (long)len);
 	assert_true(complete);
 	assert_int_equal(zc_tcp_stream_packet(&s, &pkt), 0);
@@ -499,7 +499,7 @@ static void test_stream_hostile(void **state)
 			}
 			n = rnd() % 4 == 0 ? rnd() % n : n; /* sometimes cut short */
 		}
-		zc_tcp_stream_init(&s, rx, 300);
+		zc_tcp_stream_init(&s, rx, 300, 300);
 		while (pos < n) {
 			size_t piece = 1 + rnd() % 64;
 			bool complete = false;
