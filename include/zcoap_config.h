@@ -158,6 +158,20 @@
 #define ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE ZCOAP_CONFIG_TCP_MESSAGE_SIZE
 #endif
 
+/**
+ * CoAP over TLS (coaps+tcp): the Max-Message-Size advertised on TLS
+ * connections (at most ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE). One TLS record
+ * (16384) by default: libcoap 4.3.1's coap-server-gnutls sends only the
+ * first record of a longer message and stalls (docs/design/tcp.md).
+ */
+#ifndef ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE
+#if ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE < 16384
+#define ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE
+#else
+#define ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE 16384U
+#endif
+#endif
+
 /** CoAP over TLS (coaps+tcp): TLS sessions open at a time in the process (a fixed table). */
 #ifndef ZCOAP_CONFIG_TCP_TLS_SESSIONS
 #define ZCOAP_CONFIG_TCP_TLS_SESSIONS 4
@@ -209,6 +223,10 @@
 #if ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE < ZCOAP_CONFIG_TCP_MESSAGE_SIZE ||                           \
     ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE > 0x7FFFFFFF
 #error "ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE must be ZCOAP_CONFIG_TCP_MESSAGE_SIZE..2^31-1"
+#endif
+#if ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE < 1152 ||                                                \
+    ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE > ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE
+#error "ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE must be 1152..ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE"
 #endif
 
 #endif /* ZCOAP_CONFIG_H */

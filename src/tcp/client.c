@@ -135,11 +135,16 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	client->peer_bwt = false;
 	client->ping_pending = false;
 	client->peer_mms = ZC_TCP_DEFAULT_MMS;
+	/*
+	 * Over TLS, a smaller Max-Message-Size: libcoap 4.3.1's gnutls server
+	 * stalls on a message longer than one TLS record (docs/design/tcp.md).
+	 */
 	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE,
-			   ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
+			   tls != NULL ? ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE
+				       : ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
 	client->rx_slot = NULL;
 	/* RFC 8323 §5.3: the CSM is the first message of each side. */
-	r = send_csm(client, ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
+	r = send_csm(client, client->stream.max_msg);
 	if (r != 0) {
 		struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
 		unsigned int n = zc_tcp_drop_connection(client, r, f);
@@ -352,9 +357,10 @@ int coap_client_tcp_csm_req(struct coap_client_tcp *client, uint32_t max_block_s
 	if (client->fd < 0) {
 		r = -ENOTCONN;
 	} else {
-		r = send_csm(client, max_block_size < ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE
+		/* Never more than the connection accepts (its first CSM). */
+		r = send_csm(client, max_block_size < client->stream.max_msg
 					 ? max_block_size
-					 : ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
+					 : client->stream.max_msg);
 	}
 	zc_port_mutex_unlock(&client->lock);
 	return r;

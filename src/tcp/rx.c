@@ -441,7 +441,8 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 	 * or with an error code ends it (§3.2, §4.2).
 	 */
 	if (streamed) {
-		stream_on(c, s, off, false, !(s->observing && success && (has_obs || continuation)));
+		stream_on(c, s, off, false,
+			  !(s->observing && success && (has_obs || continuation)));
 		deliver(c, cb, ud, pkt, off, payload, plen, false);
 		return;
 	}
