@@ -202,12 +202,14 @@ if [ $HAVE_LIBCOAP = 1 ] && [ -n "$TCP_SERVER" ] && [ -x "$B/zbench_zcoap_tcp" ]
 	done
 	[ -n "$TPORT" ] || { echo "coap-server-notls did not listen on TCP" >&2; exit 1; }
 	"$B/zbench_zcoap_tcp" put "$TPORT" || { echo "storing the 1 MiB body failed" >&2; exit 1; }
-	# a warm-up round each, which also tells the number of messages of each download
+	# a warm-up round each, which also tells the number of callbacks of each download
+	TCP_ZSN=$(field "$("$B/zbench_zcoap_tcp" stream "$TPORT")" n)
 	TCP_ZN=$(field "$("$B/zbench_zcoap_tcp" block "$TPORT")" n)
 	TCP_LN=$(field "$("$B/zbench_libcoap" tcpblock "$TPORT")" n)
 	for _ in $(seq "$ROUNDS"); do
-		run tcp_zcoap "$B/zbench_zcoap_tcp" block "$TPORT"
+		run tcp_zcoap_stream "$B/zbench_zcoap_tcp" stream "$TPORT"
 		run tcp_libcoap "$B/zbench_libcoap" tcpblock "$TPORT"
+		run tcp_zcoap "$B/zbench_zcoap_tcp" block "$TPORT"
 	done
 	HAVE_TCP=1
 fi
