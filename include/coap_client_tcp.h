@@ -57,6 +57,14 @@
  * that fit its Max-Message-Size). A Block1 option in a request's options
  * asks for uploads in blocks of its SZX instead, at most
  * ZCOAP_CONFIG_BLOCK_SIZE and never BERT (zcoap extension).
+ *
+ * Responses longer than the receive buffer (ZCOAP_CONFIG_TCP_MESSAGE_SIZE),
+ * up to the Max-Message-Size the client advertises
+ * (ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE; over TLS
+ * ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE), are streamed: the callback gets
+ * their payload in pieces, with @c offset rising and @c last_block on the
+ * last piece only, as for block-wise bodies (docs/design/tcp.md). A request
+ * carries Block2 only when its options do, so a server may send a body whole.
  */
 
 #ifndef ZCOAP_COAP_CLIENT_TCP_H
@@ -93,10 +101,11 @@ struct coap_client_tcp_response_data {
 	 * The response, NULL for an error. It is shown in the RFC 7252 shape
 	 * (4-byte header with type and message ID 0, which TCP does not have),
 	 * so every reader of coap.h and zcoap_option.h works on it. Valid
-	 * during the callback only.
+	 * during the callback only. For a piece of a streamed response: the
+	 * message's header and options with this piece as its payload.
 	 */
 	const struct coap_packet *packet;
-	/** Offset of @c payload in the whole (block-wise) body. */
+	/** Offset of @c payload in the whole (block-wise or streamed) body. */
 	size_t offset;
 	/** Payload bytes, NULL when empty. */
 	const uint8_t *payload;
