@@ -386,15 +386,23 @@ static void test_block2_download(void **state)
 	assert_false(res.bad_offset);
 	assert_int_equal(res.total, BODY_LEN);
 	assert_memory_equal(res.data, body, BODY_LEN);
-	/* Full blocks of the size the peer chose for the client's Max-Message-Size, and the rest.
+	/*
+	 * Full blocks of the size the peer chose for the client's Max-Message-Size, and the rest;
+	 * blocks longer than the receive buffer (the constrained profile) come in pieces.
 	 */
 	{
 		size_t unit = 1024;
+		size_t blocks;
 
-		while (unit + 64 > ZCOAP_CONFIG_TCP_MESSAGE_SIZE) {
+		while (unit + 64 > client_mms) {
 			unit /= 2;
 		}
-		assert_int_equal(res.calls, (BODY_LEN + unit - 1) / unit);
+		blocks = (BODY_LEN + unit - 1) / unit;
+		if (unit + 64 <= ZCOAP_CONFIG_TCP_MESSAGE_SIZE) {
+			assert_int_equal(res.calls, blocks);
+		} else {
+			assert_true((size_t)res.calls > blocks);
+		}
 	}
 }
 

@@ -31,8 +31,10 @@
 #include "zcoap_option.h"
 
 #define CAP        ZCOAP_CONFIG_TCP_MESSAGE_SIZE
-#define STREAM_LEN (3 * CAP + 123) /* a body over three buffers */
-#define BIG_OPTS   (CAP + 600)     /* option bytes over the buffer */
+#define STREAM_LEN (3 * CAP + 123)                 /* a body over three buffers */
+#define BIG_OPTS   (CAP + 600)                     /* option bytes over the buffer */
+#define BERT_LEN   ((CAP / 1024 + 2) * 1024 + 500) /* a BERT block over the buffer, then 500 */
+#define BODY_LEN   (STREAM_LEN > BERT_LEN ? STREAM_LEN : BERT_LEN)
 
 /* Written on the client's thread, read on the test's after a sem. */
 struct result {
@@ -46,7 +48,7 @@ struct result {
 	/* At each last_block: the body's length and checksum (later bodies may overwrite data). */
 	size_t snap_total[4];
 	uint32_t snap_sum[4];
-	uint8_t data[STREAM_LEN];
+	uint8_t data[BODY_LEN];
 };
 
 static uint32_t checksum(const uint8_t *d, size_t n)
@@ -63,7 +65,7 @@ static struct coap_client_tcp client;
 static struct tcp_peer peer;
 static bool peer_started;
 static struct result res;
-static uint8_t body[STREAM_LEN];
+static uint8_t body[BODY_LEN];
 static uint8_t big_tx[ZCOAP_TCP_TX_HEADROOM + BIG_OPTS + 512];
 
 static void on_response(const struct coap_client_tcp_response_data *d, void *user_data)
