@@ -300,8 +300,9 @@ struct coap_client_tcp {
 	uint8_t
 	    chunk[MAX_COAP_TCP_MSG_LEN]; /* one recv() (sizes recorded in zcoap_build_config.h) */
 	uint8_t send_buf[ZCOAP_TCP_TX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
-	uint8_t recv_buf[ZCOAP_TCP_RX_HEADROOM + ZCOAP_CONFIG_TCP_MESSAGE_SIZE]; /* one message */
-										 /** @endcond */
+	/* one message, or the options and a piece of payload of a longer (streamed) one */
+	uint8_t recv_buf[ZCOAP_TCP_RX_HEADROOM + ZCOAP_CONFIG_TCP_MESSAGE_SIZE];
+	/** @endcond */
 };
 
 /**
