@@ -291,7 +291,9 @@ struct coap_client_tcp {
 	struct zcoap_tcp_slot requests[ZCOAP_CONFIG_MAX_REQUESTS];
 	struct zcoap_tcp_stream stream;
 	char alt_addr[256]; /* NUL-terminated Alternative-Address of the last Release */
-	/* Streamed reception (src/tcp/rx.c): the request the pieces of a frame go to. */
+	/* Streamed reception (src/tcp/rx.c): the Max-Message-Size set (0: the defaults), */
+	uint32_t mms_set;
+	/* ... and the request the pieces of a frame go to. */
 	struct zcoap_tcp_slot *rx_slot; /* NULL: the rest of the frame is dropped */
 	uint32_t rx_gen;                /* the slot's generation then */
 	size_t rx_base;                 /* response-body offset of the frame's payload */
@@ -430,6 +432,19 @@ ZCOAP_API int zcoap_client_tcp_set_tls_config(struct coap_client_tcp *client,
  * @retval 0 Set. @retval -EINVAL NULL or uninitialised client, or 0 ms.
  */
 ZCOAP_API int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint32_t timeout_ms);
+
+/**
+ * zcoap extension: the Max-Message-Size the client advertises in its CSM
+ * (RFC 8323 §5.3.1) on connections opened from now on, over TCP and TLS
+ * alike, and the longest message it accepts on them; responses longer than
+ * the receive buffer are streamed (docs/design/tcp.md). 0 restores the
+ * defaults: ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE, over TLS
+ * ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE (one TLS record, because libcoap
+ * 4.3.1's GnuTLS server stalls on longer messages).
+ * @retval 0 Set. @retval -EINVAL NULL or uninitialised client, or @p mms
+ *         not 0 and outside 1152..ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE.
+ */
+ZCOAP_API int zcoap_client_tcp_set_max_message_size(struct coap_client_tcp *client, uint32_t mms);
 
 /**
  * zcoap extension: close the connection (if any), stop and join the receive

@@ -140,8 +140,9 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	 * stalls on a message longer than one TLS record (docs/design/tcp.md).
 	 */
 	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE,
-			   tls != NULL ? ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE
-				       : ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
+			   client->mms_set != 0 ? client->mms_set
+			   : tls != NULL        ? ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE
+						: ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
 	client->rx_slot = NULL;
 	/* RFC 8323 §5.3: the CSM is the first message of each side. */
 	r = send_csm(client, client->stream.max_msg);
@@ -551,6 +552,18 @@ int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint32_t timeou
 	}
 	zc_port_mutex_lock(&client->lock);
 	client->timeout_ms = timeout_ms;
+	zc_port_mutex_unlock(&client->lock);
+	return 0;
+}
+
+int zcoap_client_tcp_set_max_message_size(struct coap_client_tcp *client, uint32_t mms)
+{
+	if (client == NULL || !client->initialised ||
+	    (mms != 0 && (mms < ZC_TCP_DEFAULT_MMS || mms > ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE))) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	client->mms_set = mms;
 	zc_port_mutex_unlock(&client->lock);
 	return 0;
 }

@@ -10,8 +10,9 @@
  * notifications, a Block2 (BERT) continuation after a streamed first message,
  * the connection lost or stalled in the middle of a body, a frame longer
  * than advertised (Abort), and options that do not fit the buffer (the
- * request ends, the connection stays). Skipped when the build does not
- * stream (ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE == ZCOAP_CONFIG_TCP_MESSAGE_SIZE).
+ * request ends, the connection stays); zcoap_client_tcp_set_max_message_size().
+ * Skipped when the build does not stream
+ * (ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE == ZCOAP_CONFIG_TCP_MESSAGE_SIZE).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -64,6 +65,7 @@ static uint32_t checksum(const uint8_t *d, size_t n)
 static struct coap_client_tcp client;
 static struct tcp_peer peer;
 static bool peer_started;
+static _Atomic uint32_t client_mms; /* from the client's CSM */
 static struct result res;
 static uint8_t body[BODY_LEN];
 static uint8_t big_tx[ZCOAP_TCP_TX_HEADROOM + BIG_OPTS + 512];
@@ -172,6 +174,11 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 	uint16_t vlen;
 
 	if (code == ZC_TCP_CSM) {
+		struct zc_tcp_signal sig;
+
+		if (zc_tcp_signal_parse(pkt, &sig) == 0 && sig.has_mms) {
+			client_mms = sig.max_message_size;
+		}
 		tcp_peer_csm(p, 1U << 20, true);
 		return true;
 	}
@@ -428,6 +435,35 @@ static void test_options_over_buffer(void **state)
 	assert_memory_equal(res.data, "hello", 5);
 }
 
+/* zcoap_client_tcp_set_max_message_size(): the CSM says it, and longer frames are refused. */
+static void test_set_max_message_size(void **state)
+{
+	(void)state;
+	assert_int_equal(zcoap_client_tcp_set_max_message_size(NULL, 0), -EINVAL);
+	assert_int_equal(zcoap_client_tcp_set_max_message_size(&client, 1151), -EINVAL);
+	if (ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE < UINT32_MAX) {
+		assert_int_equal(zcoap_client_tcp_set_max_message_size(
+				     &client, (uint32_t)ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE + 1U),
+				 -EINVAL);
+	}
+	assert_int_equal(zcoap_client_tcp_set_max_message_size(&client, 1152), 0);
+	start();
+	run("hello");
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CONTENT);
+	assert_int_equal(client_mms, 1152);
+	run("whole"); /* over 1152 bytes: the connection is aborted */
+	assert_int_equal(res.code, -EMSGSIZE);
+	/* 0: the default again, on the next connection. */
+	assert_int_equal(zcoap_client_tcp_set_max_message_size(&client, 0), 0);
+	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
+						 sizeof(peer.addr), IPPROTO_TCP),
+			 0);
+	run("whole");
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CONTENT);
+	assert_int_equal(client_mms, ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
+	assert_int_equal(res.total, STREAM_LEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +475,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_stalled_mid_body, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_frame_over_mms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_options_over_buffer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_max_message_size, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
