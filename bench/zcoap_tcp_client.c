@@ -6,11 +6,16 @@
  *
  * Usage: zbench_zcoap_tcp put <port>    store the 1 MiB virtual body under "big"
  *                                       on the server (set-up, not measured)
+ *        zbench_zcoap_tcp stream <port> measured: connect, then download "big"
+ *                                       without Block2: the server sends it as
+ *                                       one message (our Max-Message-Size takes
+ *                                       it), streamed through the receive
+ *                                       buffer; n = callbacks (pieces)
  *        zbench_zcoap_tcp block <port>  measured: connect, wait for the server's
  *                                       CSM, then download "big" block-wise
  *                                       (BERT when the CSMs allow it, else
  *                                       ZCOAP_CONFIG_BLOCK_SIZE blocks) and
- *                                       check it; n = messages received
+ *                                       check it; n = callbacks (messages)
  *
  * The server is libcoap's coap-server-notls (started by bench/run.sh with
  * dynamic resources), the same one libcoap's client downloads from.
@@ -19,6 +24,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <semaphore.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +88,7 @@ static void get_cb(const struct coap_client_tcp_response_data *d, void *user_dat
 	}
 }
 
-static void connect_to(uint16_t port)
+static void connect_only(uint16_t port)
 {
 	struct sockaddr_in dst = {.sin_family = AF_INET};
 	int r;
@@ -93,6 +99,11 @@ static void connect_to(uint16_t port)
 	if (r < 0) {
 		zbench_die("zcoap: coap_client_tcp_connect: %d", r);
 	}
+}
+
+static void connect_to(uint16_t port)
+{
+	connect_only(port);
 	wait_sem(&csm); /* BERT needs the server's CSM (Block-Wise-Transfer) */
 }
 
@@ -122,7 +133,7 @@ static void run_put(uint16_t port)
 	}
 }
 
-static void run_block(uint16_t port)
+static void run_get(uint16_t port, bool block2)
 {
 	struct coap_client_tcp_request req = {
 	    .method = COAP_METHOD_GET,
@@ -133,9 +144,13 @@ static void run_block(uint16_t port)
 	uint64_t c0 = zbench_cpu_ns();
 	int r;
 
-	connect_to(port);
-	req.options[0] = coap_client_tcp_option_initial_block2(&client);
-	req.num_options = 1;
+	if (block2) {
+		connect_to(port); /* BERT needs the server's CSM (Block-Wise-Transfer) */
+		req.options[0] = coap_client_tcp_option_initial_block2(&client);
+		req.num_options = 1;
+	} else {
+		connect_only(port); /* no Block2: the server may send the body whole */
+	}
 	r = coap_client_tcp_req(&client, &req);
 	if (r < 0) {
 		zbench_die("zcoap: coap_client_tcp_req: %d", r);
@@ -150,7 +165,7 @@ static void run_block(uint16_t port)
 	}
 }
 
-#define USAGE "usage: %s put <port> | block <port>"
+#define USAGE "usage: %s put <port> | stream <port> | block <port>"
 
 int main(int argc, char **argv)
 {
@@ -172,8 +187,10 @@ int main(int argc, char **argv)
 	coap_client_tcp_set_event_cb(&client, on_event, NULL);
 	if (strcmp(argv[1], "put") == 0) {
 		run_put(port);
+	} else if (strcmp(argv[1], "stream") == 0) {
+		run_get(port, false);
 	} else if (strcmp(argv[1], "block") == 0) {
-		run_block(port);
+		run_get(port, true);
 	} else {
 		zbench_die(USAGE, argv[0]);
 	}

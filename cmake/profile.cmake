@@ -10,6 +10,8 @@ if(ZCOAP_PROFILE STREQUAL "constrained")
   set(ZCOAP_CFG_EXTENDED_OPTIONS_LEN 0)
   # CoAP over TCP: the receive buffer holds one message of the sizes above (no BERT gain).
   set(ZCOAP_CFG_TCP_MESSAGE_SIZE 304)
+  # ... and larger responses stream through it (their payload in pieces, docs/design/tcp.md).
+  set(ZCOAP_CFG_TCP_MAX_MESSAGE_SIZE 65536)
 elseif(ZCOAP_PROFILE STREQUAL "default")
   set(ZCOAP_CFG_MAX_REQUESTS 16)
   set(ZCOAP_CFG_BLOCK_SIZE 1024)
@@ -22,6 +24,9 @@ elseif(ZCOAP_PROFILE STREQUAL "default")
   # CoAP over TCP: BERT responses of up to 15 x 1024 bytes in one message, kept within
   # one TLS record (docs/performance.md, section 7; docs/design/tcp.md).
   set(ZCOAP_CFG_TCP_MESSAGE_SIZE 16384)
+  # The Max-Message-Size advertised: larger responses stream through the receive buffer,
+  # their payload in pieces (a 1 MiB body in one message: docs/performance.md, section 7).
+  set(ZCOAP_CFG_TCP_MAX_MESSAGE_SIZE 8388608)
 else()
   message(FATAL_ERROR "ZCOAP_PROFILE must be 'default' or 'constrained'")
 endif()
@@ -31,7 +36,7 @@ set(ZCOAP_CFG_EXTENDED_OPTIONS_LEN_VALUE 270)
 # Individual values may still be overridden: -DZCOAP_CFG_MAX_REQUESTS=256
 foreach(k MAX_REQUESTS BLOCK_SIZE MESSAGE_SIZE MESSAGE_HEADER_SIZE MAX_PATH_LEN MAX_EXTRA_OPTIONS
           DEDUP_ENTRIES ECHO_MAX_LEN EXTENDED_OPTIONS_LEN EXTENDED_OPTIONS_LEN_VALUE
-          TCP_MESSAGE_SIZE)
+          TCP_MESSAGE_SIZE TCP_MAX_MESSAGE_SIZE)
   if(DEFINED CACHE{ZCOAP_CFG_${k}})
     set(ZCOAP_CFG_${k} "$CACHE{ZCOAP_CFG_${k}}")
   endif()

@@ -59,6 +59,14 @@
  * that fit its Max-Message-Size). A Block1 option in a request's options
  * asks for uploads in blocks of its SZX instead, at most
  * ZCOAP_CONFIG_BLOCK_SIZE and never BERT (zcoap extension).
+ *
+ * Responses longer than the receive buffer (ZCOAP_CONFIG_TCP_MESSAGE_SIZE),
+ * up to the Max-Message-Size the client advertises
+ * (ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE; over TLS
+ * ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE), are streamed: the callback gets
+ * their payload in pieces, with @c offset rising and @c last_block on the
+ * last piece only, as for block-wise bodies (docs/design/tcp.md). A request
+ * carries Block2 only when its options do, so a server may send a body whole.
  */
 
 #ifndef ZCOAP_COAP_CLIENT_TCP_H
@@ -95,10 +103,11 @@ struct coap_client_tcp_response_data {
 	 * The response, NULL for an error. It is shown in the RFC 7252 shape
 	 * (4-byte header with type and message ID 0, which TCP does not have),
 	 * so every reader of coap.h and zcoap_option.h works on it. Valid
-	 * during the callback only.
+	 * during the callback only. For a piece of a streamed response: the
+	 * message's header and options with this piece as its payload.
 	 */
 	const struct coap_packet *packet;
-	/** Offset of @c payload in the whole (block-wise) body. */
+	/** Offset of @c payload in the whole (block-wise or streamed) body. */
 	size_t offset;
 	/** Payload bytes, NULL when empty. */
 	const uint8_t *payload;
@@ -209,6 +218,16 @@ struct zcoap_tcp_stream {
 	uint8_t tkl;
 	uint8_t tok_got;
 	uint8_t token[COAP_TOKEN_MAX_LEN];
+	/*
+	 * Streamed reception (a body over cap, docs/design/tcp.md): the options
+	 * stay at the start of buf, the payload passes through the rest of it.
+	 */
+	uint32_t max_msg;   /* longest frame accepted (the Max-Message-Size advertised) */
+	uint32_t head_len;  /* options and payload marker at the start of buf */
+	uint32_t piece_off; /* payload offset of the piece in buf */
+	uint32_t piece_len; /* payload bytes in buf after the head */
+	bool streamed;      /* this frame's body is over cap: its payload comes in pieces */
+	bool oversize;      /* ... and its options do not fit cap: the frame is skipped */
 };
 
 struct zcoap_tcp_slot {
@@ -282,11 +301,20 @@ struct coap_client_tcp {
 	int conn_err;             /* why the last connect attempt failed; 0: none */
 	int64_t connect_deadline; /* the connect under way fails with -ETIMEDOUT then */
 	uint32_t loop_callbacks;  /* callbacks run by the loop thread, counted */
+	/* Streamed reception (src/tcp/rx.c): the Max-Message-Size set (0: the defaults), */
+	uint32_t mms_set;
+	/* ... and the request the pieces of a frame go to. */
+	struct zcoap_tcp_slot *rx_slot; /* NULL: the rest of the frame is dropped */
+	uint32_t rx_gen;                /* the slot's generation then */
+	size_t rx_base;                 /* response-body offset of the frame's payload */
+	bool rx_more;                   /* a Block2 continuation follows its last piece */
+	bool rx_final;                  /* the request ends with its last piece */
 	uint8_t
 	    chunk[MAX_COAP_TCP_MSG_LEN]; /* one recv() (sizes recorded in zcoap_build_config.h) */
 	uint8_t send_buf[ZCOAP_TCP_TX_HEADROOM + MAX_COAP_TCP_MSG_LEN];
-	uint8_t recv_buf[ZCOAP_TCP_RX_HEADROOM + ZCOAP_CONFIG_TCP_MESSAGE_SIZE]; /* one message */
-										 /** @endcond */
+	/* one message, or the options and a piece of payload of a longer (streamed) one */
+	uint8_t recv_buf[ZCOAP_TCP_RX_HEADROOM + ZCOAP_CONFIG_TCP_MESSAGE_SIZE];
+	/** @endcond */
 };
 
 /**
@@ -417,6 +445,19 @@ ZCOAP_API int zcoap_client_tcp_set_tls_config(struct coap_client_tcp *client,
  * @retval 0 Set. @retval -EINVAL NULL or uninitialised client, or 0 ms.
  */
 ZCOAP_API int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint32_t timeout_ms);
+
+/**
+ * zcoap extension: the Max-Message-Size the client advertises in its CSM
+ * (RFC 8323 §5.3.1) on connections opened from now on, over TCP and TLS
+ * alike, and the longest message it accepts on them; responses longer than
+ * the receive buffer are streamed (docs/design/tcp.md). 0 restores the
+ * defaults: ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE, over TLS
+ * ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE (one TLS record, because libcoap
+ * 4.3.1's GnuTLS server stalls on longer messages).
+ * @retval 0 Set. @retval -EINVAL NULL or uninitialised client, or @p mms
+ *         not 0 and outside 1152..ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE.
+ */
+ZCOAP_API int zcoap_client_tcp_set_max_message_size(struct coap_client_tcp *client, uint32_t mms);
 
 /**
  * zcoap extension: close the connection (if any), stop and join the receive

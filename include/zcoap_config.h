@@ -161,6 +161,34 @@
 #define ZCOAP_CONFIG_TCP_MESSAGE_SIZE (ZCOAP_CONFIG_MESSAGE_HEADER_SIZE + ZCOAP_CONFIG_MESSAGE_SIZE)
 #endif
 
+/**
+ * CoAP over TCP: the Max-Message-Size the client advertises in its CSM
+ * (RFC 8323 §5.3.1), in bytes, and the longest frame it accepts (a longer
+ * one is a protocol error: Abort, and every request ends with -EMSGSIZE).
+ * A response longer than the receive buffer (ZCOAP_CONFIG_TCP_MESSAGE_SIZE)
+ * is streamed: its options stay in the buffer and its payload reaches the
+ * response callback in pieces, as block-wise bodies do (docs/design/tcp.md).
+ * No memory depends on it. Equal to ZCOAP_CONFIG_TCP_MESSAGE_SIZE: no
+ * streaming.
+ */
+#ifndef ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE
+#define ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE ZCOAP_CONFIG_TCP_MESSAGE_SIZE
+#endif
+
+/**
+ * CoAP over TLS (coaps+tcp): the Max-Message-Size advertised on TLS
+ * connections (at most ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE). One TLS record
+ * (16384) by default: libcoap 4.3.1's coap-server-gnutls sends only the
+ * first record of a longer message and stalls (docs/design/tcp.md).
+ */
+#ifndef ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE
+#if ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE < 16384
+#define ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE
+#else
+#define ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE 16384U
+#endif
+#endif
+
 /** CoAP over TLS (coaps+tcp): TLS sessions open at a time in the process (a fixed table). */
 #ifndef ZCOAP_CONFIG_TCP_TLS_SESSIONS
 #define ZCOAP_CONFIG_TCP_TLS_SESSIONS 4
@@ -208,6 +236,14 @@
 #endif
 #if ZCOAP_CONFIG_TCP_MESSAGE_SIZE < MAX_COAP_MSG_LEN || ZCOAP_CONFIG_TCP_MESSAGE_SIZE + 12 > 65535
 #error "ZCOAP_CONFIG_TCP_MESSAGE_SIZE must be MAX_COAP_MSG_LEN..65523"
+#endif
+#if ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE < ZCOAP_CONFIG_TCP_MESSAGE_SIZE ||                           \
+    ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE > 0x7FFFFFFF
+#error "ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE must be ZCOAP_CONFIG_TCP_MESSAGE_SIZE..2^31-1"
+#endif
+#if ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE < 1152 ||                                                \
+    ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE > ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE
+#error "ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE must be 1152..ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE"
 #endif
 
 #endif /* ZCOAP_CONFIG_H */

@@ -192,7 +192,15 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	client->peer_bwt = false;
 	client->ping_pending = false;
 	client->peer_mms = ZC_TCP_DEFAULT_MMS;
-	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+	/*
+	 * Over TLS, a smaller Max-Message-Size: libcoap 4.3.1's gnutls server
+	 * stalls on a message longer than one TLS record (docs/design/tcp.md).
+	 */
+	zc_tcp_stream_init(&client->stream, client->recv_buf, ZCOAP_CONFIG_TCP_MESSAGE_SIZE,
+			   client->mms_set != 0 ? client->mms_set
+			   : tls != NULL        ? ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE
+						: ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
+	client->rx_slot = NULL;
 	if (in_progress) {
 		/* The loop watches for writability, then sends the CSM (loop.c). */
 		client->connecting = true;
@@ -203,7 +211,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	}
 	client->connected = true;
 	/* RFC 8323 §5.3: the CSM is the first message of each side. */
-	r = send_csm(client, ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+	r = send_csm(client, client->stream.max_msg);
 	if (r != 0) {
 		struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
 		unsigned int n = zc_tcp_drop_connection(client, r, f);
@@ -424,9 +432,10 @@ int coap_client_tcp_csm_req(struct coap_client_tcp *client, uint32_t max_block_s
 	if (client->fd < 0 || client->connecting) {
 		r = client_not_ready(client);
 	} else {
-		r = send_csm(client, max_block_size < ZCOAP_CONFIG_TCP_MESSAGE_SIZE
+		/* Never more than the connection accepts (its first CSM). */
+		r = send_csm(client, max_block_size < client->stream.max_msg
 					 ? max_block_size
-					 : ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+					 : client->stream.max_msg);
 	}
 	zc_port_mutex_unlock(&client->lock);
 	return r;
@@ -617,6 +626,18 @@ int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint32_t timeou
 	}
 	zc_port_mutex_lock(&client->lock);
 	client->timeout_ms = timeout_ms;
+	zc_port_mutex_unlock(&client->lock);
+	return 0;
+}
+
+int zcoap_client_tcp_set_max_message_size(struct coap_client_tcp *client, uint32_t mms)
+{
+	if (client == NULL || !client->initialised ||
+	    (mms != 0 && (mms < ZC_TCP_DEFAULT_MMS || mms > ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE))) {
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	client->mms_set = mms;
 	zc_port_mutex_unlock(&client->lock);
 	return 0;
 }

@@ -81,32 +81,75 @@ int zc_tcp_msg_init(struct coap_packet *pkt, uint8_t *buf, size_t size, uint8_t 
 
 /**
  * Start decoding a stream into @p buf (ZCOAP_TCP_RX_HEADROOM + @p cap
- * bytes); frames with a body over @p cap bytes are refused.
+ * bytes). Frames longer than @p max_msg bytes (header included: the
+ * Max-Message-Size we advertise, RFC 8323 §5.3.1) are refused. A frame
+ * whose body (options and payload) fits @p cap is delivered whole; a longer
+ * one is *streamed*: its options stay at the start of the buffer and its
+ * payload passes through the rest of it in pieces (s->streamed).
  */
-void zc_tcp_stream_init(struct zcoap_tcp_stream *s, uint8_t *buf, uint32_t cap);
+void zc_tcp_stream_init(struct zcoap_tcp_stream *s, uint8_t *buf, uint32_t cap, uint32_t max_msg);
 
 /**
- * Feed stream bytes. Stops right after the end of a frame.
- * @param[out] complete A whole frame is in @p s (read it with zc_tcp_stream_packet(),
- *             then call zc_tcp_stream_next() before feeding more).
+ * Feed stream bytes. Stops right after the end of a frame or of a piece of
+ * a streamed one.
+ * @param[out] complete A frame, or a piece of a streamed frame, is ready
+ *             (read it with zc_tcp_stream_packet(), then call
+ *             zc_tcp_stream_next() before feeding more).
  * @return Bytes consumed (0..len), or -EBADMSG (TKL 9..15: a message format
- *         error, RFC 8323 §3.2) or -EMSGSIZE (a body over the capacity). After
- *         an error the stream cannot be resynchronised: the connection ends.
+ *         error, RFC 8323 §3.2; or the reserved option nibble 15 in the
+ *         options of a streamed frame) or -EMSGSIZE (a frame longer than
+ *         max_msg). After an error the stream cannot be resynchronised: the
+ *         connection ends.
  */
 long zc_tcp_stream_feed(struct zcoap_tcp_stream *s, const uint8_t *data, size_t len,
 			bool *complete);
 
 /**
- * The complete frame as an RFC 7252-shaped message parsed by
+ * Where the next body bytes of the frame being read go, and how many may go
+ * there (*room, never past the frame or the buffer): the caller may read
+ * from the socket straight into it and then call zc_tcp_stream_advance(),
+ * instead of zc_tcp_stream_feed() (no copy). NULL when the decoder is
+ * not in a body (header bytes next, or a frame ready).
+ */
+uint8_t *zc_tcp_stream_window(struct zcoap_tcp_stream *s, size_t *room);
+
+/**
+ * Count @p n bytes written into the window (n <= its room). *complete as
+ * for zc_tcp_stream_feed(). @return n, -EINVAL (no window or n too large)
+ * or -EBADMSG (as for zc_tcp_stream_feed()).
+ */
+long zc_tcp_stream_advance(struct zcoap_tcp_stream *s, size_t n, bool *complete);
+
+/**
+ * The ready frame as an RFC 7252-shaped message parsed by
  * coap_packet_parse() (written into the headroom of the stream's buffer).
+ * For a piece of a streamed frame, the message holds the frame's header and
+ * options with the piece as its payload (never an empty one): its offset in
+ * the payload is s->piece_off, zc_tcp_stream_payload_len() is the whole
+ * payload's length and zc_tcp_stream_last_piece() tells the last piece.
  * A frame with code 0.00 (an Empty message, which RFC 8323 §4.4 says to
  * ignore) gives -ENOMSG.
  * @retval 0 Parsed. @retval -EBADMSG Malformed options or payload marker.
+ * @retval -EMSGSIZE A streamed frame whose options leave no room for payload
+ *         in the buffer: s->code and s->token tell whose it is;
+ *         zc_tcp_stream_next() then skips the rest of the frame.
  */
 int zc_tcp_stream_packet(struct zcoap_tcp_stream *s, struct coap_packet *pkt);
 
-/** Get ready for the next frame. */
+/** Get ready for the next frame (or the next piece of a streamed one). */
 void zc_tcp_stream_next(struct zcoap_tcp_stream *s);
+
+/** A streamed frame's whole payload length (all its pieces; streamed frames only). */
+static inline uint32_t zc_tcp_stream_payload_len(const struct zcoap_tcp_stream *s)
+{
+	return s->body_len - s->head_len;
+}
+
+/** The ready piece is the last of its frame (always true for a frame delivered whole). */
+static inline bool zc_tcp_stream_last_piece(const struct zcoap_tcp_stream *s)
+{
+	return s->got == s->body_len;
+}
 
 /** A decoded signalling message. */
 struct zc_tcp_signal {

@@ -205,8 +205,7 @@ static void connect_done(struct coap_client_tcp *c)
 	}
 	c->connecting = false;
 	c->connected = true;
-	err = zc_tcp_build_csm(&pkt, c->send_buf, sizeof(c->send_buf),
-			       ZCOAP_CONFIG_TCP_MESSAGE_SIZE, true);
+	err = zc_tcp_build_csm(&pkt, c->send_buf, sizeof(c->send_buf), c->stream.max_msg, true);
 	if (err == 0) {
 		err = zc_tcp_send_pkt(c, &pkt);
 	}

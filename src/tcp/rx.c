@@ -246,6 +246,72 @@ static int block2_of(const struct coap_packet *pkt, bool *present, uint32_t *num
 	return 0;
 }
 
+/*
+ * What the first piece of a streamed response decided for the rest (the
+ * header logic runs once per frame): remember it, with a fresh deadline so
+ * that a server that stops in the middle of a body ends the request.
+ */
+static void stream_on(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, size_t base, bool more,
+		      bool final)
+{
+	c->rx_slot = s;
+	c->rx_gen = s->gen;
+	c->rx_base = base;
+	c->rx_more = more;
+	c->rx_final = final;
+	s->deadline = zc_port_now_ms() + c->timeout_ms;
+}
+
+/* A later piece of a streamed response (c->stream holds it). */
+static void handle_piece(struct coap_client_tcp *c, const struct coap_packet *pkt)
+{
+	struct zcoap_tcp_slot *s = c->rx_slot;
+	uint16_t plen = 0;
+	const uint8_t *payload = coap_packet_get_payload(pkt, &plen);
+	size_t off = c->rx_base + c->stream.piece_off;
+	uint32_t gen = c->rx_gen;
+	uint32_t conn_gen = c->conn_gen;
+
+	if (s == NULL || !still(c, s, gen, conn_gen)) {
+		c->rx_slot = NULL;
+		return; /* cancelled, timed out or refused: the rest is dropped */
+	}
+	if (!zc_tcp_stream_last_piece(&c->stream)) {
+		s->deadline = zc_port_now_ms() + c->timeout_ms;
+		deliver(c, s->req.cb, s->req.user_data, pkt, off, payload, plen, false);
+		return;
+	}
+	c->rx_slot = NULL;
+	if (c->rx_more) {
+		s->deadline = INT64_MAX; /* set again when the continuation goes out */
+		deliver(c, s->req.cb, s->req.user_data, pkt, off, payload, plen, false);
+		if (still(c, s, gen, conn_gen) && s->in_body) {
+			int r = zc_tcp_send_request(c, s, NULL, 0);
+
+			if (r != 0) {
+				fail_slot(c, s, r);
+			}
+		}
+		return;
+	}
+	if (c->rx_final) {
+		coap_client_tcp_response_cb_t cb = s->req.cb;
+		void *ud = s->req.user_data;
+
+		free_slot(s);
+		deliver(c, cb, ud, pkt, off, payload, plen, true);
+		return;
+	}
+	s->offset = 0; /* an observation goes on */
+	s->deadline = INT64_MAX;
+	deliver(c, s->req.cb, s->req.user_data, pkt, off, payload, plen, true);
+}
+
+/*
+ * A response for slot @p s, or the first piece of a streamed one (whose
+ * header and options decide for all its pieces; the block-wise checks use
+ * the whole payload's length).
+ */
 static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 			    const struct coap_packet *pkt)
 {
@@ -255,6 +321,8 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 	bool success = (code >> 5) == 2;
 	uint16_t plen = 0;
 	const uint8_t *payload = coap_packet_get_payload(pkt, &plen);
+	bool streamed = c->stream.streamed && !zc_tcp_stream_last_piece(&c->stream);
+	size_t total = c->stream.streamed ? zc_tcp_stream_payload_len(&c->stream) : plen;
 	const uint8_t *v;
 	uint16_t vlen;
 	bool has_b2;
@@ -310,19 +378,22 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 
 		/* RFC 7959 §2.2: the block asked for, and full blocks until the last one. */
 		if ((uint64_t)num * unit != expect ||
-		    (more && (szx == 7 ? plen == 0 || plen % 1024U != 0 : plen != unit))) {
+		    (more && (szx == 7 ? total == 0 || total % 1024U != 0 : total != unit))) {
 			fail_slot(c, s, -EBADMSG);
 			return;
 		}
 		off = expect;
-		s->offset = expect + plen;
+		s->offset = expect + total;
 		if (more) {
 			s->in_body = true;
 			s->b2_szx = szx;
-			s->b2_num = szx == 7 ? num + plen / 1024U : num + 1U;
+			s->b2_num = szx == 7 ? num + (uint32_t)(total / 1024U) : num + 1U;
 			s->deadline = INT64_MAX; /* set again when the continuation goes out */
+			if (streamed) {
+				stream_on(c, s, off, true, false);
+			}
 			deliver(c, cb, ud, pkt, off, payload, plen, false);
-			if (still(c, s, gen, conn_gen) && s->in_body) {
+			if (!streamed && still(c, s, gen, conn_gen) && s->in_body) {
 				int r = zc_tcp_send_request(c, s, NULL, 0);
 
 				if (r != 0) {
@@ -338,6 +409,12 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 	 * notification (or the last block of one); a response without Observe
 	 * or with an error code ends it (§3.2, §4.2).
 	 */
+	if (streamed) {
+		stream_on(c, s, off, false,
+			  !(s->observing && success && (has_obs || continuation)));
+		deliver(c, cb, ud, pkt, off, payload, plen, false);
+		return;
+	}
 	if (s->observing && success && (has_obs || continuation)) {
 		s->offset = 0;
 		s->deadline = INT64_MAX;
@@ -359,30 +436,53 @@ static struct zcoap_tcp_slot *slot_of(struct coap_client_tcp *c, const uint8_t *
 	return NULL;
 }
 
+static bool is_response(uint8_t code)
+{
+	return (code >> 5) == 2 || (code >> 5) == 4 || (code >> 5) == 5;
+}
+
 static void handle_frame(struct coap_client_tcp *c)
 {
 	struct coap_packet pkt;
 	struct zcoap_tcp_slot *s;
-	uint8_t code;
-	int r = zc_tcp_stream_packet(&c->stream, &pkt);
+	uint8_t code = c->stream.code;
+	int r;
 
+	if (c->stream.streamed && c->stream.piece_off > 0) {
+		/* A later piece: the first one decided where it goes. */
+		if (c->rx_slot != NULL && zc_tcp_stream_packet(&c->stream, &pkt) == 0) {
+			handle_piece(c, &pkt);
+		}
+		return;
+	}
+	c->rx_slot = NULL;
+	r = zc_tcp_stream_packet(&c->stream, &pkt);
 	if (r == -ENOMSG) {
 		return; /* RFC 8323 §4.4: an Empty message is ignored */
+	}
+	if (r == -EMSGSIZE || (r == 0 && c->stream.streamed && (code >> 5) == 7)) {
+		/*
+		 * Options that leave no room in the receive buffer (or a signal
+		 * over it): the request it answers ends with -EMSGSIZE and the
+		 * rest of the frame is skipped; a signal cannot be skipped.
+		 */
+		if ((code >> 5) == 7) {
+			protocol_abort(c, 0, "signal too big", -EMSGSIZE);
+		} else if (is_response(code) &&
+			   (s = slot_of(c, c->stream.token, c->stream.tkl)) != NULL) {
+			fail_slot(c, s, -EMSGSIZE);
+		}
+		return;
 	}
 	if (r != 0) {
 		protocol_abort(c, 0, "malformed message", -EBADMSG);
 		return;
 	}
-	code = coap_header_get_code(&pkt);
-	switch (code >> 5) {
-	case 7:
+	if ((code >> 5) == 7) {
 		handle_signal(c, &pkt);
 		return;
-	case 2:
-	case 4:
-	case 5:
-		break;
-	default:
+	}
+	if (!is_response(code)) {
 		return; /* a request (a client serves none) or a reserved class */
 	}
 	s = slot_of(c, c->stream.token, c->stream.tkl);
@@ -391,6 +491,21 @@ static void handle_frame(struct coap_client_tcp *c)
 	}
 }
 
+/*
+ * Hand the ready frame or piece to handle_frame() and get the decoder ready
+ * for more. false when the connection ended meanwhile.
+ */
+static bool frame_ready(struct coap_client_tcp *c, uint32_t conn_gen)
+{
+	handle_frame(c);
+	if (c->conn_gen != conn_gen || c->fd < 0) {
+		return false;
+	}
+	zc_tcp_stream_next(&c->stream);
+	return true;
+}
+
+/* Feed @p got bytes of c->chunk to the decoder (lock held). */
 void zc_tcp_consume(struct coap_client_tcp *c, uint32_t conn_gen, size_t got)
 {
 	size_t pos = 0;
@@ -405,12 +520,40 @@ void zc_tcp_consume(struct coap_client_tcp *c, uint32_t conn_gen, size_t got)
 			return;
 		}
 		pos += (size_t)r;
-		if (complete) {
-			handle_frame(c);
-			if (c->conn_gen != conn_gen || c->fd < 0) {
-				return;
-			}
-			zc_tcp_stream_next(&c->stream);
+		if (complete && !frame_ready(c, conn_gen)) {
+			return;
+		}
+	}
+	/*
+	 * The rest of a body (a large message, or the pieces of a streamed
+	 * one) is read straight into the receive buffer, without the copy
+	 * through c->chunk and its small reads, until the socket has no more
+	 * or the frame ends (the next header comes through c->chunk again).
+	 */
+	for (;;) {
+		size_t room;
+		uint8_t *w = zc_tcp_stream_window(&c->stream, &room);
+		bool complete;
+		long n;
+
+		if (w == NULL) {
+			return;
+		}
+		n = zc_tcp_sock_recv(c->fd, c->tls, w, room);
+		if (n == -EAGAIN) {
+			return;
+		}
+		if (n < 0) {
+			drop(c, c->send_err != 0 ? c->send_err : (int)n);
+			return;
+		}
+		n = zc_tcp_stream_advance(&c->stream, (size_t)n, &complete);
+		if (n < 0) {
+			protocol_abort(c, 0, "bad header", (int)n);
+			return;
+		}
+		if (complete && !frame_ready(c, conn_gen)) {
+			return;
 		}
 	}
 }

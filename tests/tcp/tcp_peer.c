@@ -156,7 +156,7 @@ static void serve(struct tcp_peer *p, int cfd)
 	uint8_t buf[1500];
 	bool first = true;
 
-	zc_tcp_stream_init(&s, rx, 70000);
+	zc_tcp_stream_init(&s, rx, 70000, 70016);
 	for (;;) {
 		ssize_t n = recv(cfd, buf, sizeof(buf), 0);
 		size_t pos = 0;

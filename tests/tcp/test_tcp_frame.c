@@ -268,7 +268,7 @@ static void test_stream_split_at_every_offset(void **state)
 		struct seen seen;
 
 		memset(&seen, 0, sizeof(seen));
-		zc_tcp_stream_init(&s, rx, 512);
+		zc_tcp_stream_init(&s, rx, 512, 512);
 		decode(&s, data, k, &seen);
 		decode(&s, data + k, n - k, &seen);
 		check_seen(&seen);
@@ -280,7 +280,7 @@ static void test_stream_split_at_every_offset(void **state)
 			struct seen seen;
 
 			memset(&seen, 0, sizeof(seen));
-			zc_tcp_stream_init(&s, rx, 512);
+			zc_tcp_stream_init(&s, rx, 512, 512);
 			decode(&s, data, i, &seen);
 			decode(&s, data + i, j - i, &seen);
 			decode(&s, data + j, n - j, &seen);
@@ -299,7 +299,7 @@ static void test_stream_byte_by_byte(void **state)
 
 	(void)state;
 	memset(&seen, 0, sizeof(seen));
-	zc_tcp_stream_init(&s, rx, 512);
+	zc_tcp_stream_init(&s, rx, 512, 512);
 	for (size_t k = 0; k < n; k++) {
 		decode(&s, data + k, 1, &seen);
 	}
@@ -314,7 +314,7 @@ static void test_stream_reserved_tkl(void **state)
 	bool complete;
 
 	(void)state;
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, bad, sizeof(bad), &complete), -EBADMSG);
 }
 
@@ -330,12 +330,12 @@ static void test_stream_too_big(void **state)
 	bool complete;
 
 	(void)state;
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, big, sizeof(big), &complete), -EMSGSIZE);
-	zc_tcp_stream_init(&s, rx, 8);
+	zc_tcp_stream_init(&s, rx, 8, 8);
 	assert_int_equal(zc_tcp_stream_feed(&s, small, sizeof(small), &complete), -EMSGSIZE);
 	/* 4-byte Extended Length: 0xFFFFFFFF + 65805 does not wrap around. */
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, huge, sizeof(huge), &complete), -EMSGSIZE);
 }
 
@@ -351,7 +351,7 @@ static void test_stream_32bit_length(void **state)
 	(void)state;
 	memset(body, 0xEE, sizeof(body));
 	body[0] = 0xFF;
-	zc_tcp_stream_init(&s, rx, sizeof(body));
+	zc_tcp_stream_init(&s, rx, sizeof(body), sizeof(body) + 6);
 	assert_int_equal(zc_tcp_stream_feed(&s, hdr, sizeof(hdr), &complete), (long)sizeof(hdr));
 	assert_false(complete);
 	assert_int_equal(zc_tcp_stream_feed(&s, body, sizeof(body), &complete), (long)sizeof(body));
@@ -374,19 +374,271 @@ static void test_stream_malformed_body(void **state)
 	bool complete;
 
 	(void)state;
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, marker_only, 3, &complete), 3);
 	assert_true(complete);
 	assert_int_equal(zc_tcp_stream_packet(&s, &pkt), -EBADMSG);
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, short_opt, 3, &complete), 3);
 	assert_true(complete);
 	assert_int_equal(zc_tcp_stream_packet(&s, &pkt), -EBADMSG);
 	/* Not complete yet: no packet. */
-	zc_tcp_stream_init(&s, rx, 64);
+	zc_tcp_stream_init(&s, rx, 64, 64);
 	assert_int_equal(zc_tcp_stream_feed(&s, short_opt, 1, &complete), 1);
 	assert_false(complete);
 	assert_int_equal(zc_tcp_stream_packet(&s, &pkt), -EINVAL);
+}
+
+/* ---- streamed frames (a body over the buffer) ------------------------------ */
+
+#define S_CAP     64
+#define S_MAX     4096
+#define S_PAYLOAD (3 * S_CAP + 17)
+
+/* What a streamed decode saw: frames or pieces, and the streamed payload put back together. */
+struct sseen {
+	unsigned int events;
+	uint8_t codes[16];
+	int results[16];
+	unsigned int pieces;
+	unsigned int lasts;
+	size_t next_off;
+	bool bad;
+	uint8_t payload[S_PAYLOAD];
+};
+
+static const uint8_t *s_payload(void)
+{
+	static uint8_t p[S_PAYLOAD];
+
+	for (size_t i = 0; i < sizeof(p); i++) {
+		p[i] = (uint8_t)(i * 5 + 1);
+	}
+	return p;
+}
+
+/*
+ * Append a frame of @p code with Content-Format 0 (1 byte) and options 2048
+ * of the value lengths @p vals (the first 3 + len bytes, the others 1 + len,
+ * plus one when len >= 13), and @p pay_len payload bytes.
+ */
+static size_t put_frame(uint8_t *out, uint8_t code, const uint16_t *vals, size_t n_vals,
+			const uint8_t *pay, size_t pay_len)
+{
+	static uint8_t b[BUF_SIZE];
+	static const uint8_t tok[2] = {0xB1, 0xB2};
+	static uint8_t val[200];
+	struct coap_packet pkt;
+	const uint8_t *frame;
+	size_t len;
+
+	memset(val, 'v', sizeof(val));
+	assert_int_equal(zc_tcp_msg_init(&pkt, b, sizeof(b), code, tok, 2), 0);
+	assert_int_equal(coap_append_option_int(&pkt, COAP_OPTION_CONTENT_FORMAT, 0), 0);
+	for (size_t i = 0; i < n_vals; i++) {
+		assert_int_equal(coap_packet_append_option(&pkt, 2048, val, vals[i]), 0);
+	}
+	if (pay_len > 0) {
+		assert_int_equal(coap_packet_append_payload_marker(&pkt), 0);
+		assert_int_equal(coap_packet_append_payload(&pkt, pay, (uint16_t)pay_len), 0);
+	}
+	assert_int_equal(zc_tcp_frame_seal(&pkt, &frame, &len), 0);
+	memcpy(out, frame, len);
+	return len;
+}
+
+/* Options and marker of the streamed frame of make_streamed(): 1 + 15 + 1. */
+#define S_HEAD   17
+#define S_PIECES ((S_PAYLOAD + (S_CAP - S_HEAD) - 1) / (S_CAP - S_HEAD))
+
+/*
+ * A small response, a streamed one (options, then a payload over three
+ * buffers), an Empty message, a streamed one whose options and marker fill
+ * the buffer exactly (no room for payload: refused, skipped), one whose
+ * options go past the buffer (refused, skipped), and a Pong.
+ */
+static size_t make_streamed(uint8_t *out)
+{
+	static const uint16_t one[] = {12};
+	static const uint16_t fill[] = {12, 45};  /* 1 + 15 + 47 = 63: the marker is byte 64 */
+	static const uint16_t over[] = {12, 100}; /* 1 + 15 + 102 = 118 */
+	const uint8_t *pay = s_payload();
+	size_t n = 0;
+
+	n += put_frame(out + n, 0x45, NULL, 0, (const uint8_t *)"helo", 4);
+	n += put_frame(out + n, 0x45, one, 1, pay, S_PAYLOAD);
+	out[n++] = 0x00;
+	out[n++] = 0x00;
+	n += put_frame(out + n, 0x45, fill, 2, pay, 100);
+	n += put_frame(out + n, 0x84, over, 2, pay, 10);
+	out[n++] = 0x00;
+	out[n++] = 0xE3;
+	return n;
+}
+
+static void sdecode_ready(struct zcoap_tcp_stream *s, struct sseen *seen)
+{
+	struct coap_packet pkt;
+	int p = zc_tcp_stream_packet(s, &pkt);
+
+	if (seen->events < 16) {
+		seen->codes[seen->events] = s->code;
+		seen->results[seen->events] = p;
+	}
+	seen->events++;
+	if (p == 0 && s->streamed) {
+		uint16_t plen = 0;
+		const uint8_t *pl = coap_packet_get_payload(&pkt, &plen);
+
+		/* Options readable in every piece; pieces in order, never empty. */
+		if (coap_get_option_int(&pkt, COAP_OPTION_CONTENT_FORMAT) != 0 || plen == 0 ||
+		    s->piece_off != seen->next_off || s->piece_off + plen > S_PAYLOAD ||
+		    zc_tcp_stream_payload_len(s) != S_PAYLOAD) {
+			seen->bad = true;
+			return;
+		}
+		memcpy(seen->payload + s->piece_off, pl, plen);
+		seen->next_off = s->piece_off + plen;
+		seen->pieces++;
+		seen->lasts += zc_tcp_stream_last_piece(s) ? 1U : 0U;
+	}
+}
+
+/* Feed @p len bytes; body bytes through the window (no copy) when @p window. */
+static void sdecode(struct zcoap_tcp_stream *s, const uint8_t *data, size_t len, bool window,
+		    struct sseen *seen)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		bool complete = false;
+		size_t room;
+		uint8_t *w = window ? zc_tcp_stream_window(s, &room) : NULL;
+		long r;
+
+		if (w != NULL) {
+			size_t n = len - pos < room ? len - pos : room;
+
+			memcpy(w, data + pos, n);
+			r = zc_tcp_stream_advance(s, n, &complete);
+		} else {
+			r = zc_tcp_stream_feed(s, data + pos, len - pos, &complete);
+		}
+		assert_true(r >= 0);
+		pos += (size_t)r;
+		if (complete) {
+			sdecode_ready(s, seen);
+			zc_tcp_stream_next(s);
+		}
+	}
+}
+
+static void check_streamed(const struct sseen *seen)
+{
+	/* helo, the pieces, Empty, 2 refused, Pong: every frame resynchronised after the skips */
+	assert_false(seen->bad);
+	assert_int_equal(seen->events, 1 + S_PIECES + 4);
+	assert_int_equal(seen->codes[0], 0x45);
+	assert_int_equal(seen->results[0], 0);
+	for (unsigned int i = 1; i <= S_PIECES; i++) {
+		assert_int_equal(seen->codes[i], 0x45);
+		assert_int_equal(seen->results[i], 0);
+	}
+	assert_int_equal(seen->results[S_PIECES + 1], -ENOMSG);
+	assert_int_equal(seen->codes[S_PIECES + 2], 0x45);
+	assert_int_equal(seen->results[S_PIECES + 2], -EMSGSIZE);
+	assert_int_equal(seen->codes[S_PIECES + 3], 0x84);
+	assert_int_equal(seen->results[S_PIECES + 3], -EMSGSIZE);
+	assert_int_equal(seen->codes[S_PIECES + 4], 0xE3);
+	assert_int_equal(seen->results[S_PIECES + 4], 0);
+	assert_int_equal(seen->pieces, S_PIECES);
+	assert_int_equal(seen->lasts, 1);
+	assert_int_equal(seen->next_off, S_PAYLOAD);
+	assert_memory_equal(seen->payload, s_payload(), S_PAYLOAD);
+}
+
+static void test_streamed_split_at_every_offset(void **state)
+{
+	static uint8_t data[BUF_SIZE];
+	static uint8_t rx[ZCOAP_TCP_RX_HEADROOM + S_CAP];
+	size_t n = make_streamed(data);
+
+	(void)state;
+	for (int window = 0; window < 2; window++) {
+		for (size_t k = 0; k <= n; k++) {
+			struct zcoap_tcp_stream s;
+			struct sseen seen;
+
+			memset(&seen, 0, sizeof(seen));
+			zc_tcp_stream_init(&s, rx, S_CAP, S_MAX);
+			sdecode(&s, data, k, window != 0, &seen);
+			sdecode(&s, data + k, n - k, window != 0, &seen);
+			check_streamed(&seen);
+		}
+		for (size_t i = 0; i <= n; i += 5) {
+			for (size_t j = i; j <= n; j++) {
+				struct zcoap_tcp_stream s;
+				struct sseen seen;
+
+				memset(&seen, 0, sizeof(seen));
+				zc_tcp_stream_init(&s, rx, S_CAP, S_MAX);
+				sdecode(&s, data, i, window != 0, &seen);
+				sdecode(&s, data + i, j - i, window != 0, &seen);
+				sdecode(&s, data + j, n - j, window != 0, &seen);
+				check_streamed(&seen);
+			}
+		}
+	}
+	/* Byte by byte. */
+	{
+		struct zcoap_tcp_stream s;
+		struct sseen seen;
+
+		memset(&seen, 0, sizeof(seen));
+		zc_tcp_stream_init(&s, rx, S_CAP, S_MAX);
+		for (size_t k = 0; k < n; k++) {
+			sdecode(&s, data + k, 1, k % 2 == 0, &seen);
+		}
+		check_streamed(&seen);
+	}
+}
+
+/* The limits of a streamed frame: what was advertised, lengths, options, the window. */
+static void test_streamed_limits(void **state)
+{
+	static uint8_t rx[ZCOAP_TCP_RX_HEADROOM + S_CAP];
+	/* Len 13: body 13 + ext. Frame = 3 + body (no token): 200 accepted, 201 refused. */
+	static const uint8_t at_max[] = {0xD0, 197 - 13, 0x45};
+	static const uint8_t over_max[] = {0xD0, 198 - 13, 0x45};
+	/* 4-byte Extended Length: 0xFFFFFFFF + 65805 does not wrap around. */
+	static const uint8_t huge[] = {0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0x45};
+	/* A streamed body whose first option byte has the reserved nibble 15 (not a marker). */
+	uint8_t reserved[3 + S_CAP] = {0xD0, S_CAP + 1 - 13, 0x45, 0xF1};
+	uint8_t reserved_len[3 + S_CAP] = {0xD0, S_CAP + 1 - 13, 0x45, 0x1F};
+	struct zcoap_tcp_stream s;
+	bool complete;
+	size_t room;
+
+	(void)state;
+	zc_tcp_stream_init(&s, rx, S_CAP, 200);
+	assert_null(zc_tcp_stream_window(&s, &room)); /* a header comes first */
+	assert_int_equal(zc_tcp_stream_advance(&s, 1, &complete), -EINVAL);
+	assert_int_equal(zc_tcp_stream_feed(&s, at_max, sizeof(at_max), &complete), 3);
+	assert_true(s.streamed);
+	assert_non_null(zc_tcp_stream_window(&s, &room));
+	assert_int_equal(room, S_CAP); /* the buffer first: options go there */
+	assert_int_equal(zc_tcp_stream_advance(&s, room + 1, &complete), -EINVAL);
+	zc_tcp_stream_init(&s, rx, S_CAP, 200);
+	assert_int_equal(zc_tcp_stream_feed(&s, over_max, sizeof(over_max), &complete), -EMSGSIZE);
+	zc_tcp_stream_init(&s, rx, S_CAP, UINT32_MAX);
+	assert_int_equal(zc_tcp_stream_feed(&s, huge, sizeof(huge), &complete), -EMSGSIZE);
+	memset(reserved + 4, 0, sizeof(reserved) - 4);
+	zc_tcp_stream_init(&s, rx, S_CAP, S_MAX);
+	assert_int_equal(zc_tcp_stream_feed(&s, reserved, sizeof(reserved), &complete), -EBADMSG);
+	memset(reserved_len + 4, 0, sizeof(reserved_len) - 4);
+	zc_tcp_stream_init(&s, rx, S_CAP, S_MAX);
+	assert_int_equal(zc_tcp_stream_feed(&s, reserved_len, sizeof(reserved_len), &complete),
+			 -EBADMSG);
 }
 
 /* ---- signalling options --------------------------------------------------- */
@@ -398,7 +650,7 @@ static int parse_frame(const uint8_t *frame, size_t len, struct zc_tcp_signal *s
 	struct zcoap_tcp_stream s;
 	bool complete;
 
-	zc_tcp_stream_init(&s, rx, 512);
+	zc_tcp_stream_init(&s, rx, 512, 512);
 	assert_int_equal(zc_tcp_stream_feed(&s, frame, len, &complete), (long)len);
 	assert_true(complete);
 	assert_int_equal(zc_tcp_stream_packet(&s, &pkt), 0);
@@ -475,13 +727,12 @@ static uint32_t rnd(void)
  * bounds, never stores past its capacity (ASan), and every frame it
  * completes is either refused or parses and walks cleanly.
  */
-static void test_stream_hostile(void **state)
+static void hostile(uint32_t cap, uint32_t max_msg)
 {
 	static uint8_t data[4096];
 	static uint8_t rx[ZCOAP_TCP_RX_HEADROOM + 300];
 	size_t base = make_stream(data);
 
-	(void)state;
 	for (unsigned int round = 0; round < 3000; round++) {
 		struct zcoap_tcp_stream s;
 		size_t n = base;
@@ -499,7 +750,7 @@ static void test_stream_hostile(void **state)
 			}
 			n = rnd() % 4 == 0 ? rnd() % n : n; /* sometimes cut short */
 		}
-		zc_tcp_stream_init(&s, rx, 300);
+		zc_tcp_stream_init(&s, rx, cap, max_msg);
 		while (pos < n) {
 			size_t piece = 1 + rnd() % 64;
 			bool complete = false;
@@ -514,7 +765,8 @@ static void test_stream_hostile(void **state)
 				break;
 			}
 			assert_true((size_t)r <= piece);
-			assert_true(s.body_len <= 300);
+			assert_true(s.body_len <= max_msg);
+			assert_true(s.streamed || s.body_len <= cap);
 			pos += (size_t)r;
 			if (complete) {
 				struct coap_packet pkt;
@@ -543,13 +795,37 @@ static void test_stream_hostile(void **state)
 								    sig.alt_addr_len <= 255);
 						}
 					}
+					if (s.streamed) {
+						uint16_t plen = 0;
+
+						(void)coap_packet_get_payload(&pkt, &plen);
+						assert_int_equal(plen, s.piece_len);
+						assert_true(plen > 0);
+						assert_true(s.piece_off + plen <=
+							    zc_tcp_stream_payload_len(&s));
+					}
 				} else {
-					assert_true(p == -EBADMSG || p == -ENOMSG);
+					assert_true(p == -EBADMSG || p == -ENOMSG ||
+						    (p == -EMSGSIZE && s.streamed));
 				}
 				zc_tcp_stream_next(&s);
 			}
 		}
 	}
+}
+
+static void test_stream_hostile(void **state)
+{
+	(void)state;
+	hostile(300, 300);
+}
+
+/* The same with streaming: frames up to 600 bytes through a 300-byte buffer, or a 40-byte one. */
+static void test_stream_hostile_streamed(void **state)
+{
+	(void)state;
+	hostile(300, 600);
+	hostile(40, 600);
 }
 
 int main(void)
@@ -567,8 +843,11 @@ int main(void)
 	    cmocka_unit_test(test_stream_too_big),
 	    cmocka_unit_test(test_stream_32bit_length),
 	    cmocka_unit_test(test_stream_malformed_body),
+	    cmocka_unit_test(test_streamed_split_at_every_offset),
+	    cmocka_unit_test(test_streamed_limits),
 	    cmocka_unit_test(test_signal_parse),
 	    cmocka_unit_test(test_stream_hostile),
+	    cmocka_unit_test(test_stream_hostile_streamed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

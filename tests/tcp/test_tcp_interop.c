@@ -7,8 +7,9 @@
  * PUT); exits 77 (skipped) when the server is not installed.
  *
  * GET of the banner, 4.04, the server's CSM and a Ping/Pong, PUT and GET of
- * 1 MiB byte-exact (Block1 and Block2), Observe of /time, and the server
- * killed in the middle of a download.
+ * 1 MiB byte-exact (Block1, and a GET streamed in one message), a 3 MiB
+ * body streamed in one message, Observe of /time, and the server killed in
+ * the middle of a (block-wise) download.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -27,8 +28,10 @@
 #include "coap_client_tcp.h"
 #include "libcoap_server.h"
 #include "tcp_peer.h" /* tcp_wait() */
+#include "zcoap_option.h"
 
-#define BIG (1024 * 1024)
+#define BIG  (1024 * 1024)
+#define HUGE (3 * 1024 * 1024 + 777) /* one streamed message (docs/design/tcp.md) */
 
 /* Written on the client's thread, read on the test's: atomics (the data only after a sem). */
 struct result {
@@ -39,7 +42,8 @@ struct result {
 	_Atomic size_t blocks;
 	_Atomic bool bad_offset;
 	_Atomic int notifications;
-	size_t kill_at; /* kill the server when this offset is reached (0: never) */
+	_Atomic bool saw_block2; /* a response message carried Block2 */
+	size_t kill_at;          /* kill the server when this offset is reached (0: never) */
 	pid_t server;
 	uint8_t *buf;
 	size_t cap;
@@ -51,7 +55,7 @@ static struct result res;
 static sem_t ev_sem;
 static _Atomic int csm_events;
 static _Atomic int pongs;
-static uint8_t big[BIG];
+static uint8_t big[HUGE];
 
 static const char *const args[] = {"-d", "10", "-v", "0", NULL};
 
@@ -60,6 +64,14 @@ static void on_response(const struct coap_client_tcp_response_data *d, void *use
 	struct result *r = user_data;
 
 	r->code = d->result_code;
+	if (d->packet != NULL) {
+		const uint8_t *v;
+		uint16_t vlen;
+
+		if (zcoap_option_find(d->packet, COAP_OPTION_BLOCK2, &v, &vlen) == 0) {
+			r->saw_block2 = true;
+		}
+	}
 	if (d->result_code >= 0 && d->payload_len > 0) {
 		if (d->offset != r->total && d->offset != 0) {
 			r->bad_offset = true;
@@ -97,7 +109,7 @@ static void on_event(struct coap_client_tcp *c, enum coap_client_tcp_event e,
 
 static int setup(void **state)
 {
-	static uint8_t rx[BIG + 4096];
+	static uint8_t rx[HUGE + 4096];
 
 	(void)state;
 	if (lc_server_binary() == NULL) {
@@ -183,21 +195,26 @@ static void test_not_found(void **state)
 	assert_int_equal(res.code, COAP_RESPONSE_CODE_NOT_FOUND);
 }
 
-static void put_big(const char *path)
+static void put_len(const char *path, size_t len)
 {
 	struct coap_client_tcp_request put = req_of(COAP_METHOD_PUT, path);
 
-	for (size_t i = 0; i < BIG; i++) {
+	for (size_t i = 0; i < len; i++) {
 		big[i] = (uint8_t)((i * 131 + i / 509) & 0xff);
 	}
 	put.payload = big;
-	put.len = BIG;
+	put.len = len;
 	put.fmt = COAP_CONTENT_FORMAT_APP_OCTET_STREAM;
 	assert_int_equal(coap_client_tcp_req(&client, &put), 0);
 	assert_int_equal(tcp_wait(&res.done), 0);
 	if (res.code != COAP_RESPONSE_CODE_CREATED && res.code != COAP_RESPONSE_CODE_CHANGED) {
-		fail_msg("PUT of 1 MiB ended with %d", res.code);
+		fail_msg("PUT of %zu bytes ended with %d", len, res.code);
 	}
+}
+
+static void put_big(const char *path)
+{
+	put_len(path, BIG);
 }
 
 static void test_put_get_1mib(void **state)
@@ -214,7 +231,34 @@ static void test_put_get_1mib(void **state)
 	assert_false(res.bad_offset);
 	assert_int_equal(res.total, BIG);
 	assert_memory_equal(res.buf, big, BIG);
-	assert_true(res.blocks > 1); /* it went block-wise */
+	assert_true(res.blocks > 1); /* in pieces (one message, streamed) */
+}
+
+/*
+ * Without Block2 in the request the server sends the body as one message
+ * (our Max-Message-Size takes it): streamed through the receive buffer in
+ * pieces, byte-exact.
+ */
+static void test_get_streamed_3mib(void **state)
+{
+	struct coap_client_tcp_request get = req_of(COAP_METHOD_GET, "huge");
+
+	(void)state;
+	if (ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE < HUGE + 64) {
+		skip(); /* this build does not stream that much */
+	}
+	put_len("huge", HUGE);
+	res.total = 0;
+	res.blocks = 0;
+	res.saw_block2 = false;
+	assert_int_equal(coap_client_tcp_req(&client, &get), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CONTENT);
+	assert_false(res.bad_offset);
+	assert_int_equal(res.total, HUGE);
+	assert_memory_equal(res.buf, big, HUGE);
+	assert_false(res.saw_block2); /* one message, no round trips */
+	assert_true(res.blocks >= HUGE / ZCOAP_CONFIG_TCP_MESSAGE_SIZE); /* in pieces */
 }
 
 static void test_observe_time(void **state)
@@ -247,6 +291,15 @@ static void test_server_killed_mid_transfer(void **state)
 	res.total = 0;
 	res.kill_at = 64 * 1024;
 	res.server = srv.pid;
+	/*
+	 * 1024-byte blocks, one round trip each: without Block2 the server sends
+	 * the body as one message, all in the socket buffers before the kill.
+	 * (A connection lost in the middle of a streamed message: test_tcp_stream.)
+	 */
+	get.options[0].code = COAP_OPTION_BLOCK2;
+	get.options[0].len = 1;
+	get.options[0].value[0] = 6;
+	get.num_options = 1;
 	assert_int_equal(coap_client_tcp_req(&client, &get), 0);
 	assert_int_equal(tcp_wait(&res.done), 0);
 	/* The download ends with the error of the lost connection, never hangs. */
@@ -264,6 +317,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_get_banner_csm_ping, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_put_get_1mib, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_get_streamed_3mib, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_server_killed_mid_transfer, setup, teardown),
 	};

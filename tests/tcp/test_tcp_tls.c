@@ -5,7 +5,8 @@
  * libcoap's coap-server-openssl or coap-server-gnutls (TCP_TLS_FLAVOUR),
  * which listen for TLS on port + 1: PSK, certificates verified against the
  * test CA (made at run time by tests/dtls/make_certs.sh), a 100 KiB PUT and
- * GET byte-exact through TLS, and the failures: wrong PSK, unknown CA,
+ * GET byte-exact through TLS (and, against coap-server-openssl, the GET in
+ * one message streamed through TLS), and the failures: wrong PSK, unknown CA,
  * expired certificate, no host name, no configuration. Exits 77 (skipped)
  * when the server or the openssl CLI is missing, or the build has no Mbed TLS.
  */
@@ -54,6 +55,8 @@ static _Atomic int code;
 static _Atomic size_t total;
 static _Atomic int csm_events;
 static _Atomic int pongs;
+static _Atomic int calls;
+static _Atomic bool saw_block2;
 static uint8_t got[BODY];
 static uint8_t body[BODY];
 
@@ -84,6 +87,10 @@ static void on_response(const struct coap_client_tcp_response_data *d, void *use
 {
 	(void)user_data;
 	code = d->result_code;
+	calls++;
+	if (d->packet != NULL && coap_get_option_int(d->packet, COAP_OPTION_BLOCK2) >= 0) {
+		saw_block2 = true;
+	}
 	if (d->result_code >= 0 && d->payload_len > 0 && d->offset + d->payload_len <= BODY) {
 		memcpy(got + d->offset, d->payload, d->payload_len);
 		total = d->offset + d->payload_len;
@@ -241,6 +248,49 @@ static void test_certificate_put_get(void **state)
 	assert_memory_equal(got, body, BODY);
 }
 
+/*
+ * A 100 KiB body in one message, streamed through TLS (Mbed TLS holds
+ * decrypted bytes poll() cannot see): with the Max-Message-Size raised over
+ * the one-record default. Only against coap-server-openssl: libcoap 4.3.1's
+ * coap-server-gnutls writes the first TLS record of a longer message and
+ * stalls (docs/design/tcp.md), which is why the default is one record.
+ */
+static void test_streamed_over_tls(void **state)
+{
+	struct coap_client_tcp_request put = req_of(COAP_METHOD_PUT, "tlsbig");
+	struct coap_client_tcp_request get = req_of(COAP_METHOD_GET, "tlsbig");
+
+	(void)state;
+	if (strcmp(TCP_TLS_FLAVOUR, "openssl") != 0 ||
+	    ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE < BODY + 64 || ZCOAP_CONFIG_TCP_MESSAGE_SIZE > BODY) {
+		skip();
+	}
+	assert_int_equal(zcoap_client_tcp_set_max_message_size(&client, BODY + 64), 0);
+	start_pki("server.crt", "server.key");
+	assert_int_equal(connect_with(TAG_CA, "localhost"), 0);
+	for (size_t i = 0; i < BODY; i++) {
+		body[i] = (uint8_t)(i * 7 + i / 4093);
+	}
+	put.payload = body;
+	put.len = BODY;
+	put.fmt = COAP_CONTENT_FORMAT_APP_OCTET_STREAM;
+	assert_int_equal(coap_client_tcp_req(&client, &put), 0);
+	assert_int_equal(tcp_wait(&done), 0);
+	assert_true(code == COAP_RESPONSE_CODE_CREATED || code == COAP_RESPONSE_CODE_CHANGED);
+	total = 0;
+	calls = 0;
+	saw_block2 = false;
+	memset(got, 0, sizeof(got));
+	assert_int_equal(coap_client_tcp_req(&client, &get), 0);
+	assert_int_equal(tcp_wait(&done), 0);
+	assert_int_equal(code, COAP_RESPONSE_CODE_CONTENT);
+	assert_int_equal(total, BODY);
+	assert_memory_equal(got, body, BODY);
+	/* Pieces of one message: a callback per buffer or so, and no Block2. */
+	assert_true(calls >= BODY / ZCOAP_CONFIG_TCP_MESSAGE_SIZE);
+	assert_false(saw_block2);
+}
+
 static void test_wrong_psk(void **state)
 {
 	struct coap_client_tcp_request req = req_of(COAP_METHOD_GET, "");
@@ -355,6 +405,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_psk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_certificate_put_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_streamed_over_tls, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_ca_expired_no_hostname, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
