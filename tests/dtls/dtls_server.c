@@ -227,6 +227,17 @@ static int spawn_on_port(struct dtls_srv *s, const char *bin, const char *const 
 		return (int)s->pid;
 	}
 	rc = wait_ready(s);
+	/*
+	 * The ping proves the plain port only: libcoap's server just warns when
+	 * another process took the DTLS port (or a TCP one) meanwhile, and the
+	 * tests would then fail with ECONNREFUSED. Retried on fresh ports.
+	 */
+	if (rc == 0 &&
+	    (child_port_owner(s->pid, false, (uint16_t)(s->port + 1)) != CHILD_PORT_CHILD ||
+	     child_port_owner(s->pid, true, s->port) == CHILD_PORT_OTHER ||
+	     child_port_owner(s->pid, true, (uint16_t)(s->port + 1)) == CHILD_PORT_OTHER)) {
+		rc = -EADDRINUSE;
+	}
 	if (rc != 0) {
 		dtls_srv_stop(s);
 	}

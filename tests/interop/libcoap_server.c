@@ -207,7 +207,8 @@ int lc_server_start(struct lc_server *s, const char *const *extra)
 			return (int)s->pid;
 		}
 		rc = wait_ready(s);
-		if (rc == 0) {
+		/* The ping proves UDP only; libcoap just warns when TCP's bind fails. */
+		if (rc == 0 && child_port_owner(s->pid, true, s->port) != CHILD_PORT_OTHER) {
 			return 0;
 		}
 		lc_server_stop(s);

@@ -9,6 +9,7 @@
 #define ZCOAP_TEST_CHILD_PROCESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /**
@@ -24,5 +25,21 @@ pid_t child_spawn(const char *const *argv, const char *log, bool truncate);
  * A pid <= 0 is ignored.
  */
 void child_stop(pid_t pid, int grace_ms);
+
+/** child_port_owner(): who holds a local port. */
+enum child_port {
+	CHILD_PORT_FREE,  /**< no socket is bound to it (for TCP: listens on it) */
+	CHILD_PORT_CHILD, /**< the child holds it */
+	CHILD_PORT_OTHER, /**< another process holds it */
+};
+
+/**
+ * Who holds local port @p port over UDP, or over TCP (@p tcp: a listening
+ * socket), on IPv4 or IPv6, read from /proc/net and /proc/PID/fd. A
+ * server that answers on one port may have failed to bind another one
+ * (libcoap's servers only warn and go on): the tests use this to restart
+ * such a server on fresh ports instead of failing later.
+ */
+enum child_port child_port_owner(pid_t pid, bool tcp, uint16_t port);
 
 #endif /* ZCOAP_TEST_CHILD_PROCESS_H */
