@@ -127,8 +127,9 @@
  * How long a lingering socket must have been idle before the client reads
  * it again through its own descriptor (ms, > 0). A request that comes on the
  * socket sooner (a sequential loop's next one) finds the linger still
- * suspended and costs no identity check (fstat()); the socket's identity is
- * checked at most once per this period. Datagrams that arrive meanwhile
+ * suspended and costs no identity check (fstat()) at its start; its
+ * exchange is checked when it ends only if it lingers too (a separate
+ * response, an observation, a timeout). Datagrams that arrive meanwhile
  * wait in the socket's buffer: they belong to ended exchanges, and a CON one
  * is retransmitted no sooner than ACK_TIMEOUT (2 s). docs/design/threading.md,
  * "Linger".

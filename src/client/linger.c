@@ -104,13 +104,14 @@ void zc_linger_take_locked(struct coap_client *client)
 		/*
 		 * Lingering already. A request that took it in its grace was
 		 * not checked: the application may have closed the socket and
-		 * got the number again for this one. Checked here (the ended
-		 * request still holds the socket, so the number is open) at
-		 * most once per grace period; another socket now gets an entry
-		 * of its own.
+		 * got the number again for this one. Checked here, once per
+		 * exchange that lingers after such a request (the ended request
+		 * still holds the socket, so the number is open): otherwise the
+		 * new socket would get no linger of its own, and the old one
+		 * would be held for another linger period. Another socket now
+		 * gets an entry of its own.
 		 */
-		if (i >= 0 && priv->linger[i].trusted &&
-		    now - priv->linger[i].verified >= GRACE_MS) {
+		if (i >= 0 && priv->linger[i].trusted) {
 			if (same_socket(priv, (unsigned int)i)) {
 				priv->linger[i].verified = now;
 				priv->linger[i].trusted = false;
