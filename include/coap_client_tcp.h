@@ -296,7 +296,10 @@ struct coap_client_tcp {
 	/* Event-loop mode (include/zcoap_loop_tcp.h; src/tcp/loop.c, src/tcp/manual.c). */
 	bool manual;              /* zcoap_client_tcp_init_manual(): no receive thread */
 	bool processing;          /* a loop call is under way (one thread at a time) */
-	bool connecting;          /* a non-blocking connect on fd is under way */
+	bool connecting;          /* a non-blocking connect on fd is under way (TCP, then TLS) */
+	bool handshaking;         /* ... its TCP part is done, the TLS handshake is under way */
+	bool hs_want_write;       /* ... and waits for writability (else readability) */
+	uint32_t hs_timeout_ms;   /* ... bounded by this (the TLS configuration's) */
 	bool polling;             /* a loop sleeps on the set (process(), or after get_fds()) */
 	int conn_err;             /* why the last connect attempt failed; 0: none */
 	int64_t connect_deadline; /* the connect under way fails with -ETIMEDOUT then */

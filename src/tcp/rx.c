@@ -49,6 +49,7 @@ unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct z
 		c->tls = NULL;
 	}
 	c->connected = false;
+	c->handshaking = false;
 	c->released = false;
 	c->ping_pending = false;
 	c->conn_gen++;
