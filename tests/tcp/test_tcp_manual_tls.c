@@ -12,6 +12,9 @@
  * wrong PSK, and a listener that accepts TCP but never answers the
  * ClientHello (-ETIMEDOUT after the configuration's handshake timeout);
  * while such a handshake hangs, the same thread serves a second client.
+ * Certificates (a fresh test PKI, TCP_TLS_CERT_SCRIPT): a verified server
+ * and a client certificate, and a server signed by a CA the client does
+ * not know (-EKEYREJECTED from the loop).
  * Exits 77 (skipped) when the server is missing or the build has no Mbed TLS.
  */
 #include <errno.h>
@@ -45,6 +48,16 @@
 #define BODY         (100 * 1024)
 #define TAG_PSK      40
 #define TAG_WRONG    41
+#define TAG_CA       42
+#define TAG_OTHER_CA 43
+
+struct blob {
+	char *data;
+	size_t len;
+};
+
+static char pki_dir[256];
+static bool have_pki;
 
 static struct dtls_srv srv;
 static struct coap_client_tcp client;
@@ -124,9 +137,8 @@ static int wait_connected(struct coap_client_tcp *c)
 	return state;
 }
 
-static void start_server(void)
+static void start_server_with(const char *const *args)
 {
-	static const char *const args[] = {"-k", PSK_KEY, "-d", "10", NULL};
 	int started = -1;
 
 	for (int attempt = 0; attempt < 3 && started != 0; attempt++) {
@@ -141,12 +153,22 @@ static void start_server(void)
 	assert_int_equal(started, 0);
 }
 
+static void start_server(void)
+{
+	static const char *const args[] = {"-k", PSK_KEY, "-d", "10", NULL};
+
+	start_server_with(args);
+}
+
 static void connect_tls(struct coap_client_tcp *c, const struct sockaddr_in *to,
 			zcoap_sec_tag_t tag, uint32_t handshake_timeout_ms)
 {
 	const zcoap_sec_tag_t tags[] = {tag};
 	struct zcoap_dtls_config cfg = {
-	    .sec_tags = tags, .sec_tag_count = 1, .handshake_timeout_ms = handshake_timeout_ms};
+	    .sec_tags = tags,
+	    .sec_tag_count = 1,
+	    .handshake_timeout_ms = handshake_timeout_ms,
+	    .hostname = tag == TAG_CA || tag == TAG_OTHER_CA ? "localhost" : NULL};
 
 	assert_int_equal(zcoap_client_tcp_set_tls_config(c, &cfg), 0);
 	assert_int_equal(
@@ -343,6 +365,99 @@ static void test_loop_not_blocked(void **state)
 	close(lfd);
 }
 
+/*
+ * Certificates, verified: the handshake (with a client certificate: the
+ * server asks for one) runs in the loop; then a server whose certificate
+ * the client's CA did not sign ends with -EKEYREJECTED, as the blocking path.
+ */
+static void test_certificate(void **state)
+{
+	static char crt[512], key[512], ca[512];
+	const char *args[] = {"-c", crt, "-j", key, "-C", ca, "-d", "10", NULL};
+	struct coap_client_tcp_request req = req_of(COAP_METHOD_GET, "");
+
+	(void)state;
+	if (!have_pki) {
+		skip(); /* no openssl command to make the test PKI */
+	}
+	snprintf(crt, sizeof(crt), "%s/server.crt", pki_dir);
+	snprintf(key, sizeof(key), "%s/server.key", pki_dir);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", pki_dir);
+	start_server_with(args);
+	connect_tls(&client, &srv.dtls_addr, TAG_CA, 0);
+	assert_int_equal(zcoap_client_tcp_conn_state(&client), -EINPROGRESS);
+	assert_int_equal(wait_connected(&client), 0);
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	drive_until(&finals, 1);
+	assert_int_equal(code, COAP_RESPONSE_CODE_CONTENT);
+	assert_true(total > 10);
+	connect_tls(&client, &srv.dtls_addr, TAG_OTHER_CA, 0);
+	assert_int_equal(wait_connected(&client), -EKEYREJECTED);
+}
+
+static struct blob slurp(const char *file)
+{
+	char path[512];
+	struct blob b = {0};
+	FILE *f;
+	long size;
+
+	snprintf(path, sizeof(path), "%s/%s", pki_dir, file);
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		return b;
+	}
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b.data = calloc(1, (size_t)size + 1);
+	if (b.data != NULL && fread(b.data, 1, (size_t)size, f) == (size_t)size) {
+		b.len = (size_t)size;
+	}
+	fclose(f);
+	return b;
+}
+
+/* A fresh test PKI and the certificate credentials; false without openssl. */
+static bool make_pki(void)
+{
+	char cmd[800];
+	const char *tmp = getenv("TMPDIR");
+	struct blob ca, other_ca, cert, key;
+	int rc;
+
+	if (system("openssl version > /dev/null 2>&1") != 0) {
+		return false;
+	}
+	snprintf(pki_dir, sizeof(pki_dir), "%s/zcoap-tcp-manual-tls-XXXXXX",
+		 tmp != NULL ? tmp : "/tmp");
+	if (mkdtemp(pki_dir) == NULL) {
+		return false;
+	}
+	snprintf(cmd, sizeof(cmd), "sh '%s' '%s'", TCP_TLS_CERT_SCRIPT, pki_dir);
+	if (system(cmd) != 0) {
+		return false;
+	}
+	ca = slurp("ca.crt");
+	other_ca = slurp("other-ca.crt");
+	cert = slurp("client.crt");
+	key = slurp("client.key");
+	if (ca.len == 0 || other_ca.len == 0 || cert.len == 0 || key.len == 0) {
+		return false;
+	}
+	rc = zcoap_tls_credential_add(TAG_CA, ZCOAP_TLS_CREDENTIAL_CA_CERTIFICATE, ca.data, ca.len);
+	rc |= zcoap_tls_credential_add(TAG_CA, ZCOAP_TLS_CREDENTIAL_PUBLIC_CERTIFICATE, cert.data,
+				       cert.len);
+	rc |= zcoap_tls_credential_add(TAG_CA, ZCOAP_TLS_CREDENTIAL_PRIVATE_KEY, key.data, key.len);
+	rc |= zcoap_tls_credential_add(TAG_OTHER_CA, ZCOAP_TLS_CREDENTIAL_CA_CERTIFICATE,
+				       other_ca.data, other_ca.len);
+	rc |= zcoap_tls_credential_add(TAG_OTHER_CA, ZCOAP_TLS_CREDENTIAL_PUBLIC_CERTIFICATE,
+				       cert.data, cert.len);
+	rc |= zcoap_tls_credential_add(TAG_OTHER_CA, ZCOAP_TLS_CREDENTIAL_PRIVATE_KEY, key.data,
+				       key.len);
+	return rc == 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +465,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_silent_server_times_out, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_loop_not_blocked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_certificate, setup, teardown),
 	};
 	const char *tmp = getenv("TMPDIR");
 	int rc;
@@ -371,8 +487,17 @@ int main(void)
 		fprintf(stderr, "credentials: %d\n", rc);
 		return 1;
 	}
+	have_pki = make_pki();
 	signal(SIGPIPE, SIG_IGN);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	(void)remove(logfile);
+	if (pki_dir[0] != '\0' && getenv("ZCOAP_DTLS_KEEP_PKI") == NULL) {
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki_dir);
+		if (system(cmd) != 0) {
+			fprintf(stderr, "could not remove %s\n", pki_dir);
+		}
+	}
 	return rc;
 }
