@@ -51,7 +51,7 @@
  * CoAP over TLS (coaps+tcp): set the credentials' security tags with
  * zcoap_client_tcp_set_tls_config() (the store of zcoap_dtls.h), then
  * connect with IPPROTO_TLS_1_2; the handshake runs in
- * coap_client_tcp_connect().
+ * coap_client_tcp_connect() (in event-loop mode: in the loop).
  *
  * Block-wise transfers use BERT (RFC 8323 §6) when both CSMs allow it:
  * downloads with coap_client_tcp_option_initial_block2(), uploads by
@@ -333,8 +333,10 @@ ZCOAP_API int coap_client_tcp_init(struct coap_client_tcp *client, const char *i
 /**
  * Open a connection to @p addr, send the client's CSM and start reading.
  * Blocks until the TCP connection (and the TLS handshake) is done or fails;
- * in event-loop mode (zcoap_loop_tcp.h) an IPPROTO_TCP connect returns 0 at
- * once and the loop completes it (zcoap_client_tcp_conn_state()).
+ * in event-loop mode (zcoap_loop_tcp.h) it returns 0 at once and the loop
+ * completes the connect and the TLS handshake (zcoap_client_tcp_conn_state()
+ * then gives the failures listed under "other"); only the configuration's
+ * errors (-EINVAL, -ENOENT, -EAGAIN) come from the call itself.
  * A connection already open is closed first, as coap_client_tcp_close() does.
  * @param proto IPPROTO_TCP (coap+tcp), or IPPROTO_TLS_1_2 (coaps+tcp, TLS 1.2
  *        with ALPN "coap", with the configuration of zcoap_client_tcp_set_tls_config()).
