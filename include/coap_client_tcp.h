@@ -51,7 +51,7 @@
  * CoAP over TLS (coaps+tcp): set the credentials' security tags with
  * zcoap_client_tcp_set_tls_config() (the store of zcoap_dtls.h), then
  * connect with IPPROTO_TLS_1_2; the handshake runs in
- * coap_client_tcp_connect().
+ * coap_client_tcp_connect() (in event-loop mode: in the loop).
  *
  * Block-wise transfers use BERT (RFC 8323 §6) when both CSMs allow it:
  * downloads with coap_client_tcp_option_initial_block2(), uploads by
@@ -296,7 +296,10 @@ struct coap_client_tcp {
 	/* Event-loop mode (include/zcoap_loop_tcp.h; src/tcp/loop.c, src/tcp/manual.c). */
 	bool manual;              /* zcoap_client_tcp_init_manual(): no receive thread */
 	bool processing;          /* a loop call is under way (one thread at a time) */
-	bool connecting;          /* a non-blocking connect on fd is under way */
+	bool connecting;          /* a non-blocking connect on fd is under way (TCP, then TLS) */
+	bool handshaking;         /* ... its TCP part is done, the TLS handshake is under way */
+	bool hs_want_write;       /* ... and waits for writability (else readability) */
+	uint32_t hs_timeout_ms;   /* ... bounded by this (the TLS configuration's) */
 	bool polling;             /* a loop sleeps on the set (process(), or after get_fds()) */
 	int conn_err;             /* why the last connect attempt failed; 0: none */
 	int64_t connect_deadline; /* the connect under way fails with -ETIMEDOUT then */
@@ -330,8 +333,10 @@ ZCOAP_API int coap_client_tcp_init(struct coap_client_tcp *client, const char *i
 /**
  * Open a connection to @p addr, send the client's CSM and start reading.
  * Blocks until the TCP connection (and the TLS handshake) is done or fails;
- * in event-loop mode (zcoap_loop_tcp.h) an IPPROTO_TCP connect returns 0 at
- * once and the loop completes it (zcoap_client_tcp_conn_state()).
+ * in event-loop mode (zcoap_loop_tcp.h) it returns 0 at once and the loop
+ * completes the connect and the TLS handshake (zcoap_client_tcp_conn_state()
+ * then gives the failures listed under "other"); only the configuration's
+ * errors (-EINVAL, -ENOENT, -EAGAIN) come from the call itself.
  * A connection already open is closed first, as coap_client_tcp_close() does.
  * @param proto IPPROTO_TCP (coap+tcp), or IPPROTO_TLS_1_2 (coaps+tcp, TLS 1.2
  *        with ALPN "coap", with the configuration of zcoap_client_tcp_set_tls_config()).

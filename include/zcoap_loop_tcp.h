@@ -23,7 +23,7 @@
  * The simplest loop:
  * @code
  * zcoap_client_tcp_init_manual(&client);
- * coap_client_tcp_connect(&client, addr, addrlen, IPPROTO_TCP);  // does not block
+ * coap_client_tcp_connect(&client, addr, addrlen, IPPROTO_TCP);  // does not block (TLS neither)
  * while (zcoap_client_tcp_conn_state(&client) == -EINPROGRESS) {
  *         zcoap_client_tcp_process(&client, -1);
  * }
@@ -46,16 +46,18 @@
  * zcoap_client_tcp_timeout(&client);                // when the timeout passed
  * @endcode
  *
- * Connecting: coap_client_tcp_connect() with IPPROTO_TCP does not block in
- * this mode. It starts a non-blocking connect and returns 0; the loop
- * watches the socket for ZCOAP_FD_OUT until the connect ends, then sends
- * the client's CSM. Until then coap_client_tcp_req(), _ping(), _release()
- * and _csm_req() return -EINPROGRESS; zcoap_client_tcp_conn_state() tells
- * when it is done, or why it failed (the connect's errno; -ETIMEDOUT after
- * the client's timeout, zcoap_client_tcp_set_timeout()). With
- * IPPROTO_TLS_1_2 the TCP connect and the TLS handshake still run, blocking,
- * inside coap_client_tcp_connect() (bounded by the handshake timeout).
- * Writes block too, as in thread mode: the socket is a blocking one once
+ * Connecting: coap_client_tcp_connect() does not block in this mode. It
+ * starts a non-blocking connect and returns 0; the loop watches the socket
+ * for ZCOAP_FD_OUT until the connect ends. With IPPROTO_TLS_1_2 the loop
+ * then steps the TLS handshake, watching the socket for what Mbed TLS waits
+ * for (ZCOAP_FD_IN or ZCOAP_FD_OUT), bounded by the handshake timeout of
+ * the TLS configuration. Then it sends the client's CSM. Until then
+ * coap_client_tcp_req(), _ping(), _release() and _csm_req() return
+ * -EINPROGRESS; zcoap_client_tcp_conn_state() tells when it is done, or why
+ * it failed (the connect's errno; -ETIMEDOUT after the client's timeout,
+ * zcoap_client_tcp_set_timeout(); a handshake failure as for the blocking
+ * connect, -ETIMEDOUT after the handshake timeout; docs/errors.md).
+ * Writes block, as in thread mode: the socket is a blocking one once
  * connected, and a server that does not read stalls a write for at most the
  * client's timeout (SO_SNDTIMEO) before the connection ends with -ETIMEDOUT.
  *
@@ -66,8 +68,7 @@
  * - coap_client_tcp_connect(), _req(), _cancel_requests(),
  *   _cancel_and_reset_all(), _ping(), _release(), _csm_req(), _close(),
  *   _has_ongoing_exchange(), the setters and zcoap_client_tcp_conn_state()
- *   may be called from any thread and from callbacks (with IPPROTO_TLS_1_2
- *   the handshake blocks the calling thread: from a callback, the loop).
+ *   may be called from any thread and from callbacks.
  *   A call from another thread that changes what the loop waits for (a new
  *   connection, an earlier deadline) makes the client's wake-up descriptor,
  *   always part of the set, readable.
@@ -142,7 +143,8 @@ ZCOAP_API int zcoap_client_tcp_process(struct coap_client_tcp *client, int timeo
  *
  * fds[0] is the client's wake-up descriptor (ZCOAP_FD_IN); fds[1], when
  * there is a connection, its socket: ZCOAP_FD_OUT while a connect is under
- * way, ZCOAP_FD_IN after. Errors and hang-ups are always of interest (poll()
+ * way, then during a TLS handshake ZCOAP_FD_IN or ZCOAP_FD_OUT (what it
+ * waits for), ZCOAP_FD_IN once connected. Errors and hang-ups are always of interest (poll()
  * reports them anyway; with epoll they come with any event). Call it again
  * after every call into the client, before the loop sleeps.
  * @param client A manual-mode client.

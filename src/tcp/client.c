@@ -117,6 +117,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	char host[sizeof(client->tls_host)];
 	void *tls = NULL;
 	uint32_t timeout_ms;
+	uint32_t hs_timeout_ms = 0;
 	bool manual;
 	bool in_progress;
 	int fd;
@@ -148,12 +149,12 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	tls_cfg.hostname = tls_cfg.hostname != NULL ? host : NULL;
 
 	/*
-	 * Event-loop mode: plain TCP connects without blocking (the loop
-	 * completes it); TLS connects and shakes hands here, blocking.
+	 * Event-loop mode: nothing blocks; the loop completes the TCP connect
+	 * and steps the TLS handshake (loop.c). Thread mode: both here, blocking.
 	 */
 	in_progress = false;
 	fd = zc_tcp_sock_connect(addr, addrlen, cfg, cfg_ud, timeout_ms,
-				 manual && proto == IPPROTO_TCP ? &in_progress : NULL);
+				 manual ? &in_progress : NULL);
 	if (fd < 0) {
 		set_conn_err(client, fd);
 		return fd;
@@ -168,7 +169,9 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 		}
 	}
 	if (proto == IPPROTO_TLS_1_2) {
-		r = zc_tcp_tls_open(fd, &tls_cfg, &tls);
+		/* A bad configuration fails here in both modes; the handshake's failures later. */
+		r = manual ? zc_tcp_tls_start(fd, &tls_cfg, &tls, &hs_timeout_ms)
+			   : zc_tcp_tls_open(fd, &tls_cfg, &tls);
 		if (r != 0) {
 			zc_tcp_sock_close(fd, NULL);
 			set_conn_err(client, r);
@@ -201,10 +204,17 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 			   : tls != NULL        ? ZCOAP_CONFIG_TCP_TLS_MAX_MESSAGE_SIZE
 						: ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE);
 	client->rx_slot = NULL;
-	if (in_progress) {
-		/* The loop watches for writability, then sends the CSM (loop.c). */
+	if (in_progress || (manual && tls != NULL)) {
+		/*
+		 * The loop watches for writability, then shakes hands (TLS, starting
+		 * with a write: the ClientHello), then sends the CSM (loop.c).
+		 */
 		client->connecting = true;
-		client->connect_deadline = zc_port_now_ms() + timeout_ms;
+		client->handshaking = !in_progress;
+		client->hs_want_write = true;
+		client->hs_timeout_ms = hs_timeout_ms;
+		client->connect_deadline =
+		    zc_port_now_ms() + (in_progress ? timeout_ms : hs_timeout_ms);
 		wake_loop(client);
 		zc_port_mutex_unlock(&client->lock);
 		return 0;

@@ -97,6 +97,7 @@ static void lost(struct coap_client_tcp *c, int err)
 static void connect_failed(struct coap_client_tcp *c, int err)
 {
 	c->connecting = false;
+	c->handshaking = false;
 	c->conn_err = err;
 	lost(c, err);
 }
@@ -177,33 +178,37 @@ void zc_tcp_round_prepare_locked(struct coap_client_tcp *c, struct zc_tcp_round 
 	r->pfd[0].events = ZC_PORT_POLL_IN;
 	r->pfd[0].revents = 0;
 	r->pfd[1].fd = c->fd;
-	/* A connect under way ends when the socket turns writable (or fails). */
-	r->pfd[1].events = c->connecting ? ZC_PORT_POLL_OUT : ZC_PORT_POLL_IN;
+	/*
+	 * A connect under way ends when the socket turns writable (or fails);
+	 * the TLS handshake then waits for what Mbed TLS asked for.
+	 */
+	if (!c->connecting) {
+		r->pfd[1].events = ZC_PORT_POLL_IN;
+	} else if (c->handshaking && !c->hs_want_write) {
+		r->pfd[1].events = ZC_PORT_POLL_IN;
+	} else {
+		r->pfd[1].events = ZC_PORT_POLL_OUT;
+	}
 	r->pfd[1].revents = 0;
 	r->n = c->fd >= 0 ? 2U : 1U;
 }
 
 /*
- * The non-blocking connect of event-loop mode ended (the socket turned
- * writable or reported an error): take its outcome; once connected the
- * socket blocks again (writes are bounded by SO_SNDTIMEO, as in thread
+ * The connect of event-loop mode is complete (TCP, and TLS when asked for):
+ * the socket blocks again (writes are bounded by SO_SNDTIMEO, as in thread
  * mode) and the client's CSM goes out first (RFC 8323 §5.3).
  */
-static void connect_done(struct coap_client_tcp *c)
+static void connect_complete(struct coap_client_tcp *c)
 {
-	int err = zc_port_socket_error(c->fd);
 	struct coap_packet pkt;
+	int err = zc_port_fd_set_nonblocking(c->fd, false);
 
-	if (err != 0) {
-		connect_failed(c, err > 0 ? -err : err);
-		return;
-	}
-	err = zc_port_fd_set_nonblocking(c->fd, false);
 	if (err != 0) {
 		connect_failed(c, err);
 		return;
 	}
 	c->connecting = false;
+	c->handshaking = false;
 	c->connected = true;
 	err = zc_tcp_build_csm(&pkt, c->send_buf, sizeof(c->send_buf), c->stream.max_msg, true);
 	if (err == 0) {
@@ -212,6 +217,49 @@ static void connect_done(struct coap_client_tcp *c)
 	if (err != 0) {
 		connect_failed(c, err);
 	}
+}
+
+/*
+ * One step of the TLS handshake, as far as the socket allows without
+ * blocking (Mbed TLS's WANT_READ / WANT_WRITE: the next round waits for
+ * that). Its failures are those of the blocking handshake (docs/errors.md);
+ * its deadline is the TLS configuration's handshake timeout.
+ */
+static void handshake_step(struct coap_client_tcp *c)
+{
+	bool want_write = false;
+	int err = zc_tcp_tls_step(c->tls, &want_write);
+
+	if (err == -EAGAIN) {
+		c->hs_want_write = want_write;
+	} else if (err != 0) {
+		connect_failed(c, err);
+	} else {
+		connect_complete(c);
+	}
+}
+
+/*
+ * The non-blocking TCP connect of event-loop mode ended (the socket turned
+ * writable or reported an error): take its outcome (SO_ERROR), then shake
+ * hands (TLS) or complete the connection.
+ */
+static void connect_done(struct coap_client_tcp *c)
+{
+	int err = zc_port_socket_error(c->fd);
+
+	if (err != 0) {
+		connect_failed(c, err > 0 ? -err : err);
+		return;
+	}
+	if (c->tls != NULL) {
+		c->handshaking = true;
+		c->hs_want_write = true;
+		c->connect_deadline = zc_port_now_ms() + c->hs_timeout_ms;
+		handshake_step(c); /* writable: the ClientHello goes out now */
+		return;
+	}
+	connect_complete(c);
 }
 
 void zc_tcp_round_dispatch_locked(struct coap_client_tcp *c, const struct zc_tcp_round *r)
@@ -223,6 +271,12 @@ void zc_tcp_round_dispatch_locked(struct coap_client_tcp *c, const struct zc_tcp
 	}
 	/* Only the connection polled, still open (close() bumps conn_gen). */
 	if (r->fd < 0 || c->conn_gen != r->conn_gen || c->fd != r->fd || c->stop) {
+		return;
+	}
+	if (c->connecting && c->handshaking) {
+		if (r->pfd[1].revents != 0) {
+			handshake_step(c);
+		}
 		return;
 	}
 	if (c->connecting) {

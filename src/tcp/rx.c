@@ -49,6 +49,7 @@ unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct z
 		c->tls = NULL;
 	}
 	c->connected = false;
+	c->handshaking = false;
 	c->released = false;
 	c->ping_pending = false;
 	c->conn_gen++;
@@ -441,6 +442,29 @@ static bool is_response(uint8_t code)
 	return (code >> 5) == 2 || (code >> 5) == 4 || (code >> 5) == 5;
 }
 
+/*
+ * A request from the server (RFC 8323 §3.3: over a connection either side
+ * may send requests). The client serves no resources: a known method
+ * (0.01-0.07) gets 4.04 Not Found (RFC 7252 §5.9.2.2), an unknown one
+ * 4.05 Method Not Allowed (RFC 7252 §5.8: MUST); with the request's token,
+ * so the server's exchange ends (lock held; a send error ends the connection).
+ */
+static void answer_request(struct coap_client_tcp *c, uint8_t code)
+{
+	struct coap_packet out;
+	uint8_t answer = code <= 7 ? COAP_RESPONSE_CODE_NOT_FOUND : COAP_RESPONSE_CODE_NOT_ALLOWED;
+
+	if (zc_tcp_msg_init(&out, c->send_buf, sizeof(c->send_buf), answer, c->stream.token,
+			    c->stream.tkl) == 0) {
+		(void)zc_tcp_send_pkt(c, &out);
+	}
+}
+
+static bool is_request(uint8_t code)
+{
+	return (code >> 5) == 0 && code != 0;
+}
+
 static void handle_frame(struct coap_client_tcp *c)
 {
 	struct coap_packet pkt;
@@ -468,6 +492,8 @@ static void handle_frame(struct coap_client_tcp *c)
 		 */
 		if ((code >> 5) == 7) {
 			protocol_abort(c, 0, "signal too big", -EMSGSIZE);
+		} else if (is_request(code)) {
+			answer_request(c, code);
 		} else if (is_response(code) &&
 			   (s = slot_of(c, c->stream.token, c->stream.tkl)) != NULL) {
 			fail_slot(c, s, -EMSGSIZE);
@@ -482,8 +508,12 @@ static void handle_frame(struct coap_client_tcp *c)
 		handle_signal(c, &pkt);
 		return;
 	}
+	if (is_request(code)) {
+		answer_request(c, code);
+		return;
+	}
 	if (!is_response(code)) {
-		return; /* a request (a client serves none) or a reserved class */
+		return; /* a reserved class (1, 3, 6) */
 	}
 	s = slot_of(c, c->stream.token, c->stream.tkl);
 	if (s != NULL) {

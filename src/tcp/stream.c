@@ -83,6 +83,20 @@ int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls)
 	return r;
 }
 
+int zc_tcp_tls_start(int fd, const struct zcoap_dtls_config *cfg, void **tls, uint32_t *timeout_ms)
+{
+	struct zc_tls *t = NULL;
+	int r = zc_tls_start(fd, cfg, &t, timeout_ms);
+
+	*tls = t;
+	return r;
+}
+
+int zc_tcp_tls_step(void *tls, bool *want_write)
+{
+	return zc_tls_handshake_step(tls, want_write);
+}
+
 int zc_tcp_sock_send_all(int fd, void *tls, const uint8_t *buf, size_t len)
 {
 	if (tls != NULL) {

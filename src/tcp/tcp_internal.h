@@ -32,6 +32,13 @@ int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
 			uint32_t send_timeout_ms, bool *in_progress);
 /** TLS handshake on the connected @p fd (blocking); *tls is the session. 0 or -errno. */
 int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls);
+/**
+ * Event-loop mode: a TLS session on the non-blocking @p fd, no I/O yet
+ * (zc_tls_start()); *timeout_ms bounds its handshake. 0 or -errno.
+ */
+int zc_tcp_tls_start(int fd, const struct zcoap_dtls_config *cfg, void **tls, uint32_t *timeout_ms);
+/** Step that handshake: 0 done, -EAGAIN wait (for writability when *want_write), -errno. */
+int zc_tcp_tls_step(void *tls, bool *want_write);
 /** Write all of @p buf (partial writes are continued; through @p tls when not NULL). 0 or -errno.
  */
 int zc_tcp_sock_send_all(int fd, void *tls, const uint8_t *buf, size_t len);

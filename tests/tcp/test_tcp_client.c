@@ -332,6 +332,27 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 	return true;
 }
 
+/* Answers of the client to requests from the server (test_server_request). */
+static _Atomic unsigned int answers;
+static uint8_t answer_code[4];
+static uint8_t answer_token[4][8];
+static uint8_t answer_tkl[4];
+
+/* serve(), and the client's answers to the server's requests recorded. */
+static bool serve_asks(struct tcp_peer *p, const struct coap_packet *pkt)
+{
+	uint8_t code = coap_header_get_code(pkt);
+	unsigned int i = answers;
+
+	if ((code >> 5) == 0 || (code >> 5) == 7 || i >= 4) {
+		return serve(p, pkt);
+	}
+	answer_code[i] = code;
+	answer_tkl[i] = coap_header_get_token(pkt, answer_token[i]);
+	answers = i + 1;
+	return true;
+}
+
 static void test_get_csm_first(void **state)
 {
 	struct coap_client_tcp_request req = get_req("hello");
@@ -752,6 +773,56 @@ static void test_release(void **state)
 	assert_int_equal(coap_client_tcp_close(&client), -ENOTCONN);
 }
 
+/*
+ * RFC 8323 §3.3: the server may send requests too. The client serves no
+ * resource: 4.04 for a known method, 4.05 for an unknown method code
+ * (RFC 7252 §5.8), each with the request's token; the connection stays.
+ */
+static void test_server_request(void **state)
+{
+	static const uint8_t t1[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	static const uint8_t t2[2] = {0xab, 0xcd};
+	static const uint8_t t3[1] = {0x42};
+	struct coap_client_tcp_request req = get_req("hello");
+	struct coap_packet out;
+	uint8_t payload[64];
+
+	(void)state;
+	answers = 0;
+	memset(payload, 'p', sizeof(payload));
+	connect_peer(serve_asks);
+	assert_int_equal(tcp_wait(&ev.sem), 0); /* CSM */
+	assert_int_equal(zc_tcp_msg_init(&out, mbuf, sizeof(mbuf), COAP_METHOD_GET, t1, 8), 0);
+	assert_int_equal(
+	    coap_packet_append_option(&out, COAP_OPTION_URI_PATH, (const uint8_t *)"x", 1), 0);
+	tcp_peer_send(&peer, &out, 0);
+	/* 0.31: no such method. */
+	assert_int_equal(zc_tcp_msg_init(&out, mbuf, sizeof(mbuf), 31, t2, 2), 0);
+	tcp_peer_send(&peer, &out, 2);
+	/* A POST with a payload, one byte per write. */
+	assert_int_equal(zc_tcp_msg_init(&out, mbuf, sizeof(mbuf), COAP_METHOD_POST, t3, 1), 0);
+	assert_int_equal(coap_packet_append_payload_marker(&out), 0);
+	assert_int_equal(coap_packet_append_payload(&out, payload, sizeof(payload)), 0);
+	tcp_peer_send(&peer, &out, 1);
+	while (answers < 3) {
+		assert_int_equal(tcp_wait(&peer.frame_sem), 0);
+	}
+	assert_int_equal(answer_code[0], COAP_RESPONSE_CODE_NOT_FOUND);
+	assert_int_equal(answer_tkl[0], 8);
+	assert_memory_equal(answer_token[0], t1, 8);
+	assert_int_equal(answer_code[1], COAP_RESPONSE_CODE_NOT_ALLOWED);
+	assert_int_equal(answer_tkl[1], 2);
+	assert_memory_equal(answer_token[1], t2, 2);
+	assert_int_equal(answer_code[2], COAP_RESPONSE_CODE_NOT_FOUND);
+	assert_int_equal(answer_tkl[2], 1);
+	assert_memory_equal(answer_token[2], t3, 1);
+	/* The connection goes on. */
+	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
+	assert_int_equal(tcp_wait(&res.done), 0);
+	assert_int_equal(res.code, COAP_RESPONSE_CODE_CONTENT);
+	assert_int_equal(res.calls, 1);
+}
+
 static void test_abort(void **state)
 {
 	struct coap_client_tcp_request req = get_req("silent");
@@ -1135,6 +1206,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_server_request, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connection_lost, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed_frame_aborts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_critical_csm_option, setup, teardown),

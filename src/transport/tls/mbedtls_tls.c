@@ -33,6 +33,7 @@ struct zc_tls {
 	bool used;
 	int fd;
 	int sock_err;     /* errno of the last failed send/recv */
+	bool nonblock;    /* a handshake stepped by an event loop: the socket does not block */
 	int64_t deadline; /* of the handshake */
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_config conf;
@@ -64,6 +65,9 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 	} while (n < 0 && errno == EINTR);
 	if (n >= 0) {
 		return (int)n;
+	}
+	if ((errno == EAGAIN || errno == EWOULDBLOCK) && t->nonblock) {
+		return MBEDTLS_ERR_SSL_WANT_WRITE; /* the loop waits for writability */
 	}
 	/* The socket blocks with a send timeout (SO_SNDTIMEO): EAGAIN is that timeout. */
 	t->sock_err = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
@@ -331,11 +335,11 @@ static int setup(struct zc_tls *t, const struct zcoap_dtls_config *cfg)
 	return 0;
 }
 
-int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out)
+/* A free session with its configuration set up (no I/O yet); *timeout is the handshake's. */
+static int session_new(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out,
+		       uint32_t *timeout)
 {
 	struct zc_tls *t = NULL;
-	uint32_t timeout;
-	int ret;
 	int rc;
 
 	*out = NULL;
@@ -359,6 +363,7 @@ int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out
 	}
 	t->fd = fd;
 	t->sock_err = 0;
+	t->nonblock = false;
 	mbedtls_ssl_init(&t->ssl);
 	mbedtls_ssl_config_init(&t->conf);
 	mbedtls_ctr_drbg_init(&t->drbg);
@@ -370,10 +375,24 @@ int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out
 		session_free(t);
 		return rc;
 	}
-	timeout = cfg->handshake_timeout_ms != 0 ? cfg->handshake_timeout_ms
-						 : ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
+	*timeout = cfg->handshake_timeout_ms != 0 ? cfg->handshake_timeout_ms
+						  : ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
+	mbedtls_ssl_conf_read_timeout(&t->conf, *timeout);
+	*out = t;
+	return 0;
+}
+
+int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out)
+{
+	struct zc_tls *t;
+	uint32_t timeout;
+	int ret;
+	int rc = session_new(fd, cfg, &t, &timeout);
+
+	if (rc != 0) {
+		return rc;
+	}
 	t->deadline = zc_port_now_ms() + timeout;
-	mbedtls_ssl_conf_read_timeout(&t->conf, timeout);
 	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, bio_recv_timeout);
 	do {
 		ret = mbedtls_ssl_handshake(&t->ssl);
@@ -386,6 +405,40 @@ int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out
 	/* From now on the client's thread reads without blocking, after poll(). */
 	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
 	*out = t;
+	return 0;
+}
+
+int zc_tls_start(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out,
+		 uint32_t *timeout_ms)
+{
+	int rc = session_new(fd, cfg, out, timeout_ms);
+
+	if (rc != 0) {
+		return rc;
+	}
+	/* Only non-blocking calls: every read and write may say "later". */
+	(*out)->nonblock = true;
+	mbedtls_ssl_set_bio(&(*out)->ssl, *out, bio_send, bio_recv, NULL);
+	return 0;
+}
+
+int zc_tls_handshake_step(struct zc_tls *t, bool *want_write)
+{
+	int ret = mbedtls_ssl_handshake(&t->ssl);
+
+	*want_write = false;
+	if (ret == MBEDTLS_ERR_SSL_WANT_READ) {
+		return -EAGAIN;
+	}
+	if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+		*want_write = true;
+		return -EAGAIN;
+	}
+	if (ret != 0) {
+		return handshake_error(t, ret);
+	}
+	/* Done: the socket blocks again (writes bounded by SO_SNDTIMEO, as in thread mode). */
+	t->nonblock = false;
 	return 0;
 }
 

@@ -15,6 +15,23 @@ int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out
 	return -EPROTONOSUPPORT;
 }
 
+int zc_tls_start(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out,
+		 uint32_t *timeout_ms)
+{
+	(void)fd;
+	(void)cfg;
+	*out = NULL;
+	*timeout_ms = 0;
+	return -EPROTONOSUPPORT;
+}
+
+int zc_tls_handshake_step(struct zc_tls *t, bool *want_write)
+{
+	(void)t;
+	*want_write = false;
+	return -EPROTONOSUPPORT;
+}
+
 int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len)
 {
 	(void)t;

@@ -33,6 +33,26 @@ struct zc_tls;
  */
 int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out);
 
+/**
+ * An event loop's handshake: set up a session on @p fd (a non-blocking
+ * socket, connected or still connecting) without any I/O; then
+ * zc_tls_handshake_step() once the socket is connected and whenever it is
+ * ready. The loop bounds the handshake by *timeout_ms (cfg->handshake_timeout_ms,
+ * 10 s when 0). Errors as zc_tls_open() but the handshake's; on success free
+ * the session with zc_tls_close().
+ */
+int zc_tls_start(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out,
+		 uint32_t *timeout_ms);
+
+/**
+ * Step the handshake of zc_tls_start() as far as the socket allows.
+ * @retval 0 Done: the session reads and writes as one of zc_tls_open()
+ *         (make the socket blocking again for zc_tls_send()).
+ * @retval -EAGAIN Wait until the socket is writable (*want_write) or readable.
+ * @retval other A handshake failure, as zc_tls_open()'s; close the session.
+ */
+int zc_tls_handshake_step(struct zc_tls *t, bool *want_write);
+
 /** Write all of @p buf. 0 or a negative errno. */
 int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len);
 
