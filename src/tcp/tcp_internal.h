@@ -62,6 +62,13 @@ static inline uint32_t zc_tcp_szx_bytes(uint8_t szx)
 int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, const uint8_t *chunk,
 			size_t chunk_len);
 
+/**
+ * Whether an open request of @p c uses the token at @p cand (8 bytes) as its
+ * token or as the token of its Block2 continuation; the field @p cand points
+ * into is not compared (lock held).
+ */
+bool zc_tcp_token_in_use(const struct coap_client_tcp *c, const uint8_t *cand);
+
 /** Send a built message (lock held). On a send error the connection is shut down. */
 int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt);
 
