@@ -89,11 +89,7 @@ static void fail_slot(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, int e
 	report_unlocked(c, &f, 1);
 }
 
-/*
- * RFC 7641 §3.6: an observation the client ends itself is deregistered, as
- * a cancel does (TCP has no RST to refuse the next notification with).
- */
-static void deregister(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
+void zc_tcp_deregister_locked(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
 {
 	if (s->observing && c->fd >= 0) {
 		s->deregister = true;
@@ -106,7 +102,7 @@ static void deregister(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
 /* End request @p s with an error the client raises (an observation is deregistered). */
 static void fail_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, int err)
 {
-	deregister(c, s);
+	zc_tcp_deregister_locked(c, s);
 	fail_slot(c, s, err);
 }
 
@@ -517,7 +513,7 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 	 */
 	goes_on = s->observing && success && (has_obs || cont);
 	if (!goes_on && cont) {
-		deregister(c, s);
+		zc_tcp_deregister_locked(c, s);
 	}
 	if (streamed) {
 		stream_on(c, s, off, false, !goes_on);

@@ -132,6 +132,15 @@ unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_f
 void zc_tcp_report_locked(struct coap_client_tcp *c, const struct zc_tcp_failure *f,
 			  unsigned int n);
 
+/**
+ * RFC 7641 §3.6: tell the server that the client ends observation @p s
+ * itself, as a cancel does (TCP has no RST to refuse the next notification
+ * with): a deregistration (Observe = 1, the registration's token) is sent
+ * when @p s is observing and connected; its answer matches nothing once the
+ * caller frees the slot (lock held).
+ */
+void zc_tcp_deregister_locked(struct coap_client_tcp *c, struct zcoap_tcp_slot *s);
+
 /** End the connection (lock held): shut down, close, forget; fails every request with @p err. */
 unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out);
 

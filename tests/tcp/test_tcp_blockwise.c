@@ -12,7 +12,8 @@
  *   notification's partial body is dropped and the observation goes on, a
  *   plain GET ends with -EBADMSG;
  * - an observation the client ends with an error of its own (a bad block,
- *   options over the receive buffer) is deregistered (RFC 7641 §3.6);
+ *   options over the receive buffer, a continuation left unanswered) is
+ *   deregistered (RFC 7641 §3.6);
  * - a cancel from another thread while the receive thread runs the payload
  *   callback of an upload waits for that callback before it runs the final
  *   callback.
@@ -227,6 +228,8 @@ static bool serve_obs(struct tcp_peer *p, const struct coap_packet *pkt, const u
 		/* Block 1 of a newer state (ETag 2), then its notification. */
 		send_rsp(p, tok, tkl, -1, 2, 1, false, 'x', 100);
 		send_rsp(p, obs_tok, obs_tkl, 3, 2, -1, false, 'C', 10);
+	} else if (has_path(pkt, "stall")) {
+		/* no answer to the continuation */
 	} else if (has_path(pkt, "badblk")) {
 		send_rsp(p, tok, tkl, -1, 1, 5, false, 'x', 100); /* not the block asked for */
 	}
@@ -250,7 +253,7 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 		return true;
 	}
 	if (has_path(pkt, "mix") || has_path(pkt, "etag") || has_path(pkt, "badblk") ||
-	    has_path(pkt, "fat")) {
+	    has_path(pkt, "fat") || has_path(pkt, "stall")) {
 		return serve_obs(p, pkt, tok, tkl);
 	}
 	if (has_path(pkt, "etagget")) {
@@ -379,6 +382,21 @@ static void test_bad_block_deregisters(void **state)
 	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
 }
 
+/* A continuation left unanswered ends the observation with -ETIMEDOUT: the server is told. */
+static void test_continuation_timeout_deregisters(void **state)
+{
+	(void)state;
+	assert_int_equal(zcoap_client_tcp_set_timeout(&client, 100), 0);
+	start();
+	observe("stall");
+	assert_int_equal(tcp_wait(&last_sem), 0);
+	assert_int_equal(n_events, 2);
+	expect_event(0, COAP_RESPONSE_CODE_CONTENT, 0, 1024, 'A', false);
+	expect_event(1, -ETIMEDOUT, 0, 0, '-', true);
+	assert_int_equal(tcp_wait(&dereg_sem), 0);
+	assert_true(dereg_tok_ok);
+}
+
 /* A notification whose options do not fit the buffer ends the observation: the server is told. */
 static void test_oversize_notification_deregisters(void **state)
 {
@@ -497,6 +515,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_notification_etag_changed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_etag_changed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_block_deregisters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_continuation_timeout_deregisters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_oversize_notification_deregisters, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_waits_for_payload_cb, setup, teardown),
