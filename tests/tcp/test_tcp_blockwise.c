@@ -39,6 +39,9 @@
 
 #define CAP      ZCOAP_CONFIG_TCP_MESSAGE_SIZE
 #define BIG_OPTS (CAP + 600) /* option bytes over the client's receive buffer */
+/* Blocks of 256 bytes (SZX 4): each fits the receive buffer of every profile, not streamed. */
+#define SZX 4U
+#define BLK 256U
 
 /* What the response callback saw (client thread; read by the test after a sem). */
 struct event {
@@ -131,14 +134,15 @@ static bool has_path(const struct coap_packet *pkt, const char *path)
 
 /*
  * Send a 2.05 with token @p tok: Observe @p obs (< 0: none), ETag @p etag (0:
- * none), Block2 @p num (SZX 6; @p num < 0: no Block2) and @p len bytes of @p fill.
+ * none), Block2 @p num (SZX 4; @p num < 0: no Block2) and @p len bytes of @p fill.
  */
 static void send_rsp(struct tcp_peer *p, const uint8_t *tok, uint8_t tkl, int obs, uint8_t etag,
 		     int num, bool more, char fill, size_t len)
 {
 	struct coap_packet out;
-	uint8_t pl[1024];
+	uint8_t pl[BLK];
 
+	assert_true(len <= sizeof(pl));
 	memset(pl, fill, sizeof(pl));
 	assert_int_equal(
 	    zc_tcp_msg_init(&out, p->tx, sizeof(p->tx), COAP_RESPONSE_CODE_CONTENT, tok, tkl), 0);
@@ -152,7 +156,7 @@ static void send_rsp(struct tcp_peer *p, const uint8_t *tok, uint8_t tkl, int ob
 	if (num >= 0) {
 		assert_int_equal(
 		    coap_append_option_int(&out, COAP_OPTION_BLOCK2,
-					   ((unsigned int)num << 4) | (more ? 8U : 0U) | 6U),
+					   ((unsigned int)num << 4) | (more ? 8U : 0U) | SZX),
 		    0);
 	}
 	if (len > 0) {
@@ -206,7 +210,7 @@ static bool serve_obs(struct tcp_peer *p, const struct coap_packet *pkt, const u
 			send_fat(p);
 			return true;
 		}
-		send_rsp(p, tok, tkl, 2, 1, 0, true, 'A', 1024); /* notification 1, block 0 */
+		send_rsp(p, tok, tkl, 2, 1, 0, true, 'A', BLK); /* notification 1, block 0 */
 		return true;
 	}
 	k = n_conts;
@@ -217,7 +221,7 @@ static bool serve_obs(struct tcp_peer *p, const struct coap_packet *pkt, const u
 	if (has_path(pkt, "mix")) {
 		if (k == 0) {
 			/* The resource changed meanwhile: notification 2, then the answer to C1. */
-			send_rsp(p, obs_tok, obs_tkl, 3, 0, 0, true, 'B', 1024);
+			send_rsp(p, obs_tok, obs_tkl, 3, 0, 0, true, 'B', BLK);
 			send_rsp(p, tok, tkl, -1, 0, 1, false, 'a', 100);
 		} else {
 			send_rsp(p, tok, tkl, -1, 0, 1, false, 'b', 100);
@@ -259,7 +263,7 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 	if (has_path(pkt, "etagget")) {
 		/* A plain GET whose second block comes from another state of the resource. */
 		if (zcoap_option_find(pkt, COAP_OPTION_BLOCK2, &v, &vlen) != 0) {
-			send_rsp(p, tok, tkl, -1, 1, 0, true, 'A', 1024);
+			send_rsp(p, tok, tkl, -1, 1, 0, true, 'A', BLK);
 		} else {
 			send_rsp(p, tok, tkl, -1, 2, 1, false, 'x', 100);
 		}
@@ -317,9 +321,9 @@ static void test_notification_during_continuation(void **state)
 	assert_int_equal(tcp_wait(&last_sem), 0); /* n2 complete */
 	assert_int_equal(tcp_wait(&last_sem), 0); /* n3 */
 	assert_int_equal(n_events, 4);
-	expect_event(0, COAP_RESPONSE_CODE_CONTENT, 0, 1024, 'A', false);
-	expect_event(1, COAP_RESPONSE_CODE_CONTENT, 0, 1024, 'B', false);
-	expect_event(2, COAP_RESPONSE_CODE_CONTENT, 1024, 100, 'b', true);
+	expect_event(0, COAP_RESPONSE_CODE_CONTENT, 0, BLK, 'A', false);
+	expect_event(1, COAP_RESPONSE_CODE_CONTENT, 0, BLK, 'B', false);
+	expect_event(2, COAP_RESPONSE_CODE_CONTENT, BLK, 100, 'b', true);
 	expect_event(3, COAP_RESPONSE_CODE_CONTENT, 0, 10, 'C', true);
 	assert_true(coap_client_tcp_has_ongoing_exchange(&client));
 	/* Each continuation had a token of its own, neither the observation's. */
@@ -346,7 +350,7 @@ static void test_notification_etag_changed(void **state)
 	observe("etag");
 	assert_int_equal(tcp_wait(&last_sem), 0);
 	assert_int_equal(n_events, 2);
-	expect_event(0, COAP_RESPONSE_CODE_CONTENT, 0, 1024, 'A', false);
+	expect_event(0, COAP_RESPONSE_CODE_CONTENT, 0, BLK, 'A', false);
 	expect_event(1, COAP_RESPONSE_CODE_CONTENT, 0, 10, 'C', true);
 	assert_true(coap_client_tcp_has_ongoing_exchange(&client));
 	assert_int_equal(n_deregs, 0);
@@ -363,7 +367,7 @@ static void test_get_etag_changed(void **state)
 	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
 	assert_int_equal(tcp_wait(&last_sem), 0);
 	assert_int_equal(n_events, 2);
-	expect_event(0, COAP_RESPONSE_CODE_CONTENT, 0, 1024, 'A', false);
+	expect_event(0, COAP_RESPONSE_CODE_CONTENT, 0, BLK, 'A', false);
 	expect_event(1, -EBADMSG, 0, 0, '-', true);
 	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
 }
@@ -391,7 +395,7 @@ static void test_continuation_timeout_deregisters(void **state)
 	observe("stall");
 	assert_int_equal(tcp_wait(&last_sem), 0);
 	assert_int_equal(n_events, 2);
-	expect_event(0, COAP_RESPONSE_CODE_CONTENT, 0, 1024, 'A', false);
+	expect_event(0, COAP_RESPONSE_CODE_CONTENT, 0, BLK, 'A', false);
 	expect_event(1, -ETIMEDOUT, 0, 0, '-', true);
 	assert_int_equal(tcp_wait(&dereg_sem), 0);
 	assert_true(dereg_tok_ok);
