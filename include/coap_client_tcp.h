@@ -242,6 +242,16 @@ struct zcoap_tcp_slot {
 	uint8_t b1_szx;                     /* SZX of the upload */
 	uint8_t tkl;
 	uint8_t token[COAP_TOKEN_MAX_LEN];
+	/*
+	 * The token of the Block2 continuation in flight (fresh for each one,
+	 * RFC 7959 §2.4, RFC 8323 §7): the answer to a continuation of a body
+	 * that a newer notification superseded matches nothing any more.
+	 */
+	uint8_t ctkl; /* 0: none */
+	uint8_t ctoken[COAP_TOKEN_MAX_LEN];
+	uint16_t cseq;    /* continuations drawn (keeps them apart without randomness) */
+	uint8_t etag_len; /* the ETag of the body's first block (RFC 7959 §2.4) */
+	uint8_t etag[8];
 	bool used;
 	bool observe;    /* registered an observation (Observe = 0 on GET) */
 	bool observing;  /* a notification arrived: no response deadline any more */

@@ -83,7 +83,11 @@
  *   connection, a reconnect), and a new connection may get the same number:
  *   a foreign loop takes the set of the last zcoap_client_tcp_get_fds()
  *   anew after each call into the client (an epoll loop: EPOLL_CTL_MOD, and
- *   EPOLL_CTL_ADD when the descriptor is not in the set any more).
+ *   EPOLL_CTL_ADD when the descriptor is not in the set any more). A closed
+ *   descriptor leaves an epoll set by itself (the client held the only
+ *   reference to its socket), also when the new connection has the same
+ *   number: EPOLL_CTL_MOD on it then fails with ENOENT, and the loop must
+ *   EPOLL_CTL_ADD it again (treat ENOENT from MOD as "ADD").
  */
 
 #ifndef ZCOAP_LOOP_TCP_H

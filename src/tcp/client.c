@@ -317,15 +317,8 @@ static void new_token(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
 			memcpy(s->token, &s->gen, sizeof(s->gen));
 			s->token[7] = (uint8_t)(s - c->requests);
 		}
-		clash = false;
-		for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-			const struct zcoap_tcp_slot *o = &c->requests[i];
-
-			if (o != s && o->used &&
-			    memcmp(o->token, s->token, COAP_TOKEN_MAX_LEN) == 0) {
-				clash = true;
-			}
-		}
+		/* ... nor a Block2 continuation in flight (request.c). */
+		clash = zc_tcp_token_in_use(c, s->token);
 	} while (clash);
 	s->tkl = COAP_TOKEN_MAX_LEN;
 }

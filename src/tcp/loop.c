@@ -123,6 +123,8 @@ int zc_tcp_expire_locked(struct coap_client_tcp *c)
 			continue;
 		}
 		if (s->deadline <= now) {
+			/* (an observation's continuation unanswered: the server is told) */
+			zc_tcp_deregister_locked(c, s);
 			f[n].cb = s->req.cb;
 			f[n].user_data = s->req.user_data;
 			f[n].err = -ETIMEDOUT;

@@ -95,6 +95,49 @@ int zc_tcp_upload_chunk(struct zcoap_tcp_slot *s, size_t room, const uint8_t **c
 	return 0;
 }
 
+bool zc_tcp_token_in_use(const struct coap_client_tcp *c, const uint8_t *cand)
+{
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		const struct zcoap_tcp_slot *o = &c->requests[i];
+
+		if (!o->used) {
+			continue;
+		}
+		if (o->token != cand && memcmp(o->token, cand, COAP_TOKEN_MAX_LEN) == 0) {
+			return true;
+		}
+		if (o->ctoken != cand && o->ctkl != 0 &&
+		    memcmp(o->ctoken, cand, COAP_TOKEN_MAX_LEN) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A fresh token for the next Block2 continuation of @p s (the one before it
+ * is dropped: its answer, if it still comes, matches no request).
+ */
+static void new_ctoken(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
+{
+	do {
+		s->cseq++;
+		if (zc_port_random(s->ctoken, COAP_TOKEN_MAX_LEN) != 0) {
+			/*
+			 * No randomness: the slot's generation and index and a count
+			 * (the tokens of requests have zeros in bytes 4-6 then).
+			 */
+			memcpy(s->ctoken, &s->gen, sizeof(s->gen));
+			s->ctoken[4] = 0xc7U;
+			s->ctoken[5] = (uint8_t)s->cseq;
+			s->ctoken[6] = (uint8_t)(s->cseq >> 8);
+			s->ctoken[7] = (uint8_t)(s - c->requests);
+		}
+	} while (memcmp(s->ctoken, s->token, COAP_TOKEN_MAX_LEN) == 0 ||
+		 zc_tcp_token_in_use(c, s->ctoken));
+	s->ctkl = COAP_TOKEN_MAX_LEN;
+}
+
 static int append_block(struct coap_packet *pkt, uint16_t number, uint32_t num, bool more,
 			uint8_t szx)
 {
@@ -109,8 +152,11 @@ int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, con
 	uint8_t i;
 	int r;
 
+	if (s->in_body) {
+		new_ctoken(c, s);
+	}
 	r = zc_tcp_msg_init(&pkt, c->send_buf, sizeof(c->send_buf), (uint8_t)s->req.method,
-			    s->token, s->tkl);
+			    s->in_body ? s->ctoken : s->token, s->in_body ? s->ctkl : s->tkl);
 	if (r == 0) {
 		r = coap_packet_set_path(&pkt, s->req.path);
 	}

@@ -90,6 +90,31 @@ static void fail_slot(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, int e
 	report_unlocked(c, &f, 1);
 }
 
+void zc_tcp_deregister_locked(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
+{
+	if (s->observing && c->fd >= 0) {
+		s->deregister = true;
+		s->in_body = false;
+		s->uploading = false;
+		(void)zc_tcp_send_request(c, s, NULL, 0);
+	}
+}
+
+/* End request @p s with an error the client raises (an observation is deregistered). */
+static void fail_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, int err)
+{
+	zc_tcp_deregister_locked(c, s);
+	fail_slot(c, s, err);
+}
+
+/* Forget the Block2 body being fetched: its continuation's answer matches nothing now. */
+static void body_reset(struct zcoap_tcp_slot *s)
+{
+	s->in_body = false;
+	s->offset = 0;
+	s->ctkl = 0;
+}
+
 static void emit(struct coap_client_tcp *c, enum coap_client_tcp_event ev,
 		 const union coap_client_tcp_event_data *data)
 {
@@ -163,6 +188,34 @@ static void handle_signal(struct coap_client_tcp *c, const struct coap_packet *p
 	}
 }
 
+/*
+ * The request whose application callback (response or payload callback)
+ * the loop thread runs with the lock released: another thread that ends
+ * the request waits for it before the final callback (zc_tcp_report_locked()),
+ * where applications free user_data. Nested (a callback's own request call
+ * ended in a delivery): the outer one is kept and restored.
+ */
+struct running {
+	coap_client_tcp_response_cb_t cb;
+	void *ud;
+};
+
+static void running_begin(struct coap_client_tcp *c, coap_client_tcp_response_cb_t cb, void *ud,
+			  struct running *outer)
+{
+	outer->cb = c->running_cb;
+	outer->ud = c->running_ud;
+	c->running_cb = cb;
+	c->running_ud = ud;
+}
+
+static void running_end(struct coap_client_tcp *c, const struct running *outer)
+{
+	c->running_cb = outer->cb;
+	c->running_ud = outer->ud;
+	zc_port_cond_broadcast(&c->cb_cond);
+}
+
 static void deliver(struct coap_client_tcp *c, coap_client_tcp_response_cb_t cb, void *ud,
 		    const struct coap_packet *pkt, size_t off, const uint8_t *payload,
 		    uint16_t plen, bool last)
@@ -176,19 +229,14 @@ static void deliver(struct coap_client_tcp *c, coap_client_tcp_response_cb_t cb,
 	    .last_block = last,
 	};
 
-	/* Nested (a callback's own request call ended in a delivery): keep the outer one. */
-	coap_client_tcp_response_cb_t outer_cb = c->running_cb;
-	void *outer_ud = c->running_ud;
+	struct running outer;
 
-	c->running_cb = cb;
-	c->running_ud = ud;
+	running_begin(c, cb, ud, &outer);
 	c->loop_callbacks++;
 	zc_port_mutex_unlock(&c->lock);
 	cb(&d, ud);
 	zc_port_mutex_lock(&c->lock);
-	c->running_cb = outer_cb;
-	c->running_ud = outer_ud;
-	zc_port_cond_broadcast(&c->cb_cond);
+	running_end(c, &outer);
 }
 
 static bool still(const struct coap_client_tcp *c, const struct zcoap_tcp_slot *s, uint32_t gen,
@@ -207,11 +255,16 @@ static void continue_upload(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
 	size_t room = zc_tcp_up_room(c, s);
 	size_t len = 0;
 	bool last = true;
+	struct running outer;
 	int r;
 
+	/* The payload callback runs with the lock released: marked as running, as deliver() does.
+	 */
+	running_begin(c, s->req.cb, s->req.user_data, &outer);
 	zc_port_mutex_unlock(&c->lock);
 	r = zc_tcp_upload_chunk(&copy, room, &chunk, &len, &last);
 	zc_port_mutex_lock(&c->lock);
+	running_end(c, &outer);
 	if (!still(c, s, gen, conn_gen)) {
 		return;
 	}
@@ -221,7 +274,7 @@ static void continue_upload(struct coap_client_tcp *c, struct zcoap_tcp_slot *s)
 		r = zc_tcp_send_request(c, s, chunk, len);
 	}
 	if (r != 0) {
-		fail_slot(c, s, r);
+		fail_request(c, s, r);
 	}
 }
 
@@ -290,7 +343,7 @@ static void handle_piece(struct coap_client_tcp *c, const struct coap_packet *pk
 			int r = zc_tcp_send_request(c, s, NULL, 0);
 
 			if (r != 0) {
-				fail_slot(c, s, r);
+				fail_request(c, s, r);
 			}
 		}
 		return;
@@ -309,12 +362,40 @@ static void handle_piece(struct coap_client_tcp *c, const struct coap_packet *pk
 }
 
 /*
+ * RFC 7959 §2.4: the blocks of one body carry the same ETag (or none). The
+ * first block's is kept; false when a later block's differs (the resource
+ * changed while its body was fetched) or is not a valid ETag.
+ */
+static bool same_etag(struct zcoap_tcp_slot *s, const struct coap_packet *pkt, bool first)
+{
+	const uint8_t *v = NULL;
+	uint16_t vlen = 0;
+
+	if (zcoap_option_find(pkt, COAP_OPTION_ETAG, &v, &vlen) != 0) {
+		vlen = 0;
+	}
+	if (vlen > sizeof(s->etag)) {
+		return false;
+	}
+	if (first) {
+		s->etag_len = (uint8_t)vlen;
+		if (vlen > 0) {
+			memcpy(s->etag, v, vlen);
+		}
+		return true;
+	}
+	return vlen == s->etag_len && (vlen == 0 || memcmp(v, s->etag, vlen) == 0);
+}
+
+/*
  * A response for slot @p s, or the first piece of a streamed one (whose
  * header and options decide for all its pieces; the block-wise checks use
- * the whole payload's length).
+ * the whole payload's length). @p cont: it answers the Block2 continuation
+ * in flight (it came with that continuation's token), else it came with the
+ * request's own token.
  */
 static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
-			    const struct coap_packet *pkt)
+			    const struct coap_packet *pkt, bool cont)
 {
 	coap_client_tcp_response_cb_t cb = s->req.cb;
 	void *ud = s->req.user_data;
@@ -334,7 +415,7 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 	uint32_t gen = s->gen;
 	uint32_t conn_gen = c->conn_gen;
 	bool has_obs = zcoap_option_find(pkt, COAP_OPTION_OBSERVE, &v, &vlen) == 0;
-	bool continuation = s->in_body; /* the answer to a Block2 continuation request */
+	bool goes_on;
 
 	if (s->uploading) {
 		if (code == COAP_RESPONSE_CODE_CONTINUE && !s->up_last) {
@@ -360,27 +441,47 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 		}
 		s->uploading = false; /* the final response (or an error) */
 	}
-	if (s->observe && success && has_obs) {
-		s->observing = true;
-		continuation = false;
-		if (s->in_body) {
-			/* A new notification replaces a body still being fetched. */
-			s->in_body = false;
-			s->offset = 0;
+	if (!cont && s->in_body) {
+		if (!s->observing) {
+			return; /* only the continuation's answer is due: a stray message */
 		}
+		/*
+		 * The observation's token while a notification's body is fetched:
+		 * a newer notification (or the end of the observation) supersedes
+		 * that body (RFC 7641 §3.4 over TCP, RFC 8323 §7); the answer to
+		 * its continuation, if it still comes, matches nothing.
+		 */
+		body_reset(s);
+	}
+	if (!cont && s->observe && success && has_obs) {
+		s->observing = true;
 	}
 	if (block2_of(pkt, &has_b2, &num, &more, &szx) != 0) {
-		fail_slot(c, s, -EBADMSG);
+		fail_request(c, s, -EBADMSG);
 		return;
 	}
 	if (has_b2 && success) {
 		uint32_t unit = zc_tcp_szx_bytes(szx);
 		size_t expect = s->in_body ? s->offset : 0;
 
+		if (!same_etag(s, pkt, expect == 0)) {
+			if (s->observing) {
+				/*
+				 * The resource changed while its notification's body
+				 * was fetched: drop that body; the server notifies the
+				 * new state (RFC 7641 §4.2), which starts at offset 0.
+				 */
+				body_reset(s);
+				s->deadline = INT64_MAX;
+				return;
+			}
+			fail_request(c, s, -EBADMSG);
+			return;
+		}
 		/* RFC 7959 §2.2: the block asked for, and full blocks until the last one. */
 		if ((uint64_t)num * unit != expect ||
 		    (more && (szx == 7 ? total == 0 || total % 1024U != 0 : total != unit))) {
-			fail_slot(c, s, -EBADMSG);
+			fail_request(c, s, -EBADMSG);
 			return;
 		}
 		off = expect;
@@ -398,25 +499,29 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 				int r = zc_tcp_send_request(c, s, NULL, 0);
 
 				if (r != 0) {
-					fail_slot(c, s, r);
+					fail_request(c, s, r);
 				}
 			}
 			return;
 		}
 	}
-	s->in_body = false;
+	body_reset(s);
 	/*
 	 * RFC 7641 over TCP (RFC 8323 §7): the observation goes on after a
 	 * notification (or the last block of one); a response without Observe
-	 * or with an error code ends it (§3.2, §4.2).
+	 * or with an error code ends it (§3.2, §4.2). An error answer to a
+	 * continuation ends it here only: the server is told (deregistration).
 	 */
+	goes_on = s->observing && success && (has_obs || cont);
+	if (!goes_on && cont) {
+		zc_tcp_deregister_locked(c, s);
+	}
 	if (streamed) {
-		stream_on(c, s, off, false,
-			  !(s->observing && success && (has_obs || continuation)));
+		stream_on(c, s, off, false, !goes_on);
 		deliver(c, cb, ud, pkt, off, payload, plen, false);
 		return;
 	}
-	if (s->observing && success && (has_obs || continuation)) {
+	if (goes_on) {
 		s->offset = 0;
 		s->deadline = INT64_MAX;
 	} else {
@@ -425,12 +530,26 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 	deliver(c, cb, ud, pkt, off, payload, plen, true);
 }
 
-static struct zcoap_tcp_slot *slot_of(struct coap_client_tcp *c, const uint8_t *token, uint8_t tkl)
+/*
+ * The request a response with @p token is for; *cont tells whether it
+ * answers that request's Block2 continuation in flight.
+ */
+static struct zcoap_tcp_slot *slot_of(struct coap_client_tcp *c, const uint8_t *token, uint8_t tkl,
+				      bool *cont)
 {
 	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
 		struct zcoap_tcp_slot *s = &c->requests[i];
 
-		if (s->used && s->tkl == tkl && memcmp(s->token, token, tkl) == 0) {
+		if (!s->used) {
+			continue;
+		}
+		if (s->tkl == tkl && memcmp(s->token, token, tkl) == 0) {
+			*cont = false;
+			return s;
+		}
+		if (s->in_body && s->ctkl != 0 && s->ctkl == tkl &&
+		    memcmp(s->ctoken, token, tkl) == 0) {
+			*cont = true;
 			return s;
 		}
 	}
@@ -470,6 +589,7 @@ static void handle_frame(struct coap_client_tcp *c)
 	struct coap_packet pkt;
 	struct zcoap_tcp_slot *s;
 	uint8_t code = c->stream.code;
+	bool cont = false;
 	int r;
 
 	if (c->stream.streamed && c->stream.piece_off > 0) {
@@ -495,8 +615,8 @@ static void handle_frame(struct coap_client_tcp *c)
 		} else if (is_request(code)) {
 			answer_request(c, code);
 		} else if (is_response(code) &&
-			   (s = slot_of(c, c->stream.token, c->stream.tkl)) != NULL) {
-			fail_slot(c, s, -EMSGSIZE);
+			   (s = slot_of(c, c->stream.token, c->stream.tkl, &cont)) != NULL) {
+			fail_request(c, s, -EMSGSIZE);
 		}
 		return;
 	}
@@ -515,9 +635,9 @@ static void handle_frame(struct coap_client_tcp *c)
 	if (!is_response(code)) {
 		return; /* a reserved class (1, 3, 6) */
 	}
-	s = slot_of(c, c->stream.token, c->stream.tkl);
+	s = slot_of(c, c->stream.token, c->stream.tkl, &cont);
 	if (s != NULL) {
-		handle_response(c, s, &pkt);
+		handle_response(c, s, &pkt, cont);
 	}
 }
 

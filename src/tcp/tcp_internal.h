@@ -69,6 +69,13 @@ static inline uint32_t zc_tcp_szx_bytes(uint8_t szx)
 int zc_tcp_send_request(struct coap_client_tcp *c, struct zcoap_tcp_slot *s, const uint8_t *chunk,
 			size_t chunk_len);
 
+/**
+ * Whether an open request of @p c uses the token at @p cand (8 bytes) as its
+ * token or as the token of its Block2 continuation; the field @p cand points
+ * into is not compared (lock held).
+ */
+bool zc_tcp_token_in_use(const struct coap_client_tcp *c, const uint8_t *cand);
+
 /** Send a built message (lock held). On a send error the connection is shut down. */
 int zc_tcp_send_pkt(struct coap_client_tcp *c, const struct coap_packet *pkt);
 
@@ -131,6 +138,15 @@ unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_f
  */
 void zc_tcp_report_locked(struct coap_client_tcp *c, const struct zc_tcp_failure *f,
 			  unsigned int n);
+
+/**
+ * RFC 7641 §3.6: tell the server that the client ends observation @p s
+ * itself, as a cancel does (TCP has no RST to refuse the next notification
+ * with): a deregistration (Observe = 1, the registration's token) is sent
+ * when @p s is observing and connected; its answer matches nothing once the
+ * caller frees the slot (lock held).
+ */
+void zc_tcp_deregister_locked(struct coap_client_tcp *c, struct zcoap_tcp_slot *s);
 
 /** End the connection (lock held): shut down, close, forget; fails every request with @p err. */
 unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out);
