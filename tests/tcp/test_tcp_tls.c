@@ -6,7 +6,8 @@
  * which listen for TLS on port + 1: PSK, certificates verified against the
  * test CA (made at run time by tests/dtls/make_certs.sh), a 100 KiB PUT and
  * GET byte-exact through TLS (and, against coap-server-openssl, the GET in
- * one message streamed through TLS), and the failures: wrong PSK, unknown CA,
+ * one message streamed through TLS), 1 MiB PUT/GET byte-exact, 4.04, Observe
+ * with cancel, the server killed mid-download, and the failures: wrong PSK, unknown CA,
  * expired certificate, no host name, no configuration. Exits 77 (skipped)
  * when the server or the openssl CLI is missing, or the build has no Mbed TLS.
  */
@@ -37,6 +38,7 @@
 #define PSK_KEY      "zcoap-secret-psk"
 #define PSK_IDENTITY "zcoap-client"
 #define BODY         (100 * 1024)
+#define BIG          (1024 * 1024)
 
 enum { TAG_PSK = 30, TAG_PSK_WRONG = 31, TAG_CA = 32, TAG_OTHER_CA = 33 };
 
@@ -57,8 +59,10 @@ static _Atomic int csm_events;
 static _Atomic int pongs;
 static _Atomic int calls;
 static _Atomic bool saw_block2;
-static uint8_t got[BODY];
-static uint8_t body[BODY];
+static _Atomic int finals;     /* last_block callbacks (responses and notifications) */
+static _Atomic size_t kill_at; /* SIGKILL the server when the body reaches it (0: never) */
+static uint8_t got[BIG];
+static uint8_t body[BIG];
 
 static struct blob slurp(const char *file)
 {
@@ -91,11 +95,16 @@ static void on_response(const struct coap_client_tcp_response_data *d, void *use
 	if (d->packet != NULL && coap_get_option_int(d->packet, COAP_OPTION_BLOCK2) >= 0) {
 		saw_block2 = true;
 	}
-	if (d->result_code >= 0 && d->payload_len > 0 && d->offset + d->payload_len <= BODY) {
+	if (d->result_code >= 0 && d->payload_len > 0 && d->offset + d->payload_len <= BIG) {
 		memcpy(got + d->offset, d->payload, d->payload_len);
 		total = d->offset + d->payload_len;
 	}
+	if (kill_at != 0 && total >= kill_at && srv.pid > 0) {
+		kill(srv.pid, SIGKILL);
+		kill_at = 0;
+	}
 	if (d->last_block) {
+		finals++;
 		sem_post(&done);
 	}
 }
@@ -160,6 +169,8 @@ static int setup(void **state)
 	total = 0;
 	csm_events = 0;
 	pongs = 0;
+	finals = 0;
+	kill_at = 0;
 	memset(&client, 0, sizeof(client));
 	if (coap_client_tcp_init(&client, "tcp_tls") != 0) {
 		return -1;
@@ -291,6 +302,96 @@ static void test_streamed_over_tls(void **state)
 	assert_false(saw_block2);
 }
 
+/* PUT and GET of 1 MiB byte-exact through TLS (PSK), block-wise (BERT when both allow it). */
+static void put_get_big(const char *path)
+{
+	struct coap_client_tcp_request put = req_of(COAP_METHOD_PUT, path);
+	struct coap_client_tcp_request get = req_of(COAP_METHOD_GET, path);
+
+	for (size_t i = 0; i < BIG; i++) {
+		body[i] = (uint8_t)(i * 13 + i / 997);
+	}
+	put.payload = body;
+	put.len = BIG;
+	put.fmt = COAP_CONTENT_FORMAT_APP_OCTET_STREAM;
+	assert_int_equal(coap_client_tcp_req(&client, &put), 0);
+	assert_int_equal(tcp_wait(&done), 0);
+	assert_true(code == COAP_RESPONSE_CODE_CREATED || code == COAP_RESPONSE_CODE_CHANGED);
+	total = 0;
+	memset(got, 0, sizeof(got));
+	get.options[0] = coap_client_tcp_option_initial_block2(&client);
+	get.num_options = 1;
+	assert_int_equal(coap_client_tcp_req(&client, &get), 0);
+	assert_int_equal(tcp_wait(&done), 0);
+	assert_int_equal(code, COAP_RESPONSE_CODE_CONTENT);
+	assert_int_equal(total, BIG);
+	assert_memory_equal(got, body, BIG);
+}
+
+/*
+ * Issue 15's interop list over TLS: 1 MiB PUT/GET byte-exact, 4.04, and
+ * Observe of /time (a notification a second) ended by a cancel.
+ */
+static void test_psk_big_404_observe(void **state)
+{
+	struct coap_client_tcp_request missing = req_of(COAP_METHOD_GET, "no/such/resource");
+	struct coap_client_tcp_request obs = req_of(COAP_METHOD_GET, "time");
+
+	(void)state;
+	start_psk();
+	assert_int_equal(connect_with(TAG_PSK, NULL), 0);
+	put_get_big("tlsmib");
+
+	assert_int_equal(coap_client_tcp_req(&client, &missing), 0);
+	assert_int_equal(tcp_wait(&done), 0);
+	assert_int_equal(code, COAP_RESPONSE_CODE_NOT_FOUND);
+
+	finals = 0;
+	obs.options[0].code = COAP_OPTION_OBSERVE;
+	obs.options[0].len = 0;
+	obs.num_options = 1;
+	assert_int_equal(coap_client_tcp_req(&client, &obs), 0);
+	/* The response to the registration and two notifications. */
+	while (finals < 3) {
+		assert_int_equal(tcp_wait(&done), 0);
+		assert_int_equal(code, COAP_RESPONSE_CODE_CONTENT);
+	}
+	assert_true(coap_client_tcp_has_ongoing_exchange(&client));
+	coap_client_tcp_cancel_requests(&client); /* runs the -ECANCELED callback here */
+	assert_int_equal(code, -ECANCELED);
+	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
+}
+
+/* The server is killed in the middle of a TLS download: the request ends with an error. */
+static void test_server_killed_mid_transfer(void **state)
+{
+	struct coap_client_tcp_request put = req_of(COAP_METHOD_PUT, "tlskill");
+	struct coap_client_tcp_request get = req_of(COAP_METHOD_GET, "tlskill");
+
+	(void)state;
+	start_psk();
+	assert_int_equal(connect_with(TAG_PSK, NULL), 0);
+	memset(body, 0x5a, BIG);
+	put.payload = body;
+	put.len = BIG;
+	assert_int_equal(coap_client_tcp_req(&client, &put), 0);
+	assert_int_equal(tcp_wait(&done), 0);
+	assert_true(code == COAP_RESPONSE_CODE_CREATED || code == COAP_RESPONSE_CODE_CHANGED);
+	total = 0;
+	/* 1024-byte blocks, one round trip each, so the kill lands mid-body. */
+	get.options[0].code = COAP_OPTION_BLOCK2;
+	get.options[0].len = 1;
+	get.options[0].value[0] = 6;
+	get.num_options = 1;
+	kill_at = 64 * 1024;
+	assert_int_equal(coap_client_tcp_req(&client, &get), 0);
+	assert_int_equal(tcp_wait(&done), 0);
+	assert_true(code == -ECONNRESET || code == -EPIPE || code == -ECONNABORTED);
+	assert_true(total >= 64 * 1024 && total < BIG);
+	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
+	assert_int_equal(coap_client_tcp_req(&client, &get), -ENOTCONN);
+}
+
 static void test_wrong_psk(void **state)
 {
 	struct coap_client_tcp_request req = req_of(COAP_METHOD_GET, "");
@@ -406,6 +507,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_psk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_certificate_put_get, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_streamed_over_tls, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_psk_big_404_observe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_server_killed_mid_transfer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_ca_expired_no_hostname, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
