@@ -293,7 +293,8 @@ static void test_get_request(void **state)
  * coap_packet_init() + coap_packet_set_path() give for the same header,
  * token and path -- CON and NON, several methods, the library's 8-byte
  * token and an application's own shorter one, paths with queries, doubled
- * separators and extended option lengths.
+ * separators and extended option lengths, and paths of 15 to 17 bytes
+ * (submit copies up to 15 byte by byte, longer ones with memcpy()).
  */
 static void test_plain_request_bytes(void **state)
 {
@@ -309,6 +310,11 @@ static void test_plain_request_bytes(void **state)
 	    {COAP_METHOD_POST, true, "//a//b/?&q", 3},
 	    {COAP_METHOD_PUT, false, "seg-of-thirteen/0123456789abcdefghij?k=v", 1},
 	    {COAP_METHOD_FETCH, true, ".well-known/core", 8},
+	    /* around submit's short-path length (16): measured and copied without libc */
+	    {COAP_METHOD_GET, true, "abcdefghijklmno", 0},
+	    {COAP_METHOD_GET, true, "abcdefghijklmnop", 0},
+	    {COAP_METHOD_GET, true, "abcdefghijklmnopq", 0},
+	    {COAP_METHOD_GET, true, "a/b/c/d/e/f/g/h?", 0},
 	};
 	struct fk *f = *state;
 	struct coap_transmission_parameters p = fk_params();
