@@ -101,4 +101,19 @@ int zc_opt_index_get(const struct zc_opt_index *idx, uint16_t number, const uint
 int zc_option_get_checked(const struct coap_packet *cpkt, uint16_t number, const uint8_t **value,
 			  uint16_t *len);
 
+/** Size of an option header (RFC 7252 §3.1) for @p delta and @p len. */
+uint32_t zc_option_header_size(uint32_t delta, uint32_t len);
+
+/** Write an option header at @p p; returns its size (zc_option_header_size()). */
+uint32_t zc_option_put_header(uint8_t *p, uint32_t delta, uint32_t len);
+
+/**
+ * Encode @p path as the first options of a message, at @p out: the
+ * Uri-Path and Uri-Query options coap_packet_set_path() appends to a packet
+ * without options, byte for byte, without a struct coap_packet (the
+ * request builder's path of a plain request, src/core/message.c).
+ * @return Bytes written, or -ENOSPC when they exceed @p cap.
+ */
+int zc_encode_path(uint8_t *out, size_t cap, const char *path);
+
 #endif /* ZCOAP_CODEC_INTERNAL_H */

@@ -323,6 +323,16 @@ static uint32_t put_hdr(uint8_t *p, uint32_t delta, uint32_t len)
 	return (uint32_t)(p - start);
 }
 
+uint32_t zc_option_header_size(uint32_t delta, uint32_t len)
+{
+	return hdr_size(delta, len);
+}
+
+uint32_t zc_option_put_header(uint8_t *p, uint32_t delta, uint32_t len)
+{
+	return put_hdr(p, delta, len);
+}
+
 /*
  * Where an option numbered @p code goes: the first option with a larger
  * number, if any (so repeated numbers keep their append order).

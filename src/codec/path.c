@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "coap.h"
+#include "codec/codec_internal.h"
 
 /* Append one segment unless it is empty (empty segments are skipped). */
 static int append_segment(struct coap_packet *cpkt, uint16_t option, const char *start, size_t len)
@@ -54,6 +56,61 @@ int coap_packet_set_path(struct coap_packet *cpkt, const char *path)
 		}
 		if (end) {
 			return 0;
+		}
+		if (c == '?') {
+			option = COAP_OPTION_URI_QUERY;
+		}
+		seg = p + 1;
+	}
+}
+
+/*
+ * The same splitting as coap_packet_set_path(), written straight into
+ * @p out: the options follow one another in order from number 0, so no
+ * packet bookkeeping, no insert point and no per-option checks of a
+ * struct coap_packet are needed (test_codec_path checks it agrees).
+ */
+int zc_encode_path(uint8_t *out, size_t cap, const char *path)
+{
+	uint16_t option = COAP_OPTION_URI_PATH;
+	uint16_t prev = 0;
+	size_t n = 0;
+	const char *seg = path;
+
+	for (const char *p = path;; p++) {
+		char c = *p;
+		bool end = c == '\0';
+		bool sep = option == COAP_OPTION_URI_PATH ? (c == '/' || c == '?')
+							  : (c == '&' || c == '?');
+		size_t len;
+
+		if (!end && !sep) {
+			continue;
+		}
+		len = (size_t)(p - seg);
+		if (len > 0) {
+			if (len > UINT16_MAX) {
+				return -EINVAL;
+			}
+			if (zc_option_header_size((uint32_t)(option - prev), (uint32_t)len) + len >
+			    cap - n) {
+				return -ENOSPC;
+			}
+			n +=
+			    zc_option_put_header(out + n, (uint32_t)(option - prev), (uint32_t)len);
+			if (len <= 8) {
+				/* Most segments are short: no memcpy() call. */
+				for (size_t i = 0; i < len; i++) {
+					out[n + i] = (uint8_t)seg[i];
+				}
+			} else {
+				memcpy(out + n, seg, len);
+			}
+			n += len;
+			prev = option;
+		}
+		if (end) {
+			return (int)n;
 		}
 		if (c == '?') {
 			option = COAP_OPTION_URI_QUERY;

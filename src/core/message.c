@@ -68,6 +68,34 @@ static bool patch_continuation(struct zcoap_slot *s)
 	return true;
 }
 
+/*
+ * A request with no option but its path and no body (a plain GET, say):
+ * header, token and the path's options written straight into tx, the
+ * bytes the general builder below would produce (test_engine_basic's
+ * test_plain_request_bytes), at a fraction of its cost.
+ */
+static int build_plain(struct zcoap_slot *s, uint8_t type)
+{
+	size_t hdr = COAP_FIXED_HEADER_SIZE + (size_t)s->tkl;
+	int n;
+
+	s->tx[0] = (uint8_t)((COAP_VERSION_1 << 6) | ((unsigned int)type << 4) | s->tkl);
+	s->tx[1] = s->method;
+	s->tx[2] = (uint8_t)(s->mid >> 8);
+	s->tx[3] = (uint8_t)s->mid;
+	if (s->tkl == 8) {
+		memcpy(s->tx + COAP_FIXED_HEADER_SIZE, s->token, 8); /* the usual length, inline */
+	} else {
+		memcpy(s->tx + COAP_FIXED_HEADER_SIZE, s->token, s->tkl);
+	}
+	n = zc_encode_path(s->tx + hdr, sizeof(s->tx) - hdr, s->path);
+	if (n < 0) {
+		return n;
+	}
+	s->tx_len = (uint16_t)(hdr + (size_t)n);
+	return 0;
+}
+
 int zc_build_message(struct zcoap_slot *s, bool confirmable)
 {
 	struct coap_packet p;
@@ -90,6 +118,10 @@ int zc_build_message(struct zcoap_slot *s, bool confirmable)
 		return 0;
 	}
 	s->cont_b2_off = 0;
+	if (body_phase && s->num_options == 0 && !zc_has_body(s) && s->echo_len == 0 &&
+	    !s->b1.blockwise) {
+		return build_plain(s, type);
+	}
 	r = coap_packet_init(&p, s->tx, (uint16_t)sizeof(s->tx), COAP_VERSION_1, type, s->tkl,
 			     s->token, s->method, s->mid);
 	if (r < 0) {

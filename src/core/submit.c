@@ -71,6 +71,23 @@ static bool token_in_use(struct zcoap_engine *eng, const uint8_t *tok, uint8_t t
 	return false;
 }
 
+/* Paths up to this long are measured and copied byte by byte, without a libc call. */
+#define SHORT_PATH (ZCOAP_CONFIG_MAX_PATH_LEN + 1 < 16 ? ZCOAP_CONFIG_MAX_PATH_LEN + 1 : 16)
+
+/* strnlen(path, ZCOAP_CONFIG_MAX_PATH_LEN + 1), without the call for a short path. */
+static size_t path_length(const char *path)
+{
+	size_t n = 0;
+
+	while (n < SHORT_PATH && path[n] != '\0') {
+		n++;
+	}
+	if (n == SHORT_PATH && n < ZCOAP_CONFIG_MAX_PATH_LEN + 1) {
+		n += strnlen(path + n, ZCOAP_CONFIG_MAX_PATH_LEN + 1 - n);
+	}
+	return n;
+}
+
 /* Checks a request; on success *path_len is the length of its path. */
 static int check_request(const struct coap_client_request *req, int sock, size_t *path_len)
 {
@@ -88,7 +105,7 @@ static int check_request(const struct coap_client_request *req, int sock, size_t
 	} else if (req->method < COAP_METHOD_GET || req->method > COAP_METHOD_IPATCH) {
 		return -EINVAL;
 	}
-	*path_len = strnlen(req->path, ZCOAP_CONFIG_MAX_PATH_LEN + 1);
+	*path_len = path_length(req->path);
 	if (*path_len > ZCOAP_CONFIG_MAX_PATH_LEN) {
 		return -EINVAL;
 	}
@@ -182,7 +199,13 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	s->cb = req->cb;
 	s->payload_cb = req->payload_cb;
 	s->user_data = req->user_data;
-	memcpy(s->path, req->path, path_len + 1U);
+	if (path_len < SHORT_PATH) {
+		for (size_t i = 0; i <= path_len; i++) {
+			s->path[i] = req->path[i];
+		}
+	} else {
+		memcpy(s->path, req->path, path_len + 1U);
+	}
 	s->num_options = req->num_options;
 	for (unsigned int i = 0, off = 0; i < req->num_options; i++) {
 		s->options[i].code = req->options[i].code;
@@ -198,7 +221,9 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	s->mc_window_ms = req->multicast_timeout_ms;
 	s->no_fmt = req->no_content_format;
 	s->user_tkl = req->token_len;
-	memcpy(s->user_token, req->token, req->token_len);
+	if (req->token_len > 0) {
+		memcpy(s->user_token, req->token, req->token_len);
+	}
 	s->obs.liveness = (uint8_t)req->observe_liveness;
 
 	/*

@@ -105,7 +105,7 @@ int zc_port_cond_init(struct zcoap_port_cond *c);
 void zc_port_cond_destroy(struct zcoap_port_cond *c);
 /** Release @p m, sleep until woken (spurious wake-ups allowed), retake @p m. */
 void zc_port_cond_wait(struct zcoap_port_cond *c, struct zcoap_port_mutex *m);
-/** Wake every waiter of @p c. */
+/** Wake every waiter of @p c; called with the mutex the waiters use held. */
 void zc_port_cond_broadcast(struct zcoap_port_cond *c);
 
 /* ---- thread ----------------------------------------------------------- */

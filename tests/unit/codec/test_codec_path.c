@@ -141,13 +141,85 @@ static void test_path_long_segment(void **state)
 	assert_int_equal(pkt.offset, 4 + 3 + 300);
 }
 
+/*
+ * zc_encode_path() (the request builder's plain-request path) agrees with
+ * coap_packet_set_path() on an empty packet, byte for byte and in its
+ * errors: the table, then random paths of separators and segments whose
+ * lengths straddle the extended-length boundaries (12/13, 268/269), each
+ * into every room from none to two bytes more than it needs.
+ */
+static void check_encode_agrees(const char *path, size_t cap)
+{
+	static uint8_t buf[4 + 2048];
+	uint8_t out[2048];
+	struct coap_packet pkt;
+	int r1;
+	int r2;
+
+	assert_true(cap <= sizeof(out));
+	assert_int_equal(coap_packet_init(&pkt, buf, (uint16_t)(4 + cap), 1, 0, 0, NULL, 1, 1), 0);
+	r1 = coap_packet_set_path(&pkt, path);
+	r2 = zc_encode_path(out, cap, path);
+	if (r1 < 0) {
+		assert_int_equal(r2, r1);
+		return;
+	}
+	assert_int_equal(r2, pkt.offset - 4);
+	assert_memory_equal(out, buf + 4, (size_t)r2);
+}
+
+static void test_encode_path_agrees(void **state)
+{
+	static const size_t seglens[] = {1, 2, 12, 13, 14, 268, 269, 270};
+	char path[1100];
+	uint32_t seed = 12345;
+	unsigned int checked = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		check_encode_agrees(cases[i].path, 64);
+	}
+	for (int k = 0; k < 3000; k++) {
+		size_t n = 0;
+		int parts;
+		int need;
+
+		seed = seed * 1103515245U + 12345U;
+		parts = (int)((seed >> 16) % 7U);
+		for (int j = 0; j < parts; j++) {
+			size_t len;
+
+			seed = seed * 1103515245U + 12345U;
+			len = seglens[(seed >> 16) % 8U];
+			if (((seed >> 24) & 3U) != 0 && len > 14) {
+				len = 1 + ((seed >> 8) & 3U); /* mostly short segments */
+			}
+			for (size_t c = 0; c < len && n < sizeof(path) - 3; c++) {
+				path[n++] = (char)('a' + (c % 26));
+			}
+			path[n++] = "/?&/"[(seed >> 12) & 3U];
+			if (((seed >> 20) & 7U) == 0) {
+				path[n++] = '/'; /* a doubled separator */
+			}
+		}
+		path[n] = '\0';
+		need = zc_encode_path((uint8_t[2048]){0}, 2048, path);
+		assert_true(need >= 0);
+		for (int cap = 0; cap <= need + 2; cap += (need > 40 ? 7 : 1)) {
+			check_encode_agrees(path, (size_t)cap);
+			checked++;
+		}
+		check_encode_agrees(path, (size_t)need);
+	}
+	assert_true(checked > 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_path_table),
-	    cmocka_unit_test(test_path_bytes),
-	    cmocka_unit_test(test_path_errors),
-	    cmocka_unit_test(test_path_long_segment),
+	    cmocka_unit_test(test_path_table),         cmocka_unit_test(test_path_bytes),
+	    cmocka_unit_test(test_path_errors),        cmocka_unit_test(test_path_long_segment),
+	    cmocka_unit_test(test_encode_path_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

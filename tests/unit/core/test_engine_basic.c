@@ -287,6 +287,68 @@ static void test_get_request(void **state)
 	assert_int_not_equal(fk_ev(f, 0)->serial, fk_ev(f, 1)->serial);
 }
 
+/*
+ * A request with no option but its path and no body takes the builder's
+ * plain path (src/core/message.c, build_plain()): its bytes are those
+ * coap_packet_init() + coap_packet_set_path() give for the same header,
+ * token and path -- CON and NON, several methods, the library's 8-byte
+ * token and an application's own shorter one, paths with queries, doubled
+ * separators and extended option lengths, and paths of 15 to 17 bytes
+ * (submit copies up to 15 byte by byte, longer ones with memcpy()).
+ */
+static void test_plain_request_bytes(void **state)
+{
+	static const struct {
+		enum coap_method method;
+		bool con;
+		const char *path;
+		uint8_t tkl; /* an application token of this length, 0: the library's */
+	} cases[] = {
+	    {COAP_METHOD_GET, true, "t", 0},
+	    {COAP_METHOD_GET, false, "a/bc?x=1&y", 0},
+	    {COAP_METHOD_DELETE, true, "", 0},
+	    {COAP_METHOD_POST, true, "//a//b/?&q", 3},
+	    {COAP_METHOD_PUT, false, "seg-of-thirteen/0123456789abcdefghij?k=v", 1},
+	    {COAP_METHOD_FETCH, true, ".well-known/core", 8},
+	    /* around submit's short-path length (16): measured and copied without libc */
+	    {COAP_METHOD_GET, true, "abcdefghijklmno", 0},
+	    {COAP_METHOD_GET, true, "abcdefghijklmnop", 0},
+	    {COAP_METHOD_GET, true, "abcdefghijklmnopq", 0},
+	    {COAP_METHOD_GET, true, "a/b/c/d/e/f/g/h?", 0},
+	};
+	struct fk *f = *state;
+	struct coap_transmission_parameters p = fk_params();
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct coap_client_request r =
+		    fk_req(cases[i].method, cases[i].con, cases[i].path, &u1);
+		const struct fk_sent *sent;
+		struct coap_packet pkt;
+		uint8_t want[256];
+
+		for (uint8_t k = 0; k < cases[i].tkl; k++) {
+			r.token[k] = (uint8_t)(0xA0 + k + i);
+		}
+		r.token_len = cases[i].tkl;
+		assert_int_equal(fk_submit(f, &r, &p), 0);
+		sent = fk_sent(f, fk_nsent(f) - 1);
+		assert_true(sent->len >= 4);
+		assert_int_equal(coap_packet_init(&pkt, want, sizeof(want), 1,
+						  cases[i].con ? COAP_TYPE_CON : COAP_TYPE_NON_CON,
+						  sent->buf[0] & 0x0F, sent->buf + 4,
+						  cases[i].method,
+						  (uint16_t)((sent->buf[2] << 8) | sent->buf[3])),
+				 0);
+		assert_int_equal(sent->buf[0] & 0x0F, cases[i].tkl > 0 ? cases[i].tkl : 8);
+		assert_int_equal(coap_packet_set_path(&pkt, cases[i].path), 0);
+		assert_int_equal(sent->len, pkt.offset);
+		assert_memory_equal(sent->buf, want, pkt.offset);
+		/* End it, so that one slot serves every case (constrained profile). */
+		assert_int_equal(zc_engine_cancel(&f->eng, NULL, 0, NULL, 0), 1);
+		fk_drain(f);
+	}
+}
+
 /* Zephyr test_request_block: a failing first send is returned, with no event. */
 static void test_request_block(void **state)
 {
@@ -1325,6 +1387,7 @@ int main(void)
 	    T(test_get_no_path),
 	    T(test_submit_slots_full),
 	    T(test_get_request),
+	    T(test_plain_request_bytes),
 	    T(test_request_block),
 	    T(test_backoff_deadlines),
 	    T(test_backoff_percent_300),

@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -129,6 +130,70 @@ static void test_thread_and_sync(void **state)
 	assert_true(pthread_equal(zc_posix_thread_id(&p.thread), pthread_self()) == 0);
 	zc_port_cond_destroy(&p.cond);
 	zc_port_mutex_destroy(&p.lock);
+}
+
+/*
+ * The client's mutex and condition variable under contention (on Linux
+ * futex words, src/port/posix/sync.c): THREADS threads take turns in a
+ * fixed order through one condition variable, every turn a broadcast that
+ * wakes all the others, and between turns each increments a plain counter
+ * under the mutex. A lost wake-up hangs the test (ctest's timeout), a
+ * mutex that lets two threads in loses increments (and ThreadSanitizer
+ * reports the plain counter as a race).
+ */
+#define SYNC_THREADS 3
+#define SYNC_TURNS   3000
+#define SYNC_INCS    20
+
+static struct {
+	struct zcoap_port_mutex lock;
+	struct zcoap_port_cond cond;
+	struct zcoap_port_thread threads[SYNC_THREADS];
+	unsigned long turn; /* whose turn: turn % SYNC_THREADS */
+	unsigned long counter;
+	unsigned long waits;
+} turns;
+
+static void turn_main(void *arg)
+{
+	unsigned long me = (unsigned long)(uintptr_t)arg;
+
+	for (unsigned long k = 0; k < SYNC_TURNS; k++) {
+		zc_port_mutex_lock(&turns.lock);
+		while (turns.turn % SYNC_THREADS != me) {
+			turns.waits++;
+			zc_port_cond_wait(&turns.cond, &turns.lock);
+		}
+		turns.turn++;
+		zc_port_cond_broadcast(&turns.cond);
+		zc_port_mutex_unlock(&turns.lock);
+		for (int i = 0; i < SYNC_INCS; i++) {
+			zc_port_mutex_lock(&turns.lock);
+			turns.counter++;
+			zc_port_mutex_unlock(&turns.lock);
+		}
+	}
+}
+
+static void test_sync_contended(void **state)
+{
+	(void)state;
+	memset(&turns, 0, sizeof(turns));
+	assert_int_equal(zc_port_mutex_init(&turns.lock), 0);
+	assert_int_equal(zc_port_cond_init(&turns.cond), 0);
+	for (unsigned long i = 0; i < SYNC_THREADS; i++) {
+		assert_int_equal(zc_port_thread_create(&turns.threads[i], "sync", turn_main,
+						       (void *)(uintptr_t)i),
+				 0);
+	}
+	for (int i = 0; i < SYNC_THREADS; i++) {
+		zc_port_thread_join(&turns.threads[i]);
+	}
+	assert_int_equal(turns.turn, (unsigned long)SYNC_THREADS * SYNC_TURNS);
+	assert_int_equal(turns.counter, (unsigned long)SYNC_THREADS * SYNC_TURNS * SYNC_INCS);
+	assert_true(turns.waits > 0); /* the condition variable was waited on */
+	zc_port_cond_destroy(&turns.cond);
+	zc_port_mutex_destroy(&turns.lock);
 }
 
 /*
@@ -409,6 +474,7 @@ int main(void)
 	    cmocka_unit_test(test_clock_monotonic),
 	    cmocka_unit_test(test_random_fills),
 	    cmocka_unit_test(test_thread_and_sync),
+	    cmocka_unit_test(test_sync_contended),
 	    cmocka_unit_test(test_wake_and_poll),
 	    cmocka_unit_test(test_fd_identity),
 	    cmocka_unit_test(test_socket_error),
