@@ -96,6 +96,15 @@ void zc_tcp_note_error_locked(struct coap_client_tcp *c, int err, const char *te
 	snprintf(c->last_text, sizeof(c->last_text), "%s", text);
 }
 
+void zc_tcp_note_tls_error_locked(struct coap_client_tcp *c, int err)
+{
+	char why[ZCOAP_CLIENT_TCP_ERROR_LEN];
+
+	if (err != -ECANCELED && zc_tcp_tls_error(c->tls, why, sizeof(why)) != 0) {
+		zc_tcp_note_error_locked(c, err, why);
+	}
+}
+
 /*
  * Why the last connect attempt failed (zcoap_client_tcp_conn_state()), and
  * its sentence (zcoap_client_tcp_last_error()): @p why, or else the

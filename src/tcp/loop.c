@@ -326,14 +326,8 @@ void zc_tcp_round_dispatch_locked(struct coap_client_tcp *c, const struct zc_tcp
 		return;
 	}
 	if (got < 0) {
-		int err = c->send_err != 0 ? c->send_err : (int)got;
-		char why[ZCOAP_CLIENT_TCP_ERROR_LEN];
-
-		/* A TLS session's end (alert, bad record, close) keeps its sentence. */
-		if (zc_tcp_tls_error(c->tls, why, sizeof(why)) != 0) {
-			zc_tcp_note_error_locked(c, err, why);
-		}
-		lost(c, err);
+		/* (a TLS session's sentence is kept by zc_tcp_drop_connection()) */
+		lost(c, c->send_err != 0 ? c->send_err : (int)got);
 		return;
 	}
 	zc_tcp_consume(c, r->conn_gen, (size_t)got);

@@ -50,6 +50,8 @@ int zc_tcp_tls_error(const void *tls, char *why, size_t n);
  * zcoap_client_tcp_last_error(): @p err with the sentence @p text (lock held).
  */
 void zc_tcp_note_error_locked(struct coap_client_tcp *c, int err, const char *text);
+/** When the connection's TLS session failed: record @p err with the session's sentence. */
+void zc_tcp_note_tls_error_locked(struct coap_client_tcp *c, int err);
 /** Step that handshake: 0 done, -EAGAIN wait (for writability when *want_write), -errno. */
 int zc_tcp_tls_step(void *tls, bool *want_write);
 /** Write all of @p buf (partial writes are continued; through @p tls when not NULL). 0 or -errno.

@@ -315,6 +315,14 @@ int zc_mbed_handshake_error(const struct zc_mbed_diag *d, int ret, const char *h
 				 zc_dtls_alert_name(alert), alert);
 			return -EACCES;
 		}
+		if (alert_rejects_credentials(alert) &&
+		    zc_dtls_suite_is_psk(zc_mbed_negotiating_suite(d->ssl))) {
+			snprintf(why, n,
+				 "the server rejected our pre-shared key or identity: fatal alert "
+				 "%s (%d)",
+				 zc_dtls_alert_name(alert), alert);
+			return -EACCES;
+		}
 		if (alert_rejects_credentials(alert)) {
 			snprintf(why, n, "the server rejected our credentials: fatal alert %s (%d)",
 				 zc_dtls_alert_name(alert), alert);

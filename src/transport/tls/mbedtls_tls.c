@@ -556,10 +556,20 @@ int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len)
 		if (n < 0) {
 			struct zc_mbed_diag d = facts(t);
 
-			(void)zc_mbed_session_error(&d, n, t->why, sizeof(t->why));
 			t->error = n == MBEDTLS_ERR_NET_SEND_FAILED && t->sock_err != 0
 				       ? -t->sock_err
 				       : -EIO;
+			if (t->error == -EPIPE || t->error == -ECONNRESET) {
+				snprintf(t->why, sizeof(t->why),
+					 "the server closed or reset the connection: a TLS write "
+					 "failed (%s)",
+					 zcoap_strerror(t->error));
+			} else if (t->error == -ETIMEDOUT) {
+				snprintf(t->why, sizeof(t->why),
+					 "a TLS write timed out: the server does not read");
+			} else {
+				(void)zc_mbed_session_error(&d, n, t->why, sizeof(t->why));
+			}
 			return t->error;
 		}
 		buf += n;
@@ -592,7 +602,13 @@ long zc_tls_recv(struct zc_tls *t, uint8_t *buf, size_t cap)
 		t->error = -ECONNRESET;
 		break;
 	case MBEDTLS_ERR_NET_RECV_FAILED:
-		(void)zc_mbed_session_error(&d, n, t->why, sizeof(t->why));
+		if (t->sock_err == ECONNRESET) {
+			snprintf(t->why, sizeof(t->why),
+				 "the server reset the connection without ending the TLS session "
+				 "(no close_notify)");
+		} else {
+			(void)zc_mbed_session_error(&d, n, t->why, sizeof(t->why));
+		}
 		t->error = t->sock_err != 0 ? -t->sock_err : -EIO;
 		break;
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
