@@ -19,6 +19,7 @@
  *   mbedtls_record.c   application data: the transport operations send
  *                      and receive of a DTLS socket
  *   mbedtls_diag.c     Mbed TLS failures and alerts as errno and a sentence
+ *                      (the mapping also serves TLS over TCP: mbedtls_diag.h)
  *   mbedtls_rng.c      the random generator shared by all sessions
  *   mbedtls_identity.c an IP address literal as the server's identity: its
  *                      parser and the iPAddress subjectAltName check
