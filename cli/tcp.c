@@ -434,11 +434,16 @@ static enum cli_exit tcp_outcome(struct tcp_run *r, const char *where, bool time
 	return CLI_EXIT_ERROR;
 }
 
-/* A failed connect: the message and the exit status (as for DTLS handshakes). */
+/*
+ * A failed connect: the message and the exit status (as for DTLS handshakes).
+ * A TLS failure names its cause with the library's sentence
+ * (zcoap_client_tcp_last_error()): "server certificate has expired", ...
+ */
 static enum cli_exit tcp_connect_failed(int ret, bool tls, const char *where,
 					struct cli_output *out, uint64_t t_start)
 {
-	char msg[256];
+	char msg[400];
+	char why[ZCOAP_CLIENT_TCP_ERROR_LEN];
 
 	if (ret == -ECONNREFUSED) {
 		snprintf(msg, sizeof(msg), "connection refused by %s", where);
@@ -453,8 +458,11 @@ static enum cli_exit tcp_connect_failed(int ret, bool tls, const char *where,
 		return CLI_EXIT_TIMEOUT;
 	}
 	if (tls && ret != -ENETUNREACH && ret != -EHOSTUNREACH && ret != -EADDRNOTAVAIL) {
-		snprintf(msg, sizeof(msg), "TLS handshake with %s failed: %s (%s)", where,
-			 zcoap_strerror(ret),
+		if (zcoap_client_tcp_last_error(&tcp_client, why, sizeof(why)) != ret ||
+		    why[0] == '\0') {
+			snprintf(why, sizeof(why), "%s", zcoap_strerror(ret));
+		}
+		snprintf(msg, sizeof(msg), "TLS handshake with %s failed: %s (%s)", where, why,
 			 cli_errno_name(ret) != NULL ? cli_errno_name(ret) : "?");
 		fprintf(stderr, "zcoap: %s\n", msg);
 		cli_output_error(out, "tls", ret, msg, cli_now_ms() - t_start);

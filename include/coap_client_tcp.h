@@ -202,6 +202,8 @@ struct coap_client_tcp_request {
 #define ZCOAP_TCP_RX_HEADROOM 12
 /* Bytes kept free before a message being built, for the longer TCP header. */
 #define ZCOAP_TCP_TX_HEADROOM 2
+/** Room for the sentence of zcoap_client_tcp_last_error(), its NUL included. */
+#define ZCOAP_CLIENT_TCP_ERROR_LEN 200
 
 /* The RFC 8323 stream decoder (src/tcp/frame.c). */
 struct zcoap_tcp_stream {
@@ -304,14 +306,16 @@ struct coap_client_tcp {
 	struct zcoap_tcp_stream stream;
 	char alt_addr[256]; /* NUL-terminated Alternative-Address of the last Release */
 	/* Event-loop mode (include/zcoap_loop_tcp.h; src/tcp/loop.c, src/tcp/manual.c). */
-	bool manual;              /* zcoap_client_tcp_init_manual(): no receive thread */
-	bool processing;          /* a loop call is under way (one thread at a time) */
-	bool connecting;          /* a non-blocking connect on fd is under way (TCP, then TLS) */
-	bool handshaking;         /* ... its TCP part is done, the TLS handshake is under way */
-	bool hs_want_write;       /* ... and waits for writability (else readability) */
-	uint32_t hs_timeout_ms;   /* ... bounded by this (the TLS configuration's) */
-	bool polling;             /* a loop sleeps on the set (process(), or after get_fds()) */
-	int conn_err;             /* why the last connect attempt failed; 0: none */
+	bool manual;            /* zcoap_client_tcp_init_manual(): no receive thread */
+	bool processing;        /* a loop call is under way (one thread at a time) */
+	bool connecting;        /* a non-blocking connect on fd is under way (TCP, then TLS) */
+	bool handshaking;       /* ... its TCP part is done, the TLS handshake is under way */
+	bool hs_want_write;     /* ... and waits for writability (else readability) */
+	uint32_t hs_timeout_ms; /* ... bounded by this (the TLS configuration's) */
+	bool polling;           /* a loop sleeps on the set (process(), or after get_fds()) */
+	int conn_err;           /* why the last connect attempt failed; 0: none */
+	int last_err;           /* zcoap_client_tcp_last_error(): the failure, 0: none */
+	char last_text[ZCOAP_CLIENT_TCP_ERROR_LEN]; /* ... and its sentence */
 	int64_t connect_deadline; /* the connect under way fails with -ETIMEDOUT then */
 	uint32_t loop_callbacks;  /* callbacks run by the loop thread, counted */
 	/* Streamed reception (src/tcp/rx.c): the Max-Message-Size set (0: the defaults), */
@@ -473,6 +477,29 @@ ZCOAP_API int zcoap_client_tcp_set_timeout(struct coap_client_tcp *client, uint3
  *         not 0 and outside 1152..ZCOAP_CONFIG_TCP_MAX_MESSAGE_SIZE.
  */
 ZCOAP_API int zcoap_client_tcp_set_max_message_size(struct coap_client_tcp *client, uint32_t mms);
+
+/**
+ * zcoap extension: why the client's last connect attempt or connection
+ * failed, as a sentence (as zcoap_dtls_last_error() for DTLS sockets): a TCP
+ * connect that failed or timed out, a bad TLS configuration, a TLS handshake
+ * that failed (thread and event-loop mode alike), or a TLS session that a
+ * fatal alert, a bad record or the server's close ended later. The text is
+ * recorded when the failure happens, kept until the next
+ * coap_client_tcp_connect(), and names the cause: e.g. "server certificate
+ * has expired", "the server rejected our credentials: fatal alert
+ * decrypt_error (51)". A plain TCP connection's later loss (reset, close) is
+ * not recorded: the response callbacks' errors tell it.
+ * @param buf Receives the sentence, NUL-terminated and truncated to
+ *        @p buflen - 1 characters (ZCOAP_CLIENT_TCP_ERROR_LEN is enough); ""
+ *        when nothing failed. May be NULL when @p buflen is 0.
+ * @retval 0 Nothing failed since the last coap_client_tcp_connect() (or ever).
+ * @retval <0 The failure: the error coap_client_tcp_connect(),
+ *         zcoap_client_tcp_conn_state() or the response callbacks reported
+ *         for it (docs/errors.md).
+ * @retval -EINVAL @p client is NULL or not initialised (@p buf gets "");
+ *         with a sentence, the recorded failure of a bad configuration.
+ */
+ZCOAP_API int zcoap_client_tcp_last_error(struct coap_client_tcp *client, char *buf, size_t buflen);
 
 /**
  * zcoap extension: close the connection (if any), stop and join the receive

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "port/port.h"
@@ -89,12 +90,38 @@ static void wake_loop(struct coap_client_tcp *c)
 	}
 }
 
-/* Why the last connect attempt failed (zcoap_client_tcp_conn_state()). */
-static void set_conn_err(struct coap_client_tcp *c, int err)
+void zc_tcp_note_error_locked(struct coap_client_tcp *c, int err, const char *text)
 {
+	c->last_err = err;
+	snprintf(c->last_text, sizeof(c->last_text), "%s", text);
+}
+
+void zc_tcp_note_tls_error_locked(struct coap_client_tcp *c, int err)
+{
+	char why[ZCOAP_CLIENT_TCP_ERROR_LEN];
+
+	if (err != -ECANCELED && zc_tcp_tls_error(c->tls, why, sizeof(why)) != 0) {
+		zc_tcp_note_error_locked(c, err, why);
+	}
+}
+
+/*
+ * Why the last connect attempt failed (zcoap_client_tcp_conn_state()), and
+ * its sentence (zcoap_client_tcp_last_error()): @p why, or else the
+ * TCP connect's error.
+ */
+static void set_conn_err(struct coap_client_tcp *c, int err, const char *why)
+{
+	char text[ZCOAP_CLIENT_TCP_ERROR_LEN];
+
+	if (why == NULL || why[0] == '\0') {
+		zc_tcp_errno_text("TCP connect failed", err, text, sizeof(text));
+		why = text;
+	}
 	zc_port_mutex_lock(&c->lock);
 	if (c->fd < 0) {
 		c->conn_err = err;
+		zc_tcp_note_error_locked(c, err, why);
 	}
 	zc_port_mutex_unlock(&c->lock);
 }
@@ -115,6 +142,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	struct zcoap_dtls_config tls_cfg;
 	zcoap_sec_tag_t tags[ZCOAP_DTLS_MAX_SEC_TAGS];
 	char host[sizeof(client->tls_host)];
+	char why[ZCOAP_CLIENT_TCP_ERROR_LEN];
 	void *tls = NULL;
 	uint32_t timeout_ms;
 	uint32_t hs_timeout_ms = 0;
@@ -134,7 +162,10 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	 */
 	(void)coap_client_tcp_close(client);
 	zc_port_mutex_lock(&client->lock);
+	zc_tcp_note_error_locked(client, 0, ""); /* a new attempt: the last failure is history */
 	if (proto == IPPROTO_TLS_1_2 && !client->tls_set) {
+		zc_tcp_note_error_locked(
+		    client, -EINVAL, "no TLS configuration (zcoap_client_tcp_set_tls_config())");
 		zc_port_mutex_unlock(&client->lock);
 		return -EINVAL;
 	}
@@ -156,7 +187,7 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	fd = zc_tcp_sock_connect(addr, addrlen, cfg, cfg_ud, timeout_ms,
 				 manual ? &in_progress : NULL);
 	if (fd < 0) {
-		set_conn_err(client, fd);
+		set_conn_err(client, fd, NULL);
 		return fd;
 	}
 	if (manual && proto == IPPROTO_TCP && !in_progress) {
@@ -164,17 +195,18 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 		r = zc_port_fd_set_nonblocking(fd, false);
 		if (r != 0) {
 			zc_tcp_sock_close(fd, NULL);
-			set_conn_err(client, r);
+			set_conn_err(client, r, NULL);
 			return r;
 		}
 	}
 	if (proto == IPPROTO_TLS_1_2) {
 		/* A bad configuration fails here in both modes; the handshake's failures later. */
-		r = manual ? zc_tcp_tls_start(fd, &tls_cfg, &tls, &hs_timeout_ms)
-			   : zc_tcp_tls_open(fd, &tls_cfg, &tls);
+		why[0] = '\0';
+		r = manual ? zc_tcp_tls_start(fd, &tls_cfg, &tls, &hs_timeout_ms, why, sizeof(why))
+			   : zc_tcp_tls_open(fd, &tls_cfg, &tls, why, sizeof(why));
 		if (r != 0) {
 			zc_tcp_sock_close(fd, NULL);
-			set_conn_err(client, r);
+			set_conn_err(client, r, why);
 			return r;
 		}
 	}
@@ -224,7 +256,13 @@ int coap_client_tcp_connect(struct coap_client_tcp *client, const struct sockadd
 	r = send_csm(client, client->stream.max_msg);
 	if (r != 0) {
 		struct zc_tcp_failure f[ZCOAP_CONFIG_MAX_REQUESTS];
-		unsigned int n = zc_tcp_drop_connection(client, r, f);
+		unsigned int n;
+
+		if (zc_tcp_tls_error(tls, why, sizeof(why)) == 0) {
+			zc_tcp_errno_text("sending the CSM failed", r, why, sizeof(why));
+		}
+		zc_tcp_note_error_locked(client, r, why);
+		n = zc_tcp_drop_connection(client, r, f);
 
 		zc_tcp_report_locked(client, f, n);
 		zc_port_mutex_unlock(&client->lock);
@@ -590,6 +628,25 @@ void zcoap_client_tcp_set_socket_config_cb(struct coap_client_tcp *client,
 	client->socket_config_cb = cb;
 	client->socket_config_cb_user_data = user_data;
 	zc_port_mutex_unlock(&client->lock);
+}
+
+int zcoap_client_tcp_last_error(struct coap_client_tcp *client, char *buf, size_t buflen)
+{
+	int r;
+
+	if (client == NULL || !client->initialised) {
+		if (buf != NULL && buflen > 0) {
+			buf[0] = '\0';
+		}
+		return -EINVAL;
+	}
+	zc_port_mutex_lock(&client->lock);
+	r = client->last_err;
+	if (buf != NULL && buflen > 0) {
+		snprintf(buf, buflen, "%s", r != 0 ? client->last_text : "");
+	}
+	zc_port_mutex_unlock(&client->lock);
+	return r;
 }
 
 int zcoap_client_tcp_set_tls_config(struct coap_client_tcp *client,

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "port/port.h"
@@ -93,9 +94,23 @@ static void lost(struct coap_client_tcp *c, int err)
 	zc_tcp_report_locked(c, f, n);
 }
 
-/* A connect attempt that did not complete: remembered for zcoap_client_tcp_conn_state(). */
-static void connect_failed(struct coap_client_tcp *c, int err)
+/*
+ * A connect attempt that did not complete: remembered for
+ * zcoap_client_tcp_conn_state(), with its sentence for
+ * zcoap_client_tcp_last_error(): the TLS session's when it failed, else
+ * @p why, else the TCP connect's error.
+ */
+static void connect_failed(struct coap_client_tcp *c, int err, const char *why)
 {
+	char text[ZCOAP_CLIENT_TCP_ERROR_LEN];
+
+	if (zc_tcp_tls_error(c->tls, text, sizeof(text)) != 0) {
+		why = text;
+	} else if (why == NULL) {
+		zc_tcp_errno_text("TCP connect failed", err, text, sizeof(text));
+		why = text;
+	}
+	zc_tcp_note_error_locked(c, err, why);
 	c->connecting = false;
 	c->handshaking = false;
 	c->conn_err = err;
@@ -111,7 +126,18 @@ int zc_tcp_expire_locked(struct coap_client_tcp *c)
 
 	if (c->connecting && c->fd >= 0) {
 		if (c->connect_deadline <= now) {
-			connect_failed(c, -ETIMEDOUT);
+			char why[96];
+
+			if (c->handshaking) {
+				snprintf(why, sizeof(why),
+					 "no TLS handshake within %u ms (handshake_timeout_ms)",
+					 (unsigned int)c->hs_timeout_ms);
+			} else {
+				snprintf(why, sizeof(why),
+					 "the TCP connect did not complete within %u ms",
+					 (unsigned int)c->timeout_ms);
+			}
+			connect_failed(c, -ETIMEDOUT, why);
 			return 0; /* look again: the callbacks may have done anything */
 		}
 		next = c->connect_deadline;
@@ -206,7 +232,7 @@ static void connect_complete(struct coap_client_tcp *c)
 	int err = zc_port_fd_set_nonblocking(c->fd, false);
 
 	if (err != 0) {
-		connect_failed(c, err);
+		connect_failed(c, err, NULL);
 		return;
 	}
 	c->connecting = false;
@@ -217,7 +243,10 @@ static void connect_complete(struct coap_client_tcp *c)
 		err = zc_tcp_send_pkt(c, &pkt);
 	}
 	if (err != 0) {
-		connect_failed(c, err);
+		char why[96];
+
+		zc_tcp_errno_text("sending the CSM failed", err, why, sizeof(why));
+		connect_failed(c, err, why);
 	}
 }
 
@@ -235,7 +264,7 @@ static void handshake_step(struct coap_client_tcp *c)
 	if (err == -EAGAIN) {
 		c->hs_want_write = want_write;
 	} else if (err != 0) {
-		connect_failed(c, err);
+		connect_failed(c, err, NULL); /* the session's sentence */
 	} else {
 		connect_complete(c);
 	}
@@ -251,7 +280,7 @@ static void connect_done(struct coap_client_tcp *c)
 	int err = zc_port_socket_error(c->fd);
 
 	if (err != 0) {
-		connect_failed(c, err > 0 ? -err : err);
+		connect_failed(c, err > 0 ? -err : err, NULL);
 		return;
 	}
 	if (c->tls != NULL) {
@@ -297,6 +326,7 @@ void zc_tcp_round_dispatch_locked(struct coap_client_tcp *c, const struct zc_tcp
 		return;
 	}
 	if (got < 0) {
+		/* (a TLS session's sentence is kept by zc_tcp_drop_connection()) */
 		lost(c, c->send_err != 0 ? c->send_err : (int)got);
 		return;
 	}

@@ -44,6 +44,8 @@ unsigned int zc_tcp_fail_all(struct coap_client_tcp *c, int err, struct zc_tcp_f
 unsigned int zc_tcp_drop_connection(struct coap_client_tcp *c, int err, struct zc_tcp_failure *out)
 {
 	if (c->fd >= 0) {
+		/* A TLS session that failed (send, receive, handshake) leaves its sentence. */
+		zc_tcp_note_tls_error_locked(c, err);
 		zc_tcp_sock_close(c->fd, c->tls);
 		c->fd = -1;
 		c->tls = NULL;

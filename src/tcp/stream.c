@@ -74,22 +74,33 @@ int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
 	return fd;
 }
 
-int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls)
+int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls, char *why, size_t n)
 {
 	struct zc_tls *t = NULL;
-	int r = zc_tls_open(fd, cfg, &t);
+	int r = zc_tls_open(fd, cfg, &t, why, n);
 
 	*tls = t;
 	return r;
 }
 
-int zc_tcp_tls_start(int fd, const struct zcoap_dtls_config *cfg, void **tls, uint32_t *timeout_ms)
+int zc_tcp_tls_start(int fd, const struct zcoap_dtls_config *cfg, void **tls, uint32_t *timeout_ms,
+		     char *why, size_t n)
 {
 	struct zc_tls *t = NULL;
-	int r = zc_tls_start(fd, cfg, &t, timeout_ms);
+	int r = zc_tls_start(fd, cfg, &t, timeout_ms, why, n);
 
 	*tls = t;
 	return r;
+}
+
+int zc_tcp_tls_error(const void *tls, char *why, size_t n)
+{
+	return zc_tls_last_error(tls, why, n);
+}
+
+void zc_tcp_errno_text(const char *what, int err, char *why, size_t n)
+{
+	zc_tls_errno_text(what, err, why, n);
 }
 
 int zc_tcp_tls_step(void *tls, bool *want_write)

@@ -30,13 +30,28 @@
 int zc_tcp_sock_connect(const struct sockaddr *addr, socklen_t addrlen,
 			coap_client_tcp_socket_config_cb_t cfg, void *cfg_user_data,
 			uint32_t send_timeout_ms, bool *in_progress);
-/** TLS handshake on the connected @p fd (blocking); *tls is the session. 0 or -errno. */
-int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls);
+/**
+ * TLS handshake on the connected @p fd (blocking); *tls is the session. 0 or
+ * -errno, with the sentence of the failure in @p why (@p n bytes).
+ */
+int zc_tcp_tls_open(int fd, const struct zcoap_dtls_config *cfg, void **tls, char *why, size_t n);
 /**
  * Event-loop mode: a TLS session on the non-blocking @p fd, no I/O yet
- * (zc_tls_start()); *timeout_ms bounds its handshake. 0 or -errno.
+ * (zc_tls_start()); *timeout_ms bounds its handshake. 0 or -errno (and @p why).
  */
-int zc_tcp_tls_start(int fd, const struct zcoap_dtls_config *cfg, void **tls, uint32_t *timeout_ms);
+int zc_tcp_tls_start(int fd, const struct zcoap_dtls_config *cfg, void **tls, uint32_t *timeout_ms,
+		     char *why, size_t n);
+/** "@p what: " and the text of @p err (zcoap_strerror()) in @p why. */
+void zc_tcp_errno_text(const char *what, int err, char *why, size_t n);
+/** The TLS session's failure (handshake step, send, receive): -errno and its sentence, or 0. */
+int zc_tcp_tls_error(const void *tls, char *why, size_t n);
+/**
+ * Record why the connection attempt or the connection failed, for
+ * zcoap_client_tcp_last_error(): @p err with the sentence @p text (lock held).
+ */
+void zc_tcp_note_error_locked(struct coap_client_tcp *c, int err, const char *text);
+/** When the connection's TLS session failed: record @p err with the session's sentence. */
+void zc_tcp_note_tls_error_locked(struct coap_client_tcp *c, int err);
 /** Step that handshake: 0 done, -EAGAIN wait (for writability when *want_write), -errno. */
 int zc_tcp_tls_step(void *tls, bool *want_write);
 /** Write all of @p buf (partial writes are continued; through @p tls when not NULL). 0 or -errno.

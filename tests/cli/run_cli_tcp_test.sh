@@ -278,6 +278,8 @@ tls_psk)
 	expect_rc 7
 	expect_out_empty
 	expect_err_has 'TLS handshake with 127.0.0.1:'
+	# ... and says why (zcoap_client_tcp_last_error()): the server's alert about our key
+	expect_err_has 'pre-shared key or identity'
 	;;
 tls_cert)
 	make_pki
@@ -302,12 +304,14 @@ tls_cert)
 		"$SURI/time"
 	expect_rc 7
 	expect_err_has 'TLS handshake'
+	expect_err_has "not valid for host 'wrong.example' (name mismatch)"
 	stop_tls
 	# a certificate from another CA: rejected, and accepted with -n (with a warning)
 	start_tls -c "$PKI/other.crt" -j "$PKI/server.key"
 	run -C "$PKI/ca.crt" "$NURI/time"
 	expect_rc 7
 	expect_err_has 'EKEYREJECTED'
+	expect_err_has 'not signed by a trusted CA (unknown CA)'
 	run -n -C "$PKI/ca.crt" "$NURI/time"
 	expect_rc 0
 	expect_err_has 'warning: -n'

@@ -1004,10 +1004,22 @@ static void test_cancel_waits_for_running_callback(void **state)
 	sem_destroy(&release_block);
 }
 
+/* zcoap_client_tcp_last_error() returns @p err with a sentence that contains @p text. */
+static void assert_last_error(int err, const char *text)
+{
+	char why[ZCOAP_CLIENT_TCP_ERROR_LEN];
+
+	assert_int_equal(zcoap_client_tcp_last_error(&client, why, sizeof(why)), err);
+	if (strstr(why, text) == NULL) {
+		fail_msg("\"%s\" lacks \"%s\"", why, text);
+	}
+}
+
 static void test_api_errors(void **state)
 {
 	struct coap_client_tcp_request req = get_req("hello");
 	struct sockaddr_in nowhere = {.sin_family = AF_INET};
+	int r;
 
 	(void)state;
 	tcp_peer_start(&peer, serve, NULL);
@@ -1016,6 +1028,7 @@ static void test_api_errors(void **state)
 	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
 						 sizeof(peer.addr), IPPROTO_TLS_1_2),
 			 -EINVAL); /* TLS without zcoap_client_tcp_set_tls_config() */
+	assert_last_error(-EINVAL, "no TLS configuration");
 	{
 		const zcoap_sec_tag_t tags[] = {4242}; /* no credentials */
 		struct zcoap_dtls_config tls = {.sec_tags = tags, .sec_tag_count = 1};
@@ -1025,6 +1038,12 @@ static void test_api_errors(void **state)
 		assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
 							 sizeof(peer.addr), IPPROTO_TLS_1_2),
 				 zcoap_dtls_available() ? -ENOENT : -EPROTONOSUPPORT);
+		/* ... and the sentence says which (the build without Mbed TLS: tls/none.c). */
+		if (zcoap_dtls_available()) {
+			assert_last_error(-ENOENT, "security tag 4242 has no credentials");
+		} else {
+			assert_last_error(-EPROTONOSUPPORT, "built without Mbed TLS");
+		}
 		assert_int_equal(zcoap_client_tcp_set_tls_config(&client, NULL), 0);
 	}
 	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
@@ -1035,8 +1054,10 @@ static void test_api_errors(void **state)
 			 -EINVAL);
 	/* Port 0 on loopback: refused. */
 	nowhere.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(coap_client_tcp_connect(&client, (struct sockaddr *)&nowhere, sizeof(nowhere),
-					    IPPROTO_TCP) < 0);
+	r = coap_client_tcp_connect(&client, (struct sockaddr *)&nowhere, sizeof(nowhere),
+				    IPPROTO_TCP);
+	assert_true(r < 0);
+	assert_last_error(r, "TCP connect failed: ");
 	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&peer.addr,
 						 sizeof(peer.addr), IPPROTO_TCP),
 			 0);

@@ -14,7 +14,9 @@
  * while such a handshake hangs, the same thread serves a second client.
  * Certificates (a fresh test PKI, TCP_TLS_CERT_SCRIPT): a verified server
  * and a client certificate, and a server signed by a CA the client does
- * not know (-EKEYREJECTED from the loop). A foreign poll() loop drives the
+ * not know (-EKEYREJECTED from the loop), a name mismatch and an expired
+ * certificate; each failure's sentence (zcoap_client_tcp_last_error(),
+ * recorded by the loop) names its cause. A foreign poll() loop drives the
  * connect, the handshake and a GET through get_fds() and fd_ready().
  * Exits 77 (skipped) when the server is missing or the build has no Mbed TLS.
  */
@@ -162,6 +164,23 @@ static void start_server(void)
 	start_server_with(args);
 }
 
+/* The name a certificate is checked against. */
+static const char *ca_hostname = "localhost";
+
+/* zcoap_client_tcp_last_error() gives @p err and a sentence that names @p cause. */
+static void assert_why(struct coap_client_tcp *c, int err, const char *cause)
+{
+	char why[ZCOAP_CLIENT_TCP_ERROR_LEN];
+
+	assert_int_equal(zcoap_client_tcp_last_error(c, why, sizeof(why)), err);
+	print_message("  last error %d: %s\n", err, why);
+	if (cause == NULL) {
+		assert_string_equal(why, "");
+	} else if (strstr(why, cause) == NULL) {
+		fail_msg("\"%s\" does not name \"%s\"", why, cause);
+	}
+}
+
 static void connect_tls(struct coap_client_tcp *c, const struct sockaddr_in *to,
 			zcoap_sec_tag_t tag, uint32_t handshake_timeout_ms)
 {
@@ -170,7 +189,7 @@ static void connect_tls(struct coap_client_tcp *c, const struct sockaddr_in *to,
 	    .sec_tags = tags,
 	    .sec_tag_count = 1,
 	    .handshake_timeout_ms = handshake_timeout_ms,
-	    .hostname = tag == TAG_CA || tag == TAG_OTHER_CA ? "localhost" : NULL};
+	    .hostname = tag == TAG_CA || tag == TAG_OTHER_CA ? ca_hostname : NULL};
 
 	assert_int_equal(zcoap_client_tcp_set_tls_config(c, &cfg), 0);
 	assert_int_equal(
@@ -300,11 +319,13 @@ static void test_wrong_psk(void **state)
 	connect_tls(&client, &srv.dtls_addr, TAG_WRONG, 0);
 	r = wait_connected(&client);
 	assert_true(r == -EACCES || r == -ECONNABORTED || r == -ECONNRESET);
+	assert_why(&client, r, "pre-shared key");
 	assert_int_equal(coap_client_tcp_req(&client, &req), -ENOTCONN);
 	/* The state stays the failure's until the next connect. */
 	assert_int_equal(zcoap_client_tcp_conn_state(&client), r);
 	/* And the same client then connects with the right key. */
 	connect_tls(&client, &srv.dtls_addr, TAG_PSK, 0);
+	assert_why(&client, 0, NULL); /* the next connect forgets the failure */
 	assert_int_equal(wait_connected(&client), 0);
 	assert_int_equal(coap_client_tcp_req(&client, &req), 0);
 	drive_until(&finals, 1);
@@ -327,6 +348,7 @@ static void test_silent_server_times_out(void **state)
 		assert_true(now_ms() < guard);
 	}
 	assert_int_equal(wait_connected(&client), -ETIMEDOUT);
+	assert_why(&client, -ETIMEDOUT, "no TLS handshake within 200 ms");
 	assert_int_equal(conn_events(&client), 0U); /* the connection is gone */
 	close(lfd);
 }
@@ -461,6 +483,18 @@ static void test_certificate(void **state)
 	assert_true(total > 10);
 	connect_tls(&client, &srv.dtls_addr, TAG_OTHER_CA, 0);
 	assert_int_equal(wait_connected(&client), -EKEYREJECTED);
+	assert_why(&client, -EKEYREJECTED, "unknown CA");
+	ca_hostname = "example.org";
+	connect_tls(&client, &srv.dtls_addr, TAG_CA, 0);
+	assert_int_equal(wait_connected(&client), -EKEYREJECTED);
+	ca_hostname = "localhost";
+	assert_why(&client, -EKEYREJECTED, "not valid for host 'example.org' (name mismatch)");
+	dtls_srv_stop(&srv);
+	snprintf(crt, sizeof(crt), "%s/expired.crt", pki_dir);
+	start_server_with(args);
+	connect_tls(&client, &srv.dtls_addr, TAG_CA, 0);
+	assert_int_equal(wait_connected(&client), -EKEYEXPIRED);
+	assert_why(&client, -EKEYEXPIRED, "has expired");
 }
 
 static struct blob slurp(const char *file)

@@ -8,7 +8,8 @@
  * GET byte-exact through TLS (and, against coap-server-openssl, the GET in
  * one message streamed through TLS), 1 MiB PUT/GET byte-exact, 4.04, Observe
  * with cancel, the server killed mid-download, and the failures: wrong PSK, unknown CA,
- * expired certificate, no host name, no configuration. Exits 77 (skipped)
+ * expired certificate, no host name, no configuration, each with the sentence of
+ * zcoap_client_tcp_last_error() naming its cause. Exits 77 (skipped)
  * when the server or the openssl CLI is missing, or the build has no Mbed TLS.
  */
 #include <errno.h>
@@ -199,6 +200,29 @@ static int connect_with(zcoap_sec_tag_t tag, const char *hostname)
 				       sizeof(srv.dtls_addr), IPPROTO_TLS_1_2);
 }
 
+/* The sentence of the client's last failure. */
+static const char *why_of(void)
+{
+	static char why[ZCOAP_CLIENT_TCP_ERROR_LEN];
+
+	(void)zcoap_client_tcp_last_error(&client, why, sizeof(why));
+	return why;
+}
+
+/* zcoap_client_tcp_last_error() gives @p err and a sentence that names @p cause. */
+static void assert_why(int err, const char *cause)
+{
+	char why[ZCOAP_CLIENT_TCP_ERROR_LEN];
+
+	assert_int_equal(zcoap_client_tcp_last_error(&client, why, sizeof(why)), err);
+	print_message("  last error %d: %s\n", err, why);
+	if (cause == NULL) {
+		assert_string_equal(why, "");
+	} else if (strstr(why, cause) == NULL) {
+		fail_msg("\"%s\" does not name \"%s\"", why, cause);
+	}
+}
+
 static struct coap_client_tcp_request req_of(enum coap_method m, const char *path)
 {
 	struct coap_client_tcp_request req = {.method = m, .cb = on_response};
@@ -387,6 +411,10 @@ static void test_server_killed_mid_transfer(void **state)
 	assert_int_equal(coap_client_tcp_req(&client, &get), 0);
 	assert_int_equal(tcp_wait(&done), 0);
 	assert_true(code == -ECONNRESET || code == -EPIPE || code == -ECONNABORTED);
+	/* A killed server's kernel closes (or resets) the connection without close_notify. */
+	assert_why(code, "the server");
+	assert_true(strstr(why_of(), "without ending the TLS session") != NULL ||
+		    strstr(why_of(), "TLS write failed") != NULL);
 	assert_true(total >= 64 * 1024 && total < BIG);
 	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
 	assert_int_equal(coap_client_tcp_req(&client, &get), -ENOTCONN);
@@ -401,6 +429,7 @@ static void test_wrong_psk(void **state)
 	start_psk();
 	r = connect_with(TAG_PSK_WRONG, NULL);
 	assert_true(r == -EACCES || r == -ECONNABORTED || r == -ECONNRESET);
+	assert_why(r, "pre-shared key");
 	assert_int_equal(coap_client_tcp_req(&client, &req), -ENOTCONN);
 }
 
@@ -409,19 +438,25 @@ static void test_unknown_ca_expired_no_hostname(void **state)
 	(void)state;
 	start_pki("other.crt", "server.key");
 	assert_int_equal(connect_with(TAG_CA, "localhost"), -EKEYREJECTED);
+	assert_why(-EKEYREJECTED, "unknown CA");
 	dtls_srv_stop(&srv);
 	start_pki("expired.crt", "server.key");
 	assert_int_equal(connect_with(TAG_CA, "localhost"), -EKEYEXPIRED);
+	assert_why(-EKEYEXPIRED, "has expired");
 	dtls_srv_stop(&srv);
 	start_pki("server.crt", "server.key");
 	/* A certificate to verify needs a name to check it against. */
 	assert_int_equal(connect_with(TAG_CA, NULL), -EINVAL);
+	assert_why(-EINVAL, "no host name");
 	/* The name must match. */
 	assert_int_equal(connect_with(TAG_CA, "example.org"), -EKEYREJECTED);
+	assert_why(-EKEYREJECTED, "not valid for host 'example.org' (name mismatch)");
 	/* A CA that did not sign the server's certificate. */
 	assert_int_equal(connect_with(TAG_OTHER_CA, "localhost"), -EKEYREJECTED);
-	/* And then the right one works on the same client. */
+	assert_why(-EKEYREJECTED, "unknown CA");
+	/* And then the right one works on the same client: the failure is history. */
 	assert_int_equal(connect_with(TAG_CA, "localhost"), 0);
+	assert_why(0, NULL);
 	get_banner();
 }
 
@@ -442,8 +477,13 @@ static void test_config_errors(void **state)
 	assert_int_equal(coap_client_tcp_connect(&client, (struct sockaddr *)&srv.dtls_addr,
 						 sizeof(srv.dtls_addr), IPPROTO_TLS_1_2),
 			 -EINVAL);
+	assert_why(-EINVAL, "no TLS configuration");
 	/* A tag with no credentials. */
 	assert_int_equal(connect_with(99, NULL), -ENOENT);
+	assert_why(-ENOENT, "security tag 99 has no credentials");
+	/* The arguments. */
+	assert_int_equal(zcoap_client_tcp_last_error(NULL, NULL, 0), -EINVAL);
+	assert_int_equal(zcoap_client_tcp_last_error(&client, NULL, 0), -ENOENT);
 }
 
 static int small_sndbuf(int fd, void *user_data)

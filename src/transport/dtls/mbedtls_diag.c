@@ -5,7 +5,9 @@
  * errno values zcoap_dtls.h documents and a sentence for
  * zcoap_dtls_last_error(): TLS alerts, certificate verification flags,
  * timeouts (with the PSK-mismatch case of RFC 6347 §4.1.2.7), socket errors;
- * and which failures one forged record can cause.
+ * and which failures one forged record can cause. The mapping itself
+ * (mbedtls_diag.h) serves TLS over TCP too (src/transport/tls/,
+ * zcoap_client_tcp_last_error()).
  */
 
 #include <errno.h>
@@ -121,8 +123,7 @@ static int handshake_step(const mbedtls_ssl_context *ssl)
 	return ssl->MBED_FIELD(state);
 }
 
-/* Cipher suite chosen by the server's ServerHello, 0 before it. */
-static int negotiating_suite(const mbedtls_ssl_context *ssl)
+int zc_mbed_negotiating_suite(const mbedtls_ssl_context *ssl)
 {
 	const mbedtls_ssl_session *sn = ssl->MBED_FIELD(session_negotiate);
 
@@ -212,7 +213,7 @@ int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *
 	 * server whose last flight was lost on the way: then name both.
 	 */
 	if (zc_dtls_awaits_server_finished(&st->ssl) &&
-	    zc_dtls_suite_is_psk(negotiating_suite(&st->ssl))) {
+	    zc_dtls_suite_is_psk(zc_mbed_negotiating_suite(&st->ssl))) {
 		if (st->peer_after_finished) {
 			snprintf(why, n,
 				 "the server never accepted our Finished message within %u ms: the "
@@ -235,9 +236,9 @@ int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *
 }
 
 /* The server certificate failed verification: -EKEYREJECTED or -EKEYEXPIRED. */
-static int verify_error(const struct dtls_state *st, const char *hostname, char *why, size_t n)
+static int verify_error(const struct zc_mbed_diag *d, const char *hostname, char *why, size_t n)
 {
-	uint32_t flags = mbedtls_ssl_get_verify_result(&st->ssl);
+	uint32_t flags = mbedtls_ssl_get_verify_result(d->ssl);
 
 	if (flags == UINT32_MAX) {
 		flags = 0;
@@ -254,7 +255,7 @@ static int verify_error(const struct dtls_state *st, const char *hostname, char 
 		snprintf(why, n, "server certificate is not valid yet");
 		return -EKEYEXPIRED;
 	}
-	if ((flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) && st->ip_len != 0) {
+	if ((flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) && d->ip_identity) {
 		snprintf(why, n,
 			 "server certificate is not valid for address %s (address mismatch: no "
 			 "iPAddress subjectAltName equals it)",
@@ -289,35 +290,36 @@ static int verify_error(const struct dtls_state *st, const char *hostname, char 
 	return -EKEYREJECTED;
 }
 
-int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *hostname,
-			    uint32_t total_ms, char *why, size_t n)
+int zc_mbed_handshake_error(const struct zc_mbed_diag *d, int ret, const char *hostname, char *why,
+			    size_t n)
 {
 	char text[120];
 	int alert;
 
 	switch (ret) {
-	case MBEDTLS_ERR_SSL_TIMEOUT:
-		return zc_dtls_timeout_error(st, total_ms, why, n);
 	case MBEDTLS_ERR_NET_SEND_FAILED:
 	case MBEDTLS_ERR_NET_RECV_FAILED:
-		if (st->io_errno == ECONNREFUSED) {
-			snprintf(why, n,
-				 "nothing listens on the server port (ICMP port unreachable)");
-			return -ECONNREFUSED;
-		}
-		snprintf(why, n, "%s() failed during the DTLS handshake: %s",
-			 ret == MBEDTLS_ERR_NET_SEND_FAILED ? "send" : "recv",
-			 zcoap_strerror(st->io_errno));
-		return st->io_errno != 0 ? -st->io_errno : -EIO;
+		snprintf(why, n, "%s() failed during the %s handshake: %s",
+			 ret == MBEDTLS_ERR_NET_SEND_FAILED ? "send" : "recv", d->proto,
+			 zcoap_strerror(d->io_errno != 0 ? -d->io_errno : -EIO));
+		return d->io_errno != 0 ? -d->io_errno : -EIO;
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
-		return verify_error(st, hostname, why, n);
+		return verify_error(d, hostname, why, n);
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
-		alert = received_alert(&st->ssl);
-		if (alert == MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE && !st->have_own &&
-		    server_asked_for_certificate(&st->ssl)) {
+		alert = received_alert(d->ssl);
+		if (alert == MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE && !d->have_own &&
+		    server_asked_for_certificate(d->ssl)) {
 			snprintf(why, n,
 				 "the server requires a client certificate and none is configured: "
 				 "fatal alert %s (%d)",
+				 zc_dtls_alert_name(alert), alert);
+			return -EACCES;
+		}
+		if (alert_rejects_credentials(alert) &&
+		    zc_dtls_suite_is_psk(zc_mbed_negotiating_suite(d->ssl))) {
+			snprintf(why, n,
+				 "the server rejected our pre-shared key or identity: fatal alert "
+				 "%s (%d)",
 				 zc_dtls_alert_name(alert), alert);
 			return -EACCES;
 		}
@@ -337,12 +339,12 @@ int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *ho
 		return -ENOMEM;
 	default:
 		mbed_text(ret, text, sizeof(text));
-		snprintf(why, n, "DTLS handshake failed: %s", text);
+		snprintf(why, n, "%s handshake failed: %s", d->proto, text);
 		return -EPROTO;
 	}
 }
 
-int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_t n)
+int zc_mbed_session_error(const struct zc_mbed_diag *d, int ret, char *why, size_t n)
 {
 	char text[120];
 	int err;
@@ -350,22 +352,19 @@ int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_
 
 	switch (ret) {
 	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
-		snprintf(why, n, "the server closed the DTLS session (close_notify)");
+		snprintf(why, n, "the server closed the %s session (close_notify)", d->proto);
 		err = -ECONNRESET;
 		break;
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
-		alert = received_alert(&st->ssl);
-		snprintf(why, n, "the server ended the DTLS session: fatal alert %s (%d)",
+		alert = received_alert(d->ssl);
+		snprintf(why, n, "the server ended the %s session: fatal alert %s (%d)", d->proto,
 			 zc_dtls_alert_name(alert), alert);
 		err = -ECONNABORTED;
 		break;
 	case MBEDTLS_ERR_NET_RECV_FAILED:
 	case MBEDTLS_ERR_NET_SEND_FAILED:
-		err = st->io_errno != 0 ? -st->io_errno : -EIO;
-		snprintf(why, n, "%s",
-			 err == -ECONNREFUSED
-			     ? "the server port is closed (ICMP port unreachable): session lost"
-			     : zcoap_strerror(err));
+		err = d->io_errno != 0 ? -d->io_errno : -EIO;
+		snprintf(why, n, "%s", zcoap_strerror(err));
 		break;
 	case MBEDTLS_ERR_SSL_ALLOC_FAILED:
 		snprintf(why, n, "Mbed TLS ran out of memory");
@@ -373,9 +372,48 @@ int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_
 		break;
 	default:
 		mbed_text(ret, text, sizeof(text));
-		snprintf(why, n, "DTLS error: %s", text);
+		snprintf(why, n, "%s error: %s", d->proto, text);
 		err = -EPROTO;
 		break;
 	}
 	return err;
+}
+
+static struct zc_mbed_diag dtls_facts(const struct dtls_state *st)
+{
+	struct zc_mbed_diag d = {.ssl = &st->ssl,
+				 .proto = "DTLS",
+				 .io_errno = st->io_errno,
+				 .have_own = st->have_own,
+				 .ip_identity = st->ip_len != 0};
+
+	return d;
+}
+
+int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *hostname,
+			    uint32_t total_ms, char *why, size_t n)
+{
+	struct zc_mbed_diag d = dtls_facts(st);
+
+	if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
+		return zc_dtls_timeout_error(st, total_ms, why, n);
+	}
+	if ((ret == MBEDTLS_ERR_NET_SEND_FAILED || ret == MBEDTLS_ERR_NET_RECV_FAILED) &&
+	    st->io_errno == ECONNREFUSED) {
+		snprintf(why, n, "nothing listens on the server port (ICMP port unreachable)");
+		return -ECONNREFUSED;
+	}
+	return zc_mbed_handshake_error(&d, ret, hostname, why, n);
+}
+
+int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_t n)
+{
+	struct zc_mbed_diag d = dtls_facts(st);
+
+	if ((ret == MBEDTLS_ERR_NET_RECV_FAILED || ret == MBEDTLS_ERR_NET_SEND_FAILED) &&
+	    st->io_errno == ECONNREFUSED) {
+		snprintf(why, n, "the server port is closed (ICMP port unreachable): session lost");
+		return -ECONNREFUSED;
+	}
+	return zc_mbed_session_error(&d, ret, why, n);
 }

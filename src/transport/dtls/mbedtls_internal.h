@@ -19,6 +19,7 @@
  *   mbedtls_record.c   application data: the transport operations send
  *                      and receive of a DTLS socket
  *   mbedtls_diag.c     Mbed TLS failures and alerts as errno and a sentence
+ *                      (the mapping also serves TLS over TCP: mbedtls_diag.h)
  *   mbedtls_rng.c      the random generator shared by all sessions
  *   mbedtls_identity.c an IP address literal as the server's identity: its
  *                      parser and the iPAddress subjectAltName check
@@ -53,6 +54,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "port/port.h"
+#include "transport/dtls/mbedtls_diag.h"
 #include "transport/transport.h"
 #include "zcoap_dtls.h"
 
@@ -270,8 +272,7 @@ long zc_dtls_op_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct socka
 
 /* ---- mbedtls_diag.c ---- */
 
-/** The RFC name of a TLS alert description ("handshake_failure"), or "unknown alert". */
-const char *zc_dtls_alert_name(int alert);
+/* (the mapping shared with TLS over TCP: mbedtls_diag.h) */
 
 /** Map a failed mbedtls_ssl_handshake() to our errno and a sentence in @p why. */
 int zc_dtls_handshake_error(const struct dtls_state *st, int ret, const char *hostname,
@@ -286,9 +287,6 @@ int zc_dtls_timeout_error(const struct dtls_state *st, uint32_t total_ms, char *
  * (RFC 6347 §4.1.2.7): the handshake is then restarted, not given up.
  */
 bool zc_dtls_error_is_forgeable(int ret);
-
-/** Whether the handshake has sent our Finished and waits for the server's. */
-bool zc_dtls_awaits_server_finished(const mbedtls_ssl_context *ssl);
 
 /** Map the failure that ended an established session to our errno and a sentence. */
 int zc_dtls_session_error(const struct dtls_state *st, int ret, char *why, size_t n);
@@ -354,8 +352,5 @@ int zc_dtls_rng_setup(void);
 
 /** Mbed TLS's f_rng: random bytes from the shared generator. */
 int zc_dtls_rng_random(void *ctx, unsigned char *out, size_t len);
-
-/** Whether cipher suite @p id authenticates the server with a pre-shared key (mbedtls_diag.c). */
-bool zc_dtls_suite_is_psk(int id);
 
 #endif /* ZCOAP_TRANSPORT_DTLS_MBEDTLS_INTERNAL_H */

@@ -7,9 +7,12 @@
  * certificates are verified unless the configuration sets
  * ZCOAP_TLS_PEER_VERIFY_NONE; with only a PSK, only PSK suites are offered.
  * Sessions live in a fixed table; Mbed TLS allocates its record buffers and
- * parsed certificates itself, as for DTLS.
+ * parsed certificates itself, as for DTLS. Each failure leaves its sentence
+ * (the DTLS mapping, transport/dtls/mbedtls_diag.h) in the session, or in the
+ * caller's buffer when the session is freed at once (zc_tls_open()).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -22,8 +25,10 @@
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/x509_crt.h>
 
+#include "coap_client.h"
 #include "port/port.h"
 #include "transport/dtls/credentials.h"
+#include "transport/dtls/mbedtls_diag.h"
 #include "transport/tls/tls.h"
 #include "zcoap_config.h"
 
@@ -32,9 +37,13 @@
 struct zc_tls {
 	bool used;
 	int fd;
-	int sock_err;     /* errno of the last failed send/recv */
-	bool nonblock;    /* a handshake stepped by an event loop: the socket does not block */
-	int64_t deadline; /* of the handshake */
+	int sock_err;        /* errno of the last failed send/recv */
+	int error;           /* the session's failure (negative errno), 0 if none */
+	bool have_own;       /* our own certificate is configured */
+	uint32_t timeout_ms; /* of the handshake */
+	char hostname[256];  /* the name checked ("" none), for the sentences */
+	bool nonblock;       /* a handshake stepped by an event loop: the socket does not block */
+	int64_t deadline;    /* of the handshake */
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_config conf;
 	mbedtls_ctr_drbg_context drbg;
@@ -42,6 +51,7 @@ struct zc_tls {
 	mbedtls_x509_crt own;
 	mbedtls_pk_context key;
 	int suites[MAX_SUITES + 1];
+	char why[ZC_TLS_WHY_LEN]; /* the failure's sentence ("" none) */
 };
 
 static struct zc_tls sessions[ZCOAP_CONFIG_TCP_TLS_SESSIONS];
@@ -166,7 +176,7 @@ static int parse_blob(const struct zc_credential *c, mbedtls_x509_crt *crt, mbed
 
 /* Credentials of the tags: every CA; certificate + key and PSK + identity from the first tag. */
 static int load_credentials(struct zc_tls *t, const struct zcoap_dtls_config *cfg, bool *have_ca,
-			    bool *have_own, bool *have_psk)
+			    bool *have_own, bool *have_psk, char *why, size_t n)
 {
 	const struct zc_credential *cert = NULL;
 	const struct zc_credential *key = NULL;
@@ -181,12 +191,19 @@ static int load_credentials(struct zc_tls *t, const struct zcoap_dtls_config *cf
 		const struct zc_credential *c = zc_credential_next(tag, NULL);
 
 		if (c == NULL) {
+			snprintf(why, n, "security tag %ld has no credentials", (long)tag);
 			rc = -ENOENT;
 		}
 		for (; c != NULL && rc == 0; c = zc_credential_next(tag, c)) {
 			if (c->type == ZCOAP_TLS_CREDENTIAL_CA_CERTIFICATE) {
 				rc = parse_blob(c, &t->ca, NULL);
 				*have_ca = true;
+				if (rc != 0) {
+					snprintf(
+					    why, n,
+					    "the CA certificate of security tag %ld does not parse",
+					    (long)tag);
+				}
 			}
 		}
 		if (cert == NULL && key == NULL) {
@@ -200,6 +217,9 @@ static int load_credentials(struct zc_tls *t, const struct zcoap_dtls_config *cf
 	}
 	if (rc == 0 && ((cert == NULL) != (key == NULL) || (psk == NULL) != (psk_id == NULL))) {
 		rc = -EINVAL; /* half a pair */
+		snprintf(why, n,
+			 "a certificate without its private key (or the reverse), or a pre-shared "
+			 "key without its identity (or the reverse)");
 	}
 	if (rc == 0 && cert != NULL) {
 		rc = parse_blob(cert, &t->own, NULL);
@@ -210,6 +230,9 @@ static int load_credentials(struct zc_tls *t, const struct zcoap_dtls_config *cf
 			rc = -EINVAL;
 		}
 		*have_own = rc == 0;
+		if (rc != 0) {
+			snprintf(why, n, "our certificate or private key does not parse or match");
+		}
 	}
 	if (rc == 0 && psk != NULL) {
 		size_t id_len = psk_id->len;
@@ -220,6 +243,7 @@ static int load_credentials(struct zc_tls *t, const struct zcoap_dtls_config *cf
 		if (mbedtls_ssl_conf_psk(&t->conf, psk->data, psk->len, psk_id->data, id_len) !=
 		    0) {
 			rc = -EINVAL;
+			snprintf(why, n, "the pre-shared key or its identity is not usable");
 		}
 		*have_psk = rc == 0;
 	}
@@ -246,31 +270,86 @@ static void psk_suites(struct zc_tls *t)
 	mbedtls_ssl_conf_ciphersuites(&t->conf, t->suites);
 }
 
+static struct zc_mbed_diag facts(const struct zc_tls *t)
+{
+	struct zc_mbed_diag d = {
+	    .ssl = &t->ssl, .proto = "TLS", .io_errno = t->sock_err, .have_own = t->have_own};
+
+	return d;
+}
+
+/*
+ * The server ended the connection (FIN or RST) during the handshake. Right
+ * after our Finished of a PSK suite that is how OpenSSL and GnuTLS servers
+ * refuse a key they cannot verify the Finished with.
+ */
+static void closed_in_handshake(const struct zc_tls *t, const char *how, char *why, size_t n)
+{
+	if (zc_dtls_awaits_server_finished(&t->ssl) &&
+	    zc_dtls_suite_is_psk(zc_mbed_negotiating_suite(&t->ssl))) {
+		snprintf(why, n,
+			 "the server %s the connection after our Finished message: the "
+			 "pre-shared key or identity does not match the server's",
+			 how);
+	} else {
+		snprintf(why, n, "the server %s the connection during the TLS handshake", how);
+	}
+}
+
+/* A failed handshake: our errno (docs/errors.md, TLS handshake) and its sentence in t->why. */
 static int handshake_error(struct zc_tls *t, int ret)
 {
+	struct zc_mbed_diag d = facts(t);
+	char *why = t->why;
+	size_t n = sizeof(t->why);
 	uint32_t flags;
+	int err;
 
 	switch (ret) {
 	case MBEDTLS_ERR_SSL_TIMEOUT:
-		return -ETIMEDOUT;
+		snprintf(why, n, "no TLS handshake within %u ms (handshake_timeout_ms)",
+			 (unsigned int)t->timeout_ms);
+		err = -ETIMEDOUT;
+		break;
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+		(void)zc_mbed_handshake_error(&d, ret, t->hostname, why, n);
 		flags = mbedtls_ssl_get_verify_result(&t->ssl);
-		return (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) != 0
-			   ? -EKEYEXPIRED
-			   : -EKEYREJECTED;
+		err = (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) != 0
+			  ? -EKEYEXPIRED
+			  : -EKEYREJECTED;
+		break;
 	case MBEDTLS_ERR_SSL_INVALID_MAC:
-		return -EACCES; /* PSK mismatch: the server's Finished does not verify */
-	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
-		return -ECONNABORTED;
+		/* PSK mismatch: the server's Finished does not verify */
+		snprintf(why, n,
+			 "the server's Finished message does not verify: the pre-shared key or "
+			 "identity does not match the server's");
+		err = -EACCES;
+		break;
 	case MBEDTLS_ERR_SSL_CONN_EOF:
+		closed_in_handshake(t, "closed", why, n);
+		err = -ECONNRESET;
+		break;
 	case MBEDTLS_ERR_NET_CONN_RESET:
-		return -ECONNRESET;
+		closed_in_handshake(t, "reset", why, n);
+		err = -ECONNRESET;
+		break;
 	case MBEDTLS_ERR_NET_SEND_FAILED:
 	case MBEDTLS_ERR_NET_RECV_FAILED:
-		return t->sock_err != 0 ? -t->sock_err : -EIO;
+		if (t->sock_err == ECONNRESET || t->sock_err == EPIPE) {
+			closed_in_handshake(t, "reset", why, n);
+		} else {
+			(void)zc_mbed_handshake_error(&d, ret, t->hostname, why, n);
+		}
+		err = t->sock_err != 0 ? -t->sock_err : -EIO;
+		break;
 	default:
-		return -ECONNABORTED;
+		/* a fatal alert, a malformed message: the errno stays ours */
+		(void)zc_mbed_handshake_error(&d, ret, t->hostname, why, n);
+		err = -ECONNABORTED;
+		break;
 	}
+	t->error = err;
+	return err;
 }
 
 static void session_free(struct zc_tls *t)
@@ -286,7 +365,7 @@ static void session_free(struct zc_tls *t)
 	zc_port_static_mutex_unlock(&table_lock);
 }
 
-static int setup(struct zc_tls *t, const struct zcoap_dtls_config *cfg)
+static int setup(struct zc_tls *t, const struct zcoap_dtls_config *cfg, char *why, size_t n)
 {
 	static const unsigned char pers[] = "zcoap-tls";
 	bool have_ca;
@@ -299,37 +378,45 @@ static int setup(struct zc_tls *t, const struct zcoap_dtls_config *cfg)
 	    mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
 					MBEDTLS_SSL_TRANSPORT_STREAM,
 					MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+		snprintf(why, n, "Mbed TLS could not set up the TLS configuration");
 		return -ENOMEM;
 	}
 	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
 	mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
 				     MBEDTLS_SSL_MINOR_VERSION_3);
 	if (mbedtls_ssl_conf_alpn_protocols(&t->conf, alpn) != 0) {
+		snprintf(why, n, "this Mbed TLS cannot offer ALPN \"coap\"");
 		return -EINVAL;
 	}
-	rc = load_credentials(t, cfg, &have_ca, &have_own, &have_psk);
+	rc = load_credentials(t, cfg, &have_ca, &have_own, &have_psk, why, n);
 	if (rc != 0) {
 		return rc;
 	}
 	if (have_psk && !have_ca) {
 		psk_suites(t);
 	} else if (verify && !have_ca) {
-		return -EINVAL; /* nothing to verify the server's certificate with */
+		/* nothing to verify the server's certificate with */
+		snprintf(why, n, "no CA certificate to verify the server's certificate with");
+		return -EINVAL;
 	}
 	if (verify && have_ca && cfg->hostname == NULL && !cfg->skip_hostname_check) {
-		return -EINVAL; /* a verified certificate needs a name to check */
+		/* a verified certificate needs a name to check */
+		snprintf(why, n, "no host name to check the server's certificate against");
+		return -EINVAL;
 	}
 	mbedtls_ssl_conf_authmode(&t->conf, verify && have_ca ? MBEDTLS_SSL_VERIFY_REQUIRED
 							      : MBEDTLS_SSL_VERIFY_NONE);
 	if (have_ca) {
 		mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
 	}
-	(void)have_own;
+	t->have_own = have_own;
 	if (mbedtls_ssl_setup(&t->ssl, &t->conf) != 0) {
+		snprintf(why, n, "Mbed TLS could not allocate the TLS session");
 		return -ENOMEM;
 	}
 	if (cfg->hostname != NULL && !cfg->skip_hostname_check &&
 	    mbedtls_ssl_set_hostname(&t->ssl, cfg->hostname) != 0) {
+		snprintf(why, n, "the host name '%s' is not usable", cfg->hostname);
 		return -EINVAL;
 	}
 	return 0;
@@ -337,16 +424,22 @@ static int setup(struct zc_tls *t, const struct zcoap_dtls_config *cfg)
 
 /* A free session with its configuration set up (no I/O yet); *timeout is the handshake's. */
 static int session_new(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out,
-		       uint32_t *timeout)
+		       uint32_t *timeout, char *why, size_t n)
 {
 	struct zc_tls *t = NULL;
 	int rc;
 
 	*out = NULL;
+	if (why != NULL && n > 0) {
+		why[0] = '\0';
+	}
 	if (cfg == NULL || cfg->sec_tags == NULL || cfg->sec_tag_count == 0 ||
 	    cfg->sec_tag_count > ZCOAP_DTLS_MAX_SEC_TAGS ||
 	    (cfg->peer_verify != ZCOAP_TLS_PEER_VERIFY_REQUIRED &&
 	     cfg->peer_verify != ZCOAP_TLS_PEER_VERIFY_NONE)) {
+		snprintf(why, n,
+			 "invalid TLS configuration (no or too many security tags, or "
+			 "an unknown peer_verify)");
 		return -EINVAL;
 	}
 	zc_port_static_mutex_lock(&table_lock);
@@ -359,10 +452,15 @@ static int session_new(int fd, const struct zcoap_dtls_config *cfg, struct zc_tl
 	}
 	zc_port_static_mutex_unlock(&table_lock);
 	if (t == NULL) {
+		snprintf(why, n, "all %d TLS sessions (ZCOAP_CONFIG_TCP_TLS_SESSIONS) are in use",
+			 (int)ZCOAP_CONFIG_TCP_TLS_SESSIONS);
 		return -EAGAIN;
 	}
 	t->fd = fd;
 	t->sock_err = 0;
+	t->error = 0;
+	t->have_own = false;
+	t->why[0] = '\0';
 	t->nonblock = false;
 	mbedtls_ssl_init(&t->ssl);
 	mbedtls_ssl_config_init(&t->conf);
@@ -370,24 +468,28 @@ static int session_new(int fd, const struct zcoap_dtls_config *cfg, struct zc_tl
 	mbedtls_x509_crt_init(&t->ca);
 	mbedtls_x509_crt_init(&t->own);
 	mbedtls_pk_init(&t->key);
-	rc = setup(t, cfg);
+	rc = setup(t, cfg, why, n);
 	if (rc != 0) {
 		session_free(t);
 		return rc;
 	}
 	*timeout = cfg->handshake_timeout_ms != 0 ? cfg->handshake_timeout_ms
 						  : ZCOAP_DTLS_HANDSHAKE_TIMEOUT_MS;
+	t->timeout_ms = *timeout;
+	snprintf(t->hostname, sizeof(t->hostname), "%s",
+		 cfg->hostname != NULL && !cfg->skip_hostname_check ? cfg->hostname : "");
 	mbedtls_ssl_conf_read_timeout(&t->conf, *timeout);
 	*out = t;
 	return 0;
 }
 
-int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out)
+int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out, char *why,
+		size_t n)
 {
 	struct zc_tls *t;
 	uint32_t timeout;
 	int ret;
-	int rc = session_new(fd, cfg, &t, &timeout);
+	int rc = session_new(fd, cfg, &t, &timeout, why, n);
 
 	if (rc != 0) {
 		return rc;
@@ -399,6 +501,7 @@ int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out
 	} while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
 	if (ret != 0) {
 		rc = handshake_error(t, ret);
+		snprintf(why, n, "%s", t->why);
 		session_free(t);
 		return rc;
 	}
@@ -409,9 +512,9 @@ int zc_tls_open(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out
 }
 
 int zc_tls_start(int fd, const struct zcoap_dtls_config *cfg, struct zc_tls **out,
-		 uint32_t *timeout_ms)
+		 uint32_t *timeout_ms, char *why, size_t n)
 {
-	int rc = session_new(fd, cfg, out, timeout_ms);
+	int rc = session_new(fd, cfg, out, timeout_ms, why, n);
 
 	if (rc != 0) {
 		return rc;
@@ -451,8 +554,23 @@ int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len)
 			continue;
 		}
 		if (n < 0) {
-			return n == MBEDTLS_ERR_NET_SEND_FAILED && t->sock_err != 0 ? -t->sock_err
-										    : -EIO;
+			struct zc_mbed_diag d = facts(t);
+
+			t->error = n == MBEDTLS_ERR_NET_SEND_FAILED && t->sock_err != 0
+				       ? -t->sock_err
+				       : -EIO;
+			if (t->error == -EPIPE || t->error == -ECONNRESET) {
+				snprintf(t->why, sizeof(t->why),
+					 "the server closed or reset the connection: a TLS write "
+					 "failed (%s)",
+					 zcoap_strerror(t->error));
+			} else if (t->error == -ETIMEDOUT) {
+				snprintf(t->why, sizeof(t->why),
+					 "a TLS write timed out: the server does not read");
+			} else {
+				(void)zc_mbed_session_error(&d, n, t->why, sizeof(t->why));
+			}
+			return t->error;
 		}
 		buf += n;
 		len -= (size_t)n;
@@ -463,6 +581,7 @@ int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len)
 long zc_tls_recv(struct zc_tls *t, uint8_t *buf, size_t cap)
 {
 	int n = mbedtls_ssl_read(&t->ssl, buf, cap);
+	struct zc_mbed_diag d = facts(t);
 
 	if (n > 0) {
 		return n;
@@ -472,16 +591,49 @@ long zc_tls_recv(struct zc_tls *t, uint8_t *buf, size_t cap)
 	case MBEDTLS_ERR_SSL_WANT_WRITE:
 		return -EAGAIN;
 	case 0:
-	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
 	case MBEDTLS_ERR_SSL_CONN_EOF:
-		return -ECONNRESET;
+		snprintf(t->why, sizeof(t->why),
+			 "the server closed the connection without ending the TLS session "
+			 "(no close_notify)");
+		t->error = -ECONNRESET;
+		break;
+	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+		(void)zc_mbed_session_error(&d, n, t->why, sizeof(t->why));
+		t->error = -ECONNRESET;
+		break;
 	case MBEDTLS_ERR_NET_RECV_FAILED:
-		return t->sock_err != 0 ? -t->sock_err : -EIO;
+		if (t->sock_err == ECONNRESET) {
+			snprintf(t->why, sizeof(t->why),
+				 "the server reset the connection without ending the TLS session "
+				 "(no close_notify)");
+		} else {
+			(void)zc_mbed_session_error(&d, n, t->why, sizeof(t->why));
+		}
+		t->error = t->sock_err != 0 ? -t->sock_err : -EIO;
+		break;
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
-		return -ECONNABORTED;
-	default:
-		return -EBADMSG; /* a record that does not authenticate */
+		(void)zc_mbed_session_error(&d, n, t->why, sizeof(t->why));
+		t->error = -ECONNABORTED;
+		break;
+	default: {
+		/* a record that does not authenticate, or a malformed one */
+		char text[160];
+
+		(void)zc_mbed_session_error(&d, n, text, sizeof(text));
+		snprintf(t->why, sizeof(t->why), "bad TLS record from the server: %s", text);
+		t->error = -EBADMSG;
+		break;
 	}
+	}
+	return t->error;
+}
+
+int zc_tls_last_error(const struct zc_tls *t, char *buf, size_t n)
+{
+	if (buf != NULL && n > 0) {
+		snprintf(buf, n, "%s", t != NULL && t->error != 0 ? t->why : "");
+	}
+	return t != NULL ? t->error : 0;
 }
 
 bool zc_tls_pending(const struct zc_tls *t)
@@ -496,4 +648,9 @@ void zc_tls_close(struct zc_tls *t)
 	}
 	(void)mbedtls_ssl_close_notify(&t->ssl);
 	session_free(t);
+}
+
+void zc_tls_errno_text(const char *what, int err, char *why, size_t n)
+{
+	snprintf(why, n, "%s: %s", what, zcoap_strerror(err));
 }
