@@ -547,6 +547,14 @@ int zc_tls_handshake_step(struct zc_tls *t, bool *want_write)
 
 int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len)
 {
+	/*
+	 * A session that failed stays failed, with its first cause: what the
+	 * client does next (its own shutdown()) must not be reported as the
+	 * server's doing (zcoap_client_tcp_last_error()).
+	 */
+	if (t->error != 0) {
+		return t->error;
+	}
 	while (len > 0) {
 		int n = mbedtls_ssl_write(&t->ssl, buf, len);
 
@@ -580,8 +588,14 @@ int zc_tls_send(struct zc_tls *t, const uint8_t *buf, size_t len)
 
 long zc_tls_recv(struct zc_tls *t, uint8_t *buf, size_t cap)
 {
-	int n = mbedtls_ssl_read(&t->ssl, buf, cap);
-	struct zc_mbed_diag d = facts(t);
+	int n;
+	struct zc_mbed_diag d;
+
+	if (t->error != 0) {
+		return t->error; /* failed already: keep the first cause (zc_tls_send()) */
+	}
+	n = mbedtls_ssl_read(&t->ssl, buf, cap);
+	d = facts(t);
 
 	if (n > 0) {
 		return n;
