@@ -365,28 +365,29 @@ static void handle_piece(struct coap_client_tcp *c, const struct coap_packet *pk
 
 /*
  * RFC 7959 §2.4: the blocks of one body carry the same ETag (or none). The
- * first block's is kept; false when a later block's differs (the resource
- * changed while its body was fetched) or is not a valid ETag.
+ * first block's is kept. 0: the first block, or the same ETag; 1: a later
+ * block's differs (the resource changed while its body was fetched);
+ * -EBADMSG: longer than an ETag can be (RFC 7252 §5.10.6: at most 8 bytes;
+ * an empty one counts as none).
  */
-static bool same_etag(struct zcoap_tcp_slot *s, const struct coap_packet *pkt, bool first)
+static int etag_check(struct zcoap_tcp_slot *s, const struct coap_packet *pkt, bool first)
 {
 	const uint8_t *v = NULL;
 	uint16_t vlen = 0;
 
 	if (zcoap_option_find(pkt, COAP_OPTION_ETAG, &v, &vlen) != 0) {
 		vlen = 0;
-	}
-	if (vlen > sizeof(s->etag)) {
-		return false;
+	} else if (vlen > sizeof(s->etag)) {
+		return -EBADMSG;
 	}
 	if (first) {
 		s->etag_len = (uint8_t)vlen;
 		if (vlen > 0) {
 			memcpy(s->etag, v, vlen);
 		}
-		return true;
+		return 0;
 	}
-	return vlen == s->etag_len && (vlen == 0 || memcmp(v, s->etag, vlen) == 0);
+	return vlen == s->etag_len && (vlen == 0 || memcmp(v, s->etag, vlen) == 0) ? 0 : 1;
 }
 
 /*
@@ -465,8 +466,13 @@ static void handle_response(struct coap_client_tcp *c, struct zcoap_tcp_slot *s,
 	if (has_b2 && success) {
 		uint32_t unit = zc_tcp_szx_bytes(szx);
 		size_t expect = s->in_body ? s->offset : 0;
+		int etag = etag_check(s, pkt, expect == 0);
 
-		if (!same_etag(s, pkt, expect == 0)) {
+		if (etag < 0) {
+			fail_request(c, s, etag); /* an observation is deregistered */
+			return;
+		}
+		if (etag > 0) {
 			if (s->observing) {
 				/*
 				 * The resource changed while its notification's body

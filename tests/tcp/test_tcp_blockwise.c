@@ -213,6 +213,26 @@ static bool serve_obs(struct tcp_peer *p, const struct coap_packet *pkt, const u
 			send_fat(p);
 			return true;
 		}
+		if (has_path(pkt, "longetag")) {
+			/* Block 0 of a notification with a 9-byte ETag (RFC 7252: at most 8). */
+			static const uint8_t etag9[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+			struct coap_packet out;
+
+			assert_int_equal(zc_tcp_msg_init(&out, p->tx, sizeof(p->tx),
+							 COAP_RESPONSE_CODE_CONTENT, tok, tkl),
+					 0);
+			assert_int_equal(
+			    coap_packet_append_option(&out, COAP_OPTION_ETAG, etag9, sizeof(etag9)),
+			    0);
+			assert_int_equal(coap_append_option_int(&out, COAP_OPTION_OBSERVE, 2), 0);
+			assert_int_equal(coap_append_option_int(&out, COAP_OPTION_BLOCK2, 8U | SZX),
+					 0);
+			assert_int_equal(coap_packet_append_payload_marker(&out), 0);
+			assert_int_equal(
+			    coap_packet_append_payload(&out, (const uint8_t *)"abcd", 4), 0);
+			tcp_peer_send(p, &out, 0);
+			return true;
+		}
 		send_rsp(p, tok, tkl, 2, 1, 0, true, 'A', BLK); /* notification 1, block 0 */
 		return true;
 	}
@@ -260,7 +280,7 @@ static bool serve(struct tcp_peer *p, const struct coap_packet *pkt)
 		return true;
 	}
 	if (has_path(pkt, "mix") || has_path(pkt, "etag") || has_path(pkt, "badblk") ||
-	    has_path(pkt, "fat") || has_path(pkt, "stall")) {
+	    has_path(pkt, "fat") || has_path(pkt, "stall") || has_path(pkt, "longetag")) {
 		return serve_obs(p, pkt, tok, tkl);
 	}
 	if (has_path(pkt, "etagget")) {
@@ -386,6 +406,23 @@ static void test_bad_block_deregisters(void **state)
 	assert_int_equal(tcp_wait(&dereg_sem), 0);
 	assert_int_equal(n_deregs, 1);
 	assert_true(dereg_tok_ok);
+	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
+}
+
+/*
+ * A block-wise notification whose ETag is longer than an ETag can be: the
+ * observation ends with -EBADMSG and the server is told (it used to be
+ * dropped silently, every time: found by review).
+ */
+static void test_long_etag_deregisters(void **state)
+{
+	(void)state;
+	start();
+	observe("longetag");
+	assert_int_equal(tcp_wait(&last_sem), 0);
+	expect_event(n_events - 1, -EBADMSG, 0, 0, '-', true);
+	assert_int_equal(tcp_wait(&dereg_sem), 0);
+	assert_int_equal(n_deregs, 1);
 	assert_false(coap_client_tcp_has_ongoing_exchange(&client));
 }
 
@@ -548,6 +585,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_notification_etag_changed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_etag_changed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_block_deregisters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_etag_deregisters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_continuation_timeout_deregisters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_oversize_notification_deregisters, setup,
 					    teardown),
