@@ -493,13 +493,8 @@ static void cancel_all(struct coap_client_tcp *client, bool reset)
 	zc_port_mutex_lock(&client->lock);
 	/* RFC 7641 §3.6: deregister observations, as TCP has no RST to reject notifications. */
 	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
-		struct zcoap_tcp_slot *s = &client->requests[i];
-
-		if (s->used && s->observing && client->fd >= 0) {
-			s->deregister = true;
-			s->in_body = false;
-			s->uploading = false;
-			(void)zc_tcp_send_request(client, s, NULL, 0);
+		if (client->requests[i].used) {
+			zc_tcp_deregister_locked(client, &client->requests[i]);
 		}
 	}
 	n = zc_tcp_fail_all(client, -ECANCELED, f);
