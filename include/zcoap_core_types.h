@@ -135,10 +135,22 @@ struct zcoap_slot {
 	uint32_t mc_window_ms; /* multicast_timeout_ms */
 	uint8_t user_tkl;      /* the request's own token (token_len), 0: the library's */
 	bool no_fmt; /* the request's no_content_format: no Content-Format with the body */
+	struct zcoap_block2_state b2;
+	struct zcoap_block1_state b1;
+	struct zcoap_observe_state obs;
 	/*
-	 * From here to b2 submit does not clear the slot: only the bytes the
-	 * lengths above (addrlen, echo_len, user_tkl, the path's NUL, num_options)
-	 * cover are written and ever read.
+	 * tx holds a Block2 continuation whose next one differs only in MID,
+	 * token and the Block2 value at tx[cont_b2_off] (cont_b2_len bytes);
+	 * 0 = rebuild (src/core/message.c).
+	 */
+	uint16_t cont_b2_off;
+	uint8_t cont_b2_len;
+	uint16_t tx_len; /* of tx below */
+	/*
+	 * From here on submit does not clear the slot (everything above is one
+	 * memset()): only the bytes the lengths above (addrlen, echo_len,
+	 * user_tkl, the path's NUL, num_options, tx_len) cover are written and
+	 * ever read.
 	 */
 	struct sockaddr_storage addr;
 	uint8_t echo[ZCOAP_CONFIG_ECHO_MAX_LEN];
@@ -151,18 +163,7 @@ struct zcoap_slot {
 	} options[ZCOAP_CONFIG_MAX_EXTRA_OPTIONS];
 	/* the extra options' values, packed (zc_opt_value()) */
 	uint8_t opt_bytes[ZCOAP_SLOT_OPTION_BYTES];
-	struct zcoap_block2_state b2;
-	struct zcoap_block1_state b1;
-	struct zcoap_observe_state obs;
-	/*
-	 * tx holds a Block2 continuation whose next one differs only in MID,
-	 * token and the Block2 value at tx[cont_b2_off] (cont_b2_len bytes);
-	 * 0 = rebuild (src/core/message.c).
-	 */
-	uint16_t cont_b2_off;
-	uint8_t cont_b2_len;
 	/* the datagram in flight, kept for retransmission */
-	uint16_t tx_len;
 	uint8_t tx[MAX_COAP_MSG_LEN];
 };
 

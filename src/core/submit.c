@@ -175,13 +175,12 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 		return -EAGAIN;
 	}
 	/*
-	 * Everything but the transmit buffer, which zc_build_message() overwrites,
-	 * and the address, Echo, token, path and option copies, of which only
-	 * the part written below is ever read (saves clearing ~600 bytes per
-	 * request).
+	 * Everything but the address, Echo, token, path and option copies and
+	 * the transmit buffer, of which only the part written below (and by
+	 * zc_build_message()) is ever read: one memset() of the state at the
+	 * start of the slot (saves clearing ~600 bytes per request).
 	 */
 	memset(s, 0, offsetof(struct zcoap_slot, addr));
-	memset(&s->b2, 0, offsetof(struct zcoap_slot, tx) - offsetof(struct zcoap_slot, b2));
 	s->deadline = ZC_NO_DEADLINE;
 	s->end = req->deadline_ms > 0 ? now + (int64_t)req->deadline_ms : ZC_NO_DEADLINE;
 	s->last_rx_mid = -1;
