@@ -116,4 +116,13 @@ uint32_t zc_option_put_header(uint8_t *p, uint32_t delta, uint32_t len);
  */
 int zc_encode_path(uint8_t *out, size_t cap, const char *path);
 
+/**
+ * zc_encode_path() and a copy of @p path (its NUL included) into @p copy
+ * in one walk over it, for a request that keeps its path (src/core/submit.c).
+ * @return Bytes written to @p out, -EINVAL when the path has @p copy_cap
+ *         bytes or more (no room for its NUL), or -ENOSPC when the options
+ *         exceed @p cap.
+ */
+int zc_encode_path_copy(uint8_t *out, size_t cap, const char *path, char *copy, size_t copy_cap);
+
 #endif /* ZCOAP_CODEC_INTERNAL_H */

@@ -118,3 +118,68 @@ int zc_encode_path(uint8_t *out, size_t cap, const char *path)
 		seg = p + 1;
 	}
 }
+
+/*
+ * One walk that copies the path, checks its length and writes its options:
+ * a value byte goes straight to where it ends up behind a one-byte option
+ * header (the usual case: a delta and a length under 13), and a segment
+ * that needs a longer header is moved up once it is complete.
+ */
+int zc_encode_path_copy(uint8_t *out, size_t cap, const char *path, char *copy, size_t copy_cap)
+{
+	uint16_t option = COAP_OPTION_URI_PATH;
+	char sep2 = '/'; /* the separator besides '?': '/' in the path, '&' in the query */
+	uint16_t prev = 0;
+	size_t n = 0;   /* bytes of complete options in out */
+	size_t seg = 0; /* index of the current segment's first byte in path */
+
+	for (size_t i = 0;; i++) {
+		char c;
+		size_t len;
+
+		if (i >= copy_cap) {
+			return -EINVAL;
+		}
+		c = path[i];
+		copy[i] = c;
+		/* No separator is above '?' (0x3F): letters need one comparison. */
+		if ((unsigned char)c > '?' || (c != '\0' && c != '?' && c != sep2)) {
+			size_t at = n + 1U + (i - seg);
+
+			if (at < cap) {
+				out[at] = (uint8_t)c;
+			}
+			continue;
+		}
+		len = i - seg;
+		if (len > 0) {
+			uint32_t delta = (uint32_t)(option - prev);
+			uint32_t h;
+
+			if (len > UINT16_MAX) {
+				return -EINVAL;
+			}
+			h = delta < 13U && len < 13U ? 1U
+						     : zc_option_header_size(delta, (uint32_t)len);
+			if (h + len > cap - n) {
+				return -ENOSPC;
+			}
+			if (h == 1U) {
+				out[n] = (uint8_t)((delta << 4) | len);
+			} else {
+				memmove(out + n + h, out + n + 1U, len);
+				(void)zc_option_put_header(out + n, delta, (uint32_t)len);
+			}
+			n += h + len;
+			prev = option;
+		}
+		if (c == '\0') {
+			return (int)n;
+		}
+		if (c == '?') {
+			option = COAP_OPTION_URI_QUERY;
+			sep2 = '&';
+		}
+		seg = i + 1U;
+	}
+}

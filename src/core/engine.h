@@ -60,6 +60,30 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 		     socklen_t addrlen, const struct coap_client_request *req,
 		     const struct coap_transmission_parameters *params);
 
+/*
+ * zc_engine_submit() is zc_engine_submit_plain(), and zc_engine_submit_general()
+ * when that declines. The two are declared for the unit tests, which check
+ * that both leave the same slot and bytes (test_engine_basic).
+ */
+/** zc_engine_submit_plain() declined: not its shape, nothing changed. */
+#define ZC_SUBMIT_NOT_PLAIN 1
+
+/**
+ * The fast path of a plain request: a method, no option but the path, no
+ * body, the library's token, not multicast, no Echo value pending, and
+ * valid. @return As zc_engine_submit(), or ZC_SUBMIT_NOT_PLAIN.
+ */
+int zc_engine_submit_plain(struct zcoap_engine *eng, int64_t now, int sock,
+			   const struct sockaddr *addr, socklen_t addrlen,
+			   const struct coap_client_request *req,
+			   const struct coap_transmission_parameters *params);
+
+/** Every request, the plain ones included. @return As zc_engine_submit(). */
+int zc_engine_submit_general(struct zcoap_engine *eng, int64_t now, int sock,
+			     const struct sockaddr *addr, socklen_t addrlen,
+			     const struct coap_client_request *req,
+			     const struct coap_transmission_parameters *params);
+
 /**
  * Mark the request @p serial (just submitted) as having a Zephyr 4.3 style
  * callback (zcoap_client_request_4_3): its events carry cb_4_3.

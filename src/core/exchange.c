@@ -323,6 +323,25 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 	return 0;
 }
 
+int zc_send_plain(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
+{
+	uint8_t jitter[4];
+	bool have_jitter = wants_jitter(s);
+	int r;
+
+	fresh_token(eng, s, have_jitter ? jitter : NULL);
+	s->mid = coap_next_id();
+	zc_build_header(s, s->confirmable ? COAP_TYPE_CON : COAP_TYPE_NON_CON);
+	r = send_tx(eng, s);
+	if (r < 0) {
+		s->tkl = 0; /* as zc_send_new() leaves it: no token */
+		return r;
+	}
+	zc_tok_reindex(eng, s);
+	arm_timer(eng, s, now, have_jitter ? jitter : NULL);
+	return 0;
+}
+
 /*
  * Send the slot's next message, or end the request with the error. With
  * @p load_block the Block1 block at b1.offset is loaded first (payload_cb).

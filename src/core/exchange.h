@@ -196,6 +196,15 @@ void zc_free(struct zcoap_engine *eng, struct zcoap_slot *s);
  */
 int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
 
+/**
+ * zc_send_new() for the first message of a plain request (submit.c's fast
+ * path: phase REQUEST, no option but the path, no body, no Echo, the
+ * library's token, not multicast) whose path options are already in
+ * s->tx[12..tx_len): a fresh 8-byte token and a MID, header, send, timer.
+ * @return 0, or a negative errno (the caller frees the slot).
+ */
+int zc_send_plain(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
+
 /** Handle a response matched to @p s (after ACK, duplicate and dedup checks). */
 void zc_exchange_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			     const struct zc_rx *rx);
@@ -257,6 +266,13 @@ int zc_exchange_deregister(struct zcoap_engine *eng, struct zcoap_slot *s, int64
  * @return 0 or a negative errno (-ENOSPC: does not fit).
  */
 int zc_build_message(struct zcoap_slot *s, bool confirmable);
+
+/**
+ * Write the header and token of the slot's message (s->method, s->mid,
+ * s->token) into s->tx: the start of a plain request (no option but its
+ * path, no body), whose path options follow at tx[4 + tkl].
+ */
+void zc_build_header(struct zcoap_slot *s, uint8_t type);
 
 /** Write an Empty ACK or RST for @p mid into @p out (4 bytes, RFC 7252 §4.2/§4.3). */
 void zc_build_empty(uint8_t out[4], uint8_t type, uint16_t mid);

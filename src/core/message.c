@@ -74,11 +74,8 @@ static bool patch_continuation(struct zcoap_slot *s)
  * bytes the general builder below would produce (test_engine_basic's
  * test_plain_request_bytes), at a fraction of its cost.
  */
-static int build_plain(struct zcoap_slot *s, uint8_t type)
+void zc_build_header(struct zcoap_slot *s, uint8_t type)
 {
-	size_t hdr = COAP_FIXED_HEADER_SIZE + (size_t)s->tkl;
-	int n;
-
 	s->tx[0] = (uint8_t)((COAP_VERSION_1 << 6) | ((unsigned int)type << 4) | s->tkl);
 	s->tx[1] = s->method;
 	s->tx[2] = (uint8_t)(s->mid >> 8);
@@ -88,6 +85,14 @@ static int build_plain(struct zcoap_slot *s, uint8_t type)
 	} else {
 		memcpy(s->tx + COAP_FIXED_HEADER_SIZE, s->token, s->tkl);
 	}
+}
+
+static int build_plain(struct zcoap_slot *s, uint8_t type)
+{
+	size_t hdr = COAP_FIXED_HEADER_SIZE + (size_t)s->tkl;
+	int n;
+
+	zc_build_header(s, type);
 	n = zc_encode_path(s->tx + hdr, sizeof(s->tx) - hdr, s->path);
 	if (n < 0) {
 		return n;

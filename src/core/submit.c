@@ -138,9 +138,10 @@ static int check_request(const struct coap_client_request *req, int sock, size_t
 	return 0;
 }
 
-int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const struct sockaddr *addr,
-		     socklen_t addrlen, const struct coap_client_request *req,
-		     const struct coap_transmission_parameters *params)
+int zc_engine_submit_general(struct zcoap_engine *eng, int64_t now, int sock,
+			     const struct sockaddr *addr, socklen_t addrlen,
+			     const struct coap_client_request *req,
+			     const struct coap_transmission_parameters *params)
 {
 	struct coap_transmission_parameters p;
 	struct zcoap_slot *s;
@@ -266,6 +267,102 @@ int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const stru
 	}
 	eng->last_deadline = s->deadline < s->end ? s->deadline : s->end;
 	return 0;
+}
+
+/*
+ * The usual request -- a GET or another method with no option but its path,
+ * no body, the library's token, to one endpoint, with no Echo value to
+ * carry -- in one pass: the checks it needs, one memset() of the slot's
+ * state, the path checked, copied and encoded in one walk straight into
+ * tx behind the header (zc_encode_path_copy()), then zc_send_plain(). The
+ * slot ends up as zc_engine_submit_general() leaves it (test_engine_basic's
+ * test_plain_fast_path_same_slot). Anything else, or any failure before
+ * the send (an invalid request included), is left to the general path,
+ * which then gives the same answer as without this one.
+ */
+int zc_engine_submit_plain(struct zcoap_engine *eng, int64_t now, int sock,
+			   const struct sockaddr *addr, socklen_t addrlen,
+			   const struct coap_client_request *req,
+			   const struct coap_transmission_parameters *params)
+{
+	struct coap_transmission_parameters p;
+	struct zcoap_slot *s;
+	uint8_t szx;
+	int n;
+
+	if (req == NULL || req->path == NULL || sock < 0 ||
+	    (unsigned int)req->method - COAP_METHOD_GET > COAP_METHOD_IPATCH - COAP_METHOD_GET ||
+	    req->num_options != 0 || req->payload != NULL || req->payload_cb != NULL ||
+	    req->len != 0 || req->token_len != 0 || req->multicast_timeout_ms != 0 ||
+	    (unsigned int)req->fmt > 65535U ||
+	    (unsigned int)req->observe_liveness > ZCOAP_OBSERVE_WAIT || eng->echo.pending) {
+		return ZC_SUBMIT_NOT_PLAIN;
+	}
+	if (zc_resolve_params(params, &p) < 0) {
+		return ZC_SUBMIT_NOT_PLAIN;
+	}
+	if (addr != NULL && (addrlen == 0 || addrlen > (socklen_t)sizeof(struct sockaddr_storage) ||
+			     zc_sockaddr_multicast(addr, addrlen))) {
+		return ZC_SUBMIT_NOT_PLAIN;
+	}
+	s = zc_free_slot(eng);
+	if (s == NULL) {
+		return ZC_SUBMIT_NOT_PLAIN;
+	}
+	/* The path options go behind the header and the 8-byte token. */
+	n = zc_encode_path_copy(s->tx + COAP_FIXED_HEADER_SIZE + 8U,
+				sizeof(s->tx) - COAP_FIXED_HEADER_SIZE - 8U, req->path, s->path,
+				sizeof(s->path));
+	if (n < 0) {
+		return ZC_SUBMIT_NOT_PLAIN;
+	}
+	memset(s, 0, offsetof(struct zcoap_slot, addr)); /* as zc_engine_submit_general() */
+	s->tx_len = (uint16_t)(COAP_FIXED_HEADER_SIZE + 8U + (unsigned int)n);
+	s->deadline = ZC_NO_DEADLINE;
+	s->end = req->deadline_ms > 0 ? now + (int64_t)req->deadline_ms : ZC_NO_DEADLINE;
+	s->last_rx_mid = -1;
+	s->params = p;
+	s->sock = sock;
+	if (addr != NULL) {
+		memcpy(&s->addr, addr, addrlen);
+		s->addrlen = addrlen;
+	}
+	s->method = (uint8_t)req->method;
+	s->confirmable = req->confirmable;
+	s->fmt = (uint16_t)req->fmt;
+	s->cb = req->cb;
+	s->user_data = req->user_data;
+	szx = zc_block_requested_szx(s, COAP_OPTION_BLOCK2); /* no option: our block size */
+	s->b2.szx = szx;
+	s->no_fmt = req->no_content_format;
+	s->obs.liveness = (uint8_t)req->observe_liveness;
+	s->serial = eng->next_serial++;
+	if (eng->next_serial == 0) {
+		eng->next_serial = 1;
+	}
+	zc_set_phase(eng, s, ZCOAP_PHASE_REQUEST);
+	/* zc_block1_setup() of no body: one message, its last "block" */
+	s->b1.szx = szx;
+	s->b1.last = true;
+	n = zc_send_plain(eng, s, now);
+	if (n < 0) {
+		zc_free(eng, s);
+		return n;
+	}
+	eng->last_deadline = s->deadline < s->end ? s->deadline : s->end;
+	return 0;
+}
+
+int zc_engine_submit(struct zcoap_engine *eng, int64_t now, int sock, const struct sockaddr *addr,
+		     socklen_t addrlen, const struct coap_client_request *req,
+		     const struct coap_transmission_parameters *params)
+{
+	int r = zc_engine_submit_plain(eng, now, sock, addr, addrlen, req, params);
+
+	if (r == ZC_SUBMIT_NOT_PLAIN) {
+		r = zc_engine_submit_general(eng, now, sock, addr, addrlen, req, params);
+	}
+	return r;
 }
 
 void zc_engine_set_cb_4_3(struct zcoap_engine *eng, uint32_t serial)

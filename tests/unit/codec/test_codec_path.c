@@ -146,26 +146,39 @@ static void test_path_long_segment(void **state)
  * coap_packet_set_path() on an empty packet, byte for byte and in its
  * errors: the table, then random paths of separators and segments whose
  * lengths straddle the extended-length boundaries (12/13, 268/269), each
- * into every room from none to two bytes more than it needs.
+ * into every room from none to two bytes more than it needs. So does
+ * zc_encode_path_copy(), which also copies the path.
  */
 static void check_encode_agrees(const char *path, size_t cap)
 {
 	static uint8_t buf[4 + 2048];
 	uint8_t out[2048];
+	static uint8_t out3[2048];
+	static char copy[1100];
 	struct coap_packet pkt;
 	int r1;
 	int r2;
+	int r3;
 
 	assert_true(cap <= sizeof(out));
 	assert_int_equal(coap_packet_init(&pkt, buf, (uint16_t)(4 + cap), 1, 0, 0, NULL, 1, 1), 0);
 	r1 = coap_packet_set_path(&pkt, path);
 	r2 = zc_encode_path(out, cap, path);
+	/* zc_encode_path_copy() (submit's fast path): the same, and a copy of the path */
+	memset(copy, 0x55, sizeof(copy));
+	r3 = zc_encode_path_copy(out3, cap, path, copy, sizeof(copy));
 	if (r1 < 0) {
 		assert_int_equal(r2, r1);
+		assert_int_equal(r3, r1);
 		return;
 	}
 	assert_int_equal(r2, pkt.offset - 4);
 	assert_memory_equal(out, buf + 4, (size_t)r2);
+	assert_int_equal(r3, r2);
+	assert_memory_equal(out3, out, (size_t)r2);
+	assert_string_equal(copy, path);
+	/* a copy buffer one byte too short for the path and its NUL: -EINVAL */
+	assert_int_equal(zc_encode_path_copy(out3, cap, path, copy, strlen(path)), -EINVAL);
 }
 
 static void test_encode_path_agrees(void **state)

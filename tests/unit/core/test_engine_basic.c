@@ -288,8 +288,9 @@ static void test_get_request(void **state)
 }
 
 /*
- * A request with no option but its path and no body takes the builder's
- * plain path (src/core/message.c, build_plain()): its bytes are those
+ * A request with no option but its path and no body takes submit's fast
+ * path (src/core/submit.c, zc_engine_submit_plain(); with an application
+ * token the builder's plain path, src/core/message.c): its bytes are those
  * coap_packet_init() + coap_packet_set_path() give for the same header,
  * token and path -- CON and NON, several methods, the library's 8-byte
  * token and an application's own shorter one, paths with queries, doubled
@@ -315,6 +316,8 @@ static void test_plain_request_bytes(void **state)
 	    {COAP_METHOD_GET, true, "abcdefghijklmnop", 0},
 	    {COAP_METHOD_GET, true, "abcdefghijklmnopq", 0},
 	    {COAP_METHOD_GET, true, "a/b/c/d/e/f/g/h?", 0},
+	    /* segments of 12 and 13 bytes: a one- and a two-byte option header */
+	    {COAP_METHOD_GET, true, "twelve-bytes/thirteen-byte?twelve-bytes&thirteen-byte", 0},
 	};
 	struct fk *f = *state;
 	struct coap_transmission_parameters p = fk_params();
@@ -347,6 +350,201 @@ static void test_plain_request_bytes(void **state)
 		assert_int_equal(zc_engine_cancel(&f->eng, NULL, 0, NULL, 0), 1);
 		fk_drain(f);
 	}
+}
+
+/* Fill every slot of @p f with @p pattern but what a free slot must hold. */
+static void garble_slots(struct fk *f, uint8_t pattern)
+{
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		struct zcoap_slot *s = &f->eng.slots[i];
+
+		memset(s, pattern, sizeof(*s));
+		s->phase = ZCOAP_PHASE_FREE;
+		s->msg = ZCOAP_MSG_NONE;
+		s->serial = 0;
+		s->deadline = INT64_MAX;
+	}
+}
+
+/*
+ * The fast path of a plain request (src/core/submit.c,
+ * zc_engine_submit_plain()) leaves the slot, byte for byte, as the general
+ * path leaves it (the MID aside: each call takes the next one), sends the
+ * same datagram and updates the engine alike: two engines whose slots hold
+ * the same leftovers get the same request, one by each path. Paths with
+ * extended option lengths, a query without a path (an extended delta),
+ * doubled separators and the longest path that fits; CON and NON, with and
+ * without a destination, an overall deadline and parameters.
+ */
+static void test_plain_fast_path_same_slot(void **state)
+{
+	static char longest[ZCOAP_CONFIG_MAX_PATH_LEN + 1];
+	struct {
+		enum coap_method method;
+		bool con;
+		const char *path;
+		bool to_addr;
+		uint32_t deadline_ms;
+		bool params;
+	} cases[] = {
+	    {COAP_METHOD_GET, true, "t", false, 0, false},
+	    {COAP_METHOD_GET, false, "a/bc?x=1&y", true, 0, true},
+	    {COAP_METHOD_DELETE, true, "", false, 5000, true},
+	    {COAP_METHOD_POST, true, "//a//b/?&q", true, 0, false},
+	    {COAP_METHOD_PUT, false, "seg-of-thirteen/0123456789abcdefghij?k=v", false, 0, true},
+	    {COAP_METHOD_FETCH, true, ".well-known/core", true, 7, true},
+	    {COAP_METHOD_IPATCH, true, "?only=query&x", false, 0, true},
+	    {COAP_METHOD_GET, true, "a/b/c/d/e/f/g/h?", false, 0, true},
+	    {COAP_METHOD_GET, true, "twelve-bytes/thirteen-byte?twelve-bytes&thirteen-byte", false,
+	     0, false},
+	    {COAP_METHOD_GET, true, longest, true, 0, true},
+	};
+	struct fk *f = *state;
+	struct coap_transmission_parameters p = fk_params();
+
+	(void)f;
+	memset(longest, 'x', sizeof(longest) - 1);
+	for (size_t i = 0; i < sizeof(longest) - 1; i += 40) {
+		longest[i] = '/'; /* segments of 39 bytes: one extended length byte each */
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct coap_client_request r =
+		    fk_req(cases[i].method, cases[i].con, cases[i].path, &u1);
+		struct fk *e[2];
+		const struct fk_sent *sent[2];
+		struct zcoap_slot *s[2];
+
+		r.deadline_ms = cases[i].deadline_ms;
+		r.no_content_format = (i % 2) == 0;
+		r.observe_liveness = (enum zcoap_observe_liveness)(i % 2);
+		e[0] = fk_new();
+		e[1] = fk_new();
+		for (int k = 0; k < 2; k++) {
+			garble_slots(e[k], (uint8_t)(0x5A + i));
+			fk_seed(e[k], (uint32_t)(1000 + i));
+			e[k]->now = 12345;
+			e[k]->eng.next_serial = (uint32_t)(40 + i);
+		}
+		assert_int_equal(zc_engine_submit_plain(&e[0]->eng, e[0]->now, e[0]->sock,
+							cases[i].to_addr
+							    ? (const struct sockaddr *)&e[0]->server
+							    : NULL,
+							cases[i].to_addr ? sizeof(e[0]->server) : 0,
+							&r, cases[i].params ? &p : NULL),
+				 0);
+		assert_int_equal(
+		    zc_engine_submit_general(
+			&e[1]->eng, e[1]->now, e[1]->sock,
+			cases[i].to_addr ? (const struct sockaddr *)&e[1]->server : NULL,
+			cases[i].to_addr ? sizeof(e[1]->server) : 0, &r,
+			cases[i].params ? &p : NULL),
+		    0);
+		s[0] = &e[0]->eng.slots[0];
+		s[1] = &e[1]->eng.slots[0];
+		/* The one difference: the general path took the next MID. */
+		assert_int_equal((uint16_t)(s[0]->mid + 1U), s[1]->mid);
+		s[1]->mid = s[0]->mid;
+		s[1]->tx[2] = s[0]->tx[2];
+		s[1]->tx[3] = s[0]->tx[3];
+		/* (struct copies of the parameters bring their padding along, from the stack) */
+		assert_int_equal(s[0]->params.ack_timeout, s[1]->params.ack_timeout);
+		assert_int_equal(s[0]->params.ack_random_percent, s[1]->params.ack_random_percent);
+		assert_int_equal(s[0]->params.coap_backoff_percent,
+				 s[1]->params.coap_backoff_percent);
+		assert_int_equal(s[0]->params.max_retransmission, s[1]->params.max_retransmission);
+		memcpy(&s[1]->params, &s[0]->params, sizeof(s[0]->params));
+		assert_memory_equal(s[0], s[1], sizeof(*s[0]));
+		assert_int_equal(fk_nsent(e[0]), 1);
+		assert_int_equal(fk_nsent(e[1]), 1);
+		sent[0] = fk_sent(e[0], 0);
+		sent[1] = fk_sent(e[1], 0);
+		assert_int_equal(sent[0]->len, s[0]->tx_len);
+		assert_memory_equal(sent[0]->buf, s[0]->tx, s[0]->tx_len);
+		assert_int_equal(sent[0]->addr_null, !cases[i].to_addr);
+		assert_int_equal(sent[1]->addr_null, !cases[i].to_addr);
+		assert_int_equal(e[0]->n_random, e[1]->n_random);
+		assert_memory_equal(e[0]->eng.active, e[1]->eng.active, sizeof(e[0]->eng.active));
+		assert_int_equal(e[0]->eng.n_active, e[1]->eng.n_active);
+		assert_int_equal(e[0]->eng.next_serial, e[1]->eng.next_serial);
+		assert_int_equal(e[0]->eng.last_deadline, e[1]->eng.last_deadline);
+		assert_int_equal(zc_engine_next_deadline(&e[0]->eng),
+				 zc_engine_next_deadline(&e[1]->eng));
+		fk_free(e[0]);
+		fk_free(e[1]);
+	}
+}
+
+/*
+ * zc_engine_submit_plain() declines every other shape, and any request
+ * its checks would have to reject, leaving the engine as it was (but for
+ * the path and datagram buffers of the free slot it looked at, which only
+ * a request's own lengths make readable): the general path decides (and
+ * zc_engine_submit() gives its answer).
+ */
+static void same_engine_but_buffers(struct zcoap_engine *now, struct zcoap_engine *before)
+{
+	for (unsigned int i = 0; i < ZCOAP_CONFIG_MAX_REQUESTS; i++) {
+		memcpy(before->slots[i].path, now->slots[i].path, sizeof(now->slots[i].path));
+		memcpy(before->slots[i].tx, now->slots[i].tx, sizeof(now->slots[i].tx));
+	}
+	assert_memory_equal(now, before, sizeof(*now));
+}
+
+static void test_plain_fast_path_declines(void **state)
+{
+	static char too_long[ZCOAP_CONFIG_MAX_PATH_LEN + 2];
+	struct fk *f = *state;
+	struct coap_client_option opt = {.code = COAP_OPTION_ACCEPT, .len = 1, .value = {50}};
+	struct sockaddr_in group = fk_addr4("224.0.1.187", 5683);
+	struct coap_transmission_parameters bad = {.ack_timeout = 0};
+	struct coap_client_request r;
+	static struct zcoap_engine before;
+
+	memset(too_long, 'a', sizeof(too_long) - 1);
+	memcpy(&before, &f->eng, sizeof(before));
+#define DECLINES(setup, addr, addrlen, params)                                                     \
+	do {                                                                                       \
+		r = fk_req(COAP_METHOD_GET, true, "p", &u1);                                       \
+		setup;                                                                             \
+		assert_int_equal(                                                                  \
+		    zc_engine_submit_plain(&f->eng, 0, f->sock, (addr), (addrlen), &r, (params)),  \
+		    ZC_SUBMIT_NOT_PLAIN);                                                          \
+		same_engine_but_buffers(&f->eng, &before);                                         \
+		assert_int_equal(fk_nsent(f), 0);                                                  \
+	} while (0)
+	DECLINES((r.options = &opt, r.num_options = 1), NULL, 0, NULL);
+	DECLINES((r.payload = testing, r.len = 7), NULL, 0, NULL);
+	DECLINES(r.payload = testing, NULL, 0, NULL); /* even an empty body has a Content-Format */
+	DECLINES(r.len = 1, NULL, 0, NULL);
+	DECLINES((r.token_len = 1, r.token[0] = 7), NULL, 0, NULL);
+	DECLINES(r.multicast_timeout_ms = 100, (const struct sockaddr *)&group, sizeof(group),
+		 NULL);
+	DECLINES(r.method = (enum coap_method)COAP_CODE_EMPTY, NULL, 0, NULL);
+	DECLINES(r.method = (enum coap_method)(COAP_METHOD_IPATCH + 1), NULL, 0, NULL);
+	DECLINES(r.path = NULL, NULL, 0, NULL);
+	DECLINES(r.path = too_long, NULL, 0, NULL);
+	DECLINES(r.fmt = 65536, NULL, 0, NULL);
+	DECLINES((void)0, (const struct sockaddr *)&group, sizeof(group),
+		 NULL); /* a group: -EINVAL */
+	DECLINES((void)0, (const struct sockaddr *)&f->server, 0, NULL);
+	DECLINES((void)0, NULL, 0, &bad);
+	/* an Echo value to carry (RFC 9175 §2.3) */
+	f->eng.echo.pending = true;
+	memcpy(&before, &f->eng, sizeof(before));
+	DECLINES((void)0, NULL, 0, NULL);
+	f->eng.echo.pending = false;
+	/* no free slot */
+	memset(f->eng.active, 0xFF, sizeof(f->eng.active));
+	memcpy(&before, &f->eng, sizeof(before));
+	DECLINES((void)0, NULL, 0, NULL);
+	memset(f->eng.active, 0, sizeof(f->eng.active));
+#undef DECLINES
+	/* The general path gives its answers: the same as without a fast path. */
+	r = fk_req(COAP_METHOD_GET, true, too_long, &u1);
+	assert_int_equal(fk_submit(f, &r, NULL), -EINVAL);
+	r = fk_req(COAP_METHOD_GET, true, "p", &u1);
+	assert_int_equal(fk_submit(f, &r, &bad), -EINVAL);
+	assert_int_equal(fk_nsent(f), 0);
 }
 
 /* Zephyr test_request_block: a failing first send is returned, with no event. */
@@ -1388,6 +1586,8 @@ int main(void)
 	    T(test_submit_slots_full),
 	    T(test_get_request),
 	    T(test_plain_request_bytes),
+	    T(test_plain_fast_path_same_slot),
+	    T(test_plain_fast_path_declines),
 	    T(test_request_block),
 	    T(test_backoff_deadlines),
 	    T(test_backoff_percent_300),
