@@ -36,6 +36,21 @@ static int io_send(void *ctx, int sock, const struct sockaddr *addr, socklen_t a
 }
 
 /*
+ * A request the pool cannot serve: bytes straight from the port when @p len
+ * exceeds the pool (returns false), else a full pool again.
+ */
+static bool refill(struct zcoap_client_private *priv, uint8_t *buf, size_t len)
+{
+	if (len > sizeof(priv->rand_pool)) {
+		(void)zc_port_random(buf, len);
+		return false;
+	}
+	(void)zc_port_random(priv->rand_pool, sizeof(priv->rand_pool));
+	priv->rand_left = (uint16_t)sizeof(priv->rand_pool);
+	return true;
+}
+
+/*
  * Every request takes 12 random bytes in one call (token and timeout
  * jitter, RFC 7252 §5.3.1, §4.2), a block-wise body 8 more (Request-Tag,
  * RFC 9175 §3): one getrandom() per pool (1024 bytes, 64 in small
@@ -48,29 +63,30 @@ static void io_random(void *ctx, uint8_t *buf, size_t len)
 	struct zcoap_client_private *priv = &((struct coap_client *)ctx)->priv;
 	uint8_t *p;
 
-	if (len > sizeof(priv->rand_pool)) {
-		(void)zc_port_random(buf, len);
+	if (priv->rand_left < len && !refill(priv, buf, len)) {
 		return;
-	}
-	if (priv->rand_left < len) {
-		(void)zc_port_random(priv->rand_pool, sizeof(priv->rand_pool));
-		priv->rand_left = (uint16_t)sizeof(priv->rand_pool);
 	}
 	p = priv->rand_pool + sizeof(priv->rand_pool) - priv->rand_left;
 	priv->rand_left = (uint16_t)(priv->rand_left - len);
 	/*
-	 * The engine takes 4, 8 or 12 bytes at a time: word-sized copies inline,
-	 * where a memcpy() and a memset() call each cost more than the copy.
+	 * The engine takes 12 bytes per request (token and jitter), 8 (a NON
+	 * request's token) or 4: copies and wipes of a constant size are a
+	 * few word moves inline, where memcpy() and memset() calls each cost
+	 * more than the copy.
 	 */
-	for (; len >= 4; len -= 4, buf += 4, p += 4) {
-		static const uint8_t zero[4];
-
-		memcpy(buf, p, 4);
-		memcpy(p, zero, 4);
-	}
-	for (; len > 0; len--) {
-		*buf++ = *p;
-		*p++ = 0;
+	switch (len) {
+	case 12:
+		memcpy(buf, p, 12);
+		memset(p, 0, 12);
+		break;
+	case 8:
+		memcpy(buf, p, 8);
+		memset(p, 0, 8);
+		break;
+	default:
+		memcpy(buf, p, len);
+		memset(p, 0, len);
+		break;
 	}
 }
 

@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "client/client_internal.h"
 #include "coap_client.h"
 #include "fake_clock.h"
 #include "zcoap_loop.h"
@@ -634,6 +635,54 @@ static void test_nested_loops(void **state)
 	g = nest_a;
 }
 
+/*
+ * The client's random pool (src/client/io.c, io_random()): the engine's
+ * 12-, 8- and other-sized takes each get the next unused bytes of the pool
+ * in order, and those bytes are wiped in the pool as they go (each CSPRNG
+ * byte is handed out once); a take larger than what is left refills the
+ * pool first, one larger than the pool bypasses it.
+ */
+static void test_random_pool_hands_out_once(void **state)
+{
+	static struct coap_client c;
+	struct zcoap_client_private *priv = &c.priv;
+	const size_t pool = sizeof(priv->rand_pool);
+	static const size_t takes[] = {12, 8, 4, 5, 12, 1, 8};
+	uint8_t big[sizeof(priv->rand_pool) + 16];
+	uint8_t buf[16];
+	size_t at = 0;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < pool; i++) {
+		priv->rand_pool[i] = (uint8_t)(i + 1U) | 0x80U; /* never 0 */
+	}
+	priv->rand_left = (uint16_t)pool;
+	for (size_t k = 0; k < sizeof(takes) / sizeof(takes[0]); k++) {
+		memset(buf, 0, sizeof(buf));
+		zc_client_io.random(&c, buf, takes[k]);
+		for (size_t j = 0; j < takes[k]; j++) {
+			assert_int_equal(buf[j], (uint8_t)((at + j + 1U) | 0x80U));
+			assert_int_equal(priv->rand_pool[at + j], 0); /* wiped */
+		}
+		assert_int_equal(buf[takes[k]], 0); /* nothing beyond the take */
+		at += takes[k];
+		assert_int_equal(priv->rand_left, pool - at);
+		assert_int_equal(priv->rand_pool[at],
+				 (uint8_t)((at + 1U) | 0x80U)); /* next intact */
+	}
+	/* Larger than the pool: straight from the port, the pool untouched. */
+	zc_client_io.random(&c, big, sizeof(big));
+	assert_int_equal(priv->rand_left, pool - at);
+	/* More than is left: a fresh pool, of which the take is the first bytes. */
+	priv->rand_left = 11;
+	zc_client_io.random(&c, buf, 12);
+	assert_int_equal(priv->rand_left, pool - 12);
+	for (size_t j = 0; j < 12; j++) {
+		assert_int_equal(priv->rand_pool[j], 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +696,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deinit_while_processing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_linger_duplicate_closed_late, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nested_loops, setup, teardown),
+	    cmocka_unit_test(test_random_pool_hands_out_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
