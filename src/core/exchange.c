@@ -323,22 +323,41 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 	return 0;
 }
 
+/*
+ * zc_send_new() and arm_timer() for this one shape, in one function: the
+ * token and the jitter in one draw, nothing to save or restore (a failed
+ * send frees the slot), the CON timer armed here.
+ */
 int zc_send_plain(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 {
-	uint8_t jitter[4];
-	bool have_jitter = wants_jitter(s);
+	bool con = s->confirmable;
+	uint64_t span = con ? zc_initial_timeout_span(&s->params) : 0;
+	uint8_t b[12];
 	int r;
 
-	fresh_token(eng, s, have_jitter ? jitter : NULL);
+	/* RFC 7252 §5.3.1: 8 CSPRNG bytes, unique among outstanding requests (fresh_token()) */
+	eng->io->random(eng->io_ctx, b, span > 0 ? 12 : 8);
+	while (zc_token_owner(eng, b) != NULL) {
+		eng->io->random(eng->io_ctx, b, 8);
+	}
+	memcpy(s->token, b, 8);
+	s->tkl = 8;
 	s->mid = coap_next_id();
-	zc_build_header(s, s->confirmable ? COAP_TYPE_CON : COAP_TYPE_NON_CON);
+	zc_build_header(s, con ? COAP_TYPE_CON : COAP_TYPE_NON_CON);
 	r = send_tx(eng, s);
 	if (r < 0) {
 		s->tkl = 0; /* as zc_send_new() leaves it: no token */
 		return r;
 	}
 	zc_tok_reindex(eng, s);
-	arm_timer(eng, s, now, have_jitter ? jitter : NULL);
+	if (!con) {
+		arm_timer(eng, s, now, NULL); /* a NON request's timer takes no random value */
+		return 0;
+	}
+	s->msg = ZCOAP_MSG_WAIT_ACK;
+	s->retries_left = s->params.max_retransmission;
+	s->timeout_ms = zc_initial_timeout(&s->params, span > 0 ? be32(b + 8) : 0);
+	s->deadline = now + s->timeout_ms;
 	return 0;
 }
 
