@@ -331,13 +331,18 @@ int zc_send_new(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 int zc_send_plain(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 {
 	bool con = s->confirmable;
+	uint32_t ack_timeout = s->params.ack_timeout;
 	uint64_t span = con ? zc_initial_timeout_span(&s->params) : 0;
 	uint8_t b[12];
 	int r;
 
-	/* RFC 7252 §5.3.1: 8 CSPRNG bytes, unique among outstanding requests (fresh_token()) */
+	/*
+	 * RFC 7252 §5.3.1: 8 CSPRNG bytes, unique among outstanding requests
+	 * (fresh_token()). The only request in flight (this one: no token yet)
+	 * has no other to compare with.
+	 */
 	eng->io->random(eng->io_ctx, b, span > 0 ? 12 : 8);
-	while (zc_token_owner(eng, b) != NULL) {
+	while (eng->n_active > 1 && zc_token_owner(eng, b) != NULL) {
 		eng->io->random(eng->io_ctx, b, 8);
 	}
 	memcpy(s->token, b, 8);
@@ -356,7 +361,14 @@ int zc_send_plain(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 	}
 	s->msg = ZCOAP_MSG_WAIT_ACK;
 	s->retries_left = s->params.max_retransmission;
-	s->timeout_ms = zc_initial_timeout(&s->params, span > 0 ? be32(b + 8) : 0);
+	/* zc_initial_timeout(), with the span computed above */
+	if (span > 0) {
+		uint64_t t = ack_timeout + be32(b + 8) % (span + 1U);
+
+		s->timeout_ms = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+	} else {
+		s->timeout_ms = ack_timeout;
+	}
 	s->deadline = now + s->timeout_ms;
 	return 0;
 }

@@ -299,6 +299,60 @@ static void test_no_content_format_blockwise(void **state)
 	assert_false(zc_engine_busy(&f->eng));
 }
 
+/* Random bytes by script: draw i fills the buffer with script_bytes[i]. */
+static const uint8_t script_bytes[] = {0x11, 0x11, 0x22, 0x33};
+static size_t script_draws;
+static size_t script_lens[8];
+
+static void scripted_random(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	assert_true(script_draws < sizeof(script_bytes));
+	script_lens[script_draws] = len;
+	memset(buf, script_bytes[script_draws++], len);
+}
+
+/*
+ * RFC 7252 §5.3.1: a library token that a request in flight already uses is
+ * drawn again -- also on the fast path of a plain request (submit.c), which
+ * skips the comparison only when no other request is in flight. Two plain
+ * requests (CON with the default parameters: token and jitter in one draw
+ * of 12 bytes); the second's first draw repeats the first's token.
+ */
+static void test_token_library_redrawn_on_collision(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r1 = fk_req(COAP_METHOD_GET, true, "a", &u1);
+	struct coap_client_request r2 = fk_req(COAP_METHOD_GET, true, "b", &u2);
+	struct fk_msg m1;
+	struct fk_msg m2;
+	static const uint8_t tok1[8] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11};
+	static const uint8_t tok2[8] = {0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22};
+
+	script_draws = 0;
+	f->io.random = scripted_random;
+	assert_int_equal(fk_submit(f, &r1, NULL), 0);
+	assert_int_equal(script_draws, 1); /* alone: no comparison, no second draw */
+	assert_int_equal(script_lens[0], 12);
+	assert_int_equal(fk_submit(f, &r2, NULL), 0);
+	assert_int_equal(script_draws, 3);
+	assert_int_equal(script_lens[1], 12);
+	assert_int_equal(script_lens[2], 8); /* only the token again */
+	fk_sent_msg(f, 0, &m1);
+	fk_sent_msg(f, 1, &m2);
+	assert_int_equal(m1.tkl, 8);
+	assert_int_equal(m2.tkl, 8);
+	assert_memory_equal(m1.token, tok1, 8);
+	assert_memory_equal(m2.token, tok2, 8);
+	/* Each response finds its own request. */
+	fk_reply_ack(f, &m2, COAP_RESPONSE_CODE_CONTENT, "2", 1);
+	assert_int_equal(fk_nev(f), 1);
+	assert_ptr_equal(fk_ev(f, 0)->user_data, &u2);
+	fk_reply_ack(f, &m1, COAP_RESPONSE_CODE_CONTENT, "1", 1);
+	assert_int_equal(fk_nev(f), 2);
+	assert_ptr_equal(fk_ev(f, 1)->user_data, &u1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +361,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_token_invalid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_in_use_eexist, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_library_token_in_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_library_redrawn_on_collision, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_token_block2_continuation_fresh, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_block1_first_block_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_observe_register_deregister, setup,
