@@ -635,6 +635,63 @@ static void test_nested_loops(void **state)
 	g = nest_a;
 }
 
+/* Receive the next datagram on @p sock (waiting for it without a timing assumption). */
+static ssize_t recv_datagram(int sock, uint8_t *buf, size_t cap)
+{
+	struct pollfd p = {.fd = sock, .events = POLLIN};
+
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	return recv(sock, buf, cap, 0);
+}
+
+/*
+ * coap_client_req() sends its first datagram after releasing the lock, from
+ * a copy (src/client/io.c, io_send()); the copy's inline moves cover 8..32
+ * bytes: every datagram from 4 bytes (a ping) to 53 (a path of 40 bytes)
+ * arrives as the codec encodes it.
+ */
+static void test_deferred_send_bytes(void **state)
+{
+	struct fx *f = *state;
+	char path[41];
+
+	for (size_t n = 0; n <= 40; n++) {
+		struct coap_client_request r = f->req;
+		uint8_t got[128];
+		uint8_t want[128];
+		struct coap_packet pkt;
+		ssize_t len;
+
+		path[n] = '\0';
+		for (size_t i = 0; i < n; i++) {
+			path[i] = (char)('a' + (i % 26));
+		}
+		r.path = path;
+		assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &r, NULL), 0);
+		len = recv_datagram(f->server, got, sizeof(got));
+		assert_true(len >= 12);
+		assert_int_equal(got[0] & 0x0F, 8);
+		assert_int_equal(coap_packet_init(&pkt, want, sizeof(want), 1, COAP_TYPE_CON, 8,
+						  got + 4, COAP_METHOD_GET,
+						  (uint16_t)((got[2] << 8) | got[3])),
+				 0);
+		assert_int_equal(coap_packet_set_path(&pkt, path), 0);
+		assert_int_equal((size_t)len, pkt.offset);
+		assert_memory_equal(got, want, pkt.offset);
+		coap_client_cancel_requests(&f->client);
+	}
+	/* A ping: 4 bytes, an Empty CON. */
+	assert_int_equal(zcoap_client_ping(&f->client, f->sock, NULL, cb, f, 0, NULL), 0);
+	{
+		uint8_t got[16];
+
+		assert_int_equal(recv_datagram(f->server, got, sizeof(got)), 4);
+		assert_int_equal(got[0], 0x40);
+		assert_int_equal(got[1], 0);
+	}
+	coap_client_cancel_requests(&f->client);
+}
+
 /*
  * The client's random pool (src/client/io.c, io_random()): the engine's
  * 12-, 8- and other-sized takes each get the next unused bytes of the pool
@@ -696,6 +753,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deinit_while_processing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_linger_duplicate_closed_late, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nested_loops, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deferred_send_bytes, setup, teardown),
 	    cmocka_unit_test(test_random_pool_hands_out_once),
 	};
 
