@@ -334,6 +334,7 @@ int zc_send_plain(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 	uint32_t ack_timeout = s->params.ack_timeout;
 	uint64_t span = con ? zc_initial_timeout_span(&s->params) : 0;
 	uint8_t b[12];
+	uint16_t mid;
 	int r;
 
 	/*
@@ -347,8 +348,15 @@ int zc_send_plain(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 	}
 	memcpy(s->token, b, 8);
 	s->tkl = 8;
-	s->mid = coap_next_id();
-	zc_build_header(s, con ? COAP_TYPE_CON : COAP_TYPE_NON_CON);
+	mid = coap_next_id();
+	s->mid = mid;
+	/* message.c's build_header() for this shape: version 1, TKL 8, then the token */
+	s->tx[0] = (uint8_t)((COAP_VERSION_1 << 6) |
+			     ((unsigned int)(con ? COAP_TYPE_CON : COAP_TYPE_NON_CON) << 4) | 8U);
+	s->tx[1] = s->method;
+	s->tx[2] = (uint8_t)(mid >> 8);
+	s->tx[3] = (uint8_t)mid;
+	memcpy(s->tx + COAP_FIXED_HEADER_SIZE, b, 8);
 	r = send_tx(eng, s);
 	if (r < 0) {
 		s->tkl = 0; /* as zc_send_new() leaves it: no token */

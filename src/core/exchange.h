@@ -267,13 +267,6 @@ int zc_exchange_deregister(struct zcoap_engine *eng, struct zcoap_slot *s, int64
  */
 int zc_build_message(struct zcoap_slot *s, bool confirmable);
 
-/**
- * Write the header and token of the slot's message (s->method, s->mid,
- * s->token) into s->tx: the start of a plain request (no option but its
- * path, no body), whose path options follow at tx[4 + tkl].
- */
-void zc_build_header(struct zcoap_slot *s, uint8_t type);
-
 /** Write an Empty ACK or RST for @p mid into @p out (4 bytes, RFC 7252 §4.2/§4.3). */
 void zc_build_empty(uint8_t out[4], uint8_t type, uint16_t mid);
 

@@ -74,7 +74,12 @@ static bool patch_continuation(struct zcoap_slot *s)
  * bytes the general builder below would produce (test_engine_basic's
  * test_plain_request_bytes), at a fraction of its cost.
  */
-void zc_build_header(struct zcoap_slot *s, uint8_t type)
+/*
+ * The header and token of the slot's message (s->method, s->mid, s->token)
+ * in s->tx, the path options to follow at tx[4 + tkl] (zc_send_plain()
+ * writes the same for submit's fast path).
+ */
+static void build_header(struct zcoap_slot *s, uint8_t type)
 {
 	s->tx[0] = (uint8_t)((COAP_VERSION_1 << 6) | ((unsigned int)type << 4) | s->tkl);
 	s->tx[1] = s->method;
@@ -92,7 +97,7 @@ static int build_plain(struct zcoap_slot *s, uint8_t type)
 	size_t hdr = COAP_FIXED_HEADER_SIZE + (size_t)s->tkl;
 	int n;
 
-	zc_build_header(s, type);
+	build_header(s, type);
 	n = zc_encode_path(s->tx + hdr, sizeof(s->tx) - hdr, s->path);
 	if (n < 0) {
 		return n;

@@ -332,7 +332,8 @@ int zc_engine_submit_plain(struct zcoap_engine *eng, int64_t now, int sock,
 	s->fmt = (uint16_t)req->fmt;
 	s->cb = req->cb;
 	s->user_data = req->user_data;
-	szx = zc_block_requested_szx(s, COAP_OPTION_BLOCK2); /* no option: our block size */
+	/* zc_block_requested_szx() without options: our block size (RFC 7959 §2.4) */
+	szx = (uint8_t)coap_bytes_to_block_size(ZCOAP_CONFIG_BLOCK_SIZE);
 	s->b2.szx = szx;
 	s->no_fmt = req->no_content_format;
 	s->obs.liveness = (uint8_t)req->observe_liveness;
