@@ -547,6 +547,34 @@ static void test_plain_fast_path_declines(void **state)
 	assert_int_equal(fk_nsent(f), 0);
 }
 
+/*
+ * A plain request whose send fails (submit's fast path, zc_send_plain()):
+ * the error is returned, no event, the slot is free again and the next
+ * plain request goes out as usual, its token checked against none.
+ */
+static void test_plain_fast_path_send_fails(void **state)
+{
+	struct fk *f = *state;
+	struct coap_client_request r = fk_req(COAP_METHOD_GET, true, "t", &u1);
+	struct fk_msg m;
+
+	fk_script(f, -EAGAIN, 1);
+	assert_int_equal(zc_engine_submit_plain(&f->eng, f->now, f->sock, NULL, 0, &r, NULL),
+			 -EAGAIN);
+	fk_drain(f);
+	assert_int_equal(fk_nev(f), 0);
+	assert_false(zc_engine_busy(&f->eng));
+	assert_int_equal(f->eng.n_active, 0);
+	assert_int_equal(f->eng.slots[0].phase, ZCOAP_PHASE_FREE);
+	assert_int_equal(fk_submit(f, &r, NULL), 0);
+	assert_int_equal(fk_nsent(f), 2);
+	fk_last_msg(f, &m);
+	assert_int_equal(m.tkl, 8);
+	fk_reply_ack(f, &m, COAP_RESPONSE_CODE_CONTENT, "x", 1);
+	assert_int_equal(fk_nev(f), 1);
+	assert_false(zc_engine_busy(&f->eng));
+}
+
 /* Zephyr test_request_block: a failing first send is returned, with no event. */
 static void test_request_block(void **state)
 {
@@ -1588,6 +1616,7 @@ int main(void)
 	    T(test_plain_request_bytes),
 	    T(test_plain_fast_path_same_slot),
 	    T(test_plain_fast_path_declines),
+	    T(test_plain_fast_path_send_fails),
 	    T(test_request_block),
 	    T(test_backoff_deadlines),
 	    T(test_backoff_percent_300),
