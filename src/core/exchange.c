@@ -170,6 +170,14 @@ void zc_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc
 	zc_free(eng, s);
 }
 
+void zc_exchange_on_plain_response(struct zcoap_engine *eng, struct zcoap_slot *s, uint8_t code,
+				   const uint8_t *payload, uint16_t len)
+{
+	/* zc_exchange_on_response()'s way for this shape: Block2's FINISH at offset 0. */
+	zc_emit(eng, s, code, 0, payload, len, true, true, true);
+	zc_free(eng, s);
+}
+
 /* ---- sending ----------------------------------------------------------------- */
 
 static int send_datagram(struct zcoap_engine *eng, int sock, const struct sockaddr *addr,
