@@ -13,17 +13,46 @@
 #include "client/client_internal.h"
 #include "port/port.h"
 
-/* The response behind the callback running on this thread (zcoap_client_response_info()). */
-static _Thread_local const struct zcoap_response_info *current_info;
+/*
+ * The response behind a callback, described only when the callback asks
+ * (zcoap_client_response_info()): most never do. Each callback frame has
+ * its own, so a callback nested in another (a cancel's callback, another
+ * client's loop) leaves the outer one's description alone. The engine's
+ * fields it reads stay as they were until the callback returns: only this
+ * thread, the client's loop thread, changes them (manual.c refuses a second
+ * loop, -EBUSY, and one from a callback, -EDEADLK).
+ */
+struct cb_info {
+	const struct zcoap_engine *eng;
+	bool filled;
+	struct zcoap_response_info info;
+};
+
+/* The response behind the callback running on this thread, or NULL. */
+static _Thread_local struct cb_info *current_info;
+
+static const struct zcoap_response_info *describe(struct cb_info *c)
+{
+	if (c == NULL) {
+		return NULL;
+	}
+	if (!c->filled) {
+		zc_engine_response_info(c->eng, &c->info);
+		c->filled = true;
+	}
+	return &c->info;
+}
 
 const struct zcoap_response_info *zcoap_client_response_info(void)
 {
-	return current_info;
+	return describe(current_info);
 }
 
 const struct coap_packet *zcoap_client_response_packet(void)
 {
-	return current_info != NULL ? current_info->packet : NULL;
+	const struct zcoap_response_info *info = describe(current_info);
+
+	return info != NULL ? info->packet : NULL;
 }
 
 /*
@@ -60,7 +89,11 @@ static unsigned int take_events_locked(struct coap_client *client, struct zcoap_
 	struct zcoap_client_private *priv = &client->priv;
 	unsigned int n = priv->eng.n_events;
 
-	memcpy(evs, priv->eng.events, n * sizeof(evs[0]));
+	if (n == 1) {
+		evs[0] = priv->eng.events[0]; /* the usual case: one response, no library call */
+	} else {
+		memcpy(evs, priv->eng.events, n * sizeof(evs[0]));
+	}
 	priv->eng.n_events = 0;
 	return n;
 }
@@ -100,10 +133,10 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 
 	for (unsigned int i = 0; i < n; i++) {
 		const struct zcoap_event *ev = &evs[i];
-		const struct zcoap_response_info *saved_info = current_info;
+		struct cb_info *saved_info = current_info;
 		struct zc_running_cb frame; /* deferred is read only once has_deferred is set */
 		struct zc_running_cb *owner;
-		struct zcoap_response_info info;
+		struct cb_info info; /* info.info is filled only when asked for */
 
 		if (ev->cb == NULL || !zc_engine_event_live(&priv->eng, ev)) {
 			continue;
@@ -140,7 +173,8 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 			wait_callback_locked(priv, ev->serial);
 		}
 		if (ev->has_packet) {
-			zc_engine_response_info(&priv->eng, &info);
+			info.eng = &priv->eng;
+			info.filled = false;
 			current_info = &info;
 		} else {
 			current_info = NULL;
@@ -152,15 +186,16 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
 		zc_port_mutex_unlock(&priv->lock);
 		if (ev->cb_4_3) {
 			/* A request in the Zephyr 4.3 shape (api_4_3.c). */
+			const struct zcoap_response_info *ri = describe(current_info);
 			struct coap_client_response_data data = {
 			    .result_code = ev->code,
-			    .packet = current_info != NULL ? current_info->packet : NULL,
+			    .packet = ri != NULL ? ri->packet : NULL,
 			    .offset = ev->offset,
 			    .payload = ev->payload,
 			    .payload_len = ev->len,
 			    .last_block = ev->last_block,
-			    .source = current_info != NULL ? current_info->source : NULL,
-			    .source_len = current_info != NULL ? current_info->source_len : 0,
+			    .source = ri != NULL ? ri->source : NULL,
+			    .source_len = ri != NULL ? ri->source_len : 0,
 			};
 			zcoap_client_response_cb_4_3_t cb43 =
 			    (zcoap_client_response_cb_4_3_t)(void (*)(void))ev->cb;

@@ -634,6 +634,106 @@ static void test_nested_loops(void **state)
 	g = nest_a;
 }
 
+/*
+ * The response info of a callback stays its own while another client's
+ * callback runs nested in it (A's callback drives B's loop), whether A
+ * asked for it before the nested callback or only after it: each callback
+ * has its own description (events.c fills it only when asked for).
+ */
+static int info_port_before;
+static int info_port_after;
+static int info_port_late;
+static int info_port_b;
+static const struct zcoap_response_info *info_a_ptr;
+static bool info_ask_early;
+
+static int source_port(const struct zcoap_response_info *info)
+{
+	if (info == NULL || info->source == NULL || info->source->sa_family != AF_INET) {
+		return -1;
+	}
+	return ntohs(((const struct sockaddr_in *)(const void *)info->source)->sin_port);
+}
+
+static void info_b_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+		      bool last_block, void *user_data)
+{
+	(void)code;
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last_block;
+	(void)user_data;
+	info_port_b = source_port(zcoap_client_response_info());
+}
+
+static void info_a_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+		      bool last_block, void *user_data)
+{
+	(void)code;
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last_block;
+	(void)user_data;
+	if (info_ask_early) {
+		info_a_ptr = zcoap_client_response_info();
+		info_port_before = source_port(info_a_ptr);
+	}
+	nest_b_result = zcoap_client_process(&nest_b->client, -1);
+	if (info_ask_early) {
+		info_port_after = source_port(info_a_ptr); /* the pointer taken before */
+	}
+	info_port_late = source_port(zcoap_client_response_info());
+}
+
+static void test_nested_info(void **state)
+{
+	for (int early = 0; early < 2; early++) {
+		struct fx *b = NULL;
+		struct coap_client_request ra;
+		struct coap_client_request rb;
+		uint8_t buf[256];
+		struct sockaddr_in from;
+		struct sockaddr_in sa;
+		struct sockaddr_in sb;
+		socklen_t alen = sizeof(sa);
+
+		assert_int_equal(setup((void **)&b), 0);
+		nest_a = *state;
+		nest_b = b;
+		info_ask_early = early != 0;
+		info_port_before = info_port_after = info_port_late = info_port_b = 0;
+		assert_int_equal(getsockname(nest_a->server, (struct sockaddr *)&sa, &alen), 0);
+		alen = sizeof(sb);
+		assert_int_equal(getsockname(b->server, (struct sockaddr *)&sb, &alen), 0);
+		assert_int_not_equal(sa.sin_port, sb.sin_port);
+		ra = nest_a->req;
+		ra.cb = info_a_cb;
+		rb = b->req;
+		rb.cb = info_b_cb;
+		assert_int_equal(coap_client_req(&nest_a->client, nest_a->sock, NULL, &ra, NULL),
+				 0);
+		assert_true(server_recv(nest_a, buf, sizeof(buf), &from) >= 4);
+		server_answer(nest_a, buf, &from);
+		assert_int_equal(coap_client_req(&b->client, b->sock, NULL, &rb, NULL), 0);
+		assert_true(server_recv(b, buf, sizeof(buf), &from) >= 4);
+		server_answer(b, buf, &from);
+
+		assert_int_equal(zcoap_client_process(&nest_a->client, -1), 1);
+		assert_int_equal(nest_b_result, 1);
+		assert_int_equal(info_port_b, ntohs(sb.sin_port));
+		assert_int_equal(info_port_late, ntohs(sa.sin_port));
+		if (early) {
+			assert_int_equal(info_port_before, ntohs(sa.sin_port));
+			assert_int_equal(info_port_after, ntohs(sa.sin_port));
+		}
+		assert_null(zcoap_client_response_info()); /* outside any callback */
+		assert_int_equal(teardown((void **)&b), 0);
+		g = nest_a;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +747,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deinit_while_processing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_linger_duplicate_closed_late, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nested_loops, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nested_info, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
