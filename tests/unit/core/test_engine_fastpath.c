@@ -446,6 +446,97 @@ static void test_plain_shape_observe(void **state)
 	assert_int_equal(zc_engine_take_lingers(&f->eng, socks, 4), 0);
 }
 
+/*
+ * zc_engine_receive_plain() (the loop's first try, without a clock) either
+ * handles a datagram as zc_engine_receive() would, or does nothing at all:
+ * no trace, no event, no datagram sent, the request unchanged.
+ */
+static bool plain_try(struct fk *f, const struct sockaddr *src, socklen_t srclen, const uint8_t *b,
+		      size_t n, bool truncated)
+{
+	memset(f->rx, 0xEE, sizeof(f->rx));
+	memcpy(f->rx, b, n);
+	return zc_engine_receive_plain(&f->eng, f->sock, src, srclen, f->rx, n, truncated);
+}
+
+static void test_receive_plain_declines(void **state)
+{
+	struct fk *f = *state;
+	struct sockaddr_in other = fk_addr4(FK_SERVER_IP, FK_SERVER_PORT + 1);
+	struct fk_msg m, bad;
+	uint8_t good[64];
+	uint8_t b[64];
+	size_t gn;
+	size_t sent;
+	size_t traced;
+
+	plain_get(f, &m);
+	sent = fk_nsent(f);
+	traced = f->n_trace_in;
+	gn = plain_ack_bytes(&m, COAP_RESPONSE_CODE_CONTENT, "x", good);
+	for (int k = 0; k < 12; k++) {
+		size_t n = gn;
+		bool trunc = false;
+		const struct sockaddr *src = SRV;
+
+		memcpy(b, good, gn);
+		switch (k) {
+		case 0:
+			bad = m;
+			bad.mid = (uint16_t)(m.mid + 1);
+			n = plain_ack_bytes(&bad, COAP_RESPONSE_CODE_CONTENT, "x", b);
+			break;
+		case 1:
+			b[11] ^= 1U; /* token */
+			break;
+		case 2:
+			b[0] = 0x67; /* TKL 7 */
+			break;
+		case 3:
+			b[0] = 0x78; /* RST */
+			break;
+		case 4:
+			b[0] = 0x48; /* CON */
+			break;
+		case 5:
+			b[1] = COAP_MAKE_RESPONSE_CODE(3, 0);
+			break;
+		case 6:
+			b[1] = COAP_CODE_EMPTY;
+			break;
+		case 7:
+			n = 13; /* a marker with no payload */
+			break;
+		case 8:
+			b[12] = 0xC4; /* an option cut off */
+			n = 14;
+			break;
+		case 9:
+			trunc = true;
+			break;
+		case 10:
+			src = (const struct sockaddr *)&other;
+			break;
+		default:
+			n = 11; /* shorter than header and token */
+			break;
+		}
+		assert_false(plain_try(f, src, sizeof(f->server), b, n, trunc));
+		assert_int_equal(f->n_trace_in, traced);
+		assert_int_equal(fk_nsent(f), sent);
+		assert_int_equal(f->eng.n_events, 0);
+		assert_true(zc_engine_busy(&f->eng));
+	}
+	assert_true(plain_try(f, SRV, sizeof(f->server), good, gn, false));
+	assert_int_equal(f->n_trace_in, traced + 1);
+	assert_int_equal(f->eng.n_events, 1);
+	assert_false(zc_engine_busy(&f->eng));
+	fk_drain(f);
+	fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, "x", 1, 0, true, true);
+	/* The request is gone: the same datagram again is declined (and then dropped). */
+	assert_false(plain_try(f, SRV, sizeof(f->server), good, gn, false));
+}
+
 /* ---- codec: zc_packet_parse_bare() agrees with coap_packet_parse() ---- */
 
 static void check_bare_agrees(uint8_t *d, uint16_t len)
@@ -533,6 +624,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_plain_shape_truncated_datagram, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plain_shape_in_body, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plain_shape_observe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_receive_plain_declines, setup, teardown),
 	    cmocka_unit_test(test_parse_bare_agrees),
 	};
 
