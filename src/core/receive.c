@@ -275,9 +275,9 @@ static void handle_truncated(struct zcoap_engine *eng, const struct zc_rx *rx)
  * @return The request, or NULL: not this shape or no such exchange (eng->rx
  *         may then hold the view; the general path parses again).
  */
-static struct zcoap_slot *plain_ack_target(struct zcoap_engine *eng, int sock,
-					   const struct sockaddr *src, socklen_t srclen,
-					   uint8_t *data, size_t len, bool truncated)
+static inline struct zcoap_slot *plain_ack_target(struct zcoap_engine *eng, int sock,
+						  const struct sockaddr *src, socklen_t srclen,
+						  uint8_t *data, size_t len, bool truncated)
 {
 	uint16_t mid;
 	struct zcoap_slot *s;
