@@ -89,11 +89,7 @@ static unsigned int take_events_locked(struct coap_client *client, struct zcoap_
 	struct zcoap_client_private *priv = &client->priv;
 	unsigned int n = priv->eng.n_events;
 
-	if (n == 1) {
-		evs[0] = priv->eng.events[0]; /* the usual case: one response, no library call */
-	} else {
-		memcpy(evs, priv->eng.events, n * sizeof(evs[0]));
-	}
+	memcpy(evs, priv->eng.events, n * sizeof(evs[0]));
 	priv->eng.n_events = 0;
 	return n;
 }
@@ -126,97 +122,119 @@ static void wait_callback_locked(struct zcoap_client_private *priv, uint32_t ser
 }
 
 static void run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
-				    unsigned int n)
+				    unsigned int n);
+
+/*
+ * Run the callback of one taken event (with the lock released), unless its
+ * request's callback is running on this thread already. @p self: this
+ * thread runs the client's loop (zc_loop_is_self()).
+ */
+static void run_event_locked(struct coap_client *client, const struct zcoap_event *ev, bool self)
 {
 	struct zcoap_client_private *priv = &client->priv;
+	struct cb_info *saved_info = current_info;
+	struct zc_running_cb frame; /* deferred is read only once has_deferred is set */
+	struct zc_running_cb *owner;
+	struct cb_info info; /* info.info is filled only when asked for */
+
+	if (ev->cb == NULL || !zc_engine_event_live(&priv->eng, ev)) {
+		return;
+	}
+	frame.serial = ev->serial;
+	frame.outer = priv->running;
+	frame.has_deferred = false;
+	owner = self ? running_locked(priv, ev->serial) : NULL;
+	if (owner != NULL) {
+		/*
+		 * Never re-enter a request's callback from inside itself.
+		 * A callback that ends its own request gets no nested
+		 * final callback (Zephyr's in_callback rule). Ended from
+		 * a callback nested in it (A's callback cancelled B, B's
+		 * -ECANCELED cancels A), its final callback runs once its
+		 * own has returned: still exactly one, and the last.
+		 */
+		if (ev->final && owner != priv->running) {
+			owner->deferred = *ev;
+			owner->has_deferred = true;
+		}
+		return;
+	}
+	if (!self && ev->final) {
+		/*
+		 * The request ended (cancel, NON deregistration, a failed
+		 * send) while the client thread may still run one of its
+		 * callbacks: its final callback, where the application
+		 * frees user_data, must come after that one has returned.
+		 * Only the client thread runs non-final callbacks, and
+		 * none starts for an ended request (zc_engine_event_live()),
+		 * so after this wait this one is the last.
+		 */
+		wait_callback_locked(priv, ev->serial);
+	}
+	if (ev->has_packet) {
+		info.eng = &priv->eng;
+		info.filled = false;
+		current_info = &info;
+	} else {
+		current_info = NULL;
+	}
+	if (self) {
+		priv->running = &frame;
+		priv->loop_callbacks++;
+	}
+	zc_port_mutex_unlock(&priv->lock);
+	if (ev->cb_4_3) {
+		/* A request in the Zephyr 4.3 shape (api_4_3.c). */
+		const struct zcoap_response_info *ri = describe(current_info);
+		struct coap_client_response_data data = {
+		    .result_code = ev->code,
+		    .packet = ri != NULL ? ri->packet : NULL,
+		    .offset = ev->offset,
+		    .payload = ev->payload,
+		    .payload_len = ev->len,
+		    .last_block = ev->last_block,
+		    .source = ri != NULL ? ri->source : NULL,
+		    .source_len = ri != NULL ? ri->source_len : 0,
+		};
+		zcoap_client_response_cb_4_3_t cb43 =
+		    (zcoap_client_response_cb_4_3_t)(void (*)(void))ev->cb;
+
+		cb43(&data, ev->user_data);
+	} else {
+		ev->cb(ev->code, ev->offset, ev->payload, ev->len, ev->last_block, ev->user_data);
+	}
+	zc_port_mutex_lock(&priv->lock);
+	current_info = saved_info;
+	if (self) {
+		priv->running = frame.outer;
+		if (priv->cb_waiters > 0) {
+			zc_port_cond_broadcast(&priv->cond); /* a cancel waits for it */
+		}
+		if (frame.has_deferred) {
+			run_taken_events_locked(client, &frame.deferred, 1);
+		}
+	}
+}
+
+static void run_taken_events_locked(struct coap_client *client, const struct zcoap_event *evs,
+				    unsigned int n)
+{
 	bool self = zc_loop_is_self(client);
 
 	for (unsigned int i = 0; i < n; i++) {
-		const struct zcoap_event *ev = &evs[i];
-		struct cb_info *saved_info = current_info;
-		struct zc_running_cb frame; /* deferred is read only once has_deferred is set */
-		struct zc_running_cb *owner;
-		struct cb_info info; /* info.info is filled only when asked for */
-
-		if (ev->cb == NULL || !zc_engine_event_live(&priv->eng, ev)) {
-			continue;
-		}
-		frame.serial = ev->serial;
-		frame.outer = priv->running;
-		frame.has_deferred = false;
-		owner = self ? running_locked(priv, ev->serial) : NULL;
-		if (owner != NULL) {
-			/*
-			 * Never re-enter a request's callback from inside itself.
-			 * A callback that ends its own request gets no nested
-			 * final callback (Zephyr's in_callback rule). Ended from
-			 * a callback nested in it (A's callback cancelled B, B's
-			 * -ECANCELED cancels A), its final callback runs once its
-			 * own has returned: still exactly one, and the last.
-			 */
-			if (ev->final && owner != priv->running) {
-				owner->deferred = *ev;
-				owner->has_deferred = true;
-			}
-			continue;
-		}
-		if (!self && ev->final) {
-			/*
-			 * The request ended (cancel, NON deregistration, a failed
-			 * send) while the client thread may still run one of its
-			 * callbacks: its final callback, where the application
-			 * frees user_data, must come after that one has returned.
-			 * Only the client thread runs non-final callbacks, and
-			 * none starts for an ended request (zc_engine_event_live()),
-			 * so after this wait this one is the last.
-			 */
-			wait_callback_locked(priv, ev->serial);
-		}
-		if (ev->has_packet) {
-			info.eng = &priv->eng;
-			info.filled = false;
-			current_info = &info;
-		} else {
-			current_info = NULL;
-		}
-		if (self) {
-			priv->running = &frame;
-			priv->loop_callbacks++;
-		}
-		zc_port_mutex_unlock(&priv->lock);
-		if (ev->cb_4_3) {
-			/* A request in the Zephyr 4.3 shape (api_4_3.c). */
-			const struct zcoap_response_info *ri = describe(current_info);
-			struct coap_client_response_data data = {
-			    .result_code = ev->code,
-			    .packet = ri != NULL ? ri->packet : NULL,
-			    .offset = ev->offset,
-			    .payload = ev->payload,
-			    .payload_len = ev->len,
-			    .last_block = ev->last_block,
-			    .source = ri != NULL ? ri->source : NULL,
-			    .source_len = ri != NULL ? ri->source_len : 0,
-			};
-			zcoap_client_response_cb_4_3_t cb43 =
-			    (zcoap_client_response_cb_4_3_t)(void (*)(void))ev->cb;
-
-			cb43(&data, ev->user_data);
-		} else {
-			ev->cb(ev->code, ev->offset, ev->payload, ev->len, ev->last_block,
-			       ev->user_data);
-		}
-		zc_port_mutex_lock(&priv->lock);
-		current_info = saved_info;
-		if (self) {
-			priv->running = frame.outer;
-			if (priv->cb_waiters > 0) {
-				zc_port_cond_broadcast(&priv->cond); /* a cancel waits for it */
-			}
-			if (frame.has_deferred) {
-				run_taken_events_locked(client, &frame.deferred, 1);
-			}
-		}
+		run_event_locked(client, &evs[i], self);
 	}
+}
+
+/* The usual case, one event (a response): no array of events, no loop. */
+static void run_one_event_locked(struct coap_client *client)
+{
+	struct zcoap_event ev = client->priv.eng.events[0];
+
+	client->priv.eng.n_events = 0;
+	/* Before any final callback: the application may close the socket in it. */
+	zc_linger_take_locked(client);
+	run_event_locked(client, &ev, zc_loop_is_self(client));
 }
 
 void zc_run_events_locked(struct coap_client *client)
@@ -226,6 +244,10 @@ void zc_run_events_locked(struct coap_client *client)
 
 	/* Most engine calls (a tick with nothing due) queue nothing: no copy, no frame. */
 	if (client->priv.eng.n_events == 0 && client->priv.eng.n_linger == 0) {
+		return;
+	}
+	if (client->priv.eng.n_events == 1) {
+		run_one_event_locked(client);
 		return;
 	}
 	n = take_events_locked(client, evs);
