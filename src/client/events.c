@@ -129,7 +129,8 @@ static void run_taken_events_locked(struct coap_client *client, const struct zco
  * request's callback is running on this thread already. @p self: this
  * thread runs the client's loop (zc_loop_is_self()).
  */
-static void run_event_locked(struct coap_client *client, const struct zcoap_event *ev, bool self)
+static inline void run_event_locked(struct coap_client *client, const struct zcoap_event *ev,
+				    bool self)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	struct cb_info *saved_info = current_info;
@@ -233,7 +234,9 @@ static void run_one_event_locked(struct coap_client *client)
 
 	client->priv.eng.n_events = 0;
 	/* Before any final callback: the application may close the socket in it. */
-	zc_linger_take_locked(client);
+	if (client->priv.eng.n_linger > 0) {
+		zc_linger_take_locked(client);
+	}
 	run_event_locked(client, &ev, zc_loop_is_self(client));
 }
 
