@@ -140,9 +140,14 @@ static bool read_socket_locked(struct coap_client *client, int sock, short reven
 			drain_errors_locked(client, sock);
 			return !whole;
 		}
-		zc_engine_receive(&priv->eng, zc_port_now_ms(), sock,
-				  srclen > 0 ? (const struct sockaddr *)&src : NULL, srclen,
-				  priv->rx_buf, (size_t)n, truncated);
+		/* The clock only for a datagram the plain receive declines. */
+		if (!zc_engine_receive_plain(&priv->eng, sock,
+					     srclen > 0 ? (const struct sockaddr *)&src : NULL,
+					     srclen, priv->rx_buf, (size_t)n, truncated)) {
+			zc_engine_receive(&priv->eng, zc_port_now_ms(), sock,
+					  srclen > 0 ? (const struct sockaddr *)&src : NULL, srclen,
+					  priv->rx_buf, (size_t)n, truncated);
+		}
 		zc_run_events_locked(client);
 		/*
 		 * With a single exchange before this datagram, whatever uses the

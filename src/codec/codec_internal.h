@@ -85,6 +85,16 @@ int zc_packet_parse_response(struct coap_packet *cpkt, uint8_t *data, uint16_t l
 			     struct zc_opt_index *idx, int *check);
 
 /**
+ * coap_packet_parse() of a datagram without options, the common shape of a
+ * response: the fixed header, the token, then nothing or the payload marker
+ * and a payload. Checks what parse() checks for that shape (version,
+ * token length, a non-Empty code, a marker followed by at least one byte).
+ * @return true: @p cpkt is the view coap_packet_parse() would make;
+ *         false: another shape or invalid, @p cpkt untouched (parse it).
+ */
+bool zc_packet_parse_bare(struct coap_packet *cpkt, uint8_t *data, uint16_t len);
+
+/**
  * zc_option_get_checked() from a complete index of the same packet: the
  * same answer without walking the options.
  */

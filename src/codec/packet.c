@@ -271,6 +271,38 @@ int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
 	return parse(cpkt, data, len, options, opt_num, NULL);
 }
 
+bool zc_packet_parse_bare(struct coap_packet *cpkt, uint8_t *data, uint16_t len)
+{
+	uint8_t tkl;
+	uint16_t hdr_len;
+
+	/* §3: version 1; TKL 9..15 reserved; the token is all there; §4.1: not Empty. */
+	if (len < COAP_FIXED_HEADER_SIZE || HDR_VERSION(data[0]) != COAP_VERSION_1 ||
+	    data[1] == COAP_CODE_EMPTY) {
+		return false;
+	}
+	tkl = HDR_TKL(data[0]);
+	hdr_len = (uint16_t)(COAP_FIXED_HEADER_SIZE + tkl);
+	if (tkl > COAP_TOKEN_MAX_LEN || hdr_len > len) {
+		return false;
+	}
+	/*
+	 * Right after the token: the end, or the payload marker and at least one
+	 * byte (§3: a marker with nothing after it is a format error). Any other
+	 * byte starts an option: not this shape, parse() decides.
+	 */
+	if (hdr_len < len && (data[hdr_len] != PAYLOAD_MARKER || hdr_len + 1U >= len)) {
+		return false;
+	}
+	cpkt->data = data;
+	cpkt->offset = len;
+	cpkt->max_len = len;
+	cpkt->hdr_len = (uint8_t)hdr_len;
+	cpkt->opt_len = 0;
+	cpkt->delta = 0;
+	return true;
+}
+
 int zc_packet_parse_response(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
 			     struct zc_opt_index *idx, int *check)
 {

@@ -113,6 +113,18 @@ int zc_engine_unsubmit(struct zcoap_engine *eng, uint32_t serial);
 void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const struct sockaddr *src,
 		       socklen_t srclen, uint8_t *data, size_t len, bool truncated);
 
+/**
+ * The common case of zc_engine_receive(), which needs no clock: a
+ * piggy-backed response without options that ends a plain request (it arms
+ * no timer). The caller reads the clock only when this declines.
+ * @return true: handled exactly as zc_engine_receive() would (traced,
+ *         matched, completed); false: nothing done, not even the trace (only
+ *         eng->rx, which zc_engine_receive() parses again, may have changed)
+ *         -- call zc_engine_receive() with the datagram.
+ */
+bool zc_engine_receive_plain(struct zcoap_engine *eng, int sock, const struct sockaddr *src,
+			     socklen_t srclen, uint8_t *data, size_t len, bool truncated);
+
 /** Fire every timer whose deadline is <= @p now (retransmissions, timeouts). */
 void zc_engine_tick(struct zcoap_engine *eng, int64_t now);
 

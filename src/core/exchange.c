@@ -34,7 +34,8 @@ static const uint16_t legal_next[] = {
 	P(REQUEST) | P(FREE) | P(UPLOAD) | P(OBSERVING) | P(NOTIFICATION) | P(REREGISTER),
 };
 
-void zc_set_phase(struct zcoap_engine *eng, struct zcoap_slot *s, enum zcoap_phase to)
+/* zc_set_phase(), inline for the plain completion (zc_exchange_on_plain_response()). */
+static inline void set_phase(struct zcoap_engine *eng, struct zcoap_slot *s, enum zcoap_phase to)
 {
 	unsigned int i = (unsigned int)(s - eng->slots);
 	enum zcoap_phase from = (enum zcoap_phase)s->phase;
@@ -61,6 +62,11 @@ void zc_set_phase(struct zcoap_engine *eng, struct zcoap_slot *s, enum zcoap_pha
 		}
 		break;
 	}
+}
+
+void zc_set_phase(struct zcoap_engine *eng, struct zcoap_slot *s, enum zcoap_phase to)
+{
+	set_phase(eng, s, to);
 }
 
 /* RFC 7641: wait for the next notification, checking liveness at Max-Age. */
@@ -120,7 +126,8 @@ static void note_linger(struct zcoap_engine *eng, int sock)
 	}
 }
 
-void zc_free(struct zcoap_engine *eng, struct zcoap_slot *s)
+/* zc_free(), inline for the plain completion. */
+static inline void free_slot(struct zcoap_engine *eng, struct zcoap_slot *s)
 {
 	/*
 	 * RFC 7252 §4.5: the server retransmits a CON response whose ACK was
@@ -131,7 +138,12 @@ void zc_free(struct zcoap_engine *eng, struct zcoap_slot *s)
 		note_linger(eng, s->sock);
 	}
 	s->linger = false;
-	zc_set_phase(eng, s, ZCOAP_PHASE_FREE);
+	set_phase(eng, s, ZCOAP_PHASE_FREE);
+}
+
+void zc_free(struct zcoap_engine *eng, struct zcoap_slot *s)
+{
+	free_slot(eng, s);
 }
 
 void zc_fail(struct zcoap_engine *eng, struct zcoap_slot *s, int err)
@@ -168,6 +180,14 @@ void zc_complete(struct zcoap_engine *eng, struct zcoap_slot *s, const struct zc
 	/* (A CON/NON response is already in the dedup ring: receive.c adds it on arrival.) */
 	zc_emit(eng, s, rx->code, offset, payload, len, true, true, true);
 	zc_free(eng, s);
+}
+
+void zc_exchange_on_plain_response(struct zcoap_engine *eng, struct zcoap_slot *s, uint8_t code,
+				   const uint8_t *payload, uint16_t len)
+{
+	/* zc_exchange_on_response()'s way for this shape: Block2's FINISH at offset 0. */
+	zc_emit(eng, s, code, 0, payload, len, true, true, true);
+	free_slot(eng, s);
 }
 
 /* ---- sending ----------------------------------------------------------------- */

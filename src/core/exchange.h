@@ -209,6 +209,16 @@ int zc_send_plain(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
 void zc_exchange_on_response(struct zcoap_engine *eng, struct zcoap_slot *s,
 			     const struct zc_rx *rx);
 
+/**
+ * The final response of a plain request, matched and checked by receive.c:
+ * a piggy-backed response without options to a request in phase REQUEST
+ * that is not an observation or multicast (and no 4.13 for a body). The
+ * same outcome as zc_exchange_on_response(): the final event with the
+ * payload at offset 0, then the slot is free.
+ */
+void zc_exchange_on_plain_response(struct zcoap_engine *eng, struct zcoap_slot *s, uint8_t code,
+				   const uint8_t *payload, uint16_t len);
+
 /** An Empty ACK for the message in flight (RFC 7252 §5.2.2). */
 void zc_exchange_on_empty_ack(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now);
 

@@ -258,6 +258,94 @@ static void handle_truncated(struct zcoap_engine *eng, const struct zc_rx *rx)
 	zc_exchange_on_truncated(eng, s, rx->now);
 }
 
+/* The first byte of a piggy-backed response with the library's token: version 1, ACK, TKL 8. */
+#define PLAIN_ACK_BYTE0 ((uint8_t)(COAP_VERSION_1 << 6 | COAP_TYPE_ACK << 4 | 8U))
+
+/*
+ * The fast path of the common case: a piggy-backed response (ACK, a class
+ * 2, 4 or 5 code) with an 8-byte token and no option, whole, to a plain
+ * request (phase REQUEST, not observing, not multicast, no 4.13 for a body)
+ * waiting for the ACK with this MID and token, from its endpoint. Such a
+ * response is the request's final one: handle_response() and the exchange
+ * core would do exactly this (no duplicate or dedup check for an ACK, no
+ * Echo, Observe or Block option to act on), and it needs no clock: it arms
+ * no timer. Decided from the datagram before any parse; every byte read is
+ * checked to be there (zc_packet_parse_bare() checks the rest of the shape
+ * and leaves the view of the datagram in eng->rx, as the parse would).
+ * @return The request, or NULL: not this shape or no such exchange (eng->rx
+ *         may then hold the view; the general path parses again).
+ */
+static inline struct zcoap_slot *plain_ack_target(struct zcoap_engine *eng, int sock,
+						  const struct sockaddr *src, socklen_t srclen,
+						  uint8_t *data, size_t len, bool truncated)
+{
+	uint16_t mid;
+	struct zcoap_slot *s;
+
+	if (truncated || len < COAP_FIXED_HEADER_SIZE + 8U || len > UINT16_MAX ||
+	    data[0] != PLAIN_ACK_BYTE0) {
+		return NULL;
+	}
+	switch (data[1] >> 5) {
+	case 2:
+	case 4:
+	case 5:
+		break;
+	default:
+		return NULL;
+	}
+	if (!zc_packet_parse_bare(&eng->rx, data, (uint16_t)len)) {
+		return NULL;
+	}
+	mid = (uint16_t)((data[2] << 8) | data[3]);
+	s = zc_token_owner(eng, data + COAP_FIXED_HEADER_SIZE);
+	if (s == NULL || s->msg != ZCOAP_MSG_WAIT_ACK || s->mid != mid ||
+	    s->phase != ZCOAP_PHASE_REQUEST || s->obs.wanted || s->multicast ||
+	    !zc_token_equal(s->token, s->tkl, data + COAP_FIXED_HEADER_SIZE, 8) ||
+	    (data[1] == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE && zc_has_body(s)) ||
+	    !zc_endpoint_match(s, sock, src, srclen)) {
+		return NULL;
+	}
+	return s;
+}
+
+/* Complete @p s with the plain piggy-backed response in eng->rx (plain_ack_target()). */
+static void receive_plain_ack(struct zcoap_engine *eng, struct zcoap_slot *s,
+			      const struct sockaddr *src, socklen_t srclen)
+{
+	const uint8_t *payload = NULL;
+	uint16_t payload_len = 0;
+
+	if (eng->rx.offset > COAP_FIXED_HEADER_SIZE + 8U) {
+		payload = eng->rx.data + COAP_FIXED_HEADER_SIZE + 8 + 1; /* after the marker */
+		payload_len = (uint16_t)(eng->rx.offset - (COAP_FIXED_HEADER_SIZE + 8 + 1));
+	}
+	eng->rx_src = src;
+	eng->rx_srclen = srclen;
+	eng->rx_has_observe = false;
+	eng->rx_observe = 0;
+	zc_exchange_on_plain_response(eng, s, eng->rx.data[1], payload, payload_len);
+}
+
+bool zc_engine_receive_plain(struct zcoap_engine *eng, int sock, const struct sockaddr *src,
+			     socklen_t srclen, uint8_t *data, size_t len, bool truncated)
+{
+	struct zcoap_slot *s;
+
+	if (src == NULL) {
+		srclen = 0;
+	}
+	s = plain_ack_target(eng, sock, src, srclen, data, len, truncated);
+	if (s == NULL) {
+		return false;
+	}
+	if (eng->io->trace != NULL) {
+		eng->io->trace(eng->io_ctx, false, data, len);
+	}
+	receive_plain_ack(eng, s, src, srclen);
+	return true;
+}
+
 void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const struct sockaddr *src,
 		       socklen_t srclen, uint8_t *data, size_t len, bool truncated)
 {
@@ -277,6 +365,15 @@ void zc_engine_receive(struct zcoap_engine *eng, int64_t now, int sock, const st
 	}
 	if (src == NULL) {
 		srclen = 0;
+	}
+	{
+		struct zcoap_slot *s =
+		    plain_ack_target(eng, sock, src, srclen, data, len, truncated);
+
+		if (s != NULL) {
+			receive_plain_ack(eng, s, src, srclen);
+			return;
+		}
 	}
 	rx_header(&rx, now, sock, src, srclen, data);
 

@@ -169,11 +169,13 @@ long zc_transport_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_stora
 		       socklen_t *srclen, bool *truncated)
 {
 	void *ctx = NULL;
-	const struct zc_transport_ops *t = &zc_transport_udp;
+	const struct zc_transport_ops *t;
 
-	if (atomic_load_explicit(&high, memory_order_relaxed) != 0) {
-		t = zc_transport_owner(sock, &ctx);
+	/* Hot path: with no registered descriptor every socket is plain UDP (one load). */
+	if (atomic_load_explicit(&high, memory_order_relaxed) == 0) {
+		return zc_udp_recv(sock, buf, cap, src, srclen, truncated);
 	}
+	t = zc_transport_owner(sock, &ctx);
 	return t->recv(ctx, sock, buf, cap, src, srclen, truncated);
 }
 

@@ -102,6 +102,14 @@ struct zc_transport_ops {
 extern const struct zc_transport_ops zc_transport_udp;
 
 /**
+ * zc_transport_udp's receive without its context argument: what
+ * zc_transport_recv() calls directly for a descriptor nobody registered
+ * (no call through the table on the path of every datagram).
+ */
+long zc_udp_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
+		 socklen_t *srclen, bool *truncated);
+
+/**
  * Send one datagram.
  * @param addr Destination, or NULL on a connected socket.
  * @retval 0 Sent.

@@ -72,14 +72,13 @@ static int socket_type(int sock)
 	return type;
 }
 
-static long udp_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
-		     socklen_t *srclen, bool *truncated)
+long zc_udp_recv(int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
+		 socklen_t *srclen, bool *truncated)
 {
 	struct iovec iov = {.iov_base = buf, .iov_len = cap};
 	struct msghdr mh = {0};
 	ssize_t n;
 
-	(void)ctx;
 	mh.msg_name = src;
 	mh.msg_namelen = (socklen_t)sizeof(*src);
 	mh.msg_iov = &iov;
@@ -103,6 +102,13 @@ static long udp_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct socka
 	*truncated = (mh.msg_flags & MSG_TRUNC) != 0;
 	*srclen = mh.msg_namelen;
 	return (long)n;
+}
+
+static long udp_recv(void *ctx, int sock, uint8_t *buf, size_t cap, struct sockaddr_storage *src,
+		     socklen_t *srclen, bool *truncated)
+{
+	(void)ctx;
+	return zc_udp_recv(sock, buf, cap, src, srclen, truncated);
 }
 
 /*

@@ -45,7 +45,7 @@ struct fx {
 	struct coap_client_request req;
 };
 
-enum { ACT_NONE, ACT_RESUBMIT, ACT_CANCEL_ALL, ACT_DEINIT, ACT_PROCESS };
+enum { ACT_NONE, ACT_RESUBMIT, ACT_CANCEL_ALL, ACT_DEINIT, ACT_PROCESS, ACT_CLOSE };
 
 static struct fx *g;
 
@@ -102,6 +102,11 @@ static void cb(int16_t code, size_t offset, const uint8_t *payload, size_t len, 
 	case ACT_PROCESS:
 		f->action = ACT_NONE;
 		f->action_result = zcoap_client_process(&f->client, 0);
+		break;
+	case ACT_CLOSE:
+		f->action = ACT_NONE;
+		f->action_result = close(f->sock);
+		f->sock = -1;
 		break;
 	default:
 		break;
@@ -554,6 +559,72 @@ static void test_linger_duplicate_closed_late(void **state)
 }
 
 /*
+ * The final callback of a CON separate response closes the application's
+ * socket (allowed: the request is over). The socket lingers all the same,
+ * through the duplicate descriptor taken before the callback ran (events.c),
+ * and the server's retransmission of the response is ACKed again (RFC 7252
+ * §4.5). Taken after the callback, there would be no descriptor to take.
+ */
+static void test_linger_close_in_callback(void **state)
+{
+	struct fx *f = *state;
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t q[256];
+	uint8_t m[32];
+	struct sockaddr_in from;
+	size_t tkl;
+	int dup = -1;
+	int old;
+	int n;
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, q, sizeof(q), &from) >= 4);
+	tkl = q[0] & 0x0f;
+	m[0] = 0x60; /* Empty ACK */
+	m[1] = 0;
+	m[2] = q[2];
+	m[3] = q[3];
+	assert_int_equal(sendto(f->server, m, 4, 0, (struct sockaddr *)&from, sizeof(from)), 4);
+	assert_int_equal(zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL), 2);
+	assert_int_equal(zcoap_client_fd_ready(&f->client, f->sock, ZCOAP_FD_IN), 0);
+	m[0] = (uint8_t)(0x40 | tkl); /* the response, CON */
+	m[1] = 0x45;
+	m[2] = 0x12;
+	m[3] = 0x34;
+	memcpy(m + 4, q + 4, tkl);
+	m[4 + tkl] = 0xff;
+	m[5 + tkl] = 'o';
+	assert_int_equal(sendto(f->server, m, 6 + tkl, 0, (struct sockaddr *)&from, sizeof(from)),
+			 (ssize_t)(6 + tkl));
+	(void)zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL);
+	f->action = ACT_CLOSE;
+	old = f->sock;
+	assert_int_equal(zcoap_client_fd_ready(&f->client, f->sock, ZCOAP_FD_IN), 1);
+	assert_int_equal(f->last_code, 0x45);
+	assert_int_equal(f->action_result, 0);
+	assert_int_equal(server_recv(f, q, sizeof(q), &from), 4); /* the client's ACK */
+
+	fake_clock_advance(ZCOAP_CONFIG_LINGER_GRACE_MS);
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, NULL);
+	for (int i = 1; i < n; i++) {
+		if (fds[i] != old) {
+			dup = fds[i]; /* not the closed descriptor the poll set may still name */
+		}
+	}
+	assert_true(dup >= 0);
+	assert_true(fd_open(dup));
+	/* The server did not get our ACK and sends the response again. */
+	assert_int_equal(sendto(f->server, m, 6 + tkl, 0, (struct sockaddr *)&from, sizeof(from)),
+			 (ssize_t)(6 + tkl));
+	assert_int_equal(zcoap_client_fd_ready(&f->client, dup, ZCOAP_FD_IN), 0);
+	assert_int_equal(server_recv(f, q, sizeof(q), &from), 4);
+	assert_int_equal(q[0], 0x60); /* an Empty ACK ... */
+	assert_int_equal(q[2], 0x12); /* ... for the response's MID */
+	assert_int_equal(q[3], 0x34);
+	assert_int_equal(f->calls, 1); /* delivered once */
+}
+
+/*
  * A callback of client A drives client B's loop, and B's callback cancels
  * A's requests: the thread is still A's loop thread there (its loop frames
  * nest), so A's other request ends with -ECANCELED at once and the one whose
@@ -740,6 +811,106 @@ static void test_random_pool_hands_out_once(void **state)
 	}
 }
 
+/*
+ * The response info of a callback stays its own while another client's
+ * callback runs nested in it (A's callback drives B's loop), whether A
+ * asked for it before the nested callback or only after it: each callback
+ * has its own description (events.c fills it only when asked for).
+ */
+static int info_port_before;
+static int info_port_after;
+static int info_port_late;
+static int info_port_b;
+static const struct zcoap_response_info *info_a_ptr;
+static bool info_ask_early;
+
+static int source_port(const struct zcoap_response_info *info)
+{
+	if (info == NULL || info->source == NULL || info->source->sa_family != AF_INET) {
+		return -1;
+	}
+	return ntohs(((const struct sockaddr_in *)(const void *)info->source)->sin_port);
+}
+
+static void info_b_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+		      bool last_block, void *user_data)
+{
+	(void)code;
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last_block;
+	(void)user_data;
+	info_port_b = source_port(zcoap_client_response_info());
+}
+
+static void info_a_cb(int16_t code, size_t offset, const uint8_t *payload, size_t len,
+		      bool last_block, void *user_data)
+{
+	(void)code;
+	(void)offset;
+	(void)payload;
+	(void)len;
+	(void)last_block;
+	(void)user_data;
+	if (info_ask_early) {
+		info_a_ptr = zcoap_client_response_info();
+		info_port_before = source_port(info_a_ptr);
+	}
+	nest_b_result = zcoap_client_process(&nest_b->client, -1);
+	if (info_ask_early) {
+		info_port_after = source_port(info_a_ptr); /* the pointer taken before */
+	}
+	info_port_late = source_port(zcoap_client_response_info());
+}
+
+static void test_nested_info(void **state)
+{
+	for (int early = 0; early < 2; early++) {
+		struct fx *b = NULL;
+		struct coap_client_request ra;
+		struct coap_client_request rb;
+		uint8_t buf[256];
+		struct sockaddr_in from;
+		struct sockaddr_in sa;
+		struct sockaddr_in sb;
+		socklen_t alen = sizeof(sa);
+
+		assert_int_equal(setup((void **)&b), 0);
+		nest_a = *state;
+		nest_b = b;
+		info_ask_early = early != 0;
+		info_port_before = info_port_after = info_port_late = info_port_b = 0;
+		assert_int_equal(getsockname(nest_a->server, (struct sockaddr *)&sa, &alen), 0);
+		alen = sizeof(sb);
+		assert_int_equal(getsockname(b->server, (struct sockaddr *)&sb, &alen), 0);
+		assert_int_not_equal(sa.sin_port, sb.sin_port);
+		ra = nest_a->req;
+		ra.cb = info_a_cb;
+		rb = b->req;
+		rb.cb = info_b_cb;
+		assert_int_equal(coap_client_req(&nest_a->client, nest_a->sock, NULL, &ra, NULL),
+				 0);
+		assert_true(server_recv(nest_a, buf, sizeof(buf), &from) >= 4);
+		server_answer(nest_a, buf, &from);
+		assert_int_equal(coap_client_req(&b->client, b->sock, NULL, &rb, NULL), 0);
+		assert_true(server_recv(b, buf, sizeof(buf), &from) >= 4);
+		server_answer(b, buf, &from);
+
+		assert_int_equal(zcoap_client_process(&nest_a->client, -1), 1);
+		assert_int_equal(nest_b_result, 1);
+		assert_int_equal(info_port_b, ntohs(sb.sin_port));
+		assert_int_equal(info_port_late, ntohs(sa.sin_port));
+		if (early) {
+			assert_int_equal(info_port_before, ntohs(sa.sin_port));
+			assert_int_equal(info_port_after, ntohs(sa.sin_port));
+		}
+		assert_null(zcoap_client_response_info()); /* outside any callback */
+		assert_int_equal(teardown((void **)&b), 0);
+		g = nest_a;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -755,6 +926,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_nested_loops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deferred_send_bytes, setup, teardown),
 	    cmocka_unit_test(test_random_pool_hands_out_once),
+	    cmocka_unit_test_setup_teardown(test_nested_info, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_linger_close_in_callback, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
