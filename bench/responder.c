@@ -37,9 +37,10 @@
 #define RX_SIZE 1500
 #define TX_SIZE 1200
 
-#define OPT_URI_PATH 11U
-#define OPT_BLOCK2   23U
-#define OPT_SIZE2    28U
+#define OPT_URI_PATH       11U
+#define OPT_CONTENT_FORMAT 12U
+#define OPT_BLOCK2         23U
+#define OPT_SIZE2          28U
 
 static volatile sig_atomic_t stop;
 
@@ -190,6 +191,8 @@ static size_t answer(const struct request *rq, uint8_t *out)
 	}
 	out[1] = (uint8_t)(2U << 5 | 5U); /* 2.05 Content */
 	if (!rq->big) {
+		/* Content-Format 0, text/plain (RFC 7252 §12.3), as real servers send it. */
+		out[n++] = (uint8_t)(OPT_CONTENT_FORMAT << 4);
 		out[n++] = 0xFF;
 		memcpy(out + n, ZBENCH_SMALL_PAYLOAD, ZBENCH_SMALL_PAYLOAD_LEN);
 		return n + ZBENCH_SMALL_PAYLOAD_LEN;

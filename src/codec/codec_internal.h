@@ -85,10 +85,13 @@ int zc_packet_parse_response(struct coap_packet *cpkt, uint8_t *data, uint16_t l
 			     struct zc_opt_index *idx, int *check);
 
 /**
- * coap_packet_parse() of a datagram without options, the common shape of a
- * response: the fixed header, the token, then nothing or the payload marker
- * and a payload. Checks what parse() checks for that shape (version,
- * token length, a non-Empty code, a marker followed by at least one byte).
+ * coap_packet_parse() of the common shape of a response: the fixed header,
+ * the token, at most the elective options Content-Format, Max-Age and ETag
+ * (each once, short header form, a length in its RFC 7252 §5.10 range),
+ * then nothing or the payload marker and a payload. Checks what parse()
+ * checks for that shape (version, token length, a non-Empty code, every
+ * option value within the datagram, a marker followed by at least one
+ * byte).
  * @return true: @p cpkt is the view coap_packet_parse() would make;
  *         false: another shape or invalid, @p cpkt untouched (parse it).
  */

@@ -263,9 +263,11 @@ static void handle_truncated(struct zcoap_engine *eng, const struct zc_rx *rx)
 
 /*
  * The fast path of the common case: a piggy-backed response (ACK, a class
- * 2, 4 or 5 code) with an 8-byte token and no option, whole, to a plain
- * request (phase REQUEST, not observing, not multicast, no 4.13 for a body)
- * waiting for the ACK with this MID and token, from its endpoint. Such a
+ * 2, 4 or 5 code) with an 8-byte token and no option but Content-Format,
+ * Max-Age and ETag (zc_packet_parse_bare(): none acts on this exchange),
+ * whole, to a plain request (phase REQUEST, not observing, not multicast,
+ * no 4.13 for a body) waiting for the ACK with this MID and token, from its
+ * endpoint. Such a
  * response is the request's final one: handle_response() and the exchange
  * core would do exactly this (no duplicate or dedup check for an ACK, no
  * Echo, Observe or Block option to act on), and it needs no clock: it arms
@@ -316,9 +318,11 @@ static void receive_plain_ack(struct zcoap_engine *eng, struct zcoap_slot *s,
 	const uint8_t *payload = NULL;
 	uint16_t payload_len = 0;
 
-	if (eng->rx.offset > COAP_FIXED_HEADER_SIZE + 8U) {
-		payload = eng->rx.data + COAP_FIXED_HEADER_SIZE + 8 + 1; /* after the marker */
-		payload_len = (uint16_t)(eng->rx.offset - (COAP_FIXED_HEADER_SIZE + 8 + 1));
+	uint16_t end = (uint16_t)(eng->rx.hdr_len + eng->rx.opt_len);
+
+	if (eng->rx.offset > end) {
+		payload = eng->rx.data + end + 1; /* after the marker */
+		payload_len = (uint16_t)(eng->rx.offset - end - 1U);
 	}
 	eng->rx_src = src;
 	eng->rx_srclen = srclen;

@@ -508,7 +508,7 @@ static void test_receive_plain_declines(void **state)
 			n = 13; /* a marker with no payload */
 			break;
 		case 8:
-			b[12] = 0xC4; /* an option cut off */
+			b[12] = 0xC2; /* Content-Format, its 2-byte value cut off */
 			n = 14;
 			break;
 		case 9:
@@ -537,13 +537,117 @@ static void test_receive_plain_declines(void **state)
 	assert_false(plain_try(f, SRV, sizeof(f->server), good, gn, false));
 }
 
+/* An answer to @p req with the option bytes @p opts (already encoded) and payload "hi". */
+static size_t ack_with_options(const struct fk_msg *req, const uint8_t *opts, size_t olen,
+			       uint8_t *out)
+{
+	size_t n = plain_ack_bytes(req, COAP_RESPONSE_CODE_CONTENT, NULL, out);
+
+	memcpy(out + n, opts, olen);
+	n += olen;
+	out[n++] = 0xFF;
+	out[n++] = 'h';
+	out[n++] = 'i';
+	return n;
+}
+
+/* Option bytes and their length, for the tables below. */
+struct opt_bytes {
+	uint8_t b[16];
+	uint8_t n;
+};
+
+/*
+ * Content-Format, Max-Age and ETag (elective, none acts on a plain
+ * exchange) keep a response on the fast path: it completes the request
+ * with the payload, and the view left for the response info holds the
+ * options as coap_packet_parse() sees them.
+ */
+static void test_plain_ack_allowed_options(void **state)
+{
+	struct fk *f = *state;
+	static const struct opt_bytes ok[] = {
+	    {{0xC0}, 1},                                     /* Content-Format 0 (empty) */
+	    {{0xC1, 0x32}, 2},                               /* Content-Format 50 */
+	    {{0xC2, 0x00, 0x2A}, 3},                         /* 2 bytes */
+	    {{0x41, 0xAA}, 2},                               /* ETag, 1 byte */
+	    {{0x48, 1, 2, 3, 4, 5, 6, 7, 8}, 9},             /* ETag, 8 bytes */
+	    {{0x41, 0xAA, 0x81, 0x32}, 4},                   /* ETag, Content-Format */
+	    {{0xC1, 0x32, 0x21, 0x3C}, 4},                   /* Content-Format, Max-Age */
+	    {{0xC1, 0x32, 0x24, 0x00, 0x00, 0x0E, 0x10}, 7}, /* Max-Age, 4 bytes */
+	    {{0x41, 0xAA, 0x81, 0x32, 0x20}, 5},             /* all three, Max-Age empty */
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct fk_msg m;
+		uint8_t b[64];
+		size_t n;
+		struct coap_option cf;
+
+		fk_forget(f);
+		plain_get(f, &m);
+		n = ack_with_options(&m, ok[i].b, ok[i].n, b);
+		assert_true(plain_try(f, SRV, sizeof(f->server), b, n, false));
+		fk_drain(f);
+		assert_int_equal(fk_nev(f), 1);
+		fk_assert_response(fk_ev(f, 0), COAP_RESPONSE_CODE_CONTENT, "hi", 2, 0, true, true);
+		assert_false(zc_engine_busy(&f->eng));
+		assert_int_equal(f->eng.rx.opt_len, ok[i].n);
+		if (ok[i].b[0] >> 4 == 12 || (ok[i].n > 2 && ok[i].b[2] >> 4 == 8)) {
+			assert_int_equal(
+			    coap_find_options(&f->eng.rx, COAP_OPTION_CONTENT_FORMAT, &cf, 1), 1);
+		}
+	}
+}
+
+/*
+ * Any other option, a length outside its RFC 7252 §5.10 range, a repeat,
+ * or an extended header nibble: not the fast shape. The datagram is left
+ * untouched to the general path, which completes the request when the
+ * options are well-formed (elective ones it does not use are ignored).
+ */
+static void test_plain_ack_other_options_declined(void **state)
+{
+	struct fk *f = *state;
+	static const struct opt_bytes bad[] = {
+	    {{0xD1, 0x01, 0x3C}, 3},                 /* Max-Age alone: extended delta */
+	    {{0xC3, 0x00, 0x00, 0x2A}, 4},           /* Content-Format of 3 bytes */
+	    {{0xC1, 0x32, 0x01, 0x33}, 4},           /* Content-Format twice */
+	    {{0x40}, 1},                             /* ETag of 0 bytes */
+	    {{0x49, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 10}, /* ETag of 9 bytes */
+	    {{0xC0, 0x25, 1, 2, 3, 4, 5}, 7},        /* Max-Age of 5 bytes */
+	    {{0x61, 0x05}, 2},                       /* Observe */
+	    {{0x81, 0x61}, 2},                       /* Location-Path */
+	    {{0xD1, 0x0F, 0x10}, 3},                 /* Size2 */
+	    {{0x11, 0x61}, 2},                       /* If-Match */
+	    {{0xB1, 0x61}, 2},                       /* Uri-Path */
+	    {{0xC1, 0x32, 0xD1, 0x02, 0x00}, 5},     /* 27 after Content-Format */
+	    {{0xE1, 0x00, 0x00, 0x00}, 4},           /* extended delta (269) */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct fk_msg m;
+		uint8_t b[64];
+		size_t n;
+
+		fk_forget(f);
+		plain_get(f, &m);
+		n = ack_with_options(&m, bad[i].b, bad[i].n, b);
+		assert_false(plain_try(f, SRV, sizeof(f->server), b, n, false));
+		assert_int_equal(f->eng.n_events, 0);
+		assert_true(zc_engine_busy(&f->eng));
+		zc_engine_cancel(&f->eng, NULL, 0, NULL, 0);
+		fk_drain(f);
+	}
+}
+
 /* ---- codec: zc_packet_parse_bare() agrees with coap_packet_parse() ---- */
 
 static void check_bare_agrees(uint8_t *d, uint16_t len)
 {
 	struct coap_packet a;
 	struct coap_packet b;
-	uint8_t copy[32];
+	uint8_t copy[64];
 	int r;
 
 	memset(&b, 0xA5, sizeof(b));
@@ -604,6 +708,33 @@ static void test_parse_bare_agrees(void **state)
 		}
 		check_bare_agrees(d, len);
 	}
+	/*
+	 * Random option sequences after an 8-byte token: header nibbles biased
+	 * towards the allowed numbers (4, 12, 14) and their length ranges, so
+	 * both verdicts and every boundary come up.
+	 */
+	for (int i = 0; i < 200000; i++) {
+		static const uint8_t deltas[] = {0, 2, 4, 8, 10, 12, 13, 14, 15, 1, 6};
+		uint16_t len = 12;
+
+		for (size_t j = 0; j < sizeof(d); j++) {
+			x = x * 1103515245U + 12345U;
+			d[j] = (uint8_t)(x >> 16);
+		}
+		d[0] = 0x68;
+		d[1] = COAP_RESPONSE_CODE_CONTENT;
+		for (int k = (int)(d[30] % 4); k > 0 && len < 24; k--) {
+			x = x * 1103515245U + 12345U;
+			d[len] =
+			    (uint8_t)(deltas[(x >> 16) % sizeof(deltas)] << 4 | ((x >> 24) % 10U));
+			len = (uint16_t)(len + 1U + (d[len] & 0x0FU) - (x >> 28 == 0 ? 1U : 0U));
+		}
+		if (d[31] % 3 == 0 && len < 30) {
+			d[len++] = 0xFF;
+		}
+		len = (uint16_t)(len + d[29] % 2U);
+		check_bare_agrees(d, len > sizeof(d) ? (uint16_t)sizeof(d) : len);
+	}
 }
 
 int main(void)
@@ -625,6 +756,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_plain_shape_in_body, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plain_shape_observe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_receive_plain_declines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plain_ack_allowed_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plain_ack_other_options_declined, setup, teardown),
 	    cmocka_unit_test(test_parse_bare_agrees),
 	};
 
