@@ -28,27 +28,7 @@
  */
 #define STICKY_LINGER_MS 1000
 
-/* priv->poll_since[] of an entry that had a request in the previous round. */
-#define SINCE_ACTIVE (-1)
-
-/*
- * Whether the active requests use exactly the sockets of the previous set,
- * in its order, and every one of those had requests then too: the rebuild
- * below would then produce the same set (same identities, nothing idle,
- * no linger to wake for), so it is skipped.
- */
-static bool same_as_before(const struct zcoap_client_private *priv, const int *socks, int nact)
-{
-	if (nact != priv->n_poll_socks) {
-		return false;
-	}
-	for (int i = 0; i < nact; i++) {
-		if (priv->poll_socks[i] != socks[i] || priv->poll_since[i] != SINCE_ACTIVE) {
-			return false;
-		}
-	}
-	return true;
-}
+#define SINCE_ACTIVE ZC_POLL_SINCE_ACTIVE
 
 /*
  * Rebuild priv->poll_socks for the next poll(): the sockets of the active
@@ -108,24 +88,15 @@ static int64_t rebuild(struct zcoap_client_private *priv, int *socks, int nact, 
 	return wake;
 }
 
-void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round)
+void zc_poll_set_rebuild_locked(struct coap_client *client, int *socks, int nact,
+				struct zc_poll_round *round)
 {
-	struct zcoap_client_private *priv = &client->priv;
-	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
-	int nact = zc_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
-	int64_t now = zc_port_now_ms();
-	/* The steady state of a request loop has nothing to rebuild. */
-	int64_t wake =
-	    same_as_before(priv, socks, nact) ? ZC_NO_DEADLINE : rebuild(priv, socks, nact, now);
+	int64_t wake = rebuild(&client->priv, socks, nact, zc_poll_round_now(round));
 
 	/* Wake for the engine's next deadline, or for the idle sockets' next step. */
-	round->nsock = priv->n_poll_socks;
-	round->now = now;
-	round->deadline = zc_engine_next_deadline(&priv->eng);
 	if (wake < round->deadline) {
 		round->deadline = wake;
 	}
-	priv->poll_deadline = round->deadline;
 }
 
 int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verified)
