@@ -233,21 +233,22 @@ int64_t zc_poll_round_now(struct zc_poll_round *round)
 
 int zc_loop_timeout(struct zc_poll_round *round)
 {
-	int64_t now;
+	int64_t left;
 
 	if (round->deadline == ZC_NO_DEADLINE) {
 		return -1;
 	}
-	now = zc_poll_round_now(round);
-	if (round->deadline <= now) {
+	left = round->deadline - zc_poll_round_now(round);
+	if (left <= 0) {
 		return 0;
 	}
-	return round->deadline - now > INT_MAX ? INT_MAX : (int)(round->deadline - now);
+	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
 /* zc_loop_prepare_locked(), inlined into both of its callers. */
-static inline unsigned int prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
-					  int *timeout_ms, int *nsock)
+static inline unsigned int prepare_locked(struct coap_client *client,
+					  struct zc_port_pollfd *restrict fds, int *timeout_ms,
+					  int *nsock)
 {
 	struct zcoap_client_private *priv = &client->priv;
 	struct zc_poll_round round;
@@ -262,6 +263,11 @@ static inline unsigned int prepare_locked(struct coap_client *client, struct zc_
 	round.have_now = false;
 	if (!zc_poll_set_unchanged(priv, socks, nact)) {
 		zc_poll_set_rebuild_locked(client, socks, nact, &round);
+	}
+	/* The sockets' transport steps (before the descriptors: fewer values live across it). */
+	step_deadline = transport_deadline_locked(client);
+	if (step_deadline < round.deadline) {
+		round.deadline = step_deadline;
 	}
 	ns = priv->n_poll_socks;
 	fds[0].fd = zc_port_wake_fd(&priv->wake);
@@ -282,10 +288,6 @@ static inline unsigned int prepare_locked(struct coap_client *client, struct zc_
 		}
 		nlinger =
 		    zc_linger_poll_fds_locked(client, &fds[1 + ns], ZCOAP_CONFIG_MAX_REQUESTS);
-	}
-	step_deadline = transport_deadline_locked(client);
-	if (step_deadline < round.deadline) {
-		round.deadline = step_deadline;
 	}
 	priv->poll_deadline = round.deadline;
 	priv->polling = true;
