@@ -267,14 +267,21 @@ int zc_loop_timeout(struct zc_poll_round *round);
 #define ZC_LOOP_MAX_FDS (1 + 2 * ZCOAP_CONFIG_MAX_REQUESTS)
 
 /**
- * Set up a round: the wake-up descriptor in fds[0], the sockets of the poll
- * set after it (*nsock of them), then the lingering duplicates (fds has
- * room for ZC_LOOP_MAX_FDS); the timeout until the next deadline. Sets
- * priv->polling (a request that needs the round redone must wake it).
+ * Set up a round in the client's descriptor array (zc_loop_fds()): the
+ * wake-up descriptor in entry 0, the sockets of the poll set after it
+ * (*nsock of them), then the lingering duplicates; the timeout until the
+ * next deadline. Sets priv->polling (a request that needs the round redone
+ * must wake it). Only the thread running the loop may call it, and only it
+ * may use the array until its next round.
  * @return The number of entries.
  */
-unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
-				    int *timeout_ms, int *nsock);
+unsigned int zc_loop_prepare_locked(struct coap_client *client, int *timeout_ms, int *nsock);
+
+/** The descriptor array zc_loop_prepare_locked() fills (ZC_LOOP_MAX_FDS entries). */
+static inline struct zc_port_pollfd *zc_loop_fds(struct coap_client *client)
+{
+	return (struct zc_port_pollfd *)(void *)client->priv.round_fds;
+}
 
 /**
  * Step the transports whose deadline passed (a DTLS handshake the client

@@ -245,12 +245,15 @@ int zc_loop_timeout(struct zc_poll_round *round)
 	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
+_Static_assert(sizeof(((struct zcoap_client_private *)0)->round_fds) ==
+		   ZC_LOOP_MAX_FDS * sizeof(struct zc_port_pollfd),
+	       "priv->round_fds must hold ZC_LOOP_MAX_FDS struct zc_port_pollfd");
+
 /* zc_loop_prepare_locked(), inlined into both of its callers. */
-static inline unsigned int prepare_locked(struct coap_client *client,
-					  struct zc_port_pollfd *restrict fds, int *timeout_ms,
-					  int *nsock)
+static inline unsigned int prepare_locked(struct coap_client *client, int *timeout_ms, int *nsock)
 {
 	struct zcoap_client_private *priv = &client->priv;
+	struct zc_port_pollfd *fds = zc_loop_fds(client);
 	struct zc_poll_round round;
 	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
 	/* The active requests' sockets and the engine's next deadline, in one pass. */
@@ -259,10 +262,17 @@ static inline unsigned int prepare_locked(struct coap_client *client,
 	int nlinger = 0;
 	int ns;
 
-	/* The steady state of a request loop has nothing to rebuild and reads the clock once. */
+	/*
+	 * The steady state of a request loop has nothing to rebuild, polls
+	 * the descriptors of the previous round (poll() sets every revents,
+	 * and only a round's own wait is dispatched) and reads the clock once.
+	 * Any other change of poll_socks (an entry forgotten or replaced) makes
+	 * it differ from the active sockets, so it is rebuilt here first.
+	 */
 	round.have_now = false;
 	if (!zc_poll_set_unchanged(priv, socks, nact)) {
 		zc_poll_set_rebuild_locked(client, socks, nact, &round);
+		priv->round_filled = false;
 	}
 	/* The sockets' transport steps (before the descriptors: fewer values live across it). */
 	step_deadline = transport_deadline_locked(client);
@@ -270,13 +280,14 @@ static inline unsigned int prepare_locked(struct coap_client *client,
 		round.deadline = step_deadline;
 	}
 	ns = priv->n_poll_socks;
-	fds[0].fd = zc_port_wake_fd(&priv->wake);
-	fds[0].events = ZC_PORT_POLL_IN;
-	fds[0].revents = 0;
-	for (int i = 0; i < ns; i++) {
-		fds[1 + i].fd = priv->poll_socks[i];
-		fds[1 + i].events = ZC_PORT_POLL_IN;
-		fds[1 + i].revents = 0;
+	if (!priv->round_filled) {
+		fds[0].fd = zc_port_wake_fd(&priv->wake);
+		fds[0].events = ZC_PORT_POLL_IN;
+		for (int i = 0; i < ns; i++) {
+			fds[1 + i].fd = priv->poll_socks[i];
+			fds[1 + i].events = ZC_PORT_POLL_IN;
+		}
+		priv->round_filled = true;
 	}
 	/* The lingering duplicates (linger.c) after the poll set, and their deadline. */
 	if (priv->n_linger > 0) {
@@ -296,10 +307,9 @@ static inline unsigned int prepare_locked(struct coap_client *client,
 	return 1 + (unsigned int)(ns + nlinger);
 }
 
-unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
-				    int *timeout_ms, int *nsock)
+unsigned int zc_loop_prepare_locked(struct coap_client *client, int *timeout_ms, int *nsock)
 {
-	return prepare_locked(client, fds, timeout_ms, nsock);
+	return prepare_locked(client, timeout_ms, nsock);
 }
 
 void zc_loop_socket_ready_locked(struct coap_client *client, int i, int fd, short revents)
@@ -370,11 +380,11 @@ void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_po
 int zc_loop_round_locked(struct coap_client *client, int timeout_ms)
 {
 	struct zcoap_client_private *priv = &client->priv;
-	struct zc_port_pollfd fds[ZC_LOOP_MAX_FDS];
+	struct zc_port_pollfd *fds = zc_loop_fds(client);
 	int timeout;
 	int nsock;
 	int ready;
-	unsigned int n = prepare_locked(client, fds, &timeout, &nsock);
+	unsigned int n = prepare_locked(client, &timeout, &nsock);
 
 	if (timeout_ms >= 0 && (timeout < 0 || timeout_ms < timeout)) {
 		timeout = timeout_ms;

@@ -92,7 +92,7 @@ int zcoap_client_process(struct coap_client *client, int timeout_ms)
 
 int zcoap_client_get_fds(struct coap_client *client, int *fds, int max, int *timeout_ms)
 {
-	struct zc_port_pollfd pfds[ZC_LOOP_MAX_FDS];
+	const struct zc_port_pollfd *pfds;
 	struct zc_processing p;
 	unsigned int n;
 	int timeout;
@@ -107,7 +107,8 @@ int zcoap_client_get_fds(struct coap_client *client, int *fds, int max, int *tim
 		return r;
 	}
 	/* polling stays set: the loop sleeps on these until it hands something over. */
-	n = zc_loop_prepare_locked(client, pfds, &timeout, &nsock);
+	n = zc_loop_prepare_locked(client, &timeout, &nsock);
+	pfds = zc_loop_fds(client);
 	for (unsigned int i = 0; i < n && (int)i < max; i++) {
 		fds[i] = pfds[i].fd;
 	}
