@@ -44,6 +44,19 @@ int zc_engine_round(const struct zcoap_engine *eng, int *socks, int max, int64_t
 	unsigned int left = eng->n_active;
 	int n = 0;
 
+	/* A sequential loop's round: one request. */
+	if (left == 1 && max > 0) {
+		unsigned int w = 0;
+		const struct zcoap_slot *s;
+
+		while (eng->active[w] == 0) {
+			w++;
+		}
+		s = &eng->slots[w * 32U + zc_lowest_bit(eng->active[w])];
+		socks[0] = s->sock;
+		*deadline = s->deadline < s->end ? s->deadline : s->end;
+		return 1;
+	}
 	/*
 	 * One pass over the active slots for both answers, in ascending slot
 	 * order like ZC_FOR_EACH_ACTIVE; it stops at the last active slot

@@ -1299,6 +1299,10 @@ static void test_engine_round(void **state)
 	fast.ack_timeout = 1000;
 	r4.deadline_ms = 500; /* an overall deadline earlier than any timer */
 	assert_int_equal(fk_submit_to(f, 3, SRV, sizeof(f->server), &r1, &slow), 0);
+	assert_round_agrees(f); /* one request: the shortcut */
+	assert_int_equal(zc_engine_round(&f->eng, socks, 4, &deadline), 1);
+	assert_int_equal(socks[0], 3);
+	assert_true(deadline == f->now + 9000);
 	assert_int_equal(fk_submit_to(f, 1, SRV, sizeof(f->server), &r2, &slow), 0);
 	assert_round_agrees(f);
 	assert_int_equal(fk_submit_to(f, 3, SRV, sizeof(f->server), &r3, &fast), 0);
