@@ -389,11 +389,18 @@ int zc_loop_round_locked(struct coap_client *client, int timeout_ms)
 	if (timeout_ms >= 0 && (timeout < 0 || timeout_ms < timeout)) {
 		timeout = timeout_ms;
 	}
-	zc_port_mutex_unlock(&priv->lock);
-
-	ready = zc_port_poll(fds, n, timeout);
-
-	zc_port_mutex_lock(&priv->lock);
+	if (timeout == 0) {
+		/*
+		 * A poll() that returns at once (the caller's zero timeout, or
+		 * a timer due): no one can wait for the lock meanwhile, so the
+		 * round keeps it (one lock/unlock pair instead of two).
+		 */
+		ready = zc_port_poll(fds, n, 0);
+	} else {
+		zc_port_mutex_unlock(&priv->lock);
+		ready = zc_port_poll(fds, n, timeout);
+		zc_port_mutex_lock(&priv->lock);
+	}
 	dispatch_locked(client, fds, ready > 0 ? n : 0, nsock);
 	if (!priv->stop) {
 		zc_loop_tick_locked(client);
