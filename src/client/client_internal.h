@@ -144,6 +144,10 @@ static inline bool zc_poll_set_unchanged(const struct zcoap_client_private *priv
 	if (nact != priv->n_poll_socks) {
 		return false;
 	}
+	if (nact == 1) { /* a sequential loop's round, without the loop */
+		return priv->poll_socks[0] == socks[0] &&
+		       priv->poll_since[0] == ZC_POLL_SINCE_ACTIVE;
+	}
 	for (int i = 0; i < nact; i++) {
 		if (priv->poll_socks[i] != socks[i] ||
 		    priv->poll_since[i] != ZC_POLL_SINCE_ACTIVE) {

@@ -762,6 +762,41 @@ static void test_round_idle_socket_leaves(void **state)
 	coap_client_cancel_requests(&f->client);
 }
 
+/*
+ * One socket per round, but another one: the set is rebuilt (the previous
+ * socket stays as an idle one for its sticky time) and the new one polled.
+ */
+static void test_round_next_socket(void **state)
+{
+	struct fx *f = *state;
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int other = udp_socket();
+	int timeout = 0;
+	int n;
+
+	assert_int_equal(getsockname(f->server, (struct sockaddr *)&a, &alen), 0);
+	assert_int_equal(connect(other, (struct sockaddr *)&a, alen), 0);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(round_fds(f, fds, &timeout), 2); /* f->sock, idle */
+	assert_int_equal(fds[1], f->sock);
+
+	assert_int_equal(coap_client_req(&f->client, other, NULL, &f->req, NULL), 0);
+	n = round_fds(f, fds, &timeout);
+	assert_true(has_fd(fds, n, other));
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(f->calls, 2);
+	close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -778,6 +813,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_round_admits_new_socket, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_deadline_moves_earlier, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_idle_socket_leaves, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_next_socket, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
