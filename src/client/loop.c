@@ -161,21 +161,19 @@ static bool read_socket_locked(struct coap_client *client, int sock, short reven
 /*
  * Sockets whose transport must be stepped without a datagram (a DTLS
  * handshake the client drives, zcoap_dtls_connect_async()): the earliest
- * such time among the sockets of the round that requests use. One atomic
- * load per socket when the process has no session socket (the transport
- * is asked first: it is cheaper than whether requests use the socket).
+ * such time among the sockets requests use (@p socks, from
+ * zc_engine_round(); the poll set lists them first, and an idle socket has
+ * nothing to step). One atomic load per socket when the process has no
+ * session socket.
  */
-static int64_t transport_deadline_locked(const struct coap_client *client)
+static int64_t transport_deadline(const int *socks, int n)
 {
-	const struct zcoap_client_private *priv = &client->priv;
 	int64_t when = ZC_NO_DEADLINE;
 
-	for (int i = 0; i < priv->n_poll_socks; i++) {
-		int64_t t = zc_transport_deadline(priv->poll_socks[i]);
+	for (int i = 0; i < n; i++) {
+		int64_t t = zc_transport_deadline(socks[i]);
 
-		if (t < when && socket_in_use(client, priv->poll_socks[i])) {
-			when = t;
-		}
+		when = t < when ? t : when;
 	}
 	return when;
 }
@@ -270,14 +268,14 @@ static inline unsigned int prepare_locked(struct coap_client *client, int *timeo
 	 * it differ from the active sockets, so it is rebuilt here first.
 	 */
 	round.have_now = false;
+	/* The transports' steps on those sockets (the rebuild appends the idle ones to socks). */
+	step_deadline = transport_deadline(socks, nact);
+	if (step_deadline < round.deadline) {
+		round.deadline = step_deadline;
+	}
 	if (!zc_poll_set_unchanged(priv, socks, nact)) {
 		zc_poll_set_rebuild_locked(client, socks, nact, &round);
 		priv->round_filled = false;
-	}
-	/* The sockets' transport steps (before the descriptors: fewer values live across it). */
-	step_deadline = transport_deadline_locked(client);
-	if (step_deadline < round.deadline) {
-		round.deadline = step_deadline;
 	}
 	ns = priv->n_poll_socks;
 	if (!priv->round_filled) {
