@@ -162,8 +162,10 @@ static inline bool zc_poll_set_unchanged(const struct zcoap_client_private *priv
  * @p nact of them; the array has room for ZCOAP_CONFIG_MAX_REQUESTS) and the
  * idle ones still in their linger time, and lower round->deadline to the
  * next end of such a linger (the idle socket is dropped then).
+ * @return Whether priv->poll_socks changed (not when the active sockets
+ *         only went idle).
  */
-void zc_poll_set_rebuild_locked(struct coap_client *client, int *socks, int nact,
+bool zc_poll_set_rebuild_locked(struct coap_client *client, int *socks, int nact,
 				struct zc_poll_round *round);
 
 /** Stop watching entry @p i (closed, replaced, or broken while idle). */

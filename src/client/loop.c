@@ -273,8 +273,8 @@ static inline unsigned int prepare_locked(struct coap_client *client, int *timeo
 	if (step_deadline < round.deadline) {
 		round.deadline = step_deadline;
 	}
-	if (!zc_poll_set_unchanged(priv, socks, nact)) {
-		zc_poll_set_rebuild_locked(client, socks, nact, &round);
+	if (!zc_poll_set_unchanged(priv, socks, nact) &&
+	    zc_poll_set_rebuild_locked(client, socks, nact, &round)) {
 		priv->round_filled = false;
 	}
 	ns = priv->n_poll_socks;

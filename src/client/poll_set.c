@@ -88,15 +88,53 @@ static int64_t rebuild(struct zcoap_client_private *priv, int *socks, int nact, 
 	return wake;
 }
 
-void zc_poll_set_rebuild_locked(struct coap_client *client, int *socks, int nact,
+/*
+ * rebuild() when no request is active (the state of a sequential loop in
+ * thread mode after each response, before the next request): every entry
+ * is idle, so the set keeps its order and identities and is compacted in
+ * place -- the same result without the copies.
+ * @return The earliest end of an idle socket's linger, or ZC_NO_DEADLINE;
+ *         *changed: whether an entry left the set.
+ */
+static int64_t all_idle(struct zcoap_client_private *priv, int64_t now, bool *changed)
+{
+	int64_t wake = ZC_NO_DEADLINE;
+	int n = 0;
+
+	for (int i = 0; i < priv->n_poll_socks; i++) {
+		int64_t idle_since =
+		    priv->poll_since[i] == SINCE_ACTIVE ? now : priv->poll_since[i];
+
+		if (priv->poll_socks[i] < 0 || now - idle_since >= STICKY_LINGER_MS) {
+			continue; /* dropped, or its linger is over */
+		}
+		if (n != i) {
+			priv->poll_socks[n] = priv->poll_socks[i];
+			priv->poll_dev[n] = priv->poll_dev[i];
+			priv->poll_ino[n] = priv->poll_ino[i];
+		}
+		priv->poll_since[n++] = idle_since;
+		/* Wake when the linger ends, to drop it. */
+		wake = idle_since + STICKY_LINGER_MS < wake ? idle_since + STICKY_LINGER_MS : wake;
+	}
+	*changed = n != priv->n_poll_socks;
+	priv->n_poll_socks = n;
+	return wake;
+}
+
+bool zc_poll_set_rebuild_locked(struct coap_client *client, int *socks, int nact,
 				struct zc_poll_round *round)
 {
-	int64_t wake = rebuild(&client->priv, socks, nact, zc_poll_round_now(round));
+	bool changed = true;
+	int64_t now = zc_poll_round_now(round);
+	int64_t wake = nact == 0 ? all_idle(&client->priv, now, &changed)
+				 : rebuild(&client->priv, socks, nact, now);
 
 	/* Wake for the engine's next deadline, or for the idle sockets' next step. */
 	if (wake < round->deadline) {
 		round->deadline = wake;
 	}
+	return changed;
 }
 
 int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verified)

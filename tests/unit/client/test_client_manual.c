@@ -797,6 +797,50 @@ static void test_round_next_socket(void **state)
 	close(other);
 }
 
+/*
+ * The idle set is compacted in place when no request is active: a kept
+ * socket that turned readable while idle is dropped (never read), and the
+ * one after it moves up -- the round's kept descriptors follow it.
+ */
+static void test_round_idle_set_compacts(void **state)
+{
+	struct fx *f = *state;
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	struct sockaddr_in a;
+	struct sockaddr_in sock_addr;
+	socklen_t alen = sizeof(a);
+	int other = udp_socket();
+	int timeout = 0;
+
+	assert_int_equal(getsockname(f->server, (struct sockaddr *)&a, &alen), 0);
+	assert_int_equal(connect(other, (struct sockaddr *)&a, alen), 0);
+	alen = sizeof(sock_addr);
+	assert_int_equal(getsockname(f->sock, (struct sockaddr *)&sock_addr, &alen), 0);
+	/* other, then f->sock: the set is [f->sock, other], both idle. */
+	assert_int_equal(coap_client_req(&f->client, other, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(round_fds(f, fds, &timeout), 3);
+	assert_int_equal(fds[1], f->sock);
+	assert_int_equal(fds[2], other);
+
+	/* A stray datagram on the idle f->sock: dropped from the set, not read. */
+	assert_int_equal(sendto(f->server, "x", 1, 0, (struct sockaddr *)&sock_addr, alen), 1);
+	assert_int_equal(zcoap_client_process(&f->client, 0), 0);
+	assert_int_equal(round_fds(f, fds, &timeout), 2);
+	assert_int_equal(fds[1], other);
+	assert_int_equal(recv(f->sock, buf, sizeof(buf), MSG_DONTWAIT), 1); /* still there */
+	assert_int_equal(f->calls, 2);
+	close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -814,6 +858,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_round_deadline_moves_earlier, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_idle_socket_leaves, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_next_socket, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_idle_set_compacts, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
