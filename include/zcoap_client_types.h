@@ -121,6 +121,19 @@ struct zcoap_client_private {
 	/* per entry of poll_socks: when it went idle, or -1 while it has requests */
 	int64_t poll_since[ZCOAP_CONFIG_MAX_REQUESTS];
 	bool polling; /* between setting those and retaking the lock */
+	/*
+	 * The descriptors of the loop's poll() (src/client/loop.c), laid out
+	 * as struct pollfd: the wake-up object's, the poll set's, the
+	 * lingering duplicates'. Written only by the thread running the loop;
+	 * the first 1 + n_poll_socks are filled again only after the poll set
+	 * changed (round_filled false).
+	 */
+	struct {
+		int fd;
+		short events;
+		short revents;
+	} round_fds[1 + 2 * ZCOAP_CONFIG_MAX_REQUESTS];
+	bool round_filled;
 	/* thread mode: a request was admitted during this poll() without an identity check */
 	bool poll_trusted;
 	/* thread mode: a closed and reused number was seen: admissions check identities */

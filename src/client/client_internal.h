@@ -112,22 +112,61 @@ struct zc_running_cb {
 /* ---- poll_set.c ----------------------------------------------------------- */
 
 /**
- * One poll() round of the loop, as zc_poll_set_prepare_locked() set it up
+ * One poll() round of the loop, as zc_loop_prepare_locked() sets it up
  * (priv->poll_since[] remembers across rounds when each idle socket's last
  * exchange ended).
  */
 struct zc_poll_round {
-	int nsock;        /* sockets in priv->poll_socks */
+	bool have_now;    /* now was read (zc_poll_round_now()) */
 	int64_t now;      /* when the round was prepared */
 	int64_t deadline; /* wake no later than this (ZC_NO_DEADLINE: never) */
 };
 
 /**
- * Fill priv->poll_socks with the sockets to watch and set priv->poll_deadline:
- * the engine's next deadline, or the next step of the idle sockets' linger
- * (they are dropped when it is over).
+ * The time of the round, read once, when something first needs it: an idle
+ * client's round (no request, no idle socket, no linger) reads no clock.
  */
-void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round);
+int64_t zc_poll_round_now(struct zc_poll_round *round);
+
+/* priv->poll_since[] of an entry that had a request in the previous round. */
+#define ZC_POLL_SINCE_ACTIVE (-1)
+
+/**
+ * Whether the active requests use exactly the sockets of the previous set
+ * (@p socks, @p nact of them, as zc_engine_round() lists them), in its
+ * order, and every one of those had requests then too: a rebuild would
+ * produce the same set (same identities, nothing idle, no linger to wake
+ * for). The steady state of a request loop.
+ */
+static inline bool zc_poll_set_unchanged(const struct zcoap_client_private *priv, const int *socks,
+					 int nact)
+{
+	if (nact != priv->n_poll_socks) {
+		return false;
+	}
+	if (nact == 1) { /* a sequential loop's round, without the loop */
+		return priv->poll_socks[0] == socks[0] &&
+		       priv->poll_since[0] == ZC_POLL_SINCE_ACTIVE;
+	}
+	for (int i = 0; i < nact; i++) {
+		if (priv->poll_socks[i] != socks[i] ||
+		    priv->poll_since[i] != ZC_POLL_SINCE_ACTIVE) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/**
+ * Rebuild priv->poll_socks from the sockets of the active requests (@p socks,
+ * @p nact of them; the array has room for ZCOAP_CONFIG_MAX_REQUESTS) and the
+ * idle ones still in their linger time, and lower round->deadline to the
+ * next end of such a linger (the idle socket is dropped then).
+ * @return Whether priv->poll_socks changed (not when the active sockets
+ *         only went idle).
+ */
+bool zc_poll_set_rebuild_locked(struct coap_client *client, int *socks, int nact,
+				struct zc_poll_round *round);
 
 /** Stop watching entry @p i (closed, replaced, or broken while idle). */
 void zc_poll_set_forget_locked(struct coap_client *client, int i);
@@ -228,20 +267,27 @@ void zc_loop_leave(const struct zc_loop_frame *frame);
 void zc_loop_tick_locked(struct coap_client *client);
 
 /** poll() timeout of a round: -1 for no deadline, else milliseconds (0: due). */
-int zc_loop_timeout(const struct zc_poll_round *round);
+int zc_loop_timeout(struct zc_poll_round *round);
 
 /** Most descriptors of a round: the wake-up object, the poll set, the lingering duplicates. */
 #define ZC_LOOP_MAX_FDS (1 + 2 * ZCOAP_CONFIG_MAX_REQUESTS)
 
 /**
- * Set up a round: the wake-up descriptor in fds[0], the sockets of the poll
- * set after it (*nsock of them), then the lingering duplicates (fds has
- * room for ZC_LOOP_MAX_FDS); the timeout until the next deadline. Sets
- * priv->polling (a request that needs the round redone must wake it).
+ * Set up a round in the client's descriptor array (zc_loop_fds()): the
+ * wake-up descriptor in entry 0, the sockets of the poll set after it
+ * (*nsock of them), then the lingering duplicates; the timeout until the
+ * next deadline. Sets priv->polling (a request that needs the round redone
+ * must wake it). Only the thread running the loop may call it, and only it
+ * may use the array until its next round.
  * @return The number of entries.
  */
-unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
-				    int *timeout_ms, int *nsock);
+unsigned int zc_loop_prepare_locked(struct coap_client *client, int *timeout_ms, int *nsock);
+
+/** The descriptor array zc_loop_prepare_locked() fills (ZC_LOOP_MAX_FDS entries). */
+static inline struct zc_port_pollfd *zc_loop_fds(struct coap_client *client)
+{
+	return (struct zc_port_pollfd *)(void *)client->priv.round_fds;
+}
 
 /**
  * Step the transports whose deadline passed (a DTLS handshake the client
@@ -253,6 +299,15 @@ void zc_loop_transport_tick_locked(struct coap_client *client);
 /** After the wait: clear priv->polling, drain the wake-up object, read the ready descriptors. */
 void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_pollfd *fds,
 			     unsigned int n, int nsock);
+
+/**
+ * One whole round of zcoap_client_process(): set up, release the lock and
+ * wait (at most @p timeout_ms when >= 0), retake it, read what is ready and
+ * fire the due timers.
+ * @return What the wait returned: the number of ready descriptors, 0, or a
+ *         negative errno (-EINTR).
+ */
+int zc_loop_round_locked(struct coap_client *client, int timeout_ms);
 
 /** One descriptor of the round is ready (foreign loops): whichever it is, handle it. */
 void zc_loop_fd_ready_locked(struct coap_client *client, int fd, short revents);

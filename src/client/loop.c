@@ -166,21 +166,18 @@ static bool read_socket_locked(struct coap_client *client, int sock, short reven
 /*
  * Sockets whose transport must be stepped without a datagram (a DTLS
  * handshake the client drives, zcoap_dtls_connect_async()): the earliest
- * such time among the sockets of the round. One atomic load per socket
- * when the process has no session socket.
+ * such time among the sockets requests use (@p socks, from
+ * zc_engine_round(); the poll set lists them first, and an idle socket has
+ * nothing to step). One atomic load per socket when the process has no
+ * session socket.
  */
-static int64_t transport_deadline_locked(const struct coap_client *client)
+static int64_t transport_deadline(const int *socks, int n)
 {
-	const struct zcoap_client_private *priv = &client->priv;
 	int64_t when = ZC_NO_DEADLINE;
 
-	for (int i = 0; i < priv->n_poll_socks; i++) {
-		int64_t t;
+	for (int i = 0; i < n; i++) {
+		int64_t t = zc_transport_deadline(socks[i]);
 
-		if (!socket_in_use(client, priv->poll_socks[i])) {
-			continue;
-		}
-		t = zc_transport_deadline(priv->poll_socks[i]);
 		when = t < when ? t : when;
 	}
 	return when;
@@ -196,12 +193,9 @@ void zc_loop_transport_tick_locked(struct coap_client *client)
 		int fd = priv->poll_socks[i];
 		int64_t t;
 
-		if (!socket_in_use(client, fd)) {
-			continue;
-		}
 		/* The clock only for a transport that has a step to take (a DTLS handshake). */
 		t = zc_transport_deadline(fd);
-		if (t == ZC_TRANSPORT_NO_DEADLINE) {
+		if (t == ZC_TRANSPORT_NO_DEADLINE || !socket_in_use(client, fd)) {
 			continue;
 		}
 		if (!have_now) {
@@ -231,53 +225,94 @@ void zc_loop_tick_locked(struct coap_client *client)
 	zc_loop_transport_tick_locked(client);
 }
 
-int zc_loop_timeout(const struct zc_poll_round *round)
+int64_t zc_poll_round_now(struct zc_poll_round *round)
 {
+	if (!round->have_now) {
+		round->now = zc_port_now_ms();
+		round->have_now = true;
+	}
+	return round->now;
+}
+
+int zc_loop_timeout(struct zc_poll_round *round)
+{
+	int64_t left;
+
 	if (round->deadline == ZC_NO_DEADLINE) {
 		return -1;
 	}
-	if (round->deadline <= round->now) {
+	left = round->deadline - zc_poll_round_now(round);
+	if (left <= 0) {
 		return 0;
 	}
-	return round->deadline - round->now > INT_MAX ? INT_MAX
-						      : (int)(round->deadline - round->now);
+	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
-unsigned int zc_loop_prepare_locked(struct coap_client *client, struct zc_port_pollfd *fds,
-				    int *timeout_ms, int *nsock)
+_Static_assert(sizeof(((struct zcoap_client_private *)0)->round_fds) ==
+		   ZC_LOOP_MAX_FDS * sizeof(struct zc_port_pollfd),
+	       "priv->round_fds must hold ZC_LOOP_MAX_FDS struct zc_port_pollfd");
+
+/* zc_loop_prepare_locked(), inlined into both of its callers. */
+static inline unsigned int prepare_locked(struct coap_client *client, int *timeout_ms, int *nsock)
 {
 	struct zcoap_client_private *priv = &client->priv;
+	struct zc_port_pollfd *fds = zc_loop_fds(client);
 	struct zc_poll_round round;
-	int64_t linger_deadline;
+	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
+	/* The active requests' sockets and the engine's next deadline, in one pass. */
+	int nact = zc_engine_round(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS, &round.deadline);
 	int64_t step_deadline;
-	int nlinger;
+	int nlinger = 0;
+	int ns;
 
-	zc_poll_set_prepare_locked(client, &round);
-	fds[0].fd = zc_port_wake_fd(&priv->wake);
-	fds[0].events = ZC_PORT_POLL_IN;
-	fds[0].revents = 0;
-	for (int i = 0; i < round.nsock; i++) {
-		fds[1 + i].fd = priv->poll_socks[i];
-		fds[1 + i].events = ZC_PORT_POLL_IN;
-		fds[1 + i].revents = 0;
-	}
-	/* The lingering duplicates (linger.c) after the poll set, and their deadline. */
-	linger_deadline = zc_linger_expire_locked(client, round.now);
-	if (linger_deadline < round.deadline) {
-		round.deadline = linger_deadline;
-		priv->poll_deadline = linger_deadline;
-	}
-	step_deadline = transport_deadline_locked(client);
+	/*
+	 * The steady state of a request loop has nothing to rebuild, polls
+	 * the descriptors of the previous round (poll() sets every revents,
+	 * and only a round's own wait is dispatched) and reads the clock once.
+	 * Any other change of poll_socks (an entry forgotten or replaced) makes
+	 * it differ from the active sockets, so it is rebuilt here first.
+	 */
+	round.have_now = false;
+	/* The transports' steps on those sockets (the rebuild appends the idle ones to socks). */
+	step_deadline = transport_deadline(socks, nact);
 	if (step_deadline < round.deadline) {
 		round.deadline = step_deadline;
-		priv->poll_deadline = step_deadline;
 	}
-	nlinger =
-	    zc_linger_poll_fds_locked(client, &fds[1 + round.nsock], ZCOAP_CONFIG_MAX_REQUESTS);
+	if (!zc_poll_set_unchanged(priv, socks, nact) &&
+	    zc_poll_set_rebuild_locked(client, socks, nact, &round)) {
+		priv->round_filled = false;
+	}
+	ns = priv->n_poll_socks;
+	if (!priv->round_filled) {
+		fds[0].fd = zc_port_wake_fd(&priv->wake);
+		fds[0].events = ZC_PORT_POLL_IN;
+		for (int i = 0; i < ns; i++) {
+			fds[1 + i].fd = priv->poll_socks[i];
+			fds[1 + i].events = ZC_PORT_POLL_IN;
+		}
+		priv->round_filled = true;
+	}
+	/* The lingering duplicates (linger.c) after the poll set, and their deadline. */
+	if (priv->n_linger > 0) {
+		int64_t linger_deadline =
+		    zc_linger_expire_locked(client, zc_poll_round_now(&round));
+
+		if (linger_deadline < round.deadline) {
+			round.deadline = linger_deadline;
+		}
+		nlinger =
+		    zc_linger_poll_fds_locked(client, &fds[1 + ns], ZCOAP_CONFIG_MAX_REQUESTS);
+	}
+	priv->poll_deadline = round.deadline;
 	priv->polling = true;
 	*timeout_ms = zc_loop_timeout(&round);
-	*nsock = round.nsock;
-	return 1 + (unsigned int)(round.nsock + nlinger);
+	*nsock = ns;
+	return 1 + (unsigned int)(ns + nlinger);
+}
+
+unsigned int zc_loop_prepare_locked(struct coap_client *client, int *timeout_ms, int *nsock)
+{
+	return prepare_locked(client, timeout_ms, nsock);
 }
 
 void zc_loop_socket_ready_locked(struct coap_client *client, int i, int fd, short revents)
@@ -317,8 +352,9 @@ void zc_loop_fd_ready_locked(struct coap_client *client, int fd, short revents)
 	zc_linger_read_locked(client, fd, revents); /* ignores a descriptor not its own */
 }
 
-void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_pollfd *fds,
-			     unsigned int n, int nsock)
+/* zc_loop_dispatch_locked(), inlined into both of its callers. */
+static inline void dispatch_locked(struct coap_client *client, const struct zc_port_pollfd *fds,
+				   unsigned int n, int nsock)
 {
 	struct zcoap_client_private *priv = &client->priv;
 
@@ -336,4 +372,41 @@ void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_po
 			zc_linger_read_locked(client, fds[i].fd, fds[i].revents);
 		}
 	}
+}
+
+void zc_loop_dispatch_locked(struct coap_client *client, const struct zc_port_pollfd *fds,
+			     unsigned int n, int nsock)
+{
+	dispatch_locked(client, fds, n, nsock);
+}
+
+int zc_loop_round_locked(struct coap_client *client, int timeout_ms)
+{
+	struct zcoap_client_private *priv = &client->priv;
+	struct zc_port_pollfd *fds = zc_loop_fds(client);
+	int timeout;
+	int nsock;
+	int ready;
+	unsigned int n = prepare_locked(client, &timeout, &nsock);
+
+	if (timeout_ms >= 0 && (timeout < 0 || timeout_ms < timeout)) {
+		timeout = timeout_ms;
+	}
+	if (timeout == 0) {
+		/*
+		 * A poll() that returns at once (the caller's zero timeout, or
+		 * a timer due): no one can wait for the lock meanwhile, so the
+		 * round keeps it (one lock/unlock pair instead of two).
+		 */
+		ready = zc_port_poll(fds, n, 0);
+	} else {
+		zc_port_mutex_unlock(&priv->lock);
+		ready = zc_port_poll(fds, n, timeout);
+		zc_port_mutex_lock(&priv->lock);
+	}
+	dispatch_locked(client, fds, ready > 0 ? n : 0, nsock);
+	if (!priv->stop) {
+		zc_loop_tick_locked(client);
+	}
+	return ready;
 }

@@ -73,43 +73,26 @@ static int end(struct coap_client *client, const struct zc_processing *p)
 
 int zcoap_client_process(struct coap_client *client, int timeout_ms)
 {
-	struct zcoap_client_private *priv;
-	struct zc_port_pollfd fds[ZC_LOOP_MAX_FDS];
 	struct zc_processing p;
-	unsigned int n;
-	int timeout;
-	int nsock;
 	int ready;
+	int ran;
 	int r = begin(client, &p);
 
 	if (r < 0) {
 		return r;
 	}
-	priv = &client->priv;
-	n = zc_loop_prepare_locked(client, fds, &timeout, &nsock);
-	if (timeout_ms >= 0 && (timeout < 0 || timeout_ms < timeout)) {
-		timeout = timeout_ms;
-	}
-	zc_port_mutex_unlock(&priv->lock);
-
-	ready = zc_port_poll(fds, n, timeout);
-
-	zc_port_mutex_lock(&priv->lock);
-	zc_loop_dispatch_locked(client, fds, ready > 0 ? n : 0, nsock);
-	if (!priv->stop) {
-		zc_loop_tick_locked(client);
-	}
-	r = priv->stop ? -ESHUTDOWN : 0;
-	n = (unsigned int)end(client, &p);
-	if (r == 0 && n == 0 && ready < 0) {
+	ready = zc_loop_round_locked(client, timeout_ms);
+	r = client->priv.stop ? -ESHUTDOWN : 0;
+	ran = end(client, &p);
+	if (r == 0 && ran == 0 && ready < 0) {
 		r = ready; /* -EINTR, or what poll() failed with */
 	}
-	return r < 0 && n == 0 ? r : (int)n;
+	return r < 0 && ran == 0 ? r : ran;
 }
 
 int zcoap_client_get_fds(struct coap_client *client, int *fds, int max, int *timeout_ms)
 {
-	struct zc_port_pollfd pfds[ZC_LOOP_MAX_FDS];
+	const struct zc_port_pollfd *pfds;
 	struct zc_processing p;
 	unsigned int n;
 	int timeout;
@@ -124,7 +107,8 @@ int zcoap_client_get_fds(struct coap_client *client, int *fds, int max, int *tim
 		return r;
 	}
 	/* polling stays set: the loop sleeps on these until it hands something over. */
-	n = zc_loop_prepare_locked(client, pfds, &timeout, &nsock);
+	n = zc_loop_prepare_locked(client, &timeout, &nsock);
+	pfds = zc_loop_fds(client);
 	for (unsigned int i = 0; i < n && (int)i < max; i++) {
 		fds[i] = pfds[i].fd;
 	}

@@ -28,27 +28,7 @@
  */
 #define STICKY_LINGER_MS 1000
 
-/* priv->poll_since[] of an entry that had a request in the previous round. */
-#define SINCE_ACTIVE (-1)
-
-/*
- * Whether the active requests use exactly the sockets of the previous set,
- * in its order, and every one of those had requests then too: the rebuild
- * below would then produce the same set (same identities, nothing idle,
- * no linger to wake for), so it is skipped.
- */
-static bool same_as_before(const struct zcoap_client_private *priv, const int *socks, int nact)
-{
-	if (nact != priv->n_poll_socks) {
-		return false;
-	}
-	for (int i = 0; i < nact; i++) {
-		if (priv->poll_socks[i] != socks[i] || priv->poll_since[i] != SINCE_ACTIVE) {
-			return false;
-		}
-	}
-	return true;
-}
+#define SINCE_ACTIVE ZC_POLL_SINCE_ACTIVE
 
 /*
  * Rebuild priv->poll_socks for the next poll(): the sockets of the active
@@ -108,24 +88,53 @@ static int64_t rebuild(struct zcoap_client_private *priv, int *socks, int nact, 
 	return wake;
 }
 
-void zc_poll_set_prepare_locked(struct coap_client *client, struct zc_poll_round *round)
+/*
+ * rebuild() when no request is active (the state of a sequential loop in
+ * thread mode after each response, before the next request): every entry
+ * is idle, so the set keeps its order and identities and is compacted in
+ * place -- the same result without the copies.
+ * @return The earliest end of an idle socket's linger, or ZC_NO_DEADLINE;
+ *         *changed: whether an entry left the set.
+ */
+static int64_t all_idle(struct zcoap_client_private *priv, int64_t now, bool *changed)
 {
-	struct zcoap_client_private *priv = &client->priv;
-	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
-	int nact = zc_engine_sockets(&priv->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS);
-	int64_t now = zc_port_now_ms();
-	/* The steady state of a request loop has nothing to rebuild. */
-	int64_t wake =
-	    same_as_before(priv, socks, nact) ? ZC_NO_DEADLINE : rebuild(priv, socks, nact, now);
+	int64_t wake = ZC_NO_DEADLINE;
+	int n = 0;
+
+	for (int i = 0; i < priv->n_poll_socks; i++) {
+		int64_t idle_since =
+		    priv->poll_since[i] == SINCE_ACTIVE ? now : priv->poll_since[i];
+
+		if (priv->poll_socks[i] < 0 || now - idle_since >= STICKY_LINGER_MS) {
+			continue; /* dropped, or its linger is over */
+		}
+		if (n != i) {
+			priv->poll_socks[n] = priv->poll_socks[i];
+			priv->poll_dev[n] = priv->poll_dev[i];
+			priv->poll_ino[n] = priv->poll_ino[i];
+		}
+		priv->poll_since[n++] = idle_since;
+		/* Wake when the linger ends, to drop it. */
+		wake = idle_since + STICKY_LINGER_MS < wake ? idle_since + STICKY_LINGER_MS : wake;
+	}
+	*changed = n != priv->n_poll_socks;
+	priv->n_poll_socks = n;
+	return wake;
+}
+
+bool zc_poll_set_rebuild_locked(struct coap_client *client, int *socks, int nact,
+				struct zc_poll_round *round)
+{
+	bool changed = true;
+	int64_t now = zc_poll_round_now(round);
+	int64_t wake = nact == 0 ? all_idle(&client->priv, now, &changed)
+				 : rebuild(&client->priv, socks, nact, now);
 
 	/* Wake for the engine's next deadline, or for the idle sockets' next step. */
-	round->nsock = priv->n_poll_socks;
-	round->now = now;
-	round->deadline = zc_engine_next_deadline(&priv->eng);
 	if (wake < round->deadline) {
 		round->deadline = wake;
 	}
-	priv->poll_deadline = round->deadline;
+	return changed;
 }
 
 int zc_poll_set_admit_locked(struct coap_client *client, int sock, bool *verified)

@@ -50,7 +50,7 @@ static void client_thread(void *arg)
 {
 	struct coap_client *client = arg;
 	struct zcoap_client_private *priv = &client->priv;
-	struct zc_port_pollfd fds[ZC_LOOP_MAX_FDS];
+	struct zc_port_pollfd *fds = zc_loop_fds(client);
 	struct zc_loop_frame frame;
 
 	zc_loop_enter(&frame, client); /* for the thread's whole life */
@@ -65,7 +65,7 @@ static void client_thread(void *arg)
 		if (priv->stop) {
 			break;
 		}
-		n = zc_loop_prepare_locked(client, fds, &timeout, &nsock);
+		n = zc_loop_prepare_locked(client, &timeout, &nsock);
 		zc_port_mutex_unlock(&priv->lock);
 
 		/* No polling tick: sleep until a datagram, a wake-up or the next deadline. */

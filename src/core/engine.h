@@ -180,6 +180,14 @@ bool zc_engine_busy(const struct zcoap_engine *eng);
 bool zc_engine_socket_active(const struct zcoap_engine *eng, int sock);
 
 /**
+ * What a round of the loop needs in one pass over the active slots: their
+ * distinct sockets, as zc_engine_sockets() lists them, and the engine's
+ * next deadline, as zc_engine_next_deadline() reports it.
+ * @return How many sockets were stored in @p socks (at most @p max).
+ */
+int zc_engine_round(const struct zcoap_engine *eng, int *socks, int max, int64_t *deadline);
+
+/**
  * Distinct sockets of the active requests.
  * @return How many were stored in @p socks (at most @p max).
  */

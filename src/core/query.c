@@ -41,10 +41,15 @@ bool zc_engine_busy(const struct zcoap_engine *eng)
 
 bool zc_engine_socket_active(const struct zcoap_engine *eng, int sock)
 {
-	ZC_FOR_EACH_ACTIVE(eng, i)
-	{
-		if (eng->slots[i].sock == sock) {
-			return true;
+	unsigned int left = eng->n_active;
+
+	/* Stops after the last active slot (the loop asks per ready socket and per datagram). */
+	for (unsigned int w = 0; left > 0 && w < ZC_NWORDS; w++) {
+		for (uint32_t bits = eng->active[w]; bits != 0; bits &= bits - 1U) {
+			if (eng->slots[w * 32U + zc_lowest_bit(bits)].sock == sock) {
+				return true;
+			}
+			left--;
 		}
 	}
 	return false;

@@ -391,6 +391,40 @@ static void test_async_foreign_loop(void **state)
 	check_two(f);
 }
 
+/*
+ * The round's wait ends at the handshake's next step (its retransmission
+ * timer, at the latest its timeout), not at the request's far timer: the
+ * step deadline of a socket a request uses is part of the round's
+ * (loop.c). The silent peer never answers, so only that timer moves on.
+ */
+static void test_async_round_waits_for_step(void **state)
+{
+	struct fx *f = *state;
+	struct sockaddr_in silent_addr;
+	int silent = silent_peer(&silent_addr);
+	struct coap_client_request d = request(f, "time");
+	struct coap_transmission_parameters slow = coap_get_transmission_parameters();
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	int timeout = -1;
+	int n;
+
+	slow.ack_timeout = 60000; /* the request's own timer: far beyond the handshake */
+	slow.ack_random_percent = 100;
+	assert_int_equal(start_async(f, TAG_PSK, &silent_addr), -EINPROGRESS);
+	assert_true(drain_count(silent) >= 1); /* the first ClientHello */
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &d, &slow), 0);
+	n = zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, &timeout);
+	assert_true(n >= 2);
+	assert_true(timeout >= 0 && timeout <= FAIL_HS_MS);
+	/* Stepping it retransmits the ClientHello when due, without a datagram. */
+	for (int calls = 0; drain_count(silent) == 0; calls++) {
+		assert_true(calls < 100);
+		assert_true(zcoap_client_process(&f->client, 1000) >= 0);
+	}
+	coap_client_cancel_requests(&f->client);
+	close(silent);
+}
+
 /* ---- reconnect and re-register (issue 16 point 3) --------------------------------------- */
 
 #define MAX_DTLS_EVENTS 64
@@ -790,6 +824,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_async_pki_wrong_name, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_async_manual_process, setup_manual, teardown),
 	    cmocka_unit_test_setup_teardown(test_async_foreign_loop, setup_manual, teardown),
+	    cmocka_unit_test_setup_teardown(test_async_round_waits_for_step, setup_manual,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_reconnect_observe_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reconnect_after_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_reconnect_by_default, setup, teardown),

@@ -25,7 +25,8 @@ int64_t zc_port_now_ms(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
 		return 0;
 	}
-	return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
+	/* tv_nsec is within [0, 999999999]: an unsigned division (a multiply, no sign fix-up). */
+	return (int64_t)ts.tv_sec * 1000 + (int64_t)((uint32_t)ts.tv_nsec / 1000000U);
 }
 
 /*

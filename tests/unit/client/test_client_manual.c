@@ -911,6 +911,213 @@ static void test_nested_info(void **state)
 	}
 }
 
+/* The descriptors a round polls, sorted after the wake-up one (fds[0]). */
+static int round_fds(struct fx *f, int *fds, int *timeout)
+{
+	return zcoap_client_get_fds(&f->client, fds, ZCOAP_CLIENT_MAX_FDS, timeout);
+}
+
+static bool has_fd(const int *fds, int n, int fd)
+{
+	for (int i = 1; i < n; i++) {
+		if (fds[i] == fd) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The round's cached poll set (loop.c: no rebuild while the active sockets
+ * are those of the previous round): a socket admitted between two rounds
+ * is polled in the next one, and the timeout follows the clock although
+ * nothing else changed (the clock is read lazily).
+ */
+static void test_round_admits_new_socket(void **state)
+{
+	struct fx *f = *state;
+	struct coap_transmission_parameters p = exact_params();
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	int other = udp_socket();
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int timeout = 0;
+	int n;
+
+	assert_int_equal(getsockname(f->server, (struct sockaddr *)&a, &alen), 0);
+	assert_int_equal(connect(other, (struct sockaddr *)&a, alen), 0);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, &p), 0);
+	n = round_fds(f, fds, &timeout);
+	assert_int_equal(n, 2);
+	assert_int_equal(fds[1], f->sock);
+	assert_int_equal(timeout, 2000);
+	/* Unchanged set: the same round again, the time moved on. */
+	fake_clock_advance(500);
+	assert_int_equal(round_fds(f, fds, &timeout), 2);
+	assert_int_equal(timeout, 1500);
+
+	/* A second socket between two rounds: polled in the next one. */
+	if (ZCOAP_CONFIG_MAX_REQUESTS >= 2) {
+		assert_int_equal(coap_client_req(&f->client, other, NULL, &f->req, &p), 0);
+		n = round_fds(f, fds, &timeout);
+		assert_int_equal(n, 3);
+		assert_true(has_fd(fds, n, f->sock));
+		assert_true(has_fd(fds, n, other));
+		assert_int_equal(timeout,
+				 1500); /* the first request's timer is still the earliest */
+	}
+	coap_client_cancel_requests(&f->client);
+	close(other);
+}
+
+/*
+ * The round's deadline comes from one pass over the active slots
+ * (zc_engine_round()): a later request whose timer falls due sooner
+ * shortens the wait, and when it ends the earlier timer counts again.
+ */
+static void test_round_deadline_moves_earlier(void **state)
+{
+	struct fx *f = *state;
+	struct coap_transmission_parameters slow = exact_params();
+	struct coap_transmission_parameters fast = exact_params();
+	struct coap_client_request second = f->req;
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	int timeout = 0;
+
+	if (ZCOAP_CONFIG_MAX_REQUESTS < 2) {
+		skip();
+	}
+	slow.ack_timeout = 4000;
+	fast.ack_timeout = 1000;
+	second.path = "u";
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, &slow), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	assert_int_equal(round_fds(f, fds, &timeout), 2);
+	assert_int_equal(timeout, 4000);
+	fake_clock_advance(100);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &second, &fast), 0);
+	assert_int_equal(round_fds(f, fds, &timeout), 2);
+	assert_int_equal(timeout, 1000);
+	/* The fast one answered: the slow one's timer (3900 ms away) again. */
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, 0), 1);
+	assert_int_equal(round_fds(f, fds, &timeout), 2);
+	assert_int_equal(timeout, 3900);
+	coap_client_cancel_requests(&f->client);
+}
+
+/*
+ * A socket whose last request ended stays polled for a while (sticky),
+ * then leaves the set, and an idle client's round has no timeout again.
+ */
+static void test_round_idle_socket_leaves(void **state)
+{
+	struct fx *f = *state;
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	int timeout = 0;
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	/* Idle now, still polled: woken when its sticky time ends. */
+	assert_int_equal(round_fds(f, fds, &timeout), 2);
+	assert_int_equal(fds[1], f->sock);
+	assert_true(timeout > 0);
+	fake_clock_advance(timeout);
+	assert_int_equal(round_fds(f, fds, &timeout), 1);
+	assert_int_equal(timeout, -1);
+	/* Used again: back in the set. */
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_int_equal(round_fds(f, fds, &timeout), 2);
+	assert_int_equal(fds[1], f->sock);
+	coap_client_cancel_requests(&f->client);
+}
+
+/*
+ * One socket per round, but another one: the set is rebuilt (the previous
+ * socket stays as an idle one for its sticky time) and the new one polled.
+ */
+static void test_round_next_socket(void **state)
+{
+	struct fx *f = *state;
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int other = udp_socket();
+	int timeout = 0;
+	int n;
+
+	assert_int_equal(getsockname(f->server, (struct sockaddr *)&a, &alen), 0);
+	assert_int_equal(connect(other, (struct sockaddr *)&a, alen), 0);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(round_fds(f, fds, &timeout), 2); /* f->sock, idle */
+	assert_int_equal(fds[1], f->sock);
+
+	assert_int_equal(coap_client_req(&f->client, other, NULL, &f->req, NULL), 0);
+	n = round_fds(f, fds, &timeout);
+	assert_true(has_fd(fds, n, other));
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(f->calls, 2);
+	close(other);
+}
+
+/*
+ * The idle set is compacted in place when no request is active: a kept
+ * socket that turned readable while idle is dropped (never read), and the
+ * one after it moves up -- the round's kept descriptors follow it.
+ */
+static void test_round_idle_set_compacts(void **state)
+{
+	struct fx *f = *state;
+	int fds[ZCOAP_CLIENT_MAX_FDS];
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	struct sockaddr_in a;
+	struct sockaddr_in sock_addr;
+	socklen_t alen = sizeof(a);
+	int other = udp_socket();
+	int timeout = 0;
+
+	assert_int_equal(getsockname(f->server, (struct sockaddr *)&a, &alen), 0);
+	assert_int_equal(connect(other, (struct sockaddr *)&a, alen), 0);
+	alen = sizeof(sock_addr);
+	assert_int_equal(getsockname(f->sock, (struct sockaddr *)&sock_addr, &alen), 0);
+	/* other, then f->sock: the set is [f->sock, other], both idle. */
+	assert_int_equal(coap_client_req(&f->client, other, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(round_fds(f, fds, &timeout), 3);
+	assert_int_equal(fds[1], f->sock);
+	assert_int_equal(fds[2], other);
+
+	/* A stray datagram on the idle f->sock: dropped from the set, not read. */
+	assert_int_equal(sendto(f->server, "x", 1, 0, (struct sockaddr *)&sock_addr, alen), 1);
+	assert_int_equal(zcoap_client_process(&f->client, 0), 0);
+	assert_int_equal(round_fds(f, fds, &timeout), 2);
+	assert_int_equal(fds[1], other);
+	assert_int_equal(recv(f->sock, buf, sizeof(buf), MSG_DONTWAIT), 1); /* still there */
+	assert_int_equal(f->calls, 2);
+	close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -928,6 +1135,11 @@ int main(void)
 	    cmocka_unit_test(test_random_pool_hands_out_once),
 	    cmocka_unit_test_setup_teardown(test_nested_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_linger_close_in_callback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_admits_new_socket, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_deadline_moves_earlier, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_idle_socket_leaves, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_next_socket, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_idle_set_compacts, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

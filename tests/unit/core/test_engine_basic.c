@@ -1486,6 +1486,71 @@ static void test_fail_endpoint(void **state)
 	assert_false(zc_engine_socket_active(&f->eng, 2));
 }
 
+/* zc_engine_round() agrees with zc_engine_sockets() and zc_engine_next_deadline(). */
+static void assert_round_agrees(struct fk *f)
+{
+	int socks[ZCOAP_CONFIG_MAX_REQUESTS];
+	int want[ZCOAP_CONFIG_MAX_REQUESTS];
+	int64_t deadline = 0;
+	int n = zc_engine_round(&f->eng, socks, ZCOAP_CONFIG_MAX_REQUESTS, &deadline);
+
+	assert_int_equal(n, zc_engine_sockets(&f->eng, want, ZCOAP_CONFIG_MAX_REQUESTS));
+	assert_memory_equal(socks, want, (size_t)n * sizeof(socks[0]));
+	assert_true(deadline == zc_engine_next_deadline(&f->eng));
+}
+
+/*
+ * The loop's one pass over the active slots (src/core/timers.c): the same
+ * sockets, in the same order, and the same deadline as the two scans it
+ * replaces, with gaps between active slots and shared sockets.
+ */
+static void test_engine_round(void **state)
+{
+	struct fk *f = *state;
+	struct coap_transmission_parameters slow = fk_params();
+	struct coap_transmission_parameters fast = fk_params();
+	struct coap_client_request r1 = short_request(&u1);
+	struct coap_client_request r2 = short_request(&u2);
+	struct coap_client_request r3 = short_request(&u1);
+	struct coap_client_request r4 = short_request(&u2);
+	int socks[4];
+	int64_t deadline = 0;
+
+	if (ZCOAP_CONFIG_MAX_REQUESTS < 4) {
+		skip(); /* four requests at once (the constrained profile has 2 slots) */
+	}
+	assert_int_equal(zc_engine_round(&f->eng, socks, 4, &deadline), 0);
+	assert_true(deadline == ZC_NO_DEADLINE);
+	slow.ack_timeout = 9000;
+	fast.ack_timeout = 1000;
+	r4.deadline_ms = 500; /* an overall deadline earlier than any timer */
+	assert_int_equal(fk_submit_to(f, 3, SRV, sizeof(f->server), &r1, &slow), 0);
+	assert_round_agrees(f); /* one request: the shortcut */
+	assert_int_equal(zc_engine_round(&f->eng, socks, 4, &deadline), 1);
+	assert_int_equal(socks[0], 3);
+	assert_true(deadline == f->now + 9000);
+	assert_int_equal(fk_submit_to(f, 1, SRV, sizeof(f->server), &r2, &slow), 0);
+	assert_round_agrees(f);
+	assert_int_equal(fk_submit_to(f, 3, SRV, sizeof(f->server), &r3, &fast), 0);
+	assert_round_agrees(f);
+	assert_int_equal(zc_engine_round(&f->eng, socks, 4, &deadline), 2);
+	assert_int_equal(socks[0], 3);
+	assert_int_equal(socks[1], 1);
+	assert_true(deadline == f->now + 1000);
+	/* A gap (the second slot ends), then an overall deadline that comes first. */
+	assert_int_equal(fk_cancel(f, &r2, 0, NULL, 0), 1);
+	assert_round_agrees(f);
+	assert_int_equal(fk_submit_to(f, 2, SRV, sizeof(f->server), &r4, &slow), 0);
+	assert_round_agrees(f);
+	assert_int_equal(zc_engine_round(&f->eng, socks, 4, &deadline), 2);
+	assert_int_equal(socks[0], 3); /* slots 0 and 2 */
+	assert_int_equal(socks[1], 2); /* slot 1, freed and taken again */
+	assert_true(deadline == f->now + 500);
+	/* Room for fewer sockets than there are: the first ones, as zc_engine_sockets(). */
+	assert_int_equal(zc_engine_round(&f->eng, socks, 1, &deadline), 1);
+	assert_true(deadline == f->now + 500);
+}
+
 /* Zephyr test_poll_err_on_another_sock: only the failing socket's requests end. */
 static void test_poll_err_on_another_sock(void **state)
 {
@@ -1644,6 +1709,7 @@ int main(void)
 	    T(test_poll_err),
 	    T(test_poll_err_after_response),
 	    T(test_poll_err_on_another_sock),
+	    T(test_engine_round),
 	    T(test_fail_endpoint),
 	    T(test_non_confirmable),
 	    T(test_event_live),
