@@ -73,6 +73,8 @@ struct zc_deferred_send {
 
 /** The engine I/O of a real client: transport, port random, trace hook. */
 extern const struct zc_engine_io zc_client_io;
+/** zc_client_io without the trace hook: the engine's table while no trace callback is set. */
+extern const struct zc_engine_io zc_client_io_untraced;
 
 /* ---- events.c ----------------------------------------------------------- */
 

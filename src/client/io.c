@@ -148,3 +148,15 @@ const struct zc_engine_io zc_client_io = {
     .trace = io_trace,
     .peer_silent = io_peer_silent,
 };
+
+/*
+ * The same without the trace hook: the engine's table while no trace
+ * callback is installed (zcoap_client_set_trace() switches), so a datagram
+ * costs no call to find there is nothing to trace.
+ */
+const struct zc_engine_io zc_client_io_untraced = {
+    .send = io_send,
+    .random = io_random,
+    .trace = NULL,
+    .peer_silent = io_peer_silent,
+};

@@ -29,7 +29,7 @@ static int client_setup(struct coap_client *client)
 	}
 	memset(client, 0, sizeof(*client));
 	priv = &client->priv;
-	zc_engine_init(&priv->eng, &zc_client_io, client);
+	zc_engine_init(&priv->eng, &zc_client_io_untraced, client);
 	priv->linger_ms = ZCOAP_CONFIG_LINGER_MS;
 	if (zc_port_mutex_init(&priv->lock) != 0) {
 		return -EAGAIN;
@@ -140,6 +140,7 @@ int zcoap_client_set_trace(struct coap_client *client, zcoap_trace_cb_t cb, void
 	zc_port_mutex_lock(&client->priv.lock);
 	client->priv.trace_cb = cb;
 	client->priv.trace_user = user_data;
+	client->priv.eng.io = cb != NULL ? &zc_client_io : &zc_client_io_untraced;
 	zc_port_mutex_unlock(&client->priv.lock);
 	return 0;
 }

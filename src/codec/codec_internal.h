@@ -97,6 +97,49 @@ int zc_packet_parse_response(struct coap_packet *cpkt, uint8_t *data, uint16_t l
  */
 bool zc_packet_parse_bare(struct coap_packet *cpkt, uint8_t *data, uint16_t len);
 
+/** Bit n of entry k: an option k of n bytes is allowed by zc_packet_parse_bare(). */
+extern const uint16_t zc_bare_option_lengths[15];
+
+/**
+ * zc_packet_parse_bare() past a header already checked (version 1, a valid
+ * TKL whose token is all there, a non-Empty code): @p hdr_len is 4 + TKL.
+ * Inline for the engine's receive fast path, which checked the header
+ * itself. The options: only those of zc_bare_option_lengths, each once and
+ * in order (a delta of 0 would repeat one), in the one-byte header form
+ * (RFC 7252 §3.1: delta and length nibbles below 13), the value all there;
+ * then the end, or the payload marker and at least one byte (§3: a marker
+ * with nothing after it is a format error). Anything else is not this
+ * shape: coap_packet_parse() and the option check decide.
+ */
+static inline bool zc_packet_parse_bare_after(struct coap_packet *cpkt, uint8_t *data,
+					      unsigned int len, unsigned int hdr_len)
+{
+	unsigned int pos = hdr_len;
+	unsigned int num = 0;
+
+	while (pos < len && data[pos] != 0xFFU) {
+		unsigned int delta = data[pos] >> 4;
+		unsigned int olen = data[pos] & 0x0FU;
+
+		num += delta;
+		if (delta - 1U >= 12U || num >= 15U ||
+		    ((zc_bare_option_lengths[num] >> olen) & 1U) == 0 || olen >= len - pos) {
+			return false;
+		}
+		pos += 1U + olen;
+	}
+	if (pos + 1U == len) {
+		return false;
+	}
+	cpkt->data = data;
+	cpkt->offset = (uint16_t)len;
+	cpkt->max_len = (uint16_t)len;
+	cpkt->hdr_len = (uint8_t)hdr_len;
+	cpkt->opt_len = (uint16_t)(pos - hdr_len);
+	cpkt->delta = (uint16_t)num;
+	return true;
+}
+
 /**
  * zc_option_get_checked() from a complete index of the same packet: the
  * same answer without walking the options.

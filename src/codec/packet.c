@@ -281,7 +281,7 @@ int coap_packet_parse(struct coap_packet *cpkt, uint8_t *data, uint16_t len,
  * is left to the general path, which treats the option as unrecognized
  * (§5.4.3).
  */
-static const uint16_t bare_lengths[15] = {
+const uint16_t zc_bare_option_lengths[15] = {
     [COAP_OPTION_ETAG] = 0x1FE,         /* 1..8 */
     [COAP_OPTION_CONTENT_FORMAT] = 0x7, /* 0..2 */
     [COAP_OPTION_MAX_AGE] = 0x1F,       /* 0..4 */
@@ -290,9 +290,6 @@ static const uint16_t bare_lengths[15] = {
 bool zc_packet_parse_bare(struct coap_packet *cpkt, uint8_t *data, uint16_t len)
 {
 	unsigned int tkl;
-	unsigned int hdr_len;
-	unsigned int pos;
-	unsigned int num = 0;
 
 	/* §3: version 1; TKL 9..15 reserved; the token is all there; §4.1: not Empty. */
 	if (len < COAP_FIXED_HEADER_SIZE || HDR_VERSION(data[0]) != COAP_VERSION_1 ||
@@ -300,43 +297,10 @@ bool zc_packet_parse_bare(struct coap_packet *cpkt, uint8_t *data, uint16_t len)
 		return false;
 	}
 	tkl = HDR_TKL(data[0]);
-	hdr_len = COAP_FIXED_HEADER_SIZE + tkl;
-	if (tkl > COAP_TOKEN_MAX_LEN || hdr_len > len) {
+	if (tkl > COAP_TOKEN_MAX_LEN || COAP_FIXED_HEADER_SIZE + tkl > len) {
 		return false;
 	}
-	/*
-	 * The options: only those of bare_lengths, each once and in order (a
-	 * delta of 0 would repeat one), in the one-byte header form (§3.1: delta
-	 * and length nibbles below 13), the value all there. Anything else --
-	 * another number, an extended nibble, a repeat -- is not this shape:
-	 * parse() and the option check decide.
-	 */
-	pos = hdr_len;
-	while (pos < len && data[pos] != PAYLOAD_MARKER) {
-		unsigned int delta = data[pos] >> 4;
-		unsigned int olen = data[pos] & 0x0FU;
-
-		num += delta;
-		if (delta - 1U >= 12U || num >= 15U || ((bare_lengths[num] >> olen) & 1U) == 0 ||
-		    olen >= len - pos) {
-			return false;
-		}
-		pos += 1U + olen;
-	}
-	/*
-	 * After the options: the end, or the payload marker and at least one
-	 * byte (§3: a marker with nothing after it is a format error).
-	 */
-	if (pos + 1U == len) {
-		return false;
-	}
-	cpkt->data = data;
-	cpkt->offset = len;
-	cpkt->max_len = len;
-	cpkt->hdr_len = (uint8_t)hdr_len;
-	cpkt->opt_len = (uint16_t)(pos - hdr_len);
-	cpkt->delta = (uint16_t)num;
-	return true;
+	return zc_packet_parse_bare_after(cpkt, data, len, COAP_FIXED_HEADER_SIZE + tkl);
 }
 
 int zc_packet_parse_response(struct coap_packet *cpkt, uint8_t *data, uint16_t len,

@@ -296,7 +296,9 @@ static inline struct zcoap_slot *plain_ack_target(struct zcoap_engine *eng, int 
 	default:
 		return NULL;
 	}
-	if (!zc_packet_parse_bare(&eng->rx, data, (uint16_t)len)) {
+	/* Header checked above (version 1, ACK, TKL 8, a response code): the rest. */
+	if (!zc_packet_parse_bare_after(&eng->rx, data, (unsigned int)len,
+					COAP_FIXED_HEADER_SIZE + 8U)) {
 		return NULL;
 	}
 	mid = (uint16_t)((data[2] << 8) | data[3]);

@@ -1118,6 +1118,62 @@ static void test_round_idle_set_compacts(void **state)
 	close(other);
 }
 
+/* What the trace hook saw: datagrams out and in. */
+static int trace_out;
+static int trace_in;
+
+static void count_trace(bool outgoing, const uint8_t *data, size_t len, void *user_data)
+{
+	(void)data;
+	assert_ptr_equal(user_data, &trace_out);
+	assert_true(len >= 4);
+	if (outgoing) {
+		trace_out++;
+	} else {
+		trace_in++;
+	}
+}
+
+/* One request answered by the fake server, run to its callback. */
+static void one_exchange(struct fx *f)
+{
+	uint8_t buf[256];
+	struct sockaddr_in from;
+	int calls = f->calls;
+
+	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	assert_int_equal(f->calls, calls + 1);
+}
+
+/*
+ * The trace hook sees both datagrams of an exchange while it is set, none
+ * after it is removed (the engine then uses the table without the hook,
+ * src/client/io.c), and again when it is set again.
+ */
+static void test_trace_switch(void **state)
+{
+	struct fx *f = *state;
+
+	trace_out = 0;
+	trace_in = 0;
+	one_exchange(f); /* no hook yet */
+	assert_int_equal(zcoap_client_set_trace(&f->client, count_trace, &trace_out), 0);
+	one_exchange(f);
+	assert_int_equal(trace_out, 1);
+	assert_int_equal(trace_in, 1);
+	assert_int_equal(zcoap_client_set_trace(&f->client, NULL, NULL), 0);
+	one_exchange(f);
+	assert_int_equal(trace_out, 1);
+	assert_int_equal(trace_in, 1);
+	assert_int_equal(zcoap_client_set_trace(&f->client, count_trace, &trace_out), 0);
+	one_exchange(f);
+	assert_int_equal(trace_out, 2);
+	assert_int_equal(trace_in, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1140,6 +1196,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_round_idle_socket_leaves, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_next_socket, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_idle_set_compacts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trace_switch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
