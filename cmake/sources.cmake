@@ -71,6 +71,7 @@ list(APPEND ZCOAP_CLIENT_SOURCES ${ZCOAP_TCP_SOURCES})
 # The OS behind src/port/port.h; an RTOS port replaces this list (and folder).
 set(ZCOAP_PORT_SOURCES
     src/port/posix/clock_random.c
+    src/port/posix/fork.c
     src/port/posix/sync.c
     src/port/posix/thread.c
     src/port/posix/wake.c

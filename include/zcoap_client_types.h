@@ -163,6 +163,7 @@ struct zcoap_client_private {
 	struct zc_deferred_send *defer;
 	/* CSPRNG bytes fetched in bulk for tokens, Request-Tags and jitter. */
 	uint16_t rand_left;
+	uint32_t rand_fork_gen; /* zc_port_fork_generation() when the pool was filled */
 	uint8_t rand_pool[ZCOAP_CONFIG_MAX_REQUESTS >= 8 ? 1024 : 64];
 	uint8_t rx_buf[MAX_COAP_MSG_LEN];
 };

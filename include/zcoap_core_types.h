@@ -251,7 +251,12 @@ struct zcoap_engine {
 		uint8_t value[ZCOAP_CONFIG_ECHO_MAX_LEN];
 		bool pending;
 	} echo;
-	/* the datagram being processed */
+	/*
+	 * The datagram being processed. Written only by the thread running the
+	 * client's loop (the receive path); a callback's response info reads
+	 * these without the lock (src/client/events.c), which is safe only as
+	 * long as nothing an application thread calls ever writes them.
+	 */
 	struct coap_packet rx;
 	const struct sockaddr *rx_src;
 	socklen_t rx_srclen;

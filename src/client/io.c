@@ -81,6 +81,9 @@ static bool refill(struct zcoap_client_private *priv, uint8_t *buf, size_t len)
 		(void)zc_port_random(buf, len);
 		return false;
 	}
+	/* Read first: a fork() during the fetch leaves the child's pool stale. */
+	zc_port_fork_watch();
+	priv->rand_fork_gen = zc_port_fork_generation();
 	(void)zc_port_random(priv->rand_pool, sizeof(priv->rand_pool));
 	priv->rand_left = (uint16_t)sizeof(priv->rand_pool);
 	return true;
@@ -99,7 +102,12 @@ static void io_random(void *ctx, uint8_t *buf, size_t len)
 	struct zcoap_client_private *priv = &((struct coap_client *)ctx)->priv;
 	uint8_t *p;
 
-	if (priv->rand_left < len && !refill(priv, buf, len)) {
+	/*
+	 * A pool fetched before a fork() is also the parent's: the child
+	 * fetches its own, or both would hand out the same tokens.
+	 */
+	if ((priv->rand_left < len || priv->rand_fork_gen != zc_port_fork_generation()) &&
+	    !refill(priv, buf, len)) {
 		return;
 	}
 	p = priv->rand_pool + sizeof(priv->rand_pool) - priv->rand_left;

@@ -246,4 +246,19 @@ void zc_port_errqueue_enable(int sock, int family);
  */
 unsigned long zc_port_process_id(void);
 
+/**
+ * Start counting fork()s (POSIX: a pthread_atfork() child handler, installed
+ * once; later calls cost a load). Called before random bytes are fetched
+ * to be kept (the client's random pool, src/client/io.c).
+ */
+void zc_port_fork_watch(void);
+
+/**
+ * A counter that differs in a child made by fork() after
+ * zc_port_fork_watch(), read without a system call: the client's random
+ * pool drops the bytes it fetched before a fork(), so a child never hands
+ * out the tokens its parent does. A port without processes returns 0.
+ */
+unsigned int zc_port_fork_generation(void);
+
 #endif /* ZCOAP_PORT_H */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1174,6 +1175,41 @@ static void test_trace_switch(void **state)
 	assert_int_equal(trace_in, 2);
 }
 
+/*
+ * A pool fetched before fork() is not handed out in the child (src/client/io.c,
+ * zc_port_fork_generation()): parent and child draw different tokens. Without
+ * the check both take the same next 12 bytes of the inherited pool.
+ */
+static void test_random_pool_after_fork(void **state)
+{
+	static struct coap_client c;
+	uint8_t mine[12];
+	uint8_t childs[12];
+	int p[2];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	zc_client_io.random(&c, mine, sizeof(mine)); /* fills the pool */
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint8_t b[12];
+
+		zc_client_io.random(&c, b, sizeof(b));
+		_exit(write(p[1], b, sizeof(b)) == (ssize_t)sizeof(b) ? 0 : 1);
+	}
+	zc_client_io.random(&c, mine, sizeof(mine));
+	assert_int_equal(read(p[0], childs, sizeof(childs)), (ssize_t)sizeof(childs));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_memory_not_equal(mine, childs, sizeof(mine));
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1189,6 +1225,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_nested_loops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deferred_send_bytes, setup, teardown),
 	    cmocka_unit_test(test_random_pool_hands_out_once),
+	    cmocka_unit_test(test_random_pool_after_fork),
 	    cmocka_unit_test_setup_teardown(test_nested_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_linger_close_in_callback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_admits_new_socket, setup, teardown),
