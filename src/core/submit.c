@@ -88,6 +88,35 @@ static size_t path_length(const char *path)
 	return n;
 }
 
+/*
+ * What both admission paths write first into a free slot: the per-request
+ * state cleared, then the request's timing, endpoint, method and callback.
+ * Everything but the address, Echo, token, path and option copies and the
+ * transmit buffer is cleared: those are read only up to lengths written
+ * later (saves clearing ~600 bytes per request).
+ */
+static inline void slot_start(struct zcoap_slot *s, int64_t now, int sock,
+			      const struct sockaddr *addr, socklen_t addrlen,
+			      const struct coap_client_request *req,
+			      const struct coap_transmission_parameters *p)
+{
+	memset(s, 0, offsetof(struct zcoap_slot, addr));
+	s->deadline = ZC_NO_DEADLINE;
+	s->end = req->deadline_ms > 0 ? now + (int64_t)req->deadline_ms : ZC_NO_DEADLINE;
+	s->last_rx_mid = -1;
+	s->params = *p;
+	s->sock = sock;
+	if (addr != NULL) {
+		memcpy(&s->addr, addr, addrlen);
+		s->addrlen = addrlen;
+	}
+	s->method = (uint8_t)req->method;
+	s->confirmable = req->confirmable;
+	s->fmt = (uint16_t)req->fmt;
+	s->cb = req->cb;
+	s->user_data = req->user_data;
+}
+
 /* Checks a request; on success *path_len is the length of its path. */
 static int check_request(const struct coap_client_request *req, int sock, size_t *path_len)
 {
@@ -175,30 +204,10 @@ int zc_engine_submit_general(struct zcoap_engine *eng, int64_t now, int sock,
 	if (s == NULL) {
 		return -EAGAIN;
 	}
-	/*
-	 * Everything but the address, Echo, token, path and option copies and
-	 * the transmit buffer, of which only the part written below (and by
-	 * zc_build_message()) is ever read: one memset() of the state at the
-	 * start of the slot (saves clearing ~600 bytes per request).
-	 */
-	memset(s, 0, offsetof(struct zcoap_slot, addr));
-	s->deadline = ZC_NO_DEADLINE;
-	s->end = req->deadline_ms > 0 ? now + (int64_t)req->deadline_ms : ZC_NO_DEADLINE;
-	s->last_rx_mid = -1;
-	s->params = p;
-	s->sock = sock;
-	if (addr != NULL) {
-		memcpy(&s->addr, addr, addrlen);
-		s->addrlen = addrlen;
-	}
-	s->method = (uint8_t)req->method;
-	s->confirmable = req->confirmable;
-	s->fmt = (uint16_t)req->fmt;
+	slot_start(s, now, sock, addr, addrlen, req, &p);
 	s->payload = req->payload;
 	s->len = req->len;
-	s->cb = req->cb;
 	s->payload_cb = req->payload_cb;
-	s->user_data = req->user_data;
 	if (path_len < SHORT_PATH) {
 		for (size_t i = 0; i <= path_len; i++) {
 			s->path[i] = req->path[i];
@@ -316,22 +325,8 @@ int zc_engine_submit_plain(struct zcoap_engine *eng, int64_t now, int sock,
 	if (n < 0) {
 		return ZC_SUBMIT_NOT_PLAIN;
 	}
-	memset(s, 0, offsetof(struct zcoap_slot, addr)); /* as zc_engine_submit_general() */
+	slot_start(s, now, sock, addr, addrlen, req, &p); /* as zc_engine_submit_general() */
 	s->tx_len = (uint16_t)(COAP_FIXED_HEADER_SIZE + 8U + (unsigned int)n);
-	s->deadline = ZC_NO_DEADLINE;
-	s->end = req->deadline_ms > 0 ? now + (int64_t)req->deadline_ms : ZC_NO_DEADLINE;
-	s->last_rx_mid = -1;
-	s->params = p;
-	s->sock = sock;
-	if (addr != NULL) {
-		memcpy(&s->addr, addr, addrlen);
-		s->addrlen = addrlen;
-	}
-	s->method = (uint8_t)req->method;
-	s->confirmable = req->confirmable;
-	s->fmt = (uint16_t)req->fmt;
-	s->cb = req->cb;
-	s->user_data = req->user_data;
 	/* zc_block_requested_szx() without options: our block size (RFC 7959 §2.4) */
 	szx = (uint8_t)coap_bytes_to_block_size(ZCOAP_CONFIG_BLOCK_SIZE);
 	s->b2.szx = szx;
