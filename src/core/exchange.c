@@ -389,14 +389,7 @@ int zc_send_plain(struct zcoap_engine *eng, struct zcoap_slot *s, int64_t now)
 	}
 	s->msg = ZCOAP_MSG_WAIT_ACK;
 	s->retries_left = s->params.max_retransmission;
-	/* zc_initial_timeout(), with the span computed above */
-	if (span > 0) {
-		uint64_t t = ack_timeout + be32(b + 8) % (span + 1U);
-
-		s->timeout_ms = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
-	} else {
-		s->timeout_ms = ack_timeout;
-	}
+	s->timeout_ms = zc_initial_timeout_in(ack_timeout, span, span > 0 ? be32(b + 8) : 0);
 	s->deadline = now + s->timeout_ms;
 	return 0;
 }

@@ -34,16 +34,21 @@ static inline uint64_t zc_initial_timeout_span(const struct coap_transmission_pa
 	return (uint64_t)p->ack_timeout * (uint64_t)(p->ack_random_percent - 100U) / 100U;
 }
 
-static inline uint32_t zc_initial_timeout(const struct coap_transmission_parameters *p,
-					  uint32_t random)
+/* zc_initial_timeout() with its span (zc_initial_timeout_span()) already computed. */
+static inline uint32_t zc_initial_timeout_in(uint32_t ack_timeout, uint64_t span, uint32_t random)
 {
-	uint64_t t = p->ack_timeout;
-	uint64_t span = zc_initial_timeout_span(p);
+	uint64_t t = ack_timeout;
 
 	if (span > 0) {
 		t += random % (span + 1U);
 	}
 	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+static inline uint32_t zc_initial_timeout(const struct coap_transmission_parameters *p,
+					  uint32_t random)
+{
+	return zc_initial_timeout_in(p->ack_timeout, zc_initial_timeout_span(p), random);
 }
 
 static inline uint32_t zc_next_timeout(uint32_t timeout, uint16_t backoff_percent)
