@@ -171,6 +171,18 @@ static void server_answer(struct fx *f, const uint8_t *q, const struct sockaddr_
 			 (ssize_t)n);
 }
 
+/* A request on @p sock answered by the fake server and run to its callback. */
+static void answered_request(struct fx *f, int sock)
+{
+	uint8_t buf[256];
+	struct sockaddr_in from;
+
+	assert_int_equal(coap_client_req(&f->client, sock, NULL, &f->req, NULL), 0);
+	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
+	server_answer(f, buf, &from);
+	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+}
+
 static struct coap_transmission_parameters exact_params(void)
 {
 	struct coap_transmission_parameters p = coap_get_transmission_parameters();
@@ -1018,14 +1030,9 @@ static void test_round_idle_socket_leaves(void **state)
 {
 	struct fx *f = *state;
 	int fds[ZCOAP_CLIENT_MAX_FDS];
-	uint8_t buf[256];
-	struct sockaddr_in from;
 	int timeout = 0;
 
-	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
-	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
-	server_answer(f, buf, &from);
-	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	answered_request(f, f->sock);
 	/* Idle now, still polled: woken when its sticky time ends. */
 	assert_int_equal(round_fds(f, fds, &timeout), 2);
 	assert_int_equal(fds[1], f->sock);
@@ -1058,10 +1065,7 @@ static void test_round_next_socket(void **state)
 
 	assert_int_equal(getsockname(f->server, (struct sockaddr *)&a, &alen), 0);
 	assert_int_equal(connect(other, (struct sockaddr *)&a, alen), 0);
-	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
-	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
-	server_answer(f, buf, &from);
-	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	answered_request(f, f->sock);
 	assert_int_equal(round_fds(f, fds, &timeout), 2); /* f->sock, idle */
 	assert_int_equal(fds[1], f->sock);
 
@@ -1085,7 +1089,6 @@ static void test_round_idle_set_compacts(void **state)
 	struct fx *f = *state;
 	int fds[ZCOAP_CLIENT_MAX_FDS];
 	uint8_t buf[256];
-	struct sockaddr_in from;
 	struct sockaddr_in a;
 	struct sockaddr_in sock_addr;
 	socklen_t alen = sizeof(a);
@@ -1097,14 +1100,8 @@ static void test_round_idle_set_compacts(void **state)
 	alen = sizeof(sock_addr);
 	assert_int_equal(getsockname(f->sock, (struct sockaddr *)&sock_addr, &alen), 0);
 	/* other, then f->sock: the set is [f->sock, other], both idle. */
-	assert_int_equal(coap_client_req(&f->client, other, NULL, &f->req, NULL), 0);
-	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
-	server_answer(f, buf, &from);
-	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
-	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
-	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
-	server_answer(f, buf, &from);
-	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	answered_request(f, other);
+	answered_request(f, f->sock);
 	assert_int_equal(round_fds(f, fds, &timeout), 3);
 	assert_int_equal(fds[1], f->sock);
 	assert_int_equal(fds[2], other);
@@ -1138,14 +1135,9 @@ static void count_trace(bool outgoing, const uint8_t *data, size_t len, void *us
 /* One request answered by the fake server, run to its callback. */
 static void one_exchange(struct fx *f)
 {
-	uint8_t buf[256];
-	struct sockaddr_in from;
 	int calls = f->calls;
 
-	assert_int_equal(coap_client_req(&f->client, f->sock, NULL, &f->req, NULL), 0);
-	assert_true(server_recv(f, buf, sizeof(buf), &from) >= 4);
-	server_answer(f, buf, &from);
-	assert_int_equal(zcoap_client_process(&f->client, -1), 1);
+	answered_request(f, f->sock);
 	assert_int_equal(f->calls, calls + 1);
 }
 
